@@ -1,0 +1,110 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+
+namespace switchboard::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// One HTTP/1.1 connection. Everything runs on the socket's strand; one
+// request is handled at a time (no pipelining), one write in flight.
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(tcp::socket socket, std::shared_ptr<const session_context> ctx)
+      : stream_(std::move(socket)), ctx_(std::move(ctx)) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this()] { self->do_read(); });
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(ctx_->options.max_request_body);
+    stream_.expires_after(std::chrono::seconds(ctx_->options.handshake_timeout_s));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec,
+                                                 std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec == http::error::body_limit) {
+      http_response res;
+      res.status = 413;
+      res.body = R"({"error":{"code":"too_large","message":"request body too large"}})";
+      keep_alive_ = false;
+      return write(std::move(res));
+    }
+    if (ec) return;  // timeout, reset or garbage: drop the connection
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    http_request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    r.authorization = std::string(req[http::field::authorization]);
+    r.content_type = std::string(req[http::field::content_type]);
+    r.body = std::move(req.body());
+    beast::error_code ignored;
+    auto ep = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) r.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    stream_.expires_never();
+    ctx_->handler(std::move(r), [self = shared_from_this()](http_response res) {
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, res = std::move(res)]() mutable {
+                       self->write(std::move(res));
+                     });
+    });
+  }
+
+  void write(http_response res) {
+    auto msg = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(res.status), 11);
+    msg->set(http::field::server, "switchboard");
+    if (!res.body.empty() || res.status != 204)
+      msg->set(http::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers) msg->set(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive_);
+    msg->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(ctx_->options.handshake_timeout_s));
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg](beast::error_code ec,
+                                                       std::size_t) {
+                        if (ec) return;
+                        if (!self->keep_alive_) return self->do_close();
+                        self->do_read();
+                      });
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<const session_context> ctx_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+void start_http_session(tcp::socket socket,
+                        std::shared_ptr<const session_context> ctx) {
+  std::make_shared<http_session>(std::move(socket), std::move(ctx))->run();
+}
+
+}  // namespace switchboard::net

@@ -1,0 +1,109 @@
+#include "storage/batch.hpp"
+
+#include "storage/keys.hpp"
+
+namespace switchboard::storage {
+
+bool batch::check(std::string_view what, std::string_view id) {
+  if (keys::valid_id(id)) return true;
+  if (!invalid_)
+    invalid_ = std::string(what) + " must be 1.." +
+               std::to_string(keys::max_id_size) + " bytes";
+  return false;
+}
+
+void batch::put(column_family cf, std::string key, std::string value) {
+  ops_.push_back(op{cf, std::move(key), std::move(value)});
+}
+
+void batch::erase(column_family cf, std::string key) {
+  ops_.push_back(op{cf, std::move(key), std::nullopt});
+}
+
+void batch::put_message(std::string_view conv, const message& m) {
+  if (!check("conv_id", conv)) return;
+  if (m.msg_id == 0) {
+    if (!invalid_) invalid_ = "msg_id must be positive";
+    return;
+  }
+  put(column_family::messages, keys::message_key(conv, m.msg_id),
+      encode_message(m));
+}
+
+void batch::put_idempotency(std::string_view conv, std::string_view sender,
+                            std::string_view client_msg_id,
+                            std::uint64_t msg_id) {
+  if (!check("conv_id", conv) || !check("sender", sender) ||
+      !check("client_msg_id", client_msg_id))
+    return;
+  std::string v;
+  keys::append_u64(v, msg_id);
+  put(column_family::idempotency,
+      keys::component_key(conv, sender, client_msg_id), std::move(v));
+}
+
+void batch::put_conversation(std::string_view conv,
+                             const conversation_meta& meta) {
+  if (!check("conv_id", conv)) return;
+  put(column_family::conversations, keys::component_key(conv), encode(meta));
+}
+
+void batch::put_direct(std::string_view a, std::string_view b,
+                       std::string_view conv) {
+  if (!check("user_id", a) || !check("user_id", b) || !check("conv_id", conv))
+    return;
+  if (b < a) std::swap(a, b);
+  put(column_family::directs, keys::component_key(a, b), std::string(conv));
+}
+
+void batch::put_member(std::string_view conv, std::string_view user,
+                       const member_state& state) {
+  if (!check("conv_id", conv) || !check("user_id", user)) return;
+  put(column_family::members, keys::component_key(conv, user), encode(state));
+}
+
+void batch::erase_member(std::string_view conv, std::string_view user) {
+  if (!check("conv_id", conv) || !check("user_id", user)) return;
+  erase(column_family::members, keys::component_key(conv, user));
+}
+
+void batch::put_inbox(std::string_view user, std::string_view conv) {
+  if (!check("user_id", user) || !check("conv_id", conv)) return;
+  put(column_family::inbox, keys::component_key(user, conv), std::string());
+}
+
+void batch::erase_inbox(std::string_view user, std::string_view conv) {
+  if (!check("user_id", user) || !check("conv_id", conv)) return;
+  erase(column_family::inbox, keys::component_key(user, conv));
+}
+
+void batch::put_device(std::string_view user, const device& d) {
+  if (!check("user_id", user) || !check("device token", d.token)) return;
+  put(column_family::devices, keys::component_key(user, d.token), encode(d));
+}
+
+void batch::erase_device(std::string_view user, std::string_view token) {
+  if (!check("user_id", user) || !check("device token", token)) return;
+  erase(column_family::devices, keys::component_key(user, token));
+}
+
+void batch::put_push_job(std::uint64_t seq, const push_job& job) {
+  std::string k;
+  keys::append_u64(k, seq);
+  put(column_family::push_outbox, std::move(k), encode(job));
+}
+
+void batch::erase_push_job(std::uint64_t seq) {
+  std::string k;
+  keys::append_u64(k, seq);
+  erase(column_family::push_outbox, std::move(k));
+}
+
+void batch::put_last_seen(std::string_view user, std::int64_t ts_ms) {
+  if (!check("user_id", user)) return;
+  std::string v;
+  keys::append_u64(v, static_cast<std::uint64_t>(ts_ms));
+  put(column_family::last_seen, keys::component_key(user), std::move(v));
+}
+
+}  // namespace switchboard::storage

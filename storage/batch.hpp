@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/column_family.hpp"
+#include "storage/message_record.hpp"
+#include "storage/records.hpp"
+
+namespace switchboard::storage {
+
+// A set of writes that become durable together, atomically, through the
+// store's group commit. Plain data: built by one thread, then moved into
+// store::commit. Invalid ids are remembered and fail the whole commit with
+// errc::invalid_argument, so nothing of a half-valid batch is written.
+class batch {
+ public:
+  struct op {
+    column_family cf;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete the key
+  };
+
+  void put_message(std::string_view conv, const message& m);
+  void put_idempotency(std::string_view conv, std::string_view sender,
+                       std::string_view client_msg_id, std::uint64_t msg_id);
+  void put_conversation(std::string_view conv, const conversation_meta& meta);
+  // The pair is unordered: (a, b) and (b, a) name the same direct chat.
+  void put_direct(std::string_view a, std::string_view b,
+                  std::string_view conv);
+  void put_member(std::string_view conv, std::string_view user,
+                  const member_state& state);
+  void erase_member(std::string_view conv, std::string_view user);
+  void put_inbox(std::string_view user, std::string_view conv);
+  void erase_inbox(std::string_view user, std::string_view conv);
+  void put_device(std::string_view user, const device& d);
+  void erase_device(std::string_view user, std::string_view token);
+  void put_push_job(std::uint64_t seq, const push_job& job);
+  void erase_push_job(std::uint64_t seq);
+  void put_last_seen(std::string_view user, std::int64_t ts_ms);
+
+  bool empty() const noexcept { return ops_.empty(); }
+  std::size_t size() const noexcept { return ops_.size(); }
+  const std::vector<op>& ops() const noexcept { return ops_; }
+  // The first invalid argument seen, or nullopt.
+  const std::optional<std::string>& invalid() const noexcept {
+    return invalid_;
+  }
+
+ private:
+  bool check(std::string_view what, std::string_view id);
+  void put(column_family cf, std::string key, std::string value);
+  void erase(column_family cf, std::string key);
+
+  std::vector<op> ops_;
+  std::optional<std::string> invalid_;
+};
+
+}  // namespace switchboard::storage

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace switchboard::storage {
+
+// The kinds of data of a node's store, one RocksDB column family each
+// (DESIGN §1). Keys are built by storage/keys.hpp.
+enum class column_family : std::size_t {
+  messages,       // [conv][msg_id be64] -> message record
+  conversations,  // [conv] -> conversation_meta
+  directs,        // [user a][user b], a < b -> conv_id of their direct chat
+  members,        // [conv][user] -> member_state
+  inbox,          // [user][conv] -> "" (the conversations of a user)
+  idempotency,    // [conv][sender][client_msg_id] -> msg_id be64
+  devices,        // [user][token] -> device
+  push_outbox,    // [seq be64] -> push_job
+  last_seen,      // [user] -> ts_ms be64
+  count_,         // not a column family: the number of them
+};
+
+constexpr std::size_t column_family_count =
+    static_cast<std::size_t>(column_family::count_);
+
+// RocksDB's name of each column family, in enum order.
+constexpr std::array<std::string_view, column_family_count>
+    column_family_names = {"messages",    "conversations", "directs",
+                           "members",     "inbox",         "idempotency",
+                           "devices",     "push_outbox",   "last_seen"};
+
+}  // namespace switchboard::storage

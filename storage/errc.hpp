@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string_view>
+
+namespace switchboard::storage {
+
+// Every error the storage layer reports. rocksdb::Status never leaves
+// storage/: it is mapped to one of these, with its text kept as the message.
+enum class errc {
+  // The store could not be opened (missing directory permissions, a lock held
+  // by another process, incompatible options).
+  open_failed = 1,
+  // A read or write failed at the file-system level. After a failed write
+  // the store refuses every later write (see group_commit), because the
+  // state of the WAL is unknown and a later success could leave a gap.
+  io_error,
+  // A stored record could not be decoded: unknown version, truncated or
+  // inconsistent lengths. The caller sees it; the process does not crash.
+  corruption,
+  // The caller passed something the store cannot represent (an empty or
+  // over-long id, a zero msg_id, a limit of zero).
+  invalid_argument,
+  // The store is shutting down or has shut down; nothing was written.
+  closed,
+};
+
+// A short stable name for logs and tests, e.g. "io_error".
+std::string_view to_string(errc e) noexcept;
+
+}  // namespace switchboard::storage

@@ -1,0 +1,98 @@
+#include "storage/group_commit.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+
+namespace switchboard::storage {
+
+group_commit::group_commit(rocksdb::DB* db,
+                           std::vector<rocksdb::ColumnFamilyHandle*> cfs,
+                           durability d)
+    : db_(db),
+      cfs_(std::move(cfs)),
+      durability_(d),
+      thread_([this] { run(); }) {}
+
+group_commit::~group_commit() { stop(); }
+
+void group_commit::submit(batch b, completion done) {
+  if (b.invalid()) {
+    done(error{errc::invalid_argument, *b.invalid()});
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mtx_);
+  if (stopping_) {
+    lock.unlock();
+    done(error{errc::closed, "the store is closing"});
+    return;
+  }
+  bool was_empty = queue_.empty();
+  queue_.push_back(pending{std::move(b), std::move(done)});
+  lock.unlock();
+  if (was_empty) cv_.notify_one();
+}
+
+void group_commit::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+commit_stats group_commit::stats() const {
+  return commit_stats{groups_.load(), batches_.load(), max_group_.load(),
+                      write_ns_.load()};
+}
+
+void group_commit::run() {
+  std::vector<pending> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mtx_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      group.swap(queue_);
+    }
+    status st = write_group(group);
+    for (auto& p : group) p.done(st);
+    group.clear();
+  }
+}
+
+status group_commit::write_group(const std::vector<pending>& group) {
+  if (failed_) return error{errc::io_error, "an earlier write failed: " + failure_};
+  rocksdb::WriteBatch wb;
+  for (const auto& p : group) {
+    for (const auto& o : p.b.ops()) {
+      auto* cf = cfs_[static_cast<std::size_t>(o.cf)];
+      rocksdb::Status s = o.value ? wb.Put(cf, o.key, *o.value)
+                                  : wb.Delete(cf, o.key);
+      if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
+    }
+  }
+  rocksdb::WriteOptions opts;
+  opts.sync = durability_ == durability::sync;
+  auto start = std::chrono::steady_clock::now();
+  rocksdb::Status s = db_->Write(opts, &wb);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::steady_clock::now() - start)
+                .count();
+  groups_.fetch_add(1, std::memory_order_relaxed);
+  write_ns_.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
+  if (!s.ok()) {
+    failed_ = true;
+    failure_ = s.ToString();
+    return error{errc::io_error, failure_};
+  }
+  batches_.fetch_add(group.size(), std::memory_order_relaxed);
+  if (group.size() > max_group_.load(std::memory_order_relaxed))
+    max_group_.store(group.size(), std::memory_order_relaxed);
+  return ok;
+}
+
+}  // namespace switchboard::storage

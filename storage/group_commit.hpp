@@ -1,0 +1,94 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/batch.hpp"
+#include "storage/result.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace switchboard::storage {
+
+// How a commit reaches the disk before it is acknowledged (DESIGN §2).
+enum class durability {
+  sync,   // WAL fsynced: survives a power loss
+  async,  // WAL written, not fsynced: survives a process crash only
+};
+
+// Called once per submitted batch with the outcome of its write.
+using completion = std::function<void(const status&)>;
+
+struct commit_stats {
+  std::uint64_t groups = 0;    // RocksDB writes issued
+  std::uint64_t batches = 0;   // batches submitted and written
+  std::uint64_t max_group = 0; // most batches in one write
+  std::uint64_t write_ns = 0;  // time spent in RocksDB writes, in total
+};
+
+// The node's one writer (DESIGN §2). Any thread submits batches; a dedicated
+// thread drains everything pending into one rocksdb::WriteBatch, writes it
+// with the configured durability, then runs every completion, in submission
+// order. There is no timer: a group is whatever waited during the previous
+// write, so a lone write is not delayed.
+//
+// After a failed write every later batch fails with errc::io_error without
+// being written: the WAL's state is unknown, and a later success could
+// acknowledge msg_id n+1 when n was lost.
+//
+// Thread-safe. `db` and `cfs` must outlive this object.
+class group_commit {
+ public:
+  group_commit(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
+               durability d);
+  ~group_commit();
+  group_commit(const group_commit&) = delete;
+  group_commit& operator=(const group_commit&) = delete;
+
+  // Queues `b` for the next group. `done` runs on the writer thread, or on
+  // the calling thread with errc::closed after stop() or with
+  // errc::invalid_argument for an invalid batch.
+  void submit(batch b, completion done);
+
+  // Writes everything already submitted, then joins the writer thread.
+  void stop();
+
+  commit_stats stats() const;
+
+ private:
+  struct pending {
+    batch b;
+    completion done;
+  };
+
+  void run();
+  status write_group(const std::vector<pending>& group);
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  durability durability_;
+
+  mutable std::mutex mtx_;
+  std::condition_variable cv_;
+  std::vector<pending> queue_;
+  bool stopping_ = false;
+  bool failed_ = false;  // writer thread only
+  std::string failure_;  // writer thread only
+
+  std::atomic<std::uint64_t> groups_{0};
+  std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> max_group_{0};
+  std::atomic<std::uint64_t> write_ns_{0};
+
+  std::thread thread_;  // last: starts after every other member exists
+};
+
+}  // namespace switchboard::storage

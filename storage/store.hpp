@@ -1,0 +1,122 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "storage/batch.hpp"
+#include "storage/group_commit.hpp"
+#include "storage/message_record.hpp"
+#include "storage/records.hpp"
+#include "storage/result.hpp"
+
+namespace switchboard::storage {
+
+struct store_options {
+  std::string path;  // the data directory; created when missing
+  storage::durability durability = storage::durability::sync;
+};
+
+// A page of one conversation's log.
+struct page {
+  std::vector<message> messages;
+  bool has_more = false;  // more messages lie beyond this page
+};
+
+struct member_entry {
+  std::string user_id;
+  member_state state;
+};
+
+struct push_entry {
+  std::uint64_t seq = 0;
+  push_job job;
+};
+
+// A node's store: one RocksDB with a column family per kind of data (DESIGN
+// §1). Reads are synchronous and block: call them from a thread made for I/O,
+// never from a CAF scheduler or Asio thread. Writes go through commit(), the
+// node's group commit.
+//
+// Thread-safe. No RocksDB type appears in this interface.
+class store {
+ public:
+  // Opens or creates the store at options.path.
+  static result<std::unique_ptr<store>> open(const store_options& options);
+
+  // Writes what is pending, flushes the memtables (so that the next open
+  // replays no WAL) and closes the database.
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  // --- writes ---
+
+  // Queues `b` for the next group commit; `done` runs once it is durable
+  // (see group_commit::submit for the thread it runs on).
+  void commit(batch b, completion done);
+  // commit() and wait for the outcome. For tests, tools and start-up.
+  status commit_and_wait(batch b);
+
+  // --- a conversation's log ---
+
+  // The highest msg_id written to `conv`, 0 for an empty log.
+  result<std::uint64_t> last_msg_id(std::string_view conv) const;
+  // Messages with msg_id > after, oldest first, at most `limit`.
+  result<page> read_after(std::string_view conv, std::uint64_t after,
+                          std::size_t limit) const;
+  // Messages with msg_id < before, newest first, at most `limit`.
+  result<page> read_before(std::string_view conv, std::uint64_t before,
+                           std::size_t limit) const;
+  // The newest messages, newest first, at most `limit`.
+  result<page> read_newest(std::string_view conv, std::size_t limit) const;
+  // How many messages with msg_id > after were sent by someone other than
+  // `user`: the unread count of a member whose read cursor is `after`.
+  result<std::uint64_t> count_from_others(std::string_view conv,
+                                          std::uint64_t after,
+                                          std::string_view user) const;
+  // The msg_id stored for (conv, sender, client_msg_id), if any.
+  result<std::optional<std::uint64_t>> find_idempotent(
+      std::string_view conv, std::string_view sender,
+      std::string_view client_msg_id) const;
+
+  // --- conversations and members ---
+
+  result<std::optional<conversation_meta>> conversation(
+      std::string_view conv) const;
+  // The direct conversation of two users, in either order.
+  result<std::optional<std::string>> find_direct(std::string_view a,
+                                                 std::string_view b) const;
+  result<std::optional<member_state>> member(std::string_view conv,
+                                             std::string_view user) const;
+  // Every member of `conv`, ordered by user id.
+  result<std::vector<member_entry>> members(std::string_view conv) const;
+  // Every conversation of `user`, ordered by conv id.
+  result<std::vector<std::string>> inbox(std::string_view user) const;
+
+  // --- users ---
+
+  result<std::vector<device>> devices(std::string_view user) const;
+  result<std::optional<std::int64_t>> last_seen(std::string_view user) const;
+
+  // --- push outbox ---
+
+  // The oldest `limit` jobs, oldest first.
+  result<std::vector<push_entry>> push_jobs(std::size_t limit) const;
+  // A sequence number for a new job, above every stored one.
+  std::uint64_t next_push_seq();
+
+  commit_stats stats() const;
+  const store_options& options() const noexcept;
+
+ private:
+  struct impl;
+  explicit store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace switchboard::storage
