@@ -3,7 +3,7 @@
 // time to reopen a store holding 1M messages across 10k conversations.
 //
 // usage: switchboard-bench-storage [--seconds S] [--dir DIR]
-//                                  [--messages N] [--conversations C]
+//            [--messages N] [--conversations C] [--durability sync|async]
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -144,6 +144,7 @@ double reopen_seconds(const fs::path& dir, int messages, int conversations) {
 int main(int argc, char** argv) {
   double seconds = 3;
   int messages = 1000000, conversations = 10000;
+  std::string only;  // "sync" or "async": run just that durability
   fs::path dir = fs::temp_directory_path() / ("sb-bench-" + std::to_string(::getpid()));
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
     else if (k == "--dir") dir = argv[i + 1];
     else if (k == "--messages") messages = std::atoi(argv[i + 1]);
     else if (k == "--conversations") conversations = std::atoi(argv[i + 1]);
+    else if (k == "--durability") only = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -159,6 +161,8 @@ int main(int argc, char** argv) {
   std::printf("| durability | appenders | appends/s | avg batches per write | avg write ms |\n");
   std::printf("|---|---:|---:|---:|---:|\n");
   for (auto d : {durability::sync, durability::async}) {
+    if (!only.empty() && only != (d == durability::sync ? "sync" : "async"))
+      continue;
     for (int n : {1, 16, 256}) {
       double group = 0, write_ms = 0;
       double rate = appends_per_second(dir, d, n, seconds, &group, &write_ms);

@@ -10,10 +10,11 @@ namespace switchboard::storage {
 group_commit::group_commit(rocksdb::DB* db,
                            std::vector<rocksdb::ColumnFamilyHandle*> cfs,
                            durability d)
-    : db_(db),
-      cfs_(std::move(cfs)),
-      durability_(d),
-      thread_([this] { run(); }) {}
+    : db_(db), cfs_(std::move(cfs)), durability_(d) {
+  if (durability_ == durability::sync)
+    sync_thread_ = std::thread([this] { run_sync(); });
+  thread_ = std::thread([this] { run(); });
+}
 
 group_commit::~group_commit() { stop(); }
 
@@ -42,11 +43,23 @@ void group_commit::stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  if (sync_thread_.joinable()) sync_thread_.join();
 }
 
 commit_stats group_commit::stats() const {
   return commit_stats{groups_.load(), batches_.load(), max_group_.load(),
                       write_ns_.load()};
+}
+
+void group_commit::complete(std::vector<pending>& group, const status& st) {
+  for (auto& p : group) p.done(st);
+  group.clear();
+}
+
+void group_commit::fail(std::string why) {
+  std::lock_guard<std::mutex> lock(fail_mtx_);
+  if (!failed_) failure_ = std::move(why);
+  failed_ = true;
 }
 
 void group_commit::run() {
@@ -55,17 +68,59 @@ void group_commit::run() {
     {
       std::unique_lock<std::mutex> lock(mtx_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to write
+      if (queue_.empty()) break;  // stopping, and nothing left to write
       group.swap(queue_);
     }
     status st = write_group(group);
-    for (auto& p : group) p.done(st);
-    group.clear();
+    if (durability_ == durability::async || !st) {
+      // A failed write is reported at once; the sync stage fails the
+      // groups before it on its own, since failed_ is now set.
+      complete(group, st);
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(sync_mtx_);
+      to_sync_.push_back(std::move(group));
+    }
+    sync_cv_.notify_one();
+    group = std::vector<pending>();
+  }
+  std::lock_guard<std::mutex> lock(sync_mtx_);
+  writer_done_ = true;
+  sync_cv_.notify_one();
+}
+
+void group_commit::run_sync() {
+  std::vector<std::vector<pending>> groups;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(sync_mtx_);
+      sync_cv_.wait(lock, [this] { return writer_done_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;  // the writer is done and all is synced
+      groups.swap(to_sync_);
+    }
+    status st = ok;
+    if (failed_) {
+      std::lock_guard<std::mutex> lock(fail_mtx_);
+      st = error{errc::io_error, "an earlier write failed: " + failure_};
+    } else {
+      // Every group taken above was written before this sync began.
+      rocksdb::Status s = db_->SyncWAL();
+      if (!s.ok()) {
+        fail(s.ToString());
+        st = error{errc::io_error, s.ToString()};
+      }
+    }
+    for (auto& g : groups) complete(g, st);
+    groups.clear();
   }
 }
 
 status group_commit::write_group(const std::vector<pending>& group) {
-  if (failed_) return error{errc::io_error, "an earlier write failed: " + failure_};
+  if (failed_) {
+    std::lock_guard<std::mutex> lock(fail_mtx_);
+    return error{errc::io_error, "an earlier write failed: " + failure_};
+  }
   rocksdb::WriteBatch wb;
   for (const auto& p : group) {
     for (const auto& o : p.b.ops()) {
@@ -75,8 +130,7 @@ status group_commit::write_group(const std::vector<pending>& group) {
       if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
     }
   }
-  rocksdb::WriteOptions opts;
-  opts.sync = durability_ == durability::sync;
+  rocksdb::WriteOptions opts;  // not synced here: see run_sync()
   auto start = std::chrono::steady_clock::now();
   rocksdb::Status s = db_->Write(opts, &wb);
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -85,9 +139,8 @@ status group_commit::write_group(const std::vector<pending>& group) {
   groups_.fetch_add(1, std::memory_order_relaxed);
   write_ns_.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
   if (!s.ok()) {
-    failed_ = true;
-    failure_ = s.ToString();
-    return error{errc::io_error, failure_};
+    fail(s.ToString());
+    return error{errc::io_error, s.ToString()};
   }
   batches_.fetch_add(group.size(), std::memory_order_relaxed);
   if (group.size() > max_group_.load(std::memory_order_relaxed))

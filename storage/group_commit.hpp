@@ -35,10 +35,17 @@ struct commit_stats {
 };
 
 // The node's one writer (DESIGN §2). Any thread submits batches; a dedicated
-// thread drains everything pending into one rocksdb::WriteBatch, writes it
-// with the configured durability, then runs every completion, in submission
-// order. There is no timer: a group is whatever waited during the previous
-// write, so a lone write is not delayed.
+// thread drains everything pending into one rocksdb::WriteBatch and writes
+// it. There is no timer: a group is whatever waited during the previous
+// write, so a lone write is not delayed. Completions run in submission order.
+//
+// With durability::sync the fsync is a second stage on a thread of its own:
+// while group k's WAL is being synced (DBImpl::SyncWAL), group k+1 is
+// already going into the memtable, so the CPU-bound and the disk-bound halves
+// of a commit overlap. A group is acknowledged only once a sync that began
+// after its write has finished. Its data is visible to readers a little
+// before that: a reader that must not see undurable data (the conversation
+// sequencer's history reads) caps what it returns at the acknowledged id.
 //
 // After a failed write every later batch fails with errc::io_error without
 // being written: the WAL's state is unknown, and a later success could
@@ -70,7 +77,10 @@ class group_commit {
   };
 
   void run();
+  void run_sync();
   status write_group(const std::vector<pending>& group);
+  void fail(std::string why);
+  static void complete(std::vector<pending>& group, const status& st);
 
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
@@ -80,15 +90,25 @@ class group_commit {
   std::condition_variable cv_;
   std::vector<pending> queue_;
   bool stopping_ = false;
-  bool failed_ = false;  // writer thread only
-  std::string failure_;  // writer thread only
+
+  // The sync stage (durability::sync only): written groups awaiting fsync.
+  std::mutex sync_mtx_;
+  std::condition_variable sync_cv_;
+  std::vector<std::vector<pending>> to_sync_;
+  bool writer_done_ = false;
+
+  std::mutex fail_mtx_;
+  std::atomic<bool> failed_{false};
+  std::string failure_;  // guarded by fail_mtx_
 
   std::atomic<std::uint64_t> groups_{0};
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> max_group_{0};
   std::atomic<std::uint64_t> write_ns_{0};
 
-  std::thread thread_;  // last: starts after every other member exists
+  // Last: they start after every other member exists.
+  std::thread sync_thread_;
+  std::thread thread_;
 };
 
 }  // namespace switchboard::storage

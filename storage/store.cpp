@@ -52,7 +52,9 @@ rocksdb::ColumnFamilyOptions cf_options(column_family cf) {
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   if (cf != column_family::push_outbox) {
     o.prefix_extractor = std::make_shared<first_component_transform>();
-    o.memtable_prefix_bloom_size_ratio = 0.05;
+    // Messages are always read where they were just written, so a memtable
+    // bloom filter would cost every append and save no read.
+    if (cf != column_family::messages) o.memtable_prefix_bloom_size_ratio = 0.05;
     // Each conversation's keys arrive in increasing order: remembering the
     // last insert position per prefix turns the memtable's skiplist search
     // into an append (measured: see docs/benchmarks-storage.md).

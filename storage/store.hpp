@@ -63,6 +63,10 @@ class store {
   status commit_and_wait(batch b);
 
   // --- a conversation's log ---
+  // These reads see every write RocksDB has applied, including a group
+  // whose WAL sync (durability::sync) has not finished, so not yet
+  // acknowledged. A caller that must show only acknowledged messages caps
+  // the result at the last msg_id it saw acknowledged.
 
   // The highest msg_id written to `conv`, 0 for an empty log.
   result<std::uint64_t> last_msg_id(std::string_view conv) const;
