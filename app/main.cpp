@@ -2,13 +2,15 @@
 #include <string>
 
 #include "app/serve.hpp"
+#include "app/token_cmd.hpp"
 
 namespace {
 
 constexpr const char* usage =
     "usage: switchboard <command> [options]\n"
     "commands:\n"
-    "  serve   run a node (switchboard serve --help)\n";
+    "  serve   run a node (switchboard serve --help)\n"
+    "  token   print a client token (switchboard token --help)\n";
 
 }  // namespace
 
@@ -19,6 +21,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   if (cmd == "serve") return switchboard::app::serve_main(argc, argv);
+  if (cmd == "token") return switchboard::app::token_main(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     std::cout << usage;
     return 0;

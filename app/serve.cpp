@@ -1,13 +1,18 @@
 #include "app/serve.hpp"
 
+#include <pthread.h>
+
 #include <csignal>
 #include <iostream>
-#include <pthread.h>
 #include <stdexcept>
 #include <string>
 
+#include "actors/node.hpp"
 #include "app/args.hpp"
+#include "app/config.hpp"
 #include "app/log.hpp"
+#include "app/token_auth.hpp"
+#include "auth/secret.hpp"
 #include "net/server.hpp"
 #include "storage/store.hpp"
 
@@ -15,32 +20,17 @@ namespace switchboard::app {
 
 namespace {
 
-constexpr const char* serve_usage =
-    "usage: switchboard serve [--listen HOST:PORT] [--data-dir DIR]\n"
-    "                         [--durability sync|async]\n"
-    "  --listen      address of the client port (default 127.0.0.1:7070)\n"
-    "  --data-dir    where the node keeps its data (default ./data)\n"
-    "  --durability  sync: fsync the WAL before acknowledging (default);\n"
-    "                async: survive a process crash, not a power loss\n";
-
-void split_host_port(const std::string& s, net::server_options& o) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos)
-    throw std::invalid_argument("--listen must be HOST:PORT, got '" + s + "'");
-  o.host = s.substr(0, colon);
-  if (o.host.size() > 1 && o.host.front() == '[' && o.host.back() == ']')
-    o.host = o.host.substr(1, o.host.size() - 2);
-  auto port = s.substr(colon + 1);
-  std::size_t used = 0;
-  unsigned long p = 0;
-  try {
-    p = std::stoul(port, &used);
-  } catch (const std::exception&) {
-    used = 0;
+void print_usage(std::ostream& os) {
+  os << "usage: switchboard serve [options]\n\n"
+        "Runs a node. Every option is also an environment variable:\n"
+        "--max-body is SWITCHBOARD_MAX_BODY. Flags win over the environment.\n\n";
+  for (auto& o : options_table()) {
+    os << "  --" << o.name;
+    for (std::size_t n = o.name.size(); n < 20; ++n) os << ' ';
+    os << o.help;
+    if (!o.default_value.empty()) os << " (default " << o.default_value << ")";
+    os << "\n";
   }
-  if (used != port.size() || port.empty() || p > 65535)
-    throw std::invalid_argument("--listen: bad port '" + port + "'");
-  o.port = static_cast<std::uint16_t>(p);
 }
 
 void route(net::http_request req, net::http_reply reply) {
@@ -63,29 +53,25 @@ void route(net::http_request req, net::http_reply reply) {
 }  // namespace
 
 int serve_main(int argc, char** argv) {
-  args a;
+  config cfg;
   net::server_options net_opts;
-  storage::store_options store_opts;
+  std::string secret;
   try {
-    a = parse_args(argc, argv, 2, {"listen", "data-dir", "durability"},
-                   {"help"});
+    std::set<std::string> known;
+    for (auto& o : options_table()) known.insert(o.name);
+    auto a = parse_args(argc, argv, 2, known, {"help"});
     if (a.has("help")) {
-      std::cout << serve_usage;
+      print_usage(std::cout);
       return 0;
     }
     if (!a.positional.empty())
       throw std::invalid_argument("unexpected argument '" + a.positional[0] + "'");
-    split_host_port(a.get("listen").value_or("127.0.0.1:7070"), net_opts);
-    store_opts.path = a.get("data-dir").value_or("./data");
-    auto d = a.get("durability").value_or("sync");
-    if (d == "sync")
-      store_opts.durability = storage::durability::sync;
-    else if (d == "async")
-      store_opts.durability = storage::durability::async;
-    else
-      throw std::invalid_argument("--durability must be sync or async, got '" + d + "'");
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "switchboard serve: " << e.what() << "\n" << serve_usage;
+    cfg = load_config(a.options, switchboard_env());
+    net_opts = cfg.server_options();
+    secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard serve: " << e.what() << "\n";
+    std::cerr << "run 'switchboard serve --help' for the options\n";
     return 2;
   }
 
@@ -96,15 +82,25 @@ int serve_main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto opened = storage::store::open(store_opts);
+  auto opened = storage::store::open(cfg.store_options());
   if (!opened) {
     log("error", "store_open_failed",
-        {{"data_dir", store_opts.path}, {"error", opened.err().message}});
+        {{"data_dir", cfg.data_dir}, {"error", opened.err().message}});
     return 1;
   }
   auto store = std::move(*opened);
+  auto rt = std::make_unique<actors::node>(
+      *store, actors::node_options{cfg.node_id, cfg.lim, cfg.scheduler_threads,
+                                   cfg.io_threads});
 
-  net::server srv(net_opts, route);
+  net::server_handlers handlers;
+  handlers.http = route;
+  handlers.authenticate = token_authenticator(secret);
+  handlers.open_websocket = [&rt](const std::string& user,
+                                  std::shared_ptr<actors::client_connection> conn) {
+    return rt->open_session(user, std::move(conn));
+  };
+  net::server srv(net_opts, handlers);
   std::uint16_t port = 0;
   try {
     port = srv.start();
@@ -113,12 +109,15 @@ int serve_main(int argc, char** argv) {
     return 1;
   }
   auto addr = net_opts.host + ":" + std::to_string(port);
-  log("info", "listening", {{"addr", addr}, {"data_dir", store_opts.path}});
+  log("info", "listening",
+      {{"addr", addr}, {"data_dir", cfg.data_dir}, {"durability", cfg.durability},
+       {"node_id", cfg.node_id}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log("info", "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   srv.stop();
+  rt.reset();
   store.reset();
   log("info", "stopped");
   return 0;

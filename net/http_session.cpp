@@ -3,7 +3,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
+
+#include "net/ws_session.hpp"
 
 namespace switchboard::net {
 
@@ -50,6 +53,18 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (ec) return;  // timeout, reset or garbage: drop the connection
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
+    if (beast::websocket::is_upgrade(req)) return upgrade();
+    http_request r = to_request(req);
+    stream_.expires_never();
+    ctx_->handlers.http(std::move(r), [self = shared_from_this()](http_response res) {
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, res = std::move(res)]() mutable {
+                       self->write(std::move(res));
+                     });
+    });
+  }
+
+  http_request to_request(http::request<http::string_body>& req) {
     http_request r;
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());
@@ -59,13 +74,30 @@ class http_session : public std::enable_shared_from_this<http_session> {
     beast::error_code ignored;
     auto ep = stream_.socket().remote_endpoint(ignored);
     if (!ignored) r.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    return r;
+  }
+
+  // A WebSocket handshake: only on /v1/ws, and only with a valid token.
+  void upgrade() {
+    auto& req = parser_->get();
+    auto target = std::string(req.target());
+    auto path = target.substr(0, target.find('?'));
+    keep_alive_ = false;
+    if (path != "/v1/ws") {
+      http_response res;
+      res.status = 404;
+      res.body = R"({"error":{"code":"not_found","message":"WebSocket endpoint is /v1/ws"}})";
+      return write(std::move(res));
+    }
+    std::string user;
+    if (!ctx_->handlers.authenticate(to_request(req), user)) {
+      http_response res;
+      res.status = 401;
+      res.body = R"({"error":{"code":"unauthorized","message":")" + user + R"("}})";
+      return write(std::move(res));
+    }
     stream_.expires_never();
-    ctx_->handler(std::move(r), [self = shared_from_this()](http_response res) {
-      asio::dispatch(self->stream_.get_executor(),
-                     [self, res = std::move(res)]() mutable {
-                       self->write(std::move(res));
-                     });
-    });
+    start_ws_session(stream_.release_socket(), parser_->release(), user, ctx_);
   }
 
   void write(http_response res) {

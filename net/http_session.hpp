@@ -10,7 +10,7 @@ namespace switchboard::net {
 // What every connection of a server shares. Immutable once the server runs.
 struct session_context {
   server_options options;
-  http_handler handler;
+  server_handlers handlers;
 };
 
 // Starts serving HTTP/1.1 on an accepted socket; the session keeps itself

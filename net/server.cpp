@@ -34,10 +34,10 @@ struct server::impl {
   }
 };
 
-server::server(server_options options, http_handler handler)
+server::server(server_options options, server_handlers handlers)
     : impl_(std::make_unique<impl>()) {
   impl_->ctx = std::make_shared<session_context>(
-      session_context{std::move(options), std::move(handler)});
+      session_context{std::move(options), std::move(handlers)});
 }
 
 server::~server() { stop(); }

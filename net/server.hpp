@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/client_connection.hpp"
 #include "net/http_types.hpp"
 
 namespace switchboard::net {
@@ -12,16 +13,36 @@ struct server_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7070;  // 0: any free port
   int threads = 1;            // Asio threads
-  std::size_t max_request_body = 65536;
+  std::size_t max_request_body = 65536;  // HTTP bodies; larger: 413
   int handshake_timeout_s = 10;
+  std::size_t max_frame = 65536;  // WebSocket messages; larger: close 1009
+  int ws_idle_timeout_s = 30;     // a silent connection is closed
+  std::size_t max_queue = 4096;   // outgoing frames; more: close 1008
 };
 
-// The node's client-facing listener: one TCP port, HTTP/1.1 keep-alive.
-// Requests are handed to `handler`. Thread-safe; Beast and Asio stay inside
+// Decides who a request is, before a WebSocket upgrade. Returns true and
+// sets `user` to the user id, or returns false and sets `user` to the reason
+// it was refused (answered with 401).
+using authenticator = std::function<bool(const http_request&, std::string& user)>;
+
+// Opens a WebSocket connection of an authenticated user: returns where its
+// frames go.
+using websocket_opener = std::function<std::shared_ptr<actors::connection_handler>(
+    const std::string& user, std::shared_ptr<actors::client_connection> conn)>;
+
+struct server_handlers {
+  http_handler http;
+  authenticator authenticate;
+  websocket_opener open_websocket;
+};
+
+// The node's client-facing listener: one TCP port serving HTTP/1.1
+// (keep-alive) and the WebSocket endpoint /v1/ws. Requests go to
+// handlers.http; an upgrade is authenticated first (401 otherwise). Thread-safe; Beast and Asio stay inside
 // net/'s .cpp files.
 class server {
  public:
-  server(server_options options, http_handler handler);
+  server(server_options options, server_handlers handlers);
   ~server();  // stop()
   server(const server&) = delete;
   server& operator=(const server&) = delete;

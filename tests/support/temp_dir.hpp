@@ -16,6 +16,7 @@ class temp_dir {
 
   const std::filesystem::path& path() const noexcept { return path_; }
   std::string str() const { return path_.string(); }
+  const std::string& str_ref() const { return path_.native(); }
 
  private:
   std::filesystem::path path_;

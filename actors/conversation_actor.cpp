@@ -1,0 +1,306 @@
+#include "actors/conversation_actor.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "actors/blocking.hpp"
+#include "actors/conversation_ops.hpp"
+#include "actors/directory.hpp"
+#include "actors/events.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::actors {
+
+namespace detail {
+
+proto_error internal_error(const std::string& what) {
+  return proto_error{"internal", "storage error: " + what};
+}
+
+void when_ready(conv_self self, std::function<void()> fn) {
+  auto ph = self->state.ph;
+  using phase = conversation_state::phase;
+  if (ph == phase::loading || ph == phase::creating)
+    self->state.waiting.push_back(std::move(fn));
+  else
+    fn();
+}
+
+proto_error check_member(const conversation_state& st, const std::string& user) {
+  using phase = conversation_state::phase;
+  if (st.ph == phase::failed)
+    return internal_error("the conversation could not be loaded");
+  if (st.ph != phase::ready) return {"not_found", "no such conversation"};
+  if (!st.members.count(user))
+    return {"forbidden", "not a member of this conversation"};
+  return {};
+}
+
+std::vector<std::string> member_ids(const conversation_state& st) {
+  std::vector<std::string> out;
+  out.reserve(st.members.size());
+  for (auto& [id, _] : st.members) out.push_back(id);
+  return out;
+}
+
+void broadcast(conv_self self, const std::vector<std::string>& users,
+               const std::string& text, const std::string& except_session,
+               const std::string& skip_user) {
+  for (auto& u : users) {
+    if (u == skip_user) continue;
+    // Only users with an active actor have connections; the others catch
+    // up from the log (and get a push notification, once that exists).
+    if (auto ua = self->state.ctx->dir->find_user(u))
+      self->send(*ua, deliver_atom::value, text, except_session);
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::conv_self;
+using phase = conversation_state::phase;
+
+struct loaded {
+  std::optional<storage::conversation_meta> meta;
+  std::vector<storage::member_entry> members;
+  std::optional<storage::conversation_log> log;
+};
+
+storage::result<loaded> load(storage::store& s, const std::string& conv) {
+  loaded out;
+  auto meta = s.conversation(conv);
+  if (!meta) return meta.err();
+  out.meta = std::move(*meta);
+  if (out.meta) {
+    auto ms = s.members(conv);
+    if (!ms) return ms.err();
+    out.members = std::move(*ms);
+  }
+  auto log = storage::conversation_log::open(s, conv);
+  if (!log) return log.err();
+  out.log.emplace(std::move(*log));
+  return out;
+}
+
+void run_waiting(conv_self self) {
+  auto waiting = std::move(self->state.waiting);
+  self->state.waiting.clear();
+  for (auto& w : waiting) w();
+}
+
+bool busy(const conversation_state& st) {
+  return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
+         !st.dup_waiting.empty() || !st.waiting.empty() ||
+         st.ph == phase::loading || st.ph == phase::creating;
+}
+
+void passivate(conv_self self) {
+  self->state.ctx->dir->forget_conversation(self->state.conv_id, self->address());
+  self->quit();
+}
+
+void arm_idle_timer(conv_self self) {
+  self->delayed_send(self, self->state.ctx->lim.idle_actor, timeout_atom::value,
+                     std::uint64_t{0});
+}
+
+void do_create(conv_self self, create_request req,
+               caf::typed_response_promise<create_reply> rp) {
+  auto& st = self->state;
+  st.last_activity_ms = now_ms();
+  if (st.ph == phase::failed) {
+    rp.deliver(create_reply{detail::internal_error("load failed"), {}, {}, {}, false});
+    return;
+  }
+  if (st.ph == phase::ready) {
+    if (st.meta.kind != req.kind ||
+        std::find(req.members.begin(), req.members.end(), req.creator) ==
+            req.members.end()) {
+      rp.deliver(create_reply{detail::internal_error("conversation id collision"),
+                              {}, {}, {}, false});
+      return;
+    }
+    rp.deliver(create_reply{{}, st.conv_id, st.meta.kind, detail::member_ids(st), true});
+    return;
+  }
+  // Missing: this request creates it.
+  st.ph = phase::creating;
+  auto now = now_ms();
+  storage::conversation_meta meta{req.kind, req.title, req.creator, now};
+  storage::batch b;
+  b.put_conversation(st.conv_id, meta);
+  for (auto& m : req.members) {
+    b.put_member(st.conv_id, m, storage::member_state{0, 0, now});
+    b.put_inbox(m, st.conv_id);
+  }
+  ++st.writes_in_flight;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  st.ctx->store->commit(std::move(b), [=](const storage::status& s) mutable {
+    post_to(handle, [=]() mutable {
+      auto& st = self->state;
+      --st.writes_in_flight;
+      if (!s) {
+        st.ph = phase::missing;
+        rp.deliver(create_reply{detail::internal_error(s.err().message), {}, {}, {}, false});
+        run_waiting(self);
+        return;
+      }
+      st.ph = phase::ready;
+      st.meta = meta;
+      for (auto& m : req.members) st.members[m] = storage::member_state{0, 0, now};
+      auto ids = detail::member_ids(st);
+      rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
+      detail::broadcast(self, ids, events::members(st.conv_id, ids, {}),
+                        req.origin_session);
+      run_waiting(self);
+    });
+  });
+}
+
+void do_members(conv_self self, members_request req,
+                caf::typed_response_promise<proto_error> rp) {
+  auto& st = self->state;
+  st.last_activity_ms = now_ms();
+  if (st.ph == phase::ready && st.meta.kind == "direct") {
+    rp.deliver(proto_error{"bad_request", "a direct conversation has fixed members"});
+    return;
+  }
+  if (auto err = detail::check_member(st, req.user); !err.ok()) {
+    rp.deliver(err);
+    return;
+  }
+  for (auto& r : req.remove) {
+    if (r != req.user && req.user != st.meta.creator) {
+      rp.deliver(proto_error{"forbidden", "only the creator may remove others"});
+      return;
+    }
+  }
+  std::vector<std::string> added, removed;
+  for (auto& a : req.add)
+    if (!st.members.count(a) &&
+        std::find(req.remove.begin(), req.remove.end(), a) == req.remove.end())
+      added.push_back(a);
+  for (auto& r : req.remove)
+    if (st.members.count(r)) removed.push_back(r);
+  if (added.empty() && removed.empty()) {
+    rp.deliver(proto_error{});
+    return;
+  }
+  if (st.members.size() + added.size() - removed.size() > st.ctx->lim.max_members) {
+    rp.deliver(proto_error{"bad_request", "a conversation has at most " +
+                                              std::to_string(st.ctx->lim.max_members) +
+                                              " members"});
+    return;
+  }
+  // Everyone who was or now is a member hears of the change.
+  auto audience = detail::member_ids(st);
+  audience.insert(audience.end(), added.begin(), added.end());
+  auto now = now_ms();
+  storage::batch b;
+  for (auto& a : added) {
+    st.members[a] = storage::member_state{0, 0, now};
+    b.put_member(st.conv_id, a, st.members[a]);
+    b.put_inbox(a, st.conv_id);
+  }
+  for (auto& r : removed) {
+    st.members.erase(r);
+    b.erase_member(st.conv_id, r);
+    b.erase_inbox(r, st.conv_id);
+  }
+  ++st.writes_in_flight;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  st.ctx->store->commit(std::move(b), [=](const storage::status& s) mutable {
+    post_to(handle, [=]() mutable {
+      auto& st = self->state;
+      --st.writes_in_flight;
+      if (!s) {
+        rp.deliver(detail::internal_error(s.err().message));
+        return;
+      }
+      detail::broadcast(self, audience, events::members(st.conv_id, added, removed), {});
+      rp.deliver(proto_error{});
+    });
+  });
+}
+
+}  // namespace
+
+conversation_actor::behavior_type conversation(
+    conversation_actor::stateful_pointer<conversation_state> self,
+    std::string conv_id, node_context* ctx) {
+  auto& st = self->state;
+  st.conv_id = conv_id;
+  st.ctx = ctx;
+  st.last_activity_ms = now_ms();
+  run_blocking(self, *ctx->pool,
+               [store = ctx->store, conv_id] { return load(*store, conv_id); },
+               [self](storage::result<loaded> r) {
+                 auto& st = self->state;
+                 if (!r) {
+                   st.ph = phase::failed;
+                 } else {
+                   st.log = std::move(r->log);
+                   st.durable_upto = st.log->last_msg_id();
+                   if (r->meta) {
+                     st.meta = std::move(*r->meta);
+                     for (auto& m : r->members) st.members[m.user_id] = m.state;
+                     st.ph = phase::ready;
+                   } else {
+                     st.ph = phase::missing;
+                   }
+                 }
+                 run_waiting(self);
+                 // Nothing to keep for an unknown id, nor after a failed load.
+                 if ((st.ph == phase::missing || st.ph == phase::failed) && !busy(st))
+                   passivate(self);
+               });
+  arm_idle_timer(self);
+  return {
+      [self](create_atom, create_request& req) -> caf::result<create_reply> {
+        auto rp = self->make_response_promise<create_reply>();
+        detail::when_ready(self, [self, req, rp]() mutable { do_create(self, req, rp); });
+        return rp;
+      },
+      [self](send_atom, send_request& req) -> caf::result<send_reply> {
+        auto rp = self->make_response_promise<send_reply>();
+        detail::when_ready(self, [self, req, rp]() mutable { detail::do_send(self, req, rp); });
+        return rp;
+      },
+      [self](sync_atom, sync_request& req) -> caf::result<history_reply> {
+        auto rp = self->make_response_promise<history_reply>();
+        detail::when_ready(self, [self, req, rp]() mutable { detail::do_sync(self, req, rp); });
+        return rp;
+      },
+      [self](cursor_atom, cursor_request& req) -> caf::result<proto_error> {
+        auto rp = self->make_response_promise<proto_error>();
+        detail::when_ready(self, [self, req, rp]() mutable { detail::do_cursor(self, req, rp); });
+        return rp;
+      },
+      [self](typing_atom, std::string& user) -> caf::result<proto_error> {
+        auto rp = self->make_response_promise<proto_error>();
+        detail::when_ready(self, [self, user, rp]() mutable { detail::do_typing(self, user, rp); });
+        return rp;
+      },
+      [self](members_atom, members_request& req) -> caf::result<proto_error> {
+        auto rp = self->make_response_promise<proto_error>();
+        detail::when_ready(self, [self, req, rp]() mutable { do_members(self, req, rp); });
+        return rp;
+      },
+      [](continue_atom, continuation& c) { c.fn(); },
+      [self](timeout_atom, std::uint64_t) {
+        auto& st = self->state;
+        bool idle = now_ms() - st.last_activity_ms >=
+                    static_cast<std::int64_t>(st.ctx->lim.idle_actor.count());
+        if (idle && !busy(st)) {
+          passivate(self);
+          return;
+        }
+        arm_idle_timer(self);
+      },
+  };
+}
+
+}  // namespace switchboard::actors

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "actors/node_context.hpp"
+#include "storage/conversation_log.hpp"
+#include "storage/records.hpp"
+
+namespace switchboard::actors {
+
+// State of a conversation's actor. Owned by the actor; not thread-safe.
+struct conversation_state {
+  enum class phase {
+    loading,   // reading metadata, members and the last msg_id
+    missing,   // no such conversation (yet): only `create` succeeds
+    creating,  // the creating write is in flight
+    ready,
+    failed,    // the store could not be read: every request gets `internal`
+  };
+
+  struct send_job {
+    send_request req;
+    caf::typed_response_promise<send_reply> rp;
+  };
+
+  struct sent_id {
+    std::uint64_t msg_id;
+    std::int64_t ts;
+  };
+
+  std::string conv_id;
+  node_context* ctx = nullptr;
+  phase ph = phase::loading;
+  std::vector<std::function<void()>> waiting;  // requests while loading
+
+  storage::conversation_meta meta;
+  std::map<std::string, storage::member_state> members;
+  std::optional<storage::conversation_log> log;
+  std::uint64_t durable_upto = 0;  // highest acknowledged msg_id
+
+  // The send pipeline: jobs wait here while idempotency keys are looked up
+  // in the store, a batch at a time, so that ids follow arrival order.
+  std::deque<send_job> queued;
+  bool lookup_in_flight = false;
+  // Recent (sender, client_msg_id) -> id: answers retries without a read,
+  // and repeats of a message that is still being written.
+  std::unordered_map<std::string, sent_id> recent;
+  std::deque<std::string> recent_order;
+  // Duplicates of a message not yet durable, answered once it is.
+  std::multimap<std::uint64_t, send_job> dup_waiting;
+  std::size_t writes_in_flight = 0;
+
+  std::int64_t last_activity_ms = 0;
+
+  static inline const char* name = "switchboard.conversation";
+};
+
+// The sequencer of one conversation (DESIGN §3): checks membership, dedups
+// client_msg_ids, hands out the next gap-free msg_id, appends to the log
+// through the group commit, answers `sent` once durable, then fans out.
+// Activated on first use by the directory; passivates when idle.
+conversation_actor::behavior_type conversation(
+    conversation_actor::stateful_pointer<conversation_state> self,
+    std::string conv_id, node_context* ctx);
+
+}  // namespace switchboard::actors

@@ -1,0 +1,45 @@
+#pragma once
+
+// The conversation actor's handlers, split by concern across
+// conversation_actor.cpp (life cycle, create, members), conversation_send.cpp
+// (the send pipeline) and conversation_cursors.cpp (sync, ack/read, typing).
+// Internal to actors/.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "actors/conversation_actor.hpp"
+
+namespace switchboard::actors::detail {
+
+using conv_self = conversation_actor::stateful_pointer<conversation_state>;
+
+// Runs `fn` now, or once loading or creating has finished.
+void when_ready(conv_self self, std::function<void()> fn);
+
+// The common checks of a request by `user`, in the protocol's order
+// (not_found, then forbidden). Returns the error, or an ok one.
+proto_error check_member(const conversation_state& st, const std::string& user);
+
+std::vector<std::string> member_ids(const conversation_state& st);
+
+// Sends `text` to every connection of each of `users`, except the
+// connection `except_session` (may be empty) and every connection of
+// `skip_user` (may be empty).
+void broadcast(conv_self self, const std::vector<std::string>& users,
+               const std::string& text, const std::string& except_session,
+               const std::string& skip_user = {});
+
+proto_error internal_error(const std::string& what);
+
+void do_send(conv_self self, send_request req,
+             caf::typed_response_promise<send_reply> rp);
+void do_sync(conv_self self, sync_request req,
+             caf::typed_response_promise<history_reply> rp);
+void do_cursor(conv_self self, cursor_request req,
+               caf::typed_response_promise<proto_error> rp);
+void do_typing(conv_self self, std::string user,
+               caf::typed_response_promise<proto_error> rp);
+
+}  // namespace switchboard::actors::detail

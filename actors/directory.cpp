@@ -1,0 +1,87 @@
+#include "actors/directory.hpp"
+
+#include "actors/conversation_actor.hpp"
+#include "actors/user_actor.hpp"
+
+namespace switchboard::actors {
+
+conversation_actor directory::conversation(const std::string& conv_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = conversations_.find(conv_id);
+  if (it != conversations_.end()) return it->second;
+  auto a = sys_.spawn(actors::conversation, conv_id, &ctx_);
+  if (shut_down_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  else conversations_.emplace(conv_id, a);
+  return a;
+}
+
+user_actor directory::user(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = users_.find(user_id);
+  if (it != users_.end()) return it->second;
+  auto a = sys_.spawn(actors::user, user_id, &ctx_);
+  if (shut_down_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  else users_.emplace(user_id, a);
+  return a;
+}
+
+std::optional<user_actor> directory::find_user(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+
+void directory::forget_conversation(const std::string& id,
+                                    const caf::actor_addr& self) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = conversations_.find(id);
+  if (it != conversations_.end() && it->second.address() == self)
+    conversations_.erase(it);
+}
+
+void directory::forget_user(const std::string& id, const caf::actor_addr& self) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = users_.find(id);
+  if (it != users_.end() && it->second.address() == self) users_.erase(it);
+}
+
+void directory::add_session(const std::string& session_id,
+                            const session_actor& s) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shut_down_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  else sessions_.emplace(session_id, s);
+}
+
+void directory::forget_session(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  sessions_.erase(session_id);
+}
+
+std::size_t directory::sessions() {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return sessions_.size();
+}
+
+void directory::shutdown() {
+  std::lock_guard<std::mutex> lock(mtx_);
+  shut_down_ = true;
+  for (auto& [_, a] : sessions_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (auto& [_, a] : conversations_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (auto& [_, a] : users_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  sessions_.clear();
+  conversations_.clear();
+  users_.clear();
+}
+
+std::size_t directory::active_conversations() {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return conversations_.size();
+}
+
+std::size_t directory::active_users() {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return users_.size();
+}
+
+}  // namespace switchboard::actors

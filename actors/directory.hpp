@@ -1,0 +1,54 @@
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "actors/messages.hpp"
+#include "actors/node_context.hpp"
+
+namespace switchboard::actors {
+
+// Where the actors of conversations and users are: callers address them by
+// id, never by a handle they kept, so that an actor can passivate and come
+// back (and, with the cluster, live on another node). Activates an actor on
+// first use. Thread-safe.
+class directory {
+ public:
+  directory(caf::actor_system& sys, node_context& ctx) : sys_(sys), ctx_(ctx) {}
+
+  // The conversation's actor, activated if needed.
+  conversation_actor conversation(const std::string& conv_id);
+  // The user's actor, activated if needed.
+  user_actor user(const std::string& user_id);
+  // The user's actor if it is active (the user is online or watched).
+  std::optional<user_actor> find_user(const std::string& user_id);
+
+  // Called by an actor that passivates: forgets it, if `self` is still the
+  // one registered under `id`.
+  void forget_conversation(const std::string& id, const caf::actor_addr& self);
+  void forget_user(const std::string& id, const caf::actor_addr& self);
+
+  // The sessions (connections) of this node.
+  void add_session(const std::string& session_id, const session_actor& s);
+  void forget_session(const std::string& session_id);
+
+  std::size_t active_conversations();
+  std::size_t active_users();
+  std::size_t sessions();
+
+  // Asks every actor it knows to exit (node shutdown).
+  void shutdown();
+
+ private:
+  caf::actor_system& sys_;
+  node_context& ctx_;
+  std::mutex mtx_;
+  std::unordered_map<std::string, conversation_actor> conversations_;
+  std::unordered_map<std::string, user_actor> users_;
+  std::unordered_map<std::string, session_actor> sessions_;
+  bool shut_down_ = false;  // actors activated after shutdown() exit at once
+};
+
+}  // namespace switchboard::actors

@@ -1,0 +1,236 @@
+#pragma once
+
+// Every CAF message type of Switchboard, its atoms and the typed interfaces
+// of its actors: one header, one type-ID block (STYLE). Message structs are
+// plain data with an `inspect` overload, because the cluster sends them
+// between nodes.
+
+#include <caf/all.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace switchboard::actors {
+
+// --- atoms (at most 10 characters) ---
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using push_atom = caf::atom_constant<caf::atom("push")>;
+using continue_atom = caf::atom_constant<caf::atom("continue")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using detach_atom = caf::atom_constant<caf::atom("detach")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using presence_atom = caf::atom_constant<caf::atom("presence")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using create_atom = caf::atom_constant<caf::atom("create")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
+using typing_atom = caf::atom_constant<caf::atom("typing")>;
+using members_atom = caf::atom_constant<caf::atom("members")>;
+
+// A protocol error (PROTOCOL.md "Errors"); an empty code means success.
+struct proto_error {
+  std::string code;
+  std::string message;
+  std::int64_t retry_after_ms = 0;  // rate_limited only
+
+  bool ok() const noexcept { return code.empty(); }
+};
+
+// One message of a conversation, as clients see it.
+struct chat_message {
+  std::string conv_id;
+  std::uint64_t msg_id = 0;
+  std::string sender;
+  std::string body;
+  std::int64_t ts = 0;
+  std::string client_msg_id;
+};
+
+struct create_request {
+  std::string creator;
+  std::string origin_session;  // the connection that asked, or empty
+  std::string kind;            // "direct" or "group"
+  std::vector<std::string> members;  // validated user ids, creator included
+  std::string title;
+};
+
+struct create_reply {
+  proto_error err;
+  std::string conv_id;
+  std::string kind;
+  std::vector<std::string> members;
+  bool existed = false;
+};
+
+struct send_request {
+  std::string sender;
+  std::string origin_session;
+  std::string client_msg_id;
+  std::string body;
+};
+
+struct send_reply {
+  proto_error err;
+  std::uint64_t msg_id = 0;
+  std::int64_t ts = 0;
+  bool duplicate = false;
+};
+
+// A history query: messages after `after` (oldest first) when has_after,
+// else before `before` (newest first) when it is not 0, else the newest.
+struct sync_request {
+  std::string user;
+  bool has_after = false;
+  std::uint64_t after = 0;
+  std::uint64_t before = 0;
+  std::uint32_t limit = 50;
+};
+
+struct history_reply {
+  proto_error err;
+  std::vector<chat_message> messages;
+  bool has_more = false;
+};
+
+// An `ack` (read == false) or a `read` of one user's device.
+struct cursor_request {
+  std::string user;
+  std::string origin_session;
+  bool read = false;
+  std::uint64_t msg_id = 0;
+};
+
+struct members_request {
+  std::string user;
+  std::string origin_session;
+  std::vector<std::string> add;
+  std::vector<std::string> remove;
+};
+
+struct presence_status {
+  std::string user_id;
+  bool online = false;
+  std::int64_t last_seen = 0;  // 0: never seen
+};
+
+// Work to run inside an actor, posted back by a thread that did blocking
+// I/O for it. Local only: never crosses the network.
+struct continuation {
+  std::function<void()> fn;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, proto_error& x) {
+  return f(caf::meta::type_name("proto_error"), x.code, x.message,
+           x.retry_after_ms);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.conv_id, x.msg_id,
+           x.sender, x.body, x.ts, x.client_msg_id);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_request& x) {
+  return f(caf::meta::type_name("create_request"), x.creator,
+           x.origin_session, x.kind, x.members, x.title);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_reply& x) {
+  return f(caf::meta::type_name("create_reply"), x.err, x.conv_id, x.kind,
+           x.members, x.existed);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_request& x) {
+  return f(caf::meta::type_name("send_request"), x.sender, x.origin_session,
+           x.client_msg_id, x.body);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_reply& x) {
+  return f(caf::meta::type_name("send_reply"), x.err, x.msg_id, x.ts,
+           x.duplicate);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_request& x) {
+  return f(caf::meta::type_name("sync_request"), x.user, x.has_after, x.after,
+           x.before, x.limit);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_reply& x) {
+  return f(caf::meta::type_name("history_reply"), x.err, x.messages,
+           x.has_more);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cursor_request& x) {
+  return f(caf::meta::type_name("cursor_request"), x.user, x.origin_session,
+           x.read, x.msg_id);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, members_request& x) {
+  return f(caf::meta::type_name("members_request"), x.user, x.origin_session,
+           x.add, x.remove);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_status& x) {
+  return f(caf::meta::type_name("presence_status"), x.user_id, x.online,
+           x.last_seen);
+}
+
+// --- actor interfaces ---
+
+// One client connection (PROTOCOL.md, WebSocket).
+using session_actor = caf::typed_actor<
+    caf::reacts_to<frame_atom, std::string>,    // a text frame from the client
+    caf::reacts_to<closed_atom>,                // the connection is gone
+    caf::reacts_to<push_atom, std::string>,     // an event to write out
+    caf::reacts_to<continue_atom, continuation>>;
+
+// One user: the registry of its connections, its presence and last seen.
+using user_actor = caf::typed_actor<
+    // (session_id, session): a connection came up; answers true
+    caf::replies_to<attach_atom, std::string, session_actor>::with<bool>,
+    caf::reacts_to<detach_atom, std::string>,  // (session_id) went away
+    // (event JSON, session_id to skip or ""): to every connection but one
+    caf::reacts_to<deliver_atom, std::string, std::string>,
+    caf::replies_to<presence_atom>::with<presence_status>,
+    // later presence changes go to the session as `push` events
+    caf::replies_to<subscribe_atom, session_actor>::with<presence_status>,
+    caf::reacts_to<continue_atom, continuation>,
+    caf::reacts_to<timeout_atom, std::uint64_t>>;
+
+// One conversation: the sequencer and only writer of its log.
+using conversation_actor = caf::typed_actor<
+    caf::replies_to<create_atom, create_request>::with<create_reply>,
+    caf::replies_to<send_atom, send_request>::with<send_reply>,
+    caf::replies_to<sync_atom, sync_request>::with<history_reply>,
+    caf::replies_to<cursor_atom, cursor_request>::with<proto_error>,
+    // (user): a typing notification
+    caf::replies_to<typing_atom, std::string>::with<proto_error>,
+    caf::replies_to<members_atom, members_request>::with<proto_error>,
+    caf::reacts_to<continue_atom, continuation>,
+    caf::reacts_to<timeout_atom, std::uint64_t>>;
+
+// Registers the message types with an actor system's configuration, so
+// that they can cross the network between nodes.
+void register_types(caf::actor_system_config& cfg);
+
+}  // namespace switchboard::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchboard::actors::continuation)
+
+CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::proto_error))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::chat_message))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::create_request))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::create_reply))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::send_request))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::send_reply))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::sync_request))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::history_reply))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::cursor_request))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::members_request))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::presence_status))
+CAF_END_TYPE_ID_BLOCK(switchboard)

@@ -1,0 +1,94 @@
+#include "actors/node.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/conversation_actor.hpp"
+#include "actors/directory.hpp"
+#include "actors/io_pool.hpp"
+#include "actors/rate_limiter.hpp"
+#include "actors/session_actor.hpp"
+#include "auth/secret.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::actors {
+
+namespace {
+
+caf::actor_system_config& configure(caf::actor_system_config& cfg,
+                                    const node_options& o) {
+  register_types(cfg);
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(std::max(1, o.scheduler_threads)));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  cfg.set("logger.console", caf::atom("none"));
+  return cfg;
+}
+
+// Hands a connection's frames to its session actor.
+class session_handler : public connection_handler {
+ public:
+  explicit session_handler(session_actor a) : actor_(std::move(a)) {}
+  ~session_handler() override { on_close(); }
+
+  void on_frame(std::string text) override {
+    caf::anon_send(actor_, frame_atom::value, std::move(text));
+  }
+  void on_close() override {
+    if (closed_.exchange(true)) return;
+    caf::anon_send(actor_, closed_atom::value);
+  }
+
+ private:
+  session_actor actor_;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace
+
+struct node::impl {
+  storage::store& store;
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  std::unique_ptr<io_pool> pool;
+  rate_limiter rates;
+  node_context ctx;
+  directory dir;
+
+  impl(storage::store& s, const node_options& o)
+      : store(s),
+        sys(configure(cfg, o)),
+        pool(std::make_unique<io_pool>(o.io_threads)),
+        rates(o.lim.send_rate, o.lim.send_burst),
+        dir(sys, ctx) {
+    ctx.node_id = o.node_id;
+    ctx.lim = o.lim;
+    ctx.store = &store;
+    ctx.pool = pool.get();
+    ctx.dir = &dir;
+    ctx.rates = &rates;
+  }
+};
+
+node::node(storage::store& store, node_options options)
+    : impl_(std::make_unique<impl>(store, options)) {}
+
+node::~node() {
+  impl_->dir.shutdown();
+  impl_->sys.await_all_actors_done();
+  impl_->pool.reset();  // runs and drops what is queued
+  // Every completion of an earlier commit runs before this one's: after it,
+  // no write callback can reach into the actor system any more.
+  (void)impl_->store.commit_and_wait(storage::batch{});  // an empty batch cannot fail usefully
+}
+
+std::shared_ptr<connection_handler> node::open_session(
+    const std::string& user_id, std::shared_ptr<client_connection> conn) {
+  auto id = auth::random_hex(8);
+  auto a = impl_->sys.spawn(session, user_id, id, std::move(conn), &impl_->ctx);
+  impl_->dir.add_session(id, a);
+  return std::make_shared<session_handler>(a);
+}
+
+directory& node::dir() { return impl_->dir; }
+const limits& node::lim() const { return impl_->ctx.lim; }
+
+}  // namespace switchboard::actors

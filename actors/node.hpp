@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "actors/client_connection.hpp"
+#include "actors/limits.hpp"
+
+namespace switchboard::storage {
+class store;
+}
+
+namespace switchboard::actors {
+
+class directory;
+
+struct node_options {
+  std::string node_id = "n1";
+  limits lim;
+  int scheduler_threads = 1;  // CAF workers (DESIGN §4: chosen by the bench)
+  int io_threads = 2;         // blocking store reads
+};
+
+// A node's actor runtime: the CAF actor system, the directory of
+// conversation and user actors, the I/O pool and the rate limiter.
+// Thread-safe. `store` must outlive the node.
+class node {
+ public:
+  node(storage::store& store, node_options options);
+  // Stops every actor, waits for them, then for their pending writes.
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  // A new client connection of `user_id` (already authenticated): spawns
+  // its session actor. The returned handler takes the connection's frames.
+  std::shared_ptr<connection_handler> open_session(
+      const std::string& user_id, std::shared_ptr<client_connection> conn);
+
+  directory& dir();
+  const limits& lim() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace switchboard::actors

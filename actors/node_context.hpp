@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "actors/limits.hpp"
+
+namespace switchboard::storage {
+class store;
+}
+
+namespace switchboard::actors {
+
+class directory;
+class io_pool;
+class rate_limiter;
+
+// What every actor of a node shares. Owned by `node`; every pointer lives
+// as long as the node's actor system.
+struct node_context {
+  std::string node_id;
+  limits lim;
+  storage::store* store = nullptr;
+  io_pool* pool = nullptr;
+  directory* dir = nullptr;
+  rate_limiter* rates = nullptr;
+};
+
+// Server time: milliseconds since the Unix epoch.
+inline std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace switchboard::actors

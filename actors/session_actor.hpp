@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/client_connection.hpp"
+#include "actors/messages.hpp"
+#include "actors/node_context.hpp"
+
+namespace switchboard::actors {
+
+// State of one client connection's actor. Owned by the actor; not
+// thread-safe. `conn` is thread-safe (client_connection).
+struct session_state {
+  std::string user_id;
+  std::string session_id;
+  node_context* ctx = nullptr;
+  std::shared_ptr<client_connection> conn;
+  bool attached = false;            // registered with the user actor
+  std::vector<std::string> early;   // frames that came before that
+
+  static inline const char* name = "switchboard.session";
+};
+
+// Parses the client's frames, asks the conversation and user actors, and
+// writes answers and events to the connection. Sends `welcome` once the
+// user actor knows the connection; frames that arrive earlier wait.
+session_actor::behavior_type session(
+    session_actor::stateful_pointer<session_state> self, std::string user_id,
+    std::string session_id, std::shared_ptr<client_connection> conn,
+    node_context* ctx);
+
+}  // namespace switchboard::actors

@@ -1,0 +1,138 @@
+#include "actors/user_actor.hpp"
+
+#include <algorithm>
+
+#include "actors/blocking.hpp"
+#include "actors/directory.hpp"
+#include "actors/events.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::actors {
+
+namespace {
+
+using self_ptr = user_actor::stateful_pointer<user_state>;
+
+presence_status status_of(const user_state& st) {
+  bool online = !st.sessions.empty();
+  return presence_status{st.user_id, online, online ? now_ms() : st.last_seen};
+}
+
+void notify_watchers(self_ptr self) {
+  auto text = events::presence(std::nullopt, {status_of(self->state)});
+  for (auto& w : self->state.watchers) self->send(w, push_atom::value, text);
+}
+
+void went_offline(self_ptr self) {
+  auto& st = self->state;
+  st.last_seen = now_ms();
+  storage::batch b;
+  b.put_last_seen(st.user_id, st.last_seen);
+  // Last seen is best effort: a failed write leaves the older value.
+  st.ctx->store->commit(std::move(b), [](const storage::status&) {});
+  notify_watchers(self);
+}
+
+void remove_session(self_ptr self, const std::string& session_id) {
+  auto& st = self->state;
+  if (st.sessions.erase(session_id) == 0) return;
+  st.last_activity_ms = now_ms();
+  if (st.sessions.empty()) went_offline(self);
+}
+
+void arm_idle_timer(self_ptr self) {
+  self->delayed_send(self, self->state.ctx->lim.idle_actor, timeout_atom::value,
+                     std::uint64_t{0});
+}
+
+}  // namespace
+
+user_actor::behavior_type user(self_ptr self, std::string user_id,
+                               node_context* ctx) {
+  auto& st = self->state;
+  st.user_id = user_id;
+  st.ctx = ctx;
+  st.last_activity_ms = now_ms();
+  run_blocking(self, *ctx->pool,
+               [store = ctx->store, user_id] { return store->last_seen(user_id); },
+               [self](storage::result<std::optional<std::int64_t>> r) {
+                 auto& st = self->state;
+                 if (r && *r) st.last_seen = **r;
+                 st.loaded = true;
+                 auto waiting = std::move(st.waiting);
+                 for (auto& w : waiting) w();
+               });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto it = st.sessions.begin(); it != st.sessions.end();) {
+      if (it->second.address() == dm.source) {
+        auto id = it->first;
+        ++it;
+        remove_session(self, id);
+      } else {
+        ++it;
+      }
+    }
+    auto& w = st.watchers;
+    w.erase(std::remove_if(w.begin(), w.end(),
+                           [&](const session_actor& s) {
+                             return s.address() == dm.source;
+                           }),
+            w.end());
+  });
+  arm_idle_timer(self);
+  return {
+      [self](attach_atom, const std::string& session_id,
+             const session_actor& session) -> bool {
+        auto& st = self->state;
+        bool was_online = !st.sessions.empty();
+        st.sessions[session_id] = session;
+        self->monitor(session);
+        st.last_activity_ms = now_ms();
+        if (!was_online) notify_watchers(self);
+        return true;
+      },
+      [self](detach_atom, const std::string& session_id) {
+        remove_session(self, session_id);
+      },
+      [self](deliver_atom, const std::string& text, const std::string& except) {
+        for (auto& [id, s] : self->state.sessions)
+          if (id != except) self->send(s, push_atom::value, text);
+      },
+      [self](presence_atom) -> caf::result<presence_status> {
+        auto& st = self->state;
+        st.last_activity_ms = now_ms();
+        if (st.loaded) return status_of(st);
+        auto rp = self->make_response_promise<presence_status>();
+        st.waiting.push_back([self, rp]() mutable { rp.deliver(status_of(self->state)); });
+        return rp;
+      },
+      [self](subscribe_atom, const session_actor& watcher) -> caf::result<presence_status> {
+        auto& st = self->state;
+        st.last_activity_ms = now_ms();
+        if (std::none_of(st.watchers.begin(), st.watchers.end(),
+                         [&](const session_actor& s) { return s == watcher; })) {
+          st.watchers.push_back(watcher);
+          self->monitor(watcher);
+        }
+        if (st.loaded) return status_of(st);
+        auto rp = self->make_response_promise<presence_status>();
+        st.waiting.push_back([self, rp]() mutable { rp.deliver(status_of(self->state)); });
+        return rp;
+      },
+      [](continue_atom, continuation& c) { c.fn(); },
+      [self](timeout_atom, std::uint64_t) {
+        auto& st = self->state;
+        bool idle = now_ms() - st.last_activity_ms >=
+                    static_cast<std::int64_t>(st.ctx->lim.idle_actor.count());
+        if (st.sessions.empty() && st.watchers.empty() && st.loaded && idle) {
+          st.ctx->dir->forget_user(st.user_id, self->address());
+          self->quit();
+          return;
+        }
+        arm_idle_timer(self);
+      },
+  };
+}
+
+}  // namespace switchboard::actors

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/limits.hpp"
+#include "net/server.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::app {
+
+// Everything `switchboard serve` can be told. Each option has one name: the
+// flag `--max-body`, the environment variable `SWITCHBOARD_MAX_BODY`.
+struct config {
+  std::string listen = "127.0.0.1:7070";
+  std::string data_dir = "./data";
+  std::string durability = "sync";
+  std::string jwt_secret;  // empty: DATA_DIR/jwt_secret
+  std::string node_id = "n1";
+  int scheduler_threads = 1;
+  int io_threads = 2;
+  actors::limits lim;
+
+  net::server_options server_options() const;
+  storage::store_options store_options() const;
+};
+
+struct option_info {
+  std::string name;  // flag name without "--"
+  std::string help;
+  std::string default_value;
+};
+
+// Every option, for --help.
+std::vector<option_info> options_table();
+
+// Applies SWITCHBOARD_* variables from `env`, then flags. Throws
+// std::invalid_argument naming the option for an unknown flag or a bad
+// value.
+config load_config(const std::map<std::string, std::string>& flags,
+                   const std::map<std::string, std::string>& env);
+
+// The process's SWITCHBOARD_* variables.
+std::map<std::string, std::string> switchboard_env();
+
+// "max-body" -> "SWITCHBOARD_MAX_BODY"
+std::string env_name(const std::string& option);
+
+}  // namespace switchboard::app

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+
+#include "net/server.hpp"
+
+namespace switchboard::app {
+
+// Authenticates a WebSocket upgrade by its token: `Authorization: Bearer
+// TOKEN` or `?token=TOKEN`, an HS256 JWT signed with `secret`.
+net::authenticator token_authenticator(std::string secret);
+
+// The token of a request, or "" when it has none.
+std::string request_token(const net::http_request& req);
+
+}  // namespace switchboard::app

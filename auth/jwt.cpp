@@ -1,0 +1,151 @@
+#include "auth/jwt.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace switchboard::auth {
+
+namespace {
+
+constexpr char b64url_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string b64url_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    buf = (buf << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(b64url_chars[(buf >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(b64url_chars[(buf << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+std::optional<std::string> b64url_decode(std::string_view in) {
+  std::string out;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (char ch : in) {
+    int v;
+    if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+    else if (ch == '-') v = 62;
+    else if (ch == '_') v = 63;
+    else return std::nullopt;  // padding and other alphabets are not JWT
+    buf = (buf << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buf >> bits) & 0xff));
+    }
+  }
+  if (bits >= 6) return std::nullopt;  // a dangling character
+  return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
+       &len);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+std::optional<boost::json::object> parse_object(std::string_view b64) {
+  auto raw = b64url_decode(b64);
+  if (!raw) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*raw, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return v.as_object();
+}
+
+}  // namespace
+
+std::string_view to_string(token_error e) noexcept {
+  switch (e) {
+    case token_error::malformed: return "malformed token";
+    case token_error::bad_algorithm: return "token algorithm must be HS256";
+    case token_error::bad_signature: return "bad token signature";
+    case token_error::expired: return "token expired";
+    case token_error::missing_exp: return "token has no exp";
+    case token_error::bad_subject: return "token sub is not a valid user id";
+  }
+  return "bad token";
+}
+
+bool valid_user_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string sign_token(std::string_view secret, const claims& c) {
+  boost::json::object payload;
+  payload["sub"] = c.sub;
+  payload["exp"] = c.exp;
+  std::string signing_input =
+      b64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+      b64url_encode(boost::json::serialize(payload));
+  return signing_input + "." +
+         b64url_encode(hmac_sha256(secret, signing_input));
+}
+
+verify_result verify_token(std::string_view secret, std::string_view token,
+                           std::int64_t now_s) {
+  auto fail = [](token_error e) { return verify_result{std::nullopt, e}; };
+  auto dot1 = token.find('.');
+  if (dot1 == std::string_view::npos) return fail(token_error::malformed);
+  auto dot2 = token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos ||
+      token.find('.', dot2 + 1) != std::string_view::npos)
+    return fail(token_error::malformed);
+  auto header = parse_object(token.substr(0, dot1));
+  auto payload = parse_object(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  auto sig = b64url_decode(token.substr(dot2 + 1));
+  if (!header || !payload || !sig) return fail(token_error::malformed);
+
+  // The algorithm is pinned: the header may not choose it.
+  auto alg = header->if_contains("alg");
+  if (!alg || !alg->is_string() || alg->as_string() != "HS256")
+    return fail(token_error::bad_algorithm);
+
+  auto expected = hmac_sha256(secret, token.substr(0, dot2));
+  if (sig->size() != expected.size() ||
+      CRYPTO_memcmp(sig->data(), expected.data(), expected.size()) != 0)
+    return fail(token_error::bad_signature);
+
+  claims c;
+  auto exp = payload->if_contains("exp");
+  if (!exp) return fail(token_error::missing_exp);
+  if (exp->is_int64()) c.exp = exp->as_int64();
+  else if (exp->is_uint64()) c.exp = static_cast<std::int64_t>(exp->as_uint64());
+  else if (exp->is_double()) c.exp = static_cast<std::int64_t>(exp->as_double());
+  else return fail(token_error::missing_exp);
+  if (c.exp <= now_s) return fail(token_error::expired);
+
+  auto sub = payload->if_contains("sub");
+  if (!sub || !sub->is_string() || !valid_user_id(sub->as_string()))
+    return fail(token_error::bad_subject);
+  c.sub = std::string(sub->as_string());
+  return verify_result{std::move(c), token_error::malformed};
+}
+
+}  // namespace switchboard::auth

@@ -1,0 +1,71 @@
+#include "auth/secret.hpp"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace switchboard::auth {
+
+std::string random_hex(std::size_t n) {
+  std::string raw(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()),
+                 static_cast<int>(n)) != 1)
+    throw std::runtime_error("no randomness available");
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (unsigned char c : raw) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+std::string read_secret(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string s(256, '\0');
+  auto n = ::read(fd, s.data(), s.size());
+  ::close(fd);
+  if (n <= 0) return {};
+  s.resize(static_cast<std::size_t>(n));
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::string load_or_create_secret(const std::string& configured,
+                                  const std::string& data_dir) {
+  if (!configured.empty()) return configured;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  std::string path = data_dir + "/jwt_secret";
+  if (auto s = read_secret(path); !s.empty()) return s;
+  std::string secret = random_hex(32);
+  // O_EXCL: if another process creates it first, use theirs.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      if (auto s = read_secret(path); !s.empty()) return s;
+    }
+    throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+  }
+  std::string line = secret + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) ==
+                static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write " + path);
+  return secret;
+}
+
+}  // namespace switchboard::auth

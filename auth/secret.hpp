@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace switchboard::auth {
+
+// The node's token secret: `configured` when not empty (from the
+// configuration or SWITCHBOARD_JWT_SECRET), otherwise the file
+// DATA_DIR/jwt_secret, created with 32 random bytes (hex) and mode 0600 when
+// missing. Throws std::runtime_error when the file can be neither read nor
+// created (a start-up error).
+std::string load_or_create_secret(const std::string& configured,
+                                  const std::string& data_dir);
+
+// `n` random bytes from the system's CSPRNG, hex-encoded.
+std::string random_hex(std::size_t n);
+
+}  // namespace switchboard::auth

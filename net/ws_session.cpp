@@ -1,0 +1,170 @@
+#include "net/ws_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+
+namespace switchboard::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// One WebSocket connection. Everything runs on the socket's strand; one
+// read and one write in flight, a bounded queue behind the write.
+class ws_session : public actors::client_connection,
+                   public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(tcp::socket socket, std::string user,
+             std::shared_ptr<const session_context> ctx)
+      : ws_(std::move(socket)), user_(std::move(user)), ctx_(std::move(ctx)) {}
+
+  ~ws_session() override {
+    if (handler_) handler_->on_close();
+  }
+
+  void run(http::request<http::string_body> req) {
+    auto& o = ctx_->options;
+    websocket::stream_base::timeout t;
+    t.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
+    t.idle_timeout = std::chrono::seconds(o.ws_idle_timeout_s);
+    t.keep_alive_pings = false;  // the client's heartbeat keeps it open
+    ws_.set_option(t);
+    ws_.read_message_max(o.max_frame);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) {
+          res.set(http::field::server, "switchboard");
+        }));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      self->on_accept(ec);
+    });
+  }
+
+  void send_text(std::string text) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(),
+                                    text = std::move(text)]() mutable {
+      self->enqueue(std::move(text));
+    });
+  }
+
+  void close(std::uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), code,
+                                    reason = std::move(reason)]() mutable {
+      self->start_close(code, std::move(reason));
+    });
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) return;
+    handler_ = ctx_->handlers.open_websocket(user_, shared_from_this());
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
+                                                        std::size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      // Closed, timed out, too big (1009), not UTF-8 (1007): Beast has
+      // answered the peer where the protocol asks for it.
+      finish();
+      return;
+    }
+    if (!ws_.got_text()) {
+      enqueue(R"({"type":"error","code":"bad_request","message":"frames must be UTF-8 JSON text"})");
+    } else {
+      handler_->on_frame(beast::buffers_to_string(buffer_.data()));
+    }
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  void finish() {
+    closing_ = true;
+    queue_.clear();
+    if (handler_) handler_->on_close();
+  }
+
+  void enqueue(std::string text) {
+    if (closing_) return;
+    if (queue_.size() >= ctx_->options.max_queue) {
+      // The client does not read: drop it; it resyncs from the log.
+      queue_.clear();
+      start_close(websocket::close_code::policy_error, "outgoing queue full");
+      return;
+    }
+    queue_.push_back(std::move(text));
+    if (!writing_) do_write();
+  }
+
+  void do_write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->on_write(ec);
+                    });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) {
+      finish();
+      return;
+    }
+    if (!queue_.empty()) queue_.pop_front();
+    if (pending_close_) return do_close();
+    if (!queue_.empty()) do_write();
+  }
+
+  void start_close(std::uint16_t code, std::string reason) {
+    if (close_started_) return;
+    closing_ = true;
+    close_reason_.code = code;
+    close_reason_.reason = reason;
+    if (writing_) {
+      pending_close_ = true;  // after the write in flight
+      return;
+    }
+    do_close();
+  }
+
+  void do_close() {
+    pending_close_ = false;
+    close_started_ = true;
+    queue_.clear();
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::string user_;
+  std::shared_ptr<const session_context> ctx_;
+  std::shared_ptr<actors::connection_handler> handler_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool pending_close_ = false;
+  bool close_started_ = false;
+  websocket::close_reason close_reason_;
+};
+
+}  // namespace
+
+void start_ws_session(tcp::socket socket, http::request<http::string_body> req,
+                      std::string user, std::shared_ptr<const session_context> ctx) {
+  std::make_shared<ws_session>(std::move(socket), std::move(user), std::move(ctx))
+      ->run(std::move(req));
+}
+
+}  // namespace switchboard::net

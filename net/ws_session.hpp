@@ -1,0 +1,21 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <memory>
+#include <string>
+
+#include "net/http_session.hpp"
+
+namespace switchboard::net {
+
+// Completes the WebSocket handshake of `req` on `socket` for the
+// authenticated `user`, then serves the connection: frames go to the
+// handler that handlers.open_websocket returns; the actors write back
+// through the session's client_connection. Keeps itself alive.
+void start_ws_session(boost::asio::ip::tcp::socket socket,
+                      boost::beast::http::request<boost::beast::http::string_body> req,
+                      std::string user, std::shared_ptr<const session_context> ctx);
+
+}  // namespace switchboard::net

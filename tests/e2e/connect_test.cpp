@@ -1,0 +1,66 @@
+#include "tests/e2e/e2e_fixture.hpp"
+
+using namespace switchboard::testing;
+
+TEST_CASE_METHOD(e2e_fixture, "a client with a valid token gets welcome and pong",
+                 "[e2e][connect]") {
+  ws_client c(node.port(), node.token("alice"));
+  CHECK_FALSE(c.session_id.empty());
+  auto pong = c.request({{"type", "ping"}});
+  CHECK(pong["type"] == "pong");
+}
+
+TEST_CASE_METHOD(e2e_fixture, "the token may come in the Authorization header",
+                 "[e2e][connect]") {
+  ws_client c(node.port(), node.token("alice"), true);
+  CHECK(c.request({{"type", "ping"}})["type"] == "pong");
+}
+
+TEST_CASE("welcome carries user, session, node and heartbeat", "[e2e][connect]") {
+  e2e_fixture f({"--node-id", "east-1", "--heartbeat-s", "7"});
+  ws_client a(f.node.port(), f.node.token("bob"));
+  ws_client b(f.node.port(), f.node.token("bob"));
+  CHECK(a.welcome["user_id"] == "bob");
+  CHECK(a.welcome["node"] == "east-1");
+  CHECK(a.welcome["heartbeat_s"] == 7);
+  CHECK(a.session_id != b.session_id);
+}
+
+TEST_CASE_METHOD(e2e_fixture, "bad tokens are refused with 401 before the upgrade",
+                 "[e2e][connect]") {
+  auto upgrade = [&](const std::string& target, const std::string& auth = {}) {
+    return http_request(node.port(), "GET", target, {}, auth, true).status;
+  };
+  CHECK(upgrade("/v1/ws") == 401);
+  CHECK(upgrade("/v1/ws?token=garbage") == 401);
+  CHECK(upgrade("/v1/ws?token=" + node.token("alice", -10)) == 401);  // expired
+  // Signed with another secret.
+  auto other = switchboard::auth::sign_token("other", {"alice", 4102444800});
+  CHECK(upgrade("/v1/ws?token=" + other) == 401);
+  // alg none: header {"alg":"none"}, valid payload, no signature.
+  CHECK(upgrade("/v1/ws?token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.") == 401);
+  CHECK(upgrade("/v1/ws", "Bearer nope") == 401);
+  CHECK(upgrade("/v1/ws?token=" + node.token("alice")) == 101);
+  // A token for an invalid user id.
+  CHECK(upgrade("/v1/ws?token=" + node.token("no spaces")) == 401);
+  CHECK(upgrade("/v2/ws?token=" + node.token("alice")) == 404);
+}
+
+TEST_CASE_METHOD(e2e_fixture, "a node stops cleanly with connections open", "[e2e][connect]") {
+  ws_client a(node.port(), node.token("alice"));
+  http_request(node.port(), "GET", "/v1/ws?token=" + node.token("bob"), {}, {}, true);
+  CHECK(node.stop() == 0);
+}
+
+TEST_CASE_METHOD(e2e_fixture, "health is served on the same port", "[e2e][connect]") {
+  auto r = http_request(node.port(), "GET", "/healthz");
+  CHECK(r.status == 200);
+  CHECK(http_request(node.port(), "GET", "/nope").status == 404);
+}
+
+TEST_CASE("a silent connection is closed after twice the heartbeat", "[e2e][connect]") {
+  e2e_fixture f({"--heartbeat-s", "1"});
+  ws_client c(f.node.port(), f.node.token("alice"));
+  auto code = c.wait_closed(10s);
+  CHECK(code.has_value());
+}

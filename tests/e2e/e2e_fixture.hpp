@@ -1,0 +1,53 @@
+#pragma once
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/node_process.hpp"
+#include "auth/jwt.hpp"
+#include "tests/support/ws_client.hpp"
+
+namespace switchboard::testing {
+
+namespace json = boost::json;
+
+// A node and helpers to talk to it as clients do.
+struct e2e_fixture {
+  node_process node;
+
+  explicit e2e_fixture(std::vector<std::string> args = {}) : node(std::move(args)) {}
+
+  std::unique_ptr<ws_client> connect(const std::string& user) {
+    return std::make_unique<ws_client>(node.port(), node.token(user));
+  }
+
+  // Creates a conversation through `c` and returns its conv_id.
+  static std::string create(ws_client& c, const std::string& kind,
+                            std::vector<std::string> members,
+                            const std::string& title = {}) {
+    json::array m;
+    for (auto& u : members) m.emplace_back(u);
+    json::object f{{"type", "create"}, {"kind", kind}, {"members", m}};
+    if (!title.empty()) f["title"] = title;
+    auto r = c.request(f);
+    REQUIRE(r["type"] == "created");
+    return std::string(r["conv_id"].as_string());
+  }
+
+  static json::object send(ws_client& c, const std::string& conv,
+                           const std::string& body, const std::string& cmid) {
+    return c.request({{"type", "send"},
+                      {"conv_id", conv},
+                      {"client_msg_id", cmid},
+                      {"body", body}});
+  }
+
+  static std::uint64_t u64(const json::value& v) { return json::value_to<std::uint64_t>(v); }
+};
+
+inline std::string str(const json::value& v) { return std::string(v.as_string()); }
+
+}  // namespace switchboard::testing

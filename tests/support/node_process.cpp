@@ -1,0 +1,123 @@
+#include "tests/support/node_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "auth/jwt.hpp"
+
+namespace switchboard::testing {
+
+node_process::node_process(std::vector<std::string> extra_args)
+    : args_(std::move(extra_args)) {
+  start();
+}
+
+node_process::~node_process() {
+  if (pid_ > 0) (void)stop();
+}
+
+std::string node_process::token(const std::string& user, long ttl_s) const {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  return auth::sign_token(secret, auth::claims{user, now + ttl_s});
+}
+
+void node_process::start() {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  std::vector<std::string> argv = {SWITCHBOARD_BIN, "serve", "--listen", "127.0.0.1:0",
+                                   "--data-dir", dir_.str(), "--jwt-secret", secret};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  pid_ = ::fork();
+  REQUIRE(pid_ >= 0);
+  if (pid_ == 0) {
+    ::dup2(fds[1], STDERR_FILENO);
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  // Read the log until the node says where it listens.
+  std::string buf;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (port_ == 0 || buf.find('\n') == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("the node did not start: " << buf);
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char chunk[4096];
+    auto n = ::read(fds[0], chunk, sizeof chunk);
+    if (n <= 0) FAIL("the node exited at start: " << buf);
+    buf.append(chunk, static_cast<std::size_t>(n));
+    std::size_t nl;
+    while ((nl = buf.find('\n')) != std::string::npos) {
+      auto line = buf.substr(0, nl);
+      buf.erase(0, nl + 1);
+      boost::system::error_code ec;
+      auto v = boost::json::parse(line, ec);
+      if (ec || !v.is_object()) continue;
+      auto& o = v.as_object();
+      if (o.contains("event") && o["event"] == "listening") {
+        std::string addr(o["addr"].as_string());
+        port_ = static_cast<std::uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1)));
+        buf = "\n";
+        break;
+      }
+    }
+  }
+  // The node's later log lines are not read; keep its stderr from
+  // blocking by handing the pipe to a thread that drains it.
+  std::thread([fd = fds[0]] {
+    char chunk[4096];
+    while (::read(fd, chunk, sizeof chunk) > 0) {
+    }
+    ::close(fd);
+  }).detach();
+}
+
+int node_process::stop() {
+  if (pid_ <= 0) return -1;
+  // A pidfd becomes readable when the process exits: wait on it with a
+  // deadline, then SIGKILL.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  bool exited = false;
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    exited = ::poll(&p, 1, 20000) == 1;
+    ::close(pidfd);
+  }
+  if (!exited) ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  if (!exited) {
+    pid_ = -1;
+    port_ = 0;
+    return -1;
+  }
+  pid_ = -1;
+  port_ = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void node_process::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  port_ = 0;
+}
+
+}  // namespace switchboard::testing

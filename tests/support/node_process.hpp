@@ -1,0 +1,44 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace switchboard::testing {
+
+// A real `switchboard serve` process on a free loopback port, with its own
+// data directory and a known token secret. Stopped with SIGTERM (SIGKILL
+// after a deadline) when destroyed.
+class node_process {
+ public:
+  explicit node_process(std::vector<std::string> extra_args = {});
+  ~node_process();
+  node_process(const node_process&) = delete;
+  node_process& operator=(const node_process&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  const std::string& data_dir() const noexcept { return dir_.str_ref(); }
+
+  // A valid token for `user`.
+  std::string token(const std::string& user, long ttl_s = 3600) const;
+  static constexpr const char* secret = "switchboard-test-secret";
+
+  // Stops the node (SIGTERM) and returns its exit status.
+  int stop();
+  // SIGKILL, no clean shutdown.
+  void kill();
+  // Starts it again on the same data directory (a new port).
+  void start();
+
+ private:
+  temp_dir dir_;
+  std::vector<std::string> args_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace switchboard::testing
