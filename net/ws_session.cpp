@@ -98,9 +98,10 @@ class ws_session : public actors::client_connection,
   void enqueue(std::string text) {
     if (closing_) return;
     if (queue_.size() >= ctx_->options.max_queue) {
-      // The client does not read: drop it; it resyncs from the log.
-      queue_.clear();
-      start_close(websocket::close_code::policy_error, "outgoing queue full");
+      // The client does not read: drop it; it resyncs from the log when it
+      // comes back. A close frame would wait behind the blocked write, so
+      // the TCP connection goes at once.
+      drop();
       return;
     }
     queue_.push_back(std::move(text));
@@ -125,6 +126,16 @@ class ws_session : public actors::client_connection,
     if (!queue_.empty()) queue_.pop_front();
     if (pending_close_) return do_close();
     if (!queue_.empty()) do_write();
+  }
+
+  void drop() {
+    closing_ = true;
+    if (writing_) queue_.resize(1);  // the front is being written
+    else queue_.clear();
+    beast::error_code ec;
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
   }
 
   void start_close(std::uint16_t code, std::string reason) {

@@ -27,3 +27,154 @@ TEST_CASE_METHOD(e2e_fixture, "a direct message reaches the peer and the sender'
   send(*bob, conv, "hi alice", "b1");
   CHECK(u64(alice->expect("message")["msg_id"]) == 2);
 }
+
+TEST_CASE_METHOD(e2e_fixture, "a direct conversation is unique per pair", "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto first = alice->request({{"type", "create"}, {"kind", "direct"}, {"members", {"bob"}}});
+  CHECK(first["existed"] == false);
+  CHECK(first["kind"] == "direct");
+  CHECK(first["members"].as_array().size() == 2);
+  // bob's device learns of the new conversation.
+  auto ev = bob->expect("members");
+  CHECK(ev["conv_id"] == first["conv_id"]);
+  CHECK(ev["added"].as_array().size() == 2);
+  CHECK(ev["removed"].as_array().empty());
+  auto again = bob->request({{"type", "create"}, {"kind", "direct"}, {"members", {"alice"}}});
+  CHECK(again["existed"] == true);
+  CHECK(again["conv_id"] == first["conv_id"]);
+}
+
+TEST_CASE_METHOD(e2e_fixture, "a group is created with its title and members", "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto carol = connect("carol");
+  auto r = alice->request({{"type", "create"},
+                           {"kind", "group"},
+                           {"members", {"bob", "carol"}},
+                           {"title", "Friends"}});
+  REQUIRE(r["type"] == "created");
+  CHECK(r["existed"] == false);
+  CHECK(r["members"].as_array().size() == 3);
+  CHECK(carol->expect("members")["conv_id"] == r["conv_id"]);
+  auto inbox = carol->request({{"type", "conversations"}});
+  REQUIRE(inbox["conversations"].as_array().size() == 1);
+  auto& e = inbox["conversations"].as_array()[0].as_object();
+  CHECK(e["title"] == "Friends");
+  CHECK(e["kind"] == "group");
+  CHECK(e["last_msg_id"] == 0);
+}
+
+TEST_CASE_METHOD(e2e_fixture, "a repeated client_msg_id returns the original msg_id and is delivered once",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto conv = create(*alice, "direct", {"bob"});
+  auto first = send(*alice, conv, "once", "same");
+  auto again = send(*alice, conv, "once", "same");
+  CHECK(again["type"] == "sent");
+  CHECK(again["duplicate"] == true);
+  CHECK(again["msg_id"] == first["msg_id"]);
+  CHECK(again["ts"] == first["ts"]);
+  send(*alice, conv, "next", "other");
+  CHECK(u64(bob->expect("message")["msg_id"]) == 1);
+  CHECK(u64(bob->expect("message")["msg_id"]) == 2);  // no second copy of 1
+}
+
+TEST_CASE_METHOD(e2e_fixture, "sync pages history in both directions", "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto conv = create(*alice, "group", {"bob"});
+  for (int i = 1; i <= 5; ++i) send(*alice, conv, "m" + std::to_string(i), "c" + std::to_string(i));
+  auto ids = [](json::object& h) {
+    std::vector<std::uint64_t> v;
+    for (auto& m : h["messages"].as_array()) v.push_back(json::value_to<std::uint64_t>(m.as_object()["msg_id"]));
+    return v;
+  };
+  auto h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 1}, {"limit", 2}});
+  CHECK(h["type"] == "history");
+  CHECK(ids(h) == std::vector<std::uint64_t>{2, 3});
+  CHECK(h["has_more"] == true);
+  h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 3}});
+  CHECK(ids(h) == std::vector<std::uint64_t>{4, 5});
+  CHECK(h["has_more"] == false);
+  h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"before", 4}, {"limit", 2}});
+  CHECK(ids(h) == std::vector<std::uint64_t>{3, 2});
+  CHECK(h["has_more"] == true);
+  h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"limit", 3}});
+  CHECK(ids(h) == std::vector<std::uint64_t>{5, 4, 3});
+  h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"before", 1}});
+  CHECK(ids(h).empty());
+  CHECK(h["has_more"] == false);
+  auto m = h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 4}});
+  auto& msg = m["messages"].as_array()[0].as_object();
+  CHECK(msg["body"] == "m5");
+  CHECK(msg["sender"] == "alice");
+  CHECK(msg["client_msg_id"] == "c5");
+  CHECK(msg["conv_id"] == conv.c_str());
+  for (auto limit : {0, 201}) {
+    auto e = alice->request({{"type", "sync"}, {"conv_id", conv}, {"limit", limit}});
+    CHECK(e["type"] == "error");
+    CHECK(e["code"] == "bad_request");
+  }
+  auto both = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 1}, {"before", 3}});
+  CHECK(both["code"] == "bad_request");
+}
+
+TEST_CASE_METHOD(e2e_fixture, "receipts reach the other members and the reader's other devices",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto bob2 = connect("bob");
+  auto conv = create(*alice, "direct", {"bob"});
+  send(*alice, conv, "one", "1");
+  send(*alice, conv, "two", "2");
+  bob->expect("message");
+  bob->expect("message");
+  bob->send(json::object{{"type", "ack"}, {"conv_id", conv}, {"msg_id", 1}});
+  auto r = alice->expect("receipt");
+  CHECK(r["state"] == "delivered");
+  CHECK(r["user_id"] == "bob");
+  CHECK(r["msg_id"] == 1);
+  CHECK(bob2->expect("receipt")["msg_id"] == 1);
+  // read past the last counts as the last, and moves delivered too.
+  bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 99}});
+  auto d = alice->expect("receipt");
+  CHECK(d["state"] == "delivered");
+  CHECK(d["msg_id"] == 2);
+  auto rd = alice->expect("receipt");
+  CHECK(rd["state"] == "read");
+  CHECK(rd["msg_id"] == 2);
+  // The reading connection itself gets no receipt: its first is for alice's ack.
+  alice->send(json::object{{"type", "ack"}, {"conv_id", conv}, {"msg_id", 2}});
+  auto own = bob->expect("receipt");
+  CHECK(own["user_id"] == "alice");
+}
+
+TEST_CASE_METHOD(e2e_fixture, "an offline user catches up through the inbox and sync",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto conv = create(*alice, "direct", {"bob"});
+  for (int i = 1; i <= 3; ++i) send(*alice, conv, "m" + std::to_string(i), std::to_string(i));
+  auto bob = connect("bob");
+  auto inbox = bob->request({{"type", "conversations"}});
+  REQUIRE(inbox["type"] == "inbox");
+  auto& list = inbox["conversations"].as_array();
+  REQUIRE(list.size() == 1);
+  auto& e = list[0].as_object();
+  CHECK(e["conv_id"] == conv.c_str());
+  CHECK(e["last_msg_id"] == 3);
+  CHECK(e["unread"] == 3);
+  CHECK(e["read_upto"] == 0);
+  CHECK(e["delivered_upto"] == 0);
+  auto h = bob->request({{"type", "sync"}, {"conv_id", conv}, {"after", 0}});
+  CHECK(h["messages"].as_array().size() == 3);
+  bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 2}});
+  alice->expect("receipt");
+  inbox = bob->request({{"type", "conversations"}});
+  auto& e2 = inbox["conversations"].as_array()[0].as_object();
+  CHECK(e2["unread"] == 1);
+  CHECK(e2["read_upto"] == 2);
+  CHECK(e2["delivered_upto"] == 2);
+  // alice's own messages never count as unread for her.
+  auto a = alice->request({{"type", "conversations"}});
+  CHECK(a["conversations"].as_array()[0].as_object()["unread"] == 0);
+}

@@ -1,6 +1,7 @@
 #include "tests/support/ws_client.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -26,6 +27,8 @@ using tcp = asio::ip::tcp;
 
 struct ws_client::impl {
   asio::io_context ioc;
+  // Keeps the I/O thread alive while no read is pending (stop_reading).
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   websocket::stream<beast::tcp_stream> ws{ioc};
   beast::flat_buffer buffer;
   std::thread thread;
@@ -34,13 +37,16 @@ struct ws_client::impl {
   std::deque<json::object> frames;
   bool closed = false;
   std::optional<int> close_code;
-  bool reading = true;
+  bool reading = true;   // I/O thread only
+  bool read_pending = false;
   std::deque<std::string> out;
   bool writing = false;
   int next_rid = 0;
 
   void do_read() {
+    read_pending = true;
     ws.async_read(buffer, [this](beast::error_code ec, std::size_t) {
+      read_pending = false;
       if (ec) {
         std::lock_guard<std::mutex> lock(mtx);
         closed = true;
@@ -128,6 +134,7 @@ ws_client::~ws_client() {
     beast::error_code ec;
     beast::get_lowest_layer(impl_->ws).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(impl_->ws).close();
+    impl_->work.reset();
   });
   impl_->thread.join();
 }
@@ -192,7 +199,16 @@ std::optional<int> ws_client::wait_closed(std::chrono::milliseconds wait) {
   return impl_->close_code;
 }
 
-void ws_client::stop_reading() { impl_->reading = false; }
+void ws_client::stop_reading() {
+  asio::post(impl_->ioc, [this] { impl_->reading = false; });
+}
+
+void ws_client::resume_reading() {
+  asio::post(impl_->ioc, [this] {
+    impl_->reading = true;
+    if (!impl_->read_pending) impl_->do_read();
+  });
+}
 
 void ws_client::close() {
   asio::post(impl_->ioc, [this] {

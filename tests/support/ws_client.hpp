@@ -47,8 +47,9 @@ class ws_client {
   // or nullopt if it stays open for `wait`.
   std::optional<int> wait_closed(std::chrono::milliseconds wait = 5s);
 
-  // Stops reading from the socket (a slow consumer).
+  // Stops reading from the socket (a slow consumer), and starts again.
   void stop_reading();
+  void resume_reading();
   void close();
 
   std::string session_id;        // from welcome
