@@ -15,7 +15,8 @@ using sent_id = conversation_state::sent_id;
 using send_job = conversation_state::send_job;
 using found_map = std::unordered_map<std::string, sent_id>;
 
-constexpr std::size_t recent_cap = 4096;
+// Retries come soon after the original; older ones are found in the store.
+constexpr std::size_t recent_cap = 256;
 
 std::string dedup_key(const send_request& r) {
   std::string k;

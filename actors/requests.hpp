@@ -1,0 +1,33 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "actors/frame.hpp"
+#include "actors/messages.hpp"
+#include "actors/node_context.hpp"
+
+namespace switchboard::actors {
+
+// Who asks, and where the answer goes. `answer` is called exactly once,
+// inside the asking actor: with the answer frame (JSON text; an `error`
+// frame on failure), or with "" for a request the protocol answers with
+// nothing (a successful ack, read or typing).
+struct request_context {
+  node_context* ctx = nullptr;
+  std::string user;
+  std::string origin_session;  // the asking connection, or "" (REST)
+  std::function<void(std::string)> answer;
+};
+
+// Carries out one validated client request through the conversation and
+// user actors: the single code path of WebSocket frames and REST calls.
+// `self` is the asking actor; it must handle `continue` messages and
+// outlive the answer. A presence subscription needs a session actor: for
+// any other `self` the subscription is ignored and the query answered.
+void handle_request(session_actor::base* self, request_context rc,
+                    client_frame& f);
+void handle_request(caf::event_based_actor* self, request_context rc,
+                    client_frame& f);
+
+}  // namespace switchboard::actors
