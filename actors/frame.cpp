@@ -178,7 +178,12 @@ parsed_frame parse_frame(std::string_view text, const std::string& self,
     out.err = {"bad_request", "a frame must be a JSON object"};
     return out;
   }
-  const auto& o = v.as_object();
+  return parse_frame(v.as_object(), self, lim);
+}
+
+parsed_frame parse_frame(const json::object& o, const std::string& self,
+                         const limits& lim) {
+  parsed_frame out;
   if (auto* rid = o.if_contains("rid");
       rid && rid->is_string() && rid->as_string().size() <= 64)
     out.rid = std::string(rid->as_string());

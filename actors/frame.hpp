@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,6 +45,9 @@ struct parsed_frame {
 
 // Parses and validates one text frame of user `self`.
 parsed_frame parse_frame(std::string_view text, const std::string& self,
+                         const limits& lim);
+// The same for a frame that is already a JSON object (REST builds these).
+parsed_frame parse_frame(const boost::json::object& frame, const std::string& self,
                          const limits& lim);
 
 }  // namespace switchboard::actors

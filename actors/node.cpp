@@ -6,6 +6,7 @@
 #include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/rate_limiter.hpp"
+#include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
 #include "auth/secret.hpp"
 #include "storage/store.hpp"
@@ -87,6 +88,24 @@ std::shared_ptr<connection_handler> node::open_session(
   impl_->dir.add_session(id, a);
   return std::make_shared<session_handler>(a);
 }
+
+void node::request(const std::string& user, client_frame f,
+                   std::function<void(std::string)> answer) {
+  auto* ctx = &impl_->ctx;
+  impl_->sys.spawn([ctx, user, f = std::move(f),
+                    answer = std::move(answer)](caf::event_based_actor* self) mutable {
+    handle_request(self,
+                   request_context{ctx, user, "",
+                                   [self, answer](std::string text) {
+                                     answer(std::move(text));
+                                     self->quit();
+                                   }},
+                   f);
+    return caf::behavior{[](continue_atom, continuation& c) { c.fn(); }};
+  });
+}
+
+storage::store& node::store() { return impl_->store; }
 
 directory& node::dir() { return impl_->dir; }
 const limits& node::lim() const { return impl_->ctx.lim; }

@@ -3,7 +3,10 @@
 #include <memory>
 #include <string>
 
+#include <functional>
+
 #include "actors/client_connection.hpp"
+#include "actors/frame.hpp"
 #include "actors/limits.hpp"
 
 namespace switchboard::storage {
@@ -36,6 +39,16 @@ class node {
   // its session actor. The returned handler takes the connection's frames.
   std::shared_ptr<connection_handler> open_session(
       const std::string& user_id, std::shared_ptr<client_connection> conn);
+
+  // Carries out one validated request of `user` that comes from no
+  // connection (REST) through the same code path as a WebSocket frame.
+  // `answer` gets the answer frame, or "" for a request answered with
+  // nothing; it runs once, on a CAF thread.
+  void request(const std::string& user, client_frame f,
+               std::function<void(std::string)> answer);
+
+  // The node's store, for writes outside any conversation (devices).
+  storage::store& store();
 
   directory& dir();
   const limits& lim() const;

@@ -14,6 +14,7 @@
 #include "app/token_auth.hpp"
 #include "auth/secret.hpp"
 #include "net/server.hpp"
+#include "rest/api.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::app {
@@ -36,7 +37,10 @@ void print_usage(std::ostream& os) {
 void route(net::http_request req, net::http_reply reply) {
   auto path = req.target.substr(0, req.target.find('?'));
   net::http_response res;
-  if (path == "/healthz") {
+  if (path.rfind("/v1/", 0) == 0) {
+    res.status = 404;
+    res.body = R"({"error":{"code":"not_found","message":"no such path"}})";
+  } else if (path == "/healthz") {
     if (req.method != "GET" && req.method != "HEAD") {
       res.status = 405;
       res.body = R"({"error":{"code":"method_not_allowed","message":"use GET"}})";
@@ -94,7 +98,9 @@ int serve_main(int argc, char** argv) {
                                    cfg.io_threads});
 
   net::server_handlers handlers;
-  handlers.http = route;
+  handlers.http = [&rt, secret](net::http_request req, net::http_reply reply) {
+    if (!rest::handle(*rt, secret, req, reply)) route(std::move(req), std::move(reply));
+  };
   handlers.authenticate = token_authenticator(secret);
   handlers.open_websocket = [&rt](const std::string& user,
                                   std::shared_ptr<actors::client_connection> conn) {

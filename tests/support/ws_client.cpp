@@ -218,7 +218,8 @@ void ws_client::close() {
 
 http_result http_request(std::uint16_t port, const std::string& method,
                          const std::string& target, const std::string& body,
-                         const std::string& authorization, bool websocket_upgrade) {
+                         const std::string& authorization, bool websocket_upgrade,
+                         const std::string& content_type) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
@@ -232,7 +233,7 @@ http_result http_request(std::uint16_t port, const std::string& method,
     req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
   }
   if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
+    if (!content_type.empty()) req.set(http::field::content_type, content_type);
     req.body() = body;
   }
   req.prepare_payload();
@@ -240,7 +241,20 @@ http_result http_request(std::uint16_t port, const std::string& method,
   beast::flat_buffer buf;
   http::response<http::string_body> res;
   http::read(stream, buf, res);
-  return http_result{static_cast<int>(res.result_int()), res.body()};
+  http_result out{static_cast<int>(res.result_int()), res.body(), {}};
+  for (auto& h : res) {
+    std::string name(h.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(c));
+    out.headers[name] = std::string(h.value());
+  }
+  return out;
+}
+
+json::object http_result::json() const {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) FAIL("not a JSON object: " << body);
+  return v.as_object();
 }
 
 }  // namespace switchboard::testing

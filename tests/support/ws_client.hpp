@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,10 +65,13 @@ class ws_client {
 struct http_result {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  boost::json::object json() const;            // the body as an object
 };
 http_result http_request(std::uint16_t port, const std::string& method,
                          const std::string& target, const std::string& body = {},
                          const std::string& authorization = {},
-                         bool websocket_upgrade = false);
+                         bool websocket_upgrade = false,
+                         const std::string& content_type = "application/json");
 
 }  // namespace switchboard::testing

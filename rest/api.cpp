@@ -1,0 +1,248 @@
+#include "rest/api.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "actors/node.hpp"
+#include "auth/jwt.hpp"
+#include "rest/http_errors.hpp"
+#include "rest/route.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::rest {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string authenticate(const std::string& secret, const net::http_request& req,
+                         std::string& why) {
+  const auto& h = req.authorization;
+  if (h.size() <= 7 || (h.compare(0, 7, "Bearer ") != 0 && h.compare(0, 7, "bearer ") != 0)) {
+    why = "missing bearer token";
+    return {};
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto r = auth::verify_token(secret, h.substr(7), now);
+  if (!r.ok) {
+    why = std::string(auth::to_string(r.error));
+    return {};
+  }
+  return r.ok->sub;
+}
+
+// The JSON object body of a POST, or an error response.
+bool json_body(const net::http_request& req, json::object& out, net::http_response& err) {
+  if (req.content_type.rfind("application/json", 0) != 0) {
+    err = error_response(400, "bad_request", "Content-Type must be application/json");
+    return false;
+  }
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 16;
+  auto v = json::parse(req.body, ec, {}, opts);
+  if (ec || !v.is_object()) {
+    err = error_response(400, "bad_request", "the body must be a JSON object");
+    return false;
+  }
+  out = std::move(v.as_object());
+  return true;
+}
+
+// Strips the WebSocket framing (type, rid) from an answer frame.
+json::object body_of(json::object frame) {
+  frame.erase("type");
+  frame.erase("rid");
+  return frame;
+}
+
+net::http_response json_response(int status, const json::object& body) {
+  net::http_response res;
+  res.status = status;
+  res.body = json::serialize(body);
+  return res;
+}
+
+// Maps the answer frame of a request to its HTTP response.
+net::http_response to_http(const std::string& answer) {
+  if (answer.empty()) return no_content();
+  auto v = json::parse(answer);
+  auto& o = v.as_object();
+  std::string type(o["type"].as_string());
+  if (type == "error") return error_from_frame(o);
+  if (type == "ok") return no_content();
+  if (type == "created") return json_response(o["existed"].as_bool() ? 200 : 201, body_of(o));
+  if (type == "sent") return json_response(o["duplicate"].as_bool() ? 200 : 201, body_of(o));
+  return json_response(200, body_of(o));
+}
+
+// Runs `frame` as `user`'s request and answers over HTTP.
+void run(actors::node& rt, const std::string& user, const json::object& frame,
+         const net::http_reply& reply) {
+  auto parsed = actors::parse_frame(frame, user, rt.lim());
+  if (!parsed.frame) {
+    reply(error_response(400, parsed.err.code, parsed.err.message));
+    return;
+  }
+  rt.request(user, std::move(*parsed.frame),
+             [reply](std::string answer) { reply(to_http(answer)); });
+}
+
+bool parse_u64(const std::string& s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  out = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    auto next = out * 10 + static_cast<std::uint64_t>(c - '0');
+    if (next / 10 != out) return false;
+    out = next;
+  }
+  return true;
+}
+
+void history(actors::node& rt, const std::string& user, const route& r,
+             const net::http_reply& reply) {
+  json::object f{{"type", "sync"}, {"conv_id", r.param}};
+  for (auto name : {"after", "before", "limit"}) {
+    auto v = r.query(name);
+    if (!v) continue;
+    std::uint64_t n = 0;
+    if (!parse_u64(*v, n)) {
+      reply(error_response(400, "bad_request",
+                           std::string(name) + " must be a non-negative integer"));
+      return;
+    }
+    f[name] = n;
+  }
+  run(rt, user, f, reply);
+}
+
+void presence(actors::node& rt, const std::string& user, const route& r,
+              const net::http_reply& reply) {
+  json::array ids;
+  auto list = r.query("user_ids").value_or("");
+  std::size_t start = 0;
+  while (start <= list.size() && !list.empty()) {
+    auto comma = list.find(',', start);
+    ids.emplace_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  run(rt, user, {{"type", "presence"}, {"user_ids", std::move(ids)}}, reply);
+}
+
+void register_device(actors::node& rt, const std::string& user, const json::object& body,
+                     const net::http_reply& reply) {
+  auto* platform = body.if_contains("platform");
+  auto* token = body.if_contains("token");
+  static const std::vector<std::string> platforms = {"fcm", "apns", "webpush", "gateway"};
+  if (!platform || !platform->is_string() ||
+      std::find(platforms.begin(), platforms.end(), std::string(platform->as_string())) ==
+          platforms.end()) {
+    reply(error_response(400, "bad_request",
+                         "platform must be \"fcm\", \"apns\", \"webpush\" or \"gateway\""));
+    return;
+  }
+  if (!token || !token->is_string() || token->as_string().empty() ||
+      token->as_string().size() > 255) {
+    reply(error_response(400, "bad_request", "token must be a string of 1..255 characters"));
+    return;
+  }
+  storage::batch b;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  b.put_device(user, storage::device{std::string(platform->as_string()),
+                                     std::string(token->as_string()), now});
+  rt.store().commit(std::move(b), [reply](const storage::status& s) {
+    reply(s ? no_content() : error_response(500, "internal", "storage error: " + s.err().message));
+  });
+}
+
+void delete_device(actors::node& rt, const std::string& user, const std::string& token,
+                   const net::http_reply& reply) {
+  if (token.empty() || token.size() > 255) {
+    reply(error_response(400, "bad_request", "token must be 1..255 characters"));
+    return;
+  }
+  storage::batch b;
+  b.erase_device(user, token);
+  rt.store().commit(std::move(b), [reply](const storage::status& s) {
+    reply(s ? no_content() : error_response(500, "internal", "storage error: " + s.err().message));
+  });
+}
+
+}  // namespace
+
+bool handle(actors::node& rt, const std::string& secret, const net::http_request& req,
+            const net::http_reply& reply) {
+  auto r = match_route(req.target);
+  if (!r) return false;
+  if (!r->allows(req.method)) {
+    auto res = error_response(405, "method_not_allowed",
+                              req.method + " is not allowed here; use " + r->allowed());
+    res.headers.emplace_back("Allow", r->allowed());
+    reply(std::move(res));
+    return true;
+  }
+  std::string why;
+  auto user = authenticate(secret, req, why);
+  if (user.empty()) {
+    reply(error_response(401, "unauthorized", why));
+    return true;
+  }
+  json::object body;
+  net::http_response err;
+  bool post = req.method == "POST";
+  if (post && !json_body(req, body, err)) {
+    reply(std::move(err));
+    return true;
+  }
+  switch (r->kind) {
+    case route_kind::conversations:
+      if (post) {
+        body["type"] = "create";
+        run(rt, user, body, reply);
+      } else {
+        run(rt, user, {{"type", "conversations"}}, reply);
+      }
+      break;
+    case route_kind::messages:
+      if (post) {
+        body["type"] = "send";
+        body["conv_id"] = r->param;
+        run(rt, user, body, reply);
+      } else {
+        history(rt, user, *r, reply);
+      }
+      break;
+    case route_kind::members:
+      body["type"] = "members";
+      body["conv_id"] = r->param;
+      run(rt, user, body, reply);
+      break;
+    case route_kind::read:
+      body["type"] = "read";
+      body["conv_id"] = r->param;
+      run(rt, user, body, reply);
+      break;
+    case route_kind::presence:
+      presence(rt, user, *r, reply);
+      break;
+    case route_kind::devices:
+      register_device(rt, user, body, reply);
+      break;
+    case route_kind::device:
+      delete_device(rt, user, r->param, reply);
+      break;
+  }
+  return true;
+}
+
+}  // namespace switchboard::rest

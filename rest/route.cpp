@@ -1,0 +1,125 @@
+#include "rest/route.hpp"
+
+#include <vector>
+
+namespace switchboard::rest {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    auto end = slash == std::string_view::npos ? path.size() : slash;
+    parts.push_back(percent_decode(path.substr(start, end - start)));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() &&
+        hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> route::query(const std::string& name) const {
+  auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  return it->second;
+}
+
+bool route::allows(const std::string& method) const {
+  switch (kind) {
+    case route_kind::conversations:
+    case route_kind::messages:
+      return method == "GET" || method == "POST";
+    case route_kind::members:
+    case route_kind::read:
+    case route_kind::devices:
+      return method == "POST";
+    case route_kind::presence:
+      return method == "GET";
+    case route_kind::device:
+      return method == "DELETE";
+  }
+  return false;
+}
+
+std::string route::allowed() const {
+  switch (kind) {
+    case route_kind::conversations:
+    case route_kind::messages:
+      return "GET, POST";
+    case route_kind::presence:
+      return "GET";
+    case route_kind::device:
+      return "DELETE";
+    default:
+      return "POST";
+  }
+}
+
+std::optional<route> match_route(const std::string& target) {
+  auto q = target.find('?');
+  std::string_view path(target.data(), q == std::string::npos ? target.size() : q);
+  if (path.rfind("/v1/", 0) != 0) return std::nullopt;
+  auto parts = split_path(path);
+  route r;
+  if (parts.size() == 2 && parts[1] == "conversations") {
+    r.kind = route_kind::conversations;
+  } else if (parts.size() == 4 && parts[1] == "conversations" && !parts[2].empty()) {
+    r.param = parts[2];
+    if (parts[3] == "messages") r.kind = route_kind::messages;
+    else if (parts[3] == "members") r.kind = route_kind::members;
+    else if (parts[3] == "read") r.kind = route_kind::read;
+    else return std::nullopt;
+  } else if (parts.size() == 2 && parts[1] == "presence") {
+    r.kind = route_kind::presence;
+  } else if (parts.size() == 2 && parts[1] == "devices") {
+    r.kind = route_kind::devices;
+  } else if (parts.size() == 3 && parts[1] == "devices" && !parts[2].empty()) {
+    r.kind = route_kind::device;
+    r.param = parts[2];
+  } else {
+    return std::nullopt;
+  }
+  if (q != std::string::npos) {
+    std::string_view query(target);
+    query.remove_prefix(q + 1);
+    while (!query.empty()) {
+      auto amp = query.find('&');
+      auto pair = query.substr(0, amp);
+      auto eq = pair.find('=');
+      if (eq != std::string_view::npos)
+        r.params[percent_decode(pair.substr(0, eq))] = percent_decode(pair.substr(eq + 1));
+      else if (!pair.empty())
+        r.params[percent_decode(pair)] = "";
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  return r;
+}
+
+}  // namespace switchboard::rest

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace switchboard::rest {
+
+enum class route_kind {
+  conversations,  // /v1/conversations                    GET, POST
+  messages,       // /v1/conversations/{id}/messages      GET, POST
+  members,        // /v1/conversations/{id}/members       POST
+  read,           // /v1/conversations/{id}/read          POST
+  presence,       // /v1/presence                         GET
+  devices,        // /v1/devices                          POST
+  device,         // /v1/devices/{token}                  DELETE
+};
+
+// A request target matched against the REST paths.
+struct route {
+  route_kind kind;
+  std::string param;  // {id} or {token}, percent-decoded
+  std::map<std::string, std::string> params;  // the query, percent-decoded
+
+  std::optional<std::string> query(const std::string& name) const;
+  bool allows(const std::string& method) const;
+  std::string allowed() const;  // for the Allow header, e.g. "GET, POST"
+};
+
+// nullopt when `target` is no REST path.
+std::optional<route> match_route(const std::string& target);
+
+std::string percent_decode(std::string_view s);
+
+}  // namespace switchboard::rest
