@@ -46,13 +46,13 @@ std::vector<std::string> member_ids(const conversation_state& st) {
 
 void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& text, const std::string& except_session,
-               const std::string& skip_user) {
+               const std::string& skip_user, bool chat_message) {
   for (auto& u : users) {
     if (u == skip_user) continue;
     // Only users with an active actor have connections; the others catch
     // up from the log (and get a push notification, once that exists).
     if (auto ua = self->state.ctx->dir->find_user(u))
-      self->send(*ua, deliver_atom::value, text, except_session);
+      self->send(*ua, deliver_atom::value, text, except_session, chat_message);
   }
 }
 

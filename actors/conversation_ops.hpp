@@ -29,7 +29,7 @@ std::vector<std::string> member_ids(const conversation_state& st);
 // `skip_user` (may be empty).
 void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& text, const std::string& except_session,
-               const std::string& skip_user = {});
+               const std::string& skip_user = {}, bool chat_message = false);
 
 proto_error internal_error(const std::string& what);
 

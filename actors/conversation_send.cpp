@@ -5,6 +5,7 @@
 #include "actors/conversation_ops.hpp"
 #include "actors/events.hpp"
 #include "actors/rate_limiter.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors::detail {
@@ -67,10 +68,11 @@ void on_written(conv_self self, const storage::status& written,
     return;
   }
   st.durable_upto = accepted.back().msg.msg_id;
+  st.ctx->metrics->messages_accepted.inc(accepted.size());
   auto members = member_ids(st);
   for (auto& a : accepted) {
     a.job.rp.deliver(send_reply{{}, a.msg.msg_id, a.msg.ts, false});
-    broadcast(self, members, events::message(a.msg), a.job.req.origin_session);
+    broadcast(self, members, events::message(a.msg), a.job.req.origin_session, {}, true);
   }
   while (!st.dup_waiting.empty() && st.dup_waiting.begin()->first <= st.durable_upto) {
     auto node = st.dup_waiting.extract(st.dup_waiting.begin());
@@ -101,6 +103,7 @@ void accept(conv_self self, std::vector<send_job>& jobs, const found_map& found)
       continue;
     }
     if (auto wait = st.ctx->rates->try_take(job.req.sender, now); wait > 0) {
+      st.ctx->metrics->rate_limited.inc();
       job.rp.deliver(send_reply{{"rate_limited", "sending too fast", wait}, 0, 0, false});
       continue;
     }

@@ -193,8 +193,9 @@ using user_actor = caf::typed_actor<
     // (session_id, session): a connection came up; answers true
     caf::replies_to<attach_atom, std::string, session_actor>::with<bool>,
     caf::reacts_to<detach_atom, std::string>,  // (session_id) went away
-    // (event JSON, session_id to skip or ""): to every connection but one
-    caf::reacts_to<deliver_atom, std::string, std::string>,
+    // (event JSON, session_id to skip or "", is a chat message): to every
+    // connection but one; chat messages are counted as deliveries
+    caf::reacts_to<deliver_atom, std::string, std::string, bool>,
     caf::replies_to<presence_atom>::with<presence_status>,
     // later presence changes go to the session as `push` events
     caf::replies_to<subscribe_atom, session_actor>::with<presence_status>,

@@ -1,6 +1,7 @@
 #include "actors/node.hpp"
 
 #include <caf/all.hpp>
+#include <thread>
 
 #include "actors/conversation_actor.hpp"
 #include "actors/directory.hpp"
@@ -8,6 +9,7 @@
 #include "actors/rate_limiter.hpp"
 #include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
+#include "metrics/metrics.hpp"
 #include "auth/secret.hpp"
 #include "storage/store.hpp"
 
@@ -53,6 +55,7 @@ struct node::impl {
   rate_limiter rates;
   node_context ctx;
   directory dir;
+  metrics::node_metrics own_metrics;  // when the caller keeps none
 
   impl(storage::store& s, const node_options& o)
       : store(s),
@@ -66,6 +69,7 @@ struct node::impl {
     ctx.pool = pool.get();
     ctx.dir = &dir;
     ctx.rates = &rates;
+    ctx.metrics = o.metrics ? o.metrics : &own_metrics;
   }
 };
 
@@ -106,6 +110,18 @@ void node::request(const std::string& user, client_frame f,
 }
 
 storage::store& node::store() { return impl_->store; }
+
+bool node::wait_idle(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Polled: this runs once, at shutdown, off every hot path.
+  while (impl_->ctx.requests_in_flight.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+metrics::node_metrics& node::metrics() { return *impl_->ctx.metrics; }
 
 directory& node::dir() { return impl_->dir; }
 const limits& node::lim() const { return impl_->ctx.lim; }

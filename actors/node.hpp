@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include <chrono>
 #include <functional>
 
 #include "actors/client_connection.hpp"
@@ -11,6 +12,9 @@
 
 namespace switchboard::storage {
 class store;
+}
+namespace switchboard::metrics {
+struct node_metrics;
 }
 
 namespace switchboard::actors {
@@ -22,6 +26,7 @@ struct node_options {
   limits lim;
   int scheduler_threads = 1;  // CAF workers (DESIGN §4: chosen by the bench)
   int io_threads = 2;         // blocking store reads
+  metrics::node_metrics* metrics = nullptr;  // must outlive the node
 };
 
 // A node's actor runtime: the CAF actor system, the directory of
@@ -50,6 +55,11 @@ class node {
   // The node's store, for writes outside any conversation (devices).
   storage::store& store();
 
+  // Waits until every client request that has started is answered, or
+  // until `timeout`; true when none is left (draining).
+  bool wait_idle(std::chrono::milliseconds timeout);
+
+  metrics::node_metrics& metrics();
   directory& dir();
   const limits& lim() const;
 

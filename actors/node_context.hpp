@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,9 @@
 
 namespace switchboard::storage {
 class store;
+}
+namespace switchboard::metrics {
+struct node_metrics;
 }
 
 namespace switchboard::actors {
@@ -25,6 +29,9 @@ struct node_context {
   io_pool* pool = nullptr;
   directory* dir = nullptr;
   rate_limiter* rates = nullptr;
+  metrics::node_metrics* metrics = nullptr;
+  // Client requests started and not yet answered (for draining).
+  std::atomic<std::int64_t> requests_in_flight{0};
 };
 
 // Server time: milliseconds since the Unix epoch.

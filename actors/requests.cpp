@@ -8,6 +8,7 @@
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
 #include "actors/inbox.hpp"
+#include "metrics/metrics.hpp"
 
 namespace switchboard::actors {
 
@@ -45,7 +46,10 @@ struct asker {
   rid_t rid;
 
   void answer(std::string text) const { rc.answer(std::move(text)); }
-  void fail(const proto_error& e) const { answer(events::error(rid, e)); }
+  void fail(const proto_error& e) const {
+    rc.ctx->metrics->error(e.code);
+    answer(events::error(rid, e));
+  }
   auto on_fail() const {
     return [a = *this](const proto_error& e) { a.fail(e); };
   }
@@ -97,6 +101,12 @@ void ask_presence(const asker<Self>& a, client_frame& f) {
 
 template <class Self>
 void handle(Self* self, request_context rc, client_frame& f) {
+  auto* counted = rc.ctx;
+  counted->requests_in_flight.fetch_add(1);
+  rc.answer = [counted, inner = std::move(rc.answer)](std::string text) {
+    inner(std::move(text));
+    counted->requests_in_flight.fetch_sub(1);
+  };
   asker<Self> a{self, std::move(rc), f.rid};
   auto* ctx = a.rc.ctx;
   const auto& user = a.rc.user;
@@ -118,12 +128,15 @@ void handle(Self* self, request_context rc, client_frame& f) {
         a.on_fail());
   } else if (t == "send") {
     auto conv_id = f.conv_id, cmid = f.client_msg_id;
+    auto start = std::chrono::steady_clock::now();
     ask_conversation<send_reply>(
         self, ctx, f.conv_id, send_atom::value,
         send_request{user, origin, f.client_msg_id, f.body},
-        [a, conv_id, cmid](send_reply& r) {
-          if (!r.err.ok()) a.fail(r.err);
-          else a.answer(events::sent(a.rid, conv_id, cmid, r));
+        [a, conv_id, cmid, start](send_reply& r) {
+          if (!r.err.ok()) return a.fail(r.err);
+          a.rc.ctx->metrics->send_latency.observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+          a.answer(events::sent(a.rid, conv_id, cmid, r));
         },
         a.on_fail());
   } else if (t == "ack" || t == "read") {

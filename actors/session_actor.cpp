@@ -6,6 +6,7 @@
 #include "actors/events.hpp"
 #include "actors/frame.hpp"
 #include "actors/requests.hpp"
+#include "metrics/metrics.hpp"
 
 namespace switchboard::actors {
 
@@ -24,6 +25,7 @@ void handle_frame(self_ptr self, const std::string& text) {
   auto& st = self->state;
   auto parsed = parse_frame(text, st.user_id, st.ctx->lim);
   if (!parsed.frame) {
+    st.ctx->metrics->error(parsed.err.code);
     write(self, events::error(parsed.rid, parsed.err));
     return;
   }

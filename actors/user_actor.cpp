@@ -5,6 +5,7 @@
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors {
@@ -95,9 +96,15 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
       [self](detach_atom, const std::string& session_id) {
         remove_session(self, session_id);
       },
-      [self](deliver_atom, const std::string& text, const std::string& except) {
-        for (auto& [id, s] : self->state.sessions)
-          if (id != except) self->send(s, push_atom::value, text);
+      [self](deliver_atom, const std::string& text, const std::string& except,
+             bool chat_message) {
+        std::uint64_t n = 0;
+        for (auto& [id, s] : self->state.sessions) {
+          if (id == except) continue;
+          self->send(s, push_atom::value, text);
+          ++n;
+        }
+        if (chat_message) self->state.ctx->metrics->messages_delivered.inc(n);
       },
       [self](presence_atom) -> caf::result<presence_status> {
         auto& st = self->state;

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include <cpptoml.h>
+
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
@@ -17,7 +19,7 @@ struct option_def {
   std::function<void(config&, const std::string&)> set;
 };
 
-long long to_int(const std::string& name, const std::string& v, long long min,
+long long to_int(const std::string& v, long long min,
                  long long max) {
   std::size_t used = 0;
   long long x = 0;
@@ -27,13 +29,12 @@ long long to_int(const std::string& name, const std::string& v, long long min,
     used = 0;
   }
   if (used == 0 || used != v.size() || x < min || x > max)
-    throw std::invalid_argument("--" + name + ": expected an integer in " +
-                                std::to_string(min) + ".." + std::to_string(max) +
-                                ", got '" + v + "'");
+    throw std::invalid_argument("expected an integer in " + std::to_string(min) + ".." +
+                                std::to_string(max) + ", got '" + v + "'");
   return x;
 }
 
-double to_double(const std::string& name, const std::string& v, double min) {
+double to_double(const std::string& v, double min) {
   std::size_t used = 0;
   double x = 0;
   try {
@@ -42,8 +43,8 @@ double to_double(const std::string& name, const std::string& v, double min) {
     used = 0;
   }
   if (used == 0 || used != v.size() || x < min)
-    throw std::invalid_argument("--" + name + ": expected a number >= " +
-                                std::to_string(min) + ", got '" + v + "'");
+    throw std::invalid_argument("expected a number >= " + std::to_string(min) + ", got '" +
+                                v + "'");
   return x;
 }
 
@@ -51,7 +52,7 @@ double to_double(const std::string& name, const std::string& v, double min) {
   option_def {                                                              \
     NAME, HELP, [](const config& c) { return std::to_string(c.FIELD); },    \
         [](config& c, const std::string& v) {                               \
-          c.FIELD = static_cast<decltype(c.FIELD)>(to_int(NAME, v, MIN, MAX)); \
+          c.FIELD = static_cast<decltype(c.FIELD)>(to_int(v, MIN, MAX)); \
         }                                                                   \
   }
 
@@ -69,7 +70,7 @@ const std::vector<option_def>& defs() {
        [](const config& c) { return c.durability; },
        [](config& c, const std::string& v) {
          if (v != "sync" && v != "async")
-           throw std::invalid_argument("--durability: expected sync or async, got '" + v + "'");
+           throw std::invalid_argument("expected sync or async, got '" + v + "'");
          c.durability = v;
        }},
       {"jwt-secret", "HS256 secret of client tokens (default: DATA_DIR/jwt_secret)",
@@ -78,9 +79,18 @@ const std::vector<option_def>& defs() {
       {"node-id", "this node's name, sent in welcome",
        [](const config& c) { return c.node_id; },
        [](config& c, const std::string& v) {
-         if (v.empty()) throw std::invalid_argument("--node-id must not be empty");
+         if (v.empty()) throw std::invalid_argument("must not be empty");
          c.node_id = v;
        }},
+      {"log-level", "least level logged: debug, info, warn or error",
+       [](const config& c) { return c.log_level; },
+       [](config& c, const std::string& v) {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error")
+           throw std::invalid_argument("expected debug, info, warn or error, got '" + v + "'");
+         c.log_level = v;
+       }},
+      SB_INT_OPTION("shutdown-timeout-s", "longest a SIGTERM drain may take, seconds",
+                    shutdown_timeout_s, 1, 3600),
       SB_INT_OPTION("scheduler-threads", "CAF scheduler threads", scheduler_threads, 1, 64),
       SB_INT_OPTION("io-threads", "threads for blocking store reads", io_threads, 1, 64),
       SB_INT_OPTION("max-body", "largest message body, bytes", lim.max_body, 1, 1 << 24),
@@ -91,10 +101,10 @@ const std::vector<option_def>& defs() {
                     lim.fanout_threshold, 1, 1000000),
       {"send-rate", "sends per second per user",
        [](const config& c) { return std::to_string(c.lim.send_rate); },
-       [](config& c, const std::string& v) { c.lim.send_rate = to_double("send-rate", v, 0.001); }},
+       [](config& c, const std::string& v) { c.lim.send_rate = to_double(v, 0.001); }},
       {"send-burst", "send bucket size per user",
        [](const config& c) { return std::to_string(c.lim.send_burst); },
-       [](config& c, const std::string& v) { c.lim.send_burst = to_double("send-burst", v, 1); }},
+       [](config& c, const std::string& v) { c.lim.send_burst = to_double(v, 1); }},
       SB_INT_OPTION("heartbeat-s", "client heartbeat interval, seconds (silence for twice it closes)",
                     lim.heartbeat_s, 1, 3600),
       SB_INT_OPTION("max-queue", "outgoing frames queued per connection before it is dropped",
@@ -102,7 +112,7 @@ const std::vector<option_def>& defs() {
       {"idle-actor-ms", "an idle conversation or user actor passivates after this",
        [](const config& c) { return std::to_string(c.lim.idle_actor.count()); },
        [](config& c, const std::string& v) {
-         c.lim.idle_actor = std::chrono::milliseconds(to_int("idle-actor-ms", v, 10, 86400000));
+         c.lim.idle_actor = std::chrono::milliseconds(to_int(v, 10, 86400000));
        }},
   };
   return d;
@@ -119,24 +129,79 @@ std::string env_name(const std::string& option) {
 std::vector<option_info> options_table() {
   config c;
   std::vector<option_info> out;
+  out.push_back({"config", "a TOML file of options (keys as the flags, with _: max_body = 4096)", ""});
   for (auto& d : defs()) out.push_back({d.name, d.help, d.get(c)});
   return out;
 }
 
+namespace {
+
+const option_def* find_def(const std::string& name) {
+  for (auto& d : defs())
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+void apply(config& c, const option_def& d, const std::string& value,
+           const std::string& where) {
+  try {
+    d.set(c, value);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
+}
+
+// "max_body" -> "max-body"
+std::string option_of_key(std::string key) {
+  for (auto& ch : key)
+    if (ch == '_') ch = '-';
+  return key;
+}
+
+void apply_file(config& c, const std::string& path) {
+  std::shared_ptr<cpptoml::table> t;
+  try {
+    t = cpptoml::parse_file(path);
+  } catch (const cpptoml::parse_exception& e) {
+    throw std::invalid_argument("config file " + path + ": " + e.what());
+  }
+  for (auto& [key, value] : *t) {
+    auto where = "config file " + path + ": key '" + key + "'";
+    const option_def* d = key.find('-') == std::string::npos ? find_def(option_of_key(key)) : nullptr;
+    if (!d || key == "config") throw std::invalid_argument(where + ": unknown key");
+    std::string text;
+    if (auto s = value->as<std::string>()) text = s->get();
+    else if (auto i = value->as<std::int64_t>()) text = std::to_string(i->get());
+    else if (auto f = value->as<double>()) text = std::to_string(f->get());
+    else if (auto b = value->as<bool>()) text = b->get() ? "true" : "false";
+    else throw std::invalid_argument(where + ": expected a string, number or boolean");
+    apply(c, *d, text, where);
+  }
+}
+
+}  // namespace
+
 config load_config(const std::map<std::string, std::string>& flags,
                    const std::map<std::string, std::string>& env) {
   config c;
-  for (auto& d : defs())
-    if (auto it = env.find(env_name(d.name)); it != env.end()) d.set(c, it->second);
+  // A file, then the environment over it, then flags over both.
+  std::string file;
+  if (auto it = env.find("SWITCHBOARD_CONFIG"); it != env.end()) file = it->second;
+  if (auto it = flags.find("config"); it != flags.end()) file = it->second;
+  if (!file.empty()) apply_file(c, file);
+  for (auto& [name, value] : env) {
+    if (name == "SWITCHBOARD_CONFIG") continue;
+    const option_def* match = nullptr;
+    for (auto& d : defs())
+      if (env_name(d.name) == name) match = &d;
+    if (!match) throw std::invalid_argument("environment: unknown variable " + name);
+    apply(c, *match, value, "environment: " + name);
+  }
   for (auto& [name, value] : flags) {
-    bool known = false;
-    for (auto& d : defs()) {
-      if (name == d.name) {
-        d.set(c, value);
-        known = true;
-      }
-    }
-    if (!known) throw std::invalid_argument("unknown option --" + name);
+    if (name == "config") continue;
+    const option_def* d = find_def(name);
+    if (!d) throw std::invalid_argument("unknown option --" + name);
+    apply(c, *d, value, "--" + name);
   }
   return c;
 }
@@ -160,7 +225,7 @@ net::server_options config::server_options() const {
   o.host = listen.substr(0, colon);
   if (o.host.size() > 1 && o.host.front() == '[' && o.host.back() == ']')
     o.host = o.host.substr(1, o.host.size() - 2);
-  o.port = static_cast<std::uint16_t>(to_int("listen", listen.substr(colon + 1), 0, 65535));
+  o.port = static_cast<std::uint16_t>(to_int(listen.substr(colon + 1), 0, 65535));
   o.max_request_body = lim.max_frame;
   o.max_frame = lim.max_frame;
   o.ws_idle_timeout_s = 2 * lim.heartbeat_s;

@@ -11,7 +11,8 @@
 namespace switchboard::app {
 
 // Everything `switchboard serve` can be told. Each option has one name: the
-// flag `--max-body`, the environment variable `SWITCHBOARD_MAX_BODY`.
+// flag `--max-body`, the environment variable `SWITCHBOARD_MAX_BODY`, the
+// top-level key `max_body` of the TOML file given by --config.
 struct config {
   std::string listen = "127.0.0.1:7070";
   std::string data_dir = "./data";
@@ -20,6 +21,8 @@ struct config {
   std::string node_id = "n1";
   int scheduler_threads = 1;
   int io_threads = 2;
+  std::string log_level = "info";
+  int shutdown_timeout_s = 10;
   actors::limits lim;
 
   net::server_options server_options() const;
@@ -35,9 +38,10 @@ struct option_info {
 // Every option, for --help.
 std::vector<option_info> options_table();
 
-// Applies SWITCHBOARD_* variables from `env`, then flags. Throws
-// std::invalid_argument naming the option for an unknown flag or a bad
-// value.
+// Applies the TOML file of --config (or SWITCHBOARD_CONFIG), then the
+// SWITCHBOARD_* variables of `env`, then the other flags: file < env < flag.
+// Throws std::invalid_argument naming the key, variable or flag for an
+// unknown one or a bad value.
 config load_config(const std::map<std::string, std::string>& flags,
                    const std::map<std::string, std::string>& env);
 

@@ -4,13 +4,30 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <atomic>
 #include <chrono>
 
 namespace switchboard::app {
 
+namespace {
+
+int rank(std::string_view level) {
+  if (level == "debug") return 0;
+  if (level == "info") return 1;
+  if (level == "warn") return 2;
+  return 3;
+}
+
+std::atomic<int> min_rank{1};
+
+}  // namespace
+
+void set_log_level(std::string_view level) { min_rank = rank(level); }
+
 void log(std::string_view level, std::string_view event,
          std::initializer_list<std::pair<std::string_view, std::string_view>>
              fields) {
+  if (rank(level) < min_rank) return;
   boost::json::object o;
   o["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now().time_since_epoch())

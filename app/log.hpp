@@ -7,9 +7,13 @@
 namespace switchboard::app {
 
 // Writes one JSON object per line to stderr: {"ts":...,"level":...,
-// "event":..., fields...}. Thread-safe: each line is one write.
+// "event":..., fields...}, when `level` is at least the configured one.
+// Thread-safe: each line is one write.
 void log(std::string_view level, std::string_view event,
          std::initializer_list<std::pair<std::string_view, std::string_view>>
              fields = {});
+
+// "debug", "info", "warn" or "error"; the default is "info".
+void set_log_level(std::string_view level);
 
 }  // namespace switchboard::app

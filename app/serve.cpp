@@ -2,8 +2,10 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <csignal>
 #include <iostream>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "app/log.hpp"
 #include "app/token_auth.hpp"
 #include "auth/secret.hpp"
+#include "metrics/metrics.hpp"
 #include "net/server.hpp"
 #include "rest/api.hpp"
 #include "storage/store.hpp"
@@ -21,10 +24,14 @@ namespace switchboard::app {
 
 namespace {
 
+enum class node_state { starting, ready, draining };
+
 void print_usage(std::ostream& os) {
   os << "usage: switchboard serve [options]\n\n"
-        "Runs a node. Every option is also an environment variable:\n"
-        "--max-body is SWITCHBOARD_MAX_BODY. Flags win over the environment.\n\n";
+        "Runs a node. Every option has one name in three places: the flag\n"
+        "--max-body, the environment variable SWITCHBOARD_MAX_BODY and the key\n"
+        "max_body of the --config file. Flags win over the environment, which\n"
+        "wins over the file.\n\n";
   for (auto& o : options_table()) {
     os << "  --" << o.name;
     for (std::size_t n = o.name.size(); n < 20; ++n) os << ' ';
@@ -34,22 +41,35 @@ void print_usage(std::ostream& os) {
   }
 }
 
-void route(net::http_request req, net::http_reply reply) {
-  auto path = req.target.substr(0, req.target.find('?'));
+net::http_response json_error(int status, const char* code, const char* message) {
   net::http_response res;
-  if (path.rfind("/v1/", 0) == 0) {
-    res.status = 404;
-    res.body = R"({"error":{"code":"not_found","message":"no such path"}})";
-  } else if (path == "/healthz") {
-    if (req.method != "GET" && req.method != "HEAD") {
-      res.status = 405;
-      res.body = R"({"error":{"code":"method_not_allowed","message":"use GET"}})";
-    } else {
-      res.body = R"({"status":"ok"})";
-    }
+  res.status = status;
+  res.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
+  return res;
+}
+
+// The operational endpoints; everything else is the REST API or 404.
+void route(const net::http_request& req, const net::http_reply& reply,
+           const std::atomic<node_state>& state, const metrics::node_metrics& m) {
+  auto path = req.target.substr(0, req.target.find('?'));
+  if (path != "/healthz" && path != "/readyz" && path != "/metrics")
+    return reply(json_error(404, "not_found", "no such path"));
+  if (req.method != "GET" && req.method != "HEAD") {
+    auto res = json_error(405, "method_not_allowed", "use GET");
+    res.headers.emplace_back("Allow", "GET");
+    return reply(std::move(res));
+  }
+  net::http_response res;
+  if (path == "/healthz") {
+    res.body = R"({"status":"ok"})";
+  } else if (path == "/readyz") {
+    if (state != node_state::ready)
+      return reply(json_error(503, "unavailable",
+                              state == node_state::starting ? "starting" : "draining"));
+    res.body = R"({"status":"ready"})";
   } else {
-    res.status = 404;
-    res.body = R"({"error":{"code":"not_found","message":"no such path"}})";
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = m.render();
   }
   reply(std::move(res));
 }
@@ -78,6 +98,7 @@ int serve_main(int argc, char** argv) {
     std::cerr << "run 'switchboard serve --help' for the options\n";
     return 2;
   }
+  set_log_level(cfg.log_level);
 
   // Signals are taken by sigwait below, never by another thread.
   sigset_t stop_signals;
@@ -86,7 +107,14 @@ int serve_main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto opened = storage::store::open(cfg.store_options());
+  std::atomic<node_state> state{node_state::starting};
+  metrics::node_metrics m;
+  auto store_opts = cfg.store_options();
+  store_opts.on_commit = [&m](std::size_t batches, std::uint64_t ns) {
+    m.commit_batches.observe(static_cast<double>(batches));
+    m.commit_seconds.observe(static_cast<double>(ns) / 1e9);
+  };
+  auto opened = storage::store::open(store_opts);
   if (!opened) {
     log("error", "store_open_failed",
         {{"data_dir", cfg.data_dir}, {"error", opened.err().message}});
@@ -95,17 +123,20 @@ int serve_main(int argc, char** argv) {
   auto store = std::move(*opened);
   auto rt = std::make_unique<actors::node>(
       *store, actors::node_options{cfg.node_id, cfg.lim, cfg.scheduler_threads,
-                                   cfg.io_threads});
+                                   cfg.io_threads, &m});
 
   net::server_handlers handlers;
-  handlers.http = [&rt, secret](net::http_request req, net::http_reply reply) {
-    if (!rest::handle(*rt, secret, req, reply)) route(std::move(req), std::move(reply));
+  handlers.http = [&rt, &state, &m, secret](net::http_request req, net::http_reply reply) {
+    if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
+      return reply(json_error(503, "unavailable", "the node is shutting down"));
+    if (!rest::handle(*rt, secret, req, reply)) route(req, reply, state, m);
   };
   handlers.authenticate = token_authenticator(secret);
   handlers.open_websocket = [&rt](const std::string& user,
                                   std::shared_ptr<actors::client_connection> conn) {
     return rt->open_session(user, std::move(conn));
   };
+  handlers.metrics = &m;
   net::server srv(net_opts, handlers);
   std::uint16_t port = 0;
   try {
@@ -114,6 +145,7 @@ int serve_main(int argc, char** argv) {
     log("error", "listen_failed", {{"error", e.what()}});
     return 1;
   }
+  state = node_state::ready;
   auto addr = net_opts.host + ":" + std::to_string(port);
   log("info", "listening",
       {{"addr", addr}, {"data_dir", cfg.data_dir}, {"durability", cfg.durability},
@@ -121,7 +153,21 @@ int serve_main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  log("info", "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  // Drain: refuse new work, let what started finish and be acknowledged,
+  // close the connections with 1001, then close the store cleanly.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg.shutdown_timeout_s);
+  auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{}));
+  };
+  log("info", "draining", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  state = node_state::draining;
+  srv.begin_drain();
+  if (!rt->wait_idle(left()))
+    log("warn", "drain_timeout", {{"waiting_for", "requests in flight"}});
+  srv.close_websockets(1001, "server shutting down");
+  if (!srv.wait_websockets_closed(left()))
+    log("warn", "drain_timeout", {{"waiting_for", "connections to close"}});
   srv.stop();
   rt.reset();
   store.reset();

@@ -13,13 +13,14 @@ namespace switchboard::app {
 namespace {
 constexpr const char* usage =
     "usage: switchboard token USER [--ttl SECONDS] [--data-dir DIR] [--jwt-secret S]\n"
+    "                         [--config FILE]\n"
     "Prints a client token for USER, signed with the secret `serve` uses\n"
     "(SWITCHBOARD_JWT_SECRET, or DATA_DIR/jwt_secret). Default ttl: 86400.\n";
 }
 
 int token_main(int argc, char** argv) {
   try {
-    auto a = parse_args(argc, argv, 2, {"ttl", "data-dir", "jwt-secret"}, {"help"});
+    auto a = parse_args(argc, argv, 2, {"ttl", "data-dir", "jwt-secret", "config"}, {"help"});
     if (a.has("help")) {
       std::cout << usage;
       return 0;
@@ -29,7 +30,7 @@ int token_main(int argc, char** argv) {
     if (!auth::valid_user_id(user))
       throw std::invalid_argument("'" + user + "' is not a user id (1..64 of [A-Za-z0-9_.-])");
     std::map<std::string, std::string> flags;
-    for (auto k : {"data-dir", "jwt-secret"})
+    for (auto k : {"data-dir", "jwt-secret", "config"})
       if (auto v = a.get(k)) flags[k] = *v;
     auto cfg = load_config(flags, switchboard_env());
     long long ttl = 86400;

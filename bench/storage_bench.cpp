@@ -65,7 +65,7 @@ double appends_per_second(const fs::path& dir, durability d, int appenders,
                           double seconds, double* avg_group,
                           double* avg_write_ms) {
   fs::remove_all(dir);
-  auto opened = store::open(store_options{dir.string(), d});
+  auto opened = store::open(store_options{dir.string(), d, {}});
   if (!opened) {
     std::fprintf(stderr, "open: %s\n", opened.err().message.c_str());
     std::exit(1);
@@ -105,7 +105,7 @@ double appends_per_second(const fs::path& dir, durability d, int appenders,
 double reopen_seconds(const fs::path& dir, int messages, int conversations) {
   fs::remove_all(dir);
   {
-    auto s = store::open(store_options{dir.string(), durability::async});
+    auto s = store::open(store_options{dir.string(), durability::async, {}});
     if (!s) std::exit(1);
     std::vector<std::unique_ptr<conversation_log>> logs;
     for (int c = 0; c < conversations; ++c)
@@ -128,7 +128,7 @@ double reopen_seconds(const fs::path& dir, int messages, int conversations) {
     if (!b.empty() && !(*s)->commit_and_wait(std::move(b))) std::exit(1);
   }  // closing flushes the memtables
   auto start = clock_type::now();
-  auto s = store::open(store_options{dir.string(), durability::sync});
+  auto s = store::open(store_options{dir.string(), durability::sync, {}});
   if (!s) std::exit(1);
   auto last = (*s)->last_msg_id("conv-0");
   double t = std::chrono::duration<double>(clock_type::now() - start).count();

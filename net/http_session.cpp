@@ -89,6 +89,12 @@ class http_session : public std::enable_shared_from_this<http_session> {
       res.body = R"({"error":{"code":"not_found","message":"WebSocket endpoint is /v1/ws"}})";
       return write(std::move(res));
     }
+    if (ctx_->registry->draining) {
+      http_response res;
+      res.status = 503;
+      res.body = R"({"error":{"code":"unavailable","message":"the node is shutting down"}})";
+      return write(std::move(res));
+    }
     std::string user;
     if (!ctx_->handlers.authenticate(to_request(req), user)) {
       http_response res;

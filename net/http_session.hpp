@@ -1,16 +1,41 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "net/server.hpp"
 
 namespace switchboard::net {
 
-// What every connection of a server shares. Immutable once the server runs.
+// A WebSocket connection as the server's registry sees it.
+class ws_control {
+ public:
+  virtual ~ws_control() = default;
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+// The open WebSocket connections of a server, for draining. Thread-safe.
+struct ws_registry {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::unordered_map<ws_control*, std::weak_ptr<ws_control>> open;
+  std::atomic<bool> draining{false};
+
+  void add(const std::shared_ptr<ws_control>& c);
+  void remove(ws_control* c);
+};
+
+// What every connection of a server shares. Immutable once the server
+// runs, but for the registry.
 struct session_context {
   server_options options;
   server_handlers handlers;
+  std::shared_ptr<ws_registry> registry = std::make_shared<ws_registry>();
 };
 
 // Starts serving HTTP/1.1 on an accepted socket; the session keeps itself

@@ -34,6 +34,42 @@ struct server::impl {
   }
 };
 
+void ws_registry::add(const std::shared_ptr<ws_control>& c) {
+  std::lock_guard<std::mutex> lock(mtx);
+  open.emplace(c.get(), c);
+}
+
+void ws_registry::remove(ws_control* c) {
+  std::lock_guard<std::mutex> lock(mtx);
+  open.erase(c);
+  if (open.empty()) cv.notify_all();
+}
+
+void server::begin_drain() { impl_->ctx->registry->draining = true; }
+
+void server::close_websockets(std::uint16_t code, const std::string& reason) {
+  std::vector<std::shared_ptr<ws_control>> all;
+  {
+    auto& r = *impl_->ctx->registry;
+    std::lock_guard<std::mutex> lock(r.mtx);
+    for (auto& [_, weak] : r.open)
+      if (auto c = weak.lock()) all.push_back(std::move(c));
+  }
+  for (auto& c : all) c->close(code, reason);
+}
+
+bool server::wait_websockets_closed(std::chrono::milliseconds timeout) {
+  auto& r = *impl_->ctx->registry;
+  std::unique_lock<std::mutex> lock(r.mtx);
+  return r.cv.wait_for(lock, timeout, [&] { return r.open.empty(); });
+}
+
+std::size_t server::open_websockets() const {
+  auto& r = *impl_->ctx->registry;
+  std::lock_guard<std::mutex> lock(r.mtx);
+  return r.open.size();
+}
+
 server::server(server_options options, server_handlers handlers)
     : impl_(std::make_unique<impl>()) {
   impl_->ctx = std::make_shared<session_context>(

@@ -1,11 +1,16 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "actors/client_connection.hpp"
 #include "net/http_types.hpp"
+
+namespace switchboard::metrics {
+struct node_metrics;
+}
 
 namespace switchboard::net {
 
@@ -34,6 +39,7 @@ struct server_handlers {
   http_handler http;
   authenticator authenticate;
   websocket_opener open_websocket;
+  metrics::node_metrics* metrics = nullptr;  // connections, queue drops
 };
 
 // The node's client-facing listener: one TCP port serving HTTP/1.1
@@ -53,6 +59,17 @@ class server {
 
   // Closes the listener and every connection, then joins the I/O threads.
   void stop();
+
+  // --- draining (SIGTERM) ---
+  // From now on WebSocket upgrades get 503 and frames of open connections
+  // are answered with an `unavailable` error; HTTP is still served.
+  void begin_drain();
+  // Closes every WebSocket with `code` once what is queued for it is
+  // written.
+  void close_websockets(std::uint16_t code, const std::string& reason);
+  // Waits until no WebSocket is open, or until `timeout`; true when none is.
+  bool wait_websockets_closed(std::chrono::milliseconds timeout);
+  std::size_t open_websockets() const;
 
  private:
   struct impl;

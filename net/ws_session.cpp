@@ -5,6 +5,8 @@
 #include <boost/beast/websocket.hpp>
 #include <deque>
 
+#include "metrics/metrics.hpp"
+
 namespace switchboard::net {
 
 namespace beast = boost::beast;
@@ -18,6 +20,7 @@ namespace {
 // One WebSocket connection. Everything runs on the socket's strand; one
 // read and one write in flight, a bounded queue behind the write.
 class ws_session : public actors::client_connection,
+                   public ws_control,
                    public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(tcp::socket socket, std::string user,
@@ -26,6 +29,10 @@ class ws_session : public actors::client_connection,
 
   ~ws_session() override {
     if (handler_) handler_->on_close();
+    if (registered_) {
+      ctx_->registry->remove(this);
+      if (auto* m = ctx_->handlers.metrics) m->connections.add(-1);
+    }
   }
 
   void run(http::request<http::string_body> req) {
@@ -52,7 +59,7 @@ class ws_session : public actors::client_connection,
     });
   }
 
-  void close(std::uint16_t code, std::string reason) override {
+  void close(std::uint16_t code, std::string reason) override {  // both bases
     asio::post(ws_.get_executor(), [self = shared_from_this(), code,
                                     reason = std::move(reason)]() mutable {
       self->start_close(code, std::move(reason));
@@ -62,6 +69,12 @@ class ws_session : public actors::client_connection,
  private:
   void on_accept(beast::error_code ec) {
     if (ec) return;
+    registered_ = true;
+    ctx_->registry->add(shared_from_this());
+    if (auto* m = ctx_->handlers.metrics) {
+      m->connections.add(1);
+      m->connections_total.inc();
+    }
     handler_ = ctx_->handlers.open_websocket(user_, shared_from_this());
     do_read();
   }
@@ -80,7 +93,9 @@ class ws_session : public actors::client_connection,
       finish();
       return;
     }
-    if (!ws_.got_text()) {
+    if (ctx_->registry->draining) {
+      enqueue(R"({"type":"error","code":"unavailable","message":"the node is shutting down"})");
+    } else if (!ws_.got_text()) {
       enqueue(R"({"type":"error","code":"bad_request","message":"frames must be UTF-8 JSON text"})");
     } else {
       handler_->on_frame(beast::buffers_to_string(buffer_.data()));
@@ -124,11 +139,12 @@ class ws_session : public actors::client_connection,
       return;
     }
     if (!queue_.empty()) queue_.pop_front();
-    if (pending_close_) return do_close();
-    if (!queue_.empty()) do_write();
+    if (!queue_.empty()) return do_write();
+    if (pending_close_) do_close();
   }
 
   void drop() {
+    if (auto* m = ctx_->handlers.metrics) m->queue_drops.inc();
     closing_ = true;
     if (writing_) queue_.resize(1);  // the front is being written
     else queue_.clear();
@@ -138,13 +154,16 @@ class ws_session : public actors::client_connection,
     sock.close(ec);
   }
 
+  // A graceful close: what is queued is written first, then the close
+  // frame.
   void start_close(std::uint16_t code, std::string reason) {
-    if (close_started_) return;
+    if (close_started_ || pending_close_) return;
     closing_ = true;
     close_reason_.code = code;
     close_reason_.reason = reason;
-    if (writing_) {
-      pending_close_ = true;  // after the write in flight
+    if (writing_ || !queue_.empty()) {
+      pending_close_ = true;
+      if (!writing_) do_write();
       return;
     }
     do_close();
@@ -167,6 +186,7 @@ class ws_session : public actors::client_connection,
   bool closing_ = false;
   bool pending_close_ = false;
   bool close_started_ = false;
+  bool registered_ = false;
   websocket::close_reason close_reason_;
 };
 

@@ -9,8 +9,9 @@ namespace switchboard::storage {
 
 group_commit::group_commit(rocksdb::DB* db,
                            std::vector<rocksdb::ColumnFamilyHandle*> cfs,
-                           durability d)
-    : db_(db), cfs_(std::move(cfs)), durability_(d) {
+                           durability d,
+                           std::function<void(std::size_t, std::uint64_t)> on_commit)
+    : db_(db), cfs_(std::move(cfs)), durability_(d), on_commit_(std::move(on_commit)) {
   if (durability_ == durability::sync)
     sync_thread_ = std::thread([this] { run_sync(); });
   thread_ = std::thread([this] { run(); });
@@ -137,6 +138,7 @@ status group_commit::write_group(const std::vector<pending>& group) {
                 std::chrono::steady_clock::now() - start)
                 .count();
   groups_.fetch_add(1, std::memory_order_relaxed);
+  if (on_commit_) on_commit_(group.size(), static_cast<std::uint64_t>(ns));
   write_ns_.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
   if (!s.ok()) {
     fail(s.ToString());

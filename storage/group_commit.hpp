@@ -54,8 +54,10 @@ struct commit_stats {
 // Thread-safe. `db` and `cfs` must outlive this object.
 class group_commit {
  public:
+  // `on_commit`, when set, runs on the writer thread after each write.
   group_commit(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
-               durability d);
+               durability d,
+               std::function<void(std::size_t, std::uint64_t)> on_commit = {});
   ~group_commit();
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
@@ -85,6 +87,7 @@ class group_commit {
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   durability durability_;
+  std::function<void(std::size_t, std::uint64_t)> on_commit_;
 
   mutable std::mutex mtx_;
   std::condition_variable cv_;

@@ -138,7 +138,7 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   it.reset();
 
   p->writer = std::make_unique<group_commit>(p->db.get(), p->cfs,
-                                             options.durability);
+                                             options.durability, options.on_commit);
   return std::unique_ptr<store>(new store(std::move(p)));
 }
 

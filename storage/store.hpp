@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@ namespace switchboard::storage {
 struct store_options {
   std::string path;  // the data directory; created when missing
   storage::durability durability = storage::durability::sync;
+  // Called on the writer thread after each group write with the number of
+  // batches it held and the nanoseconds the write took (metrics).
+  std::function<void(std::size_t batches, std::uint64_t write_ns)> on_commit;
 };
 
 // A page of one conversation's log.

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ namespace json = boost::json;
 struct e2e_fixture {
   node_process node;
 
-  explicit e2e_fixture(std::vector<std::string> args = {}) : node(std::move(args)) {}
+  explicit e2e_fixture(std::vector<std::string> args = {}, std::vector<std::string> env = {})
+      : node(std::move(args), std::move(env)) {}
 
   std::unique_ptr<ws_client> connect(const std::string& user) {
     return std::make_unique<ws_client>(node.port(), node.token(user));

@@ -21,7 +21,7 @@ using namespace switchboard::storage;
 int main(int argc, char** argv) {
   if (argc != 3) return 2;
   int conversations = std::atoi(argv[2]);
-  auto s = store::open(store_options{argv[1], durability::sync});
+  auto s = store::open(store_options{argv[1], durability::sync, {}});
   if (!s) {
     std::fprintf(stderr, "open: %s\n", s.err().message.c_str());
     return 1;

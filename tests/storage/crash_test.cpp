@@ -94,7 +94,7 @@ TEST_CASE("every acknowledged message survives SIGKILL, without gaps or duplicat
     int target = std::uniform_int_distribution<int>(1, 3000)(rng);
     run_and_kill(dir.str(), target, acked);
 
-    auto s = store::open(store_options{dir.str()});
+    auto s = store::open(store_options{dir.str(), durability::sync, {}});
     REQUIRE(s.has_value());
     for (int c = 0; c < conversations; ++c) {
       std::string conv = "conv" + std::to_string(c);

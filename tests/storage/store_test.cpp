@@ -222,14 +222,14 @@ TEST_CASE_METHOD(store_fixture, "a corrupt stored message is an error, not a cra
 }
 
 TEST_CASE("a store that cannot be opened says so", "[store]") {
-  auto s = store::open(store_options{"/proc/switchboard-cannot-exist"});
+  auto s = store::open(store_options{"/proc/switchboard-cannot-exist", durability::sync, {}});
   REQUIRE_FALSE(s.has_value());
   CHECK(s.err().code == errc::open_failed);
 }
 
 TEST_CASE_METHOD(store_fixture, "a second store on the same directory is refused",
                  "[store]") {
-  auto second = store::open(store_options{dir.str()});
+  auto second = store::open(store_options{dir.str(), durability::sync, {}});
   REQUIRE_FALSE(second.has_value());
   CHECK(second.err().code == errc::open_failed);
 }

@@ -16,8 +16,9 @@
 
 namespace switchboard::testing {
 
-node_process::node_process(std::vector<std::string> extra_args)
-    : args_(std::move(extra_args)) {
+node_process::node_process(std::vector<std::string> extra_args,
+                           std::vector<std::string> env)
+    : args_(std::move(extra_args)), env_(std::move(env)) {
   start();
 }
 
@@ -42,6 +43,7 @@ void node_process::start() {
   REQUIRE(pid_ >= 0);
   if (pid_ == 0) {
     ::dup2(fds[1], STDERR_FILENO);
+    for (auto& e : env_) ::putenv(e.data());
     std::vector<char*> cargs;
     for (auto& a : argv) cargs.push_back(a.data());
     cargs.push_back(nullptr);
@@ -109,6 +111,45 @@ int node_process::stop() {
   pid_ = -1;
   port_ = 0;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+command_result run_switchboard(const std::vector<std::string>& args,
+                               const std::vector<std::string>& env) {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  std::vector<std::string> argv = {SWITCHBOARD_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto envs = env;
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(fds[1], STDERR_FILENO);
+    for (auto& e : envs) ::putenv(e.data());
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  command_result r;
+  char chunk[4096];
+  for (;;) {
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 30000) <= 0) {
+      ::kill(pid, SIGKILL);
+      FAIL("switchboard did not finish: " << r.output);
+    }
+    auto n = ::read(fds[0], chunk, sizeof chunk);
+    if (n <= 0) break;
+    r.output.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 void node_process::kill() {

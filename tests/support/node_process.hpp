@@ -15,7 +15,9 @@ namespace switchboard::testing {
 // after a deadline) when destroyed.
 class node_process {
  public:
-  explicit node_process(std::vector<std::string> extra_args = {});
+  // `env`: extra "NAME=value" variables of the node's environment.
+  explicit node_process(std::vector<std::string> extra_args = {},
+                        std::vector<std::string> env = {});
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
@@ -37,8 +39,18 @@ class node_process {
  private:
   temp_dir dir_;
   std::vector<std::string> args_;
+  std::vector<std::string> env_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
+
+// Runs the switchboard binary with `args` (and extra `env`) to completion;
+// returns its exit status and what it printed on stdout and stderr.
+struct command_result {
+  int status = -1;
+  std::string output;
+};
+command_result run_switchboard(const std::vector<std::string>& args,
+                               const std::vector<std::string>& env = {});
 
 }  // namespace switchboard::testing

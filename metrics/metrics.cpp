@@ -1,0 +1,97 @@
+#include "metrics/metrics.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace switchboard::metrics {
+
+histogram::histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
+
+void histogram::observe(double v) noexcept {
+  std::size_t i = 0;
+  while (i < bounds_.size() && v > bounds_[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micro_.fetch_add(static_cast<std::uint64_t>(std::llround(std::max(0.0, v) * 1e6)),
+                       std::memory_order_relaxed);
+}
+
+namespace {
+
+std::string number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+void header(std::string& out, std::string_view name, std::string_view type,
+            std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels, double v) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(number(v)).append("\n");
+}
+
+}  // namespace
+
+void histogram::render(std::string& out, std::string_view name) const {
+  std::uint64_t cumulative = 0;
+  std::string bucket = std::string(name) + "_bucket";
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
+    sample(out, bucket, "le=\"" + le + "\"", static_cast<double>(cumulative));
+  }
+  sample(out, std::string(name) + "_sum", {},
+         static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6);
+  sample(out, std::string(name) + "_count", {},
+         static_cast<double>(count_.load(std::memory_order_relaxed)));
+}
+
+void node_metrics::error(std::string_view code) noexcept {
+  for (std::size_t i = 0; i < error_codes.size(); ++i)
+    if (error_codes[i] == code) return errors[i].inc();
+  errors.back().inc();  // unknown codes count as internal
+}
+
+std::string node_metrics::render() const {
+  std::string out;
+  header(out, "switchboard_connections", "gauge", "Open WebSocket connections.");
+  sample(out, "switchboard_connections", {}, static_cast<double>(connections.value()));
+  header(out, "switchboard_connections_total", "counter", "WebSocket connections accepted.");
+  sample(out, "switchboard_connections_total", {}, static_cast<double>(connections_total.value()));
+  header(out, "switchboard_messages_accepted_total", "counter",
+         "Messages acknowledged as sent (durable).");
+  sample(out, "switchboard_messages_accepted_total", {},
+         static_cast<double>(messages_accepted.value()));
+  header(out, "switchboard_messages_delivered_total", "counter",
+         "Message events written to connections.");
+  sample(out, "switchboard_messages_delivered_total", {},
+         static_cast<double>(messages_delivered.value()));
+  header(out, "switchboard_errors_total", "counter", "Error answers to clients, by code.");
+  for (std::size_t i = 0; i < error_codes.size(); ++i)
+    sample(out, "switchboard_errors_total", "code=\"" + std::string(error_codes[i]) + "\"",
+           static_cast<double>(errors[i].value()));
+  header(out, "switchboard_send_latency_seconds", "histogram",
+         "From receiving a send to answering sent.");
+  send_latency.render(out, "switchboard_send_latency_seconds");
+  header(out, "switchboard_commit_batch_size", "histogram",
+         "Batches written together by one group commit.");
+  commit_batches.render(out, "switchboard_commit_batch_size");
+  header(out, "switchboard_commit_write_seconds", "histogram",
+         "Time of one group-commit write (without the WAL sync).");
+  commit_seconds.render(out, "switchboard_commit_write_seconds");
+  header(out, "switchboard_queue_drops_total", "counter",
+         "Connections dropped because their outgoing queue passed the cap.");
+  sample(out, "switchboard_queue_drops_total", {}, static_cast<double>(queue_drops.value()));
+  header(out, "switchboard_rate_limited_total", "counter", "Sends refused by the rate limit.");
+  sample(out, "switchboard_rate_limited_total", {}, static_cast<double>(rate_limited.value()));
+  return out;
+}
+
+}  // namespace switchboard::metrics

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The node's metrics: plain atomics that any thread bumps, rendered in the
+// Prometheus text format at /metrics. No user or conversation ids as labels.
+namespace switchboard::metrics {
+
+class counter {
+ public:
+  void inc(std::uint64_t n = 1) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
+  std::uint64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+
+class gauge {
+ public:
+  void add(std::int64_t n) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
+  std::int64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> v_{0};
+};
+
+// A histogram with fixed upper bounds (in the metric's base unit).
+class histogram {
+ public:
+  explicit histogram(std::vector<double> bounds);
+  void observe(double v) noexcept;
+  // Appends the _bucket, _sum and _count lines of `name`.
+  void render(std::string& out, std::string_view name) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::vector<std::atomic<std::uint64_t>> buckets_;  // one per bound, +Inf last
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_micro_{0};  // sum in millionths
+};
+
+// The protocol's error codes, as metric labels.
+constexpr std::array<std::string_view, 9> error_codes = {
+    "bad_request", "unauthorized", "forbidden",    "not_found", "method_not_allowed",
+    "too_large",   "rate_limited", "unavailable", "internal"};
+
+struct node_metrics {
+  gauge connections;                // open WebSocket connections
+  counter connections_total;        // accepted since start
+  counter messages_accepted;        // acknowledged as sent
+  counter messages_delivered;       // message events written to connections
+  std::array<counter, error_codes.size()> errors;  // by code
+  histogram send_latency{{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
+  histogram commit_batches{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
+  histogram commit_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1}};
+  counter queue_drops;              // connections dropped for a full queue
+  counter rate_limited;             // sends refused by the rate limit
+
+  void error(std::string_view code) noexcept;
+  // The Prometheus text exposition of every metric.
+  std::string render() const;
+};
+
+}  // namespace switchboard::metrics
