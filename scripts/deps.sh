@@ -16,13 +16,24 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Node.js runs the OpenAPI linter of the test suite; a machine that has a
+# node (Debian's or another) keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
-echo "deps: installing ${missing[*]}" >&2
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The OpenAPI linter, pinned by tools/openapi/package-lock.json.
+tools="$(cd "$(dirname "$0")/.." && pwd)/tools/openapi"
+if [ ! -x "$tools/node_modules/.bin/redocly" ]; then
+  echo "deps: installing the OpenAPI linter (npm ci)" >&2
+  npm ci --prefix "$tools" --no-audit --no-fund --loglevel=error >/dev/null
+fi
