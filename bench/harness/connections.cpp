@@ -1,0 +1,170 @@
+#include "bench/harness/connections.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "bench/harness/connection.hpp"
+#include "bench/harness/tokens.hpp"
+
+namespace switchboard::bench {
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+bool is_welcome(std::string_view text) {
+  return text.find("\"type\":\"welcome\"") != std::string_view::npos;
+}
+
+std::string error_code_of(std::string_view text) {
+  auto p = text.find("\"code\":\"");
+  if (p == std::string_view::npos) return "unknown";
+  p += 8;
+  return std::string(text.substr(p, text.find('"', p) - p));
+}
+
+class storm {
+ public:
+  explicit storm(const options& o) : o_(o), timer_(ioc_) {}
+
+  results run() {
+    r_.scenario = "connect";
+    r_.connections = o_.connections;
+    start_ = clock_type::now();
+    for (int i = 0; i < o_.connections; ++i) next(i);
+    timer_.expires_after(std::chrono::duration_cast<clock_type::duration>(
+        std::chrono::duration<double>(o_.duration_s)));
+    timer_.async_wait([this](boost::system::error_code) {
+      running_ = false;
+      r_.seconds = std::chrono::duration<double>(clock_type::now() - start_).count();
+    });
+    ioc_.run();
+    return r_;
+  }
+
+ private:
+  void next(int slot) {
+    if (!running_) return;
+    auto c = connection::create(ioc_);
+    auto begun = clock_type::now();
+    auto user = "storm-" + std::to_string(slot);
+    c->open(
+        o_.host, o_.port, make_token(o_.jwt_secret, user),
+        [this, slot](bool ok, const std::string& err) {
+          if (ok) return;
+          ++r_.errors[err.rfind("connect", 0) == 0 ? "connect" : "handshake"];
+          next(slot);
+        },
+        [this, slot, c_weak = std::weak_ptr<connection>(c), begun](std::string_view text) {
+          auto c = c_weak.lock();
+          if (!c) return;
+          if (is_welcome(text)) {
+            ++r_.handshakes;
+            r_.handshake.record(static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - begun).count()));
+          } else {
+            ++r_.errors[error_code_of(text)];
+          }
+          c->close();
+          next(slot);
+        });
+  }
+
+  const options& o_;
+  asio::io_context ioc_;
+  asio::steady_timer timer_;
+  results r_;
+  bool running_ = true;
+  clock_type::time_point start_;
+};
+
+long rss_kb(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace
+
+results run_connect(const options& o) { return storm(o).run(); }
+
+results run_idle(const options& o) {
+  results r;
+  r.scenario = "idle";
+  r.connections = o.connections;
+  asio::io_context ioc;
+  std::vector<std::shared_ptr<connection>> conns;
+  long before = o.node_pid > 0 ? rss_kb(o.node_pid) : -1;
+  int welcomed = 0, failed = 0, in_flight = 0;
+  int next = 0;
+  auto start = clock_type::now();
+  // Opens connections with at most 256 handshakes in flight.
+  std::function<void()> open_more = [&] {
+    while (in_flight < 256 && next < o.connections) {
+      auto c = connection::create(ioc);
+      conns.push_back(c);
+      ++in_flight;
+      auto begun = clock_type::now();
+      c->open(
+          o.host, o.port, make_token(o.jwt_secret, "idle-" + std::to_string(next++)),
+          [&](bool ok, const std::string&) {
+            if (ok) return;
+            ++failed;
+            --in_flight;
+            ++r.errors["connect"];
+            open_more();
+          },
+          [&, begun](std::string_view text) {
+            if (!is_welcome(text)) return;
+            r.handshake.record(static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - begun).count()));
+            ++welcomed;
+            --in_flight;
+            open_more();
+          });
+    }
+  };
+  open_more();
+  asio::steady_timer timer(ioc);
+  clock_type::time_point held_from;
+  std::function<void()> ping = [&] {
+    if (clock_type::now() - held_from >= std::chrono::duration<double>(o.duration_s)) {
+      if (o.node_pid > 0 && before >= 0 && welcomed > 0)
+        r.rss_kb_per_connection = static_cast<double>(rss_kb(o.node_pid) - before) / welcomed;
+      r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+      for (auto& c : conns) c->close();
+      ioc.stop();
+      return;
+    }
+    for (auto& c : conns) c->send(R"({"type":"ping"})");
+    auto wait = std::min(std::chrono::duration<double>(5),
+                         std::chrono::duration<double>(o.duration_s));
+    timer.expires_after(std::chrono::duration_cast<clock_type::duration>(wait));
+    timer.async_wait([&](boost::system::error_code) { ping(); });
+  };
+  // Holds the connections for the duration once all are open; pings keep
+  // them inside the node's heartbeat.
+  std::function<void()> hold = [&] {
+    if (welcomed + failed < o.connections) {
+      timer.expires_after(std::chrono::milliseconds(50));
+      return timer.async_wait([&](boost::system::error_code) { hold(); });
+    }
+    r.handshakes = static_cast<std::uint64_t>(welcomed);
+    held_from = clock_type::now();
+    ping();
+  };
+  hold();
+  ioc.run();
+  if (failed > 0) std::fprintf(stderr, "%d connections failed\n", failed);
+  return r;
+}
+
+}  // namespace switchboard::bench

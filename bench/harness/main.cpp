@@ -1,0 +1,119 @@
+// switchboard-bench: load a Switchboard node as clients do, check what it
+// answers, and report rates and latencies. See docs/benchmarks.md.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "bench/harness/connections.hpp"
+#include "bench/harness/messaging.hpp"
+#include "bench/harness/options.hpp"
+#include "bench/harness/spawn.hpp"
+
+using namespace switchboard::bench;
+
+namespace {
+
+constexpr const char* usage = R"(usage: switchboard-bench SCENARIO [options]
+
+scenarios:
+  direct    users in pairs; each sends to its peer, the peer acks
+  group     groups of --group-size members, all online, all sending
+  connect   a connection storm: handshakes per second
+  idle      N idle authenticated connections; the node's RSS per connection
+
+options:
+  --spawn               start a node of our own on a temporary data directory
+  --switchboard PATH    the node binary for --spawn
+  --host HOST --port N  the node to load (default 127.0.0.1:7070)
+  --jwt-secret S        the node's token secret (default: SWITCHBOARD_JWT_SECRET)
+  --duration S          seconds of load (default 10)
+  --connections N       connections (default 100)
+  --rate R              open loop: R messages/s in total, latency from the
+                        scheduled send time; 0 (default): closed loop
+  --window W            closed loop: messages in flight per sender (default 8)
+  --group-size N        members per group (default 10)
+  --size B              message body bytes (default 64)
+  --threads T           harness I/O threads (default 1)
+  --node-pid PID        idle: the node whose RSS to read (--spawn sets it)
+  --json FILE           also write the results as JSON
+  --quiet               no progress line
+The run fails (exit 1) on any correctness violation.
+)";
+
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help") {
+    std::cout << usage;
+    return argc < 2 ? 2 : 0;
+  }
+  options o;
+  o.scenario = argv[1];
+  o.switchboard = SWITCHBOARD_BIN_DEFAULT;
+  if (auto* s = std::getenv("SWITCHBOARD_JWT_SECRET")) o.jwt_secret = s;
+  try {
+    for (int i = 2; i < argc; ++i) {
+      std::string k = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
+        return argv[++i];
+      };
+      if (k == "--spawn") o.spawn = true;
+      else if (k == "--quiet") o.progress = false;
+      else if (k == "--switchboard") o.switchboard = value();
+      else if (k == "--host") o.host = value();
+      else if (k == "--port") o.port = static_cast<std::uint16_t>(std::stoi(value()));
+      else if (k == "--jwt-secret") o.jwt_secret = value();
+      else if (k == "--duration") o.duration_s = std::stod(value());
+      else if (k == "--connections") o.connections = std::stoi(value());
+      else if (k == "--rate") o.rate = std::stod(value());
+      else if (k == "--window") o.window = std::stoi(value());
+      else if (k == "--group-size") o.group_size = std::stoi(value());
+      else if (k == "--size") o.body_size = std::stoi(value());
+      else if (k == "--threads") o.threads = std::stoi(value());
+      else if (k == "--node-pid") o.node_pid = std::stoi(value());
+      else if (k == "--json") o.json_file = value();
+      else throw std::invalid_argument("unknown option " + k);
+    }
+    if (o.scenario != "direct" && o.scenario != "group" && o.scenario != "connect" &&
+        o.scenario != "idle")
+      throw std::invalid_argument("unknown scenario " + o.scenario);
+    if (o.connections < 1 || o.duration_s <= 0 || o.window < 1 || o.group_size < 2 ||
+        o.threads < 1 || o.rate < 0)
+      throw std::invalid_argument("a count, duration or rate is out of range");
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard-bench: " << e.what() << "\n" << usage;
+    return 2;
+  }
+  raise_fd_limit();
+  std::unique_ptr<spawned_node> node;
+  if (o.spawn) {
+    if (o.jwt_secret.empty()) o.jwt_secret = "switchboard-bench-secret";
+    node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
+    o.host = "127.0.0.1";
+    o.port = node->port();
+    if (o.node_pid == 0) o.node_pid = node->pid();
+  }
+  if (o.jwt_secret.empty()) {
+    std::cerr << "switchboard-bench: give --jwt-secret or SWITCHBOARD_JWT_SECRET (or --spawn)\n";
+    return 2;
+  }
+  results r;
+  if (o.scenario == "connect") r = run_connect(o);
+  else if (o.scenario == "idle") r = run_idle(o);
+  else r = run_messaging(o);
+  report(r, o.json_file);
+  return r.violations == 0 ? 0 : 1;
+}

@@ -1,0 +1,62 @@
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/temp_dir.hpp"
+
+using switchboard::testing::temp_dir;
+
+namespace {
+
+// Runs the harness against a node of its own; returns its exit status and
+// the JSON report. Tiny loads: this keeps the harness working, it measures
+// nothing.
+boost::json::object run_bench(const std::string& args, int& status) {
+  temp_dir dir;
+  auto json = (dir.path() / "out.json").string();
+  std::string cmd = std::string(SWITCHBOARD_BENCH_BIN) + " " + args +
+                    " --spawn --quiet --json " + json + " > " + (dir.path() / "log").string() +
+                    " 2>&1";
+  status = std::system(cmd.c_str());
+  std::ifstream in(json);
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text.str(), ec);
+  if (ec || !v.is_object()) FAIL("no JSON report from: " << cmd);
+  return v.as_object();
+}
+
+}  // namespace
+
+TEST_CASE("the direct scenario runs closed and open loop without violations", "[bench]") {
+  int status = 0;
+  auto r = run_bench("direct --duration 1 --connections 4 --window 2", status);
+  CHECK(status == 0);
+  CHECK(r["violations"] == 0);
+  CHECK(r["send_to_delivered"].as_object()["count"].to_number<int>() > 0);
+  r = run_bench("direct --duration 1 --connections 4 --rate 200", status);
+  CHECK(status == 0);
+  CHECK(r["violations"] == 0);
+  CHECK(r["send_to_received"].as_object()["count"].to_number<int>() > 0);
+}
+
+TEST_CASE("the group scenario delivers to every member", "[bench]") {
+  int status = 0;
+  auto r = run_bench("group --duration 1 --connections 6 --group-size 3 --window 2", status);
+  CHECK(status == 0);
+  CHECK(r["violations"] == 0);
+  CHECK(r["deliveries_per_s"].to_number<double>() > r["acked_per_s"].to_number<double>());
+}
+
+TEST_CASE("the connect and idle scenarios count handshakes and memory", "[bench]") {
+  int status = 0;
+  auto r = run_bench("connect --duration 1 --connections 4", status);
+  CHECK(status == 0);
+  CHECK(r["handshakes_per_s"].to_number<double>() > 0);
+  r = run_bench("idle --duration 1 --connections 20", status);
+  CHECK(status == 0);
+  CHECK(r.contains("rss_kb_per_connection"));
+}
