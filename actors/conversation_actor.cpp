@@ -93,6 +93,7 @@ void run_waiting(conv_self self) {
 
 bool busy(const conversation_state& st) {
   return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
+         !st.cursor_dirty.empty() ||
          !st.dup_waiting.empty() || !st.waiting.empty() ||
          st.ph == phase::loading || st.ph == phase::creating;
 }

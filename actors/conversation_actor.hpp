@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -56,6 +57,18 @@ struct conversation_state {
   // Duplicates of a message not yet durable, answered once it is.
   std::multimap<std::uint64_t, send_job> dup_waiting;
   std::size_t writes_in_flight = 0;
+
+  // Cursor writes are coalesced: while one is in flight, later ack/read
+  // updates wait and go out together in the next one (only the newest
+  // cursor of a member matters).
+  struct cursor_waiter {
+    caf::typed_response_promise<proto_error> rp;
+    std::vector<std::string> receipts;  // events to send once durable
+    std::string origin_session;
+  };
+  bool cursor_write_in_flight = false;
+  std::set<std::string> cursor_dirty;  // members whose cursors moved
+  std::vector<cursor_waiter> cursor_waiters;
 
   std::int64_t last_activity_ms = 0;
 

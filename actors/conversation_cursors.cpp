@@ -58,6 +58,45 @@ void do_sync(conv_self self, sync_request req,
       });
 }
 
+namespace {
+
+// Writes every moved cursor in one batch, then sends the receipts of the
+// updates it covers and answers them. One write in flight per conversation.
+void flush_cursors(conv_self self) {
+  auto& st = self->state;
+  if (st.cursor_write_in_flight || st.cursor_dirty.empty()) return;
+  storage::batch b;
+  for (auto& user : st.cursor_dirty)
+    if (auto it = st.members.find(user); it != st.members.end())
+      b.put_member(st.conv_id, user, it->second);
+  st.cursor_dirty.clear();
+  auto waiters = std::make_shared<std::vector<conversation_state::cursor_waiter>>(
+      std::move(st.cursor_waiters));
+  st.cursor_waiters.clear();
+  st.cursor_write_in_flight = true;
+  ++st.writes_in_flight;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  st.ctx->store->commit(std::move(b), [self, handle, waiters](const storage::status& s) {
+    post_to(handle, [self, s, waiters] {
+      auto& st = self->state;
+      --st.writes_in_flight;
+      st.cursor_write_in_flight = false;
+      auto members = member_ids(st);
+      for (auto& w : *waiters) {
+        if (!s) {
+          w.rp.deliver(internal_error(s.err().message));
+          continue;
+        }
+        for (auto& r : w.receipts) broadcast(self, members, r, w.origin_session);
+        w.rp.deliver(proto_error{});
+      }
+      flush_cursors(self);
+    });
+  });
+}
+
+}  // namespace
+
 void do_cursor(conv_self self, cursor_request req,
                caf::typed_response_promise<proto_error> rp) {
   auto& st = self->state;
@@ -69,45 +108,23 @@ void do_cursor(conv_self self, cursor_request req,
   auto& ms = st.members[req.user];
   // Cumulative, and a msg_id past the last counts as the last.
   auto target = std::min(req.msg_id, st.durable_upto);
-  bool delivered_moved = false, read_moved = false;
+  conversation_state::cursor_waiter w{rp, {}, req.origin_session};
+  if (auto delivered = req.read ? std::max(target, ms.read_upto) : target;
+      delivered > ms.delivered_upto) {
+    ms.delivered_upto = delivered;
+    w.receipts.push_back(events::receipt(st.conv_id, req.user, false, delivered));
+  }
   if (req.read && target > ms.read_upto) {
     ms.read_upto = target;
-    read_moved = true;
+    w.receipts.push_back(events::receipt(st.conv_id, req.user, true, target));
   }
-  auto delivered = req.read ? ms.read_upto : target;
-  if (delivered > ms.delivered_upto) {
-    ms.delivered_upto = delivered;
-    delivered_moved = true;
-  }
-  if (!delivered_moved && !read_moved) {
+  if (w.receipts.empty()) {
     rp.deliver(proto_error{});
     return;
   }
-  storage::batch b;
-  b.put_member(st.conv_id, req.user, ms);
-  ++st.writes_in_flight;
-  auto handle = caf::actor_cast<caf::actor>(self);
-  auto state_now = ms;
-  st.ctx->store->commit(std::move(b), [=](const storage::status& s) mutable {
-    post_to(handle, [=]() mutable {
-      auto& st = self->state;
-      --st.writes_in_flight;
-      if (!s) {
-        rp.deliver(internal_error(s.err().message));
-        return;
-      }
-      auto members = member_ids(st);
-      if (delivered_moved)
-        broadcast(self, members,
-                  events::receipt(st.conv_id, req.user, false, state_now.delivered_upto),
-                  req.origin_session);
-      if (read_moved)
-        broadcast(self, members,
-                  events::receipt(st.conv_id, req.user, true, state_now.read_upto),
-                  req.origin_session);
-      rp.deliver(proto_error{});
-    });
-  });
+  st.cursor_dirty.insert(req.user);
+  st.cursor_waiters.push_back(std::move(w));
+  flush_cursors(self);
 }
 
 void do_typing(conv_self self, std::string user,
