@@ -169,12 +169,13 @@ void do_members(conv_self self, members_request req,
     rp.deliver(proto_error{"bad_request", "a direct conversation has fixed members"});
     return;
   }
-  if (auto err = detail::check_member(st, req.user); !err.ok()) {
+  if (auto err = detail::check_member(st, req.user);
+      !err.ok() && !(req.admin && st.ph == phase::ready)) {
     rp.deliver(err);
     return;
   }
   for (auto& r : req.remove) {
-    if (r != req.user && req.user != st.meta.creator) {
+    if (!req.admin && r != req.user && req.user != st.meta.creator) {
       rp.deliver(proto_error{"forbidden", "only the creator may remove others"});
       return;
     }

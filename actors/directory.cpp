@@ -1,5 +1,8 @@
 #include "actors/directory.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include "actors/conversation_actor.hpp"
 #include "actors/user_actor.hpp"
 
@@ -46,11 +49,49 @@ void directory::forget_user(const std::string& id, const caf::actor_addr& self) 
   if (it != users_.end() && it->second.address() == self) users_.erase(it);
 }
 
-void directory::add_session(const std::string& session_id,
-                            const session_actor& s) {
+void directory::add_session(const std::string& session_id, const session_actor& s,
+                            const std::string& user_id, const std::string& remote,
+                            std::weak_ptr<client_connection> conn) {
   std::lock_guard<std::mutex> lock(mtx_);
   if (shut_down_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
-  else sessions_.emplace(session_id, s);
+  else
+    sessions_.emplace(session_id, session_entry{s, {session_id, user_id, remote, now_ms()},
+                                                std::move(conn)});
+}
+
+std::vector<directory::session_info> directory::sessions_of(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  std::vector<session_info> out;
+  for (auto& [_, e] : sessions_)
+    if (e.info.user_id == user_id) out.push_back(e.info);
+  std::sort(out.begin(), out.end(),
+            [](const session_info& a, const session_info& b) { return a.since_ms < b.since_ms; });
+  return out;
+}
+
+std::vector<std::string> directory::online_users(const std::string& prefix) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  std::set<std::string> users;
+  for (auto& [_, e] : sessions_)
+    if (e.info.user_id.compare(0, prefix.size(), prefix) == 0) users.insert(e.info.user_id);
+  return {users.begin(), users.end()};
+}
+
+bool directory::conversation_active(const std::string& conv_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return conversations_.count(conv_id) != 0;
+}
+
+std::size_t directory::kick(const std::string& user_id, const std::string& reason) {
+  std::vector<std::shared_ptr<client_connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    for (auto& [_, e] : sessions_)
+      if (e.info.user_id == user_id)
+        if (auto c = e.conn.lock()) conns.push_back(std::move(c));
+  }
+  for (auto& c : conns) c->close(1008, reason);
+  return conns.size();
 }
 
 void directory::forget_session(const std::string& session_id) {
@@ -66,7 +107,7 @@ std::size_t directory::sessions() {
 void directory::shutdown() {
   std::lock_guard<std::mutex> lock(mtx_);
   shut_down_ = true;
-  for (auto& [_, a] : sessions_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (auto& [_, e] : sessions_) caf::anon_send_exit(e.actor, caf::exit_reason::user_shutdown);
   for (auto& [_, a] : conversations_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (auto& [_, a] : users_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sessions_.clear();

@@ -2,7 +2,11 @@
 
 #include <mutex>
 #include <optional>
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "actors/client_connection.hpp"
 #include <unordered_map>
 
 #include "actors/messages.hpp"
@@ -30,9 +34,26 @@ class directory {
   void forget_conversation(const std::string& id, const caf::actor_addr& self);
   void forget_user(const std::string& id, const caf::actor_addr& self);
 
+  // A connection of this node, for the admin shell.
+  struct session_info {
+    std::string session_id;
+    std::string user_id;
+    std::string remote;  // the peer's address
+    std::int64_t since_ms = 0;
+  };
+
   // The sessions (connections) of this node.
-  void add_session(const std::string& session_id, const session_actor& s);
+  void add_session(const std::string& session_id, const session_actor& s,
+                   const std::string& user_id, const std::string& remote,
+                   std::weak_ptr<client_connection> conn);
   void forget_session(const std::string& session_id);
+  std::vector<session_info> sessions_of(const std::string& user_id);
+  // Users with a connection here whose id starts with `prefix`, sorted.
+  std::vector<std::string> online_users(const std::string& prefix);
+  bool conversation_active(const std::string& conv_id);
+  // Closes every connection of `user_id` (1008 and `reason`); returns how
+  // many there were.
+  std::size_t kick(const std::string& user_id, const std::string& reason);
 
   std::size_t active_conversations();
   std::size_t active_users();
@@ -47,7 +68,12 @@ class directory {
   std::mutex mtx_;
   std::unordered_map<std::string, conversation_actor> conversations_;
   std::unordered_map<std::string, user_actor> users_;
-  std::unordered_map<std::string, session_actor> sessions_;
+  struct session_entry {
+    session_actor actor;
+    session_info info;
+    std::weak_ptr<client_connection> conn;
+  };
+  std::unordered_map<std::string, session_entry> sessions_;
   bool shut_down_ = false;  // actors activated after shutdown() exit at once
 };
 

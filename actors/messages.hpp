@@ -109,6 +109,7 @@ struct members_request {
   std::string origin_session;
   std::vector<std::string> add;
   std::vector<std::string> remove;
+  bool admin = false;  // an operator: no membership or creator checks
 };
 
 struct presence_status {
@@ -171,7 +172,7 @@ typename Inspector::result_type inspect(Inspector& f, cursor_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, members_request& x) {
   return f(caf::meta::type_name("members_request"), x.user, x.origin_session,
-           x.add, x.remove);
+           x.add, x.remove, x.admin);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, presence_status& x) {

@@ -86,10 +86,12 @@ node::~node() {
 }
 
 std::shared_ptr<connection_handler> node::open_session(
-    const std::string& user_id, std::shared_ptr<client_connection> conn) {
+    const std::string& user_id, std::shared_ptr<client_connection> conn,
+    const std::string& remote) {
   auto id = auth::random_hex(8);
+  std::weak_ptr<client_connection> weak = conn;
   auto a = impl_->sys.spawn(session, user_id, id, std::move(conn), &impl_->ctx);
-  impl_->dir.add_session(id, a);
+  impl_->dir.add_session(id, a, user_id, remote, std::move(weak));
   return std::make_shared<session_handler>(a);
 }
 
@@ -106,6 +108,22 @@ void node::request(const std::string& user, client_frame f,
                                    }},
                    f);
     return caf::behavior{[](continue_atom, continuation& c) { c.fn(); }};
+  });
+}
+
+void node::admin_members(const std::string& conv_id, std::vector<std::string> add,
+                         std::vector<std::string> remove,
+                         std::function<void(proto_error)> done) {
+  auto* ctx = &impl_->ctx;
+  auto conv = impl_->dir.conversation(conv_id);
+  members_request req{"admin", "", std::move(add), std::move(remove), true};
+  impl_->sys.spawn([ctx, conv, req, done](caf::event_based_actor* self) {
+    self->request(conv, ctx->lim.request_timeout, members_atom::value, req)
+        .then([self, done](proto_error& e) { done(e); self->quit(); },
+              [self, done](caf::error&) {
+                done(proto_error{"unavailable", "the conversation did not answer; retry"});
+                self->quit();
+              });
   });
 }
 

@@ -43,7 +43,8 @@ class node {
   // A new client connection of `user_id` (already authenticated): spawns
   // its session actor. The returned handler takes the connection's frames.
   std::shared_ptr<connection_handler> open_session(
-      const std::string& user_id, std::shared_ptr<client_connection> conn);
+      const std::string& user_id, std::shared_ptr<client_connection> conn,
+      const std::string& remote = {});
 
   // Carries out one validated request of `user` that comes from no
   // connection (REST) through the same code path as a WebSocket frame.
@@ -51,6 +52,12 @@ class node {
   // nothing; it runs once, on a CAF thread.
   void request(const std::string& user, client_frame f,
                std::function<void(std::string)> answer);
+
+  // An operator's change of members (no membership or creator checks).
+  // `done` gets an empty error on success; it runs on a CAF thread.
+  void admin_members(const std::string& conv_id, std::vector<std::string> add,
+                     std::vector<std::string> remove,
+                     std::function<void(proto_error)> done);
 
   // The node's store, for writes outside any conversation (devices).
   storage::store& store();

@@ -76,6 +76,12 @@ const std::vector<option_def>& defs() {
       {"jwt-secret", "HS256 secret of client tokens (default: DATA_DIR/jwt_secret)",
        [](const config&) { return std::string(); },
        [](config& c, const std::string& v) { c.jwt_secret = v; }},
+      {"admin-listen", "address of the admin API, HOST:PORT (empty: none)",
+       [](const config& c) { return c.admin_listen; },
+       [](config& c, const std::string& v) { c.admin_listen = v; }},
+      {"admin-token", "token of the admin API (default: DATA_DIR/admin_token)",
+       [](const config&) { return std::string(); },
+       [](config& c, const std::string& v) { c.admin_token = v; }},
       {"node-id", "this node's name, sent in welcome",
        [](const config& c) { return c.node_id; },
        [](config& c, const std::string& v) {
@@ -231,6 +237,19 @@ net::server_options config::server_options() const {
   o.ws_idle_timeout_s = 2 * lim.heartbeat_s;
   o.max_queue = lim.max_queue;
   return o;
+}
+
+net::server_options config::admin_server_options() const {
+  config c = *this;
+  c.listen = admin_listen;
+  try {
+    auto o = c.server_options();
+    o.max_request_body = 65536;
+    return o;
+  } catch (const std::invalid_argument& e) {
+    std::string what = e.what();
+    throw std::invalid_argument("--admin-" + what.substr(2));
+  }
 }
 
 storage::store_options config::store_options() const {

@@ -18,6 +18,8 @@ struct config {
   std::string data_dir = "./data";
   std::string durability = "sync";
   std::string jwt_secret;  // empty: DATA_DIR/jwt_secret
+  std::string admin_listen = "127.0.0.1:7071";
+  std::string admin_token;  // empty: DATA_DIR/admin_token
   std::string node_id = "n1";
   int scheduler_threads = 1;
   int io_threads = 2;
@@ -26,6 +28,9 @@ struct config {
   actors::limits lim;
 
   net::server_options server_options() const;
+  // The admin listener's options; throws std::invalid_argument when
+  // admin_listen is not HOST:PORT.
+  net::server_options admin_server_options() const;
   storage::store_options store_options() const;
 };
 

@@ -1,6 +1,7 @@
 #include <iostream>
 #include <string>
 
+#include "app/admin_cmd.hpp"
 #include "app/serve.hpp"
 #include "app/token_cmd.hpp"
 
@@ -10,7 +11,8 @@ constexpr const char* usage =
     "usage: switchboard <command> [options]\n"
     "commands:\n"
     "  serve   run a node (switchboard serve --help)\n"
-    "  token   print a client token (switchboard token --help)\n";
+    "  token   print a client token (switchboard token --help)\n"
+    "  admin   the operator shell (switchboard admin --help)\n";
 
 }  // namespace
 
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   if (cmd == "serve") return switchboard::app::serve_main(argc, argv);
   if (cmd == "token") return switchboard::app::token_main(argc, argv);
+  if (cmd == "admin") return switchboard::app::admin_main(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     std::cout << usage;
     return 0;

@@ -2,7 +2,14 @@
 
 #include <pthread.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <csignal>
 #include <iostream>
 #include <set>
@@ -10,6 +17,7 @@
 #include <string>
 
 #include "actors/node.hpp"
+#include "admin/api.hpp"
 #include "app/args.hpp"
 #include "app/config.hpp"
 #include "app/log.hpp"
@@ -25,6 +33,53 @@ namespace switchboard::app {
 namespace {
 
 enum class node_state { starting, ready, draining };
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" ||
+         host.rfind("127.", 0) == 0;
+}
+
+// Messages accepted per second over the last minute, sampled once a second.
+class messages_rate {
+ public:
+  explicit messages_rate(const metrics::node_metrics& m)
+      : m_(m), thread_([this] { run(); }) {}
+  ~messages_rate() { stop(); }
+
+  double per_second() {
+    std::lock_guard<std::mutex> lock(mtx_);
+    if (samples_.size() < 2) return 0;
+    double dt = std::chrono::duration<double>(samples_.back().first - samples_.front().first).count();
+    return dt > 0 ? static_cast<double>(samples_.back().second - samples_.front().second) / dt : 0;
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mtx_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mtx_);
+    while (!stopping_) {
+      samples_.emplace_back(std::chrono::steady_clock::now(), m_.messages_accepted.value());
+      if (samples_.size() > 61) samples_.pop_front();
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+
+  const metrics::node_metrics& m_;
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> samples_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 void print_usage(std::ostream& os) {
   os << "usage: switchboard serve [options]\n\n"
@@ -78,8 +133,8 @@ void route(const net::http_request& req, const net::http_reply& reply,
 
 int serve_main(int argc, char** argv) {
   config cfg;
-  net::server_options net_opts;
-  std::string secret;
+  net::server_options net_opts, admin_opts;
+  std::string secret, admin_token;
   try {
     std::set<std::string> known;
     for (auto& o : options_table()) known.insert(o.name);
@@ -92,6 +147,13 @@ int serve_main(int argc, char** argv) {
       throw std::invalid_argument("unexpected argument '" + a.positional[0] + "'");
     cfg = load_config(a.options, switchboard_env());
     net_opts = cfg.server_options();
+    if (!cfg.admin_listen.empty()) {
+      admin_opts = cfg.admin_server_options();
+      if (!is_loopback(admin_opts.host) && cfg.admin_token.empty())
+        throw std::invalid_argument("--admin-listen " + cfg.admin_listen +
+                                    " is not a loopback address: set --admin-token");
+      admin_token = auth::load_or_create_secret(cfg.admin_token, cfg.data_dir, "admin_token");
+    }
     secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
   } catch (const std::exception& e) {
     std::cerr << "switchboard serve: " << e.what() << "\n";
@@ -133,8 +195,9 @@ int serve_main(int argc, char** argv) {
   };
   handlers.authenticate = token_authenticator(secret);
   handlers.open_websocket = [&rt](const std::string& user,
-                                  std::shared_ptr<actors::client_connection> conn) {
-    return rt->open_session(user, std::move(conn));
+                                  std::shared_ptr<actors::client_connection> conn,
+                                  const std::string& remote) {
+    return rt->open_session(user, std::move(conn), remote);
   };
   handlers.metrics = &m;
   net::server srv(net_opts, handlers);
@@ -145,11 +208,48 @@ int serve_main(int argc, char** argv) {
     log("error", "listen_failed", {{"error", e.what()}});
     return 1;
   }
+  // The admin API, on its own listener.
+  messages_rate rate(m);
+  std::unique_ptr<admin::admin_api> admin_api;
+  std::unique_ptr<net::server> admin_srv;
+  std::string admin_addr;
+  if (!cfg.admin_listen.empty()) {
+    admin::admin_context actx;
+    actx.node_id = cfg.node_id;
+    actx.version = SWITCHBOARD_VERSION;
+    actx.durability = cfg.durability;
+    actx.data_dir = cfg.data_dir;
+    actx.admin_token = admin_token;
+    actx.jwt_secret = secret;
+    if (cfg.jwt_secret.empty()) actx.secret_file = cfg.data_dir + "/jwt_secret";
+    actx.started = std::chrono::steady_clock::now();
+    actx.node = rt.get();
+    actx.store = store.get();
+    actx.metrics = &m;
+    actx.messages_per_s = [&rate] { return rate.per_second(); };
+    actx.set_log_level = [](std::string level) {
+      set_log_level(level);
+      log("info", "log_level", {{"level", level}});
+    };
+    actx.drain = [] { ::kill(::getpid(), SIGTERM); };
+    admin_api = std::make_unique<admin::admin_api>(std::move(actx));
+    net::server_handlers ah;
+    ah.http = [api = admin_api.get()](net::http_request req, net::http_reply reply) {
+      api->handle(std::move(req), std::move(reply));
+    };
+    admin_srv = std::make_unique<net::server>(admin_opts, ah);
+    try {
+      admin_addr = admin_opts.host + ":" + std::to_string(admin_srv->start());
+    } catch (const std::runtime_error& e) {
+      log("error", "listen_failed", {{"error", e.what()}});
+      return 1;
+    }
+  }
   state = node_state::ready;
   auto addr = net_opts.host + ":" + std::to_string(port);
   log("info", "listening",
-      {{"addr", addr}, {"data_dir", cfg.data_dir}, {"durability", cfg.durability},
-       {"node_id", cfg.node_id}});
+      {{"addr", addr}, {"admin_addr", admin_addr}, {"data_dir", cfg.data_dir},
+       {"durability", cfg.durability}, {"node_id", cfg.node_id}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -169,6 +269,9 @@ int serve_main(int argc, char** argv) {
   if (!srv.wait_websockets_closed(left()))
     log("warn", "drain_timeout", {{"waiting_for", "connections to close"}});
   srv.stop();
+  if (admin_srv) admin_srv->stop();
+  admin_api.reset();
+  rate.stop();
   rt.reset();
   store.reset();
   log("info", "stopped");

@@ -44,11 +44,12 @@ std::string read_secret(const std::string& path) {
 }  // namespace
 
 std::string load_or_create_secret(const std::string& configured,
-                                  const std::string& data_dir) {
+                                  const std::string& data_dir,
+                                  const std::string& file_name) {
   if (!configured.empty()) return configured;
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  std::string path = data_dir + "/jwt_secret";
+  std::string path = data_dir + "/" + file_name;
   if (auto s = read_secret(path); !s.empty()) return s;
   std::string secret = random_hex(32);
   // O_EXCL: if another process creates it first, use theirs.

@@ -53,7 +53,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (ec) return;  // timeout, reset or garbage: drop the connection
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    if (beast::websocket::is_upgrade(req)) return upgrade();
+    if (beast::websocket::is_upgrade(req) && ctx_->handlers.open_websocket) return upgrade();
     http_request r = to_request(req);
     stream_.expires_never();
     ctx_->handlers.http(std::move(r), [self = shared_from_this()](http_response res) {

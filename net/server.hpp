@@ -33,7 +33,8 @@ using authenticator = std::function<bool(const http_request&, std::string& user)
 // Opens a WebSocket connection of an authenticated user: returns where its
 // frames go.
 using websocket_opener = std::function<std::shared_ptr<actors::connection_handler>(
-    const std::string& user, std::shared_ptr<actors::client_connection> conn)>;
+    const std::string& user, std::shared_ptr<actors::client_connection> conn,
+    const std::string& remote)>;
 
 struct server_handlers {
   http_handler http;

@@ -75,7 +75,10 @@ class ws_session : public actors::client_connection,
       m->connections.add(1);
       m->connections_total.inc();
     }
-    handler_ = ctx_->handlers.open_websocket(user_, shared_from_this());
+    beast::error_code ignored;
+    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ignored);
+    std::string remote = ignored ? std::string() : ep.address().to_string() + ":" + std::to_string(ep.port());
+    handler_ = ctx_->handlers.open_websocket(user_, shared_from_this(), remote);
     do_read();
   }
 

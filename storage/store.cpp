@@ -4,9 +4,11 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <limits>
 
@@ -363,6 +365,48 @@ result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
 }
 
 std::uint64_t store::next_push_seq() { return impl_->next_push_seq++; }
+
+result<std::vector<std::string>> store::conversations(std::string_view prefix,
+                                                      std::size_t limit) const {
+  std::vector<std::string> out;
+  auto it = impl_->iter(column_family::conversations, false);
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+    auto parts = keys::split(it->key().ToStringView());
+    if (!parts || parts->size() != 1) return error{errc::corruption, "malformed key"};
+    if ((*parts)[0].substr(0, prefix.size()) == prefix) out.emplace_back((*parts)[0]);
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+status store::checkpoint(const std::string& dir) {
+  // Everything acknowledged so far is in the WAL; the checkpoint copies it.
+  (void)commit_and_wait(batch{});  // orders the checkpoint after pending commits
+  rocksdb::Checkpoint* raw = nullptr;
+  auto s = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
+  if (!s.ok()) return to_error(s);
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  s = cp->CreateCheckpoint(dir);
+  if (!s.ok()) return error{errc::io_error, s.ToString()};
+  return ok;
+}
+
+status store::compact() {
+  rocksdb::CompactRangeOptions o;
+  for (auto* cf : impl_->cfs) {
+    auto s = impl_->db->CompactRange(o, cf, nullptr, nullptr);
+    if (!s.ok()) return to_error(s);
+  }
+  return ok;
+}
+
+std::uint64_t store::disk_size() const {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto& e : std::filesystem::recursive_directory_iterator(impl_->options.path, ec))
+    if (e.is_regular_file(ec)) total += e.file_size(ec);
+  return total;
+}
 
 commit_stats store::stats() const { return impl_->writer->stats(); }
 

@@ -118,6 +118,20 @@ class store {
   // A sequence number for a new job, above every stored one.
   std::uint64_t next_push_seq();
 
+  // Conversation ids starting with `prefix`, in key order, at most `limit`.
+  result<std::vector<std::string>> conversations(std::string_view prefix,
+                                                 std::size_t limit) const;
+
+  // --- maintenance (blocking; run off the Asio and CAF threads) ---
+
+  // A consistent point-in-time copy of the store in `dir` (which must not
+  // exist), usable as a data directory: hard links where it can.
+  status checkpoint(const std::string& dir);
+  // Compacts every column family.
+  status compact();
+  // Bytes the store's files take on disk.
+  std::uint64_t disk_size() const;
+
   commit_stats stats() const;
   const store_options& options() const noexcept;
 

@@ -25,6 +25,7 @@ spawned_node::spawned_node(const std::string& binary, const std::string& secret)
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> args = {binary,           "serve",         "--listen",
                                    "127.0.0.1:0",    "--data-dir",    dir_,
+                                   "--admin-listen", "127.0.0.1:0",
                                    "--jwt-secret",   secret,          "--send-rate",
                                    "100000000",      "--send-burst",  "100000000",
                                    "--max-queue",    "1000000",       "--heartbeat-s",

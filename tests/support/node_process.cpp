@@ -38,6 +38,7 @@ void node_process::start() {
   int fds[2];
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   std::vector<std::string> argv = {SWITCHBOARD_BIN, "serve", "--listen", "127.0.0.1:0",
+                                   "--admin-listen", "127.0.0.1:0",
                                    "--data-dir", dir_.str(), "--jwt-secret", secret};
   argv.insert(argv.end(), args_.begin(), args_.end());
   pid_ = ::fork();
@@ -75,6 +76,9 @@ void node_process::start() {
       if (o.contains("event") && o["event"] == "listening") {
         std::string addr(o["addr"].as_string());
         port_ = static_cast<std::uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1)));
+        std::string admin(o["admin_addr"].as_string());
+        if (!admin.empty())
+          admin_port_ = static_cast<std::uint16_t>(std::stoi(admin.substr(admin.rfind(':') + 1)));
         buf = "\n";
         break;
       }

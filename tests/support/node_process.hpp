@@ -23,6 +23,7 @@ class node_process {
   node_process& operator=(const node_process&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
+  std::uint16_t admin_port() const noexcept { return admin_port_; }
   const std::string& data_dir() const noexcept { return dir_.str_ref(); }
 
   // A valid token for `user`.
@@ -42,6 +43,7 @@ class node_process {
   std::vector<std::string> env_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
 };
 
 // Runs the switchboard binary with `args` (and extra `env`) to completion;

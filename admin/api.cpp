@@ -1,0 +1,312 @@
+#include "admin/api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cmath>
+#include <filesystem>
+
+#include "actors/directory.hpp"
+#include "actors/io_pool.hpp"
+#include "actors/node.hpp"
+#include "auth/jwt.hpp"
+#include "metrics/metrics.hpp"
+#include "rest/http_errors.hpp"
+#include "rest/route.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::admin {
+
+namespace json = boost::json;
+using rest::error_response;
+
+namespace {
+
+net::http_response ok_json(const json::object& o) {
+  net::http_response res;
+  res.body = json::serialize(o);
+  return res;
+}
+
+std::vector<std::string> path_parts(const std::string& target) {
+  std::vector<std::string> parts;
+  auto path = target.substr(0, target.find('?'));
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    auto end = slash == std::string::npos ? path.size() : slash;
+    parts.push_back(rest::percent_decode(path.substr(start, end - start)));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+bool authorized(const std::string& expected, const std::string& header) {
+  if (header.size() <= 7 || header.compare(0, 7, "Bearer ") != 0) return false;
+  auto given = header.substr(7);
+  return given.size() == expected.size() &&
+         CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+json::array strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+std::optional<std::vector<std::string>> user_list(const json::object& body, const char* name) {
+  std::vector<std::string> out;
+  auto* v = body.if_contains(name);
+  if (!v) return out;
+  if (!v->is_array()) return std::nullopt;
+  for (auto& e : v->as_array()) {
+    if (!e.is_string() || !auth::valid_user_id(e.as_string())) return std::nullopt;
+    out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+struct admin_api::impl {
+  admin_context ctx;
+  actors::io_pool pool{1};
+
+  json::object status() {
+    auto& m = *ctx.metrics;
+    auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+    return json::object{
+        {"node_id", ctx.node_id},
+        {"version", ctx.version},
+        {"uptime_s", static_cast<std::int64_t>(uptime)},
+        {"connections", m.connections.value()},
+        {"users_online", ctx.node->dir().online_users("").size()},
+        {"active_conversations", ctx.node->dir().active_conversations()},
+        {"messages_per_s", ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
+        {"store_bytes", ctx.store->disk_size()},
+        {"durability", ctx.durability}};
+  }
+
+  net::http_response user(const std::string& id) {
+    if (!auth::valid_user_id(id)) return error_response(400, "bad_request", "not a user id: " + id);
+    auto sessions = ctx.node->dir().sessions_of(id);
+    json::array conns;
+    for (auto& s : sessions)
+      conns.emplace_back(json::object{{"session_id", s.session_id},
+                                      {"remote", s.remote},
+                                      {"since", s.since_ms}});
+    auto seen = ctx.store->last_seen(id);
+    auto inbox = ctx.store->inbox(id);
+    if (!seen || !inbox) return error_response(500, "internal", "storage error");
+    if (sessions.empty() && !*seen && inbox->empty())
+      return error_response(404, "not_found", "no such user: " + id);
+    json::object o{{"user_id", id},
+                   {"online", !sessions.empty()},
+                   {"connections", std::move(conns)},
+                   {"conversations", inbox->size()}};
+    if (*seen) o["last_seen"] = **seen;
+    else o["last_seen"] = nullptr;
+    return ok_json(o);
+  }
+
+  net::http_response conversation(const std::string& id) {
+    auto meta = ctx.store->conversation(id);
+    if (!meta) return error_response(500, "internal", meta.err().message);
+    if (!*meta) return error_response(404, "not_found", "no such conversation: " + id);
+    auto members = ctx.store->members(id);
+    auto last = ctx.store->last_msg_id(id);
+    if (!members || !last) return error_response(500, "internal", "storage error");
+    json::array ms;
+    for (auto& m : *members)
+      ms.emplace_back(json::object{{"user_id", m.user_id},
+                                   {"delivered_upto", m.state.delivered_upto},
+                                   {"read_upto", m.state.read_upto}});
+    return ok_json({{"conv_id", id},
+                    {"kind", (*meta)->kind},
+                    {"title", (*meta)->title},
+                    {"creator", (*meta)->creator},
+                    {"members", std::move(ms)},
+                    {"last_msg_id", *last},
+                    {"active", ctx.node->dir().conversation_active(id)}});
+  }
+
+  net::http_response tail(const std::string& id, std::size_t n) {
+    auto meta = ctx.store->conversation(id);
+    if (!meta) return error_response(500, "internal", meta.err().message);
+    if (!*meta) return error_response(404, "not_found", "no such conversation: " + id);
+    auto pg = ctx.store->read_newest(id, n);
+    if (!pg) return error_response(500, "internal", pg.err().message);
+    json::array msgs;
+    for (auto it = pg->messages.rbegin(); it != pg->messages.rend(); ++it)
+      msgs.emplace_back(json::object{{"msg_id", it->msg_id},
+                                     {"sender", it->sender},
+                                     {"ts", it->ts_ms},
+                                     {"client_msg_id", it->client_msg_id},
+                                     {"body", it->body}});
+    return ok_json({{"conv_id", id}, {"messages", std::move(msgs)}});
+  }
+
+  net::http_response checkpoint(const std::string& dir) {
+    if (dir.empty()) return error_response(400, "bad_request", "give the checkpoint's directory");
+    if (std::filesystem::exists(dir))
+      return error_response(400, "bad_request", dir + " exists; a checkpoint needs a new directory");
+    auto st = ctx.store->checkpoint(dir);
+    if (!st) return error_response(500, "internal", st.err().message);
+    // Tokens keep working against a node started on the copy.
+    std::error_code ec;
+    if (!ctx.secret_file.empty() && std::filesystem::exists(ctx.secret_file))
+      std::filesystem::copy_file(ctx.secret_file, std::filesystem::path(dir) / "jwt_secret", ec);
+    return ok_json({{"dir", dir}, {"store_bytes", ctx.store->disk_size()}});
+  }
+
+  void route(const net::http_request& req, const net::http_reply& reply) {
+    auto parts = path_parts(req.target);
+    if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1")
+      return reply(error_response(404, "not_found", "no such path"));
+    if (!authorized(ctx.admin_token, req.authorization))
+      return reply(error_response(401, "unauthorized", "a valid admin token is required"));
+    json::object body;
+    if (req.method == "POST" || req.method == "PUT") {
+      boost::system::error_code ec;
+      auto v = json::parse(req.body.empty() ? "{}" : req.body, ec);
+      if (ec || !v.is_object())
+        return reply(error_response(400, "bad_request", "the body must be a JSON object"));
+      body = std::move(v.as_object());
+    }
+    auto query = [&](const std::string& name) -> std::string {
+      auto q = req.target.find('?');
+      if (q == std::string::npos) return {};
+      auto r = rest::match_route("/v1/presence" + req.target.substr(q));
+      return r ? r->query(name).value_or("") : std::string();
+    };
+    auto method = req.method;
+    auto is = [&](std::initializer_list<const char*> p, const char* m) {
+      if (parts.size() != p.size() + 2) return false;
+      std::size_t i = 2;
+      for (auto* seg : p) {
+        if (std::string(seg) != "*" && parts[i] != seg) return false;
+        ++i;
+      }
+      return method == m;
+    };
+    auto blocking = [&](std::function<net::http_response()> work) {
+      pool.post([work = std::move(work), reply] { reply(work()); });
+    };
+    if (is({"status"}, "GET")) return blocking([this] { return ok_json(status()); });
+    if (is({"users"}, "GET")) {
+      auto users = ctx.node->dir().online_users(query("prefix"));
+      return reply(ok_json({{"users", strings(users)}}));
+    }
+    if (is({"users", "*"}, "GET")) return blocking([this, id = parts[3]] { return user(id); });
+    if (is({"users", "*", "kick"}, "POST")) {
+      std::string reason = "kicked by an operator";
+      if (auto* r = body.if_contains("reason"); r && r->is_string() && !r->as_string().empty())
+        reason = std::string(r->as_string()).substr(0, 120);
+      auto n = ctx.node->dir().kick(parts[3], reason);
+      if (n == 0) return reply(error_response(404, "not_found", parts[3] + " has no connection here"));
+      return reply(ok_json({{"user_id", parts[3]}, {"closed", n}}));
+    }
+    if (is({"conversations"}, "GET")) {
+      return blocking([this, prefix = query("prefix")] {
+        auto ids = ctx.store->conversations(prefix, 100);
+        if (!ids) return error_response(500, "internal", ids.err().message);
+        return ok_json({{"conversations", strings(*ids)}});
+      });
+    }
+    if (is({"conversations", "*"}, "GET"))
+      return blocking([this, id = parts[3]] { return conversation(id); });
+    if (is({"conversations", "*", "messages"}, "GET")) {
+      auto n_text = query("limit");
+      std::size_t n = 10;
+      if (!n_text.empty()) {
+        try {
+          n = std::stoul(n_text);
+        } catch (const std::exception&) {
+          n = 0;
+        }
+        if (n < 1 || n > 1000) return reply(error_response(400, "bad_request", "limit must be 1..1000"));
+      }
+      return blocking([this, id = parts[3], n] { return tail(id, n); });
+    }
+    if (is({"conversations", "*", "members"}, "POST")) {
+      auto add = user_list(body, "add");
+      auto remove = user_list(body, "remove");
+      if (!add || !remove || (add->empty() && remove->empty()))
+        return reply(error_response(400, "bad_request", "give user ids in 'add' and/or 'remove'"));
+      ctx.node->admin_members(parts[3], *add, *remove, [reply](actors::proto_error e) {
+        if (!e.ok()) return reply(error_response(rest::status_of(e.code), e.code, e.message));
+        reply(rest::no_content());
+      });
+      return;
+    }
+    if (is({"tokens"}, "POST")) {
+      auto* u = body.if_contains("user");
+      if (!u || !u->is_string() || !auth::valid_user_id(u->as_string()))
+        return reply(error_response(400, "bad_request", "give a valid 'user'"));
+      std::int64_t ttl = 86400;
+      if (auto* t = body.if_contains("ttl")) {
+        if (!t->is_int64() || t->as_int64() <= 0)
+          return reply(error_response(400, "bad_request", "ttl must be a positive integer"));
+        ttl = t->as_int64();
+      }
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      auto token = auth::sign_token(ctx.jwt_secret, auth::claims{std::string(u->as_string()), now + ttl});
+      return reply(ok_json({{"user", u->as_string()}, {"token", token}, {"exp", now + ttl}}));
+    }
+    if (is({"checkpoint"}, "POST")) {
+      std::string dir;
+      if (auto* d = body.if_contains("dir"); d && d->is_string()) dir = std::string(d->as_string());
+      return blocking([this, dir] { return checkpoint(dir); });
+    }
+    if (is({"compact"}, "POST")) {
+      return blocking([this] {
+        auto st = ctx.store->compact();
+        if (!st) return error_response(500, "internal", st.err().message);
+        return ok_json({{"store_bytes", ctx.store->disk_size()}});
+      });
+    }
+    if (is({"log"}, "PUT")) {
+      auto* l = body.if_contains("level");
+      std::string level = l && l->is_string() ? std::string(l->as_string()) : "";
+      if (level != "debug" && level != "info" && level != "warn" && level != "error")
+        return reply(error_response(400, "bad_request", "level must be debug, info, warn or error"));
+      ctx.set_log_level(level);
+      return reply(ok_json({{"level", level}}));
+    }
+    if (is({"drain"}, "POST")) {
+      ctx.drain();
+      return reply(ok_json({{"draining", true}}));
+    }
+    if (is({"metrics"}, "GET")) {
+      auto& m = *ctx.metrics;
+      json::object errors;
+      for (std::size_t i = 0; i < metrics::error_codes.size(); ++i)
+        errors[metrics::error_codes[i]] = m.errors[i].value();
+      return reply(ok_json({{"connections", m.connections.value()},
+                            {"messages_accepted", m.messages_accepted.value()},
+                            {"messages_delivered", m.messages_delivered.value()},
+                            {"messages_per_s", ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
+                            {"queue_drops", m.queue_drops.value()},
+                            {"rate_limited", m.rate_limited.value()},
+                            {"errors", std::move(errors)}}));
+    }
+    reply(error_response(404, "not_found", "no such admin call: " + req.method + " " + req.target));
+  }
+};
+
+admin_api::admin_api(admin_context ctx) : impl_(std::make_unique<impl>()) {
+  impl_->ctx = std::move(ctx);
+}
+
+admin_api::~admin_api() = default;
+
+void admin_api::handle(net::http_request req, net::http_reply reply) {
+  impl_->route(req, reply);
+}
+
+}  // namespace switchboard::admin
