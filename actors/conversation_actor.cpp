@@ -18,6 +18,18 @@ proto_error internal_error(const std::string& what) {
   return proto_error{"internal", "storage error: " + what};
 }
 
+void commit_then(conv_self self, storage::batch b,
+                 std::function<void(const storage::status&)> then) {
+  ++self->state.writes_in_flight;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  self->state.ctx->store->commit(std::move(b), [self, handle, then](const storage::status& s) {
+    post_to(handle, [self, s, then] {
+      --self->state.writes_in_flight;
+      then(s);
+    });
+  });
+}
+
 void when_ready(conv_self self, std::function<void()> fn) {
   auto ph = self->state.ph;
   using phase = conversation_state::phase;
@@ -137,12 +149,8 @@ void do_create(conv_self self, create_request req,
     b.put_member(st.conv_id, m, storage::member_state{0, 0, now});
     b.put_inbox(m, st.conv_id);
   }
-  ++st.writes_in_flight;
-  auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->store->commit(std::move(b), [=](const storage::status& s) mutable {
-    post_to(handle, [=]() mutable {
+  detail::commit_then(self, std::move(b), [=](const storage::status& s) mutable {
       auto& st = self->state;
-      --st.writes_in_flight;
       if (!s) {
         st.ph = phase::missing;
         rp.deliver(create_reply{detail::internal_error(s.err().message), {}, {}, {}, false});
@@ -157,7 +165,6 @@ void do_create(conv_self self, create_request req,
       detail::broadcast(self, ids, events::members(st.conv_id, ids, {}),
                         req.origin_session);
       run_waiting(self);
-    });
   });
 }
 
@@ -212,19 +219,13 @@ void do_members(conv_self self, members_request req,
     b.erase_member(st.conv_id, r);
     b.erase_inbox(r, st.conv_id);
   }
-  ++st.writes_in_flight;
-  auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->store->commit(std::move(b), [=](const storage::status& s) mutable {
-    post_to(handle, [=]() mutable {
-      auto& st = self->state;
-      --st.writes_in_flight;
-      if (!s) {
-        rp.deliver(detail::internal_error(s.err().message));
-        return;
-      }
-      detail::broadcast(self, audience, events::members(st.conv_id, added, removed), {});
-      rp.deliver(proto_error{});
-    });
+  detail::commit_then(self, std::move(b), [=](const storage::status& s) mutable {
+    if (!s) {
+      rp.deliver(detail::internal_error(s.err().message));
+      return;
+    }
+    detail::broadcast(self, audience, events::members(self->state.conv_id, added, removed), {});
+    rp.deliver(proto_error{});
   });
 }
 

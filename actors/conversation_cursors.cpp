@@ -74,24 +74,19 @@ void flush_cursors(conv_self self) {
       std::move(st.cursor_waiters));
   st.cursor_waiters.clear();
   st.cursor_write_in_flight = true;
-  ++st.writes_in_flight;
-  auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->store->commit(std::move(b), [self, handle, waiters](const storage::status& s) {
-    post_to(handle, [self, s, waiters] {
-      auto& st = self->state;
-      --st.writes_in_flight;
-      st.cursor_write_in_flight = false;
-      auto members = member_ids(st);
-      for (auto& w : *waiters) {
-        if (!s) {
-          w.rp.deliver(internal_error(s.err().message));
-          continue;
-        }
-        for (auto& r : w.receipts) broadcast(self, members, r, w.origin_session);
-        w.rp.deliver(proto_error{});
+  commit_then(self, std::move(b), [self, waiters](const storage::status& s) {
+    auto& st = self->state;
+    st.cursor_write_in_flight = false;
+    auto members = member_ids(st);
+    for (auto& w : *waiters) {
+      if (!s) {
+        w.rp.deliver(internal_error(s.err().message));
+        continue;
       }
-      flush_cursors(self);
-    });
+      for (auto& r : w.receipts) broadcast(self, members, r, w.origin_session);
+      w.rp.deliver(proto_error{});
+    }
+    flush_cursors(self);
   });
 }
 

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "actors/conversation_actor.hpp"
+#include "storage/batch.hpp"
+#include "storage/result.hpp"
 
 namespace switchboard::actors::detail {
 
@@ -32,6 +34,11 @@ void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& skip_user = {}, bool chat_message = false);
 
 proto_error internal_error(const std::string& what);
+
+// Commits `b` through the group commit and runs `then` inside the actor once
+// it is durable (or failed); the actor counts it as a write in flight.
+void commit_then(conv_self self, storage::batch b,
+                 std::function<void(const storage::status&)> then);
 
 void do_send(conv_self self, send_request req,
              caf::typed_response_promise<send_reply> rp);

@@ -56,7 +56,6 @@ struct accepted_msg {
 void on_written(conv_self self, const storage::status& written,
                 std::vector<accepted_msg>& accepted) {
   auto& st = self->state;
-  --st.writes_in_flight;
   st.last_activity_ms = now_ms();
   if (!written) {
     auto err = internal_error("the message could not be stored");
@@ -119,11 +118,8 @@ void accept(conv_self self, std::vector<send_job>& jobs, const found_map& found)
     accepted->push_back(accepted_msg{std::move(job), std::move(cm)});
   }
   if (accepted->empty()) return;
-  ++st.writes_in_flight;
-  auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->store->commit(std::move(b), [self, handle, accepted](const storage::status& s) {
-    post_to(handle, [self, s, accepted] { on_written(self, s, *accepted); });
-  });
+  commit_then(self, std::move(b),
+              [self, accepted](const storage::status& s) { on_written(self, s, *accepted); });
 }
 
 void pump(conv_self self) {

@@ -176,11 +176,10 @@ struct admin_api::impl {
         return reply(error_response(400, "bad_request", "the body must be a JSON object"));
       body = std::move(v.as_object());
     }
+    auto params = rest::parse_query(req.target);
     auto query = [&](const std::string& name) -> std::string {
-      auto q = req.target.find('?');
-      if (q == std::string::npos) return {};
-      auto r = rest::match_route("/v1/presence" + req.target.substr(q));
-      return r ? r->query(name).value_or("") : std::string();
+      auto it = params.find(name);
+      return it == params.end() ? std::string() : it->second;
     };
     auto method = req.method;
     auto is = [&](std::initializer_list<const char*> p, const char* m) {

@@ -104,22 +104,27 @@ std::optional<route> match_route(const std::string& target) {
   } else {
     return std::nullopt;
   }
-  if (q != std::string::npos) {
-    std::string_view query(target);
-    query.remove_prefix(q + 1);
-    while (!query.empty()) {
-      auto amp = query.find('&');
-      auto pair = query.substr(0, amp);
-      auto eq = pair.find('=');
-      if (eq != std::string_view::npos)
-        r.params[percent_decode(pair.substr(0, eq))] = percent_decode(pair.substr(eq + 1));
-      else if (!pair.empty())
-        r.params[percent_decode(pair)] = "";
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-  }
+  r.params = parse_query(target);
   return r;
+}
+
+std::map<std::string, std::string> parse_query(std::string_view target) {
+  std::map<std::string, std::string> params;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return params;
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos)
+      params[percent_decode(pair.substr(0, eq))] = percent_decode(pair.substr(eq + 1));
+    else if (!pair.empty())
+      params[percent_decode(pair)] = "";
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return params;
 }
 
 }  // namespace switchboard::rest

@@ -32,4 +32,7 @@ std::optional<route> match_route(const std::string& target);
 
 std::string percent_decode(std::string_view s);
 
+// The query of a request target ("/path?a=1&b=x%20y"), percent-decoded.
+std::map<std::string, std::string> parse_query(std::string_view target);
+
 }  // namespace switchboard::rest
