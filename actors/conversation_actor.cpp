@@ -22,12 +22,13 @@ void commit_then(conv_self self, storage::batch b,
                  std::function<void(const storage::status&)> then) {
   ++self->state.writes_in_flight;
   auto handle = caf::actor_cast<caf::actor>(self);
-  self->state.ctx->store->commit(std::move(b), [self, handle, then](const storage::status& s) {
-    post_to(handle, [self, s, then] {
-      --self->state.writes_in_flight;
-      then(s);
-    });
-  });
+  self->state.ctx->store->commit(
+      std::move(b), [self, handle, then](const storage::status& s) {
+        post_to(handle, [self, s, then] {
+          --self->state.writes_in_flight;
+          then(s);
+        });
+      });
 }
 
 void when_ready(conv_self self, std::function<void()> fn) {
@@ -39,7 +40,8 @@ void when_ready(conv_self self, std::function<void()> fn) {
     fn();
 }
 
-proto_error check_member(const conversation_state& st, const std::string& user) {
+proto_error check_member(const conversation_state& st,
+                         const std::string& user) {
   using phase = conversation_state::phase;
   if (st.ph == phase::failed)
     return internal_error("the conversation could not be loaded");
@@ -105,13 +107,14 @@ void run_waiting(conv_self self) {
 
 bool busy(const conversation_state& st) {
   return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
-         !st.cursor_dirty.empty() ||
-         !st.dup_waiting.empty() || !st.waiting.empty() ||
-         st.ph == phase::loading || st.ph == phase::creating;
+         !st.cursor_dirty.empty() || !st.dup_waiting.empty() ||
+         !st.waiting.empty() || st.ph == phase::loading ||
+         st.ph == phase::creating;
 }
 
 void passivate(conv_self self) {
-  self->state.ctx->dir->forget_conversation(self->state.conv_id, self->address());
+  self->state.ctx->dir->forget_conversation(self->state.conv_id,
+                                            self->address());
   self->quit();
 }
 
@@ -125,18 +128,24 @@ void do_create(conv_self self, create_request req,
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (st.ph == phase::failed) {
-    rp.deliver(create_reply{detail::internal_error("load failed"), {}, {}, {}, false});
+    rp.deliver(
+        create_reply{detail::internal_error("load failed"), {}, {}, {}, false});
     return;
   }
   if (st.ph == phase::ready) {
     if (st.meta.kind != req.kind ||
         std::find(req.members.begin(), req.members.end(), req.creator) ==
             req.members.end()) {
-      rp.deliver(create_reply{detail::internal_error("conversation id collision"),
-                              {}, {}, {}, false});
+      rp.deliver(
+          create_reply{detail::internal_error("conversation id collision"),
+                       {},
+                       {},
+                       {},
+                       false});
       return;
     }
-    rp.deliver(create_reply{{}, st.conv_id, st.meta.kind, detail::member_ids(st), true});
+    rp.deliver(create_reply{
+        {}, st.conv_id, st.meta.kind, detail::member_ids(st), true});
     return;
   }
   // Missing: this request creates it.
@@ -149,23 +158,26 @@ void do_create(conv_self self, create_request req,
     b.put_member(st.conv_id, m, storage::member_state{0, 0, now});
     b.put_inbox(m, st.conv_id);
   }
-  detail::commit_then(self, std::move(b), [=](const storage::status& s) mutable {
-      auto& st = self->state;
-      if (!s) {
-        st.ph = phase::missing;
-        rp.deliver(create_reply{detail::internal_error(s.err().message), {}, {}, {}, false});
+  detail::commit_then(
+      self, std::move(b), [=](const storage::status& s) mutable {
+        auto& st = self->state;
+        if (!s) {
+          st.ph = phase::missing;
+          rp.deliver(create_reply{
+              detail::internal_error(s.err().message), {}, {}, {}, false});
+          run_waiting(self);
+          return;
+        }
+        st.ph = phase::ready;
+        st.meta = meta;
+        for (auto& m : req.members)
+          st.members[m] = storage::member_state{0, 0, now};
+        auto ids = detail::member_ids(st);
+        rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
+        detail::broadcast(self, ids, events::members(st.conv_id, ids, {}),
+                          req.origin_session);
         run_waiting(self);
-        return;
-      }
-      st.ph = phase::ready;
-      st.meta = meta;
-      for (auto& m : req.members) st.members[m] = storage::member_state{0, 0, now};
-      auto ids = detail::member_ids(st);
-      rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
-      detail::broadcast(self, ids, events::members(st.conv_id, ids, {}),
-                        req.origin_session);
-      run_waiting(self);
-  });
+      });
 }
 
 void do_members(conv_self self, members_request req,
@@ -173,7 +185,8 @@ void do_members(conv_self self, members_request req,
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (st.ph == phase::ready && st.meta.kind == "direct") {
-    rp.deliver(proto_error{"bad_request", "a direct conversation has fixed members"});
+    rp.deliver(
+        proto_error{"bad_request", "a direct conversation has fixed members"});
     return;
   }
   if (auto err = detail::check_member(st, req.user);
@@ -183,7 +196,8 @@ void do_members(conv_self self, members_request req,
   }
   for (auto& r : req.remove) {
     if (!req.admin && r != req.user && req.user != st.meta.creator) {
-      rp.deliver(proto_error{"forbidden", "only the creator may remove others"});
+      rp.deliver(
+          proto_error{"forbidden", "only the creator may remove others"});
       return;
     }
   }
@@ -198,10 +212,12 @@ void do_members(conv_self self, members_request req,
     rp.deliver(proto_error{});
     return;
   }
-  if (st.members.size() + added.size() - removed.size() > st.ctx->lim.max_members) {
-    rp.deliver(proto_error{"bad_request", "a conversation has at most " +
-                                              std::to_string(st.ctx->lim.max_members) +
-                                              " members"});
+  if (st.members.size() + added.size() - removed.size() >
+      st.ctx->lim.max_members) {
+    rp.deliver(
+        proto_error{"bad_request", "a conversation has at most " +
+                                       std::to_string(st.ctx->lim.max_members) +
+                                       " members"});
     return;
   }
   // Everyone who was or now is a member hears of the change.
@@ -219,14 +235,17 @@ void do_members(conv_self self, members_request req,
     b.erase_member(st.conv_id, r);
     b.erase_inbox(r, st.conv_id);
   }
-  detail::commit_then(self, std::move(b), [=](const storage::status& s) mutable {
-    if (!s) {
-      rp.deliver(detail::internal_error(s.err().message));
-      return;
-    }
-    detail::broadcast(self, audience, events::members(self->state.conv_id, added, removed), {});
-    rp.deliver(proto_error{});
-  });
+  detail::commit_then(
+      self, std::move(b), [=](const storage::status& s) mutable {
+        if (!s) {
+          rp.deliver(detail::internal_error(s.err().message));
+          return;
+        }
+        detail::broadcast(self, audience,
+                          events::members(self->state.conv_id, added, removed),
+                          {});
+        rp.deliver(proto_error{});
+      });
 }
 
 }  // namespace
@@ -238,58 +257,69 @@ conversation_actor::behavior_type conversation(
   st.conv_id = conv_id;
   st.ctx = ctx;
   st.last_activity_ms = now_ms();
-  run_blocking(self, *ctx->pool,
-               [store = ctx->store, conv_id] { return load(*store, conv_id); },
-               [self](storage::result<loaded> r) {
-                 auto& st = self->state;
-                 if (!r) {
-                   st.ph = phase::failed;
-                 } else {
-                   st.log = std::move(r->log);
-                   st.durable_upto = st.log->last_msg_id();
-                   if (r->meta) {
-                     st.meta = std::move(*r->meta);
-                     for (auto& m : r->members) st.members[m.user_id] = m.state;
-                     st.ph = phase::ready;
-                   } else {
-                     st.ph = phase::missing;
-                   }
-                 }
-                 run_waiting(self);
-                 // Nothing to keep for an unknown id, nor after a failed load.
-                 if ((st.ph == phase::missing || st.ph == phase::failed) && !busy(st))
-                   passivate(self);
-               });
+  run_blocking(
+      self, *ctx->pool,
+      [store = ctx->store, conv_id] { return load(*store, conv_id); },
+      [self](storage::result<loaded> r) {
+        auto& st = self->state;
+        if (!r) {
+          st.ph = phase::failed;
+        } else {
+          st.log = std::move(r->log);
+          st.durable_upto = st.log->last_msg_id();
+          if (r->meta) {
+            st.meta = std::move(*r->meta);
+            for (auto& m : r->members) st.members[m.user_id] = m.state;
+            st.ph = phase::ready;
+          } else {
+            st.ph = phase::missing;
+          }
+        }
+        run_waiting(self);
+        // Nothing to keep for an unknown id, nor after a failed load.
+        if ((st.ph == phase::missing || st.ph == phase::failed) && !busy(st))
+          passivate(self);
+      });
   arm_idle_timer(self);
   return {
       [self](create_atom, create_request& req) -> caf::result<create_reply> {
         auto rp = self->make_response_promise<create_reply>();
-        detail::when_ready(self, [self, req, rp]() mutable { do_create(self, req, rp); });
+        detail::when_ready(
+            self, [self, req, rp]() mutable { do_create(self, req, rp); });
         return rp;
       },
       [self](send_atom, send_request& req) -> caf::result<send_reply> {
         auto rp = self->make_response_promise<send_reply>();
-        detail::when_ready(self, [self, req, rp]() mutable { detail::do_send(self, req, rp); });
+        detail::when_ready(self, [self, req, rp]() mutable {
+          detail::do_send(self, req, rp);
+        });
         return rp;
       },
       [self](sync_atom, sync_request& req) -> caf::result<history_reply> {
         auto rp = self->make_response_promise<history_reply>();
-        detail::when_ready(self, [self, req, rp]() mutable { detail::do_sync(self, req, rp); });
+        detail::when_ready(self, [self, req, rp]() mutable {
+          detail::do_sync(self, req, rp);
+        });
         return rp;
       },
       [self](cursor_atom, cursor_request& req) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
-        detail::when_ready(self, [self, req, rp]() mutable { detail::do_cursor(self, req, rp); });
+        detail::when_ready(self, [self, req, rp]() mutable {
+          detail::do_cursor(self, req, rp);
+        });
         return rp;
       },
       [self](typing_atom, std::string& user) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
-        detail::when_ready(self, [self, user, rp]() mutable { detail::do_typing(self, user, rp); });
+        detail::when_ready(self, [self, user, rp]() mutable {
+          detail::do_typing(self, user, rp);
+        });
         return rp;
       },
       [self](members_atom, members_request& req) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
-        detail::when_ready(self, [self, req, rp]() mutable { do_members(self, req, rp); });
+        detail::when_ready(
+            self, [self, req, rp]() mutable { do_members(self, req, rp); });
         return rp;
       },
       [](continue_atom, continuation& c) { c.fn(); },

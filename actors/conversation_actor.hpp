@@ -23,7 +23,7 @@ struct conversation_state {
     missing,   // no such conversation (yet): only `create` succeeds
     creating,  // the creating write is in flight
     ready,
-    failed,    // the store could not be read: every request gets `internal`
+    failed,  // the store could not be read: every request gets `internal`
   };
 
   struct send_job {

@@ -12,8 +12,12 @@ namespace switchboard::actors::detail {
 namespace {
 
 chat_message to_chat(const std::string& conv, storage::message&& m) {
-  return chat_message{conv, m.msg_id, std::move(m.sender), std::move(m.body),
-                      m.ts_ms, std::move(m.client_msg_id)};
+  return chat_message{conv,
+                      m.msg_id,
+                      std::move(m.sender),
+                      std::move(m.body),
+                      m.ts_ms,
+                      std::move(m.client_msg_id)};
 }
 
 }  // namespace
@@ -42,7 +46,8 @@ void do_sync(conv_self self, sync_request req,
       [self, req, cap, rp](storage::result<storage::page> pg) mutable {
         auto& st = self->state;
         if (!pg) {
-          rp.deliver(history_reply{internal_error(pg.err().message), {}, false});
+          rp.deliver(
+              history_reply{internal_error(pg.err().message), {}, false});
           return;
         }
         history_reply out;
@@ -70,8 +75,9 @@ void flush_cursors(conv_self self) {
     if (auto it = st.members.find(user); it != st.members.end())
       b.put_member(st.conv_id, user, it->second);
   st.cursor_dirty.clear();
-  auto waiters = std::make_shared<std::vector<conversation_state::cursor_waiter>>(
-      std::move(st.cursor_waiters));
+  auto waiters =
+      std::make_shared<std::vector<conversation_state::cursor_waiter>>(
+          std::move(st.cursor_waiters));
   st.cursor_waiters.clear();
   st.cursor_write_in_flight = true;
   commit_then(self, std::move(b), [self, waiters](const storage::status& s) {
@@ -107,7 +113,8 @@ void do_cursor(conv_self self, cursor_request req,
   if (auto delivered = req.read ? std::max(target, ms.read_upto) : target;
       delivered > ms.delivered_upto) {
     ms.delivered_upto = delivered;
-    w.receipts.push_back(events::receipt(st.conv_id, req.user, false, delivered));
+    w.receipts.push_back(
+        events::receipt(st.conv_id, req.user, false, delivered));
   }
   if (req.read && target > ms.read_upto) {
     ms.read_upto = target;

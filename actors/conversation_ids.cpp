@@ -12,7 +12,8 @@ std::string direct_conversation_id(const std::string& a, const std::string& b) {
   // '\n' cannot occur in a user id, so the pair is unambiguous.
   std::string input = lo + "\n" + hi;
   unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), md);
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+         md);
   static constexpr char digits[] = "0123456789abcdef";
   std::string id = "d";
   for (int i = 0; i < 16; ++i) {

@@ -63,7 +63,8 @@ void on_written(conv_self self, const storage::status& written,
     auto last = accepted.back().msg.msg_id;
     for (auto it = st.dup_waiting.begin();
          it != st.dup_waiting.end() && it->first <= last;)
-      it->second.rp.deliver(send_reply{err, 0, 0, false}), it = st.dup_waiting.erase(it);
+      it->second.rp.deliver(send_reply{err, 0, 0, false}),
+          it = st.dup_waiting.erase(it);
     return;
   }
   st.durable_upto = accepted.back().msg.msg_id;
@@ -71,9 +72,11 @@ void on_written(conv_self self, const storage::status& written,
   auto members = member_ids(st);
   for (auto& a : accepted) {
     a.job.rp.deliver(send_reply{{}, a.msg.msg_id, a.msg.ts, false});
-    broadcast(self, members, events::message(a.msg), a.job.req.origin_session, {}, true);
+    broadcast(self, members, events::message(a.msg), a.job.req.origin_session,
+              {}, true);
   }
-  while (!st.dup_waiting.empty() && st.dup_waiting.begin()->first <= st.durable_upto) {
+  while (!st.dup_waiting.empty() &&
+         st.dup_waiting.begin()->first <= st.durable_upto) {
     auto node = st.dup_waiting.extract(st.dup_waiting.begin());
     auto key = dedup_key(node.mapped().req);
     auto it = st.recent.find(key);
@@ -85,7 +88,8 @@ void on_written(conv_self self, const storage::status& written,
 // Gives every new message of `jobs` its msg_id, in arrival order, and
 // writes them as one batch. `found` holds the idempotency keys the store
 // knew.
-void accept(conv_self self, std::vector<send_job>& jobs, const found_map& found) {
+void accept(conv_self self, std::vector<send_job>& jobs,
+            const found_map& found) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
   storage::batch b;
@@ -103,23 +107,26 @@ void accept(conv_self self, std::vector<send_job>& jobs, const found_map& found)
     }
     if (auto wait = st.ctx->rates->try_take(job.req.sender, now); wait > 0) {
       st.ctx->metrics->rate_limited.inc();
-      job.rp.deliver(send_reply{{"rate_limited", "sending too fast", wait}, 0, 0, false});
+      job.rp.deliver(
+          send_reply{{"rate_limited", "sending too fast", wait}, 0, 0, false});
       continue;
     }
-    storage::message m{0, job.req.sender, job.req.body, now_ms(), job.req.client_msg_id};
+    storage::message m{0, job.req.sender, job.req.body, now_ms(),
+                       job.req.client_msg_id};
     auto id = st.log->append(b, m);
     if (!id) {
       job.rp.deliver(send_reply{internal_error(id.err().message), 0, 0, false});
       continue;
     }
     remember(st, key, sent_id{*id, m.ts_ms});
-    chat_message cm{st.conv_id, *id, std::move(m.sender), std::move(m.body),
-                    m.ts_ms, std::move(m.client_msg_id)};
+    chat_message cm{st.conv_id,        *id,     std::move(m.sender),
+                    std::move(m.body), m.ts_ms, std::move(m.client_msg_id)};
     accepted->push_back(accepted_msg{std::move(job), std::move(cm)});
   }
   if (accepted->empty()) return;
-  commit_then(self, std::move(b),
-              [self, accepted](const storage::status& s) { on_written(self, s, *accepted); });
+  commit_then(self, std::move(b), [self, accepted](const storage::status& s) {
+    on_written(self, s, *accepted);
+  });
 }
 
 void pump(conv_self self) {
@@ -178,10 +185,12 @@ void do_send(conv_self self, send_request req,
     return;
   }
   if (req.body.size() > st.ctx->lim.max_body) {
-    rp.deliver(send_reply{{"too_large", "body is over max_body (" +
-                                            std::to_string(st.ctx->lim.max_body) +
-                                            " bytes)"},
-                          0, 0, false});
+    rp.deliver(send_reply{
+        {"too_large", "body is over max_body (" +
+                          std::to_string(st.ctx->lim.max_body) + " bytes)"},
+        0,
+        0,
+        false});
     return;
   }
   st.queued.push_back(send_job{std::move(req), std::move(rp)});

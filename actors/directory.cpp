@@ -13,8 +13,10 @@ conversation_actor directory::conversation(const std::string& conv_id) {
   auto it = conversations_.find(conv_id);
   if (it != conversations_.end()) return it->second;
   auto a = sys_.spawn(actors::conversation, conv_id, &ctx_);
-  if (shut_down_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  else conversations_.emplace(conv_id, a);
+  if (shut_down_)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  else
+    conversations_.emplace(conv_id, a);
   return a;
 }
 
@@ -23,8 +25,10 @@ user_actor directory::user(const std::string& user_id) {
   auto it = users_.find(user_id);
   if (it != users_.end()) return it->second;
   auto a = sys_.spawn(actors::user, user_id, &ctx_);
-  if (shut_down_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  else users_.emplace(user_id, a);
+  if (shut_down_)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  else
+    users_.emplace(user_id, a);
   return a;
 }
 
@@ -43,29 +47,37 @@ void directory::forget_conversation(const std::string& id,
     conversations_.erase(it);
 }
 
-void directory::forget_user(const std::string& id, const caf::actor_addr& self) {
+void directory::forget_user(const std::string& id,
+                            const caf::actor_addr& self) {
   std::lock_guard<std::mutex> lock(mtx_);
   auto it = users_.find(id);
   if (it != users_.end() && it->second.address() == self) users_.erase(it);
 }
 
-void directory::add_session(const std::string& session_id, const session_actor& s,
-                            const std::string& user_id, const std::string& remote,
+void directory::add_session(const std::string& session_id,
+                            const session_actor& s, const std::string& user_id,
+                            const std::string& remote,
                             std::weak_ptr<client_connection> conn) {
   std::lock_guard<std::mutex> lock(mtx_);
-  if (shut_down_) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  if (shut_down_)
+    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   else
-    sessions_.emplace(session_id, session_entry{s, {session_id, user_id, remote, now_ms()},
-                                                std::move(conn)});
+    sessions_.emplace(
+        session_id,
+        session_entry{
+            s, {session_id, user_id, remote, now_ms()}, std::move(conn)});
 }
 
-std::vector<directory::session_info> directory::sessions_of(const std::string& user_id) {
+std::vector<directory::session_info> directory::sessions_of(
+    const std::string& user_id) {
   std::lock_guard<std::mutex> lock(mtx_);
   std::vector<session_info> out;
   for (auto& [_, e] : sessions_)
     if (e.info.user_id == user_id) out.push_back(e.info);
   std::sort(out.begin(), out.end(),
-            [](const session_info& a, const session_info& b) { return a.since_ms < b.since_ms; });
+            [](const session_info& a, const session_info& b) {
+              return a.since_ms < b.since_ms;
+            });
   return out;
 }
 
@@ -73,7 +85,8 @@ std::vector<std::string> directory::online_users(const std::string& prefix) {
   std::lock_guard<std::mutex> lock(mtx_);
   std::set<std::string> users;
   for (auto& [_, e] : sessions_)
-    if (e.info.user_id.compare(0, prefix.size(), prefix) == 0) users.insert(e.info.user_id);
+    if (e.info.user_id.compare(0, prefix.size(), prefix) == 0)
+      users.insert(e.info.user_id);
   return {users.begin(), users.end()};
 }
 
@@ -82,7 +95,8 @@ bool directory::conversation_active(const std::string& conv_id) {
   return conversations_.count(conv_id) != 0;
 }
 
-std::size_t directory::kick(const std::string& user_id, const std::string& reason) {
+std::size_t directory::kick(const std::string& user_id,
+                            const std::string& reason) {
   std::vector<std::shared_ptr<client_connection>> conns;
   {
     std::lock_guard<std::mutex> lock(mtx_);
@@ -107,9 +121,12 @@ std::size_t directory::sessions() {
 void directory::shutdown() {
   std::lock_guard<std::mutex> lock(mtx_);
   shut_down_ = true;
-  for (auto& [_, e] : sessions_) caf::anon_send_exit(e.actor, caf::exit_reason::user_shutdown);
-  for (auto& [_, a] : conversations_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  for (auto& [_, a] : users_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (auto& [_, e] : sessions_)
+    caf::anon_send_exit(e.actor, caf::exit_reason::user_shutdown);
+  for (auto& [_, a] : conversations_)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (auto& [_, a] : users_)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sessions_.clear();
   conversations_.clear();
   users_.clear();

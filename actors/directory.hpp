@@ -1,14 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/client_connection.hpp"
-#include <unordered_map>
-
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
 

@@ -99,8 +99,10 @@ std::string presence(const rid_t& rid,
     json::object e;
     e["user_id"] = s.user_id;
     e["online"] = s.online;
-    if (s.last_seen > 0) e["last_seen"] = s.last_seen;
-    else e["last_seen"] = nullptr;
+    if (s.last_seen > 0)
+      e["last_seen"] = s.last_seen;
+    else
+      e["last_seen"] = nullptr;
     a.emplace_back(std::move(e));
   }
   o["statuses"] = std::move(a);

@@ -17,7 +17,9 @@ struct bad_field {
   std::string message;
 };
 
-[[noreturn]] void bad(std::string message) { throw bad_field{std::move(message)}; }
+[[noreturn]] void bad(std::string message) {
+  throw bad_field{std::move(message)};
+}
 
 const json::value* field(const json::object& o, std::string_view name) {
   return o.if_contains(name);
@@ -31,7 +33,8 @@ std::string get_string(const json::object& o, std::string_view name,
     if (required) bad("missing field '" + std::string(name) + "'");
     return {};
   }
-  if (!v->is_string()) bad("field '" + std::string(name) + "' must be a string");
+  if (!v->is_string())
+    bad("field '" + std::string(name) + "' must be a string");
   const auto& s = v->as_string();
   if (s.size() < min || s.size() > max)
     bad("field '" + std::string(name) + "' must be " + std::to_string(min) +
@@ -59,7 +62,8 @@ std::vector<std::string> get_user_ids(const json::object& o,
     if (required) bad("missing field '" + std::string(name) + "'");
     return {};
   }
-  if (!v->is_array()) bad("field '" + std::string(name) + "' must be an array of user ids");
+  if (!v->is_array())
+    bad("field '" + std::string(name) + "' must be an array of user ids");
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (const auto& e : v->as_array()) {

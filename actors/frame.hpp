@@ -19,22 +19,22 @@ struct client_frame {
   std::string type;
   std::optional<std::string> rid;
 
-  std::string conv_id;                 // send, ack, read, sync, members, typing
-  std::string kind;                    // create
-  std::string title;                   // create (group)
-  std::vector<std::string> members;    // create
-  std::string client_msg_id;           // send
-  std::string body;                    // send
-  std::uint64_t msg_id = 0;            // ack, read
-  std::uint64_t after = 0;             // sync; 0 with has_after false: absent
-  std::uint64_t before = 0;            // sync
+  std::string conv_id;               // send, ack, read, sync, members, typing
+  std::string kind;                  // create
+  std::string title;                 // create (group)
+  std::vector<std::string> members;  // create
+  std::string client_msg_id;         // send
+  std::string body;                  // send
+  std::uint64_t msg_id = 0;          // ack, read
+  std::uint64_t after = 0;           // sync; 0 with has_after false: absent
+  std::uint64_t before = 0;          // sync
   bool has_after = false;
   bool has_before = false;
-  std::uint32_t limit = 50;            // sync
-  std::vector<std::string> add;        // members
-  std::vector<std::string> remove;     // members
-  std::vector<std::string> user_ids;   // presence
-  bool subscribe = false;              // presence
+  std::uint32_t limit = 50;           // sync
+  std::vector<std::string> add;       // members
+  std::vector<std::string> remove;    // members
+  std::vector<std::string> user_ids;  // presence
+  bool subscribe = false;             // presence
 };
 
 struct parsed_frame {
@@ -47,7 +47,7 @@ struct parsed_frame {
 parsed_frame parse_frame(std::string_view text, const std::string& self,
                          const limits& lim);
 // The same for a frame that is already a JSON object (REST builds these).
-parsed_frame parse_frame(const boost::json::object& frame, const std::string& self,
-                         const limits& lim);
+parsed_frame parse_frame(const boost::json::object& frame,
+                         const std::string& self, const limits& lim);
 
 }  // namespace switchboard::actors

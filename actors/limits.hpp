@@ -8,16 +8,16 @@ namespace switchboard::actors {
 
 // The limits and timings of a node (PROTOCOL.md "Limits"); all configurable.
 struct limits {
-  std::size_t max_body = 4096;          // bytes of a message body
-  std::size_t max_frame = 65536;        // bytes of a client frame
-  std::uint32_t history_page = 200;     // most messages per sync
-  std::size_t max_members = 10000;      // members per conversation
-  std::size_t fanout_threshold = 100;   // more members: a channel
-  double send_rate = 20;                // sends per second per user
-  double send_burst = 50;               // bucket size
-  int heartbeat_s = 15;                 // sent in welcome
-  std::size_t max_queue = 4096;         // outgoing frames per connection
-  std::size_t max_presence_ids = 500;   // user_ids per presence request
+  std::size_t max_body = 4096;         // bytes of a message body
+  std::size_t max_frame = 65536;       // bytes of a client frame
+  std::uint32_t history_page = 200;    // most messages per sync
+  std::size_t max_members = 10000;     // members per conversation
+  std::size_t fanout_threshold = 100;  // more members: a channel
+  double send_rate = 20;               // sends per second per user
+  double send_burst = 50;              // bucket size
+  int heartbeat_s = 15;                // sent in welcome
+  std::size_t max_queue = 4096;        // outgoing frames per connection
+  std::size_t max_presence_ids = 500;  // user_ids per presence request
   std::chrono::milliseconds idle_actor{60000};  // passivate after this
   std::chrono::milliseconds request_timeout{10000};
 };

@@ -52,8 +52,8 @@ struct chat_message {
 
 struct create_request {
   std::string creator;
-  std::string origin_session;  // the connection that asked, or empty
-  std::string kind;            // "direct" or "group"
+  std::string origin_session;        // the connection that asked, or empty
+  std::string kind;                  // "direct" or "group"
   std::vector<std::string> members;  // validated user ids, creator included
   std::string title;
 };
@@ -131,13 +131,13 @@ typename Inspector::result_type inspect(Inspector& f, proto_error& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
-  return f(caf::meta::type_name("chat_message"), x.conv_id, x.msg_id,
-           x.sender, x.body, x.ts, x.client_msg_id);
+  return f(caf::meta::type_name("chat_message"), x.conv_id, x.msg_id, x.sender,
+           x.body, x.ts, x.client_msg_id);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_request& x) {
-  return f(caf::meta::type_name("create_request"), x.creator,
-           x.origin_session, x.kind, x.members, x.title);
+  return f(caf::meta::type_name("create_request"), x.creator, x.origin_session,
+           x.kind, x.members, x.title);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_reply& x) {
@@ -184,9 +184,9 @@ typename Inspector::result_type inspect(Inspector& f, presence_status& x) {
 
 // One client connection (PROTOCOL.md, WebSocket).
 using session_actor = caf::typed_actor<
-    caf::reacts_to<frame_atom, std::string>,    // a text frame from the client
-    caf::reacts_to<closed_atom>,                // the connection is gone
-    caf::reacts_to<push_atom, std::string>,     // an event to write out
+    caf::reacts_to<frame_atom, std::string>,  // a text frame from the client
+    caf::reacts_to<closed_atom>,              // the connection is gone
+    caf::reacts_to<push_atom, std::string>,   // an event to write out
     caf::reacts_to<continue_atom, continuation>>;
 
 // One user: the registry of its connections, its presence and last seen.

@@ -9,8 +9,8 @@
 #include "actors/rate_limiter.hpp"
 #include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
-#include "metrics/metrics.hpp"
 #include "auth/secret.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors {
@@ -20,7 +20,8 @@ namespace {
 caf::actor_system_config& configure(caf::actor_system_config& cfg,
                                     const node_options& o) {
   register_types(cfg);
-  cfg.set("scheduler.max-threads", static_cast<std::size_t>(std::max(1, o.scheduler_threads)));
+  cfg.set("scheduler.max-threads",
+          static_cast<std::size_t>(std::max(1, o.scheduler_threads)));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
   return cfg;
@@ -82,7 +83,8 @@ node::~node() {
   impl_->pool.reset();  // runs and drops what is queued
   // Every completion of an earlier commit runs before this one's: after it,
   // no write callback can reach into the actor system any more.
-  (void)impl_->store.commit_and_wait(storage::batch{});  // an empty batch cannot fail usefully
+  (void)impl_->store.commit_and_wait(
+      storage::batch{});  // an empty batch cannot fail usefully
 }
 
 std::shared_ptr<connection_handler> node::open_session(
@@ -98,8 +100,8 @@ std::shared_ptr<connection_handler> node::open_session(
 void node::request(const std::string& user, client_frame f,
                    std::function<void(std::string)> answer) {
   auto* ctx = &impl_->ctx;
-  impl_->sys.spawn([ctx, user, f = std::move(f),
-                    answer = std::move(answer)](caf::event_based_actor* self) mutable {
+  impl_->sys.spawn([ctx, user, f = std::move(f), answer = std::move(answer)](
+                       caf::event_based_actor* self) mutable {
     handle_request(self,
                    request_context{ctx, user, "",
                                    [self, answer](std::string text) {
@@ -111,7 +113,8 @@ void node::request(const std::string& user, client_frame f,
   });
 }
 
-void node::admin_members(const std::string& conv_id, std::vector<std::string> add,
+void node::admin_members(const std::string& conv_id,
+                         std::vector<std::string> add,
                          std::vector<std::string> remove,
                          std::function<void(proto_error)> done) {
   auto* ctx = &impl_->ctx;
@@ -119,11 +122,16 @@ void node::admin_members(const std::string& conv_id, std::vector<std::string> ad
   members_request req{"admin", "", std::move(add), std::move(remove), true};
   impl_->sys.spawn([ctx, conv, req, done](caf::event_based_actor* self) {
     self->request(conv, ctx->lim.request_timeout, members_atom::value, req)
-        .then([self, done](proto_error& e) { done(e); self->quit(); },
-              [self, done](caf::error&) {
-                done(proto_error{"unavailable", "the conversation did not answer; retry"});
-                self->quit();
-              });
+        .then(
+            [self, done](proto_error& e) {
+              done(e);
+              self->quit();
+            },
+            [self, done](caf::error&) {
+              done(proto_error{"unavailable",
+                               "the conversation did not answer; retry"});
+              self->quit();
+            });
   });
 }
 

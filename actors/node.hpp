@@ -1,10 +1,9 @@
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <string>
 
 #include "actors/client_connection.hpp"
 #include "actors/frame.hpp"

@@ -30,7 +30,8 @@ std::int64_t rate_limiter::try_take(const std::string& user,
 
 void rate_limiter::sweep(clock::time_point now) {
   for (auto it = buckets_.begin(); it != buckets_.end();) {
-    double elapsed = std::chrono::duration<double>(now - it->second.updated).count();
+    double elapsed =
+        std::chrono::duration<double>(now - it->second.updated).count();
     if (it->second.tokens + elapsed * rate_ >= burst_)
       it = buckets_.erase(it);
     else

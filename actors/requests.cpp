@@ -21,22 +21,26 @@ constexpr int max_attempts = 3;
 // Asks the conversation's actor, wherever it is now. An actor that
 // passivated between the directory lookup and the request is looked up
 // again; a timeout is `unavailable`.
-template <class Reply, class Self, class Atom, class Req, class OnReply, class OnFail>
+template <class Reply, class Self, class Atom, class Req, class OnReply,
+          class OnFail>
 void ask_conversation(Self* self, node_context* ctx, const std::string& conv_id,
-                      Atom atom, const Req& req, OnReply on_reply, OnFail on_fail,
-                      int attempt = 0) {
+                      Atom atom, const Req& req, OnReply on_reply,
+                      OnFail on_fail, int attempt = 0) {
   auto conv = ctx->dir->conversation(conv_id);
   self->request(conv, ctx->lim.request_timeout, atom, req)
-      .then([on_reply](Reply& r) mutable { on_reply(r); },
-            [self, ctx, conv_id, atom, req, on_reply, on_fail, attempt](caf::error& e) {
-              if (e != caf::sec::request_timeout && attempt + 1 < max_attempts) {
-                ask_conversation<Reply>(self, ctx, conv_id, atom, req, on_reply,
-                                        on_fail, attempt + 1);
-                return;
-              }
-              on_fail(proto_error{"unavailable",
-                                  "the conversation did not answer in time; retry"});
-            });
+      .then(
+          [on_reply](Reply& r) mutable { on_reply(r); },
+          [self, ctx, conv_id, atom, req, on_reply, on_fail,
+           attempt](caf::error& e) {
+            if (e != caf::sec::request_timeout && attempt + 1 < max_attempts) {
+              ask_conversation<Reply>(self, ctx, conv_id, atom, req, on_reply,
+                                      on_fail, attempt + 1);
+              return;
+            }
+            on_fail(
+                proto_error{"unavailable",
+                            "the conversation did not answer in time; retry"});
+          });
 }
 
 template <class Self>
@@ -56,12 +60,15 @@ struct asker {
 
   // proto_error replies: `ok` when answer_ok, nothing otherwise.
   template <class Atom, class Req>
-  void ask_plain(const std::string& conv_id, Atom atom, const Req& req, bool answer_ok) const {
+  void ask_plain(const std::string& conv_id, Atom atom, const Req& req,
+                 bool answer_ok) const {
     ask_conversation<proto_error>(
         self, rc.ctx, conv_id, atom, req,
         [a = *this, answer_ok](proto_error& e) {
-          if (!e.ok()) a.fail(e);
-          else a.answer(answer_ok ? events::ok(a.rid) : std::string());
+          if (!e.ok())
+            a.fail(e);
+          else
+            a.answer(answer_ok ? events::ok(a.rid) : std::string());
         },
         on_fail());
   }
@@ -83,13 +90,16 @@ void ask_presence(const asker<Self>& a, client_frame& f) {
       g->statuses[i] = std::move(s);
       if (--g->left == 0) a.answer(events::presence(a.rid, g->statuses));
     };
-    auto fail = [done, id](caf::error&) { done(presence_status{id, false, 0}); };
+    auto fail = [done, id](caf::error&) {
+      done(presence_status{id, false, 0});
+    };
     auto ua = ctx->dir->user(id);
     auto timeout = ctx->lim.request_timeout;
     if constexpr (std::is_same_v<Self, session_actor::base>) {
       if (f.subscribe) {
-        a.self->request(ua, timeout, subscribe_atom::value,
-                        caf::actor_cast<session_actor>(a.self))
+        a.self
+            ->request(ua, timeout, subscribe_atom::value,
+                      caf::actor_cast<session_actor>(a.self))
             .then([done](presence_status& s) { done(s); }, fail);
         continue;
       }
@@ -116,14 +126,17 @@ void handle(Self* self, request_context rc, client_frame& f) {
   if (t == "ping") {
     a.answer(events::pong(rid));
   } else if (t == "create") {
-    auto conv_id = f.kind == "direct" ? direct_conversation_id(f.members[0], f.members[1])
-                                      : new_group_id();
+    auto conv_id = f.kind == "direct"
+                       ? direct_conversation_id(f.members[0], f.members[1])
+                       : new_group_id();
     ask_conversation<create_reply>(
         self, ctx, conv_id, create_atom::value,
         create_request{user, origin, f.kind, f.members, f.title},
         [a](create_reply& r) {
-          if (!r.err.ok()) a.fail(r.err);
-          else a.answer(events::created(a.rid, r));
+          if (!r.err.ok())
+            a.fail(r.err);
+          else
+            a.answer(events::created(a.rid, r));
         },
         a.on_fail());
   } else if (t == "send") {
@@ -135,7 +148,9 @@ void handle(Self* self, request_context rc, client_frame& f) {
         [a, conv_id, cmid, start](send_reply& r) {
           if (!r.err.ok()) return a.fail(r.err);
           a.rc.ctx->metrics->send_latency.observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+              std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            start)
+                  .count());
           a.answer(events::sent(a.rid, conv_id, cmid, r));
         },
         a.on_fail());
@@ -149,14 +164,19 @@ void handle(Self* self, request_context rc, client_frame& f) {
     ask_conversation<history_reply>(
         self, ctx, f.conv_id, sync_atom::value, req,
         [a, conv_id](history_reply& r) {
-          if (!r.err.ok()) a.fail(r.err);
-          else a.answer(events::history(a.rid, conv_id, r));
+          if (!r.err.ok())
+            a.fail(r.err);
+          else
+            a.answer(events::history(a.rid, conv_id, r));
         },
         a.on_fail());
   } else if (t == "conversations") {
-    run_blocking(self, *ctx->pool,
-                 [store = ctx->store, user, rid] { return read_inbox(*store, user, rid); },
-                 [a](std::string frame) { a.answer(std::move(frame)); });
+    run_blocking(
+        self, *ctx->pool,
+        [store = ctx->store, user, rid] {
+          return read_inbox(*store, user, rid);
+        },
+        [a](std::string frame) { a.answer(std::move(frame)); });
   } else if (t == "members") {
     a.ask_plain(f.conv_id, members_atom::value,
                 members_request{user, origin, f.add, f.remove}, true);

@@ -31,21 +31,24 @@ void handle_frame(self_ptr self, const std::string& text) {
   }
   handle_request(self,
                  request_context{st.ctx, st.user_id, st.session_id,
-                                 [self](std::string answer) { write(self, std::move(answer)); }},
+                                 [self](std::string answer) {
+                                   write(self, std::move(answer));
+                                 }},
                  *parsed.frame);
 }
 
 void attach(self_ptr self, int attempt) {
   auto& st = self->state;
   auto ua = st.ctx->dir->user(st.user_id);
-  self->request(ua, st.ctx->lim.request_timeout, attach_atom::value, st.session_id,
-                caf::actor_cast<session_actor>(self))
+  self->request(ua, st.ctx->lim.request_timeout, attach_atom::value,
+                st.session_id, caf::actor_cast<session_actor>(self))
       .then(
           [self](bool) {
             auto& st = self->state;
             st.attached = true;
-            write(self, events::welcome(st.user_id, st.session_id, st.ctx->node_id,
-                                        st.ctx->lim.heartbeat_s));
+            write(self,
+                  events::welcome(st.user_id, st.session_id, st.ctx->node_id,
+                                  st.ctx->lim.heartbeat_s));
             auto early = std::move(st.early);
             for (auto& text : early) handle_frame(self, text);
           },
@@ -70,8 +73,10 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
   attach(self, 0);
   return {
       [self](frame_atom, std::string& text) {
-        if (!self->state.attached) self->state.early.push_back(std::move(text));
-        else handle_frame(self, text);
+        if (!self->state.attached)
+          self->state.early.push_back(std::move(text));
+        else
+          handle_frame(self, text);
       },
       [self](closed_atom) {
         auto& st = self->state;

@@ -17,8 +17,8 @@ struct session_state {
   std::string session_id;
   node_context* ctx = nullptr;
   std::shared_ptr<client_connection> conn;
-  bool attached = false;            // registered with the user actor
-  std::vector<std::string> early;   // frames that came before that
+  bool attached = false;           // registered with the user actor
+  std::vector<std::string> early;  // frames that came before that
 
   static inline const char* name = "switchboard.session";
 };

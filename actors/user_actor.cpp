@@ -54,15 +54,16 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
   st.user_id = user_id;
   st.ctx = ctx;
   st.last_activity_ms = now_ms();
-  run_blocking(self, *ctx->pool,
-               [store = ctx->store, user_id] { return store->last_seen(user_id); },
-               [self](storage::result<std::optional<std::int64_t>> r) {
-                 auto& st = self->state;
-                 if (r && *r) st.last_seen = **r;
-                 st.loaded = true;
-                 auto waiting = std::move(st.waiting);
-                 for (auto& w : waiting) w();
-               });
+  run_blocking(
+      self, *ctx->pool,
+      [store = ctx->store, user_id] { return store->last_seen(user_id); },
+      [self](storage::result<std::optional<std::int64_t>> r) {
+        auto& st = self->state;
+        if (r && *r) st.last_seen = **r;
+        st.loaded = true;
+        auto waiting = std::move(st.waiting);
+        for (auto& w : waiting) w();
+      });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto it = st.sessions.begin(); it != st.sessions.end();) {
@@ -111,20 +112,24 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
         st.last_activity_ms = now_ms();
         if (st.loaded) return status_of(st);
         auto rp = self->make_response_promise<presence_status>();
-        st.waiting.push_back([self, rp]() mutable { rp.deliver(status_of(self->state)); });
+        st.waiting.push_back(
+            [self, rp]() mutable { rp.deliver(status_of(self->state)); });
         return rp;
       },
-      [self](subscribe_atom, const session_actor& watcher) -> caf::result<presence_status> {
+      [self](subscribe_atom,
+             const session_actor& watcher) -> caf::result<presence_status> {
         auto& st = self->state;
         st.last_activity_ms = now_ms();
-        if (std::none_of(st.watchers.begin(), st.watchers.end(),
-                         [&](const session_actor& s) { return s == watcher; })) {
+        if (std::none_of(
+                st.watchers.begin(), st.watchers.end(),
+                [&](const session_actor& s) { return s == watcher; })) {
           st.watchers.push_back(watcher);
           self->monitor(watcher);
         }
         if (st.loaded) return status_of(st);
         auto rp = self->make_response_promise<presence_status>();
-        st.waiting.push_back([self, rp]() mutable { rp.deliver(status_of(self->state)); });
+        st.waiting.push_back(
+            [self, rp]() mutable { rp.deliver(status_of(self->state)); });
         return rp;
       },
       [](continue_atom, continuation& c) { c.fn(); },

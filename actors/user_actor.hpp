@@ -21,7 +21,7 @@ struct user_state {
   std::vector<session_actor> watchers;            // presence subscribers
   bool loaded = false;                            // last_seen read
   std::int64_t last_seen = 0;
-  std::vector<std::function<void()>> waiting;     // until loaded
+  std::vector<std::function<void()>> waiting;  // until loaded
   std::int64_t last_activity_ms = 0;
 
   static inline const char* name = "switchboard.user";

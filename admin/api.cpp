@@ -57,13 +57,15 @@ json::array strings(const std::vector<std::string>& v) {
   return a;
 }
 
-std::optional<std::vector<std::string>> user_list(const json::object& body, const char* name) {
+std::optional<std::vector<std::string>> user_list(const json::object& body,
+                                                  const char* name) {
   std::vector<std::string> out;
   auto* v = body.if_contains(name);
   if (!v) return out;
   if (!v->is_array()) return std::nullopt;
   for (auto& e : v->as_array()) {
-    if (!e.is_string() || !auth::valid_user_id(e.as_string())) return std::nullopt;
+    if (!e.is_string() || !auth::valid_user_id(e.as_string()))
+      return std::nullopt;
     out.emplace_back(e.as_string());
   }
   return out;
@@ -77,7 +79,9 @@ struct admin_api::impl {
 
   json::object status() {
     auto& m = *ctx.metrics;
-    auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+    auto uptime = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - ctx.started)
+                      .count();
     return json::object{
         {"node_id", ctx.node_id},
         {"version", ctx.version},
@@ -85,13 +89,15 @@ struct admin_api::impl {
         {"connections", m.connections.value()},
         {"users_online", ctx.node->dir().online_users("").size()},
         {"active_conversations", ctx.node->dir().active_conversations()},
-        {"messages_per_s", ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
+        {"messages_per_s",
+         ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
         {"store_bytes", ctx.store->disk_size()},
         {"durability", ctx.durability}};
   }
 
   net::http_response user(const std::string& id) {
-    if (!auth::valid_user_id(id)) return error_response(400, "bad_request", "not a user id: " + id);
+    if (!auth::valid_user_id(id))
+      return error_response(400, "bad_request", "not a user id: " + id);
     auto sessions = ctx.node->dir().sessions_of(id);
     json::array conns;
     for (auto& s : sessions)
@@ -100,25 +106,30 @@ struct admin_api::impl {
                                       {"since", s.since_ms}});
     auto seen = ctx.store->last_seen(id);
     auto inbox = ctx.store->inbox(id);
-    if (!seen || !inbox) return error_response(500, "internal", "storage error");
+    if (!seen || !inbox)
+      return error_response(500, "internal", "storage error");
     if (sessions.empty() && !*seen && inbox->empty())
       return error_response(404, "not_found", "no such user: " + id);
     json::object o{{"user_id", id},
                    {"online", !sessions.empty()},
                    {"connections", std::move(conns)},
                    {"conversations", inbox->size()}};
-    if (*seen) o["last_seen"] = **seen;
-    else o["last_seen"] = nullptr;
+    if (*seen)
+      o["last_seen"] = **seen;
+    else
+      o["last_seen"] = nullptr;
     return ok_json(o);
   }
 
   net::http_response conversation(const std::string& id) {
     auto meta = ctx.store->conversation(id);
     if (!meta) return error_response(500, "internal", meta.err().message);
-    if (!*meta) return error_response(404, "not_found", "no such conversation: " + id);
+    if (!*meta)
+      return error_response(404, "not_found", "no such conversation: " + id);
     auto members = ctx.store->members(id);
     auto last = ctx.store->last_msg_id(id);
-    if (!members || !last) return error_response(500, "internal", "storage error");
+    if (!members || !last)
+      return error_response(500, "internal", "storage error");
     json::array ms;
     for (auto& m : *members)
       ms.emplace_back(json::object{{"user_id", m.user_id},
@@ -136,7 +147,8 @@ struct admin_api::impl {
   net::http_response tail(const std::string& id, std::size_t n) {
     auto meta = ctx.store->conversation(id);
     if (!meta) return error_response(500, "internal", meta.err().message);
-    if (!*meta) return error_response(404, "not_found", "no such conversation: " + id);
+    if (!*meta)
+      return error_response(404, "not_found", "no such conversation: " + id);
     auto pg = ctx.store->read_newest(id, n);
     if (!pg) return error_response(500, "internal", pg.err().message);
     json::array msgs;
@@ -150,15 +162,20 @@ struct admin_api::impl {
   }
 
   net::http_response checkpoint(const std::string& dir) {
-    if (dir.empty()) return error_response(400, "bad_request", "give the checkpoint's directory");
+    if (dir.empty())
+      return error_response(400, "bad_request",
+                            "give the checkpoint's directory");
     if (std::filesystem::exists(dir))
-      return error_response(400, "bad_request", dir + " exists; a checkpoint needs a new directory");
+      return error_response(
+          400, "bad_request",
+          dir + " exists; a checkpoint needs a new directory");
     auto st = ctx.store->checkpoint(dir);
     if (!st) return error_response(500, "internal", st.err().message);
     // Tokens keep working against a node started on the copy.
     std::error_code ec;
     if (!ctx.secret_file.empty() && std::filesystem::exists(ctx.secret_file))
-      std::filesystem::copy_file(ctx.secret_file, std::filesystem::path(dir) / "jwt_secret", ec);
+      std::filesystem::copy_file(ctx.secret_file,
+                                 std::filesystem::path(dir) / "jwt_secret", ec);
     return ok_json({{"dir", dir}, {"store_bytes", ctx.store->disk_size()}});
   }
 
@@ -167,13 +184,15 @@ struct admin_api::impl {
     if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1")
       return reply(error_response(404, "not_found", "no such path"));
     if (!authorized(ctx.admin_token, req.authorization))
-      return reply(error_response(401, "unauthorized", "a valid admin token is required"));
+      return reply(error_response(401, "unauthorized",
+                                  "a valid admin token is required"));
     json::object body;
     if (req.method == "POST" || req.method == "PUT") {
       boost::system::error_code ec;
       auto v = json::parse(req.body.empty() ? "{}" : req.body, ec);
       if (ec || !v.is_object())
-        return reply(error_response(400, "bad_request", "the body must be a JSON object"));
+        return reply(error_response(400, "bad_request",
+                                    "the body must be a JSON object"));
       body = std::move(v.as_object());
     }
     auto params = rest::parse_query(req.target);
@@ -194,18 +213,23 @@ struct admin_api::impl {
     auto blocking = [&](std::function<net::http_response()> work) {
       pool.post([work = std::move(work), reply] { reply(work()); });
     };
-    if (is({"status"}, "GET")) return blocking([this] { return ok_json(status()); });
+    if (is({"status"}, "GET"))
+      return blocking([this] { return ok_json(status()); });
     if (is({"users"}, "GET")) {
       auto users = ctx.node->dir().online_users(query("prefix"));
       return reply(ok_json({{"users", strings(users)}}));
     }
-    if (is({"users", "*"}, "GET")) return blocking([this, id = parts[3]] { return user(id); });
+    if (is({"users", "*"}, "GET"))
+      return blocking([this, id = parts[3]] { return user(id); });
     if (is({"users", "*", "kick"}, "POST")) {
       std::string reason = "kicked by an operator";
-      if (auto* r = body.if_contains("reason"); r && r->is_string() && !r->as_string().empty())
+      if (auto* r = body.if_contains("reason");
+          r && r->is_string() && !r->as_string().empty())
         reason = std::string(r->as_string()).substr(0, 120);
       auto n = ctx.node->dir().kick(parts[3], reason);
-      if (n == 0) return reply(error_response(404, "not_found", parts[3] + " has no connection here"));
+      if (n == 0)
+        return reply(error_response(404, "not_found",
+                                    parts[3] + " has no connection here"));
       return reply(ok_json({{"user_id", parts[3]}, {"closed", n}}));
     }
     if (is({"conversations"}, "GET")) {
@@ -226,7 +250,9 @@ struct admin_api::impl {
         } catch (const std::exception&) {
           n = 0;
         }
-        if (n < 1 || n > 1000) return reply(error_response(400, "bad_request", "limit must be 1..1000"));
+        if (n < 1 || n > 1000)
+          return reply(
+              error_response(400, "bad_request", "limit must be 1..1000"));
       }
       return blocking([this, id = parts[3], n] { return tail(id, n); });
     }
@@ -234,11 +260,15 @@ struct admin_api::impl {
       auto add = user_list(body, "add");
       auto remove = user_list(body, "remove");
       if (!add || !remove || (add->empty() && remove->empty()))
-        return reply(error_response(400, "bad_request", "give user ids in 'add' and/or 'remove'"));
-      ctx.node->admin_members(parts[3], *add, *remove, [reply](actors::proto_error e) {
-        if (!e.ok()) return reply(error_response(rest::status_of(e.code), e.code, e.message));
-        reply(rest::no_content());
-      });
+        return reply(error_response(400, "bad_request",
+                                    "give user ids in 'add' and/or 'remove'"));
+      ctx.node->admin_members(
+          parts[3], *add, *remove, [reply](actors::proto_error e) {
+            if (!e.ok())
+              return reply(
+                  error_response(rest::status_of(e.code), e.code, e.message));
+            reply(rest::no_content());
+          });
       return;
     }
     if (is({"tokens"}, "POST")) {
@@ -248,18 +278,22 @@ struct admin_api::impl {
       std::int64_t ttl = 86400;
       if (auto* t = body.if_contains("ttl")) {
         if (!t->is_int64() || t->as_int64() <= 0)
-          return reply(error_response(400, "bad_request", "ttl must be a positive integer"));
+          return reply(error_response(400, "bad_request",
+                                      "ttl must be a positive integer"));
         ttl = t->as_int64();
       }
       auto now = std::chrono::duration_cast<std::chrono::seconds>(
                      std::chrono::system_clock::now().time_since_epoch())
                      .count();
-      auto token = auth::sign_token(ctx.jwt_secret, auth::claims{std::string(u->as_string()), now + ttl});
-      return reply(ok_json({{"user", u->as_string()}, {"token", token}, {"exp", now + ttl}}));
+      auto token = auth::sign_token(
+          ctx.jwt_secret, auth::claims{std::string(u->as_string()), now + ttl});
+      return reply(ok_json(
+          {{"user", u->as_string()}, {"token", token}, {"exp", now + ttl}}));
     }
     if (is({"checkpoint"}, "POST")) {
       std::string dir;
-      if (auto* d = body.if_contains("dir"); d && d->is_string()) dir = std::string(d->as_string());
+      if (auto* d = body.if_contains("dir"); d && d->is_string())
+        dir = std::string(d->as_string());
       return blocking([this, dir] { return checkpoint(dir); });
     }
     if (is({"compact"}, "POST")) {
@@ -271,9 +305,12 @@ struct admin_api::impl {
     }
     if (is({"log"}, "PUT")) {
       auto* l = body.if_contains("level");
-      std::string level = l && l->is_string() ? std::string(l->as_string()) : "";
-      if (level != "debug" && level != "info" && level != "warn" && level != "error")
-        return reply(error_response(400, "bad_request", "level must be debug, info, warn or error"));
+      std::string level =
+          l && l->is_string() ? std::string(l->as_string()) : "";
+      if (level != "debug" && level != "info" && level != "warn" &&
+          level != "error")
+        return reply(error_response(
+            400, "bad_request", "level must be debug, info, warn or error"));
       ctx.set_log_level(level);
       return reply(ok_json({{"level", level}}));
     }
@@ -286,15 +323,19 @@ struct admin_api::impl {
       json::object errors;
       for (std::size_t i = 0; i < metrics::error_codes.size(); ++i)
         errors[metrics::error_codes[i]] = m.errors[i].value();
-      return reply(ok_json({{"connections", m.connections.value()},
-                            {"messages_accepted", m.messages_accepted.value()},
-                            {"messages_delivered", m.messages_delivered.value()},
-                            {"messages_per_s", ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
-                            {"queue_drops", m.queue_drops.value()},
-                            {"rate_limited", m.rate_limited.value()},
-                            {"errors", std::move(errors)}}));
+      return reply(ok_json(
+          {{"connections", m.connections.value()},
+           {"messages_accepted", m.messages_accepted.value()},
+           {"messages_delivered", m.messages_delivered.value()},
+           {"messages_per_s",
+            ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
+           {"queue_drops", m.queue_drops.value()},
+           {"rate_limited", m.rate_limited.value()},
+           {"errors", std::move(errors)}}));
     }
-    reply(error_response(404, "not_found", "no such admin call: " + req.method + " " + req.target));
+    reply(
+        error_response(404, "not_found",
+                       "no such admin call: " + req.method + " " + req.target));
   }
 };
 

@@ -25,16 +25,16 @@ struct admin_context {
   std::string version;
   std::string durability;
   std::string data_dir;
-  std::string admin_token;   // required as "Authorization: Bearer ..."
-  std::string jwt_secret;    // for the token command
-  std::string secret_file;   // DATA_DIR/jwt_secret when the secret came from it
+  std::string admin_token;  // required as "Authorization: Bearer ..."
+  std::string jwt_secret;   // for the token command
+  std::string secret_file;  // DATA_DIR/jwt_secret when the secret came from it
   std::chrono::steady_clock::time_point started;
   actors::node* node = nullptr;
   storage::store* store = nullptr;
   metrics::node_metrics* metrics = nullptr;
-  std::function<double()> messages_per_s;       // over the last minute
+  std::function<double()> messages_per_s;  // over the last minute
   std::function<void(std::string)> set_log_level;
-  std::function<void()> drain;                  // the SIGTERM drain
+  std::function<void()> drain;  // the SIGTERM drain
 };
 
 // The node's admin HTTP/JSON API (docs/operations.md "Admin API"), served

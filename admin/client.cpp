@@ -15,9 +15,13 @@ using tcp = asio::ip::tcp;
 
 client::client(std::string host, std::uint16_t port, std::string token,
                std::chrono::seconds timeout)
-    : host_(std::move(host)), port_(port), token_(std::move(token)), timeout_(timeout) {}
+    : host_(std::move(host)),
+      port_(port),
+      token_(std::move(token)),
+      timeout_(timeout) {}
 
-client::response client::call(const std::string& method, const std::string& target,
+client::response client::call(const std::string& method,
+                              const std::string& target,
                               const std::string& body) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
@@ -27,8 +31,10 @@ client::response client::call(const std::string& method, const std::string& targ
   if (ec) return {0, "cannot resolve " + address() + ": " + ec.message()};
   stream.expires_after(timeout_);
   stream.connect(endpoints, ec);
-  if (ec) return {0, "cannot reach the node at " + address() + ": " + ec.message()};
-  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+  if (ec)
+    return {0, "cannot reach the node at " + address() + ": " + ec.message()};
+  http::request<http::string_body> req(http::string_to_verb(method), target,
+                                       11);
   req.set(http::field::host, host_);
   req.set(http::field::authorization, "Bearer " + token_);
   if (!body.empty()) {
@@ -37,11 +43,13 @@ client::response client::call(const std::string& method, const std::string& targ
   }
   req.prepare_payload();
   http::write(stream, req, ec);
-  if (ec) return {0, "cannot talk to the node at " + address() + ": " + ec.message()};
+  if (ec)
+    return {0, "cannot talk to the node at " + address() + ": " + ec.message()};
   beast::flat_buffer buf;
   http::response<http::string_body> res;
   http::read(stream, buf, res, ec);
-  if (ec) return {0, "no answer from the node at " + address() + ": " + ec.message()};
+  if (ec)
+    return {0, "no answer from the node at " + address() + ": " + ec.message()};
   return {static_cast<int>(res.result_int()), res.body()};
 }
 

@@ -13,8 +13,8 @@ class client {
          std::chrono::seconds timeout = std::chrono::seconds(30));
 
   struct response {
-    int status = 0;     // 0: the node could not be reached
-    std::string body;   // JSON, or the reason it could not be reached
+    int status = 0;    // 0: the node could not be reached
+    std::string body;  // JSON, or the reason it could not be reached
   };
 
   response call(const std::string& method, const std::string& target,

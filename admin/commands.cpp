@@ -21,15 +21,16 @@ struct command {
   const char* usage;
   const char* help;
   std::size_t min_args;
-  std::size_t max_args;      // SIZE_MAX: any
-  const char* arg_kinds;     // per position: u(ser), c(onversation), -(none)
+  std::size_t max_args;   // SIZE_MAX: any
+  const char* arg_kinds;  // per position: u(ser), c(onversation), -(none)
   std::function<outcome(client&, const args_t&, bool)> run;
 };
 
 std::string encode(const std::string& s) {
   std::string out;
   for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') out.push_back(static_cast<char>(ch));
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.')
+      out.push_back(static_cast<char>(ch));
     else {
       char buf[4];
       std::snprintf(buf, sizeof buf, "%%%02X", ch);
@@ -49,11 +50,14 @@ std::string scalar(const json::value& v) {
 outcome call(client& c, const std::string& method, const std::string& target,
              const json::object& body, bool as_json,
              const std::function<std::string(json::object&)>& plain) {
-  auto r = c.call(method, target, body.empty() ? std::string() : json::serialize(body));
+  auto r = c.call(method, target,
+                  body.empty() ? std::string() : json::serialize(body));
   if (r.status == 0) return {false, "error: " + r.body};
   boost::system::error_code ec;
-  auto v = r.body.empty() ? json::value(json::object{}) : json::parse(r.body, ec);
-  if (ec || !v.is_object()) return {false, "error: the node answered " + std::to_string(r.status)};
+  auto v =
+      r.body.empty() ? json::value(json::object{}) : json::parse(r.body, ec);
+  if (ec || !v.is_object())
+    return {false, "error: the node answered " + std::to_string(r.status)};
   auto& o = v.as_object();
   if (r.status >= 400) {
     if (as_json) return {false, r.body};
@@ -81,91 +85,119 @@ outcome help(const args_t& a) {
     return {true, os.str()};
   }
   for (auto& c : commands())
-    if (a[0] == c.name) return {true, std::string("usage: ") + c.usage + "\n" + c.help};
+    if (a[0] == c.name)
+      return {true, std::string("usage: ") + c.usage + "\n" + c.help};
   return {false, "error: no command '" + a[0] + "'"};
 }
 
 const std::vector<command>& commands() {
   static const std::vector<command> table = {
-      {"status", "status", "Node id, version, uptime, connections, users online, active conversations, "
-       "messages/s over the last minute, store size, durability.", 0, 0, "",
+      {"status", "status",
+       "Node id, version, uptime, connections, users online, active "
+       "conversations, "
+       "messages/s over the last minute, store size, durability.",
+       0, 0, "",
        [](client& c, const args_t&, bool j) {
          return call(c, "GET", "/admin/v1/status", {}, j, key_values);
        }},
-      {"users", "users [PREFIX]", "Users with a connection to this node.", 0, 1, "u",
+      {"users", "users [PREFIX]", "Users with a connection to this node.", 0, 1,
+       "u",
        [](client& c, const args_t& a, bool j) {
-         return call(c, "GET", "/admin/v1/users?prefix=" + encode(a.empty() ? "" : a[0]), {}, j,
-                     [](json::object& o) {
+         return call(c, "GET",
+                     "/admin/v1/users?prefix=" + encode(a.empty() ? "" : a[0]),
+                     {}, j, [](json::object& o) {
                        std::string out;
-                       for (auto& u : o["users"].as_array()) out += scalar(u) + "\n";
-                       return out.empty() ? std::string("(no users online)\n") : out;
+                       for (auto& u : o["users"].as_array())
+                         out += scalar(u) + "\n";
+                       return out.empty() ? std::string("(no users online)\n")
+                                          : out;
                      });
        }},
-      {"user", "user USER", "A user's connections (address, since), presence, last seen and "
-       "number of conversations.", 1, 1, "u",
+      {"user", "user USER",
+       "A user's connections (address, since), presence, last seen and "
+       "number of conversations.",
+       1, 1, "u",
        [](client& c, const args_t& a, bool j) {
-         return call(c, "GET", "/admin/v1/users/" + encode(a[0]), {}, j, [](json::object& o) {
-           auto out = key_values(o);
-           for (auto& s : o["connections"].as_array()) {
-             auto& x = s.as_object();
-             out += "connection " + scalar(x["session_id"]) + " from " + scalar(x["remote"]) +
-                    " since " + scalar(x["since"]) + "\n";
-           }
-           return out;
-         });
+         return call(c, "GET", "/admin/v1/users/" + encode(a[0]), {}, j,
+                     [](json::object& o) {
+                       auto out = key_values(o);
+                       for (auto& s : o["connections"].as_array()) {
+                         auto& x = s.as_object();
+                         out += "connection " + scalar(x["session_id"]) +
+                                " from " + scalar(x["remote"]) + " since " +
+                                scalar(x["since"]) + "\n";
+                       }
+                       return out;
+                     });
        }},
-      {"kick", "kick USER [REASON]", "Closes every connection of USER (code 1008, with REASON).",
-       1, SIZE_MAX, "u-",
+      {"kick", "kick USER [REASON]",
+       "Closes every connection of USER (code 1008, with REASON).", 1, SIZE_MAX,
+       "u-",
        [](client& c, const args_t& a, bool j) {
          std::string reason;
-         for (std::size_t i = 1; i < a.size(); ++i) reason += (i > 1 ? " " : "") + a[i];
+         for (std::size_t i = 1; i < a.size(); ++i)
+           reason += (i > 1 ? " " : "") + a[i];
          json::object body;
          if (!reason.empty()) body["reason"] = reason;
-         return call(c, "POST", "/admin/v1/users/" + encode(a[0]) + "/kick", body, j,
-                     [](json::object& o) {
-                       return "closed " + scalar(o["closed"]) + " connection(s) of " +
-                              scalar(o["user_id"]) + "\n";
+         return call(c, "POST", "/admin/v1/users/" + encode(a[0]) + "/kick",
+                     body, j, [](json::object& o) {
+                       return "closed " + scalar(o["closed"]) +
+                              " connection(s) of " + scalar(o["user_id"]) +
+                              "\n";
                      });
        }},
-      {"conv", "conv CONV", "A conversation: kind, title, members with their cursors, last msg_id, "
-       "whether its actor is active.", 1, 1, "c",
+      {"conv", "conv CONV",
+       "A conversation: kind, title, members with their cursors, last msg_id, "
+       "whether its actor is active.",
+       1, 1, "c",
        [](client& c, const args_t& a, bool j) {
-         return call(c, "GET", "/admin/v1/conversations/" + encode(a[0]), {}, j, [](json::object& o) {
-           auto out = key_values(o);
-           for (auto& m : o["members"].as_array()) {
-             auto& x = m.as_object();
-             out += "member " + scalar(x["user_id"]) + " delivered_upto " +
-                    scalar(x["delivered_upto"]) + " read_upto " + scalar(x["read_upto"]) + "\n";
-           }
-           return out;
-         });
+         return call(c, "GET", "/admin/v1/conversations/" + encode(a[0]), {}, j,
+                     [](json::object& o) {
+                       auto out = key_values(o);
+                       for (auto& m : o["members"].as_array()) {
+                         auto& x = m.as_object();
+                         out += "member " + scalar(x["user_id"]) +
+                                " delivered_upto " +
+                                scalar(x["delivered_upto"]) + " read_upto " +
+                                scalar(x["read_upto"]) + "\n";
+                       }
+                       return out;
+                     });
        }},
-      {"tail", "tail CONV [N]", "The last N messages of a conversation (default 10).", 1, 2, "c-",
+      {"tail", "tail CONV [N]",
+       "The last N messages of a conversation (default 10).", 1, 2, "c-",
        [](client& c, const args_t& a, bool j) {
          std::string n = a.size() > 1 ? a[1] : "10";
-         return call(c, "GET", "/admin/v1/conversations/" + encode(a[0]) + "/messages?limit=" + encode(n),
+         return call(c, "GET",
+                     "/admin/v1/conversations/" + encode(a[0]) +
+                         "/messages?limit=" + encode(n),
                      {}, j, [](json::object& o) {
                        std::string out;
                        for (auto& m : o["messages"].as_array()) {
                          auto& x = m.as_object();
-                         out += "#" + scalar(x["msg_id"]) + " " + scalar(x["ts"]) + " " +
-                                scalar(x["sender"]) + ": " + scalar(x["body"]) + "\n";
+                         out += "#" + scalar(x["msg_id"]) + " " +
+                                scalar(x["ts"]) + " " + scalar(x["sender"]) +
+                                ": " + scalar(x["body"]) + "\n";
                        }
-                       return out.empty() ? std::string("(no messages)\n") : out;
+                       return out.empty() ? std::string("(no messages)\n")
+                                          : out;
                      });
        }},
-      {"members", "members CONV add|remove USER...", "Adds or removes members, as an operator.",
-       3, SIZE_MAX, "c-u",
+      {"members", "members CONV add|remove USER...",
+       "Adds or removes members, as an operator.", 3, SIZE_MAX, "c-u",
        [](client& c, const args_t& a, bool j) -> outcome {
          if (a[1] != "add" && a[1] != "remove")
            return {false, "error: say 'add' or 'remove', not '" + a[1] + "'"};
          json::array users;
          for (std::size_t i = 2; i < a.size(); ++i) users.emplace_back(a[i]);
-         return call(c, "POST", "/admin/v1/conversations/" + encode(a[0]) + "/members",
-                     json::object{{a[1], users}}, j, [](json::object&) { return std::string("ok\n"); });
+         return call(c, "POST",
+                     "/admin/v1/conversations/" + encode(a[0]) + "/members",
+                     json::object{{a[1], users}}, j,
+                     [](json::object&) { return std::string("ok\n"); });
        }},
-      {"token", "token USER [TTL]", "Prints a client token for USER (TTL seconds, default 86400).",
-       1, 2, "u-",
+      {"token", "token USER [TTL]",
+       "Prints a client token for USER (TTL seconds, default 86400).", 1, 2,
+       "u-",
        [](client& c, const args_t& a, bool j) -> outcome {
          json::object body{{"user", a[0]}};
          if (a.size() > 1) {
@@ -178,26 +210,38 @@ const std::vector<command>& commands() {
          return call(c, "POST", "/admin/v1/tokens", body, j,
                      [](json::object& o) { return scalar(o["token"]) + "\n"; });
        }},
-      {"checkpoint", "checkpoint DIR", "A consistent copy of the store in DIR (new), usable as a "
-       "data directory: start a node with --data-dir DIR to restore it.", 1, 1, "-",
+      {"checkpoint", "checkpoint DIR",
+       "A consistent copy of the store in DIR (new), usable as a "
+       "data directory: start a node with --data-dir DIR to restore it.",
+       1, 1, "-",
        [](client& c, const args_t& a, bool j) {
          auto dir = std::filesystem::absolute(a[0]).string();
-         return call(c, "POST", "/admin/v1/checkpoint", json::object{{"dir", dir}}, j,
-                     [](json::object& o) { return "checkpoint written to " + scalar(o["dir"]) + "\n"; });
+         return call(c, "POST", "/admin/v1/checkpoint",
+                     json::object{{"dir", dir}}, j, [](json::object& o) {
+                       return "checkpoint written to " + scalar(o["dir"]) +
+                              "\n";
+                     });
        }},
       {"compact", "compact", "Compacts the store.", 0, 0, "",
        [](client& c, const args_t&, bool j) {
-         return call(c, "POST", "/admin/v1/compact", {}, j, [](json::object& o) {
-           return "compacted; the store takes " + scalar(o["store_bytes"]) + " bytes\n";
-         });
+         return call(c, "POST", "/admin/v1/compact", {}, j,
+                     [](json::object& o) {
+                       return "compacted; the store takes " +
+                              scalar(o["store_bytes"]) + " bytes\n";
+                     });
        }},
-      {"log", "log LEVEL", "Sets the node's log level: debug, info, warn or error.", 1, 1, "-",
+      {"log", "log LEVEL",
+       "Sets the node's log level: debug, info, warn or error.", 1, 1, "-",
        [](client& c, const args_t& a, bool j) {
-         return call(c, "PUT", "/admin/v1/log", json::object{{"level", a[0]}}, j,
-                     [](json::object& o) { return "log level " + scalar(o["level"]) + "\n"; });
+         return call(c, "PUT", "/admin/v1/log", json::object{{"level", a[0]}},
+                     j, [](json::object& o) {
+                       return "log level " + scalar(o["level"]) + "\n";
+                     });
        }},
-      {"drain", "drain", "Drains the node as SIGTERM does: it stops taking work, finishes what "
-       "started, closes connections with 1001 and exits.", 0, 0, "",
+      {"drain", "drain",
+       "Drains the node as SIGTERM does: it stops taking work, finishes what "
+       "started, closes connections with 1001 and exits.",
+       0, 0, "",
        [](client& c, const args_t&, bool j) {
          return call(c, "POST", "/admin/v1/drain", {}, j,
                      [](json::object&) { return std::string("draining\n"); });
@@ -207,14 +251,17 @@ const std::vector<command>& commands() {
          return call(c, "GET", "/admin/v1/metrics", {}, j, [](json::object& o) {
            auto out = key_values(o);
            for (auto& [code, n] : o["errors"].as_object())
-             if (scalar(n) != "0") out += "errors " + std::string(code) + ": " + scalar(n) + "\n";
+             if (scalar(n) != "0")
+               out += "errors " + std::string(code) + ": " + scalar(n) + "\n";
            return out;
          });
        }},
-      {"help", "help [COMMAND]", "Lists the commands, or tells about one.", 0, 1, "-",
-       [](client&, const args_t& a, bool) { return help(a); }},
+      {"help", "help [COMMAND]", "Lists the commands, or tells about one.", 0,
+       1, "-", [](client&, const args_t& a, bool) { return help(a); }},
       {"quit", "quit", "Leaves the shell.", 0, 0, "",
-       [](client&, const args_t&, bool) { return outcome{true, ""}; }},
+       [](client&, const args_t&, bool) {
+         return outcome{true, ""};
+       }},
   };
   return table;
 }
@@ -225,7 +272,8 @@ std::size_t distance(const std::string& a, const std::string& b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      cur[j] = std::min(
+          {prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -268,7 +316,8 @@ outcome run_command(client& c, const std::string& line, bool json) {
   std::string best;
   std::size_t best_d = SIZE_MAX;
   for (auto& cmd : commands())
-    if (auto d = distance(name, cmd.name); d < best_d) best_d = d, best = cmd.name;
+    if (auto d = distance(name, cmd.name); d < best_d)
+      best_d = d, best = cmd.name;
   std::string msg = "error: unknown command '" + name + "'";
   if (best_d <= 3) msg += "; did you mean '" + best + "'?";
   return {false, msg + " (help lists the commands)"};

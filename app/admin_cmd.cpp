@@ -23,7 +23,8 @@ constexpr const char* usage =
     "                         [-c \"COMMAND\"] [--json]\n"
     "The operator shell of a node. Without -c it reads commands interactively\n"
     "(with history and tab completion) or, when stdin is not a terminal, one\n"
-    "per line. The admin token comes from --token, SWITCHBOARD_ADMIN_TOKEN, or\n"
+    "per line. The admin token comes from --token, SWITCHBOARD_ADMIN_TOKEN, "
+    "or\n"
     "DATA_DIR/admin_token (default ./data). 'help' lists the commands.\n";
 
 admin::client* completing = nullptr;  // for the completion callbacks
@@ -41,15 +42,18 @@ char* next_candidate(const char* text, int state) {
 }
 
 // Ids the node knows, for completion: online users or conversation ids.
-std::vector<std::string> fetch_ids(const std::string& kind, const std::string& prefix) {
-  std::string target = kind == "user" ? "/admin/v1/users?prefix=" : "/admin/v1/conversations?prefix=";
+std::vector<std::string> fetch_ids(const std::string& kind,
+                                   const std::string& prefix) {
+  std::string target = kind == "user" ? "/admin/v1/users?prefix="
+                                      : "/admin/v1/conversations?prefix=";
   auto r = completing->call("GET", target + prefix);
   std::vector<std::string> out;
   if (r.status != 200) return out;
   boost::system::error_code ec;
   auto v = boost::json::parse(r.body, ec);
   if (ec || !v.is_object()) return out;
-  auto* list = v.as_object().if_contains(kind == "user" ? "users" : "conversations");
+  auto* list =
+      v.as_object().if_contains(kind == "user" ? "users" : "conversations");
   if (!list || !list->is_array()) return out;
   for (auto& id : list->as_array())
     if (id.is_string()) out.emplace_back(id.as_string());
@@ -58,7 +62,8 @@ std::vector<std::string> fetch_ids(const std::string& kind, const std::string& p
 
 char** complete(const char* text, int start, int /*end*/) {
   rl_attempted_completion_over = 1;  // no file-name completion
-  auto words = admin::split_words(std::string(rl_line_buffer, static_cast<std::size_t>(start)));
+  auto words = admin::split_words(
+      std::string(rl_line_buffer, static_cast<std::size_t>(start)));
   if (words.empty()) {
     candidates = admin::command_names();
   } else {
@@ -90,7 +95,9 @@ int interactive(admin::client& c, bool json) {
     add_history(line.c_str());
     if (words[0] == "quit" || words[0] == "exit") break;
     auto out = admin::run_command(c, line, json);
-    (out.ok ? std::cout : std::cerr) << out.text << (out.text.empty() || out.text.back() == '\n' ? "" : "\n");
+    (out.ok ? std::cout : std::cerr)
+        << out.text
+        << (out.text.empty() || out.text.back() == '\n' ? "" : "\n");
     std::cout.flush();
     last = out.ok ? 0 : 1;
   }
@@ -107,7 +114,9 @@ int scripted(admin::client& c, bool json) {
     if (words.empty()) continue;
     if (words[0] == "quit" || words[0] == "exit") break;
     auto out = admin::run_command(c, line, json);
-    (out.ok ? std::cout : std::cerr) << out.text << (out.text.empty() || out.text.back() == '\n' ? "" : "\n");
+    (out.ok ? std::cout : std::cerr)
+        << out.text
+        << (out.text.empty() || out.text.back() == '\n' ? "" : "\n");
     status = out.ok ? 0 : 1;
   }
   return status;
@@ -134,11 +143,16 @@ int admin_main(int argc, char** argv) {
       }
       out = argv[++i];
     };
-    if (a == "--node") value(node);
-    else if (a == "--token") value(token);
-    else if (a == "--data-dir") value(data_dir);
-    else if (a == "-c") value(command), have_command = true;
-    else if (a == "--json") json = true;
+    if (a == "--node")
+      value(node);
+    else if (a == "--token")
+      value(token);
+    else if (a == "--data-dir")
+      value(data_dir);
+    else if (a == "-c")
+      value(command), have_command = true;
+    else if (a == "--json")
+      json = true;
     else if (a == "--help") {
       std::cout << usage;
       return 0;
@@ -156,7 +170,8 @@ int admin_main(int argc, char** argv) {
     token = env && *env ? env : read_file_line(data_dir + "/admin_token");
   }
   if (token.empty()) {
-    std::cerr << "switchboard admin: no admin token: give --token, SWITCHBOARD_ADMIN_TOKEN, "
+    std::cerr << "switchboard admin: no admin token: give --token, "
+                 "SWITCHBOARD_ADMIN_TOKEN, "
                  "or the node's --data-dir\n";
     return 2;
   }
@@ -168,13 +183,17 @@ int admin_main(int argc, char** argv) {
     port = 0;
   }
   if (port <= 0 || port > 65535) {
-    std::cerr << "switchboard admin: --node must be HOST:PORT, got '" << node << "'\n";
+    std::cerr << "switchboard admin: --node must be HOST:PORT, got '" << node
+              << "'\n";
     return 2;
   }
-  admin::client c(node.substr(0, colon), static_cast<std::uint16_t>(port), token);
+  admin::client c(node.substr(0, colon), static_cast<std::uint16_t>(port),
+                  token);
   if (have_command) {
     auto out = admin::run_command(c, command, json);
-    (out.ok ? std::cout : std::cerr) << out.text << (out.text.empty() || out.text.back() == '\n' ? "" : "\n");
+    (out.ok ? std::cout : std::cerr)
+        << out.text
+        << (out.text.empty() || out.text.back() == '\n' ? "" : "\n");
     return out.ok ? 0 : 1;
   }
   return ::isatty(STDIN_FILENO) ? interactive(c, json) : scripted(c, json);

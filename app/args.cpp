@@ -33,7 +33,8 @@ args parse_args(int argc, char** argv, int first,
       continue;
     }
     if (!value) {
-      if (i + 1 >= argc) throw std::invalid_argument("--" + name + " needs a value");
+      if (i + 1 >= argc)
+        throw std::invalid_argument("--" + name + " needs a value");
       value = argv[++i];
     }
     out.options[name] = *value;

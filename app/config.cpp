@@ -19,8 +19,7 @@ struct option_def {
   std::function<void(config&, const std::string&)> set;
 };
 
-long long to_int(const std::string& v, long long min,
-                 long long max) {
+long long to_int(const std::string& v, long long min, long long max) {
   std::size_t used = 0;
   long long x = 0;
   try {
@@ -29,7 +28,8 @@ long long to_int(const std::string& v, long long min,
     used = 0;
   }
   if (used == 0 || used != v.size() || x < min || x > max)
-    throw std::invalid_argument("expected an integer in " + std::to_string(min) + ".." +
+    throw std::invalid_argument("expected an integer in " +
+                                std::to_string(min) + ".." +
                                 std::to_string(max) + ", got '" + v + "'");
   return x;
 }
@@ -43,17 +43,17 @@ double to_double(const std::string& v, double min) {
     used = 0;
   }
   if (used == 0 || used != v.size() || x < min)
-    throw std::invalid_argument("expected a number >= " + std::to_string(min) + ", got '" +
-                                v + "'");
+    throw std::invalid_argument("expected a number >= " + std::to_string(min) +
+                                ", got '" + v + "'");
   return x;
 }
 
-#define SB_INT_OPTION(NAME, HELP, FIELD, MIN, MAX)                          \
-  option_def {                                                              \
-    NAME, HELP, [](const config& c) { return std::to_string(c.FIELD); },    \
-        [](config& c, const std::string& v) {                               \
+#define SB_INT_OPTION(NAME, HELP, FIELD, MIN, MAX)                       \
+  option_def {                                                           \
+    NAME, HELP, [](const config& c) { return std::to_string(c.FIELD); }, \
+        [](config& c, const std::string& v) {                            \
           c.FIELD = static_cast<decltype(c.FIELD)>(to_int(v, MIN, MAX)); \
-        }                                                                   \
+        }                                                                \
   }
 
 const std::vector<option_def>& defs() {
@@ -70,10 +70,12 @@ const std::vector<option_def>& defs() {
        [](const config& c) { return c.durability; },
        [](config& c, const std::string& v) {
          if (v != "sync" && v != "async")
-           throw std::invalid_argument("expected sync or async, got '" + v + "'");
+           throw std::invalid_argument("expected sync or async, got '" + v +
+                                       "'");
          c.durability = v;
        }},
-      {"jwt-secret", "HS256 secret of client tokens (default: DATA_DIR/jwt_secret)",
+      {"jwt-secret",
+       "HS256 secret of client tokens (default: DATA_DIR/jwt_secret)",
        [](const config&) { return std::string(); },
        [](config& c, const std::string& v) { c.jwt_secret = v; }},
       {"admin-listen", "address of the admin API, HOST:PORT (empty: none)",
@@ -92,30 +94,48 @@ const std::vector<option_def>& defs() {
        [](const config& c) { return c.log_level; },
        [](config& c, const std::string& v) {
          if (v != "debug" && v != "info" && v != "warn" && v != "error")
-           throw std::invalid_argument("expected debug, info, warn or error, got '" + v + "'");
+           throw std::invalid_argument(
+               "expected debug, info, warn or error, got '" + v + "'");
          c.log_level = v;
        }},
-      SB_INT_OPTION("shutdown-timeout-s", "longest a SIGTERM drain may take, seconds",
+      SB_INT_OPTION("shutdown-timeout-s",
+                    "longest a SIGTERM drain may take, seconds",
                     shutdown_timeout_s, 1, 3600),
-      SB_INT_OPTION("scheduler-threads", "CAF scheduler threads", scheduler_threads, 1, 64),
-      SB_INT_OPTION("io-threads", "threads for blocking store reads", io_threads, 1, 64),
-      SB_INT_OPTION("max-body", "largest message body, bytes", lim.max_body, 1, 1 << 24),
-      SB_INT_OPTION("max-frame", "largest client frame or REST body, bytes", lim.max_frame, 256, 1 << 26),
-      SB_INT_OPTION("history-page", "most messages per sync page", lim.history_page, 1, 10000),
-      SB_INT_OPTION("max-members", "most members per conversation", lim.max_members, 2, 1000000),
-      SB_INT_OPTION("fanout-threshold", "members above which a conversation is a channel",
+      SB_INT_OPTION("scheduler-threads", "CAF scheduler threads",
+                    scheduler_threads, 1, 64),
+      SB_INT_OPTION("io-threads", "threads for blocking store reads",
+                    io_threads, 1, 64),
+      SB_INT_OPTION("max-body", "largest message body, bytes", lim.max_body, 1,
+                    1 << 24),
+      SB_INT_OPTION("max-frame", "largest client frame or REST body, bytes",
+                    lim.max_frame, 256, 1 << 26),
+      SB_INT_OPTION("history-page", "most messages per sync page",
+                    lim.history_page, 1, 10000),
+      SB_INT_OPTION("max-members", "most members per conversation",
+                    lim.max_members, 2, 1000000),
+      SB_INT_OPTION("fanout-threshold",
+                    "members above which a conversation is a channel",
                     lim.fanout_threshold, 1, 1000000),
       {"send-rate", "sends per second per user",
        [](const config& c) { return std::to_string(c.lim.send_rate); },
-       [](config& c, const std::string& v) { c.lim.send_rate = to_double(v, 0.001); }},
+       [](config& c, const std::string& v) {
+         c.lim.send_rate = to_double(v, 0.001);
+       }},
       {"send-burst", "send bucket size per user",
        [](const config& c) { return std::to_string(c.lim.send_burst); },
-       [](config& c, const std::string& v) { c.lim.send_burst = to_double(v, 1); }},
-      SB_INT_OPTION("heartbeat-s", "client heartbeat interval, seconds (silence for twice it closes)",
-                    lim.heartbeat_s, 1, 3600),
-      SB_INT_OPTION("max-queue", "outgoing frames queued per connection before it is dropped",
-                    lim.max_queue, 1, 1 << 20),
-      {"idle-actor-ms", "an idle conversation or user actor passivates after this",
+       [](config& c, const std::string& v) {
+         c.lim.send_burst = to_double(v, 1);
+       }},
+      SB_INT_OPTION(
+          "heartbeat-s",
+          "client heartbeat interval, seconds (silence for twice it closes)",
+          lim.heartbeat_s, 1, 3600),
+      SB_INT_OPTION(
+          "max-queue",
+          "outgoing frames queued per connection before it is dropped",
+          lim.max_queue, 1, 1 << 20),
+      {"idle-actor-ms",
+       "an idle conversation or user actor passivates after this",
        [](const config& c) { return std::to_string(c.lim.idle_actor.count()); },
        [](config& c, const std::string& v) {
          c.lim.idle_actor = std::chrono::milliseconds(to_int(v, 10, 86400000));
@@ -128,14 +148,18 @@ const std::vector<option_def>& defs() {
 
 std::string env_name(const std::string& option) {
   std::string out = "SWITCHBOARD_";
-  for (char ch : option) out.push_back(ch == '-' ? '_' : static_cast<char>(std::toupper(ch)));
+  for (char ch : option)
+    out.push_back(ch == '-' ? '_' : static_cast<char>(std::toupper(ch)));
   return out;
 }
 
 std::vector<option_info> options_table() {
   config c;
   std::vector<option_info> out;
-  out.push_back({"config", "a TOML file of options (keys as the flags, with _: max_body = 4096)", ""});
+  out.push_back(
+      {"config",
+       "a TOML file of options (keys as the flags, with _: max_body = 4096)",
+       ""});
   for (auto& d : defs()) out.push_back({d.name, d.help, d.get(c)});
   return out;
 }
@@ -173,14 +197,23 @@ void apply_file(config& c, const std::string& path) {
   }
   for (auto& [key, value] : *t) {
     auto where = "config file " + path + ": key '" + key + "'";
-    const option_def* d = key.find('-') == std::string::npos ? find_def(option_of_key(key)) : nullptr;
-    if (!d || key == "config") throw std::invalid_argument(where + ": unknown key");
+    const option_def* d = key.find('-') == std::string::npos
+                              ? find_def(option_of_key(key))
+                              : nullptr;
+    if (!d || key == "config")
+      throw std::invalid_argument(where + ": unknown key");
     std::string text;
-    if (auto s = value->as<std::string>()) text = s->get();
-    else if (auto i = value->as<std::int64_t>()) text = std::to_string(i->get());
-    else if (auto f = value->as<double>()) text = std::to_string(f->get());
-    else if (auto b = value->as<bool>()) text = b->get() ? "true" : "false";
-    else throw std::invalid_argument(where + ": expected a string, number or boolean");
+    if (auto s = value->as<std::string>())
+      text = s->get();
+    else if (auto i = value->as<std::int64_t>())
+      text = std::to_string(i->get());
+    else if (auto f = value->as<double>())
+      text = std::to_string(f->get());
+    else if (auto b = value->as<bool>())
+      text = b->get() ? "true" : "false";
+    else
+      throw std::invalid_argument(where +
+                                  ": expected a string, number or boolean");
     apply(c, *d, text, where);
   }
 }
@@ -192,7 +225,8 @@ config load_config(const std::map<std::string, std::string>& flags,
   config c;
   // A file, then the environment over it, then flags over both.
   std::string file;
-  if (auto it = env.find("SWITCHBOARD_CONFIG"); it != env.end()) file = it->second;
+  if (auto it = env.find("SWITCHBOARD_CONFIG"); it != env.end())
+    file = it->second;
   if (auto it = flags.find("config"); it != flags.end()) file = it->second;
   if (!file.empty()) apply_file(c, file);
   for (auto& [name, value] : env) {
@@ -200,7 +234,8 @@ config load_config(const std::map<std::string, std::string>& flags,
     const option_def* match = nullptr;
     for (auto& d : defs())
       if (env_name(d.name) == name) match = &d;
-    if (!match) throw std::invalid_argument("environment: unknown variable " + name);
+    if (!match)
+      throw std::invalid_argument("environment: unknown variable " + name);
     apply(c, *match, value, "environment: " + name);
   }
   for (auto& [name, value] : flags) {
@@ -227,11 +262,13 @@ net::server_options config::server_options() const {
   net::server_options o;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos)
-    throw std::invalid_argument("--listen: expected HOST:PORT, got '" + listen + "'");
+    throw std::invalid_argument("--listen: expected HOST:PORT, got '" + listen +
+                                "'");
   o.host = listen.substr(0, colon);
   if (o.host.size() > 1 && o.host.front() == '[' && o.host.back() == ']')
     o.host = o.host.substr(1, o.host.size() - 2);
-  o.port = static_cast<std::uint16_t>(to_int(listen.substr(colon + 1), 0, 65535));
+  o.port =
+      static_cast<std::uint16_t>(to_int(listen.substr(colon + 1), 0, 65535));
   o.max_request_body = lim.max_frame;
   o.max_frame = lim.max_frame;
   o.ws_idle_timeout_s = 2 * lim.heartbeat_s;

@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <atomic>
 #include <chrono>
 
 namespace switchboard::app {

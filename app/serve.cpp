@@ -1,20 +1,19 @@
 #include "app/serve.hpp"
 
 #include <pthread.h>
-
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <csignal>
+#include <deque>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "actors/node.hpp"
 #include "admin/api.hpp"
@@ -49,8 +48,13 @@ class messages_rate {
   double per_second() {
     std::lock_guard<std::mutex> lock(mtx_);
     if (samples_.size() < 2) return 0;
-    double dt = std::chrono::duration<double>(samples_.back().first - samples_.front().first).count();
-    return dt > 0 ? static_cast<double>(samples_.back().second - samples_.front().second) / dt : 0;
+    double dt = std::chrono::duration<double>(samples_.back().first -
+                                              samples_.front().first)
+                    .count();
+    return dt > 0 ? static_cast<double>(samples_.back().second -
+                                        samples_.front().second) /
+                        dt
+                  : 0;
   }
 
   void stop() {
@@ -67,7 +71,8 @@ class messages_rate {
   void run() {
     std::unique_lock<std::mutex> lock(mtx_);
     while (!stopping_) {
-      samples_.emplace_back(std::chrono::steady_clock::now(), m_.messages_accepted.value());
+      samples_.emplace_back(std::chrono::steady_clock::now(),
+                            m_.messages_accepted.value());
       if (samples_.size() > 61) samples_.pop_front();
       cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     }
@@ -76,7 +81,8 @@ class messages_rate {
   const metrics::node_metrics& m_;
   std::mutex mtx_;
   std::condition_variable cv_;
-  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> samples_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>>
+      samples_;
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -84,7 +90,8 @@ class messages_rate {
 void print_usage(std::ostream& os) {
   os << "usage: switchboard serve [options]\n\n"
         "Runs a node. Every option has one name in three places: the flag\n"
-        "--max-body, the environment variable SWITCHBOARD_MAX_BODY and the key\n"
+        "--max-body, the environment variable SWITCHBOARD_MAX_BODY and the "
+        "key\n"
         "max_body of the --config file. Flags win over the environment, which\n"
         "wins over the file.\n\n";
   for (auto& o : options_table()) {
@@ -96,16 +103,19 @@ void print_usage(std::ostream& os) {
   }
 }
 
-net::http_response json_error(int status, const char* code, const char* message) {
+net::http_response json_error(int status, const char* code,
+                              const char* message) {
   net::http_response res;
   res.status = status;
-  res.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
+  res.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" +
+             message + "\"}}";
   return res;
 }
 
 // The operational endpoints; everything else is the REST API or 404.
 void route(const net::http_request& req, const net::http_reply& reply,
-           const std::atomic<node_state>& state, const metrics::node_metrics& m) {
+           const std::atomic<node_state>& state,
+           const metrics::node_metrics& m) {
   auto path = req.target.substr(0, req.target.find('?'));
   if (path != "/healthz" && path != "/readyz" && path != "/metrics")
     return reply(json_error(404, "not_found", "no such path"));
@@ -119,8 +129,9 @@ void route(const net::http_request& req, const net::http_reply& reply,
     res.body = R"({"status":"ok"})";
   } else if (path == "/readyz") {
     if (state != node_state::ready)
-      return reply(json_error(503, "unavailable",
-                              state == node_state::starting ? "starting" : "draining"));
+      return reply(
+          json_error(503, "unavailable",
+                     state == node_state::starting ? "starting" : "draining"));
     res.body = R"({"status":"ready"})";
   } else {
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -144,15 +155,18 @@ int serve_main(int argc, char** argv) {
       return 0;
     }
     if (!a.positional.empty())
-      throw std::invalid_argument("unexpected argument '" + a.positional[0] + "'");
+      throw std::invalid_argument("unexpected argument '" + a.positional[0] +
+                                  "'");
     cfg = load_config(a.options, switchboard_env());
     net_opts = cfg.server_options();
     if (!cfg.admin_listen.empty()) {
       admin_opts = cfg.admin_server_options();
       if (!is_loopback(admin_opts.host) && cfg.admin_token.empty())
-        throw std::invalid_argument("--admin-listen " + cfg.admin_listen +
-                                    " is not a loopback address: set --admin-token");
-      admin_token = auth::load_or_create_secret(cfg.admin_token, cfg.data_dir, "admin_token");
+        throw std::invalid_argument(
+            "--admin-listen " + cfg.admin_listen +
+            " is not a loopback address: set --admin-token");
+      admin_token = auth::load_or_create_secret(cfg.admin_token, cfg.data_dir,
+                                                "admin_token");
     }
     secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
   } catch (const std::exception& e) {
@@ -188,15 +202,17 @@ int serve_main(int argc, char** argv) {
                                    cfg.io_threads, &m});
 
   net::server_handlers handlers;
-  handlers.http = [&rt, &state, &m, secret](net::http_request req, net::http_reply reply) {
+  handlers.http = [&rt, &state, &m, secret](net::http_request req,
+                                            net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(json_error(503, "unavailable", "the node is shutting down"));
     if (!rest::handle(*rt, secret, req, reply)) route(req, reply, state, m);
   };
   handlers.authenticate = token_authenticator(secret);
-  handlers.open_websocket = [&rt](const std::string& user,
-                                  std::shared_ptr<actors::client_connection> conn,
-                                  const std::string& remote) {
+  handlers.open_websocket = [&rt](
+                                const std::string& user,
+                                std::shared_ptr<actors::client_connection> conn,
+                                const std::string& remote) {
     return rt->open_session(user, std::move(conn), remote);
   };
   handlers.metrics = &m;
@@ -234,7 +250,8 @@ int serve_main(int argc, char** argv) {
     actx.drain = [] { ::kill(::getpid(), SIGTERM); };
     admin_api = std::make_unique<admin::admin_api>(std::move(actx));
     net::server_handlers ah;
-    ah.http = [api = admin_api.get()](net::http_request req, net::http_reply reply) {
+    ah.http = [api = admin_api.get()](net::http_request req,
+                                      net::http_reply reply) {
       api->handle(std::move(req), std::move(reply));
     };
     admin_srv = std::make_unique<net::server>(admin_opts, ah);
@@ -248,17 +265,22 @@ int serve_main(int argc, char** argv) {
   state = node_state::ready;
   auto addr = net_opts.host + ":" + std::to_string(port);
   log("info", "listening",
-      {{"addr", addr}, {"admin_addr", admin_addr}, {"data_dir", cfg.data_dir},
-       {"durability", cfg.durability}, {"node_id", cfg.node_id}});
+      {{"addr", addr},
+       {"admin_addr", admin_addr},
+       {"data_dir", cfg.data_dir},
+       {"durability", cfg.durability},
+       {"node_id", cfg.node_id}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   // Drain: refuse new work, let what started finish and be acknowledged,
   // close the connections with 1001, then close the store cleanly.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg.shutdown_timeout_s);
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::seconds(cfg.shutdown_timeout_s);
   auto left = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{}));
+        std::max(deadline - std::chrono::steady_clock::now(),
+                 std::chrono::steady_clock::duration{}));
   };
   log("info", "draining", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   state = node_state::draining;

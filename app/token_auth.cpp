@@ -7,10 +7,10 @@
 
 namespace switchboard::app {
 
-
 std::string request_token(const net::http_request& req) {
   const std::string& h = req.authorization;
-  if (h.size() > 7 && (h.compare(0, 7, "Bearer ") == 0 || h.compare(0, 7, "bearer ") == 0))
+  if (h.size() > 7 &&
+      (h.compare(0, 7, "Bearer ") == 0 || h.compare(0, 7, "bearer ") == 0))
     return h.substr(7);
   auto params = rest::parse_query(req.target);
   auto it = params.find("token");
@@ -18,7 +18,8 @@ std::string request_token(const net::http_request& req) {
 }
 
 net::authenticator token_authenticator(std::string secret) {
-  return [secret = std::move(secret)](const net::http_request& req, std::string& user) {
+  return [secret = std::move(secret)](const net::http_request& req,
+                                      std::string& user) {
     auto token = request_token(req);
     if (token.empty()) {
       user = "missing token";

@@ -12,7 +12,8 @@ namespace switchboard::app {
 
 namespace {
 constexpr const char* usage =
-    "usage: switchboard token USER [--ttl SECONDS] [--data-dir DIR] [--jwt-secret S]\n"
+    "usage: switchboard token USER [--ttl SECONDS] [--data-dir DIR] "
+    "[--jwt-secret S]\n"
     "                         [--config FILE]\n"
     "Prints a client token for USER, signed with the secret `serve` uses\n"
     "(SWITCHBOARD_JWT_SECRET, or DATA_DIR/jwt_secret). Default ttl: 86400.\n";
@@ -20,15 +21,18 @@ constexpr const char* usage =
 
 int token_main(int argc, char** argv) {
   try {
-    auto a = parse_args(argc, argv, 2, {"ttl", "data-dir", "jwt-secret", "config"}, {"help"});
+    auto a = parse_args(argc, argv, 2,
+                        {"ttl", "data-dir", "jwt-secret", "config"}, {"help"});
     if (a.has("help")) {
       std::cout << usage;
       return 0;
     }
-    if (a.positional.size() != 1) throw std::invalid_argument("give exactly one USER");
+    if (a.positional.size() != 1)
+      throw std::invalid_argument("give exactly one USER");
     const auto& user = a.positional[0];
     if (!auth::valid_user_id(user))
-      throw std::invalid_argument("'" + user + "' is not a user id (1..64 of [A-Za-z0-9_.-])");
+      throw std::invalid_argument(
+          "'" + user + "' is not a user id (1..64 of [A-Za-z0-9_.-])");
     std::map<std::string, std::string> flags;
     for (auto k : {"data-dir", "jwt-secret", "config"})
       if (auto v = a.get(k)) flags[k] = *v;
@@ -42,13 +46,15 @@ int token_main(int argc, char** argv) {
         used = 0;
       }
       if (used == 0 || used != v->size() || ttl <= 0)
-        throw std::invalid_argument("--ttl: expected a positive number of seconds");
+        throw std::invalid_argument(
+            "--ttl: expected a positive number of seconds");
     }
     auto secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    std::cout << auth::sign_token(secret, auth::claims{user, now + ttl}) << "\n";
+    std::cout << auth::sign_token(secret, auth::claims{user, now + ttl})
+              << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "switchboard token: " << e.what() << "\n" << usage;

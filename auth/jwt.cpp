@@ -38,12 +38,18 @@ std::optional<std::string> b64url_decode(std::string_view in) {
   int bits = 0;
   for (char ch : in) {
     int v;
-    if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-    else if (ch == '-') v = 62;
-    else if (ch == '_') v = 63;
-    else return std::nullopt;  // padding and other alphabets are not JWT
+    if (ch >= 'A' && ch <= 'Z')
+      v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      v = ch - '0' + 52;
+    else if (ch == '-')
+      v = 62;
+    else if (ch == '_')
+      v = 63;
+    else
+      return std::nullopt;  // padding and other alphabets are not JWT
     buf = (buf << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -77,12 +83,18 @@ std::optional<boost::json::object> parse_object(std::string_view b64) {
 
 std::string_view to_string(token_error e) noexcept {
   switch (e) {
-    case token_error::malformed: return "malformed token";
-    case token_error::bad_algorithm: return "token algorithm must be HS256";
-    case token_error::bad_signature: return "bad token signature";
-    case token_error::expired: return "token expired";
-    case token_error::missing_exp: return "token has no exp";
-    case token_error::bad_subject: return "token sub is not a valid user id";
+    case token_error::malformed:
+      return "malformed token";
+    case token_error::bad_algorithm:
+      return "token algorithm must be HS256";
+    case token_error::bad_signature:
+      return "bad token signature";
+    case token_error::expired:
+      return "token expired";
+    case token_error::missing_exp:
+      return "token has no exp";
+    case token_error::bad_subject:
+      return "token sub is not a valid user id";
   }
   return "bad token";
 }
@@ -101,9 +113,9 @@ std::string sign_token(std::string_view secret, const claims& c) {
   boost::json::object payload;
   payload["sub"] = c.sub;
   payload["exp"] = c.exp;
-  std::string signing_input =
-      b64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-      b64url_encode(boost::json::serialize(payload));
+  std::string signing_input = b64url_encode(R"({"alg":"HS256","typ":"JWT"})") +
+                              "." +
+                              b64url_encode(boost::json::serialize(payload));
   return signing_input + "." +
          b64url_encode(hmac_sha256(secret, signing_input));
 }
@@ -135,10 +147,14 @@ verify_result verify_token(std::string_view secret, std::string_view token,
   claims c;
   auto exp = payload->if_contains("exp");
   if (!exp) return fail(token_error::missing_exp);
-  if (exp->is_int64()) c.exp = exp->as_int64();
-  else if (exp->is_uint64()) c.exp = static_cast<std::int64_t>(exp->as_uint64());
-  else if (exp->is_double()) c.exp = static_cast<std::int64_t>(exp->as_double());
-  else return fail(token_error::missing_exp);
+  if (exp->is_int64())
+    c.exp = exp->as_int64();
+  else if (exp->is_uint64())
+    c.exp = static_cast<std::int64_t>(exp->as_uint64());
+  else if (exp->is_double())
+    c.exp = static_cast<std::int64_t>(exp->as_double());
+  else
+    return fail(token_error::missing_exp);
   if (c.exp <= now_s) return fail(token_error::expired);
 
   auto sub = payload->if_contains("sub");

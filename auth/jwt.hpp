@@ -21,7 +21,7 @@ enum class token_error {
   bad_signature,
   expired,
   missing_exp,
-  bad_subject,    // sub missing or not a valid user id
+  bad_subject,  // sub missing or not a valid user id
 };
 
 std::string_view to_string(token_error e) noexcept;

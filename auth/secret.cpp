@@ -58,7 +58,8 @@ std::string load_or_create_secret(const std::string& configured,
     if (errno == EEXIST) {
       if (auto s = read_secret(path); !s.empty()) return s;
     }
-    throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+    throw std::runtime_error("cannot create " + path + ": " +
+                             std::strerror(errno));
   }
   std::string line = secret + "\n";
   bool ok = ::write(fd, line.data(), line.size()) ==

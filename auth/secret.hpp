@@ -7,8 +7,8 @@ namespace switchboard::auth {
 // A secret of the node: `configured` when not empty (from the
 // configuration or the environment), otherwise the file DATA_DIR/FILE_NAME
 // (jwt_secret, admin_token), created with 32 random bytes (hex) and mode
-// 0600 when missing. Throws std::runtime_error when the file can be neither read nor
-// created (a start-up error).
+// 0600 when missing. Throws std::runtime_error when the file can be neither
+// read nor created (a start-up error).
 std::string load_or_create_secret(const std::string& configured,
                                   const std::string& data_dir,
                                   const std::string& file_name = "jwt_secret");

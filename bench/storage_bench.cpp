@@ -4,6 +4,8 @@
 //
 // usage: switchboard-bench-storage [--seconds S] [--dir DIR]
 //            [--messages N] [--conversations C] [--durability sync|async]
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,7 +14,6 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -46,8 +47,10 @@ void append_next(appender& a, run_state& st, const std::string& body) {
   m.ts_ms = 1;
   m.client_msg_id = "c" + std::to_string(a.log->last_msg_id() + 1);
   auto id = a.log->append(std::move(m), [&a, &st, &body](const status& s) {
-    if (s) st.done.fetch_add(1, std::memory_order_relaxed);
-    else st.failed.fetch_add(1, std::memory_order_relaxed);
+    if (s)
+      st.done.fetch_add(1, std::memory_order_relaxed);
+    else
+      st.failed.fetch_add(1, std::memory_order_relaxed);
     if (s && !st.stop.load(std::memory_order_relaxed)) {
       append_next(a, st, body);
       return;
@@ -90,7 +93,8 @@ double appends_per_second(const fs::path& dir, durability d, int appenders,
     std::unique_lock<std::mutex> lock(st.mtx);
     st.cv.wait(lock, [&] { return st.in_flight == 0; });
   }
-  double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+  double elapsed =
+      std::chrono::duration<double>(clock_type::now() - start).count();
   if (st.failed) {
     std::fprintf(stderr, "%llu appends failed\n",
                  static_cast<unsigned long long>(st.failed.load()));
@@ -98,7 +102,8 @@ double appends_per_second(const fs::path& dir, durability d, int appenders,
   }
   auto stats = s.stats();
   *avg_group = stats.groups ? double(stats.batches) / double(stats.groups) : 0;
-  *avg_write_ms = stats.groups ? double(stats.write_ns) / 1e6 / double(stats.groups) : 0;
+  *avg_write_ms =
+      stats.groups ? double(stats.write_ns) / 1e6 / double(stats.groups) : 0;
   return double(st.done) / elapsed;
 }
 
@@ -109,8 +114,8 @@ double reopen_seconds(const fs::path& dir, int messages, int conversations) {
     if (!s) std::exit(1);
     std::vector<std::unique_ptr<conversation_log>> logs;
     for (int c = 0; c < conversations; ++c)
-      logs.push_back(std::make_unique<conversation_log>(
-          std::move(*conversation_log::open(**s, "conv-" + std::to_string(c)))));
+      logs.push_back(std::make_unique<conversation_log>(std::move(
+          *conversation_log::open(**s, "conv-" + std::to_string(c)))));
     const std::string body(100, 'x');
     batch b;
     for (int i = 0; i < messages; ++i) {
@@ -145,20 +150,28 @@ int main(int argc, char** argv) {
   double seconds = 3;
   int messages = 1000000, conversations = 10000;
   std::string only;  // "sync" or "async": run just that durability
-  fs::path dir = fs::temp_directory_path() / ("sb-bench-" + std::to_string(::getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("sb-bench-" + std::to_string(::getpid()));
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (k == "--dir") dir = argv[i + 1];
-    else if (k == "--messages") messages = std::atoi(argv[i + 1]);
-    else if (k == "--conversations") conversations = std::atoi(argv[i + 1]);
-    else if (k == "--durability") only = argv[i + 1];
+    if (k == "--seconds")
+      seconds = std::atof(argv[i + 1]);
+    else if (k == "--dir")
+      dir = argv[i + 1];
+    else if (k == "--messages")
+      messages = std::atoi(argv[i + 1]);
+    else if (k == "--conversations")
+      conversations = std::atoi(argv[i + 1]);
+    else if (k == "--durability")
+      only = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
-  std::printf("| durability | appenders | appends/s | avg batches per write | avg write ms |\n");
+  std::printf(
+      "| durability | appenders | appends/s | avg batches per write | avg "
+      "write ms |\n");
   std::printf("|---|---:|---:|---:|---:|\n");
   for (auto d : {durability::sync, durability::async}) {
     if (!only.empty() && only != (d == durability::sync ? "sync" : "async"))

@@ -13,8 +13,9 @@ void histogram::observe(double v) noexcept {
   while (i < bounds_.size() && v > bounds_[i]) ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
-  sum_micro_.fetch_add(static_cast<std::uint64_t>(std::llround(std::max(0.0, v) * 1e6)),
-                       std::memory_order_relaxed);
+  sum_micro_.fetch_add(
+      static_cast<std::uint64_t>(std::llround(std::max(0.0, v) * 1e6)),
+      std::memory_order_relaxed);
 }
 
 namespace {
@@ -31,7 +32,8 @@ void header(std::string& out, std::string_view name, std::string_view type,
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 
-void sample(std::string& out, std::string_view name, std::string_view labels, double v) {
+void sample(std::string& out, std::string_view name, std::string_view labels,
+            double v) {
   out.append(name);
   if (!labels.empty()) out.append("{").append(labels).append("}");
   out.append(" ").append(number(v)).append("\n");
@@ -61,10 +63,14 @@ void node_metrics::error(std::string_view code) noexcept {
 
 std::string node_metrics::render() const {
   std::string out;
-  header(out, "switchboard_connections", "gauge", "Open WebSocket connections.");
-  sample(out, "switchboard_connections", {}, static_cast<double>(connections.value()));
-  header(out, "switchboard_connections_total", "counter", "WebSocket connections accepted.");
-  sample(out, "switchboard_connections_total", {}, static_cast<double>(connections_total.value()));
+  header(out, "switchboard_connections", "gauge",
+         "Open WebSocket connections.");
+  sample(out, "switchboard_connections", {},
+         static_cast<double>(connections.value()));
+  header(out, "switchboard_connections_total", "counter",
+         "WebSocket connections accepted.");
+  sample(out, "switchboard_connections_total", {},
+         static_cast<double>(connections_total.value()));
   header(out, "switchboard_messages_accepted_total", "counter",
          "Messages acknowledged as sent (durable).");
   sample(out, "switchboard_messages_accepted_total", {},
@@ -73,9 +79,11 @@ std::string node_metrics::render() const {
          "Message events written to connections.");
   sample(out, "switchboard_messages_delivered_total", {},
          static_cast<double>(messages_delivered.value()));
-  header(out, "switchboard_errors_total", "counter", "Error answers to clients, by code.");
+  header(out, "switchboard_errors_total", "counter",
+         "Error answers to clients, by code.");
   for (std::size_t i = 0; i < error_codes.size(); ++i)
-    sample(out, "switchboard_errors_total", "code=\"" + std::string(error_codes[i]) + "\"",
+    sample(out, "switchboard_errors_total",
+           "code=\"" + std::string(error_codes[i]) + "\"",
            static_cast<double>(errors[i].value()));
   header(out, "switchboard_send_latency_seconds", "histogram",
          "From receiving a send to answering sent.");
@@ -88,9 +96,12 @@ std::string node_metrics::render() const {
   commit_seconds.render(out, "switchboard_commit_write_seconds");
   header(out, "switchboard_queue_drops_total", "counter",
          "Connections dropped because their outgoing queue passed the cap.");
-  sample(out, "switchboard_queue_drops_total", {}, static_cast<double>(queue_drops.value()));
-  header(out, "switchboard_rate_limited_total", "counter", "Sends refused by the rate limit.");
-  sample(out, "switchboard_rate_limited_total", {}, static_cast<double>(rate_limited.value()));
+  sample(out, "switchboard_queue_drops_total", {},
+         static_cast<double>(queue_drops.value()));
+  header(out, "switchboard_rate_limited_total", "counter",
+         "Sends refused by the rate limit.");
+  sample(out, "switchboard_rate_limited_total", {},
+         static_cast<double>(rate_limited.value()));
   return out;
 }
 

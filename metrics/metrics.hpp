@@ -13,8 +13,12 @@ namespace switchboard::metrics {
 
 class counter {
  public:
-  void inc(std::uint64_t n = 1) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
-  std::uint64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+  void inc(std::uint64_t n = 1) noexcept {
+    v_.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::uint64_t value() const noexcept {
+    return v_.load(std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<std::uint64_t> v_{0};
@@ -22,8 +26,12 @@ class counter {
 
 class gauge {
  public:
-  void add(std::int64_t n) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
-  std::int64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+  void add(std::int64_t n) noexcept {
+    v_.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::int64_t value() const noexcept {
+    return v_.load(std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<std::int64_t> v_{0};
@@ -46,20 +54,23 @@ class histogram {
 
 // The protocol's error codes, as metric labels.
 constexpr std::array<std::string_view, 9> error_codes = {
-    "bad_request", "unauthorized", "forbidden",    "not_found", "method_not_allowed",
-    "too_large",   "rate_limited", "unavailable", "internal"};
+    "bad_request",  "unauthorized",       "forbidden",
+    "not_found",    "method_not_allowed", "too_large",
+    "rate_limited", "unavailable",        "internal"};
 
 struct node_metrics {
-  gauge connections;                // open WebSocket connections
-  counter connections_total;        // accepted since start
-  counter messages_accepted;        // acknowledged as sent
-  counter messages_delivered;       // message events written to connections
+  gauge connections;           // open WebSocket connections
+  counter connections_total;   // accepted since start
+  counter messages_accepted;   // acknowledged as sent
+  counter messages_delivered;  // message events written to connections
   std::array<counter, error_codes.size()> errors;  // by code
-  histogram send_latency{{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
+  histogram send_latency{
+      {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
   histogram commit_batches{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
-  histogram commit_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1}};
-  counter queue_drops;              // connections dropped for a full queue
-  counter rate_limited;             // sends refused by the rate limit
+  histogram commit_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1}};
+  counter queue_drops;   // connections dropped for a full queue
+  counter rate_limited;  // sends refused by the rate limit
 
   void error(std::string_view code) noexcept;
   // The Prometheus text exposition of every metric.

@@ -33,12 +33,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void do_read() {
     parser_.emplace();
     parser_->body_limit(ctx_->options.max_request_body);
-    stream_.expires_after(std::chrono::seconds(ctx_->options.handshake_timeout_s));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec,
-                                                 std::size_t) {
-                       self->on_read(ec);
-                     });
+    stream_.expires_after(
+        std::chrono::seconds(ctx_->options.handshake_timeout_s));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_read(ec);
+        });
   }
 
   void on_read(beast::error_code ec) {
@@ -46,22 +47,25 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (ec == http::error::body_limit) {
       http_response res;
       res.status = 413;
-      res.body = R"({"error":{"code":"too_large","message":"request body too large"}})";
+      res.body =
+          R"({"error":{"code":"too_large","message":"request body too large"}})";
       keep_alive_ = false;
       return write(std::move(res));
     }
     if (ec) return;  // timeout, reset or garbage: drop the connection
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    if (beast::websocket::is_upgrade(req) && ctx_->handlers.open_websocket) return upgrade();
+    if (beast::websocket::is_upgrade(req) && ctx_->handlers.open_websocket)
+      return upgrade();
     http_request r = to_request(req);
     stream_.expires_never();
-    ctx_->handlers.http(std::move(r), [self = shared_from_this()](http_response res) {
-      asio::dispatch(self->stream_.get_executor(),
-                     [self, res = std::move(res)]() mutable {
-                       self->write(std::move(res));
-                     });
-    });
+    ctx_->handlers.http(
+        std::move(r), [self = shared_from_this()](http_response res) {
+          asio::dispatch(self->stream_.get_executor(),
+                         [self, res = std::move(res)]() mutable {
+                           self->write(std::move(res));
+                         });
+        });
   }
 
   http_request to_request(http::request<http::string_body>& req) {
@@ -73,7 +77,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     r.body = std::move(req.body());
     beast::error_code ignored;
     auto ep = stream_.socket().remote_endpoint(ignored);
-    if (!ignored) r.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (!ignored)
+      r.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
     return r;
   }
 
@@ -86,20 +91,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (path != "/v1/ws") {
       http_response res;
       res.status = 404;
-      res.body = R"({"error":{"code":"not_found","message":"WebSocket endpoint is /v1/ws"}})";
+      res.body =
+          R"({"error":{"code":"not_found","message":"WebSocket endpoint is /v1/ws"}})";
       return write(std::move(res));
     }
     if (ctx_->registry->draining) {
       http_response res;
       res.status = 503;
-      res.body = R"({"error":{"code":"unavailable","message":"the node is shutting down"}})";
+      res.body =
+          R"({"error":{"code":"unavailable","message":"the node is shutting down"}})";
       return write(std::move(res));
     }
     std::string user;
     if (!ctx_->handlers.authenticate(to_request(req), user)) {
       http_response res;
       res.status = 401;
-      res.body = R"({"error":{"code":"unauthorized","message":")" + user + R"("}})";
+      res.body =
+          R"({"error":{"code":"unauthorized","message":")" + user + R"("}})";
       return write(std::move(res));
     }
     stream_.expires_never();
@@ -116,14 +124,15 @@ class http_session : public std::enable_shared_from_this<http_session> {
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive_);
     msg->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(ctx_->options.handshake_timeout_s));
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg](beast::error_code ec,
-                                                       std::size_t) {
-                        if (ec) return;
-                        if (!self->keep_alive_) return self->do_close();
-                        self->do_read();
-                      });
+    stream_.expires_after(
+        std::chrono::seconds(ctx_->options.handshake_timeout_s));
+    http::async_write(
+        stream_, *msg,
+        [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+          if (ec) return;
+          if (!self->keep_alive_) return self->do_close();
+          self->do_read();
+        });
   }
 
   void do_close() {

@@ -10,8 +10,8 @@
 namespace switchboard::net {
 
 struct http_request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query, as sent
+  std::string method;         // "GET", "POST", ...
+  std::string target;         // path and query, as sent
   std::string authorization;  // the Authorization header, or empty
   std::string content_type;
   std::string body;

@@ -16,8 +16,8 @@ namespace switchboard::net {
 
 struct server_options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 7070;  // 0: any free port
-  int threads = 1;            // Asio threads
+  std::uint16_t port = 7070;             // 0: any free port
+  int threads = 1;                       // Asio threads
   std::size_t max_request_body = 65536;  // HTTP bodies; larger: 413
   int handshake_timeout_s = 10;
   std::size_t max_frame = 65536;  // WebSocket messages; larger: close 1009
@@ -28,13 +28,16 @@ struct server_options {
 // Decides who a request is, before a WebSocket upgrade. Returns true and
 // sets `user` to the user id, or returns false and sets `user` to the reason
 // it was refused (answered with 401).
-using authenticator = std::function<bool(const http_request&, std::string& user)>;
+using authenticator =
+    std::function<bool(const http_request&, std::string& user)>;
 
 // Opens a WebSocket connection of an authenticated user: returns where its
 // frames go.
-using websocket_opener = std::function<std::shared_ptr<actors::connection_handler>(
-    const std::string& user, std::shared_ptr<actors::client_connection> conn,
-    const std::string& remote)>;
+using websocket_opener =
+    std::function<std::shared_ptr<actors::connection_handler>(
+        const std::string& user,
+        std::shared_ptr<actors::client_connection> conn,
+        const std::string& remote)>;
 
 struct server_handlers {
   http_handler http;
@@ -45,8 +48,8 @@ struct server_handlers {
 
 // The node's client-facing listener: one TCP port serving HTTP/1.1
 // (keep-alive) and the WebSocket endpoint /v1/ws. Requests go to
-// handlers.http; an upgrade is authenticated first (401 otherwise). Thread-safe; Beast and Asio stay inside
-// net/'s .cpp files.
+// handlers.http; an upgrade is authenticated first (401 otherwise).
+// Thread-safe; Beast and Asio stay inside net/'s .cpp files.
 class server {
  public:
   server(server_options options, server_handlers handlers);

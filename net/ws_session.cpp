@@ -43,8 +43,8 @@ class ws_session : public actors::client_connection,
     t.keep_alive_pings = false;  // the client's heartbeat keeps it open
     ws_.set_option(t);
     ws_.read_message_max(o.max_frame);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) {
+    ws_.set_option(
+        websocket::stream_base::decorator([](websocket::response_type& res) {
           res.set(http::field::server, "switchboard");
         }));
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
@@ -53,10 +53,10 @@ class ws_session : public actors::client_connection,
   }
 
   void send_text(std::string text) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(),
-                                    text = std::move(text)]() mutable {
-      self->enqueue(std::move(text));
-    });
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this(), text = std::move(text)]() mutable {
+                 self->enqueue(std::move(text));
+               });
   }
 
   void close(std::uint16_t code, std::string reason) override {  // both bases
@@ -77,16 +77,17 @@ class ws_session : public actors::client_connection,
     }
     beast::error_code ignored;
     auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ignored);
-    std::string remote = ignored ? std::string() : ep.address().to_string() + ":" + std::to_string(ep.port());
+    std::string remote =
+        ignored ? std::string()
+                : ep.address().to_string() + ":" + std::to_string(ep.port());
     handler_ = ctx_->handlers.open_websocket(user_, shared_from_this(), remote);
     do_read();
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
-                                                        std::size_t) {
-      self->on_read(ec);
-    });
+    ws_.async_read(
+        buffer_, [self = shared_from_this()](
+                     beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -97,9 +98,11 @@ class ws_session : public actors::client_connection,
       return;
     }
     if (ctx_->registry->draining) {
-      enqueue(R"({"type":"error","code":"unavailable","message":"the node is shutting down"})");
+      enqueue(
+          R"({"type":"error","code":"unavailable","message":"the node is shutting down"})");
     } else if (!ws_.got_text()) {
-      enqueue(R"({"type":"error","code":"bad_request","message":"frames must be UTF-8 JSON text"})");
+      enqueue(
+          R"({"type":"error","code":"bad_request","message":"frames must be UTF-8 JSON text"})");
     } else {
       handler_->on_frame(beast::buffers_to_string(buffer_.data()));
     }
@@ -129,10 +132,11 @@ class ws_session : public actors::client_connection,
   void do_write() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(
+        asio::buffer(queue_.front()),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_write(ec);
+        });
   }
 
   void on_write(beast::error_code ec) {
@@ -149,8 +153,10 @@ class ws_session : public actors::client_connection,
   void drop() {
     if (auto* m = ctx_->handlers.metrics) m->queue_drops.inc();
     closing_ = true;
-    if (writing_) queue_.resize(1);  // the front is being written
-    else queue_.clear();
+    if (writing_)
+      queue_.resize(1);  // the front is being written
+    else
+      queue_.clear();
     beast::error_code ec;
     auto& sock = beast::get_lowest_layer(ws_).socket();
     sock.shutdown(tcp::socket::shutdown_both, ec);
@@ -176,7 +182,8 @@ class ws_session : public actors::client_connection,
     pending_close_ = false;
     close_started_ = true;
     queue_.clear();
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+    ws_.async_close(close_reason_,
+                    [self = shared_from_this()](beast::error_code) {});
   }
 
   websocket::stream<beast::tcp_stream> ws_;
@@ -196,8 +203,10 @@ class ws_session : public actors::client_connection,
 }  // namespace
 
 void start_ws_session(tcp::socket socket, http::request<http::string_body> req,
-                      std::string user, std::shared_ptr<const session_context> ctx) {
-  std::make_shared<ws_session>(std::move(socket), std::move(user), std::move(ctx))
+                      std::string user,
+                      std::shared_ptr<const session_context> ctx) {
+  std::make_shared<ws_session>(std::move(socket), std::move(user),
+                               std::move(ctx))
       ->run(std::move(req));
 }
 

@@ -14,8 +14,9 @@ namespace switchboard::net {
 // authenticated `user`, then serves the connection: frames go to the
 // handler that handlers.open_websocket returns; the actors write back
 // through the session's client_connection. Keeps itself alive.
-void start_ws_session(boost::asio::ip::tcp::socket socket,
-                      boost::beast::http::request<boost::beast::http::string_body> req,
-                      std::string user, std::shared_ptr<const session_context> ctx);
+void start_ws_session(
+    boost::asio::ip::tcp::socket socket,
+    boost::beast::http::request<boost::beast::http::string_body> req,
+    std::string user, std::shared_ptr<const session_context> ctx);
 
 }  // namespace switchboard::net

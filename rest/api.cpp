@@ -19,10 +19,11 @@ namespace json = boost::json;
 
 namespace {
 
-std::string authenticate(const std::string& secret, const net::http_request& req,
-                         std::string& why) {
+std::string authenticate(const std::string& secret,
+                         const net::http_request& req, std::string& why) {
   const auto& h = req.authorization;
-  if (h.size() <= 7 || (h.compare(0, 7, "Bearer ") != 0 && h.compare(0, 7, "bearer ") != 0)) {
+  if (h.size() <= 7 ||
+      (h.compare(0, 7, "Bearer ") != 0 && h.compare(0, 7, "bearer ") != 0)) {
     why = "missing bearer token";
     return {};
   }
@@ -38,9 +39,11 @@ std::string authenticate(const std::string& secret, const net::http_request& req
 }
 
 // The JSON object body of a POST, or an error response.
-bool json_body(const net::http_request& req, json::object& out, net::http_response& err) {
+bool json_body(const net::http_request& req, json::object& out,
+               net::http_response& err) {
   if (req.content_type.rfind("application/json", 0) != 0) {
-    err = error_response(400, "bad_request", "Content-Type must be application/json");
+    err = error_response(400, "bad_request",
+                         "Content-Type must be application/json");
     return false;
   }
   boost::system::error_code ec;
@@ -77,8 +80,10 @@ net::http_response to_http(const std::string& answer) {
   std::string type(o["type"].as_string());
   if (type == "error") return error_from_frame(o);
   if (type == "ok") return no_content();
-  if (type == "created") return json_response(o["existed"].as_bool() ? 200 : 201, body_of(o));
-  if (type == "sent") return json_response(o["duplicate"].as_bool() ? 200 : 201, body_of(o));
+  if (type == "created")
+    return json_response(o["existed"].as_bool() ? 200 : 201, body_of(o));
+  if (type == "sent")
+    return json_response(o["duplicate"].as_bool() ? 200 : 201, body_of(o));
   return json_response(200, body_of(o));
 }
 
@@ -114,8 +119,9 @@ void history(actors::node& rt, const std::string& user, const route& r,
     if (!v) continue;
     std::uint64_t n = 0;
     if (!parse_u64(*v, n)) {
-      reply(error_response(400, "bad_request",
-                           std::string(name) + " must be a non-negative integer"));
+      reply(error_response(
+          400, "bad_request",
+          std::string(name) + " must be a non-negative integer"));
       return;
     }
     f[name] = n;
@@ -130,28 +136,32 @@ void presence(actors::node& rt, const std::string& user, const route& r,
   std::size_t start = 0;
   while (start <= list.size() && !list.empty()) {
     auto comma = list.find(',', start);
-    ids.emplace_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    ids.emplace_back(list.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
   run(rt, user, {{"type", "presence"}, {"user_ids", std::move(ids)}}, reply);
 }
 
-void register_device(actors::node& rt, const std::string& user, const json::object& body,
-                     const net::http_reply& reply) {
+void register_device(actors::node& rt, const std::string& user,
+                     const json::object& body, const net::http_reply& reply) {
   auto* platform = body.if_contains("platform");
   auto* token = body.if_contains("token");
-  static const std::vector<std::string> platforms = {"fcm", "apns", "webpush", "gateway"};
+  static const std::vector<std::string> platforms = {"fcm", "apns", "webpush",
+                                                     "gateway"};
   if (!platform || !platform->is_string() ||
-      std::find(platforms.begin(), platforms.end(), std::string(platform->as_string())) ==
-          platforms.end()) {
-    reply(error_response(400, "bad_request",
-                         "platform must be \"fcm\", \"apns\", \"webpush\" or \"gateway\""));
+      std::find(platforms.begin(), platforms.end(),
+                std::string(platform->as_string())) == platforms.end()) {
+    reply(error_response(
+        400, "bad_request",
+        "platform must be \"fcm\", \"apns\", \"webpush\" or \"gateway\""));
     return;
   }
   if (!token || !token->is_string() || token->as_string().empty() ||
       token->as_string().size() > 255) {
-    reply(error_response(400, "bad_request", "token must be a string of 1..255 characters"));
+    reply(error_response(400, "bad_request",
+                         "token must be a string of 1..255 characters"));
     return;
   }
   storage::batch b;
@@ -161,32 +171,38 @@ void register_device(actors::node& rt, const std::string& user, const json::obje
   b.put_device(user, storage::device{std::string(platform->as_string()),
                                      std::string(token->as_string()), now});
   rt.store().commit(std::move(b), [reply](const storage::status& s) {
-    reply(s ? no_content() : error_response(500, "internal", "storage error: " + s.err().message));
+    reply(s ? no_content()
+            : error_response(500, "internal",
+                             "storage error: " + s.err().message));
   });
 }
 
-void delete_device(actors::node& rt, const std::string& user, const std::string& token,
-                   const net::http_reply& reply) {
+void delete_device(actors::node& rt, const std::string& user,
+                   const std::string& token, const net::http_reply& reply) {
   if (token.empty() || token.size() > 255) {
-    reply(error_response(400, "bad_request", "token must be 1..255 characters"));
+    reply(
+        error_response(400, "bad_request", "token must be 1..255 characters"));
     return;
   }
   storage::batch b;
   b.erase_device(user, token);
   rt.store().commit(std::move(b), [reply](const storage::status& s) {
-    reply(s ? no_content() : error_response(500, "internal", "storage error: " + s.err().message));
+    reply(s ? no_content()
+            : error_response(500, "internal",
+                             "storage error: " + s.err().message));
   });
 }
 
 }  // namespace
 
-bool handle(actors::node& rt, const std::string& secret, const net::http_request& req,
-            const net::http_reply& reply) {
+bool handle(actors::node& rt, const std::string& secret,
+            const net::http_request& req, const net::http_reply& reply) {
   auto r = match_route(req.target);
   if (!r) return false;
   if (!r->allows(req.method)) {
-    auto res = error_response(405, "method_not_allowed",
-                              req.method + " is not allowed here; use " + r->allowed());
+    auto res = error_response(
+        405, "method_not_allowed",
+        req.method + " is not allowed here; use " + r->allowed());
     res.headers.emplace_back("Allow", r->allowed());
     reply(std::move(res));
     return true;

@@ -34,7 +34,8 @@ net::http_response error_from_frame(const json::object& frame) {
   auto res = error_response(status_of(code), code, message);
   if (code == "rate_limited") {
     auto ms = frame.at("retry_after_ms").to_number<std::int64_t>();
-    json::object e{{"code", code}, {"message", message}, {"retry_after_ms", ms}};
+    json::object e{
+        {"code", code}, {"message", message}, {"retry_after_ms", ms}};
     res.body = json::serialize(json::object{{"error", std::move(e)}});
     res.headers.emplace_back("Retry-After", std::to_string((ms + 999) / 1000));
   }

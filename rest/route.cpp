@@ -32,9 +32,10 @@ std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() &&
-        hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+        hex_value(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i] == '+' ? ' ' : s[i]);
@@ -82,18 +83,24 @@ std::string route::allowed() const {
 
 std::optional<route> match_route(const std::string& target) {
   auto q = target.find('?');
-  std::string_view path(target.data(), q == std::string::npos ? target.size() : q);
+  std::string_view path(target.data(),
+                        q == std::string::npos ? target.size() : q);
   if (path.rfind("/v1/", 0) != 0) return std::nullopt;
   auto parts = split_path(path);
   route r;
   if (parts.size() == 2 && parts[1] == "conversations") {
     r.kind = route_kind::conversations;
-  } else if (parts.size() == 4 && parts[1] == "conversations" && !parts[2].empty()) {
+  } else if (parts.size() == 4 && parts[1] == "conversations" &&
+             !parts[2].empty()) {
     r.param = parts[2];
-    if (parts[3] == "messages") r.kind = route_kind::messages;
-    else if (parts[3] == "members") r.kind = route_kind::members;
-    else if (parts[3] == "read") r.kind = route_kind::read;
-    else return std::nullopt;
+    if (parts[3] == "messages")
+      r.kind = route_kind::messages;
+    else if (parts[3] == "members")
+      r.kind = route_kind::members;
+    else if (parts[3] == "read")
+      r.kind = route_kind::read;
+    else
+      return std::nullopt;
   } else if (parts.size() == 2 && parts[1] == "presence") {
     r.kind = route_kind::presence;
   } else if (parts.size() == 2 && parts[1] == "devices") {
@@ -118,7 +125,8 @@ std::map<std::string, std::string> parse_query(std::string_view target) {
     auto pair = query.substr(0, amp);
     auto eq = pair.find('=');
     if (eq != std::string_view::npos)
-      params[percent_decode(pair.substr(0, eq))] = percent_decode(pair.substr(eq + 1));
+      params[percent_decode(pair.substr(0, eq))] =
+          percent_decode(pair.substr(eq + 1));
     else if (!pair.empty())
       params[percent_decode(pair)] = "";
     if (amp == std::string_view::npos) break;

@@ -11,8 +11,7 @@ result<conversation_log> conversation_log::open(store& s, std::string conv) {
 }
 
 result<std::uint64_t> conversation_log::append(batch& b, message& m) {
-  if (!keys::valid_id(m.sender) ||
-      m.client_msg_id.size() > keys::max_id_size)
+  if (!keys::valid_id(m.sender) || m.client_msg_id.size() > keys::max_id_size)
     return error{errc::invalid_argument, "sender or client_msg_id"};
   m.msg_id = ++last_;
   b.put_message(conv_, m);
@@ -21,8 +20,7 @@ result<std::uint64_t> conversation_log::append(batch& b, message& m) {
   return m.msg_id;
 }
 
-result<std::uint64_t> conversation_log::append(message m,
-                                               completion done) {
+result<std::uint64_t> conversation_log::append(message m, completion done) {
   batch b;
   auto id = append(b, m);
   if (!id) return id;

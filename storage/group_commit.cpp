@@ -7,11 +7,13 @@
 
 namespace switchboard::storage {
 
-group_commit::group_commit(rocksdb::DB* db,
-                           std::vector<rocksdb::ColumnFamilyHandle*> cfs,
-                           durability d,
-                           std::function<void(std::size_t, std::uint64_t)> on_commit)
-    : db_(db), cfs_(std::move(cfs)), durability_(d), on_commit_(std::move(on_commit)) {
+group_commit::group_commit(
+    rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
+    durability d, std::function<void(std::size_t, std::uint64_t)> on_commit)
+    : db_(db),
+      cfs_(std::move(cfs)),
+      durability_(d),
+      on_commit_(std::move(on_commit)) {
   if (durability_ == durability::sync)
     sync_thread_ = std::thread([this] { run_sync(); });
   thread_ = std::thread([this] { run(); });
@@ -126,8 +128,8 @@ status group_commit::write_group(const std::vector<pending>& group) {
   for (const auto& p : group) {
     for (const auto& o : p.b.ops()) {
       auto* cf = cfs_[static_cast<std::size_t>(o.cf)];
-      rocksdb::Status s = o.value ? wb.Put(cf, o.key, *o.value)
-                                  : wb.Delete(cf, o.key);
+      rocksdb::Status s =
+          o.value ? wb.Put(cf, o.key, *o.value) : wb.Delete(cf, o.key);
       if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
     }
   }
@@ -139,7 +141,8 @@ status group_commit::write_group(const std::vector<pending>& group) {
                 .count();
   groups_.fetch_add(1, std::memory_order_relaxed);
   if (on_commit_) on_commit_(group.size(), static_cast<std::uint64_t>(ns));
-  write_ns_.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
+  write_ns_.fetch_add(static_cast<std::uint64_t>(ns),
+                      std::memory_order_relaxed);
   if (!s.ok()) {
     fail(s.ToString());
     return error{errc::io_error, s.ToString()};

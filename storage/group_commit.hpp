@@ -28,10 +28,10 @@ enum class durability {
 using completion = std::function<void(const status&)>;
 
 struct commit_stats {
-  std::uint64_t groups = 0;    // RocksDB writes issued
-  std::uint64_t batches = 0;   // batches submitted and written
-  std::uint64_t max_group = 0; // most batches in one write
-  std::uint64_t write_ns = 0;  // time spent in RocksDB writes, in total
+  std::uint64_t groups = 0;     // RocksDB writes issued
+  std::uint64_t batches = 0;    // batches submitted and written
+  std::uint64_t max_group = 0;  // most batches in one write
+  std::uint64_t write_ns = 0;   // time spent in RocksDB writes, in total
 };
 
 // The node's one writer (DESIGN §2). Any thread submits batches; a dedicated

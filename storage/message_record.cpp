@@ -65,8 +65,8 @@ std::string encode_message(const message& m) {
 
 result<message> decode_message(std::uint64_t msg_id, std::string_view bytes) {
   auto corrupt = [msg_id](const char* what) {
-    return error{errc::corruption, "message " + std::to_string(msg_id) +
-                                       ": " + what};
+    return error{errc::corruption,
+                 "message " + std::to_string(msg_id) + ": " + what};
   };
   if (bytes.empty()) return corrupt("empty record");
   if (static_cast<unsigned char>(bytes.front()) != version_1)

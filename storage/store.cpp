@@ -56,7 +56,8 @@ rocksdb::ColumnFamilyOptions cf_options(column_family cf) {
     o.prefix_extractor = std::make_shared<first_component_transform>();
     // Messages are always read where they were just written, so a memtable
     // bloom filter would cost every append and save no read.
-    if (cf != column_family::messages) o.memtable_prefix_bloom_size_ratio = 0.05;
+    if (cf != column_family::messages)
+      o.memtable_prefix_bloom_size_ratio = 0.05;
     // Each conversation's keys arrive in increasing order: remembering the
     // last insert position per prefix turns the memtable's skiplist search
     // into an append (measured: see docs/benchmarks-storage.md).
@@ -139,8 +140,8 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   if (!it->status().ok()) return to_error(it->status());
   it.reset();
 
-  p->writer = std::make_unique<group_commit>(p->db.get(), p->cfs,
-                                             options.durability, options.on_commit);
+  p->writer = std::make_unique<group_commit>(
+      p->db.get(), p->cfs, options.durability, options.on_commit);
   return std::unique_ptr<store>(new store(std::move(p)));
 }
 
@@ -161,7 +162,8 @@ status store::commit_and_wait(batch b) {
 result<std::uint64_t> store::last_msg_id(std::string_view conv) const {
   if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
   auto it = impl_->iter(column_family::messages);
-  it->SeekForPrev(keys::message_key(conv, std::numeric_limits<std::uint64_t>::max()));
+  it->SeekForPrev(
+      keys::message_key(conv, std::numeric_limits<std::uint64_t>::max()));
   if (!it->status().ok()) return to_error(it->status());
   if (!it->Valid()) return std::uint64_t{0};
   auto id = keys::message_id(it->key().ToStringView());
@@ -198,7 +200,8 @@ result<page> collect(rocksdb::Iterator& it, std::string_view conv,
 result<page> store::read_after(std::string_view conv, std::uint64_t after,
                                std::size_t limit) const {
   if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
-  if (limit == 0) return error{errc::invalid_argument, "limit must be positive"};
+  if (limit == 0)
+    return error{errc::invalid_argument, "limit must be positive"};
   if (after == std::numeric_limits<std::uint64_t>::max()) return page{};
   auto it = impl_->iter(column_family::messages);
   it->Seek(keys::message_key(conv, after + 1));
@@ -208,7 +211,8 @@ result<page> store::read_after(std::string_view conv, std::uint64_t after,
 result<page> store::read_before(std::string_view conv, std::uint64_t before,
                                 std::size_t limit) const {
   if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
-  if (limit == 0) return error{errc::invalid_argument, "limit must be positive"};
+  if (limit == 0)
+    return error{errc::invalid_argument, "limit must be positive"};
   if (before <= 1) return page{};
   auto it = impl_->iter(column_family::messages);
   it->SeekForPrev(keys::message_key(conv, before - 1));
@@ -261,8 +265,8 @@ result<std::optional<conversation_meta>> store::conversation(
   return std::optional<conversation_meta>(std::move(*meta));
 }
 
-result<std::optional<std::string>> store::find_direct(std::string_view a,
-                                                      std::string_view b) const {
+result<std::optional<std::string>> store::find_direct(
+    std::string_view a, std::string_view b) const {
   if (b < a) std::swap(a, b);
   return impl_->get(column_family::directs, keys::component_key(a, b));
 }
@@ -300,13 +304,13 @@ status scan_second(rocksdb::Iterator& it, std::string_view first, F&& f) {
 result<std::vector<member_entry>> store::members(std::string_view conv) const {
   std::vector<member_entry> out;
   auto it = impl_->iter(column_family::members);
-  status st = scan_second(*it, conv, [&](std::string_view user,
-                                         std::string_view value) -> status {
-    auto m = decode_member_state(value);
-    if (!m) return m.err();
-    out.push_back(member_entry{std::string(user), *m});
-    return ok;
-  });
+  status st = scan_second(
+      *it, conv, [&](std::string_view user, std::string_view value) -> status {
+        auto m = decode_member_state(value);
+        if (!m) return m.err();
+        out.push_back(member_entry{std::string(user), *m});
+        return ok;
+      });
   if (!st) return st.err();
   // Keys order by id length first; callers are promised id order.
   std::sort(out.begin(), out.end(),
@@ -319,11 +323,11 @@ result<std::vector<member_entry>> store::members(std::string_view conv) const {
 result<std::vector<std::string>> store::inbox(std::string_view user) const {
   std::vector<std::string> out;
   auto it = impl_->iter(column_family::inbox);
-  status st = scan_second(*it, user,
-                          [&](std::string_view conv, std::string_view) -> status {
-                            out.emplace_back(conv);
-                            return ok;
-                          });
+  status st = scan_second(
+      *it, user, [&](std::string_view conv, std::string_view) -> status {
+        out.emplace_back(conv);
+        return ok;
+      });
   if (!st) return st.err();
   std::sort(out.begin(), out.end());
   return out;
@@ -332,13 +336,13 @@ result<std::vector<std::string>> store::inbox(std::string_view user) const {
 result<std::vector<device>> store::devices(std::string_view user) const {
   std::vector<device> out;
   auto it = impl_->iter(column_family::devices);
-  status st = scan_second(*it, user,
-                          [&](std::string_view, std::string_view value) -> status {
-                            auto d = decode_device(value);
-                            if (!d) return d.err();
-                            out.push_back(std::move(*d));
-                            return ok;
-                          });
+  status st = scan_second(
+      *it, user, [&](std::string_view, std::string_view value) -> status {
+        auto d = decode_device(value);
+        if (!d) return d.err();
+        out.push_back(std::move(*d));
+        return ok;
+      });
   if (!st) return st.err();
   return out;
 }
@@ -358,7 +362,8 @@ result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
   for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
     auto job = decode_push_job(it->value().ToStringView());
     if (!job) return job.err();
-    out.push_back(push_entry{read_be64(it->key().ToStringView()), std::move(*job)});
+    out.push_back(
+        push_entry{read_be64(it->key().ToStringView()), std::move(*job)});
   }
   if (!it->status().ok()) return to_error(it->status());
   return out;
@@ -372,8 +377,10 @@ result<std::vector<std::string>> store::conversations(std::string_view prefix,
   auto it = impl_->iter(column_family::conversations, false);
   for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
     auto parts = keys::split(it->key().ToStringView());
-    if (!parts || parts->size() != 1) return error{errc::corruption, "malformed key"};
-    if ((*parts)[0].substr(0, prefix.size()) == prefix) out.emplace_back((*parts)[0]);
+    if (!parts || parts->size() != 1)
+      return error{errc::corruption, "malformed key"};
+    if ((*parts)[0].substr(0, prefix.size()) == prefix)
+      out.emplace_back((*parts)[0]);
   }
   if (!it->status().ok()) return to_error(it->status());
   return out;
@@ -381,7 +388,8 @@ result<std::vector<std::string>> store::conversations(std::string_view prefix,
 
 status store::checkpoint(const std::string& dir) {
   // Everything acknowledged so far is in the WAL; the checkpoint copies it.
-  (void)commit_and_wait(batch{});  // orders the checkpoint after pending commits
+  (void)commit_and_wait(
+      batch{});  // orders the checkpoint after pending commits
   rocksdb::Checkpoint* raw = nullptr;
   auto s = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
   if (!s.ok()) return to_error(s);
@@ -403,7 +411,8 @@ status store::compact() {
 std::uint64_t store::disk_size() const {
   std::uint64_t total = 0;
   std::error_code ec;
-  for (auto& e : std::filesystem::recursive_directory_iterator(impl_->options.path, ec))
+  for (auto& e :
+       std::filesystem::recursive_directory_iterator(impl_->options.path, ec))
     if (e.is_regular_file(ec)) total += e.file_size(ec);
   return total;
 }

@@ -21,8 +21,9 @@ class ws_connection : public connection,
  public:
   explicit ws_connection(asio::io_context& ioc) : ws_(ioc) {}
 
-  void open(const std::string& host, std::uint16_t port, const std::string& token,
-            open_handler on_open, frame_handler on_frame, close_handler on_close) override {
+  void open(const std::string& host, std::uint16_t port,
+            const std::string& token, open_handler on_open,
+            frame_handler on_frame, close_handler on_close) override {
     on_open_ = std::move(on_open);
     on_frame_ = std::move(on_frame);
     on_close_ = std::move(on_close);
@@ -32,13 +33,15 @@ class ws_connection : public connection,
         tcp::endpoint(asio::ip::make_address(host), port),
         [self = shared_from_this()](beast::error_code ec) {
           if (ec) return self->opened(false, "connect: " + ec.message());
-          beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true), ec);
-          self->ws_.async_handshake(self->host_, self->target_,
-                                    [self](beast::error_code ec) {
-                                      if (ec) return self->opened(false, "handshake: " + ec.message());
-                                      self->opened(true, {});
-                                      self->do_read();
-                                    });
+          beast::get_lowest_layer(self->ws_).socket().set_option(
+              tcp::no_delay(true), ec);
+          self->ws_.async_handshake(
+              self->host_, self->target_, [self](beast::error_code ec) {
+                if (ec)
+                  return self->opened(false, "handshake: " + ec.message());
+                self->opened(true, {});
+                self->do_read();
+              });
         });
   }
 
@@ -52,7 +55,8 @@ class ws_connection : public connection,
     if (closed_) return;
     closed_ = true;
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both,
+                                                   ec);
     beast::get_lowest_layer(ws_).close();
   }
 
@@ -63,7 +67,8 @@ class ws_connection : public connection,
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
+                                                        std::size_t) {
       if (ec) {
         bool was_closed = self->closed_;
         self->closed_ = true;
@@ -71,7 +76,8 @@ class ws_connection : public connection,
         return;
       }
       auto data = self->buffer_.cdata();
-      self->on_frame_(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      self->on_frame_(
+          std::string_view(static_cast<const char*>(data.data()), data.size()));
       self->buffer_.consume(self->buffer_.size());
       self->do_read();
     });
@@ -80,13 +86,14 @@ class ws_connection : public connection,
   void do_write() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(out_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      if (ec) return;
-                      self->out_.pop_front();
-                      if (!self->out_.empty()) self->do_write();
-                    });
+    ws_.async_write(
+        asio::buffer(out_.front()),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->writing_ = false;
+          if (ec) return;
+          self->out_.pop_front();
+          if (!self->out_.empty()) self->do_write();
+        });
   }
 
   websocket::stream<beast::tcp_stream> ws_;

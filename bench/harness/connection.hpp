@@ -24,9 +24,9 @@ class connection {
   static std::shared_ptr<connection> create(boost::asio::io_context& ioc);
   virtual ~connection() = default;
 
-  virtual void open(const std::string& host, std::uint16_t port, const std::string& token,
-                    open_handler on_open, frame_handler on_frame,
-                    close_handler on_close = {}) = 0;
+  virtual void open(const std::string& host, std::uint16_t port,
+                    const std::string& token, open_handler on_open,
+                    frame_handler on_frame, close_handler on_close = {}) = 0;
   // Queues a text frame; frames queued together go out back to back.
   virtual void send(std::string text) = 0;
   virtual void close() = 0;

@@ -42,7 +42,8 @@ class storm {
         std::chrono::duration<double>(o_.duration_s)));
     timer_.async_wait([this](boost::system::error_code) {
       running_ = false;
-      r_.seconds = std::chrono::duration<double>(clock_type::now() - start_).count();
+      r_.seconds =
+          std::chrono::duration<double>(clock_type::now() - start_).count();
     });
     ioc_.run();
     return r_;
@@ -61,13 +62,16 @@ class storm {
           ++r_.errors[err.rfind("connect", 0) == 0 ? "connect" : "handshake"];
           next(slot);
         },
-        [this, slot, c_weak = std::weak_ptr<connection>(c), begun](std::string_view text) {
+        [this, slot, c_weak = std::weak_ptr<connection>(c),
+         begun](std::string_view text) {
           auto c = c_weak.lock();
           if (!c) return;
           if (is_welcome(text)) {
             ++r_.handshakes;
             r_.handshake.record(static_cast<std::uint64_t>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - begun).count()));
+                std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    clock_type::now() - begun)
+                    .count()));
           } else {
             ++r_.errors[error_code_of(text)];
           }
@@ -114,7 +118,8 @@ results run_idle(const options& o) {
       ++in_flight;
       auto begun = clock_type::now();
       c->open(
-          o.host, o.port, make_token(o.jwt_secret, "idle-" + std::to_string(next++)),
+          o.host, o.port,
+          make_token(o.jwt_secret, "idle-" + std::to_string(next++)),
           [&](bool ok, const std::string&) {
             if (ok) return;
             ++failed;
@@ -125,7 +130,9 @@ results run_idle(const options& o) {
           [&, begun](std::string_view text) {
             if (!is_welcome(text)) return;
             r.handshake.record(static_cast<std::uint64_t>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - begun).count()));
+                std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    clock_type::now() - begun)
+                    .count()));
             ++welcomed;
             --in_flight;
             open_more();
@@ -136,10 +143,13 @@ results run_idle(const options& o) {
   asio::steady_timer timer(ioc);
   clock_type::time_point held_from;
   std::function<void()> ping = [&] {
-    if (clock_type::now() - held_from >= std::chrono::duration<double>(o.duration_s)) {
+    if (clock_type::now() - held_from >=
+        std::chrono::duration<double>(o.duration_s)) {
       if (o.node_pid > 0 && before >= 0 && welcomed > 0)
-        r.rss_kb_per_connection = static_cast<double>(rss_kb(o.node_pid) - before) / welcomed;
-      r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+        r.rss_kb_per_connection =
+            static_cast<double>(rss_kb(o.node_pid) - before) / welcomed;
+      r.seconds =
+          std::chrono::duration<double>(clock_type::now() - start).count();
       for (auto& c : conns) c->close();
       ioc.stop();
       return;

@@ -70,28 +70,44 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
         return argv[++i];
       };
-      if (k == "--spawn") o.spawn = true;
-      else if (k == "--quiet") o.progress = false;
-      else if (k == "--switchboard") o.switchboard = value();
-      else if (k == "--host") o.host = value();
-      else if (k == "--port") o.port = static_cast<std::uint16_t>(std::stoi(value()));
-      else if (k == "--jwt-secret") o.jwt_secret = value();
-      else if (k == "--duration") o.duration_s = std::stod(value());
-      else if (k == "--connections") o.connections = std::stoi(value());
-      else if (k == "--rate") o.rate = std::stod(value());
-      else if (k == "--window") o.window = std::stoi(value());
-      else if (k == "--group-size") o.group_size = std::stoi(value());
-      else if (k == "--size") o.body_size = std::stoi(value());
-      else if (k == "--threads") o.threads = std::stoi(value());
-      else if (k == "--node-pid") o.node_pid = std::stoi(value());
-      else if (k == "--json") o.json_file = value();
-      else throw std::invalid_argument("unknown option " + k);
+      if (k == "--spawn")
+        o.spawn = true;
+      else if (k == "--quiet")
+        o.progress = false;
+      else if (k == "--switchboard")
+        o.switchboard = value();
+      else if (k == "--host")
+        o.host = value();
+      else if (k == "--port")
+        o.port = static_cast<std::uint16_t>(std::stoi(value()));
+      else if (k == "--jwt-secret")
+        o.jwt_secret = value();
+      else if (k == "--duration")
+        o.duration_s = std::stod(value());
+      else if (k == "--connections")
+        o.connections = std::stoi(value());
+      else if (k == "--rate")
+        o.rate = std::stod(value());
+      else if (k == "--window")
+        o.window = std::stoi(value());
+      else if (k == "--group-size")
+        o.group_size = std::stoi(value());
+      else if (k == "--size")
+        o.body_size = std::stoi(value());
+      else if (k == "--threads")
+        o.threads = std::stoi(value());
+      else if (k == "--node-pid")
+        o.node_pid = std::stoi(value());
+      else if (k == "--json")
+        o.json_file = value();
+      else
+        throw std::invalid_argument("unknown option " + k);
     }
-    if (o.scenario != "direct" && o.scenario != "group" && o.scenario != "connect" &&
-        o.scenario != "idle")
+    if (o.scenario != "direct" && o.scenario != "group" &&
+        o.scenario != "connect" && o.scenario != "idle")
       throw std::invalid_argument("unknown scenario " + o.scenario);
-    if (o.connections < 1 || o.duration_s <= 0 || o.window < 1 || o.group_size < 2 ||
-        o.threads < 1 || o.rate < 0)
+    if (o.connections < 1 || o.duration_s <= 0 || o.window < 1 ||
+        o.group_size < 2 || o.threads < 1 || o.rate < 0)
       throw std::invalid_argument("a count, duration or rate is out of range");
   } catch (const std::exception& e) {
     std::cerr << "switchboard-bench: " << e.what() << "\n" << usage;
@@ -107,13 +123,17 @@ int main(int argc, char** argv) {
     if (o.node_pid == 0) o.node_pid = node->pid();
   }
   if (o.jwt_secret.empty()) {
-    std::cerr << "switchboard-bench: give --jwt-secret or SWITCHBOARD_JWT_SECRET (or --spawn)\n";
+    std::cerr << "switchboard-bench: give --jwt-secret or "
+                 "SWITCHBOARD_JWT_SECRET (or --spawn)\n";
     return 2;
   }
   results r;
-  if (o.scenario == "connect") r = run_connect(o);
-  else if (o.scenario == "idle") r = run_idle(o);
-  else r = run_messaging(o);
+  if (o.scenario == "connect")
+    r = run_connect(o);
+  else if (o.scenario == "idle")
+    r = run_idle(o);
+  else
+    r = run_messaging(o);
   report(r, o.json_file);
   return r.violations == 0 ? 0 : 1;
 }

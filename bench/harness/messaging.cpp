@@ -26,7 +26,8 @@ namespace {
 
 std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          clock_type::now().time_since_epoch())
           .count());
 }
 
@@ -37,16 +38,17 @@ struct user {
   bool welcomed = false;
   int in_flight = 0;
   std::uint64_t seq = 0;
-  std::unordered_map<std::string, std::uint64_t> pending;  // cmid -> scheduled ns
-  std::map<std::uint64_t, std::uint64_t> undelivered;      // msg_id -> scheduled ns
+  std::unordered_map<std::string, std::uint64_t>
+      pending;                                         // cmid -> scheduled ns
+  std::map<std::uint64_t, std::uint64_t> undelivered;  // msg_id -> scheduled ns
   std::uint64_t last_received = 0;
   std::vector<std::uint64_t> received_ids;
 };
 
 struct conversation {
   std::string conv_id;
-  std::vector<std::size_t> members;            // indices into worker::users
-  std::map<std::uint64_t, std::size_t> sent;   // msg_id -> sender index
+  std::vector<std::size_t> members;           // indices into worker::users
+  std::map<std::uint64_t, std::size_t> sent;  // msg_id -> sender index
 };
 
 // The users, pairs or groups of one I/O thread.
@@ -64,7 +66,8 @@ class worker {
       users_.push_back(std::move(u));
     }
     convs_.resize((users_.size() + size - 1) / size);
-    for (std::size_t i = 0; i < users_.size(); ++i) convs_[users_[i].group].members.push_back(i);
+    for (std::size_t i = 0; i < users_.size(); ++i)
+      convs_[users_[i].group].members.push_back(i);
   }
 
   void run() {
@@ -104,7 +107,8 @@ class worker {
       auto& conv = convs_[c];
       auto& creator = users_[conv.members[0]];
       json::array others;
-      for (std::size_t k = 1; k < conv.members.size(); ++k) others.emplace_back(users_[conv.members[k]].id);
+      for (std::size_t k = 1; k < conv.members.size(); ++k)
+        others.emplace_back(users_[conv.members[k]].id);
       if (direct() && others.size() != 1) continue;  // an odd user out
       json::object f{{"type", "create"},
                      {"rid", "create-" + std::to_string(c)},
@@ -135,11 +139,14 @@ class worker {
   // counts from the scheduled time, so a stall is not hidden.
   void tick() {
     if (!running_) return;
-    auto elapsed = std::chrono::duration<double>(clock_type::now() - start_).count();
+    auto elapsed =
+        std::chrono::duration<double>(clock_type::now() - start_).count();
     auto due = static_cast<std::uint64_t>(elapsed * rate_);
     std::size_t n = senders();
     while (issued_ < due && n > 0) {
-      std::uint64_t sched = start_ns_ + static_cast<std::uint64_t>(static_cast<double>(issued_) / rate_ * 1e9);
+      std::uint64_t sched =
+          start_ns_ + static_cast<std::uint64_t>(static_cast<double>(issued_) /
+                                                 rate_ * 1e9);
       send_from(next_sender_++ % n, sched);
       ++issued_;
     }
@@ -149,7 +156,9 @@ class worker {
     });
   }
 
-  std::size_t senders() const { return users_.size() - (direct() ? users_.size() % 2 : 0); }
+  std::size_t senders() const {
+    return users_.size() - (direct() ? users_.size() % 2 : 0);
+  }
 
   void send_from(std::size_t i, std::uint64_t sched) {
     auto& u = users_[i];
@@ -157,9 +166,13 @@ class worker {
     if (conv.conv_id.empty()) return;
     auto cmid = u.id + "-" + std::to_string(++u.seq);
     std::string body = std::to_string(sched) + " ";
-    if (static_cast<int>(body.size()) < o_.body_size) body.append(o_.body_size - body.size(), 'x');
-    json::object f{{"type", "send"}, {"rid", cmid}, {"conv_id", conv.conv_id},
-                   {"client_msg_id", cmid}, {"body", body}};
+    if (static_cast<int>(body.size()) < o_.body_size)
+      body.append(o_.body_size - body.size(), 'x');
+    json::object f{{"type", "send"},
+                   {"rid", cmid},
+                   {"conv_id", conv.conv_id},
+                   {"client_msg_id", cmid},
+                   {"body", body}};
     u.pending.emplace(cmid, sched);
     ++u.in_flight;
     ++sent_;
@@ -168,14 +181,16 @@ class worker {
 
   void stop_load() {
     running_ = false;
-    r_.seconds = std::chrono::duration<double>(clock_type::now() - start_).count();
+    r_.seconds =
+        std::chrono::duration<double>(clock_type::now() - start_).count();
     drain_deadline_ = clock_type::now() + std::chrono::seconds(10);
     wait_drained();
   }
 
   bool drained() const {
     for (auto& u : users_)
-      if (!u.pending.empty() || (direct() && !u.undelivered.empty())) return false;
+      if (!u.pending.empty() || (direct() && !u.undelivered.empty()))
+        return false;
     std::uint64_t expected = 0;
     for (auto& c : convs_) expected += c.sent.size() * (c.members.size() - 1);
     return received_.load() >= expected;
@@ -190,9 +205,11 @@ class worker {
   void finish() {
     for (auto& u : users_) {
       if (!u.pending.empty())
-        r_.violation(u.id + ": " + std::to_string(u.pending.size()) + " sends never acknowledged");
+        r_.violation(u.id + ": " + std::to_string(u.pending.size()) +
+                     " sends never acknowledged");
       if (direct() && !u.undelivered.empty())
-        r_.violation(u.id + ": " + std::to_string(u.undelivered.size()) + " messages never delivered");
+        r_.violation(u.id + ": " + std::to_string(u.undelivered.size()) +
+                     " messages never delivered");
     }
     for (auto& c : convs_) {
       std::uint64_t expect = 1;
@@ -211,8 +228,9 @@ class worker {
         std::multiset<std::uint64_t> have(got.begin(), got.end());
         for (auto id : want)
           if (have.count(id) != 1)
-            r_.violation(users_[m].id + " got msg_id " + std::to_string(id) + " " +
-                         std::to_string(have.count(id)) + " times in " + c.conv_id);
+            r_.violation(users_[m].id + " got msg_id " + std::to_string(id) +
+                         " " + std::to_string(have.count(id)) + " times in " +
+                         c.conv_id);
       }
     }
     r_.sent = sent_;
@@ -225,7 +243,8 @@ class worker {
   void on_frame(std::size_t i, std::string_view text) {
     boost::system::error_code ec;
     auto v = json::parse(text, ec);
-    if (ec || !v.is_object()) return r_.violation("a frame that is not a JSON object");
+    if (ec || !v.is_object())
+      return r_.violation("a frame that is not a JSON object");
     auto& o = v.as_object();
     auto type = o["type"].as_string();
     auto& u = users_[i];
@@ -259,14 +278,17 @@ class worker {
     auto& u = users_[i];
     auto cmid = std::string(o["client_msg_id"].as_string());
     auto it = u.pending.find(cmid);
-    if (it == u.pending.end()) return r_.violation(u.id + ": sent twice or unasked for " + cmid);
-    if (o["duplicate"].as_bool()) r_.violation(u.id + ": a first send answered as duplicate");
+    if (it == u.pending.end())
+      return r_.violation(u.id + ": sent twice or unasked for " + cmid);
+    if (o["duplicate"].as_bool())
+      r_.violation(u.id + ": a first send answered as duplicate");
     auto id = o["msg_id"].to_number<std::uint64_t>();
     auto now = now_ns();
     r_.send_to_sent.record(now - std::min(now, it->second));
     auto& conv = convs_[u.group];
     if (!conv.sent.emplace(id, i).second)
-      r_.violation(conv.conv_id + ": msg_id " + std::to_string(id) + " acknowledged twice");
+      r_.violation(conv.conv_id + ": msg_id " + std::to_string(id) +
+                   " acknowledged twice");
     if (direct()) u.undelivered.emplace(id, it->second);
     u.pending.erase(it);
     --u.in_flight;
@@ -283,11 +305,13 @@ class worker {
     auto now = now_ns();
     r_.send_to_received.record(now - std::min(now, sched));
     if (id <= u.last_received)
-      r_.violation(u.id + ": msg_id " + std::to_string(id) + " after " + std::to_string(u.last_received));
+      r_.violation(u.id + ": msg_id " + std::to_string(id) + " after " +
+                   std::to_string(u.last_received));
     u.last_received = std::max(u.last_received, id);
     u.received_ids.push_back(id);
     if (direct()) {
-      json::object ack{{"type", "ack"}, {"conv_id", o["conv_id"]}, {"msg_id", id}};
+      json::object ack{
+          {"type", "ack"}, {"conv_id", o["conv_id"]}, {"msg_id", id}};
       u.conn->send(json::serialize(ack));
     }
   }
@@ -297,7 +321,8 @@ class worker {
     if (o["user_id"].as_string() == u.id) return;  // our own other device
     auto upto = o["msg_id"].to_number<std::uint64_t>();
     auto now = now_ns();
-    for (auto it = u.undelivered.begin(); it != u.undelivered.end() && it->first <= upto;) {
+    for (auto it = u.undelivered.begin();
+         it != u.undelivered.end() && it->first <= upto;) {
       r_.send_to_delivered.record(now - std::min(now, it->second));
       it = u.undelivered.erase(it);
     }
@@ -330,7 +355,8 @@ results run_messaging(const options& o) {
     int my_units = units / threads + (t < units % threads ? 1 : 0);
     if (my_units == 0) continue;
     double share = o.rate * my_units / units;
-    workers.push_back(std::make_unique<worker>(o, first, my_units * unit, share));
+    workers.push_back(
+        std::make_unique<worker>(o, first, my_units * unit, share));
     first += my_units * unit;
   }
   std::vector<std::thread> ts;
@@ -339,14 +365,18 @@ results run_messaging(const options& o) {
   std::thread progress([&] {
     auto start = clock_type::now();
     while (!done) {
-      std::this_thread::sleep_for(std::chrono::seconds(1));  // the progress line's pace
+      std::this_thread::sleep_for(
+          std::chrono::seconds(1));  // the progress line's pace
       if (done || !o.progress) continue;
       std::uint64_t s = 0, a = 0, r = 0;
-      for (auto& w : workers) s += w->sent(), a += w->acked(), r += w->received();
-      std::fprintf(stderr, "[%3.0fs] sent %llu acked %llu received %llu\n",
-                   std::chrono::duration<double>(clock_type::now() - start).count(),
-                   static_cast<unsigned long long>(s), static_cast<unsigned long long>(a),
-                   static_cast<unsigned long long>(r));
+      for (auto& w : workers)
+        s += w->sent(), a += w->acked(), r += w->received();
+      std::fprintf(
+          stderr, "[%3.0fs] sent %llu acked %llu received %llu\n",
+          std::chrono::duration<double>(clock_type::now() - start).count(),
+          static_cast<unsigned long long>(s),
+          static_cast<unsigned long long>(a),
+          static_cast<unsigned long long>(r));
     }
   });
   for (auto& t : ts) t.join();

@@ -15,29 +15,38 @@ double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 void row(const char* name, const histogram& h) {
   if (h.count() == 0) return;
-  std::printf("| %-18s | %9llu | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f |\n", name,
-              static_cast<unsigned long long>(h.count()), ms(h.percentile(50)),
-              ms(h.percentile(90)), ms(h.percentile(99)), ms(h.percentile(99.9)), ms(h.max()));
+  std::printf("| %-18s | %9llu | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f |\n",
+              name, static_cast<unsigned long long>(h.count()),
+              ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)),
+              ms(h.percentile(99.9)), ms(h.max()));
 }
 
 json::object to_json(const histogram& h) {
-  return json::object{{"count", h.count()},           {"p50_ms", ms(h.percentile(50))},
-                      {"p90_ms", ms(h.percentile(90))}, {"p99_ms", ms(h.percentile(99))},
-                      {"p999_ms", ms(h.percentile(99.9))}, {"max_ms", ms(h.max())}};
+  return json::object{{"count", h.count()},
+                      {"p50_ms", ms(h.percentile(50))},
+                      {"p90_ms", ms(h.percentile(90))},
+                      {"p99_ms", ms(h.percentile(99))},
+                      {"p999_ms", ms(h.percentile(99.9))},
+                      {"max_ms", ms(h.max())}};
 }
 
 }  // namespace
 
 void report(const results& r, const std::string& json_file) {
   double s = r.seconds > 0 ? r.seconds : 1;
-  std::printf("\nscenario %s: %d connections, %.1f s\n", r.scenario.c_str(), r.connections, r.seconds);
+  std::printf("\nscenario %s: %d connections, %.1f s\n", r.scenario.c_str(),
+              r.connections, r.seconds);
   std::printf("| rate | per second |\n|---|---:|\n");
   std::printf("| messages sent | %.0f |\n", static_cast<double>(r.sent) / s);
-  std::printf("| messages acknowledged | %.0f |\n", static_cast<double>(r.acked) / s);
+  std::printf("| messages acknowledged | %.0f |\n",
+              static_cast<double>(r.acked) / s);
   std::printf("| deliveries | %.0f |\n", static_cast<double>(r.received) / s);
-  if (r.handshakes) std::printf("| handshakes | %.0f |\n", static_cast<double>(r.handshakes) / s);
+  if (r.handshakes)
+    std::printf("| handshakes | %.0f |\n",
+                static_cast<double>(r.handshakes) / s);
   if (r.rss_kb_per_connection >= 0)
-    std::printf("| node RSS per connection | %.2f KB |\n", r.rss_kb_per_connection);
+    std::printf("| node RSS per connection | %.2f KB |\n",
+                r.rss_kb_per_connection);
   std::printf("\n| latency (ms) | count | p50 | p90 | p99 | p99.9 | max |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
   row("send -> sent", r.send_to_sent);
@@ -45,9 +54,12 @@ void report(const results& r, const std::string& json_file) {
   row("send -> delivered", r.send_to_delivered);
   row("connect -> welcome", r.handshake);
   for (auto& [code, n] : r.errors)
-    std::printf("errors %s: %llu\n", code.c_str(), static_cast<unsigned long long>(n));
-  std::printf("correctness violations: %llu\n", static_cast<unsigned long long>(r.violations));
-  for (auto& v : r.violation_samples) std::printf("  violation: %s\n", v.c_str());
+    std::printf("errors %s: %llu\n", code.c_str(),
+                static_cast<unsigned long long>(n));
+  std::printf("correctness violations: %llu\n",
+              static_cast<unsigned long long>(r.violations));
+  for (auto& v : r.violation_samples)
+    std::printf("  violation: %s\n", v.c_str());
 
   if (json_file.empty()) return;
   json::object errors;
@@ -68,7 +80,8 @@ void report(const results& r, const std::string& json_file) {
                  {"errors", std::move(errors)},
                  {"violations", r.violations},
                  {"violation_samples", std::move(samples)}};
-  if (r.rss_kb_per_connection >= 0) o["rss_kb_per_connection"] = r.rss_kb_per_connection;
+  if (r.rss_kb_per_connection >= 0)
+    o["rss_kb_per_connection"] = r.rss_kb_per_connection;
   std::ofstream(json_file) << json::serialize(o) << "\n";
 }
 

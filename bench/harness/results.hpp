@@ -21,8 +21,8 @@ struct results {
   histogram send_to_sent, send_to_received, send_to_delivered, handshake;
   std::map<std::string, std::uint64_t> errors;  // by code
   std::uint64_t violations = 0;
-  std::vector<std::string> violation_samples;   // the first few
-  double rss_kb_per_connection = -1;            // idle
+  std::vector<std::string> violation_samples;  // the first few
+  double rss_kb_per_connection = -1;           // idle
 
   void violation(const std::string& what) {
     ++violations;

@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,19 +17,21 @@
 
 namespace switchboard::bench {
 
-spawned_node::spawned_node(const std::string& binary, const std::string& secret) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "switchboard-bench-XXXXXX").string();
+spawned_node::spawned_node(const std::string& binary,
+                           const std::string& secret) {
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "switchboard-bench-XXXXXX")
+          .string();
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> args = {binary,           "serve",         "--listen",
-                                   "127.0.0.1:0",    "--data-dir",    dir_,
-                                   "--admin-listen", "127.0.0.1:0",
-                                   "--jwt-secret",   secret,          "--send-rate",
-                                   "100000000",      "--send-burst",  "100000000",
-                                   "--max-queue",    "1000000",       "--heartbeat-s",
-                                   "60"};
+  std::vector<std::string> args = {
+      binary,          "serve",     "--listen",       "127.0.0.1:0",
+      "--data-dir",    dir_,        "--admin-listen", "127.0.0.1:0",
+      "--jwt-secret",  secret,      "--send-rate",    "100000000",
+      "--send-burst",  "100000000", "--max-queue",    "1000000",
+      "--heartbeat-s", "60"};
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -45,7 +47,8 @@ spawned_node::spawned_node(const std::string& binary, const std::string& secret)
   std::string buf;
   while (port_ == 0) {
     pollfd p{fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 30000) <= 0) throw std::runtime_error("the node did not start");
+    if (::poll(&p, 1, 30000) <= 0)
+      throw std::runtime_error("the node did not start");
     char chunk[4096];
     auto n = ::read(fds[0], chunk, sizeof chunk);
     if (n <= 0) throw std::runtime_error("the node exited at start: " + buf);
@@ -57,7 +60,8 @@ spawned_node::spawned_node(const std::string& binary, const std::string& secret)
       buf.erase(0, nl + 1);
       if (ec || !v.is_object() || !v.as_object().contains("addr")) continue;
       std::string addr(v.as_object()["addr"].as_string());
-      port_ = static_cast<std::uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1)));
+      port_ = static_cast<std::uint16_t>(
+          std::stoi(addr.substr(addr.rfind(':') + 1)));
     }
   }
   std::thread([fd = fds[0]] {

@@ -1,13 +1,16 @@
+#include "actors/conversation_ids.hpp"
+
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "actors/conversation_ids.hpp"
-
 using namespace switchboard::actors;
 
-TEST_CASE("a direct conversation id depends on the pair, not its order", "[ids]") {
-  CHECK(direct_conversation_id("alice", "bob") == direct_conversation_id("bob", "alice"));
-  CHECK(direct_conversation_id("alice", "bob") != direct_conversation_id("alice", "carol"));
+TEST_CASE("a direct conversation id depends on the pair, not its order",
+          "[ids]") {
+  CHECK(direct_conversation_id("alice", "bob") ==
+        direct_conversation_id("bob", "alice"));
+  CHECK(direct_conversation_id("alice", "bob") !=
+        direct_conversation_id("alice", "carol"));
   CHECK(direct_conversation_id("a", "bc") != direct_conversation_id("ab", "c"));
   CHECK(direct_conversation_id("alice", "bob").size() == 33);
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "auth/jwt.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace switchboard::auth;
 
@@ -16,22 +16,27 @@ TEST_CASE("a signed token verifies and gives back its claims", "[jwt]") {
   CHECK(r.ok->exp == now + 60);
 }
 
-TEST_CASE("a token is refused for the wrong secret, expiry or a changed payload", "[jwt]") {
+TEST_CASE(
+    "a token is refused for the wrong secret, expiry or a changed payload",
+    "[jwt]") {
   auto t = sign_token("secret", claims{"alice", now + 60});
   CHECK(verify_token("other", t, now).error == token_error::bad_signature);
   CHECK(verify_token("secret", t, now + 60).error == token_error::expired);
   auto forged = sign_token("secret", claims{"mallory", now + 60});
   auto dot = t.find('.');
-  auto mixed = t.substr(0, dot) + forged.substr(dot, forged.rfind('.') - dot) + t.substr(t.rfind('.'));
+  auto mixed = t.substr(0, dot) + forged.substr(dot, forged.rfind('.') - dot) +
+               t.substr(t.rfind('.'));
   CHECK_FALSE(verify_token("secret", mixed, now).ok.has_value());
 }
 
 TEST_CASE("only HS256 is accepted", "[jwt]") {
   // {"alg":"none"} . {"sub":"alice","exp":4102444800} . (empty)
-  std::string none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.";
+  std::string none =
+      "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.";
   CHECK(verify_token("secret", none, now).error == token_error::bad_algorithm);
   // {"alg":"HS512"}
-  std::string hs512 = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.AAAA";
+  std::string hs512 =
+      "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.AAAA";
   CHECK(verify_token("secret", hs512, now).error == token_error::bad_algorithm);
 }
 
@@ -43,8 +48,8 @@ TEST_CASE("malformed tokens are refused", "[jwt]") {
 }
 
 TEST_CASE("a token needs exp and a valid sub", "[jwt]") {
-  CHECK(verify_token("s", sign_token("s", claims{"bad id!", now + 5}), now).error ==
-        token_error::bad_subject);
+  CHECK(verify_token("s", sign_token("s", claims{"bad id!", now + 5}), now)
+            .error == token_error::bad_subject);
   CHECK(verify_token("s", sign_token("s", claims{"", now + 5}), now).error ==
         token_error::bad_subject);
 }

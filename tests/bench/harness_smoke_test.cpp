@@ -17,8 +17,8 @@ boost::json::object run_bench(const std::string& args, int& status) {
   temp_dir dir;
   auto json = (dir.path() / "out.json").string();
   std::string cmd = std::string(SWITCHBOARD_BENCH_BIN) + " " + args +
-                    " --spawn --quiet --json " + json + " > " + (dir.path() / "log").string() +
-                    " 2>&1";
+                    " --spawn --quiet --json " + json + " > " +
+                    (dir.path() / "log").string() + " 2>&1";
   status = std::system(cmd.c_str());
   std::ifstream in(json);
   std::stringstream text;
@@ -31,7 +31,8 @@ boost::json::object run_bench(const std::string& args, int& status) {
 
 }  // namespace
 
-TEST_CASE("the direct scenario runs closed and open loop without violations", "[bench]") {
+TEST_CASE("the direct scenario runs closed and open loop without violations",
+          "[bench]") {
   int status = 0;
   auto r = run_bench("direct --duration 1 --connections 4 --window 2", status);
   CHECK(status == 0);
@@ -45,13 +46,16 @@ TEST_CASE("the direct scenario runs closed and open loop without violations", "[
 
 TEST_CASE("the group scenario delivers to every member", "[bench]") {
   int status = 0;
-  auto r = run_bench("group --duration 1 --connections 6 --group-size 3 --window 2", status);
+  auto r = run_bench(
+      "group --duration 1 --connections 6 --group-size 3 --window 2", status);
   CHECK(status == 0);
   CHECK(r["violations"] == 0);
-  CHECK(r["deliveries_per_s"].to_number<double>() > r["acked_per_s"].to_number<double>());
+  CHECK(r["deliveries_per_s"].to_number<double>() >
+        r["acked_per_s"].to_number<double>());
 }
 
-TEST_CASE("the connect and idle scenarios count handshakes and memory", "[bench]") {
+TEST_CASE("the connect and idle scenarios count handshakes and memory",
+          "[bench]") {
   int status = 0;
   auto r = run_bench("connect --duration 1 --connections 4", status);
   CHECK(status == 0);

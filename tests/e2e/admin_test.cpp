@@ -14,8 +14,8 @@ struct admin_fixture : e2e_fixture {
     return t;
   }
   std::vector<std::string> base() const {
-    return {"admin", "--node", "127.0.0.1:" + std::to_string(node.admin_port()), "--token",
-            admin_token()};
+    return {"admin", "--node", "127.0.0.1:" + std::to_string(node.admin_port()),
+            "--token", admin_token()};
   }
   command_result admin(const std::string& command, bool as_json = false) {
     auto args = base();
@@ -34,7 +34,8 @@ struct admin_fixture : e2e_fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(admin_fixture, "status, users, user, conv, tail and metrics", "[e2e][admin]") {
+TEST_CASE_METHOD(admin_fixture, "status, users, user, conv, tail and metrics",
+                 "[e2e][admin]") {
   auto alice = connect("alice");
   auto conv = create(*alice, "group", {"bob"}, "Team");
   send(*alice, conv, "first", "1");
@@ -56,7 +57,8 @@ TEST_CASE_METHOD(admin_fixture, "status, users, user, conv, tail and metrics", "
   CHECK(u["online"] == true);
   CHECK(u["conversations"] == 1);
   CHECK(u["connections"].as_array().size() == 1);
-  CHECK(u["connections"].as_array()[0].as_object()["remote"].as_string().find("127.0.0.1") == 0);
+  CHECK(u["connections"].as_array()[0].as_object()["remote"].as_string().find(
+            "127.0.0.1") == 0);
 
   auto c = admin_json("conv " + conv);
   CHECK(c["kind"] == "group");
@@ -76,7 +78,8 @@ TEST_CASE_METHOD(admin_fixture, "status, users, user, conv, tail and metrics", "
   CHECK(admin("help kick").output.find("1008") != std::string::npos);
 }
 
-TEST_CASE_METHOD(admin_fixture, "kick, members, token, log and compact", "[e2e][admin]") {
+TEST_CASE_METHOD(admin_fixture, "kick, members, token, log and compact",
+                 "[e2e][admin]") {
   auto alice = connect("alice");
   auto conv = create(*alice, "group", {"bob"});
   auto kicked = admin("kick alice spamming");
@@ -91,7 +94,8 @@ TEST_CASE_METHOD(admin_fixture, "kick, members, token, log and compact", "[e2e][
   auto tok = admin("token zoe 600");
   REQUIRE(tok.status == 0);
   auto token = tok.output.substr(0, tok.output.find('\n'));
-  ws_client zoe(node.port(), token);  // the minted token works on the client port
+  ws_client zoe(node.port(),
+                token);  // the minted token works on the client port
   CHECK(zoe.welcome["user_id"] == "zoe");
 
   CHECK(admin("log debug").status == 0);
@@ -99,7 +103,8 @@ TEST_CASE_METHOD(admin_fixture, "kick, members, token, log and compact", "[e2e][
   CHECK(admin("compact").status == 0);
 }
 
-TEST_CASE_METHOD(admin_fixture, "bad commands fail with one clear line", "[e2e][admin]") {
+TEST_CASE_METHOD(admin_fixture, "bad commands fail with one clear line",
+                 "[e2e][admin]") {
   auto r = admin("stauts");
   CHECK(r.status == 1);
   CHECK(r.output.find("did you mean 'status'") != std::string::npos);
@@ -111,60 +116,78 @@ TEST_CASE_METHOD(admin_fixture, "bad commands fail with one clear line", "[e2e][
   CHECK(r.output.find("not_found") != std::string::npos);
   r = admin("user nobody");
   CHECK(r.status == 1);
-  r = run_switchboard({"admin", "--node", "127.0.0.1:1", "--token", "x", "-c", "status"});
+  r = run_switchboard(
+      {"admin", "--node", "127.0.0.1:1", "--token", "x", "-c", "status"});
   CHECK(r.status == 1);
   CHECK(r.output.find("cannot reach") != std::string::npos);
 }
 
-TEST_CASE_METHOD(admin_fixture, "admin and client tokens never cross ports", "[e2e][admin]") {
-  auto wrong = run_switchboard({"admin", "--node", "127.0.0.1:" + std::to_string(node.admin_port()),
-                                "--token", node.token("alice"), "-c", "status"});
+TEST_CASE_METHOD(admin_fixture, "admin and client tokens never cross ports",
+                 "[e2e][admin]") {
+  auto wrong = run_switchboard(
+      {"admin", "--node", "127.0.0.1:" + std::to_string(node.admin_port()),
+       "--token", node.token("alice"), "-c", "status"});
   CHECK(wrong.status == 1);
   CHECK(wrong.output.find("unauthorized") != std::string::npos);
-  CHECK(http_request(node.admin_port(), "GET", "/admin/v1/status").status == 401);
-  CHECK(http_request(node.admin_port(), "GET", "/admin/v1/status", {}, "Bearer " + admin_token()).status == 200);
+  CHECK(http_request(node.admin_port(), "GET", "/admin/v1/status").status ==
+        401);
+  CHECK(http_request(node.admin_port(), "GET", "/admin/v1/status", {},
+                     "Bearer " + admin_token())
+            .status == 200);
   // The admin token is no client token.
-  CHECK(http_request(node.port(), "GET", "/v1/conversations", {}, "Bearer " + admin_token()).status == 401);
-  CHECK(http_request(node.port(), "GET", "/v1/ws?token=" + admin_token(), {}, {}, true).status == 401);
+  CHECK(http_request(node.port(), "GET", "/v1/conversations", {},
+                     "Bearer " + admin_token())
+            .status == 401);
+  CHECK(http_request(node.port(), "GET", "/v1/ws?token=" + admin_token(), {},
+                     {}, true)
+            .status == 401);
 }
 
-TEST_CASE("the admin API refuses a public address without an explicit token", "[e2e][admin]") {
+TEST_CASE("the admin API refuses a public address without an explicit token",
+          "[e2e][admin]") {
   temp_dir dir;
-  auto r = run_switchboard({"serve", "--data-dir", dir.str(), "--listen", "127.0.0.1:0",
-                            "--admin-listen", "0.0.0.0:0"});
+  auto r = run_switchboard({"serve", "--data-dir", dir.str(), "--listen",
+                            "127.0.0.1:0", "--admin-listen", "0.0.0.0:0"});
   CHECK(r.status == 2);
   CHECK(r.output.find("--admin-token") != std::string::npos);
 }
 
-TEST_CASE_METHOD(admin_fixture, "a checkpoint serves on a second node with the same history",
+TEST_CASE_METHOD(admin_fixture,
+                 "a checkpoint serves on a second node with the same history",
                  "[e2e][admin]") {
   auto alice = connect("alice");
   auto conv = create(*alice, "direct", {"bob"});
-  for (int i = 1; i <= 5; ++i) send(*alice, conv, "m" + std::to_string(i), std::to_string(i));
+  for (int i = 1; i <= 5; ++i)
+    send(*alice, conv, "m" + std::to_string(i), std::to_string(i));
   temp_dir dir;
   auto copy = (dir.path() / "backup").string();
   REQUIRE(admin("checkpoint " + copy).status == 0);
   CHECK(admin("checkpoint " + copy).status == 1);  // it exists now
-  auto original = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 0}});
+  auto original =
+      alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 0}});
   alice.reset();
   node.stop();
   // The checkpoint is a data directory.
-  auto r = run_switchboard({"token", "bob", "--data-dir", copy, "--jwt-secret", node_process::secret});
+  auto r = run_switchboard({"token", "bob", "--data-dir", copy, "--jwt-secret",
+                            node_process::secret});
   REQUIRE(r.status == 0);
   node_process second({"--data-dir", copy});
   ws_client bob(second.port(), second.token("bob"));
-  auto restored = bob.request({{"type", "sync"}, {"conv_id", conv}, {"after", 0}});
+  auto restored =
+      bob.request({{"type", "sync"}, {"conv_id", conv}, {"after", 0}});
   CHECK(restored["messages"] == original["messages"]);
 }
 
-TEST_CASE_METHOD(admin_fixture, "drain stops the node cleanly", "[e2e][admin]") {
+TEST_CASE_METHOD(admin_fixture, "drain stops the node cleanly",
+                 "[e2e][admin]") {
   auto alice = connect("alice");
   CHECK(admin("drain").status == 0);
   CHECK(alice->wait_closed(10s) == 1001);
   CHECK(node.stop() == 0);
 }
 
-TEST_CASE_METHOD(admin_fixture, "an interactive session completes commands with tab",
+TEST_CASE_METHOD(admin_fixture,
+                 "an interactive session completes commands with tab",
                  "[e2e][admin]") {
   auto alice = connect("alice");
   temp_dir dir;
@@ -172,12 +195,16 @@ TEST_CASE_METHOD(admin_fixture, "an interactive session completes commands with 
   std::ofstream(input) << "stat\t\nuser ali\t\nquit\n";
   std::string cmd;
   for (auto& a : base()) cmd += "'" + a + "' ";
-  auto shell = "TERM=xterm HOME=" + dir.str() + " script -q -c \"" + std::string(SWITCHBOARD_BIN) +
-               " " + cmd + "\" /dev/null < " + input + " > " + (dir.path() / "out").string() + " 2>&1";
+  auto shell = "TERM=xterm HOME=" + dir.str() + " script -q -c \"" +
+               std::string(SWITCHBOARD_BIN) + " " + cmd + "\" /dev/null < " +
+               input + " > " + (dir.path() / "out").string() + " 2>&1";
   REQUIRE(std::system(shell.c_str()) == 0);
   std::ifstream out((dir.path() / "out").string());
-  std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  std::string text((std::istreambuf_iterator<char>(out)),
+                   std::istreambuf_iterator<char>());
   INFO(text);
-  CHECK(text.find("node_id: n1") != std::string::npos);   // "stat<TAB>" ran status
-  CHECK(text.find("online: true") != std::string::npos);  // "user ali<TAB>" ran user alice
+  CHECK(text.find("node_id: n1") !=
+        std::string::npos);  // "stat<TAB>" ran status
+  CHECK(text.find("online: true") !=
+        std::string::npos);  // "user ali<TAB>" ran user alice
 }

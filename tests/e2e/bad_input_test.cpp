@@ -3,7 +3,8 @@
 using namespace switchboard::testing;
 
 namespace {
-void expect_error(ws_client& c, const std::string& text, const std::string& code) {
+void expect_error(ws_client& c, const std::string& text,
+                  const std::string& code) {
   c.send(text);
   auto e = c.expect("error");
   INFO(text);
@@ -12,38 +13,55 @@ void expect_error(ws_client& c, const std::string& text, const std::string& code
 }
 }  // namespace
 
-TEST_CASE_METHOD(e2e_fixture, "malformed frames get bad_request and the connection stays usable",
-                 "[e2e][bad_input]") {
+TEST_CASE_METHOD(
+    e2e_fixture,
+    "malformed frames get bad_request and the connection stays usable",
+    "[e2e][bad_input]") {
   auto c = connect("alice");
   expect_error(*c, "not json", "bad_request");
   expect_error(*c, "[1,2]", "bad_request");
   expect_error(*c, "{}", "bad_request");
   expect_error(*c, R"({"type":42})", "bad_request");
   expect_error(*c, R"({"type":"teleport"})", "bad_request");
-  expect_error(*c, R"({"type":"send","conv_id":"x","client_msg_id":"1"})", "bad_request");
-  expect_error(*c, R"({"type":"send","conv_id":"x","client_msg_id":"1","body":7})", "bad_request");
-  expect_error(*c, R"({"type":"send","conv_id":"x","client_msg_id":"","body":"b"})", "bad_request");
-  expect_error(*c, R"({"type":"ack","conv_id":"x","msg_id":-1})", "bad_request");
-  expect_error(*c, R"({"type":"create","kind":"direct","members":["alice"]})", "bad_request");
-  expect_error(*c, R"({"type":"create","kind":"direct","members":["a","b"]})", "bad_request");
-  expect_error(*c, R"({"type":"create","kind":"circle","members":[]})", "bad_request");
-  expect_error(*c, R"({"type":"create","kind":"group","members":["bad id"]})", "bad_request");
+  expect_error(*c, R"({"type":"send","conv_id":"x","client_msg_id":"1"})",
+               "bad_request");
+  expect_error(*c,
+               R"({"type":"send","conv_id":"x","client_msg_id":"1","body":7})",
+               "bad_request");
+  expect_error(*c,
+               R"({"type":"send","conv_id":"x","client_msg_id":"","body":"b"})",
+               "bad_request");
+  expect_error(*c, R"({"type":"ack","conv_id":"x","msg_id":-1})",
+               "bad_request");
+  expect_error(*c, R"({"type":"create","kind":"direct","members":["alice"]})",
+               "bad_request");
+  expect_error(*c, R"({"type":"create","kind":"direct","members":["a","b"]})",
+               "bad_request");
+  expect_error(*c, R"({"type":"create","kind":"circle","members":[]})",
+               "bad_request");
+  expect_error(*c, R"({"type":"create","kind":"group","members":["bad id"]})",
+               "bad_request");
   expect_error(*c, R"({"type":"presence","user_ids":[]})", "bad_request");
-  expect_error(*c, R"({"type":"presence","user_ids":["bob"],"subscribe":"yes"})", "bad_request");
+  expect_error(*c,
+               R"({"type":"presence","user_ids":["bob"],"subscribe":"yes"})",
+               "bad_request");
   auto e = c->request({{"type", "nope"}});
   CHECK(e["code"] == "bad_request");  // and it carries the rid
   CHECK(c->request({{"type", "ping"}})["type"] == "pong");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "unknown conversations, non-members and large bodies",
+TEST_CASE_METHOD(e2e_fixture,
+                 "unknown conversations, non-members and large bodies",
                  "[e2e][bad_input]") {
   auto alice = connect("alice");
   auto mallory = connect("mallory");
   auto conv = create(*alice, "group", {"bob"});
   CHECK(send(*alice, "gdoesnotexist", "x", "1")["code"] == "not_found");
-  CHECK(alice->request({{"type", "sync"}, {"conv_id", "gdoesnotexist"}})["code"] == "not_found");
+  CHECK(alice->request({{"type", "sync"},
+                        {"conv_id", "gdoesnotexist"}})["code"] == "not_found");
   CHECK(send(*mallory, conv, "x", "1")["code"] == "forbidden");
-  CHECK(mallory->request({{"type", "sync"}, {"conv_id", conv}})["code"] == "forbidden");
+  CHECK(mallory->request({{"type", "sync"}, {"conv_id", conv}})["code"] ==
+        "forbidden");
   auto big = std::string(4097, 'x');
   CHECK(send(*alice, conv, big, "2")["code"] == "too_large");
   // The first error in the protocol's order wins: forbidden before too_large.
@@ -54,12 +72,14 @@ TEST_CASE_METHOD(e2e_fixture, "unknown conversations, non-members and large bodi
   CHECK(h["messages"].as_array().size() == 1);
 }
 
-TEST_CASE("a flood is rate limited, and a duplicate takes no token", "[e2e][bad_input]") {
+TEST_CASE("a flood is rate limited, and a duplicate takes no token",
+          "[e2e][bad_input]") {
   e2e_fixture f({"--send-rate", "1", "--send-burst", "3"});
   auto alice = f.connect("alice");
   auto conv = e2e_fixture::create(*alice, "direct", {"bob"});
   for (int i = 1; i <= 3; ++i)
-    CHECK(e2e_fixture::send(*alice, conv, "m", std::to_string(i))["type"] == "sent");
+    CHECK(e2e_fixture::send(*alice, conv, "m", std::to_string(i))["type"] ==
+          "sent");
   auto limited = e2e_fixture::send(*alice, conv, "m", "4");
   CHECK(limited["code"] == "rate_limited");
   CHECK(json::value_to<std::int64_t>(limited["retry_after_ms"]) > 0);
@@ -69,7 +89,8 @@ TEST_CASE("a flood is rate limited, and a duplicate takes no token", "[e2e][bad_
   CHECK(e2e_fixture::send(*alice2, conv, "m", "5")["code"] == "rate_limited");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "a frame over max_frame closes with 1009", "[e2e][bad_input]") {
+TEST_CASE_METHOD(e2e_fixture, "a frame over max_frame closes with 1009",
+                 "[e2e][bad_input]") {
   auto c = connect("alice");
   c->send(std::string(70000, 'x'));
   CHECK(c->wait_closed(5s) == 1009);
@@ -78,15 +99,17 @@ TEST_CASE_METHOD(e2e_fixture, "a frame over max_frame closes with 1009", "[e2e][
   CHECK(bob->request({{"type", "ping"}})["type"] == "pong");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "invalid UTF-8 closes with 1007", "[e2e][bad_input]") {
+TEST_CASE_METHOD(e2e_fixture, "invalid UTF-8 closes with 1007",
+                 "[e2e][bad_input]") {
   auto c = connect("alice");
   c->send(std::string("{\"type\":\"ping\",\"x\":\"\xff\xfe\"}"));
   CHECK(c->wait_closed(5s) == 1007);
 }
 
-TEST_CASE("a client that stops reading is dropped and loses nothing", "[e2e][bad_input]") {
-  e2e_fixture f({"--max-queue", "256", "--max-body", "16384", "--send-rate", "100000",
-                 "--send-burst", "100000"});
+TEST_CASE("a client that stops reading is dropped and loses nothing",
+          "[e2e][bad_input]") {
+  e2e_fixture f({"--max-queue", "256", "--max-body", "16384", "--send-rate",
+                 "100000", "--send-burst", "100000"});
   auto alice = f.connect("alice");
   auto bob = f.connect("bob");
   auto conv = e2e_fixture::create(*alice, "direct", {"bob"});
@@ -98,16 +121,22 @@ TEST_CASE("a client that stops reading is dropped and loses nothing", "[e2e][bad
   // is acknowledged whatever bob does.
   for (int i = 1; i <= n; i += 50) {
     for (int j = i; j < i + 50; ++j)
-      alice->send(json::object{{"type", "send"}, {"conv_id", conv},
-                               {"client_msg_id", std::to_string(j)}, {"body", body}});
-    for (int j = i; j < i + 50; ++j) REQUIRE(alice->expect("sent", 30s)["type"] == "sent");
+      alice->send(json::object{{"type", "send"},
+                               {"conv_id", conv},
+                               {"client_msg_id", std::to_string(j)},
+                               {"body", body}});
+    for (int j = i; j < i + 50; ++j)
+      REQUIRE(alice->expect("sent", 30s)["type"] == "sent");
   }
   bob->resume_reading();
   CHECK(bob->wait_closed(30s).has_value());
   auto again = f.connect("bob");
   std::uint64_t after = 0, seen = 0;
   for (;;) {
-    auto h = again->request({{"type", "sync"}, {"conv_id", conv}, {"after", after}, {"limit", 200}});
+    auto h = again->request({{"type", "sync"},
+                             {"conv_id", conv},
+                             {"after", after},
+                             {"limit", 200}});
     for (auto& m : h["messages"].as_array()) {
       auto id = json::value_to<std::uint64_t>(m.as_object().at("msg_id"));
       REQUIRE(id == after + 1);

@@ -2,7 +2,8 @@
 
 using namespace switchboard::testing;
 
-TEST_CASE_METHOD(e2e_fixture, "a client with a valid token gets welcome and pong",
+TEST_CASE_METHOD(e2e_fixture,
+                 "a client with a valid token gets welcome and pong",
                  "[e2e][connect]") {
   ws_client c(node.port(), node.token("alice"));
   CHECK_FALSE(c.session_id.empty());
@@ -16,7 +17,8 @@ TEST_CASE_METHOD(e2e_fixture, "the token may come in the Authorization header",
   CHECK(c.request({{"type", "ping"}})["type"] == "pong");
 }
 
-TEST_CASE("welcome carries user, session, node and heartbeat", "[e2e][connect]") {
+TEST_CASE("welcome carries user, session, node and heartbeat",
+          "[e2e][connect]") {
   e2e_fixture f({"--node-id", "east-1", "--heartbeat-s", "7"});
   ws_client a(f.node.port(), f.node.token("bob"));
   ws_client b(f.node.port(), f.node.token("bob"));
@@ -26,7 +28,8 @@ TEST_CASE("welcome carries user, session, node and heartbeat", "[e2e][connect]")
   CHECK(a.session_id != b.session_id);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "bad tokens are refused with 401 before the upgrade",
+TEST_CASE_METHOD(e2e_fixture,
+                 "bad tokens are refused with 401 before the upgrade",
                  "[e2e][connect]") {
   auto upgrade = [&](const std::string& target, const std::string& auth = {}) {
     return http_request(node.port(), "GET", target, {}, auth, true).status;
@@ -38,7 +41,9 @@ TEST_CASE_METHOD(e2e_fixture, "bad tokens are refused with 401 before the upgrad
   auto other = switchboard::auth::sign_token("other", {"alice", 4102444800});
   CHECK(upgrade("/v1/ws?token=" + other) == 401);
   // alg none: header {"alg":"none"}, valid payload, no signature.
-  CHECK(upgrade("/v1/ws?token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.") == 401);
+  CHECK(upgrade("/v1/"
+                "ws?token=eyJhbGciOiJub25lIn0."
+                "eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.") == 401);
   CHECK(upgrade("/v1/ws", "Bearer nope") == 401);
   CHECK(upgrade("/v1/ws?token=" + node.token("alice")) == 101);
   // A token for an invalid user id.
@@ -46,19 +51,23 @@ TEST_CASE_METHOD(e2e_fixture, "bad tokens are refused with 401 before the upgrad
   CHECK(upgrade("/v2/ws?token=" + node.token("alice")) == 404);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "a node stops cleanly with connections open", "[e2e][connect]") {
+TEST_CASE_METHOD(e2e_fixture, "a node stops cleanly with connections open",
+                 "[e2e][connect]") {
   ws_client a(node.port(), node.token("alice"));
-  http_request(node.port(), "GET", "/v1/ws?token=" + node.token("bob"), {}, {}, true);
+  http_request(node.port(), "GET", "/v1/ws?token=" + node.token("bob"), {}, {},
+               true);
   CHECK(node.stop() == 0);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "health is served on the same port", "[e2e][connect]") {
+TEST_CASE_METHOD(e2e_fixture, "health is served on the same port",
+                 "[e2e][connect]") {
   auto r = http_request(node.port(), "GET", "/healthz");
   CHECK(r.status == 200);
   CHECK(http_request(node.port(), "GET", "/nope").status == 404);
 }
 
-TEST_CASE("a silent connection is closed after twice the heartbeat", "[e2e][connect]") {
+TEST_CASE("a silent connection is closed after twice the heartbeat",
+          "[e2e][connect]") {
   e2e_fixture f({"--heartbeat-s", "1"});
   ws_client c(f.node.port(), f.node.token("alice"));
   auto code = c.wait_closed(10s);

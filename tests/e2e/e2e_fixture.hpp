@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/node_process.hpp"
 #include "auth/jwt.hpp"
+#include "tests/support/node_process.hpp"
 #include "tests/support/ws_client.hpp"
 
 namespace switchboard::testing {
@@ -19,7 +19,8 @@ namespace json = boost::json;
 struct e2e_fixture {
   node_process node;
 
-  explicit e2e_fixture(std::vector<std::string> args = {}, std::vector<std::string> env = {})
+  explicit e2e_fixture(std::vector<std::string> args = {},
+                       std::vector<std::string> env = {})
       : node(std::move(args), std::move(env)) {}
 
   std::unique_ptr<ws_client> connect(const std::string& user) {
@@ -47,9 +48,13 @@ struct e2e_fixture {
                       {"body", body}});
   }
 
-  static std::uint64_t u64(const json::value& v) { return json::value_to<std::uint64_t>(v); }
+  static std::uint64_t u64(const json::value& v) {
+    return json::value_to<std::uint64_t>(v);
+  }
 };
 
-inline std::string str(const json::value& v) { return std::string(v.as_string()); }
+inline std::string str(const json::value& v) {
+  return std::string(v.as_string());
+}
 
 }  // namespace switchboard::testing

@@ -3,7 +3,8 @@
 using namespace switchboard::testing;
 
 namespace {
-json::object members_frame(const std::string& conv, std::vector<std::string> add,
+json::object members_frame(const std::string& conv,
+                           std::vector<std::string> add,
                            std::vector<std::string> remove) {
   json::object f{{"type", "members"}, {"conv_id", conv}};
   if (!add.empty()) f["add"] = json::value_from(add);
@@ -12,7 +13,8 @@ json::object members_frame(const std::string& conv, std::vector<std::string> add
 }
 }  // namespace
 
-TEST_CASE_METHOD(e2e_fixture, "any member adds; old, new and removed members hear of it",
+TEST_CASE_METHOD(e2e_fixture,
+                 "any member adds; old, new and removed members hear of it",
                  "[e2e][members]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
@@ -26,13 +28,16 @@ TEST_CASE_METHOD(e2e_fixture, "any member adds; old, new and removed members hea
   CHECK(bob->expect("members")["added"] == json::array{"carol"});
   // carol was offline: her inbox has the conversation, and she may send.
   auto carol = connect("carol");
-  CHECK(carol->request({{"type", "conversations"}})["conversations"].as_array().size() == 1);
+  CHECK(carol->request({{"type", "conversations"}})["conversations"]
+            .as_array()
+            .size() == 1);
   CHECK(send(*carol, conv, "hi", "c1")["type"] == "sent");
   // Adding a member again changes nothing: ok, and no event.
   CHECK(alice->request(members_frame(conv, {"carol"}, {}))["type"] == "ok");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "only the creator removes others; anyone may leave",
+TEST_CASE_METHOD(e2e_fixture,
+                 "only the creator removes others; anyone may leave",
                  "[e2e][members]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
@@ -48,25 +53,31 @@ TEST_CASE_METHOD(e2e_fixture, "only the creator removes others; anyone may leave
   CHECK(ev["removed"] == json::array{"bob"});
   // bob's devices learn it too, and bob is no longer a member.
   auto bob_ev = bob->wait_for("members", 5s);
-  while (bob_ev && (*bob_ev)["removed"].as_array().empty()) bob_ev = bob->wait_for("members", 5s);
+  while (bob_ev && (*bob_ev)["removed"].as_array().empty())
+    bob_ev = bob->wait_for("members", 5s);
   REQUIRE(bob_ev);
   auto after = send(*bob, conv, "still here?", "x");
   CHECK(after["code"] == "forbidden");
   CHECK(alice->request(members_frame(conv, {}, {"carol"}))["type"] == "ok");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "direct conversations have fixed members", "[e2e][members]") {
+TEST_CASE_METHOD(e2e_fixture, "direct conversations have fixed members",
+                 "[e2e][members]") {
   auto alice = connect("alice");
   auto conv = create(*alice, "direct", {"bob"});
   auto r = alice->request(members_frame(conv, {"carol"}, {}));
   CHECK(r["code"] == "bad_request");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "non-members cannot change members", "[e2e][members]") {
+TEST_CASE_METHOD(e2e_fixture, "non-members cannot change members",
+                 "[e2e][members]") {
   auto alice = connect("alice");
   auto mallory = connect("mallory");
   auto conv = create(*alice, "group", {"bob"});
-  CHECK(mallory->request(members_frame(conv, {"mallory"}, {}))["code"] == "forbidden");
-  CHECK(mallory->request(members_frame("gnope", {"mallory"}, {}))["code"] == "not_found");
-  CHECK(alice->request({{"type", "members"}, {"conv_id", conv}})["code"] == "bad_request");
+  CHECK(mallory->request(members_frame(conv, {"mallory"}, {}))["code"] ==
+        "forbidden");
+  CHECK(mallory->request(members_frame("gnope", {"mallory"}, {}))["code"] ==
+        "not_found");
+  CHECK(alice->request({{"type", "members"}, {"conv_id", conv}})["code"] ==
+        "bad_request");
 }

@@ -2,8 +2,10 @@
 
 using namespace switchboard::testing;
 
-TEST_CASE_METHOD(e2e_fixture, "a direct message reaches the peer and the sender's other devices",
-                 "[e2e][messaging]") {
+TEST_CASE_METHOD(
+    e2e_fixture,
+    "a direct message reaches the peer and the sender's other devices",
+    "[e2e][messaging]") {
   auto alice = connect("alice");
   auto alice2 = connect("alice");
   auto bob = connect("bob");
@@ -28,10 +30,12 @@ TEST_CASE_METHOD(e2e_fixture, "a direct message reaches the peer and the sender'
   CHECK(u64(alice->expect("message")["msg_id"]) == 2);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "a direct conversation is unique per pair", "[e2e][messaging]") {
+TEST_CASE_METHOD(e2e_fixture, "a direct conversation is unique per pair",
+                 "[e2e][messaging]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  auto first = alice->request({{"type", "create"}, {"kind", "direct"}, {"members", {"bob"}}});
+  auto first = alice->request(
+      {{"type", "create"}, {"kind", "direct"}, {"members", {"bob"}}});
   CHECK(first["existed"] == false);
   CHECK(first["kind"] == "direct");
   CHECK(first["members"].as_array().size() == 2);
@@ -40,12 +44,14 @@ TEST_CASE_METHOD(e2e_fixture, "a direct conversation is unique per pair", "[e2e]
   CHECK(ev["conv_id"] == first["conv_id"]);
   CHECK(ev["added"].as_array().size() == 2);
   CHECK(ev["removed"].as_array().empty());
-  auto again = bob->request({{"type", "create"}, {"kind", "direct"}, {"members", {"alice"}}});
+  auto again = bob->request(
+      {{"type", "create"}, {"kind", "direct"}, {"members", {"alice"}}});
   CHECK(again["existed"] == true);
   CHECK(again["conv_id"] == first["conv_id"]);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "a group is created with its title and members", "[e2e][messaging]") {
+TEST_CASE_METHOD(e2e_fixture, "a group is created with its title and members",
+                 "[e2e][messaging]") {
   auto alice = connect("alice");
   auto carol = connect("carol");
   auto r = alice->request({{"type", "create"},
@@ -64,7 +70,9 @@ TEST_CASE_METHOD(e2e_fixture, "a group is created with its title and members", "
   CHECK(e["last_msg_id"] == 0);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "a repeated client_msg_id returns the original msg_id and is delivered once",
+TEST_CASE_METHOD(e2e_fixture,
+                 "a repeated client_msg_id returns the original msg_id and is "
+                 "delivered once",
                  "[e2e][messaging]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
@@ -80,23 +88,28 @@ TEST_CASE_METHOD(e2e_fixture, "a repeated client_msg_id returns the original msg
   CHECK(u64(bob->expect("message")["msg_id"]) == 2);  // no second copy of 1
 }
 
-TEST_CASE_METHOD(e2e_fixture, "sync pages history in both directions", "[e2e][messaging]") {
+TEST_CASE_METHOD(e2e_fixture, "sync pages history in both directions",
+                 "[e2e][messaging]") {
   auto alice = connect("alice");
   auto conv = create(*alice, "group", {"bob"});
-  for (int i = 1; i <= 5; ++i) send(*alice, conv, "m" + std::to_string(i), "c" + std::to_string(i));
+  for (int i = 1; i <= 5; ++i)
+    send(*alice, conv, "m" + std::to_string(i), "c" + std::to_string(i));
   auto ids = [](json::object& h) {
     std::vector<std::uint64_t> v;
-    for (auto& m : h["messages"].as_array()) v.push_back(json::value_to<std::uint64_t>(m.as_object()["msg_id"]));
+    for (auto& m : h["messages"].as_array())
+      v.push_back(json::value_to<std::uint64_t>(m.as_object()["msg_id"]));
     return v;
   };
-  auto h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 1}, {"limit", 2}});
+  auto h = alice->request(
+      {{"type", "sync"}, {"conv_id", conv}, {"after", 1}, {"limit", 2}});
   CHECK(h["type"] == "history");
   CHECK(ids(h) == std::vector<std::uint64_t>{2, 3});
   CHECK(h["has_more"] == true);
   h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 3}});
   CHECK(ids(h) == std::vector<std::uint64_t>{4, 5});
   CHECK(h["has_more"] == false);
-  h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"before", 4}, {"limit", 2}});
+  h = alice->request(
+      {{"type", "sync"}, {"conv_id", conv}, {"before", 4}, {"limit", 2}});
   CHECK(ids(h) == std::vector<std::uint64_t>{3, 2});
   CHECK(h["has_more"] == true);
   h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"limit", 3}});
@@ -104,23 +117,28 @@ TEST_CASE_METHOD(e2e_fixture, "sync pages history in both directions", "[e2e][me
   h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"before", 1}});
   CHECK(ids(h).empty());
   CHECK(h["has_more"] == false);
-  auto m = h = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 4}});
+  auto m = h =
+      alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 4}});
   auto& msg = m["messages"].as_array()[0].as_object();
   CHECK(msg["body"] == "m5");
   CHECK(msg["sender"] == "alice");
   CHECK(msg["client_msg_id"] == "c5");
   CHECK(msg["conv_id"] == conv.c_str());
   for (auto limit : {0, 201}) {
-    auto e = alice->request({{"type", "sync"}, {"conv_id", conv}, {"limit", limit}});
+    auto e =
+        alice->request({{"type", "sync"}, {"conv_id", conv}, {"limit", limit}});
     CHECK(e["type"] == "error");
     CHECK(e["code"] == "bad_request");
   }
-  auto both = alice->request({{"type", "sync"}, {"conv_id", conv}, {"after", 1}, {"before", 3}});
+  auto both = alice->request(
+      {{"type", "sync"}, {"conv_id", conv}, {"after", 1}, {"before", 3}});
   CHECK(both["code"] == "bad_request");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "receipts reach the other members and the reader's other devices",
-                 "[e2e][messaging]") {
+TEST_CASE_METHOD(
+    e2e_fixture,
+    "receipts reach the other members and the reader's other devices",
+    "[e2e][messaging]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
   auto bob2 = connect("bob");
@@ -143,17 +161,20 @@ TEST_CASE_METHOD(e2e_fixture, "receipts reach the other members and the reader's
   auto rd = alice->expect("receipt");
   CHECK(rd["state"] == "read");
   CHECK(rd["msg_id"] == 2);
-  // The reading connection itself gets no receipt: its first is for alice's ack.
+  // The reading connection itself gets no receipt: its first is for alice's
+  // ack.
   alice->send(json::object{{"type", "ack"}, {"conv_id", conv}, {"msg_id", 2}});
   auto own = bob->expect("receipt");
   CHECK(own["user_id"] == "alice");
 }
 
-TEST_CASE_METHOD(e2e_fixture, "an offline user catches up through the inbox and sync",
+TEST_CASE_METHOD(e2e_fixture,
+                 "an offline user catches up through the inbox and sync",
                  "[e2e][messaging]") {
   auto alice = connect("alice");
   auto conv = create(*alice, "direct", {"bob"});
-  for (int i = 1; i <= 3; ++i) send(*alice, conv, "m" + std::to_string(i), std::to_string(i));
+  for (int i = 1; i <= 3; ++i)
+    send(*alice, conv, "m" + std::to_string(i), std::to_string(i));
   auto bob = connect("bob");
   auto inbox = bob->request({{"type", "conversations"}});
   REQUIRE(inbox["type"] == "inbox");

@@ -12,11 +12,14 @@ namespace {
 const std::string tools = OPENAPI_TOOLS_DIR;
 const std::string spec = OPENAPI_SPEC;
 
-int run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+int run(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str());
+}
 
 json::object bundled_spec(const temp_dir& dir) {
   auto out = (dir.path() / "openapi.json").string();
-  REQUIRE(run(tools + "/node_modules/.bin/redocly bundle " + spec + " --ext json -o " + out) == 0);
+  REQUIRE(run(tools + "/node_modules/.bin/redocly bundle " + spec +
+              " --ext json -o " + out) == 0);
   std::ifstream in(out);
   std::stringstream text;
   text << in.rdbuf();
@@ -31,8 +34,10 @@ TEST_CASE("docs/openapi.yaml passes the OpenAPI 3.1 linter", "[openapi]") {
   CHECK(run(tools + "/node_modules/.bin/redocly lint " + spec) == 0);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "docs/openapi.yaml describes exactly the implemented operations",
-                 "[openapi][e2e]") {
+TEST_CASE_METHOD(
+    e2e_fixture,
+    "docs/openapi.yaml describes exactly the implemented operations",
+    "[openapi][e2e]") {
   temp_dir dir;
   auto doc = bundled_spec(dir);
   auto alice = connect("alice");
@@ -51,7 +56,8 @@ TEST_CASE_METHOD(e2e_fixture, "docs/openapi.yaml describes exactly the implement
       if (documented) {
         CHECK(r.status != 405);
         CHECK(r.body.find("no such path") == std::string::npos);
-        auto& responses = item.as_object().at(method).as_object().at("responses").as_object();
+        auto& responses =
+            item.as_object().at(method).as_object().at("responses").as_object();
         CHECK(responses.contains(std::to_string(r.status)));
       } else {
         CHECK(r.status == 405);

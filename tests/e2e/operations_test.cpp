@@ -14,7 +14,8 @@ double metric(const std::string& scrape, const std::string& sample) {
   return std::stod(scrape.substr(pos + sample.size() + 2));
 }
 
-std::string write_file(const temp_dir& dir, const std::string& name, const std::string& text) {
+std::string write_file(const temp_dir& dir, const std::string& name,
+                       const std::string& text) {
   auto path = (dir.path() / name).string();
   std::ofstream(path) << text;
   return path;
@@ -22,7 +23,8 @@ std::string write_file(const temp_dir& dir, const std::string& name, const std::
 
 }  // namespace
 
-TEST_CASE_METHOD(e2e_fixture, "health, readiness and metrics are served without a token",
+TEST_CASE_METHOD(e2e_fixture,
+                 "health, readiness and metrics are served without a token",
                  "[e2e][operations]") {
   CHECK(http_request(node.port(), "GET", "/healthz").status == 200);
   auto ready = http_request(node.port(), "GET", "/readyz");
@@ -30,11 +32,13 @@ TEST_CASE_METHOD(e2e_fixture, "health, readiness and metrics are served without 
   auto m = http_request(node.port(), "GET", "/metrics");
   CHECK(m.status == 200);
   CHECK(m.headers["content-type"].rfind("text/plain", 0) == 0);
-  CHECK(m.body.find("# TYPE switchboard_send_latency_seconds histogram") != std::string::npos);
+  CHECK(m.body.find("# TYPE switchboard_send_latency_seconds histogram") !=
+        std::string::npos);
   CHECK(http_request(node.port(), "POST", "/metrics", "{}").status == 405);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "metrics move when messages flow", "[e2e][operations]") {
+TEST_CASE_METHOD(e2e_fixture, "metrics move when messages flow",
+                 "[e2e][operations]") {
   auto before = http_request(node.port(), "GET", "/metrics").body;
   {
     auto alice = connect("alice");
@@ -58,14 +62,17 @@ TEST_CASE_METHOD(e2e_fixture, "metrics move when messages flow", "[e2e][operatio
   }
 }
 
-TEST_CASE("configuration: a file, under the environment, under flags", "[e2e][operations]") {
+TEST_CASE("configuration: a file, under the environment, under flags",
+          "[e2e][operations]") {
   temp_dir dir;
-  auto file = write_file(dir, "node.toml", "max_body = 100\nnode_id = \"from-file\"\n");
+  auto file =
+      write_file(dir, "node.toml", "max_body = 100\nnode_id = \"from-file\"\n");
   auto body_limit = [](e2e_fixture& f) {
     auto c = f.connect("alice");
     auto conv = e2e_fixture::create(*c, "direct", {"bob"});
     for (int n : {150, 250, 350})
-      if (e2e_fixture::send(*c, conv, std::string(n, 'x'), std::to_string(n))["type"] != "sent")
+      if (e2e_fixture::send(*c, conv, std::string(n, 'x'),
+                            std::to_string(n))["type"] != "sent")
         return n;
     return 0;
   };
@@ -79,7 +86,8 @@ TEST_CASE("configuration: a file, under the environment, under flags", "[e2e][op
     CHECK(body_limit(f) == 250);
   }
   {
-    e2e_fixture f({"--config", file, "--max-body", "300"}, {"SWITCHBOARD_MAX_BODY=200"});
+    e2e_fixture f({"--config", file, "--max-body", "300"},
+                  {"SWITCHBOARD_MAX_BODY=200"});
     CHECK(body_limit(f) == 350);
   }
 }
@@ -96,7 +104,8 @@ TEST_CASE("bad configuration stops start-up with a message naming the key",
   r = run_switchboard({"serve", "--config", bad, "--data-dir", data});
   CHECK(r.status == 2);
   CHECK(r.output.find("heartbeat_s") != std::string::npos);
-  r = run_switchboard({"serve", "--data-dir", data}, {"SWITCHBOARD_MAX_BODY=lots"});
+  r = run_switchboard({"serve", "--data-dir", data},
+                      {"SWITCHBOARD_MAX_BODY=lots"});
   CHECK(r.status == 2);
   CHECK(r.output.find("SWITCHBOARD_MAX_BODY") != std::string::npos);
   r = run_switchboard({"serve", "--data-dir", data, "--durability", "maybe"});
@@ -107,11 +116,14 @@ TEST_CASE("bad configuration stops start-up with a message naming the key",
   CHECK(r.output.find("--frobnicate") != std::string::npos);
   auto help = run_switchboard({"serve", "--help"});
   CHECK(help.status == 0);
-  for (auto opt : {"--listen", "--max-body", "--config", "--log-level", "--shutdown-timeout-s"})
+  for (auto opt : {"--listen", "--max-body", "--config", "--log-level",
+                   "--shutdown-timeout-s"})
     CHECK(help.output.find(opt) != std::string::npos);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "SIGTERM drains: every acknowledged message is kept, sessions get 1001, exit 0",
+TEST_CASE_METHOD(e2e_fixture,
+                 "SIGTERM drains: every acknowledged message is kept, sessions "
+                 "get 1001, exit 0",
                  "[e2e][operations]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
@@ -119,8 +131,10 @@ TEST_CASE_METHOD(e2e_fixture, "SIGTERM drains: every acknowledged message is kep
   // Sends in flight while the node is told to stop.
   const int n = 300;
   for (int i = 1; i <= n; ++i)
-    alice->send(json::object{{"type", "send"}, {"conv_id", conv},
-                             {"client_msg_id", std::to_string(i)}, {"body", "m"}});
+    alice->send(json::object{{"type", "send"},
+                             {"conv_id", conv},
+                             {"client_msg_id", std::to_string(i)},
+                             {"body", "m"}});
   alice->expect("sent");  // at least one is in
   std::thread stopper([&] { CHECK(node.stop() == 0); });
   std::set<std::uint64_t> acked;
@@ -134,7 +148,8 @@ TEST_CASE_METHOD(e2e_fixture, "SIGTERM drains: every acknowledged message is kep
   stopper.join();
   node.start();
   auto c = connect("alice");
-  auto h = c->request({{"type", "sync"}, {"conv_id", conv}, {"after", 0}, {"limit", 200}});
+  auto h = c->request(
+      {{"type", "sync"}, {"conv_id", conv}, {"after", 0}, {"limit", 200}});
   std::set<std::uint64_t> stored;
   std::uint64_t after = 0;
   for (;;) {
@@ -143,7 +158,10 @@ TEST_CASE_METHOD(e2e_fixture, "SIGTERM drains: every acknowledged message is kep
       stored.insert(after);
     }
     if (h["has_more"] == false) break;
-    h = c->request({{"type", "sync"}, {"conv_id", conv}, {"after", after}, {"limit", 200}});
+    h = c->request({{"type", "sync"},
+                    {"conv_id", conv},
+                    {"after", after},
+                    {"limit", 200}});
   }
   for (auto id : acked) CHECK(stored.count(id) == 1);
   CHECK(stored.size() >= acked.size() + 1);  // +1: the first, taken above

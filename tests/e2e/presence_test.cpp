@@ -11,20 +11,24 @@ json::object status_of(json::object frame, const std::string& user) {
 }
 }  // namespace
 
-TEST_CASE_METHOD(e2e_fixture, "presence tells who is online and when others were last seen",
+TEST_CASE_METHOD(e2e_fixture,
+                 "presence tells who is online and when others were last seen",
                  "[e2e][presence]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  auto p = alice->request({{"type", "presence"}, {"user_ids", {"bob", "carol"}}});
+  auto p =
+      alice->request({{"type", "presence"}, {"user_ids", {"bob", "carol"}}});
   REQUIRE(p["type"] == "presence");
   CHECK(status_of(p, "bob")["online"] == true);
   CHECK(status_of(p, "carol")["online"] == false);
   CHECK(status_of(p, "carol")["last_seen"].is_null());
 }
 
-TEST_CASE_METHOD(e2e_fixture, "a subscriber hears when a user comes and goes", "[e2e][presence]") {
+TEST_CASE_METHOD(e2e_fixture, "a subscriber hears when a user comes and goes",
+                 "[e2e][presence]") {
   auto alice = connect("alice");
-  auto sub = alice->request({{"type", "presence"}, {"user_ids", {"bob"}}, {"subscribe", true}});
+  auto sub = alice->request(
+      {{"type", "presence"}, {"user_ids", {"bob"}}, {"subscribe", true}});
   CHECK(status_of(sub, "bob")["online"] == false);
   auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
@@ -37,7 +41,8 @@ TEST_CASE_METHOD(e2e_fixture, "a subscriber hears when a user comes and goes", "
   }
   // Both of bob's connections closed: offline, with last_seen.
   auto off = alice->expect("presence");
-  while (status_of(off, "bob")["online"] == true) off = alice->expect("presence");
+  while (status_of(off, "bob")["online"] == true)
+    off = alice->expect("presence");
   auto st = status_of(off, "bob");
   CHECK(st["online"] == false);
   CHECK(json::value_to<std::int64_t>(st["last_seen"]) >= before);
@@ -45,7 +50,8 @@ TEST_CASE_METHOD(e2e_fixture, "a subscriber hears when a user comes and goes", "
   CHECK(status_of(q, "bob")["last_seen"] == st["last_seen"]);
 }
 
-TEST_CASE_METHOD(e2e_fixture, "typing reaches the other members only", "[e2e][presence]") {
+TEST_CASE_METHOD(e2e_fixture, "typing reaches the other members only",
+                 "[e2e][presence]") {
   auto alice = connect("alice");
   auto alice2 = connect("alice");
   auto bob = connect("bob");
@@ -59,5 +65,6 @@ TEST_CASE_METHOD(e2e_fixture, "typing reaches the other members only", "[e2e][pr
   bob->send(json::object{{"type", "typing"}, {"conv_id", conv}});
   CHECK(alice2->expect("typing")["user_id"] == "bob");
   auto mallory = connect("mallory");
-  CHECK(mallory->request({{"type", "typing"}, {"conv_id", conv}})["code"] == "forbidden");
+  CHECK(mallory->request({{"type", "typing"}, {"conv_id", conv}})["code"] ==
+        "forbidden");
 }

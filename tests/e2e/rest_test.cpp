@@ -9,13 +9,15 @@ struct rest_fixture : e2e_fixture {
 
   http_result call(const std::string& user, const std::string& method,
                    const std::string& target, const std::string& body = {}) {
-    return http_request(node.port(), method, target, body, "Bearer " + node.token(user));
+    return http_request(node.port(), method, target, body,
+                        "Bearer " + node.token(user));
   }
   http_result call(const std::string& user, const std::string& method,
                    const std::string& target, const json::object& body) {
     return call(user, method, target, json::serialize(body));
   }
-  static void expect_error(const http_result& r, int status, const std::string& code) {
+  static void expect_error(const http_result& r, int status,
+                           const std::string& code) {
     INFO(r.body);
     CHECK(r.status == status);
     auto o = r.json();
@@ -27,7 +29,8 @@ struct rest_fixture : e2e_fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(rest_fixture, "a backend creates, sends and reads history over REST",
+TEST_CASE_METHOD(rest_fixture,
+                 "a backend creates, sends and reads history over REST",
                  "[e2e][rest]") {
   auto created = call("alice", "POST", "/v1/conversations",
                       json::object{{"kind", "direct"}, {"members", {"bob"}}});
@@ -39,8 +42,9 @@ TEST_CASE_METHOD(rest_fixture, "a backend creates, sends and reads history over 
   CHECK(again.json()["existed"] == true);
 
   auto bob = connect("bob");
-  auto sent = call("alice", "POST", "/v1/conversations/" + conv + "/messages",
-                   json::object{{"client_msg_id", "r1"}, {"body", "over rest"}});
+  auto sent =
+      call("alice", "POST", "/v1/conversations/" + conv + "/messages",
+           json::object{{"client_msg_id", "r1"}, {"body", "over rest"}});
   REQUIRE(sent.status == 201);
   CHECK(sent.json()["msg_id"] == 1);
   CHECK(sent.json().contains("ts"));
@@ -52,7 +56,8 @@ TEST_CASE_METHOD(rest_fixture, "a backend creates, sends and reads history over 
   CHECK(dup.json()["msg_id"] == 1);
 
   send(*bob, conv, "reply", "b1");
-  auto h = call("alice", "GET", "/v1/conversations/" + conv + "/messages?after=0&limit=1");
+  auto h = call("alice", "GET",
+                "/v1/conversations/" + conv + "/messages?after=0&limit=1");
   REQUIRE(h.status == 200);
   CHECK(h.json()["messages"].as_array().size() == 1);
   CHECK(h.json()["has_more"] == true);
@@ -67,18 +72,22 @@ TEST_CASE_METHOD(rest_fixture, "a backend creates, sends and reads history over 
   CHECK(e["unread"] == 1);
 
   CHECK(call("bob", "POST", "/v1/conversations/" + conv + "/read",
-             json::object{{"msg_id", 2}}).status == 204);
+             json::object{{"msg_id", 2}})
+            .status == 204);
   list = call("bob", "GET", "/v1/conversations");
   CHECK(list.json()["conversations"].as_array()[0].as_object()["unread"] == 0);
 }
 
-TEST_CASE_METHOD(rest_fixture, "members, presence and devices over REST", "[e2e][rest]") {
-  auto g = call("alice", "POST", "/v1/conversations",
-                json::object{{"kind", "group"}, {"members", {"bob"}}, {"title", "T"}});
+TEST_CASE_METHOD(rest_fixture, "members, presence and devices over REST",
+                 "[e2e][rest]") {
+  auto g = call(
+      "alice", "POST", "/v1/conversations",
+      json::object{{"kind", "group"}, {"members", {"bob"}}, {"title", "T"}});
   REQUIRE(g.status == 201);
   auto conv = str(g.json()["conv_id"]);
   CHECK(call("alice", "POST", "/v1/conversations/" + conv + "/members",
-             json::object{{"add", {"carol"}}}).status == 204);
+             json::object{{"add", {"carol"}}})
+            .status == 204);
   expect_error(call("bob", "POST", "/v1/conversations/" + conv + "/members",
                     json::object{{"remove", {"carol"}}}),
                403, "forbidden");
@@ -91,56 +100,70 @@ TEST_CASE_METHOD(rest_fixture, "members, presence and devices over REST", "[e2e]
   CHECK(st[0].as_object().at("online") == true);
   CHECK(st[1].as_object().at("online") == false);
   CHECK(call("alice", "POST", "/v1/devices",
-             json::object{{"platform", "fcm"}, {"token", "tok-1"}}).status == 204);
+             json::object{{"platform", "fcm"}, {"token", "tok-1"}})
+            .status == 204);
   CHECK(call("alice", "DELETE", "/v1/devices/tok-1").status == 204);
   expect_error(call("alice", "POST", "/v1/devices",
                     json::object{{"platform", "pager"}, {"token", "t"}}),
                400, "bad_request");
 }
 
-TEST_CASE_METHOD(rest_fixture, "REST errors are JSON with the protocol's statuses",
+TEST_CASE_METHOD(rest_fixture,
+                 "REST errors are JSON with the protocol's statuses",
                  "[e2e][rest]") {
   auto conv_r = call("alice", "POST", "/v1/conversations",
                      json::object{{"kind", "group"}, {"members", {"bob"}}});
   auto conv = str(conv_r.json()["conv_id"]);
   auto msgs = "/v1/conversations/" + conv + "/messages";
-  expect_error(http_request(node.port(), "GET", "/v1/conversations"), 401, "unauthorized");
-  expect_error(http_request(node.port(), "GET", "/v1/conversations", {}, "Bearer junk"), 401,
+  expect_error(http_request(node.port(), "GET", "/v1/conversations"), 401,
                "unauthorized");
+  expect_error(
+      http_request(node.port(), "GET", "/v1/conversations", {}, "Bearer junk"),
+      401, "unauthorized");
   expect_error(call("alice", "GET", "/v1/nothing"), 404, "not_found");
-  expect_error(call("alice", "GET", "/v1/conversations/gnope/messages"), 404, "not_found");
+  expect_error(call("alice", "GET", "/v1/conversations/gnope/messages"), 404,
+               "not_found");
   expect_error(call("mallory", "GET", msgs), 403, "forbidden");
   auto wrong = call("alice", "PUT", "/v1/conversations");
   expect_error(wrong, 405, "method_not_allowed");
   CHECK(wrong.headers["allow"] == "GET, POST");
   expect_error(call("alice", "POST", msgs, "{not json"), 400, "bad_request");
   expect_error(call("alice", "POST", msgs, "[1]"), 400, "bad_request");
-  expect_error(http_request(node.port(), "POST", msgs, R"({"client_msg_id":"a","body":"b"})",
-                            "Bearer " + node.token("alice"), false, "text/plain"),
-               400, "bad_request");
-  expect_error(call("alice", "POST", msgs, json::object{{"client_msg_id", "a"}}), 400,
-               "bad_request");
+  expect_error(
+      http_request(node.port(), "POST", msgs,
+                   R"({"client_msg_id":"a","body":"b"})",
+                   "Bearer " + node.token("alice"), false, "text/plain"),
+      400, "bad_request");
+  expect_error(
+      call("alice", "POST", msgs, json::object{{"client_msg_id", "a"}}), 400,
+      "bad_request");
   expect_error(call("alice", "GET", msgs + "?limit=abc"), 400, "bad_request");
   expect_error(call("alice", "GET", msgs + "?limit=500"), 400, "bad_request");
   expect_error(call("alice", "POST", msgs,
-                    json::object{{"client_msg_id", "a"}, {"body", std::string(5000, 'x')}}),
+                    json::object{{"client_msg_id", "a"},
+                                 {"body", std::string(5000, 'x')}}),
                413, "too_large");
   // A body over max_frame is refused before it is read.
-  expect_error(call("alice", "POST", msgs, std::string(70000, ' ')), 413, "too_large");
+  expect_error(call("alice", "POST", msgs, std::string(70000, ' ')), 413,
+               "too_large");
 }
 
-TEST_CASE("REST sends share the user's rate limit and answer 429 with Retry-After",
-          "[e2e][rest]") {
+TEST_CASE(
+    "REST sends share the user's rate limit and answer 429 with Retry-After",
+    "[e2e][rest]") {
   rest_fixture f({"--send-rate", "1", "--send-burst", "1"});
   auto conv = str(f.call("alice", "POST", "/v1/conversations",
                          json::object{{"kind", "direct"}, {"members", {"bob"}}})
                       .json()["conv_id"]);
   auto msgs = "/v1/conversations/" + conv + "/messages";
-  CHECK(f.call("alice", "POST", msgs, json::object{{"client_msg_id", "1"}, {"body", "b"}}).status == 201);
+  CHECK(f.call("alice", "POST", msgs,
+               json::object{{"client_msg_id", "1"}, {"body", "b"}})
+            .status == 201);
   auto ws = f.connect("alice");
   auto limited = e2e_fixture::send(*ws, conv, "b", "2");
   CHECK(limited["code"] == "rate_limited");
-  auto r = f.call("alice", "POST", msgs, json::object{{"client_msg_id", "3"}, {"body", "b"}});
+  auto r = f.call("alice", "POST", msgs,
+                  json::object{{"client_msg_id", "3"}, {"body", "b"}});
   rest_fixture::expect_error(r, 429, "rate_limited");
   CHECK(std::stoi(r.headers["retry-after"]) >= 1);
 }

@@ -5,7 +5,8 @@
 using namespace switchboard::storage;
 using switchboard::testing::store_fixture;
 
-TEST_CASE_METHOD(store_fixture, "an invalid id fails the whole batch, writing nothing",
+TEST_CASE_METHOD(store_fixture,
+                 "an invalid id fails the whole batch, writing nothing",
                  "[batch]") {
   batch b;
   b.put_inbox("alice", "c1");

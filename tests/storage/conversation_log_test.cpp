@@ -7,7 +7,8 @@ using namespace switchboard::storage;
 using switchboard::testing::ids;
 using switchboard::testing::store_fixture;
 
-TEST_CASE_METHOD(store_fixture, "the log hands out gap-free ids from 1", "[conversation_log]") {
+TEST_CASE_METHOD(store_fixture, "the log hands out gap-free ids from 1",
+                 "[conversation_log]") {
   auto log = conversation_log::open(*db, "c");
   REQUIRE(log.has_value());
   CHECK(log->last_msg_id() == 0);
@@ -21,7 +22,8 @@ TEST_CASE_METHOD(store_fixture, "the log hands out gap-free ids from 1", "[conve
   CHECK(*db->find_idempotent("c", "alice", "k2") == 2u);
 }
 
-TEST_CASE_METHOD(store_fixture, "ids continue after a reopen", "[conversation_log]") {
+TEST_CASE_METHOD(store_fixture, "ids continue after a reopen",
+                 "[conversation_log]") {
   append("c", 7);
   reopen();
   auto log = conversation_log::open(*db, "c");

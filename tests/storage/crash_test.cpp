@@ -84,8 +84,9 @@ void run_and_kill(const std::string& dir, int target, acked_map& acked) {
 
 }  // namespace
 
-TEST_CASE("every acknowledged message survives SIGKILL, without gaps or duplicates",
-          "[crash]") {
+TEST_CASE(
+    "every acknowledged message survives SIGKILL, without gaps or duplicates",
+    "[crash]") {
   switchboard::testing::temp_dir dir;
   acked_map acked;
   std::mt19937 rng(20261127);

@@ -7,7 +7,8 @@
 using namespace switchboard::storage;
 using switchboard::testing::store_fixture;
 
-TEST_CASE_METHOD(store_fixture, "concurrent writers are all acknowledged and durable",
+TEST_CASE_METHOD(store_fixture,
+                 "concurrent writers are all acknowledged and durable",
                  "[group_commit]") {
   constexpr int threads = 8, per_thread = 200;
   std::vector<std::thread> ts;
@@ -60,13 +61,16 @@ TEST_CASE_METHOD(store_fixture, "completions run in submission order",
   for (int i = 0; i < 100; ++i) CHECK(order[i] == i);
 }
 
-TEST_CASE_METHOD(store_fixture, "a closing store writes what was already submitted",
+TEST_CASE_METHOD(store_fixture,
+                 "a closing store writes what was already submitted",
                  "[group_commit]") {
   std::atomic<int> acked{0};
   auto log = conversation_log::open(*db, "c");
   for (int i = 0; i < 50; ++i)
     REQUIRE(log->append(message{0, "u", "b", 1, ""},
-                        [&](const status& s) { if (s) acked++; })
+                        [&](const status& s) {
+                          if (s) acked++;
+                        })
                 .has_value());
   db.reset();  // stops the writer after draining
   CHECK(acked == 50);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "storage/keys.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace switchboard::storage;
 
@@ -24,14 +24,17 @@ TEST_CASE("component keys split into their parts", "[keys]") {
   CHECK((*parts)[0] == "conv");
   CHECK((*parts)[1] == "user");
   CHECK((*parts)[2] == "x");
-  CHECK_FALSE(keys::split("\x05" "ab").has_value());
+  CHECK_FALSE(keys::split("\x05"
+                          "ab")
+                  .has_value());
 }
 
 TEST_CASE("the first component is the key's prefix", "[keys]") {
   auto k = keys::component_key("abc", "d");
   CHECK(keys::first_component_size(k) == 4);
   CHECK(keys::first_component_size("") == 0);
-  CHECK(keys::first_component_size("\x09" "ab") == 0);
+  CHECK(keys::first_component_size("\x09"
+                                   "ab") == 0);
 }
 
 TEST_CASE("ids must be 1..255 bytes", "[keys]") {

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "storage/message_record.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace switchboard::storage;
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "storage/records.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace switchboard::storage;
 
@@ -26,7 +26,8 @@ TEST_CASE("member state, devices and push jobs round-trip", "[records]") {
   CHECK(dv->platform == "fcm");
   CHECK(dv->token == "tok");
 
-  auto pj = decode_push_job(encode(push_job{"bob", "c1", 4, "alice", "hi", 8, 2}));
+  auto pj =
+      decode_push_job(encode(push_job{"bob", "c1", 4, "alice", "hi", 8, 2}));
   REQUIRE(pj.has_value());
   CHECK(pj->user_id == "bob");
   CHECK(pj->msg_id == 4);

@@ -16,7 +16,8 @@ struct store_fixture {
   std::unique_ptr<storage::store> db = open();
 
   std::unique_ptr<storage::store> open() {
-    auto s = storage::store::open(storage::store_options{dir.str(), storage::durability::sync, {}});
+    auto s = storage::store::open(
+        storage::store_options{dir.str(), storage::durability::sync, {}});
     REQUIRE(s.has_value());
     return std::move(*s);
   }

@@ -1,5 +1,6 @@
-#include <catch2/catch.hpp>
 #include <rocksdb/db.h>
+
+#include <catch2/catch.hpp>
 
 #include "storage/keys.hpp"
 #include "tests/storage/store_fixture.hpp"
@@ -106,8 +107,8 @@ TEST_CASE_METHOD(store_fixture, "idempotency keys find the original msg_id",
   CHECK_FALSE(db->find_idempotent("other", "alice", "c3")->has_value());
 }
 
-TEST_CASE_METHOD(store_fixture, "conversation metadata, directs, members, inbox",
-                 "[store]") {
+TEST_CASE_METHOD(store_fixture,
+                 "conversation metadata, directs, members, inbox", "[store]") {
   batch b;
   b.put_conversation("d1", conversation_meta{"direct", "", "bob", 10});
   b.put_direct("bob", "alice", "d1");
@@ -196,7 +197,8 @@ TEST_CASE_METHOD(store_fixture, "everything survives a reopen", "[store]") {
   CHECK((*db->member("c", "alice"))->read_upto == 3);
 }
 
-TEST_CASE_METHOD(store_fixture, "a corrupt stored message is an error, not a crash",
+TEST_CASE_METHOD(store_fixture,
+                 "a corrupt stored message is an error, not a crash",
                  "[store]") {
   append("c", 2);
   db.reset();
@@ -205,12 +207,18 @@ TEST_CASE_METHOD(store_fixture, "a corrupt stored message is an error, not a cra
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.str(), &names).ok());
+    REQUIRE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.str(), &names)
+            .ok());
     for (auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> hs;
-    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.str(), cfs, &hs, &raw).ok());
-    std::size_t i = std::find(names.begin(), names.end(), "messages") - names.begin();
-    REQUIRE(raw->Put(rocksdb::WriteOptions(), hs[i], keys::message_key("c", 2), "\x07junk").ok());
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.str(), cfs, &hs, &raw)
+                .ok());
+    std::size_t i =
+        std::find(names.begin(), names.end(), "messages") - names.begin();
+    REQUIRE(raw->Put(rocksdb::WriteOptions(), hs[i], keys::message_key("c", 2),
+                     "\x07junk")
+                .ok());
     for (auto* h : hs) (void)raw->DestroyColumnFamilyHandle(h);
     delete raw;
   }
@@ -222,13 +230,14 @@ TEST_CASE_METHOD(store_fixture, "a corrupt stored message is an error, not a cra
 }
 
 TEST_CASE("a store that cannot be opened says so", "[store]") {
-  auto s = store::open(store_options{"/proc/switchboard-cannot-exist", durability::sync, {}});
+  auto s = store::open(
+      store_options{"/proc/switchboard-cannot-exist", durability::sync, {}});
   REQUIRE_FALSE(s.has_value());
   CHECK(s.err().code == errc::open_failed);
 }
 
-TEST_CASE_METHOD(store_fixture, "a second store on the same directory is refused",
-                 "[store]") {
+TEST_CASE_METHOD(store_fixture,
+                 "a second store on the same directory is refused", "[store]") {
   auto second = store::open(store_options{dir.str(), durability::sync, {}});
   REQUIRE_FALSE(second.has_value());
   CHECK(second.err().code == errc::open_failed);

@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,9 +37,10 @@ std::string node_process::token(const std::string& user, long ttl_s) const {
 void node_process::start() {
   int fds[2];
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  std::vector<std::string> argv = {SWITCHBOARD_BIN, "serve", "--listen", "127.0.0.1:0",
-                                   "--admin-listen", "127.0.0.1:0",
-                                   "--data-dir", dir_.str(), "--jwt-secret", secret};
+  std::vector<std::string> argv = {
+      SWITCHBOARD_BIN,  "serve",       "--listen",   "127.0.0.1:0",
+      "--admin-listen", "127.0.0.1:0", "--data-dir", dir_.str(),
+      "--jwt-secret",   secret};
   argv.insert(argv.end(), args_.begin(), args_.end());
   pid_ = ::fork();
   REQUIRE(pid_ >= 0);
@@ -58,7 +59,8 @@ void node_process::start() {
   std::string buf;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (port_ == 0 || buf.find('\n') == std::string::npos) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("the node did not start: " << buf);
+    if (std::chrono::steady_clock::now() > deadline)
+      FAIL("the node did not start: " << buf);
     pollfd p{fds[0], POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     char chunk[4096];
@@ -75,10 +77,12 @@ void node_process::start() {
       auto& o = v.as_object();
       if (o.contains("event") && o["event"] == "listening") {
         std::string addr(o["addr"].as_string());
-        port_ = static_cast<std::uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1)));
+        port_ = static_cast<std::uint16_t>(
+            std::stoi(addr.substr(addr.rfind(':') + 1)));
         std::string admin(o["admin_addr"].as_string());
         if (!admin.empty())
-          admin_port_ = static_cast<std::uint16_t>(std::stoi(admin.substr(admin.rfind(':') + 1)));
+          admin_port_ = static_cast<std::uint16_t>(
+              std::stoi(admin.substr(admin.rfind(':') + 1)));
         buf = "\n";
         break;
       }

@@ -8,8 +8,6 @@
 
 #include "tests/support/temp_dir.hpp"
 
-#include <string>
-
 namespace switchboard::testing {
 
 // A real `switchboard serve` process on a free loopback port, with its own

@@ -8,7 +8,8 @@ namespace switchboard::testing {
 
 temp_dir::temp_dir() {
   std::string tmpl =
-      (std::filesystem::temp_directory_path() / "switchboard-test-XXXXXX").string();
+      (std::filesystem::temp_directory_path() / "switchboard-test-XXXXXX")
+          .string();
   if (::mkdtemp(tmpl.data()) == nullptr)
     throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;

@@ -28,7 +28,8 @@ using tcp = asio::ip::tcp;
 struct ws_client::impl {
   asio::io_context ioc;
   // Keeps the I/O thread alive while no read is pending (stop_reading).
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  asio::executor_work_guard<asio::io_context::executor_type> work{
+      ioc.get_executor()};
   websocket::stream<beast::tcp_stream> ws{ioc};
   beast::flat_buffer buffer;
   std::thread thread;
@@ -37,7 +38,7 @@ struct ws_client::impl {
   std::deque<json::object> frames;
   bool closed = false;
   std::optional<int> close_code;
-  bool reading = true;   // I/O thread only
+  bool reading = true;  // I/O thread only
   bool read_pending = false;
   std::deque<std::string> out;
   bool writing = false;
@@ -63,8 +64,11 @@ struct ws_client::impl {
       auto v = json::parse(text, jec);
       {
         std::lock_guard<std::mutex> lock(mtx);
-        if (!jec && v.is_object()) frames.push_back(v.as_object());
-        else frames.push_back(json::object{{"type", "<not json>"}, {"text", text}});
+        if (!jec && v.is_object())
+          frames.push_back(v.as_object());
+        else
+          frames.push_back(
+              json::object{{"type", "<not json>"}, {"text", text}});
         cv.notify_all();
       }
       if (reading) do_read();
@@ -74,16 +78,18 @@ struct ws_client::impl {
   void do_write() {
     writing = true;
     ws.text(true);
-    ws.async_write(asio::buffer(out.front()), [this](beast::error_code ec, std::size_t) {
-      writing = false;
-      if (ec) return;
-      out.pop_front();
-      if (!out.empty()) do_write();
-    });
+    ws.async_write(asio::buffer(out.front()),
+                   [this](beast::error_code ec, std::size_t) {
+                     writing = false;
+                     if (ec) return;
+                     out.pop_front();
+                     if (!out.empty()) do_write();
+                   });
   }
 
-  std::optional<json::object> take(const std::function<bool(const json::object&)>& match,
-                                   std::chrono::milliseconds wait) {
+  std::optional<json::object> take(
+      const std::function<bool(const json::object&)>& match,
+      std::chrono::milliseconds wait) {
     std::unique_lock<std::mutex> lock(mtx);
     auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
@@ -111,12 +117,14 @@ struct ws_client::impl {
 ws_client::ws_client(std::uint16_t port, const std::string& token, bool header)
     : impl_(std::make_unique<impl>()) {
   auto& ws = impl_->ws;
-  beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   std::string target = "/v1/ws";
   if (header) {
-    ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
-      req.set(http::field::authorization, "Bearer " + token);
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [token](websocket::request_type& req) {
+          req.set(http::field::authorization, "Bearer " + token);
+        }));
   } else {
     target += "?token=" + token;
   }
@@ -132,7 +140,8 @@ ws_client::ws_client(std::uint16_t port, const std::string& token, bool header)
 ws_client::~ws_client() {
   asio::post(impl_->ioc, [this] {
     beast::error_code ec;
-    beast::get_lowest_layer(impl_->ws).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(impl_->ws).socket().shutdown(
+        tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(impl_->ws).close();
     impl_->work.reset();
   });
@@ -146,9 +155,12 @@ void ws_client::send(const std::string& text) {
   });
 }
 
-void ws_client::send(const json::object& frame) { send(json::serialize(frame)); }
+void ws_client::send(const json::object& frame) {
+  send(json::serialize(frame));
+}
 
-json::object ws_client::request(json::object frame, std::chrono::milliseconds wait) {
+json::object ws_client::request(json::object frame,
+                                std::chrono::milliseconds wait) {
   std::string rid = "r" + std::to_string(++impl_->next_rid);
   frame["rid"] = rid;
   send(frame);
@@ -162,14 +174,15 @@ json::object ws_client::request(json::object frame, std::chrono::milliseconds wa
   return *f;
 }
 
-json::object ws_client::expect(const std::string& type, std::chrono::milliseconds wait) {
+json::object ws_client::expect(const std::string& type,
+                               std::chrono::milliseconds wait) {
   auto f = wait_for(type, wait);
   if (!f) FAIL("no '" << type << "' frame");
   return *f;
 }
 
-std::optional<json::object> ws_client::wait_for(const std::string& type,
-                                                std::chrono::milliseconds wait) {
+std::optional<json::object> ws_client::wait_for(
+    const std::string& type, std::chrono::milliseconds wait) {
   return impl_->take(
       [&](const json::object& o) {
         auto* t = o.if_contains("type");
@@ -179,12 +192,13 @@ std::optional<json::object> ws_client::wait_for(const std::string& type,
 }
 
 bool ws_client::has(const std::string& type) {
-  return impl_->take(
-             [&](const json::object& o) {
-               auto* t = o.if_contains("type");
-               return t && t->is_string() && t->as_string() == type;
-             },
-             std::chrono::milliseconds(0))
+  return impl_
+      ->take(
+          [&](const json::object& o) {
+            auto* t = o.if_contains("type");
+            return t && t->is_string() && t->as_string() == type;
+          },
+          std::chrono::milliseconds(0))
       .has_value();
 }
 
@@ -195,7 +209,8 @@ void ws_client::clear() {
 
 std::optional<int> ws_client::wait_closed(std::chrono::milliseconds wait) {
   std::unique_lock<std::mutex> lock(impl_->mtx);
-  if (!impl_->cv.wait_for(lock, wait, [this] { return impl_->closed; })) return std::nullopt;
+  if (!impl_->cv.wait_for(lock, wait, [this] { return impl_->closed; }))
+    return std::nullopt;
   return impl_->close_code;
 }
 
@@ -212,20 +227,24 @@ void ws_client::resume_reading() {
 
 void ws_client::close() {
   asio::post(impl_->ioc, [this] {
-    impl_->ws.async_close(websocket::close_code::normal, [](beast::error_code) {});
+    impl_->ws.async_close(websocket::close_code::normal,
+                          [](beast::error_code) {});
   });
 }
 
 http_result http_request(std::uint16_t port, const std::string& method,
                          const std::string& target, const std::string& body,
-                         const std::string& authorization, bool websocket_upgrade,
+                         const std::string& authorization,
+                         bool websocket_upgrade,
                          const std::string& content_type) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+  http::request<http::string_body> req(http::string_to_verb(method), target,
+                                       11);
   req.set(http::field::host, "127.0.0.1");
-  if (!authorization.empty()) req.set(http::field::authorization, authorization);
+  if (!authorization.empty())
+    req.set(http::field::authorization, authorization);
   if (websocket_upgrade) {
     req.set(http::field::connection, "Upgrade");
     req.set(http::field::upgrade, "websocket");

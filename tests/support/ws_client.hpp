@@ -53,8 +53,8 @@ class ws_client {
   void resume_reading();
   void close();
 
-  std::string session_id;        // from welcome
-  boost::json::object welcome;   // the first frame
+  std::string session_id;       // from welcome
+  boost::json::object welcome;  // the first frame
 
  private:
   struct impl;
@@ -69,7 +69,8 @@ struct http_result {
   boost::json::object json() const;            // the body as an object
 };
 http_result http_request(std::uint16_t port, const std::string& method,
-                         const std::string& target, const std::string& body = {},
+                         const std::string& target,
+                         const std::string& body = {},
                          const std::string& authorization = {},
                          bool websocket_upgrade = false,
                          const std::string& content_type = "application/json");
