@@ -208,3 +208,25 @@ TEST_CASE_METHOD(admin_fixture,
   CHECK(text.find("online: true") !=
         std::string::npos);  // "user ali<TAB>" ran user alice
 }
+
+TEST_CASE_METHOD(admin_fixture, "every command answers JSON with --json",
+                 "[e2e][admin]") {
+  auto alice = connect("alice");
+  auto conv = create(*alice, "group", {"bob"});
+  temp_dir dir;
+  for (std::string cmd : std::vector<std::string>{
+           "status", "users", "user alice", "conv " + conv,
+           "tail " + conv + " 3", "members " + conv + " add carol",
+           "token carol 60", "log info", "compact", "metrics",
+           "checkpoint " + (dir.path() / "cp").string(), "kick alice"}) {
+    auto r = admin(cmd, true);
+    INFO(cmd << ": " << r.output);
+    CHECK(r.status == 0);
+    boost::system::error_code ec;
+    auto v = json::parse(r.output, ec);
+    CHECK((!ec && v.is_object()));
+  }
+  auto bad = admin("conv gnope", true);
+  CHECK(bad.status == 1);
+  CHECK(json::parse(bad.output).as_object().contains("error"));
+}

@@ -166,3 +166,31 @@ TEST_CASE_METHOD(e2e_fixture,
   for (auto id : acked) CHECK(stored.count(id) == 1);
   CHECK(stored.size() >= acked.size() + 1);  // +1: the first, taken above
 }
+
+TEST_CASE("while draining, readyz and new upgrades answer 503",
+          "[e2e][operations]") {
+  e2e_fixture f({"--shutdown-timeout-s", "3"});
+  // A client that never answers the close keeps the node draining until the
+  // shutdown timeout.
+  silent_client slow(f.node.port(), f.node.token("slow"));
+  REQUIRE(slow.status() == 101);
+  REQUIRE(http_request(f.node.port(), "GET", "/readyz").status == 200);
+  auto port = f.node.port();
+  int exit_status = -1;
+  std::thread stopper([&] { exit_status = f.node.stop(); });
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  int ready = 200;
+  while (ready == 200 && std::chrono::steady_clock::now() < deadline)
+    ready = http_request(port, "GET", "/readyz").status;
+  CHECK(ready == 503);
+  CHECK(http_request(port, "GET", "/v1/ws?token=" + f.node.token("late"), {},
+                     {}, true)
+            .status == 503);
+  CHECK(http_request(port, "GET", "/v1/conversations", {},
+                     "Bearer " + f.node.token("late"))
+            .status == 503);
+  CHECK(http_request(port, "GET", "/healthz").status ==
+        200);  // still listening
+  stopper.join();
+  CHECK(exit_status == 0);
+}

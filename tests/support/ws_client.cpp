@@ -269,6 +269,32 @@ http_result http_request(std::uint16_t port, const std::string& method,
   return out;
 }
 
+struct silent_client::impl {
+  asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+};
+
+silent_client::silent_client(std::uint16_t port, const std::string& token)
+    : impl_(std::make_unique<impl>()) {
+  impl_->stream.connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::empty_body> req(http::verb::get, "/v1/ws?token=" + token,
+                                      11);
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::connection, "Upgrade");
+  req.set(http::field::upgrade, "websocket");
+  req.set(http::field::sec_websocket_version, "13");
+  req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  http::write(impl_->stream, req);
+  beast::flat_buffer buf;
+  http::response_parser<http::empty_body> p;
+  p.skip(true);  // a 101 has no body; the frames after it stay unread
+  http::read_header(impl_->stream, buf, p);
+  status_ = static_cast<int>(p.get().result_int());
+}
+
+silent_client::~silent_client() = default;
+
 json::object http_result::json() const {
   boost::system::error_code ec;
   auto v = json::parse(body, ec);

@@ -61,6 +61,20 @@ class ws_client {
   std::unique_ptr<impl> impl_;
 };
 
+// A WebSocket upgrade (with `token`) on a raw socket that is then never
+// read: a client that will not answer a close. Open until destroyed.
+class silent_client {
+ public:
+  silent_client(std::uint16_t port, const std::string& token);
+  ~silent_client();
+  int status() const noexcept { return status_; }  // of the upgrade, 101
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  int status_ = 0;
+};
+
 // A plain HTTP/1.1 request; returns status and body.
 struct http_result {
   int status = 0;
