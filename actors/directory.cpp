@@ -90,6 +90,13 @@ std::vector<std::string> directory::online_users(const std::string& prefix) {
   return {users.begin(), users.end()};
 }
 
+std::weak_ptr<client_connection> directory::connection(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return {};
+  return it->second.conn;
+}
+
 bool directory::conversation_active(const std::string& conv_id) {
   std::lock_guard<std::mutex> lock(mtx_);
   return conversations_.count(conv_id) != 0;

@@ -50,6 +50,8 @@ class directory {
   // Users with a connection here whose id starts with `prefix`, sorted.
   std::vector<std::string> online_users(const std::string& prefix);
   bool conversation_active(const std::string& conv_id);
+  // The connection of a session of this node (expired when there is none).
+  std::weak_ptr<client_connection> connection(const std::string& session_id);
   // Closes every connection of `user_id` (1008 and `reason`); returns how
   // many there were.
   std::size_t kick(const std::string& user_id, const std::string& reason);

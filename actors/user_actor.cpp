@@ -36,6 +36,7 @@ void went_offline(self_ptr self) {
 
 void remove_session(self_ptr self, const std::string& session_id) {
   auto& st = self->state;
+  st.local.erase(session_id);
   if (st.sessions.erase(session_id) == 0) return;
   st.last_activity_ms = now_ms();
   if (st.sessions.empty()) went_offline(self);
@@ -89,6 +90,8 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
         auto& st = self->state;
         bool was_online = !st.sessions.empty();
         st.sessions[session_id] = session;
+        if (auto conn = st.ctx->dir->connection(session_id); !conn.expired())
+          st.local[session_id] = std::move(conn);
         self->monitor(session);
         st.last_activity_ms = now_ms();
         if (!was_online) notify_watchers(self);
@@ -99,11 +102,17 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
       },
       [self](deliver_atom, const std::string& text, const std::string& except,
              bool chat_message) {
+        auto& st = self->state;
         std::uint64_t n = 0;
-        for (auto& [id, s] : self->state.sessions) {
+        for (auto& [id, s] : st.sessions) {
           if (id == except) continue;
-          self->send(s, push_atom::value, text);
           ++n;
+          if (auto it = st.local.find(id); it != st.local.end())
+            if (auto conn = it->second.lock()) {
+              conn->send_text(text);
+              continue;
+            }
+          self->send(s, push_atom::value, text);
         }
         if (chat_message) self->state.ctx->metrics->messages_delivered.inc(n);
       },

@@ -2,10 +2,12 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "actors/client_connection.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
 
@@ -18,6 +20,9 @@ struct user_state {
   std::string user_id;
   node_context* ctx = nullptr;
   std::map<std::string, session_actor> sessions;  // by session_id
+  // The connections of the sessions on this node: events go straight to
+  // them, one hop fewer than through the session actor.
+  std::map<std::string, std::weak_ptr<client_connection>> local;
   std::vector<session_actor> watchers;            // presence subscribers
   bool loaded = false;                            // last_seen read
   std::int64_t last_seen = 0;
