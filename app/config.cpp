@@ -105,6 +105,8 @@ const std::vector<option_def>& defs() {
                     scheduler_threads, 1, 64),
       SB_INT_OPTION("io-threads", "threads for blocking store reads",
                     io_threads, 1, 64),
+      SB_INT_OPTION("net-threads", "Asio threads serving the client port",
+                    net_threads, 1, 64),
       SB_INT_OPTION("max-body", "largest message body, bytes", lim.max_body, 1,
                     1 << 24),
       SB_INT_OPTION("max-frame", "largest client frame or REST body, bytes",
@@ -273,6 +275,7 @@ net::server_options config::server_options() const {
   o.max_frame = lim.max_frame;
   o.ws_idle_timeout_s = 2 * lim.heartbeat_s;
   o.max_queue = lim.max_queue;
+  o.threads = net_threads;
   return o;
 }
 

@@ -23,6 +23,7 @@ struct config {
   std::string node_id = "n1";
   int scheduler_threads = 1;
   int io_threads = 2;
+  int net_threads = 1;
   std::string log_level = "info";
   int shutdown_timeout_s = 10;
   actors::limits lim;
