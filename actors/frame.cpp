@@ -1,5 +1,6 @@
 #include "actors/frame.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <set>
@@ -87,7 +88,10 @@ void parse_create(const json::object& o, const std::string& self,
     bad("kind must be \"direct\" or \"group\"");
   auto members = get_user_ids(o, "members", f.kind == "direct");
   if (f.kind == "direct") {
-    if (members.size() != 1 || members[0] == self)
+    // The creator may name itself too: ["bob"] and ["alice","bob"] agree.
+    members.erase(std::remove(members.begin(), members.end(), self),
+                  members.end());
+    if (members.size() != 1)
       bad("a direct conversation takes exactly one other user in 'members'");
     f.members = {self, members[0]};
     if (field(o, "title") && !field(o, "title")->is_null())

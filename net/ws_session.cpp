@@ -1,6 +1,7 @@
 #include "net/ws_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
@@ -39,8 +40,10 @@ class ws_session : public actors::client_connection,
     auto& o = ctx_->options;
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
-    t.idle_timeout = std::chrono::seconds(o.ws_idle_timeout_s);
-    t.keep_alive_pings = false;  // the client's heartbeat keeps it open
+    // Idleness is ours to judge (arm_idle_timer): Beast's own idle timer
+    // does not count the client's WebSocket pings as a heartbeat.
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
     ws_.set_option(t);
     ws_.read_message_max(o.max_frame);
     ws_.set_option(
@@ -81,7 +84,29 @@ class ws_session : public actors::client_connection,
         ignored ? std::string()
                 : ep.address().to_string() + ":" + std::to_string(ep.port());
     handler_ = ctx_->handlers.open_websocket(user_, shared_from_this(), remote);
+    last_heard_ = std::chrono::steady_clock::now();
+    // Pings and pongs from the client count as its heartbeat too.
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+      last_heard_ = std::chrono::steady_clock::now();
+    });
+    arm_idle_timer();
     do_read();
+  }
+
+  // A connection silent for ws_idle_timeout_s (twice the heartbeat) is
+  // dropped; its user goes offline when it was the last one.
+  void arm_idle_timer() {
+    auto idle = std::chrono::seconds(ctx_->options.ws_idle_timeout_s);
+    idle_timer_.expires_at(last_heard_ + idle);
+    idle_timer_.async_wait(
+        [self = shared_from_this(), idle](beast::error_code ec) {
+          if (ec || self->closing_) return;
+          if (std::chrono::steady_clock::now() - self->last_heard_ >= idle) {
+            self->drop();
+            return;
+          }
+          self->arm_idle_timer();
+        });
   }
 
   void do_read() {
@@ -91,6 +116,7 @@ class ws_session : public actors::client_connection,
   }
 
   void on_read(beast::error_code ec) {
+    last_heard_ = std::chrono::steady_clock::now();
     if (ec) {
       // Closed, timed out, too big (1009), not UTF-8 (1007): Beast has
       // answered the peer where the protocol asks for it.
@@ -111,6 +137,7 @@ class ws_session : public actors::client_connection,
   }
 
   void finish() {
+    idle_timer_.cancel();
     closing_ = true;
     queue_.clear();
     if (handler_) handler_->on_close();
@@ -122,6 +149,7 @@ class ws_session : public actors::client_connection,
       // The client does not read: drop it; it resyncs from the log when it
       // comes back. A close frame would wait behind the blocked write, so
       // the TCP connection goes at once.
+      if (auto* m = ctx_->handlers.metrics) m->queue_drops.inc();
       drop();
       return;
     }
@@ -151,7 +179,6 @@ class ws_session : public actors::client_connection,
   }
 
   void drop() {
-    if (auto* m = ctx_->handlers.metrics) m->queue_drops.inc();
     closing_ = true;
     if (writing_)
       queue_.resize(1);  // the front is being written
@@ -187,6 +214,8 @@ class ws_session : public actors::client_connection,
   }
 
   websocket::stream<beast::tcp_stream> ws_;
+  boost::asio::steady_timer idle_timer_{ws_.get_executor()};
+  std::chrono::steady_clock::time_point last_heard_;
   beast::flat_buffer buffer_;
   std::string user_;
   std::shared_ptr<const session_context> ctx_;

@@ -20,6 +20,15 @@ TEST_CASE("a send frame is parsed with its fields and rid", "[frame]") {
   CHECK(p.frame->body == "hi");
 }
 
+TEST_CASE("a direct create may name the creator too", "[frame]") {
+  auto p =
+      parse(R"({"type":"create","kind":"direct","members":["alice","bob"]})");
+  REQUIRE(p.frame.has_value());
+  CHECK(p.frame->members == std::vector<std::string>{"alice", "bob"});
+  CHECK_FALSE(
+      parse(R"({"type":"create","kind":"direct","members":["alice"]})").frame);
+}
+
 TEST_CASE("a direct create gets both members, the creator first", "[frame]") {
   auto p = parse(R"({"type":"create","kind":"direct","members":["bob"]})");
   REQUIRE(p.frame.has_value());

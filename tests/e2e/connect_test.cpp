@@ -73,3 +73,20 @@ TEST_CASE("a silent connection is closed after twice the heartbeat",
   auto code = c.wait_closed(10s);
   CHECK(code.has_value());
 }
+
+TEST_CASE(
+    "a heartbeat of JSON pings or WebSocket pings keeps a connection open",
+    "[e2e][connect]") {
+  e2e_fixture f({"--heartbeat-s", "1"});
+  ws_client json_pings(f.node.port(), f.node.token("alice"));
+  ws_client ws_pings(f.node.port(), f.node.token("bob"));
+  // Four seconds, twice the allowed silence, with a heartbeat every 500 ms:
+  // each wait is for a close that must not come.
+  for (int i = 0; i < 8; ++i) {
+    json_pings.send(R"({"type":"ping"})");
+    ws_pings.ping();
+    CHECK_FALSE(json_pings.wait_closed(500ms).has_value());
+    CHECK_FALSE(ws_pings.wait_closed(1ms).has_value());
+  }
+  CHECK(json_pings.request({{"type", "ping"}})["type"] == "pong");
+}

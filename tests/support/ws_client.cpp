@@ -159,6 +159,11 @@ void ws_client::send(const json::object& frame) {
   send(json::serialize(frame));
 }
 
+void ws_client::ping() {
+  asio::post(impl_->ioc,
+             [this] { impl_->ws.async_ping({}, [](beast::error_code) {}); });
+}
+
 json::object ws_client::request(json::object frame,
                                 std::chrono::milliseconds wait) {
   std::string rid = "r" + std::to_string(++impl_->next_rid);

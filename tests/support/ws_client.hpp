@@ -26,6 +26,8 @@ class ws_client {
   ws_client& operator=(const ws_client&) = delete;
 
   void send(const std::string& text);
+  // A WebSocket ping control frame.
+  void ping();
   void send(const boost::json::object& frame);
 
   // Sends `frame` with a fresh rid and returns the frame answering it.
