@@ -17,6 +17,30 @@
 
 namespace switchboard::testing {
 
+namespace {
+
+// Forks and execs `argv` with `env` added, its stderr (and stdout when
+// `with_stdout`) on `out_fd`; the child dies with this process.
+pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env,
+            int out_fd, bool with_stdout) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the tests
+    if (with_stdout) ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(out_fd, STDERR_FILENO);
+    for (auto& e : env) ::putenv(e.data());
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
 node_process::node_process(std::vector<std::string> extra_args,
                            std::vector<std::string> env)
     : args_(std::move(extra_args)), env_(std::move(env)) {
@@ -42,18 +66,7 @@ void node_process::start() {
       "--admin-listen", "127.0.0.1:0", "--data-dir", dir_.str(),
       "--jwt-secret",   secret};
   argv.insert(argv.end(), args_.begin(), args_.end());
-  pid_ = ::fork();
-  REQUIRE(pid_ >= 0);
-  if (pid_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the harness
-    ::dup2(fds[1], STDERR_FILENO);
-    for (auto& e : env_) ::putenv(e.data());
-    std::vector<char*> cargs;
-    for (auto& a : argv) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    ::execv(cargs[0], cargs.data());
-    ::_exit(127);
-  }
+  pid_ = spawn(argv, env_, fds[1], false);
   ::close(fds[1]);
   // Read the log until the node says where it listens.
   std::string buf;
@@ -129,19 +142,7 @@ command_result run_switchboard(const std::vector<std::string>& args,
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   std::vector<std::string> argv = {SWITCHBOARD_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto envs = env;
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(fds[1], STDOUT_FILENO);
-    ::dup2(fds[1], STDERR_FILENO);
-    for (auto& e : envs) ::putenv(e.data());
-    std::vector<char*> cargs;
-    for (auto& a : argv) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    ::execv(cargs[0], cargs.data());
-    ::_exit(127);
-  }
+  pid_t pid = spawn(argv, env, fds[1], true);
   ::close(fds[1]);
   command_result r;
   char chunk[4096];
