@@ -27,7 +27,8 @@ void ask_conversation(Self* self, node_context* ctx, const std::string& conv_id,
                       Atom atom, const Req& req, OnReply on_reply,
                       OnFail on_fail, int attempt = 0) {
   auto conv = ctx->dir->conversation(conv_id);
-  self->request(conv, ctx->lim.request_timeout, atom, req)
+  self->request(conv, request_timeout(self, conv, ctx->lim.request_timeout),
+                atom, req)
       .then(
           [on_reply](Reply& r) mutable { on_reply(r); },
           [self, ctx, conv_id, atom, req, on_reply, on_fail,
