@@ -325,8 +325,7 @@ conversation_actor::behavior_type conversation(
       [](continue_atom, continuation& c) { c.fn(); },
       [self](timeout_atom, std::uint64_t) {
         auto& st = self->state;
-        bool idle = now_ms() - st.last_activity_ms >=
-                    static_cast<std::int64_t>(st.ctx->lim.idle_actor.count());
+        bool idle = idle_long_enough(*st.ctx, st.last_activity_ms);
         if (idle && !busy(st)) {
           passivate(self);
           return;

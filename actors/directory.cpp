@@ -90,7 +90,8 @@ std::vector<std::string> directory::online_users(const std::string& prefix) {
   return {users.begin(), users.end()};
 }
 
-std::weak_ptr<client_connection> directory::connection(const std::string& session_id) {
+std::weak_ptr<client_connection> directory::connection(
+    const std::string& session_id) {
   std::lock_guard<std::mutex> lock(mtx_);
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return {};

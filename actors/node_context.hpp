@@ -34,11 +34,22 @@ struct node_context {
   std::atomic<std::int64_t> requests_in_flight{0};
 };
 
+// Whether an actor last active at `last_activity_ms` has been idle for
+// limits::idle_actor (and may passivate, if nothing else holds it).
+inline bool idle_long_enough(const node_context& ctx,
+                             std::int64_t last_activity_ms);
+
 // Server time: milliseconds since the Unix epoch.
 inline std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+inline bool idle_long_enough(const node_context& ctx,
+                             std::int64_t last_activity_ms) {
+  return now_ms() - last_activity_ms >=
+         static_cast<std::int64_t>(ctx.lim.idle_actor.count());
 }
 
 }  // namespace switchboard::actors

@@ -144,8 +144,7 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
       [](continue_atom, continuation& c) { c.fn(); },
       [self](timeout_atom, std::uint64_t) {
         auto& st = self->state;
-        bool idle = now_ms() - st.last_activity_ms >=
-                    static_cast<std::int64_t>(st.ctx->lim.idle_actor.count());
+        bool idle = idle_long_enough(*st.ctx, st.last_activity_ms);
         if (st.sessions.empty() && st.watchers.empty() && st.loaded && idle) {
           st.ctx->dir->forget_user(st.user_id, self->address());
           self->quit();

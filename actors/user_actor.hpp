@@ -23,8 +23,8 @@ struct user_state {
   // The connections of the sessions on this node: events go straight to
   // them, one hop fewer than through the session actor.
   std::map<std::string, std::weak_ptr<client_connection>> local;
-  std::vector<session_actor> watchers;            // presence subscribers
-  bool loaded = false;                            // last_seen read
+  std::vector<session_actor> watchers;  // presence subscribers
+  bool loaded = false;                  // last_seen read
   std::int64_t last_seen = 0;
   std::vector<std::function<void()>> waiting;  // until loaded
   std::int64_t last_activity_ms = 0;
