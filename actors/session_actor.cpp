@@ -13,7 +13,6 @@ namespace switchboard::actors {
 namespace {
 
 using self_ptr = session_actor::stateful_pointer<session_state>;
-using rid_t = events::rid_t;
 
 constexpr int max_attempts = 3;
 

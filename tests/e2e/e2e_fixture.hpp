@@ -48,6 +48,25 @@ struct e2e_fixture {
                       {"body", body}});
   }
 
+  // Every msg_id of `conv`, oldest first, read page by page with sync.
+  static std::vector<std::uint64_t> history_ids(ws_client& c,
+                                                const std::string& conv) {
+    std::vector<std::uint64_t> ids;
+    std::uint64_t after = 0;
+    for (;;) {
+      auto h = c.request({{"type", "sync"},
+                          {"conv_id", conv},
+                          {"after", after},
+                          {"limit", 200}});
+      REQUIRE(h["type"] == "history");
+      for (auto& m : h["messages"].as_array()) {
+        after = json::value_to<std::uint64_t>(m.as_object().at("msg_id"));
+        ids.push_back(after);
+      }
+      if (h["has_more"] == false) return ids;
+    }
+  }
+
   static std::uint64_t u64(const json::value& v) {
     return json::value_to<std::uint64_t>(v);
   }
