@@ -52,8 +52,12 @@ TEST_CASE_METHOD(store_fixture, "completions run in submission order",
     batch b;
     b.put_last_seen("u" + std::to_string(i), i);
     db->commit(std::move(b), [&, i, p](const status&) {
-      std::lock_guard<std::mutex> lock(m);
-      order.push_back(i);
+      {
+        std::lock_guard<std::mutex> lock(m);
+        order.push_back(i);
+      }
+      // Last: once the final promise is set the test's locals (m, order)
+      // may be gone, so nothing may touch them after it.
       p->set_value();
     });
   }
