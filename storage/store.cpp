@@ -153,9 +153,11 @@ void store::commit(batch b, completion done) {
 }
 
 status store::commit_and_wait(batch b) {
-  std::promise<status> promise;
-  auto fut = promise.get_future();
-  commit(std::move(b), [&promise](const status& st) { promise.set_value(st); });
+  // The promise is shared with the completion: set_value may still be
+  // finishing on the writer thread when get() returns here.
+  auto promise = std::make_shared<std::promise<status>>();
+  auto fut = promise->get_future();
+  commit(std::move(b), [promise](const status& st) { promise->set_value(st); });
   return fut.get();
 }
 

@@ -28,11 +28,12 @@ TEST_CASE_METHOD(store_fixture, "ids continue after a reopen",
   reopen();
   auto log = conversation_log::open(*db, "c");
   REQUIRE(log->last_msg_id() == 7);
-  std::promise<status> done;
+  auto done = std::make_shared<std::promise<status>>();
+  auto fut = done->get_future();
   auto id = log->append(message{0, "bob", "after", 2, "k"},
-                        [&](const status& s) { done.set_value(s); });
+                        [done](const status& s) { done->set_value(s); });
   CHECK(*id == 8);
-  REQUIRE(done.get_future().get().has_value());
+  REQUIRE(fut.get().has_value());
   CHECK(db->read_newest("c", 1)->messages[0].body == "after");
 }
 
