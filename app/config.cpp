@@ -98,6 +98,23 @@ const std::vector<option_def>& defs() {
                "expected debug, info, warn or error, got '" + v + "'");
          c.log_level = v;
        }},
+      {"dev-login",
+       "let anyone sign in by user name alone (POST /v1/dev/login), for "
+       "trying the node out; loopback --listen only",
+       [](const config& c) {
+         return std::string(c.dev_login ? "true" : "false");
+       },
+       [](config& c, const std::string& v) {
+         if (v != "true" && v != "false")
+           throw std::invalid_argument("expected true or false, got '" + v +
+                                       "'");
+         c.dev_login = v == "true";
+       }},
+      {"web-root",
+       "folder of the browser client served at / (default: the installed "
+       "or built one)",
+       [](const config& c) { return c.web_root; },
+       [](config& c, const std::string& v) { c.web_root = v; }},
       SB_INT_OPTION("shutdown-timeout-s",
                     "longest a SIGTERM drain may take, seconds",
                     shutdown_timeout_s, 1, 3600),

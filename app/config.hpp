@@ -25,6 +25,8 @@ struct config {
   int io_threads = 2;
   int net_threads = 1;
   std::string log_level = "info";
+  bool dev_login = false;  // POST /v1/dev/login; loopback listeners only
+  std::string web_root;    // empty: default_web_root()
   int shutdown_timeout_s = 10;
   actors::limits lim;
 

@@ -20,72 +20,25 @@
 #include "app/args.hpp"
 #include "app/config.hpp"
 #include "app/log.hpp"
+#include "app/messages_rate.hpp"
+#include "app/ops_routes.hpp"
+#include "app/static_files.hpp"
 #include "app/token_auth.hpp"
 #include "auth/secret.hpp"
 #include "metrics/metrics.hpp"
 #include "net/server.hpp"
 #include "rest/api.hpp"
+#include "rest/dev_login.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::app {
 
 namespace {
 
-enum class node_state { starting, ready, draining };
-
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost" ||
          host.rfind("127.", 0) == 0;
 }
-
-// Messages accepted per second over the last minute, sampled once a second.
-class messages_rate {
- public:
-  explicit messages_rate(const metrics::node_metrics& m)
-      : m_(m), thread_([this] { run(); }) {}
-  ~messages_rate() { stop(); }
-
-  double per_second() {
-    std::lock_guard<std::mutex> lock(mtx_);
-    if (samples_.size() < 2) return 0;
-    double dt = std::chrono::duration<double>(samples_.back().first -
-                                              samples_.front().first)
-                    .count();
-    return dt > 0 ? static_cast<double>(samples_.back().second -
-                                        samples_.front().second) /
-                        dt
-                  : 0;
-  }
-
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(mtx_);
-      if (stopping_) return;
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  void run() {
-    std::unique_lock<std::mutex> lock(mtx_);
-    while (!stopping_) {
-      samples_.emplace_back(std::chrono::steady_clock::now(),
-                            m_.messages_accepted.value());
-      if (samples_.size() > 61) samples_.pop_front();
-      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
-    }
-  }
-
-  const metrics::node_metrics& m_;
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>>
-      samples_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
 
 void print_usage(std::ostream& os) {
   os << "usage: switchboard serve [options]\n\n"
@@ -103,43 +56,6 @@ void print_usage(std::ostream& os) {
   }
 }
 
-net::http_response json_error(int status, const char* code,
-                              const char* message) {
-  net::http_response res;
-  res.status = status;
-  res.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" +
-             message + "\"}}";
-  return res;
-}
-
-// The operational endpoints; everything else is the REST API or 404.
-void route(const net::http_request& req, const net::http_reply& reply,
-           const std::atomic<node_state>& state,
-           const metrics::node_metrics& m) {
-  auto path = req.target.substr(0, req.target.find('?'));
-  if (path != "/healthz" && path != "/readyz" && path != "/metrics")
-    return reply(json_error(404, "not_found", "no such path"));
-  if (req.method != "GET" && req.method != "HEAD") {
-    auto res = json_error(405, "method_not_allowed", "use GET");
-    res.headers.emplace_back("Allow", "GET");
-    return reply(std::move(res));
-  }
-  net::http_response res;
-  if (path == "/healthz") {
-    res.body = R"({"status":"ok"})";
-  } else if (path == "/readyz") {
-    if (state != node_state::ready)
-      return reply(
-          json_error(503, "unavailable",
-                     state == node_state::starting ? "starting" : "draining"));
-    res.body = R"({"status":"ready"})";
-  } else {
-    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    res.body = m.render();
-  }
-  reply(std::move(res));
-}
-
 }  // namespace
 
 int serve_main(int argc, char** argv) {
@@ -149,7 +65,7 @@ int serve_main(int argc, char** argv) {
   try {
     std::set<std::string> known;
     for (auto& o : options_table()) known.insert(o.name);
-    auto a = parse_args(argc, argv, 2, known, {"help"});
+    auto a = parse_args(argc, argv, 2, known, {"help", "dev-login"});
     if (a.has("help")) {
       print_usage(std::cout);
       return 0;
@@ -168,6 +84,11 @@ int serve_main(int argc, char** argv) {
       admin_token = auth::load_or_create_secret(cfg.admin_token, cfg.data_dir,
                                                 "admin_token");
     }
+    if (cfg.dev_login && !is_loopback(net_opts.host))
+      throw std::invalid_argument(
+          "--dev-login mints a token for anyone who asks: it is refused "
+          "unless --listen is a loopback address (" +
+          cfg.listen + " is not)");
     secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
   } catch (const std::exception& e) {
     std::cerr << "switchboard serve: " << e.what() << "\n";
@@ -201,12 +122,17 @@ int serve_main(int argc, char** argv) {
       *store, actors::node_options{cfg.node_id, cfg.lim, cfg.scheduler_threads,
                                    cfg.io_threads, &m});
 
+  static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
   net::server_handlers handlers;
-  handlers.http = [&rt, &state, &m, secret](net::http_request req,
-                                            net::http_reply reply) {
+  handlers.http = [&rt, &state, &m, &web, secret, dev_login = cfg.dev_login](
+                      net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(json_error(503, "unavailable", "the node is shutting down"));
-    if (!rest::handle(*rt, secret, req, reply)) route(req, reply, state, m);
+    if (rest::handle_dev_login(dev_login, secret, req, reply)) return;
+    if (rest::handle(*rt, secret, req, reply)) return;
+    if (handle_ops(req, reply, state, m)) return;
+    if (web.handle(req, reply)) return;
+    reply(json_error(404, "not_found", "no such path"));
   };
   handlers.authenticate = token_authenticator(secret);
   handlers.open_websocket = [&rt](
@@ -269,7 +195,9 @@ int serve_main(int argc, char** argv) {
        {"admin_addr", admin_addr},
        {"data_dir", cfg.data_dir},
        {"durability", cfg.durability},
-       {"node_id", cfg.node_id}});
+       {"node_id", cfg.node_id},
+       {"web_root", web.root()},
+       {"dev_login", cfg.dev_login ? "on" : "off"}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -10,6 +10,7 @@
 #include "actors/node.hpp"
 #include "auth/jwt.hpp"
 #include "rest/http_errors.hpp"
+#include "rest/json_body.hpp"
 #include "rest/route.hpp"
 #include "storage/store.hpp"
 
@@ -38,38 +39,11 @@ std::string authenticate(const std::string& secret,
   return r.ok->sub;
 }
 
-// The JSON object body of a POST, or an error response.
-bool json_body(const net::http_request& req, json::object& out,
-               net::http_response& err) {
-  if (req.content_type.rfind("application/json", 0) != 0) {
-    err = error_response(400, "bad_request",
-                         "Content-Type must be application/json");
-    return false;
-  }
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 16;
-  auto v = json::parse(req.body, ec, {}, opts);
-  if (ec || !v.is_object()) {
-    err = error_response(400, "bad_request", "the body must be a JSON object");
-    return false;
-  }
-  out = std::move(v.as_object());
-  return true;
-}
-
 // Strips the WebSocket framing (type, rid) from an answer frame.
 json::object body_of(json::object frame) {
   frame.erase("type");
   frame.erase("rid");
   return frame;
-}
-
-net::http_response json_response(int status, const json::object& body) {
-  net::http_response res;
-  res.status = status;
-  res.body = json::serialize(body);
-  return res;
 }
 
 // Maps the answer frame of a request to its HTTP response.

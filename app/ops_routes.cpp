@@ -1,0 +1,47 @@
+#include "app/ops_routes.hpp"
+
+#include "metrics/metrics.hpp"
+
+namespace switchboard::app {
+
+net::http_response json_error(int status, const char* code,
+                              const char* message) {
+  net::http_response res;
+  res.status = status;
+  res.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" +
+             message + "\"}}";
+  return res;
+}
+
+bool handle_ops(const net::http_request& req, const net::http_reply& reply,
+                const std::atomic<node_state>& state,
+                const metrics::node_metrics& m) {
+  auto path = req.target.substr(0, req.target.find('?'));
+  if (path != "/healthz" && path != "/readyz" && path != "/metrics")
+    return false;
+  if (req.method != "GET" && req.method != "HEAD") {
+    auto res = json_error(405, "method_not_allowed", "use GET");
+    res.headers.emplace_back("Allow", "GET");
+    reply(std::move(res));
+    return true;
+  }
+  net::http_response res;
+  if (path == "/healthz") {
+    res.body = R"({"status":"ok"})";
+  } else if (path == "/readyz") {
+    if (state != node_state::ready) {
+      reply(
+          json_error(503, "unavailable",
+                     state == node_state::starting ? "starting" : "draining"));
+      return true;
+    }
+    res.body = R"({"status":"ready"})";
+  } else {
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = m.render();
+  }
+  reply(std::move(res));
+  return true;
+}
+
+}  // namespace switchboard::app

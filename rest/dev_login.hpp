@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+#include "net/http_types.hpp"
+
+namespace switchboard::rest {
+
+// POST /v1/dev/login {"user_id":"alice"} -> 200 {user_id, token,
+// expires_at}: a token for any user, no password. For trying a node out
+// (the browser page's sign-in) on a node started with --dev-login, which
+// the node allows only on a loopback address. When `enabled` is false the
+// path answers 403 with a message that says how to turn it on.
+//
+// Returns false when `req` is not for /v1/dev/login.
+bool handle_dev_login(bool enabled, const std::string& secret,
+                      const net::http_request& req,
+                      const net::http_reply& reply);
+
+}  // namespace switchboard::rest
