@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libcaf-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
   libcereal-dev catch2 libssl-dev libcpptoml-dev libedit-dev
+  chromium
 )
 
 missing=()
@@ -16,8 +17,9 @@ for p in "${packages[@]}"; do
   fi
 done
 
-# Node.js runs the OpenAPI linter of the test suite; a machine that has a
-# node (Debian's or another) keeps it.
+# Node.js runs the OpenAPI linter and the JavaScript client's tests; a
+# machine that has a node (Debian's or another) keeps it. Chromium (above)
+# is the browser of the page's end-to-end tests.
 if ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
@@ -31,9 +33,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
 # The OpenAPI linter, pinned by tools/openapi/package-lock.json.
-tools="$(cd "$(dirname "$0")/.." && pwd)/tools/openapi"
+tools="$root/tools/openapi"
 if [ ! -x "$tools/node_modules/.bin/redocly" ]; then
   echo "deps: installing the OpenAPI linter (npm ci)" >&2
   npm ci --prefix "$tools" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+# ws and playwright-core for tests/web, pinned by its package-lock.json.
+# playwright-core drives Debian's chromium; it downloads no browser.
+web_tests="$root/tests/web"
+if [ ! -d "$web_tests/node_modules/playwright-core" ] ||
+  [ ! -d "$web_tests/node_modules/ws" ]; then
+  echo "deps: installing the web tests' packages (npm ci)" >&2
+  npm ci --prefix "$web_tests" --no-audit --no-fund --loglevel=error >/dev/null
 fi

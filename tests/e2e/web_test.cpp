@@ -69,7 +69,7 @@ TEST_CASE("dev login mints a working token on a loopback node", "[e2e][web]") {
   CHECK(get.status == 405);
 }
 
-TEST_CASE("--dev-login is refused on a non-loopback address", "[e2e][web]") {
+TEST_CASE("dev login is refused on a non-loopback address", "[e2e][web]") {
   temp_dir dir;
   auto r = run_switchboard({"serve", "--dev-login", "--listen", "0.0.0.0:0",
                             "--data-dir", dir.str()});

@@ -1,0 +1,194 @@
+// The JavaScript client library (web/lib) against a real node, in Node
+// with the `ws` package as its WebSocket.
+import { test, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+
+import { SwitchboardClient, Conversation, devLogin } from "../../web/lib/switchboard.js";
+import { NodeProcess, token, waitFor } from "./support/node.mjs";
+
+const nodes = [];
+async function startNode(args = []) {
+  const n = await new NodeProcess(args).start();
+  nodes.push(n);
+  return n;
+}
+const clients = [];
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+after(async () => {
+  for (const n of nodes) await n.stop();
+});
+
+function client(node, user, extra = {}) {
+  const c = new SwitchboardClient({
+    url: node.url,
+    token: token(user),
+    WebSocket,
+    minBackoffMs: 50,
+    maxBackoffMs: 400,
+    ...extra,
+  });
+  clients.push(c);
+  return c.connect();
+}
+
+const open = (c) => waitFor(() => c.state === "open", `${c.options.url} open`);
+const synced = (c) => new Promise((r) => c.on("synced", r));
+
+test("the conversation window drops duplicates and holds back past a gap", () => {
+  const conv = new Conversation("c1");
+  conv.start([], false);
+  const m = (id) => ({ msg_id: id, sender: "bob", body: `m${id}` });
+  assert.deepEqual(conv.ingest([m(1), m(2), m(2)]).map((x) => x.msg_id), [1, 2]);
+  assert.deepEqual(conv.ingest([m(4), m(5)]), []);
+  assert.ok(conv.hasGap);
+  assert.equal(conv.high, 2);
+  assert.deepEqual(conv.ingest([m(3), m(1)]).map((x) => x.msg_id), [3, 4, 5]);
+  assert.ok(!conv.hasGap);
+  assert.deepEqual(conv.messages.map((x) => x.msg_id), [1, 2, 3, 4, 5]);
+});
+
+test("two users chat: sent, delivered, read, typing and presence", async () => {
+  const node = await startNode();
+  const alice = client(node, "alice");
+  await open(alice);
+  const bob = client(node, "bob");
+  await open(bob);
+
+  const conv = await alice.create("direct", ["bob"]);
+  assert.equal(conv.kind, "direct");
+  await waitFor(() => alice.presence.get("bob")?.online === true, "bob online");
+
+  const bobGot = [];
+  bob.on("message", ({ message }) => bobGot.push(message));
+  const item = alice.send(conv.convId, "hello <b>bob</b>");
+  await waitFor(() => item.state === "sent", "sent");
+  await waitFor(() => bobGot.length === 1, "bob receives");
+  assert.equal(bobGot[0].body, "hello <b>bob</b>");
+  assert.equal(bobGot[0].sender, "alice");
+  assert.equal(bobGot[0].client_msg_id, item.client_msg_id);
+
+  const msg = conv.messages.at(-1);
+  assert.equal(msg.msg_id, item.msg_id);
+  // Bob's client acks what it holds: delivered; reading it: read.
+  await waitFor(() => alice.stateOf(conv.convId, msg) === "delivered", "delivered");
+  const bobConv = bob.conversations.get(conv.convId);
+  assert.equal(bobConv.unread, 1);
+  bob.markRead(conv.convId);
+  assert.equal(bobConv.unread, 0);
+  await waitFor(() => alice.stateOf(conv.convId, msg) === "read", "read");
+
+  const typing = new Promise((r) => alice.on("typing", r));
+  bob.typing(conv.convId);
+  assert.deepEqual(await typing, { conv_id: conv.convId, user_id: "bob" });
+
+  bob.close();
+  await waitFor(() => alice.presence.get("bob")?.online === false, "bob offline");
+  assert.ok(alice.presence.get("bob").last_seen > 0);
+  alice.close();
+});
+
+test("after the node is killed and restarted mid-conversation, nothing is missing and nothing is twice", async () => {
+  const node = await startNode();
+  const alice = client(node, "alice");
+  const bob = client(node, "bob");
+  await open(alice);
+  await open(bob);
+  const conv = await bob.create("direct", ["alice"]);
+
+  const total = 120;
+  const sends = [];
+  for (let i = 0; i < total; ++i) {
+    sends.push(bob.send(conv.convId, `m${i}`));
+    if (i === 40) {
+      // Some acknowledged, some in flight, the rest not yet sent.
+      await waitFor(() => sends.some((s) => s.state === "sent"), "first sends");
+      await node.kill();
+    }
+  }
+  await waitFor(() => alice.state === "reconnecting" && bob.state === "reconnecting", "both see the loss");
+  await node.start(); // same data directory, same port
+  await waitFor(() => sends.every((s) => s.state === "sent"), "every send acknowledged", 30000);
+
+  const aliceConv = alice.conversations.get(conv.convId);
+  await waitFor(() => aliceConv && aliceConv.high === total, "alice holds every message", 30000);
+  const ids = aliceConv.messages.map((m) => m.msg_id);
+  assert.deepEqual(ids, Array.from({ length: total }, (_, i) => i + 1));
+  // One message in flight per conversation: the log keeps the send order.
+  assert.deepEqual(aliceConv.messages.map((m) => m.body), sends.map((s) => s.body));
+  assert.equal(new Set(sends.map((s) => s.msg_id)).size, total);
+
+  // A fresh client reads the server's log: the same, once each.
+  const carol = client(node, "alice");
+  await open(carol);
+  await waitFor(() => carol.conversations.get(conv.convId)?.loaded, "loaded");
+  let c = carol.conversations.get(conv.convId);
+  while (c.hasOlder) await carol.loadOlder(conv.convId, 50);
+  assert.deepEqual(c.messages.map((m) => m.msg_id), ids);
+  assert.equal(new Set(c.messages.map((m) => m.client_msg_id)).size, total);
+  for (const x of [alice, bob, carol]) x.close();
+});
+
+test("messages sent while the node is down wait in storage across a restart of the client", async () => {
+  const node = await startNode();
+  const store = new Map();
+  const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v) };
+  const bob = client(node, "bob", { storage });
+  await open(bob);
+  const conv = await bob.create("group", ["alice"], "team");
+  await node.kill();
+  await waitFor(() => bob.state === "reconnecting", "bob sees the loss");
+  bob.send(conv.convId, "written offline");
+  assert.equal(bob.outbox.length, 1);
+  bob.close(); // the tab is closed
+
+  await node.start();
+  const again = client(node, "bob", { storage });
+  assert.equal(again.outbox.length, 1);
+  await waitFor(() => again.outbox.length === 0, "outbox flushed");
+  const c = again.conversations.get(conv.convId);
+  await waitFor(() => c?.messages.some((m) => m.body === "written offline"), "message held");
+  assert.equal(c.title, "team");
+  again.close();
+});
+
+test("a refused token is reported, not retried; a refused dev login says why", async () => {
+  const node = await startNode();
+  const bad = new SwitchboardClient({ url: node.url, token: "not-a-token", WebSocket });
+  clients.push(bad);
+  const why = new Promise((r) => bad.on("unauthorized", r));
+  bad.connect();
+  const { message } = await why;
+  assert.match(message, /refused the token/);
+  assert.equal(bad.state, "unauthorized");
+
+  await assert.rejects(devLogin(node.url, "alice"), (e) => e.code === "forbidden" && /--dev-login/.test(e.message));
+  const dev = await startNode(["--dev-login"]);
+  const t = await devLogin(dev.url, "alice");
+  assert.equal(t.user_id, "alice");
+  await assert.rejects(devLogin(dev.url, "no spaces"), (e) => e.code === "bad_request");
+});
+
+test("a member added to a group learns of it, loads its history and gets new messages", async () => {
+  const node = await startNode();
+  const alice = client(node, "alice");
+  const dave = client(node, "dave");
+  await open(alice);
+  await open(dave);
+  const conv = await alice.create("group", ["bob"], "plans");
+  for (let i = 0; i < 3; ++i) alice.send(conv.convId, `before ${i}`);
+  await waitFor(() => alice.outbox.length === 0, "sent");
+  await alice.changeMembers(conv.convId, { add: ["dave"] });
+  await waitFor(() => dave.conversations.get(conv.convId)?.loaded, "dave loads it");
+  const d = dave.conversations.get(conv.convId);
+  await waitFor(() => d.title === "plans", "title");
+  assert.deepEqual(d.messages.map((m) => m.body), ["before 0", "before 1", "before 2"]);
+  assert.equal(d.unread, 3);
+  alice.send(conv.convId, "after");
+  await waitFor(() => d.messages.length === 4, "live message");
+  assert.equal(d.unread, 4);
+  alice.close();
+  dave.close();
+});
