@@ -153,6 +153,15 @@ test("a group: members, older history on scroll", async () => {
   await dave.locator("#messages").evaluate((el) => { el.scrollTop = 0; });
   await first.waitFor();
   assert.equal(await dave.locator(".msg").count(), 45);
+
+  // Only the creator removes others; the creator removes Dave.
+  await dave.locator(".members summary").click();
+  await dave.getByRole("button", { name: "Remove bob" }).click();
+  await dave.getByRole("alert").filter({ hasText: "Could not remove bob" }).waitFor();
+  await alice.getByRole("button", { name: "Remove dave" }).click();
+  await dave.locator(".conv", { hasText: "Launch <team>" }).waitFor({ state: "detached" });
+  await dave.getByText("Pick a conversation").waitFor();
+  await alice.locator("#member-list li", { hasText: "dave" }).waitFor({ state: "detached" });
   await alice.context().close();
   await dave.context().close();
 });

@@ -51,7 +51,8 @@ export class ChatView {
     const c = this.client;
     $("me").textContent = c.userId ? `Signed in as ${c.userId}` : "";
     renderConvList(c, this.selected, (id) => this.select(id));
-    const conv = this.selected && c.conversations.get(this.selected);
+    let conv = this.selected && c.conversations.get(this.selected);
+    if (conv?.left) conv = null;
     $("conv-empty").hidden = !!conv;
     $("conv-open").hidden = !conv;
     if (!conv) return;
@@ -60,9 +61,16 @@ export class ChatView {
     $("conv-status").textContent = peer
       ? presenceText(c.presence.get(peer))
       : `${conv.members.length} members`;
+    const group = conv.kind === "group";
     $("member-list").replaceChildren(...conv.members.map((u) =>
       h("li", {}, u, u === c.userId ? " (you)" : "", " ",
-        h("span", { class: "presence" }, u === c.userId ? "" : presenceText(c.presence.get(u))))));
+        h("span", { class: "presence" }, u === c.userId ? "" : presenceText(c.presence.get(u))),
+        group ? h("button", {
+          type: "button",
+          class: "link",
+          "aria-label": u === c.userId ? "Leave this group" : `Remove ${u}`,
+          onclick: () => this.#removeMember(u),
+        }, u === c.userId ? "Leave" : "Remove") : null)));
     $("add-member").hidden = conv.kind !== "group";
     renderMessages(c, conv);
     const typers = [...this.typing.keys()]
@@ -159,6 +167,15 @@ export class ChatView {
       }
     }, opts);
     document.addEventListener("visibilitychange", () => this.render(), opts);
+  }
+
+  async #removeMember(user) {
+    $("members-error").textContent = "";
+    try {
+      await this.client.changeMembers(this.selected, { remove: [user] });
+    } catch (e) {
+      $("members-error").textContent = `Could not remove ${user}: ${e.message}`;
+    }
   }
 
   #send() {
