@@ -4,9 +4,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <deque>
 
 #include "metrics/metrics.hpp"
+#include "net/corked_stream.hpp"
 
 namespace switchboard::net {
 
@@ -19,7 +19,9 @@ using tcp = asio::ip::tcp;
 namespace {
 
 // One WebSocket connection. Everything runs on the socket's strand; one
-// read and one write in flight, a bounded queue behind the write.
+// read in flight. Outgoing frames collect in the corked_stream under the
+// WebSocket stream and go out many per TCP write; past max_queue frames
+// waiting there the client is not reading and is dropped.
 class ws_session : public actors::client_connection,
                    public ws_control,
                    public std::enable_shared_from_this<ws_session> {
@@ -37,6 +39,7 @@ class ws_session : public actors::client_connection,
   }
 
   void run(http::request<http::string_body> req) {
+    ws_.next_layer().keep_alive(shared_from_this());
     auto& o = ctx_->options;
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
@@ -57,8 +60,8 @@ class ws_session : public actors::client_connection,
 
   void send_text(std::string text) override {
     asio::post(ws_.get_executor(),
-               [self = shared_from_this(), text = std::move(text)]() mutable {
-                 self->enqueue(std::move(text));
+               [self = shared_from_this(), text = std::move(text)] {
+                 self->enqueue(text);
                });
   }
 
@@ -139,94 +142,53 @@ class ws_session : public actors::client_connection,
   void finish() {
     idle_timer_.cancel();
     closing_ = true;
-    queue_.clear();
     if (handler_) handler_->on_close();
   }
 
-  void enqueue(std::string text) {
+  void enqueue(const std::string& text) {
     if (closing_) return;
-    if (queue_.size() >= ctx_->options.max_queue) {
+    auto& out = ws_.next_layer();
+    if (out.frames_buffered() >= ctx_->options.max_queue) {
       // The client does not read: drop it; it resyncs from the log when it
-      // comes back. A close frame would wait behind the blocked write, so
+      // comes back. A close frame would wait behind the unread frames, so
       // the TCP connection goes at once.
       if (auto* m = ctx_->handlers.metrics) m->queue_drops.inc();
       drop();
       return;
     }
-    queue_.push_back(std::move(text));
-    if (!writing_) do_write();
-  }
-
-  void do_write() {
-    writing_ = true;
-    ws_.text(true);
-    ws_.async_write(
-        asio::buffer(queue_.front()),
-        [self = shared_from_this()](beast::error_code ec, std::size_t) {
-          self->on_write(ec);
-        });
-  }
-
-  void on_write(beast::error_code ec) {
-    writing_ = false;
-    if (ec) {
-      finish();
-      return;
-    }
-    if (!queue_.empty()) queue_.pop_front();
-    if (!queue_.empty()) return do_write();
-    if (pending_close_) do_close();
+    out.append_text_frame(text);
   }
 
   void drop() {
     closing_ = true;
-    if (writing_)
-      queue_.resize(1);  // the front is being written
-    else
-      queue_.clear();
     beast::error_code ec;
     auto& sock = beast::get_lowest_layer(ws_).socket();
     sock.shutdown(tcp::socket::shutdown_both, ec);
     sock.close(ec);
   }
 
-  // A graceful close: what is queued is written first, then the close
-  // frame.
+  // A graceful close: the close frame goes after every frame already
+  // queued (the same buffer), then Beast waits for the client's.
   void start_close(std::uint16_t code, std::string reason) {
-    if (close_started_ || pending_close_) return;
+    if (close_started_) return;
     closing_ = true;
-    close_reason_.code = code;
-    close_reason_.reason = reason;
-    if (writing_ || !queue_.empty()) {
-      pending_close_ = true;
-      if (!writing_) do_write();
-      return;
-    }
-    do_close();
-  }
-
-  void do_close() {
-    pending_close_ = false;
     close_started_ = true;
-    queue_.clear();
-    ws_.async_close(close_reason_,
-                    [self = shared_from_this()](beast::error_code) {});
+    websocket::close_reason why;
+    why.code = code;
+    why.reason = std::move(reason);
+    ws_.async_close(why, [self = shared_from_this()](beast::error_code) {});
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<corked_stream> ws_;
   boost::asio::steady_timer idle_timer_{ws_.get_executor()};
   std::chrono::steady_clock::time_point last_heard_;
   beast::flat_buffer buffer_;
   std::string user_;
   std::shared_ptr<const session_context> ctx_;
   std::shared_ptr<actors::connection_handler> handler_;
-  std::deque<std::string> queue_;
-  bool writing_ = false;
   bool closing_ = false;
-  bool pending_close_ = false;
   bool close_started_ = false;
   bool registered_ = false;
-  websocket::close_reason close_reason_;
 };
 
 }  // namespace
