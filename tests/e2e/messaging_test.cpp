@@ -199,3 +199,29 @@ TEST_CASE_METHOD(e2e_fixture,
   auto a = alice->request({{"type", "conversations"}});
   CHECK(a["conversations"].as_array()[0].as_object()["unread"] == 0);
 }
+
+TEST_CASE_METHOD(e2e_fixture,
+                 "frames of every length encoding arrive whole and in order",
+                 "[e2e][messaging]") {
+  // Server frames are written many per TCP write: short frames (< 126
+  // bytes), 16-bit lengths (a 4 KB message) and 64-bit lengths (a history
+  // page of 100 KB) back to back must each arrive whole.
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto conv = create(*alice, "direct", {"bob"});
+  const int n = 25;
+  for (int i = 0; i < n; ++i) {
+    std::string body(4000, static_cast<char>('a' + i));
+    REQUIRE(send(*alice, conv, body, "c" + std::to_string(i))["type"] ==
+            "sent");
+  }
+  for (int i = 0; i < n; ++i) {
+    auto m = bob->expect("message");
+    CHECK(u64(m["msg_id"]) == static_cast<std::uint64_t>(i + 1));
+    CHECK(str(m["body"]) == std::string(4000, static_cast<char>('a' + i)));
+  }
+  auto page = bob->request(
+      {{"type", "sync"}, {"conv_id", conv}, {"after", 0}, {"limit", 200}});
+  REQUIRE(page["messages"].as_array().size() == static_cast<std::size_t>(n));
+  CHECK(bob->request({{"type", "ping"}})["type"] == "pong");
+}
