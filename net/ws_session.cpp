@@ -112,10 +112,17 @@ class ws_session : public actors::client_connection,
         });
   }
 
+  // Reads a message piece by piece, at most read_chunk bytes at a time:
+  // an idle connection then holds a small read buffer, not Beast's
+  // default of a TCP frame's size. Beast still checks read_message_max.
+  static constexpr std::size_t read_chunk = 512;
+
   void do_read() {
-    ws_.async_read(
-        buffer_, [self = shared_from_this()](
-                     beast::error_code ec, std::size_t) { self->on_read(ec); });
+    ws_.async_read_some(
+        buffer_, read_chunk,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_read(ec);
+        });
   }
 
   void on_read(beast::error_code ec) {
@@ -126,6 +133,7 @@ class ws_session : public actors::client_connection,
       finish();
       return;
     }
+    if (!ws_.is_message_done()) return do_read();
     if (ctx_->registry->draining) {
       enqueue(
           R"({"type":"error","code":"unavailable","message":"the node is shutting down"})");
@@ -136,6 +144,7 @@ class ws_session : public actors::client_connection,
       handler_->on_frame(beast::buffers_to_string(buffer_.data()));
     }
     buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > 4 * read_chunk) buffer_.shrink_to_fit();
     do_read();
   }
 
