@@ -1,26 +1,22 @@
 // The Switchboard client library: one user's connection to a node, as
 // PROTOCOL.md describes it, for browsers and Node.
 //
-// It keeps the connection up (heartbeat, reconnect with exponential backoff
-// and jitter) and, after every (re)connect, resynchronises: the inbox, then
-// every held conversation from the last msg_id it holds. It holds each
-// conversation's messages as a gap-free window (see conversation.js), acks
-// what it received, and retries unacknowledged sends with the same
-// client_msg_id, so the server stores each once. See docs/client.md.
+// It keeps the connection up (connection.js: heartbeat, reconnect with
+// exponential backoff and jitter) and, after every (re)connect,
+// resynchronises: the inbox, then every held conversation from the last
+// msg_id it holds. It holds each conversation's messages as a gap-free
+// window (conversation.js), acks what it received, and retries
+// unacknowledged sends with the same client_msg_id (outbox.js), so the
+// server stores each once. See docs/client.md.
 import { Emitter } from "./emitter.js";
 import { Conversation } from "./conversation.js";
+import { Connection, SwitchboardError } from "./connection.js";
+import { Outbox } from "./outbox.js";
 
 export { Conversation } from "./conversation.js";
+export { SwitchboardError } from "./connection.js";
 
 const PAGE = 200; // messages per sync when filling a gap
-
-export class SwitchboardError extends Error {
-  constructor(code, message, extra = {}) {
-    super(message);
-    this.code = code;
-    Object.assign(this, extra);
-  }
-}
 
 // Asks a node started with --dev-login for a token of `userId`. Resolves to
 // {user_id, token, expires_at}; rejects with a SwitchboardError that carries
@@ -42,13 +38,6 @@ export async function devLogin(baseUrl, userId, fetchImpl = globalThis.fetch) {
     throw new SwitchboardError(err.code ?? "internal", err.message ?? `HTTP ${res.status}`);
   }
   return body;
-}
-
-// A random client_msg_id (crypto.getRandomValues works on plain http too).
-function newClientMsgId() {
-  const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 export class SwitchboardClient extends Emitter {
@@ -77,64 +66,82 @@ export class SwitchboardClient extends Emitter {
     if (!this.options.url) throw new TypeError("options.url is required");
     if (!this.options.token) throw new TypeError("options.token is required");
     if (!this.options.WebSocket) throw new TypeError("options.WebSocket is required");
-    this.state = "idle"; // connecting, open, reconnecting, closed, unauthorized
     this.userId = null;
     this.conversations = new Map(); // conv_id -> Conversation
     this.presence = new Map(); // user id -> {online, last_seen}
-    this.outbox = []; // sends not yet acknowledged: {conv_id, client_msg_id, body, state}
-    this.attempt = 0;
-    this.#watched = new Set();
-    this.#loadOutbox();
+
+    const conn = new Connection(this.options);
+    this.#conn = conn;
+    conn.on("state", (s) => this.emit("state", s));
+    conn.on("unauthorized", (u) => this.emit("unauthorized", u));
+    conn.on("welcome", (f) => {
+      this.userId = f.user_id;
+      this.#resync().catch((e) => this.#lost(e));
+    });
+    conn.on("frame", (f) => this.#onFrame(f));
+    conn.on("lost", () => this.presence.clear()); // unknown until resubscribed
+
+    this.#outbox = new Outbox({
+      token: this.options.token,
+      storage: this.options.storage,
+      canSend: () => conn.state === "open",
+      send: (item) =>
+        conn.request({ type: "send", conv_id: item.conv_id, client_msg_id: item.client_msg_id, body: item.body }),
+      onSent: (item, r) => {
+        const m = {
+          conv_id: item.conv_id,
+          msg_id: r.msg_id,
+          sender: this.userId,
+          body: item.body,
+          ts: r.ts,
+          client_msg_id: item.client_msg_id,
+        };
+        this.#outbox.settle(item.client_msg_id, r.msg_id);
+        this.#receive(item.conv_id, [m]);
+      },
+      onChange: (item) => this.emit("outbox", item),
+    });
   }
 
-  #ws = null;
-  #welcomed = false;
-  #rid = 0;
-  #pending = new Map(); // rid -> {resolve, reject, timer}
-  #heartbeat = null;
-  #lastHeard = 0;
-  #retryTimer = null;
+  #conn;
+  #outbox;
   #ackTimer = null;
   #toAck = new Set();
   #acked = new Map(); // conv_id -> msg_id acked
   #filling = new Map(); // conv_id -> promise of a running fill
   #loading = new Map(); // conv_id -> promise of a running first load
-  #outboxTimer = null;
-  #outboxDue = 0;
   #typingSent = new Map(); // conv_id -> time of the last typing frame
-  #watched; // user ids whose presence is subscribed
+  #watched = new Set(); // user ids whose presence is subscribed
+
+  // idle, connecting, open, reconnecting, closed or unauthorized.
+  get state() {
+    return this.#conn.state;
+  }
+
+  get attempt() {
+    return this.#conn.attempt;
+  }
+
+  // Sends not yet acknowledged: {conv_id, client_msg_id, body, state}.
+  get outbox() {
+    return this.#outbox.items;
+  }
 
   // Opens the connection; the client then keeps it open until close().
   connect() {
-    if (this.state === "idle" || this.state === "closed") this.#open();
+    this.#conn.connect();
     return this;
   }
 
   close() {
-    this.#setState("closed");
-    clearTimeout(this.#retryTimer);
-    clearTimeout(this.#outboxTimer);
-    this.#outboxTimer = null;
-    this.#drop();
+    this.#outbox.stop();
+    this.#conn.close();
   }
-
-  // --- Requests -----------------------------------------------------------
 
   // Sends a request frame and resolves to its answer; rejects with a
   // SwitchboardError (code from the server, or "disconnected"/"timeout").
   request(frame) {
-    if (this.state !== "open") {
-      return Promise.reject(new SwitchboardError("disconnected", "not connected"));
-    }
-    const rid = `r${++this.#rid}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(rid);
-        reject(new SwitchboardError("timeout", `no answer to ${frame.type}`));
-      }, this.options.requestTimeoutMs);
-      this.#pending.set(rid, { resolve, reject, timer });
-      this.#ws.send(JSON.stringify({ ...frame, rid }));
-    });
+    return this.#conn.request(frame);
   }
 
   // Creates (or, for a direct one that exists, finds) a conversation.
@@ -156,12 +163,7 @@ export class SwitchboardClient extends Emitter {
   // retried with the same client_msg_id until the server acknowledges it.
   // Returns the outbox entry ({conv_id, client_msg_id, body, state}).
   send(convId, body) {
-    const item = { conv_id: convId, client_msg_id: newClientMsgId(), body, state: "pending" };
-    this.outbox.push(item);
-    this.#saveOutbox();
-    this.emit("outbox", item);
-    this.#flushOutbox();
-    return item;
+    return this.#outbox.add(convId, body);
   }
 
   // Loads a page of messages older than those held; resolves to them.
@@ -181,7 +183,7 @@ export class SwitchboardClient extends Emitter {
     if (!conv || conv.high <= conv.readUpto || this.state !== "open") return;
     conv.readUpto = conv.high;
     conv.unread = 0;
-    this.#ws.send(JSON.stringify({ type: "read", conv_id: convId, msg_id: conv.high }));
+    this.#conn.send({ type: "read", conv_id: convId, msg_id: conv.high });
     this.emit("conversation", conv);
   }
 
@@ -190,7 +192,7 @@ export class SwitchboardClient extends Emitter {
     const now = Date.now();
     if (this.state !== "open" || now - (this.#typingSent.get(convId) ?? 0) < 2500) return;
     this.#typingSent.set(convId, now);
-    this.#ws.send(JSON.stringify({ type: "typing", conv_id: convId }));
+    this.#conn.send({ type: "typing", conv_id: convId });
   }
 
   changeMembers(convId, { add = [], remove = [] }) {
@@ -204,135 +206,10 @@ export class SwitchboardClient extends Emitter {
     return this.#conv(convId).stateOf(msg, this.userId);
   }
 
-  // --- Connection ---------------------------------------------------------
-
-  #open() {
-    this.#setState(this.attempt ? "reconnecting" : "connecting");
-    const url = new URL("/v1/ws", this.options.url);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("token", this.options.token);
-    const ws = new this.options.WebSocket(url.toString());
-    this.#ws = ws;
-    this.#welcomed = false;
-    ws.onmessage = (ev) => {
-      if (this.#ws !== ws) return;
-      this.#lastHeard = Date.now();
-      const text = typeof ev.data === "string" ? ev.data : ev.data.toString();
-      let frame;
-      try {
-        frame = JSON.parse(text);
-      } catch {
-        return;
-      }
-      this.#onFrame(frame);
-    };
-    ws.onclose = () => {
-      if (this.#ws === ws) this.#onClosed();
-    };
-    ws.onerror = () => {}; // onclose follows
-  }
-
-  // Forgets the socket (closing it) without waiting for its close event.
-  #drop() {
-    const ws = this.#ws;
-    this.#ws = null;
-    clearInterval(this.#heartbeat);
-    for (const [, p] of this.#pending) {
-      clearTimeout(p.timer);
-      p.reject(new SwitchboardError("disconnected", "connection lost"));
-    }
-    this.#pending.clear();
-    if (ws) {
-      ws.onclose = ws.onmessage = null;
-      try {
-        ws.close();
-      } catch {
-        // already closed
-      }
-    }
-  }
-
-  async #onClosed() {
-    const welcomed = this.#welcomed;
-    this.#drop();
-    this.presence.clear(); // unknown until the reconnect resubscribes
-    if (this.state === "closed") return;
-    if (!welcomed && (await this.#tokenRefused())) return;
-    this.#scheduleReconnect();
-  }
-
-  // A WebSocket refused at the handshake does not say why; the REST API
-  // does. Returns true (and stops) when the token is the reason.
-  async #tokenRefused() {
-    if (!this.options.fetch) return false;
-    try {
-      const res = await this.options.fetch(new URL("/v1/conversations", this.options.url), {
-        headers: { Authorization: `Bearer ${this.options.token}` },
-      });
-      if (res.status !== 401) return false;
-      const body = await res.json().catch(() => ({}));
-      const why = body.error?.message ?? "token refused";
-      this.#setState("unauthorized");
-      this.emit("unauthorized", { message: `The node refused the token (${why}).` });
-      return true;
-    } catch {
-      return false; // the node is down: keep trying
-    }
-  }
-
-  #scheduleReconnect() {
-    if (this.state === "closed" || this.state === "unauthorized") return;
-    const { minBackoffMs, maxBackoffMs } = this.options;
-    const ceiling = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(this.attempt, 20));
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-    this.attempt += 1;
-    this.#setState("reconnecting", { delayMs: delay });
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.#open(), delay);
-  }
-
-  #setState(state, extra = {}) {
-    if (this.state === state && !extra.delayMs) return;
-    this.state = state;
-    this.emit("state", { state, attempt: this.attempt, ...extra });
-  }
-
-  #startHeartbeat(heartbeatS) {
-    clearInterval(this.#heartbeat);
-    const every = (heartbeatS * 1000) / 2;
-    this.#lastHeard = Date.now();
-    this.#heartbeat = setInterval(() => {
-      if (Date.now() - this.#lastHeard > 2 * heartbeatS * 1000) {
-        this.#onClosed(); // silent for two heartbeats: the link is dead
-        return;
-      }
-      this.#ws?.send(JSON.stringify({ type: "ping" }));
-    }, every);
-  }
-
   // --- Frames from the server --------------------------------------------
 
   #onFrame(f) {
-    if (f.rid !== undefined && this.#pending.has(f.rid)) {
-      const p = this.#pending.get(f.rid);
-      this.#pending.delete(f.rid);
-      clearTimeout(p.timer);
-      if (f.type === "error") {
-        p.reject(new SwitchboardError(f.code, f.message, { retry_after_ms: f.retry_after_ms }));
-      } else {
-        p.resolve(f);
-      }
-      return;
-    }
     switch (f.type) {
-      case "welcome":
-        this.#welcomed = true;
-        this.userId = f.user_id;
-        this.attempt = 0;
-        this.#startHeartbeat(f.heartbeat_s);
-        this.#setState("open");
-        this.#resync().catch((e) => this.#lost(e));
-        break;
       case "message":
         this.#receive(f.conv_id, [f]);
         break;
@@ -352,7 +229,7 @@ export class SwitchboardClient extends Emitter {
         this.emit("error", new SwitchboardError(f.code, f.message));
         break;
       default:
-        break; // pong, and frames newer than this library
+        break; // frames newer than this library
     }
   }
 
@@ -384,7 +261,7 @@ export class SwitchboardClient extends Emitter {
       if (!seen.has(conv.convId)) conv.left = true;
     }
     this.emit("inbox", [...this.conversations.values()]);
-    this.#flushOutbox();
+    this.#outbox.flush();
     const users = new Set([...this.#watched]);
     for (const c of inbox.conversations) for (const u of c.members) users.add(u);
     this.#watched.clear();
@@ -459,7 +336,7 @@ export class SwitchboardClient extends Emitter {
     let fromOthers = false;
     for (const m of added) {
       if (m.sender === this.userId) {
-        this.#settle(m.client_msg_id, m);
+        this.#outbox.settle(m.client_msg_id, m.msg_id);
       } else {
         fromOthers = true;
         if (m.msg_id > conv.countedUpto && m.msg_id > conv.readUpto) conv.unread += 1;
@@ -479,7 +356,7 @@ export class SwitchboardClient extends Emitter {
       this.#ackTimer = null;
       for (const c of this.#toAck) {
         if (c.high > (this.#acked.get(c.convId) ?? 0) && this.state === "open") {
-          this.#ws.send(JSON.stringify({ type: "ack", conv_id: c.convId, msg_id: c.high }));
+          this.#conn.send({ type: "ack", conv_id: c.convId, msg_id: c.high });
           this.#acked.set(c.convId, c.high);
         }
       }
@@ -553,113 +430,5 @@ export class SwitchboardClient extends Emitter {
       this.conversations.set(convId, conv);
     }
     return conv;
-  }
-
-  // --- Outbox -------------------------------------------------------------
-
-  // Sends the oldest unacknowledged message of each conversation; the next
-  // one goes when it is acknowledged, so that a retry can never put a
-  // message of this client's after a later one.
-  #flushOutbox() {
-    if (this.state !== "open") return;
-    const heads = new Map();
-    for (const item of this.outbox) {
-      if (!heads.has(item.conv_id)) heads.set(item.conv_id, item);
-    }
-    for (const item of heads.values()) {
-      if (item.inflight) continue;
-      const wait = (item.retryAt ?? 0) - Date.now();
-      if (wait > 0) {
-        this.#flushLater(wait);
-        continue;
-      }
-      item.inflight = true;
-      this.request({ type: "send", conv_id: item.conv_id, client_msg_id: item.client_msg_id, body: item.body })
-        .then((r) => {
-          item.inflight = false;
-          const m = {
-            conv_id: item.conv_id,
-            msg_id: r.msg_id,
-            sender: this.userId,
-            body: item.body,
-            ts: r.ts,
-            client_msg_id: item.client_msg_id,
-          };
-          this.#settle(item.client_msg_id, m);
-          this.#receive(item.conv_id, [m]);
-          this.#flushOutbox();
-        })
-        .catch((e) => {
-          item.inflight = false;
-          if (e.code === "disconnected") return; // sent again after the reconnect
-          if (e.code === "rate_limited" || e.code === "unavailable" || e.code === "timeout") {
-            const wait = e.retry_after_ms ?? 1000;
-            item.retryAt = Date.now() + wait;
-            this.#flushLater(wait);
-            return;
-          }
-          // Refused for good (not a member, too large...): report, go on.
-          item.state = "failed";
-          item.error = e;
-          this.outbox = this.outbox.filter((x) => x !== item);
-          this.#saveOutbox();
-          this.emit("outbox", item);
-          this.#flushOutbox();
-        });
-    }
-  }
-
-  // One timer for the earliest retry (timers may fire a little early; the
-  // flush then sets it again).
-  #flushLater(ms) {
-    const due = Date.now() + ms;
-    if (this.#outboxTimer && this.#outboxDue <= due) return;
-    clearTimeout(this.#outboxTimer);
-    this.#outboxDue = due;
-    this.#outboxTimer = setTimeout(() => {
-      this.#outboxTimer = null;
-      this.#flushOutbox();
-    }, ms);
-  }
-
-  // A message of this user's is stored: its outbox entry is done.
-  #settle(clientMsgId, msg) {
-    const item = this.outbox.find((x) => x.client_msg_id === clientMsgId);
-    if (!item) return;
-    this.outbox = this.outbox.filter((x) => x !== item);
-    item.state = "sent";
-    item.msg_id = msg.msg_id;
-    this.#saveOutbox();
-    this.emit("outbox", item);
-  }
-
-  // Per user: the token's subject (tokens change, the user does not).
-  #outboxKey() {
-    let user = this.options.token;
-    try {
-      const part = this.options.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      user = JSON.parse(atob(part)).sub ?? user;
-    } catch {
-      // not a JWT: key by the token itself
-    }
-    return `switchboard.outbox.${user}`;
-  }
-
-  #loadOutbox() {
-    const s = this.options.storage;
-    if (!s) return;
-    try {
-      const items = JSON.parse(s.getItem(this.#outboxKey()) ?? "[]");
-      this.outbox = items.map((x) => ({ ...x, state: "pending", inflight: false }));
-    } catch {
-      this.outbox = [];
-    }
-  }
-
-  #saveOutbox() {
-    const s = this.options.storage;
-    if (!s) return;
-    const items = this.outbox.map(({ conv_id, client_msg_id, body }) => ({ conv_id, client_msg_id, body }));
-    s.setItem(this.#outboxKey(), JSON.stringify(items));
   }
 }

@@ -1,0 +1,138 @@
+// Messages written and not yet acknowledged by the server. Each is sent
+// with its client_msg_id until the server answers `sent` (the same id is
+// never stored twice); one per conversation is in flight at a time, so a
+// retry can never put a message after a later one.
+
+// A random client_msg_id (crypto.getRandomValues works on plain http too).
+function newClientMsgId() {
+  const b = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+// The user a token is for (its subject), to key stored outboxes by.
+function subjectOf(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part)).sub ?? token;
+  } catch {
+    return token; // not a JWT
+  }
+}
+
+export class Outbox {
+  // send(item): resolves to the `sent` answer or rejects with a
+  //   SwitchboardError; canSend(): whether to try now;
+  // onChange(item): an entry was added, sent or failed;
+  // storage: a localStorage-like object or null.
+  constructor({ token, storage, send, canSend, onSent, onChange }) {
+    this.items = [];
+    this.storage = storage;
+    this.key = `switchboard.outbox.${subjectOf(token)}`;
+    this.sendItem = send;
+    this.canSend = canSend;
+    this.onSent = onSent;
+    this.onChange = onChange;
+    this.#load();
+  }
+
+  #timer = null;
+  #due = 0;
+
+  add(convId, body) {
+    const item = { conv_id: convId, client_msg_id: newClientMsgId(), body, state: "pending" };
+    this.items.push(item);
+    this.#save();
+    this.onChange(item);
+    this.flush();
+    return item;
+  }
+
+  // Sends the oldest unacknowledged message of each conversation.
+  flush() {
+    if (!this.canSend()) return;
+    const heads = new Map();
+    for (const item of this.items) {
+      if (!heads.has(item.conv_id)) heads.set(item.conv_id, item);
+    }
+    for (const item of heads.values()) {
+      if (item.inflight) continue;
+      const wait = (item.retryAt ?? 0) - Date.now();
+      if (wait > 0) {
+        this.#flushLater(wait);
+        continue;
+      }
+      item.inflight = true;
+      this.sendItem(item)
+        .then((answer) => {
+          item.inflight = false;
+          this.onSent(item, answer);
+          this.flush();
+        })
+        .catch((e) => {
+          item.inflight = false;
+          if (e.code === "disconnected") return; // flushed after the reconnect
+          if (e.code === "rate_limited" || e.code === "unavailable" || e.code === "timeout") {
+            const wait = e.retry_after_ms ?? 1000;
+            item.retryAt = Date.now() + wait;
+            this.#flushLater(wait);
+            return;
+          }
+          // Refused for good (not a member, too large...): report, go on.
+          item.state = "failed";
+          item.error = e;
+          this.#remove(item);
+          this.flush();
+        });
+    }
+  }
+
+  // A message of this user's is stored: its entry is done.
+  settle(clientMsgId, msgId) {
+    const item = this.items.find((x) => x.client_msg_id === clientMsgId);
+    if (!item) return;
+    item.state = "sent";
+    item.msg_id = msgId;
+    this.#remove(item);
+  }
+
+  stop() {
+    clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #remove(item) {
+    this.items = this.items.filter((x) => x !== item);
+    this.#save();
+    this.onChange(item);
+  }
+
+  // One timer for the earliest retry (timers may fire a little early; the
+  // flush then sets it again).
+  #flushLater(ms) {
+    const due = Date.now() + ms;
+    if (this.#timer && this.#due <= due) return;
+    clearTimeout(this.#timer);
+    this.#due = due;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.flush();
+    }, ms);
+  }
+
+  #load() {
+    if (!this.storage) return;
+    try {
+      const items = JSON.parse(this.storage.getItem(this.key) ?? "[]");
+      this.items = items.map((x) => ({ ...x, state: "pending", inflight: false }));
+    } catch {
+      this.items = [];
+    }
+  }
+
+  #save() {
+    if (!this.storage) return;
+    const items = this.items.map(({ conv_id, client_msg_id, body }) => ({ conv_id, client_msg_id, body }));
+    this.storage.setItem(this.key, JSON.stringify(items));
+  }
+}
