@@ -1,0 +1,28 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "app/config.hpp"
+
+namespace switchboard::app {
+
+// One option of `serve`: its flag name (the environment variable and TOML
+// key derive from it), help, and how it reads and sets the config.
+struct option_def {
+  const char* name;
+  const char* help;
+  std::function<std::string(const config&)> get;
+  std::function<void(config&, const std::string&)> set;  // throws
+                                                         // invalid_argument
+};
+
+// Every option but --config, in --help order.
+const std::vector<option_def>& option_defs();
+
+// `v` as an integer in min..max; throws std::invalid_argument saying what
+// was expected.
+long long parse_int(const std::string& v, long long min, long long max);
+
+}  // namespace switchboard::app
