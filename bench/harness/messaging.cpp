@@ -141,7 +141,9 @@ class worker {
     if (!running_) return;
     auto elapsed =
         std::chrono::duration<double>(clock_type::now() - start_).count();
-    auto due = static_cast<std::uint64_t>(elapsed * rate_);
+    // Message k is due at k / rate: by `elapsed`, floor(elapsed * rate) + 1
+    // of them are.
+    auto due = static_cast<std::uint64_t>(elapsed * rate_) + 1;
     std::size_t n = senders();
     while (issued_ < due && n > 0) {
       std::uint64_t sched =
