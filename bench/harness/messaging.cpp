@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "bench/harness/connection.hpp"
+#include "bench/harness/schedule.hpp"
 #include "bench/harness/tokens.hpp"
 
 namespace switchboard::bench {
@@ -141,14 +142,10 @@ class worker {
     if (!running_) return;
     auto elapsed =
         std::chrono::duration<double>(clock_type::now() - start_).count();
-    // Message k is due at k / rate: by `elapsed`, floor(elapsed * rate) + 1
-    // of them are.
-    auto due = static_cast<std::uint64_t>(elapsed * rate_) + 1;
+    auto due = messages_due(elapsed, rate_);
     std::size_t n = senders();
     while (issued_ < due && n > 0) {
-      std::uint64_t sched =
-          start_ns_ + static_cast<std::uint64_t>(static_cast<double>(issued_) /
-                                                 rate_ * 1e9);
+      std::uint64_t sched = start_ns_ + due_ns(issued_, rate_);
       send_from(next_sender_++ % n, sched);
       ++issued_;
     }
