@@ -42,7 +42,10 @@ struct commit_stats {
 // With durability::sync the fsync is a second stage on a thread of its own:
 // while group k's WAL is being synced (DBImpl::SyncWAL), group k+1 is
 // already going into the memtable, so the CPU-bound and the disk-bound halves
-// of a commit overlap. A group is acknowledged only once a sync that began
+// of a commit overlap. When nothing else waits (no batch queued, the sync
+// stage idle) the writer syncs the group itself: there is nothing to
+// overlap, and the hand-off would cost a thread wake-up. A group is
+// acknowledged only once a sync that began
 // after its write has finished. Its data is visible to readers a little
 // before that: a reader that must not see undurable data (the conversation
 // sequencer's history reads) caps what it returns at the acknowledged id.
@@ -80,6 +83,8 @@ class group_commit {
 
   void run();
   void run_sync();
+  bool sync_inline();
+  status sync_wal();
   status write_group(const std::vector<pending>& group);
   void fail(std::string why);
   static void complete(std::vector<pending>& group, const status& st);
@@ -99,6 +104,7 @@ class group_commit {
   std::condition_variable sync_cv_;
   std::vector<std::vector<pending>> to_sync_;
   bool writer_done_ = false;
+  bool syncing_ = false;  // the sync thread is in SyncWAL
 
   std::mutex fail_mtx_;
   std::atomic<bool> failed_{false};
