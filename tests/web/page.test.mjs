@@ -146,7 +146,10 @@ test("a group: members, older history on scroll", async () => {
   // Dave was added: he sees the group; only the newest page loads first.
   const dave = await openPage(node);
   await signIn(dave, "dave");
-  await dave.locator(".conv", { hasText: "Launch <team>" }).click();
+  // By keyboard: the conversation list is buttons.
+  await dave.locator(".conv", { hasText: "Launch <team>" }).focus();
+  await dave.keyboard.press("Enter");
+  assert.equal(await dave.evaluate(() => document.activeElement.id), "composer-input");
   await message(dave, "note 45").waitFor();
   const first = dave.locator(".msg-body", { hasText: /^note 1$/ });
   assert.equal(await first.count(), 0);

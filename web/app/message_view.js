@@ -24,22 +24,41 @@ function messageItem(client, conv, m, state) {
     state === "failed" && m.error ? h("span", { class: "error" }, ` ${m.error.message}`) : null));
 }
 
+// The element of each shown message, rebuilt only when what it shows
+// changed (its state, mostly): a render moves elements, it does not make
+// them again.
+const rendered = new Map(); // key -> {sig, el}
+
+function cached(client, conv, m, state) {
+  const key = m.msg_id ? `m${m.msg_id}` : `c${m.client_msg_id}`;
+  const sig = `${state}|${m.ts ?? ""}`;
+  const hit = rendered.get(key);
+  if (hit && hit.sig === sig) return hit.el;
+  const el = messageItem(client, conv, m, state);
+  rendered.set(key, { sig, el });
+  return el;
+}
+
 // Renders `conv`; keeps the reader at the bottom when it was there, and in
 // place when older messages came in above.
 export function renderMessages(client, conv) {
   const list = $("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const fromBottom = list.scrollHeight - list.scrollTop;
-  const items = conv.messages.map((m) => messageItem(client, conv, m, client.stateOf(conv.convId, m)));
+  if (list.dataset.convId !== conv.convId) rendered.clear();
+  const items = conv.messages.map((m) => cached(client, conv, m, client.stateOf(conv.convId, m)));
   for (const item of client.outbox) {
     if (item.conv_id === conv.convId) {
-      items.push(messageItem(client, conv, { ...item, sender: client.userId }, "pending"));
+      items.push(cached(client, conv, { ...item, sender: client.userId }, "pending"));
     }
   }
   for (const f of failedSends(conv.convId)) {
-    items.push(messageItem(client, conv, { ...f, sender: client.userId }, "failed"));
+    items.push(cached(client, conv, { ...f, sender: client.userId }, "failed"));
   }
   list.replaceChildren(...items);
+  // Forget the elements of messages no longer shown (sent or dropped).
+  const shown = new Set(items);
+  for (const [key, v] of rendered) if (!shown.has(v.el)) rendered.delete(key);
   list.dataset.convId = conv.convId;
   $("load-older").hidden = !conv.hasOlder;
   if (atBottom || list.dataset.rendered !== conv.convId) {
