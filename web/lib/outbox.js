@@ -3,10 +3,13 @@
 // never stored twice); one per conversation is in flight at a time, so a
 // retry can never put a message after a later one.
 
-// A random client_msg_id (crypto.getRandomValues works on plain http too).
+// A random client_msg_id. crypto.getRandomValues works on plain http too;
+// where there is none (Node before 19) Math.random is random enough for an
+// id that only has to be unique per sender and conversation.
 function newClientMsgId() {
   const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(b);
+  else for (let i = 0; i < b.length; ++i) b[i] = Math.floor(Math.random() * 256);
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
