@@ -192,3 +192,22 @@ test("a member added to a group learns of it, loads its history and gets new mes
   alice.close();
   dave.close();
 });
+
+test("reconnect delays back off exponentially with jitter, up to the cap", async () => {
+  const node = await startNode();
+  const c = client(node, "erin", { minBackoffMs: 40, maxBackoffMs: 300 });
+  await open(c);
+  const delays = [];
+  c.on("state", ({ state, delayMs }) => {
+    if (state === "reconnecting" && delayMs) delays.push(delayMs);
+  });
+  await node.kill();
+  await waitFor(() => delays.length >= 6, "six reconnect attempts");
+  delays.slice(0, 6).forEach((d, k) => {
+    const ceiling = Math.min(300, 40 * 2 ** k);
+    assert.ok(d >= ceiling / 2 && d <= ceiling, `attempt ${k + 1}: ${d} ms not in [${ceiling / 2}, ${ceiling}]`);
+  });
+  await node.start();
+  await open(c);
+  assert.equal(c.attempt, 0); // a welcome resets the backoff
+});
