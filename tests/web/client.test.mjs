@@ -211,3 +211,16 @@ test("reconnect delays back off exponentially with jitter, up to the cap", async
   await open(c);
   assert.equal(c.attempt, 0); // a welcome resets the backoff
 });
+
+test("a node that stops answering is noticed by the heartbeat, and rejoined", async () => {
+  const node = await startNode(["--heartbeat-s", "1"]);
+  const c = client(node, "frank");
+  await open(c);
+  node.child.kill("SIGSTOP"); // hung: the TCP connection stays up, silent
+  try {
+    await waitFor(() => c.state === "reconnecting", "the client notices the silence", 10000);
+  } finally {
+    node.child.kill("SIGCONT");
+  }
+  await open(c);
+});
