@@ -76,10 +76,12 @@ test("two users chat: delivered, read, typing, reload, HTML as text, node restar
   const bobConv = bob.locator(".conv", { hasText: "alice" });
   await bobConv.locator(".badge", { hasText: "1" }).waitFor();
   await bob.screenshot({ path: join(shots, "unread.png") });
+  assert.equal(await bob.title(), "(1) Switchboard"); // for a background tab
   await alice.locator(".state[data-state=delivered]").waitFor();
   await bobConv.click();
   await message(bob, "Hi Bob! Lunch at noon?").waitFor();
   await alice.locator(".state[data-state=read]").waitFor();
+  assert.equal(await bob.title(), "Switchboard");
 
   // Typing, then a reply that carries HTML: shown as text.
   await bob.getByLabel("Message", { exact: true }).pressSequentially("Sure");

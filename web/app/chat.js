@@ -51,6 +51,9 @@ export class ChatView {
     const c = this.client;
     $("me").textContent = c.userId ? `Signed in as ${c.userId}` : "";
     renderConvList(c, this.selected, (id) => this.select(id));
+    let unread = 0;
+    for (const conv of c.conversations.values()) if (!conv.left) unread += conv.unread;
+    document.title = unread ? `(${unread}) Switchboard` : "Switchboard";
     let conv = this.selected && c.conversations.get(this.selected);
     if (conv?.left) conv = null;
     $("conv-empty").hidden = !!conv;
