@@ -1,17 +1,11 @@
 #include "app/ops_routes.hpp"
 
 #include "metrics/metrics.hpp"
+#include "rest/http_errors.hpp"
 
 namespace switchboard::app {
 
-net::http_response json_error(int status, const char* code,
-                              const char* message) {
-  net::http_response res;
-  res.status = status;
-  res.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" +
-             message + "\"}}";
-  return res;
-}
+using rest::error_response;
 
 bool handle_ops(const net::http_request& req, const net::http_reply& reply,
                 const std::atomic<node_state>& state,
@@ -20,7 +14,7 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
   if (path != "/healthz" && path != "/readyz" && path != "/metrics")
     return false;
   if (req.method != "GET" && req.method != "HEAD") {
-    auto res = json_error(405, "method_not_allowed", "use GET");
+    auto res = error_response(405, "method_not_allowed", "use GET");
     res.headers.emplace_back("Allow", "GET");
     reply(std::move(res));
     return true;
@@ -30,9 +24,9 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
     res.body = R"({"status":"ok"})";
   } else if (path == "/readyz") {
     if (state != node_state::ready) {
-      reply(
-          json_error(503, "unavailable",
-                     state == node_state::starting ? "starting" : "draining"));
+      reply(error_response(
+          503, "unavailable",
+          state == node_state::starting ? "starting" : "draining"));
       return true;
     }
     res.body = R"({"status":"ready"})";

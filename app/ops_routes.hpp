@@ -12,10 +12,6 @@ namespace switchboard::app {
 
 enum class node_state { starting, ready, draining };
 
-// {"error":{"code":...,"message":...}} with `status`.
-net::http_response json_error(int status, const char* code,
-                              const char* message);
-
 // The operational endpoints /healthz, /readyz and /metrics (no token).
 // Returns false, answering nothing, for any other path.
 bool handle_ops(const net::http_request& req, const net::http_reply& reply,

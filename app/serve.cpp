@@ -29,6 +29,7 @@
 #include "net/server.hpp"
 #include "rest/api.hpp"
 #include "rest/dev_login.hpp"
+#include "rest/http_errors.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::app {
@@ -127,12 +128,13 @@ int serve_main(int argc, char** argv) {
   handlers.http = [&rt, &state, &m, &web, secret, dev_login = cfg.dev_login](
                       net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
-      return reply(json_error(503, "unavailable", "the node is shutting down"));
+      return reply(rest::error_response(503, "unavailable",
+                                        "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, secret, req, reply)) return;
     if (rest::handle(*rt, secret, req, reply)) return;
     if (handle_ops(req, reply, state, m)) return;
     if (web.handle(req, reply)) return;
-    reply(json_error(404, "not_found", "no such path"));
+    reply(rest::error_response(404, "not_found", "no such path"));
   };
   handlers.authenticate = token_authenticator(secret);
   handlers.open_websocket = [&rt](

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "rest/http_errors.hpp"
+
 namespace switchboard::app {
 
 namespace fs = std::filesystem;
@@ -58,8 +60,7 @@ bool static_files::handle(const net::http_request& req,
   if (!type || !fs::is_regular_file(file, ec)) return false;
   net::http_response res;
   if (req.method != "GET" && req.method != "HEAD") {
-    res.status = 405;
-    res.body = R"({"error":{"code":"method_not_allowed","message":"use GET"}})";
+    res = rest::error_response(405, "method_not_allowed", "use GET");
     res.headers.emplace_back("Allow", "GET, HEAD");
     reply(std::move(res));
     return true;
@@ -68,9 +69,7 @@ bool static_files::handle(const net::http_request& req,
   std::stringstream text;
   text << in.rdbuf();
   if (!in) {
-    res.status = 500;
-    res.body = R"({"error":{"code":"internal","message":"cannot read file"}})";
-    reply(std::move(res));
+    reply(rest::error_response(500, "internal", "cannot read file"));
     return true;
   }
   res.content_type = type;
