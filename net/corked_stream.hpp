@@ -75,8 +75,6 @@ class corked_stream {
     return pending_frames_ + inflight_frames_;
   }
 
-  bool failed() const noexcept { return static_cast<bool>(error_); }
-
   template <class MutableBufferSequence, class ReadHandler>
   auto async_read_some(const MutableBufferSequence& buffers,
                        ReadHandler&& handler) {

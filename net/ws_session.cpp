@@ -179,9 +179,8 @@ class ws_session : public actors::client_connection,
   // A graceful close: the close frame goes after every frame already
   // queued (the same buffer), then Beast waits for the client's.
   void start_close(std::uint16_t code, std::string reason) {
-    if (close_started_) return;
+    if (closing_) return;  // closing already, or the connection is gone
     closing_ = true;
-    close_started_ = true;
     websocket::close_reason why;
     why.code = code;
     why.reason = std::move(reason);
@@ -196,7 +195,6 @@ class ws_session : public actors::client_connection,
   std::shared_ptr<const session_context> ctx_;
   std::shared_ptr<actors::connection_handler> handler_;
   bool closing_ = false;
-  bool close_started_ = false;
   bool registered_ = false;
 };
 
