@@ -59,6 +59,11 @@ void group_commit::complete(std::vector<pending>& group, const status& st) {
   group.clear();
 }
 
+status group_commit::earlier_failure() {
+  std::lock_guard<std::mutex> lock(fail_mtx_);
+  return error{errc::io_error, "an earlier write failed: " + failure_};
+}
+
 void group_commit::fail(std::string why) {
   std::lock_guard<std::mutex> lock(fail_mtx_);
   if (!failed_) failure_ = std::move(why);
@@ -112,10 +117,7 @@ bool group_commit::sync_inline() {
 }
 
 status group_commit::sync_wal() {
-  if (failed_) {
-    std::lock_guard<std::mutex> lock(fail_mtx_);
-    return error{errc::io_error, "an earlier write failed: " + failure_};
-  }
+  if (failed_) return earlier_failure();
   rocksdb::Status s = db_->SyncWAL();
   if (!s.ok()) {
     fail(s.ToString());
@@ -144,10 +146,7 @@ void group_commit::run_sync() {
 }
 
 status group_commit::write_group(const std::vector<pending>& group) {
-  if (failed_) {
-    std::lock_guard<std::mutex> lock(fail_mtx_);
-    return error{errc::io_error, "an earlier write failed: " + failure_};
-  }
+  if (failed_) return earlier_failure();
   rocksdb::WriteBatch wb;
   for (const auto& p : group) {
     for (const auto& o : p.b.ops()) {

@@ -85,6 +85,7 @@ class group_commit {
   void run_sync();
   bool sync_inline();
   status sync_wal();
+  status earlier_failure();  // the error of every batch after a failure
   status write_group(const std::vector<pending>& group);
   void fail(std::string why);
   static void complete(std::vector<pending>& group, const status& st);
