@@ -33,7 +33,7 @@ pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env,
     std::vector<char*> cargs;
     for (auto& a : argv) cargs.push_back(a.data());
     cargs.push_back(nullptr);
-    ::execv(cargs[0], cargs.data());
+    ::execvp(cargs[0], cargs.data());
     ::_exit(127);
   }
   return pid;
@@ -136,21 +136,20 @@ int node_process::stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-command_result run_switchboard(const std::vector<std::string>& args,
-                               const std::vector<std::string>& env) {
+command_result run_command(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env,
+                           int quiet_limit_s) {
   int fds[2];
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  std::vector<std::string> argv = {SWITCHBOARD_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
   pid_t pid = spawn(argv, env, fds[1], true);
   ::close(fds[1]);
   command_result r;
   char chunk[4096];
   for (;;) {
     pollfd p{fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 30000) <= 0) {
+    if (::poll(&p, 1, quiet_limit_s * 1000) <= 0) {
       ::kill(pid, SIGKILL);
-      FAIL("switchboard did not finish: " << r.output);
+      FAIL(argv[0] << " did not finish: " << r.output);
     }
     auto n = ::read(fds[0], chunk, sizeof chunk);
     if (n <= 0) break;
@@ -161,6 +160,13 @@ command_result run_switchboard(const std::vector<std::string>& args,
   ::waitpid(pid, &status, 0);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+command_result run_switchboard(const std::vector<std::string>& args,
+                               const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {SWITCHBOARD_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, env);
 }
 
 void node_process::kill() {

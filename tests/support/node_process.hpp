@@ -55,4 +55,10 @@ struct command_result {
 command_result run_switchboard(const std::vector<std::string>& args,
                                const std::vector<std::string>& env = {});
 
+// Runs `argv` (argv[0] looked up in PATH) with extra `env` to completion;
+// fails the test when it prints nothing for `quiet_limit_s` seconds.
+command_result run_command(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env = {},
+                           int quiet_limit_s = 30);
+
 }  // namespace switchboard::testing
