@@ -10,7 +10,7 @@ const STATE_TEXT = {
   read: "✓✓ Read",
 };
 
-function messageItem(client, conv, m, state) {
+function messageItem(client, m, state) {
   const mine = m.sender === client.userId;
   return h("li", {
     class: mine ? "msg mine" : "msg",
@@ -29,12 +29,12 @@ function messageItem(client, conv, m, state) {
 // them again.
 const rendered = new Map(); // key -> {sig, el}
 
-function cached(client, conv, m, state) {
+function cached(client, m, state) {
   const key = m.msg_id ? `m${m.msg_id}` : `c${m.client_msg_id}`;
   const sig = `${state}|${m.ts ?? ""}`;
   const hit = rendered.get(key);
   if (hit && hit.sig === sig) return hit.el;
-  const el = messageItem(client, conv, m, state);
+  const el = messageItem(client, m, state);
   rendered.set(key, { sig, el });
   return el;
 }
@@ -46,14 +46,14 @@ export function renderMessages(client, conv) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const fromBottom = list.scrollHeight - list.scrollTop;
   if (list.dataset.convId !== conv.convId) rendered.clear();
-  const items = conv.messages.map((m) => cached(client, conv, m, client.stateOf(conv.convId, m)));
+  const items = conv.messages.map((m) => cached(client, m, client.stateOf(conv.convId, m)));
   for (const item of client.outbox) {
     if (item.conv_id === conv.convId) {
-      items.push(cached(client, conv, { ...item, sender: client.userId }, "pending"));
+      items.push(cached(client, { ...item, sender: client.userId }, "pending"));
     }
   }
   for (const f of failedSends(conv.convId)) {
-    items.push(cached(client, conv, { ...f, sender: client.userId }, "failed"));
+    items.push(cached(client, { ...f, sender: client.userId }, "failed"));
   }
   list.replaceChildren(...items);
   // Forget the elements of messages no longer shown (sent or dropped).

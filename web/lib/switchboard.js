@@ -244,18 +244,7 @@ export class SwitchboardClient extends Emitter {
     const seen = new Set();
     for (const c of inbox.conversations) {
       seen.add(c.conv_id);
-      const conv = this.#conv(c.conv_id);
-      Object.assign(conv, {
-        kind: c.kind,
-        title: c.title ?? "",
-        members: c.members,
-        lastMsgId: Math.max(conv.lastMsgId, c.last_msg_id),
-        readUpto: Math.max(conv.readUpto, c.read_upto),
-        deliveredUpto: Math.max(conv.deliveredUpto, c.delivered_upto),
-        unread: c.unread,
-        countedUpto: Math.max(conv.countedUpto, c.last_msg_id),
-        left: false,
-      });
+      this.#applyInbox(this.#conv(c.conv_id), c);
     }
     for (const conv of this.conversations.values()) {
       if (!seen.has(conv.convId)) conv.left = true;
@@ -273,6 +262,22 @@ export class SwitchboardClient extends Emitter {
     );
     await watching;
     this.emit("synced", {});
+  }
+
+  // Takes a conversation's inbox entry: its metadata, this user's cursors,
+  // and the unread count the server made (up to last_msg_id).
+  #applyInbox(conv, c) {
+    Object.assign(conv, {
+      kind: c.kind,
+      title: c.title ?? "",
+      members: c.members,
+      lastMsgId: Math.max(conv.lastMsgId, c.last_msg_id),
+      readUpto: Math.max(conv.readUpto, c.read_upto),
+      deliveredUpto: Math.max(conv.deliveredUpto, c.delivered_upto),
+      unread: c.unread,
+      countedUpto: Math.max(conv.countedUpto, c.last_msg_id),
+      left: false,
+    });
   }
 
   // Fetches the newest messages of a conversation not loaded yet; one load
@@ -393,7 +398,7 @@ export class SwitchboardClient extends Emitter {
       this.request({ type: "conversations" })
         .then((inbox) => {
           const c = inbox.conversations.find((x) => x.conv_id === f.conv_id);
-          if (c) Object.assign(conv, { kind: c.kind, title: c.title ?? "", members: c.members });
+          if (c) this.#applyInbox(conv, c);
           this.emit("conversation", conv);
           return this.#load(conv);
         })
