@@ -73,7 +73,7 @@ bool static_files::handle(const net::http_request& req,
     return true;
   }
   res.content_type = type;
-  res.body = req.method == "HEAD" ? std::string() : text.str();
+  res.body = text.str();
   res.headers = {
       {"Cache-Control", "no-cache"},
       {"X-Content-Type-Options", "nosniff"},

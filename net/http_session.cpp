@@ -32,6 +32,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
  private:
   void do_read() {
     parser_.emplace();
+    head_ = false;
     parser_->body_limit(ctx_->options.max_request_body);
     stream_.expires_after(
         std::chrono::seconds(ctx_->options.handshake_timeout_s));
@@ -55,6 +56,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (ec) return;  // timeout, reset or garbage: drop the connection
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
     if (beast::websocket::is_upgrade(req) && ctx_->handlers.open_websocket)
       return upgrade();
     http_request r = to_request(req);
@@ -124,6 +126,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive_);
     msg->prepare_payload();
+    // HEAD: the headers of the GET answer (Content-Length included), no
+    // body; handlers answer HEAD as they answer GET.
+    if (head_) msg->body().clear();
     stream_.expires_after(
         std::chrono::seconds(ctx_->options.handshake_timeout_s));
     http::async_write(
@@ -145,6 +150,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const session_context> ctx_;
   bool keep_alive_ = true;
+  bool head_ = false;  // the request being answered is a HEAD
 };
 
 }  // namespace

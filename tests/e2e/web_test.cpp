@@ -1,5 +1,10 @@
 // The browser client's side of the node: its files at / and the
 // development sign-in POST /v1/dev/login.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
 #include "tests/e2e/e2e_fixture.hpp"
 
 using namespace switchboard::testing;
@@ -76,4 +81,34 @@ TEST_CASE("dev login is refused on a non-loopback address", "[e2e][web]") {
   CHECK(r.status == 2);
   CHECK(r.output.find("--dev-login") != std::string::npos);
   CHECK(r.output.find("loopback") != std::string::npos);
+}
+
+TEST_CASE_METHOD(e2e_fixture, "HEAD answers with the GET headers and no body",
+                 "[e2e][web]") {
+  namespace asio = boost::asio;
+  auto get = http_request(node.port(), "GET", "/");
+  REQUIRE(get.status == 200);
+  // HEAD, then GET on the same connection: a body after the HEAD answer
+  // would be read as the start of the next answer.
+  asio::io_context ioc;
+  asio::ip::tcp::socket sock(ioc);
+  sock.connect({asio::ip::make_address("127.0.0.1"), node.port()});
+  std::string reqs =
+      "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  asio::write(sock, asio::buffer(reqs));
+  std::string all;
+  boost::system::error_code ec;
+  asio::read(sock, asio::dynamic_buffer(all), ec);  // until the close
+  auto first = all.find("\r\n\r\n");
+  REQUIRE(first != std::string::npos);
+  CHECK(all.substr(0, first).find("Content-Length: " +
+                                  std::to_string(get.body.size())) !=
+        std::string::npos);
+  auto second = all.substr(first + 4);
+  CHECK(second.rfind("HTTP/1.1 200", 0) == 0);  // no body in between
+  auto third = second.substr(second.find("\r\n\r\n") + 4);
+  CHECK(third.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(third.find(R"({"status":"ok"})") != std::string::npos);
 }
