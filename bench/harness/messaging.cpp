@@ -2,18 +2,18 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <set>
+#include <optional>
 #include <thread>
-#include <unordered_map>
 
 #include "bench/harness/connection.hpp"
+#include "bench/harness/ledger.hpp"
 #include "bench/harness/schedule.hpp"
 #include "bench/harness/tokens.hpp"
 
@@ -32,25 +32,17 @@ std::uint64_t now_ns() {
           .count());
 }
 
-struct user {
-  std::string id;
-  std::shared_ptr<connection> conn;
-  std::size_t group = 0;  // index of its conversation in worker::convs
-  bool welcomed = false;
-  int in_flight = 0;
-  std::uint64_t seq = 0;
-  std::unordered_map<std::string, std::uint64_t>
-      pending;                                         // cmid -> scheduled ns
-  std::map<std::uint64_t, std::uint64_t> undelivered;  // msg_id -> scheduled ns
-  std::uint64_t last_received = 0;
-  std::vector<std::uint64_t> received_ids;
-};
+// `s` as a JSON string literal, quotes included.
+std::string quoted(std::string_view s) {
+  return json::serialize(json::string_view(s.data(), s.size()));
+}
 
-struct conversation {
-  std::string conv_id;
-  std::vector<std::size_t> members;           // indices into worker::users
-  std::map<std::uint64_t, std::size_t> sent;  // msg_id -> sender index
-};
+// The number after the last '-' of a client_msg_id or rid ("bench-7-42").
+std::uint64_t seq_of(std::string_view id) {
+  auto dash = id.rfind('-');
+  if (dash == std::string_view::npos) return 0;
+  return std::strtoull(std::string(id.substr(dash + 1)).c_str(), nullptr, 10);
+}
 
 // The users, pairs or groups of one I/O thread.
 class worker {
@@ -58,17 +50,20 @@ class worker {
   worker(const options& o, int first_user, int users, double rate)
       : o_(o), rate_(rate), timer_(ioc_), ticker_(ioc_) {
     r_.scenario = o.scenario;
-    bool direct = o.scenario == "direct";
-    int size = direct ? 2 : o.group_size;
+    int size = direct() ? 2 : o.group_size;
+    std::vector<std::vector<std::size_t>> members(
+        static_cast<std::size_t>((users + size - 1) / size));
     for (int i = 0; i < users; ++i) {
       user u;
       u.id = "bench-" + std::to_string(first_user + i);
-      u.group = static_cast<std::size_t>(i / size);
+      u.conv = static_cast<std::size_t>(i / size);
+      members[u.conv].push_back(users_.size());
       users_.push_back(std::move(u));
     }
-    convs_.resize((users_.size() + size - 1) / size);
-    for (std::size_t i = 0; i < users_.size(); ++i)
-      convs_[users_[i].group].members.push_back(i);
+    convs_.resize(members.size());
+    for (std::size_t c = 0; c < members.size(); ++c)
+      convs_[c].members = members[c];
+    ledger_.emplace(users_.size(), std::move(members), direct(), r_);
   }
 
   void run() {
@@ -82,6 +77,18 @@ class worker {
   std::uint64_t received() const { return received_.load(); }
 
  private:
+  struct user {
+    std::string id;
+    std::shared_ptr<connection> conn;
+    std::size_t conv = 0;  // index into convs_
+    std::uint64_t seq = 0;
+  };
+  struct conversation {
+    std::string conv_id;
+    std::string quoted_id;  // conv_id as a JSON string
+    std::vector<std::size_t> members;
+  };
+
   bool direct() const { return o_.scenario == "direct"; }
 
   void connect_all() {
@@ -161,21 +168,22 @@ class worker {
 
   void send_from(std::size_t i, std::uint64_t sched) {
     auto& u = users_[i];
-    auto& conv = convs_[u.group];
+    auto& conv = convs_[u.conv];
     if (conv.conv_id.empty()) return;
-    auto cmid = u.id + "-" + std::to_string(++u.seq);
+    auto seq = ++u.seq;
+    auto cmid = u.id + "-" + std::to_string(seq);
     std::string body = std::to_string(sched) + " ";
     if (static_cast<int>(body.size()) < o_.body_size)
       body.append(o_.body_size - body.size(), 'x');
-    json::object f{{"type", "send"},
-                   {"rid", cmid},
-                   {"conv_id", conv.conv_id},
-                   {"client_msg_id", cmid},
-                   {"body", body}};
-    u.pending.emplace(cmid, sched);
-    ++u.in_flight;
+    std::string f;
+    f.reserve(96 + 2 * cmid.size() + conv.quoted_id.size() + body.size());
+    f.append(R"({"type":"send","rid":")").append(cmid);
+    f.append(R"(","conv_id":)").append(conv.quoted_id);
+    f.append(R"(,"client_msg_id":")").append(cmid);
+    f.append(R"(","body":")").append(body).append("\"}");
+    ledger_->sending(i, seq, sched);
     ++sent_;
-    u.conn->send(json::serialize(f));
+    u.conn->send(std::move(f));
   }
 
   void stop_load() {
@@ -186,52 +194,18 @@ class worker {
     wait_drained();
   }
 
-  bool drained() const {
-    for (auto& u : users_)
-      if (!u.pending.empty() || (direct() && !u.undelivered.empty()))
-        return false;
-    std::uint64_t expected = 0;
-    for (auto& c : convs_) expected += c.sent.size() * (c.members.size() - 1);
-    return received_.load() >= expected;
-  }
-
   void wait_drained() {
-    if (drained() || clock_type::now() > drain_deadline_) return finish();
+    if (ledger_->drained() || clock_type::now() > drain_deadline_)
+      return finish();
     ticker_.expires_after(std::chrono::milliseconds(10));
     ticker_.async_wait([this](boost::system::error_code) { wait_drained(); });
   }
 
   void finish() {
-    for (auto& u : users_) {
-      if (!u.pending.empty())
-        r_.violation(u.id + ": " + std::to_string(u.pending.size()) +
-                     " sends never acknowledged");
-      if (direct() && !u.undelivered.empty())
-        r_.violation(u.id + ": " + std::to_string(u.undelivered.size()) +
-                     " messages never delivered");
-    }
-    for (auto& c : convs_) {
-      std::uint64_t expect = 1;
-      for (auto& [id, sender] : c.sent) {
-        if (id != expect) {
-          r_.violation(c.conv_id + ": gap before msg_id " + std::to_string(id));
-          break;
-        }
-        ++expect;
-      }
-      for (auto m : c.members) {
-        auto& got = users_[m].received_ids;
-        std::set<std::uint64_t> want;
-        for (auto& [id, sender] : c.sent)
-          if (sender != m) want.insert(id);
-        std::multiset<std::uint64_t> have(got.begin(), got.end());
-        for (auto id : want)
-          if (have.count(id) != 1)
-            r_.violation(users_[m].id + " got msg_id " + std::to_string(id) +
-                         " " + std::to_string(have.count(id)) + " times in " +
-                         c.conv_id);
-      }
-    }
+    std::vector<std::string> user_ids, conv_ids;
+    for (auto& u : users_) user_ids.push_back(u.id);
+    for (auto& c : convs_) conv_ids.push_back(c.conv_id);
+    ledger_->finish(user_ids, conv_ids);
     r_.sent = sent_;
     r_.acked = acked_;
     r_.received = received_;
@@ -240,91 +214,69 @@ class worker {
   }
 
   void on_frame(std::size_t i, std::string_view text) {
+    // Each frame's values live in a scratch arena, reused frame after frame.
+    json::monotonic_resource arena(scratch_, sizeof scratch_);
     boost::system::error_code ec;
-    auto v = json::parse(text, ec);
+    auto v = json::parse(text, ec, &arena);
     if (ec || !v.is_object())
       return r_.violation("a frame that is not a JSON object");
     auto& o = v.as_object();
-    auto type = o["type"].as_string();
-    auto& u = users_[i];
-    if (type == "message") return on_message(i, o);
-    if (type == "sent") return on_sent(i, o);
-    if (type == "receipt") return on_receipt(u, o);
-    if (type == "welcome") {
-      u.welcomed = true;
-      return on_welcome();
-    }
-    if (type == "created") {
-      std::string rid(o["rid"].as_string());
-      auto c = std::stoul(rid.substr(7));
-      convs_[c].conv_id = std::string(o["conv_id"].as_string());
+    auto* type = o.if_contains("type");
+    if (!type || !type->is_string())
+      return r_.violation("a frame without a string type");
+    auto t = type->get_string();
+    if (t == "message") return on_message(i, o);
+    if (t == "sent") return on_sent(i, o);
+    if (t == "receipt") return on_receipt(i, o);
+    if (t == "welcome") return on_welcome();
+    if (t == "created") {
+      auto c = seq_of(o["rid"].as_string());
+      auto& conv = convs_.at(c);
+      conv.conv_id = std::string(o["conv_id"].as_string());
+      conv.quoted_id = quoted(conv.conv_id);
       if (--creating_ == 0) start_load();
       return;
     }
-    if (type == "error") {
+    if (t == "error") {
       ++r_.errors[std::string(o["code"].as_string())];
-      if (auto* rid = o.if_contains("rid"); rid && rid->is_string()) {
-        auto it = u.pending.find(std::string(rid->as_string()));
-        if (it != u.pending.end()) {
-          u.pending.erase(it);
-          --u.in_flight;
-        }
-      }
+      if (auto* rid = o.if_contains("rid"); rid && rid->is_string())
+        ledger_->failed(i, seq_of(rid->get_string()));
     }
   }
 
   void on_sent(std::size_t i, json::object& o) {
-    auto& u = users_[i];
-    auto cmid = std::string(o["client_msg_id"].as_string());
-    auto it = u.pending.find(cmid);
-    if (it == u.pending.end())
-      return r_.violation(u.id + ": sent twice or unasked for " + cmid);
-    if (o["duplicate"].as_bool())
-      r_.violation(u.id + ": a first send answered as duplicate");
+    auto seq = seq_of(o["client_msg_id"].as_string());
     auto id = o["msg_id"].to_number<std::uint64_t>();
-    auto now = now_ns();
-    r_.send_to_sent.record(now - std::min(now, it->second));
-    auto& conv = convs_[u.group];
-    if (!conv.sent.emplace(id, i).second)
-      r_.violation(conv.conv_id + ": msg_id " + std::to_string(id) +
-                   " acknowledged twice");
-    if (direct()) u.undelivered.emplace(id, it->second);
-    u.pending.erase(it);
-    --u.in_flight;
-    ++acked_;
+    auto dup = o["duplicate"].as_bool();
+    if (ledger_->acknowledged(i, seq, id, dup, now_ns()))
+      acked_ = ledger_->acked();
     if (running_ && rate_ <= 0) send_from(i, now_ns());
   }
 
   void on_message(std::size_t i, json::object& o) {
     auto& u = users_[i];
     auto id = o["msg_id"].to_number<std::uint64_t>();
-    ++received_;
     auto body = o["body"].as_string();
     std::uint64_t sched = std::strtoull(body.c_str(), nullptr, 10);
-    auto now = now_ns();
-    r_.send_to_received.record(now - std::min(now, sched));
-    if (id <= u.last_received)
-      r_.violation(u.id + ": msg_id " + std::to_string(id) + " after " +
-                   std::to_string(u.last_received));
-    u.last_received = std::max(u.last_received, id);
-    u.received_ids.push_back(id);
+    ledger_->received(i, id, sched, now_ns());
+    received_ = ledger_->received_count();
     if (direct()) {
-      json::object ack{
-          {"type", "ack"}, {"conv_id", o["conv_id"]}, {"msg_id", id}};
-      u.conn->send(json::serialize(ack));
+      std::string ack;
+      ack.reserve(64 + convs_[u.conv].quoted_id.size());
+      ack.append(R"({"type":"ack","conv_id":)")
+          .append(convs_[u.conv].quoted_id)
+          .append(R"(,"msg_id":)")
+          .append(std::to_string(id))
+          .append("}");
+      u.conn->send(std::move(ack));
     }
   }
 
-  void on_receipt(user& u, json::object& o) {
+  void on_receipt(std::size_t i, json::object& o) {
     if (o["state"].as_string() != "delivered") return;
-    if (o["user_id"].as_string() == u.id) return;  // our own other device
-    auto upto = o["msg_id"].to_number<std::uint64_t>();
-    auto now = now_ns();
-    for (auto it = u.undelivered.begin();
-         it != u.undelivered.end() && it->first <= upto;) {
-      r_.send_to_delivered.record(now - std::min(now, it->second));
-      it = u.undelivered.erase(it);
-    }
+    if (o["user_id"].as_string() == users_[i].id) return;  // our other device
+    ledger_->delivered_upto(i, o["msg_id"].to_number<std::uint64_t>(),
+                            now_ns());
   }
 
   const options& o_;
@@ -334,6 +286,8 @@ class worker {
   std::vector<user> users_;
   std::vector<conversation> convs_;
   results r_;
+  std::optional<ledger> ledger_;
+  unsigned char scratch_[8192];  // on_frame's arena
   int welcomed_ = 0, failed_ = 0, creating_ = 0;
   bool running_ = false;
   clock_type::time_point start_, drain_deadline_;
