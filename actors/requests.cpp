@@ -95,7 +95,7 @@ void ask_presence(const asker<Self>& a, client_frame& f) {
       done(presence_status{id, false, 0});
     };
     auto ua = ctx->dir->user(id);
-    auto timeout = ctx->lim.request_timeout;
+    auto timeout = request_timeout(a.self, ua, ctx->lim.request_timeout);
     if constexpr (std::is_same_v<Self, session_actor::base>) {
       if (f.subscribe) {
         a.self

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
 #include "actors/frame.hpp"
@@ -39,8 +40,9 @@ void handle_frame(self_ptr self, const std::string& text) {
 void attach(self_ptr self, int attempt) {
   auto& st = self->state;
   auto ua = st.ctx->dir->user(st.user_id);
-  self->request(ua, st.ctx->lim.request_timeout, attach_atom::value,
-                st.session_id, caf::actor_cast<session_actor>(self))
+  self->request(ua, request_timeout(self, ua, st.ctx->lim.request_timeout),
+                attach_atom::value, st.session_id,
+                caf::actor_cast<session_actor>(self))
       .then(
           [self](bool) {
             auto& st = self->state;

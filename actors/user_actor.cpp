@@ -34,17 +34,26 @@ void went_offline(self_ptr self) {
   notify_watchers(self);
 }
 
-void remove_session(self_ptr self, const std::string& session_id) {
+// Arms the passivation timer once the actor holds nothing: no session and
+// no watcher.
+void arm_idle_timer(self_ptr self) {
   auto& st = self->state;
-  st.local.erase(session_id);
-  if (st.sessions.erase(session_id) == 0) return;
-  st.last_activity_ms = now_ms();
-  if (st.sessions.empty()) went_offline(self);
+  if (st.idle_timer_armed || !st.sessions.empty() || !st.watchers.empty())
+    return;
+  st.idle_timer_armed = true;
+  self->delayed_send(self, st.ctx->lim.idle_actor, timeout_atom::value,
+                     std::uint64_t{0});
 }
 
-void arm_idle_timer(self_ptr self) {
-  self->delayed_send(self, self->state.ctx->lim.idle_actor, timeout_atom::value,
-                     std::uint64_t{0});
+void remove_session(self_ptr self, const std::string& session_id) {
+  auto& st = self->state;
+  auto it = std::find_if(st.sessions.begin(), st.sessions.end(),
+                         [&](const auto& s) { return s.id == session_id; });
+  if (it == st.sessions.end()) return;
+  st.sessions.erase(it);
+  st.last_activity_ms = now_ms();
+  if (st.sessions.empty()) went_offline(self);
+  arm_idle_timer(self);
 }
 
 }  // namespace
@@ -67,31 +76,31 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
       });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    for (auto it = st.sessions.begin(); it != st.sessions.end();) {
-      if (it->second.address() == dm.source) {
-        auto id = it->first;
-        ++it;
-        remove_session(self, id);
-      } else {
-        ++it;
-      }
-    }
+    std::vector<std::string> gone;
+    for (auto& s : st.sessions)
+      if (s.actor.address() == dm.source) gone.push_back(s.id);
+    for (auto& id : gone) remove_session(self, id);
     auto& w = st.watchers;
     w.erase(std::remove_if(w.begin(), w.end(),
                            [&](const session_actor& s) {
                              return s.address() == dm.source;
                            }),
             w.end());
+    arm_idle_timer(self);
   });
-  arm_idle_timer(self);
   return {
       [self](attach_atom, const std::string& session_id,
              const session_actor& session) -> bool {
         auto& st = self->state;
         bool was_online = !st.sessions.empty();
-        st.sessions[session_id] = session;
-        if (auto conn = st.ctx->dir->connection(session_id); !conn.expired())
-          st.local[session_id] = std::move(conn);
+        auto it =
+            std::find_if(st.sessions.begin(), st.sessions.end(),
+                         [&](const auto& s) { return s.id == session_id; });
+        if (it == st.sessions.end())
+          it = st.sessions.insert(st.sessions.end(),
+                                  user_state::session{session_id, session, {}});
+        it->actor = session;
+        it->local = st.ctx->dir->connection(session_id);
         self->monitor(session);
         st.last_activity_ms = now_ms();
         if (!was_online) notify_watchers(self);
@@ -104,21 +113,21 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
              bool chat_message) {
         auto& st = self->state;
         std::uint64_t n = 0;
-        for (auto& [id, s] : st.sessions) {
-          if (id == except) continue;
+        for (auto& s : st.sessions) {
+          if (s.id == except) continue;
           ++n;
-          if (auto it = st.local.find(id); it != st.local.end())
-            if (auto conn = it->second.lock()) {
-              conn->send_text(text);
-              continue;
-            }
-          self->send(s, push_atom::value, text);
+          if (auto conn = s.local.lock()) {
+            conn->send_text(text);
+            continue;
+          }
+          self->send(s.actor, push_atom::value, text);
         }
         if (chat_message) self->state.ctx->metrics->messages_delivered.inc(n);
       },
       [self](presence_atom) -> caf::result<presence_status> {
         auto& st = self->state;
         st.last_activity_ms = now_ms();
+        arm_idle_timer(self);
         if (st.loaded) return status_of(st);
         auto rp = self->make_response_promise<presence_status>();
         st.waiting.push_back(
@@ -144,6 +153,7 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
       [](continue_atom, continuation& c) { c.fn(); },
       [self](timeout_atom, std::uint64_t) {
         auto& st = self->state;
+        st.idle_timer_armed = false;
         bool idle = idle_long_enough(*st.ctx, st.last_activity_ms);
         if (st.sessions.empty() && st.watchers.empty() && st.loaded && idle) {
           st.ctx->dir->forget_user(st.user_id, self->address());

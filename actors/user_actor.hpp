@@ -1,7 +1,6 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,12 +18,19 @@ namespace switchboard::actors {
 struct user_state {
   std::string user_id;
   node_context* ctx = nullptr;
-  std::map<std::string, session_actor> sessions;  // by session_id
-  // The connections of the sessions on this node: events go straight to
-  // them, one hop fewer than through the session actor.
-  std::map<std::string, std::weak_ptr<client_connection>> local;
+  struct session {
+    std::string id;
+    session_actor actor;
+    // Its connection when the session is on this node: events go straight
+    // to it, one hop fewer than through the session actor.
+    std::weak_ptr<client_connection> local;
+  };
+  // A user has a few connections at most: a vector, searched linearly,
+  // costs an idle connection less than a map.
+  std::vector<session> sessions;
   std::vector<session_actor> watchers;  // presence subscribers
   bool loaded = false;                  // last_seen read
+  bool idle_timer_armed = false;
   std::int64_t last_seen = 0;
   std::vector<std::function<void()>> waiting;  // until loaded
   std::int64_t last_activity_ms = 0;
@@ -34,7 +40,8 @@ struct user_state {
 
 // Online while it has a session; offline (with last_seen, persisted) when
 // the last one closes. Passivates when it has neither sessions nor watchers
-// and has been idle for limits::idle_actor.
+// and has been idle for limits::idle_actor; only then does it keep a timer,
+// so an online user costs no pending timer.
 user_actor::behavior_type user(user_actor::stateful_pointer<user_state> self,
                                std::string user_id, node_context* ctx);
 

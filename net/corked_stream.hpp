@@ -149,9 +149,14 @@ class corked_stream {
         next_, boost::asio::buffer(inflight_),
         [this, keep = owner_.lock()](boost::beast::error_code ec, std::size_t) {
           writing_ = false;
-          inflight_.clear();
-          if (inflight_.capacity() > 64 * 1024) inflight_.shrink_to_fit();
           inflight_frames_ = 0;
+          if (pending_.empty()) {
+            // Idle again: an idle connection holds no write buffer.
+            std::string().swap(inflight_);
+            std::string().swap(pending_);
+          } else {
+            inflight_.clear();
+          }
           if (ec) error_ = ec;
           run(held_);  // Beast's writes held back by a full buffer go on
           flush();
