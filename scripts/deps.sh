@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libcaf-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
-  libcereal-dev catch2 libssl-dev libcpptoml-dev libedit-dev
+  libcereal-dev catch2 libssl-dev libcpptoml-dev libedit-dev libjemalloc-dev
   chromium
 )
 
