@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <mutex>
+#include <vector>
 
 #include "metrics/metrics.hpp"
 #include "net/corked_stream.hpp"
@@ -58,11 +60,17 @@ class ws_session : public actors::client_connection,
     });
   }
 
+  // Any thread. Frames wait in the outbox until the strand takes them all
+  // at once: one post per burst, not one per frame.
   void send_text(std::string text) override {
+    {
+      std::lock_guard<std::mutex> lock(outbox_mtx_);
+      outbox_.push_back(std::move(text));
+      if (outbox_posted_) return;
+      outbox_posted_ = true;
+    }
     asio::post(ws_.get_executor(),
-               [self = shared_from_this(), text = std::move(text)] {
-                 self->enqueue(text);
-               });
+               [self = shared_from_this()] { self->drain_outbox(); });
   }
 
   void close(std::uint16_t code, std::string reason) override {  // both bases
@@ -148,6 +156,16 @@ class ws_session : public actors::client_connection,
     do_read();
   }
 
+  void drain_outbox() {
+    std::vector<std::string> frames;
+    {
+      std::lock_guard<std::mutex> lock(outbox_mtx_);
+      frames.swap(outbox_);
+      outbox_posted_ = false;
+    }
+    for (auto& text : frames) enqueue(text);
+  }
+
   void finish() {
     idle_timer_.cancel();
     closing_ = true;
@@ -194,6 +212,9 @@ class ws_session : public actors::client_connection,
   std::string user_;
   std::shared_ptr<const session_context> ctx_;
   std::shared_ptr<actors::connection_handler> handler_;
+  std::mutex outbox_mtx_;
+  std::vector<std::string> outbox_;  // frames from send_text, not yet taken
+  bool outbox_posted_ = false;       // a drain_outbox is on its way
   bool closing_ = false;
   bool registered_ = false;
 };
