@@ -1,6 +1,7 @@
 #include "actors/frame.hpp"
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <set>
@@ -177,7 +178,11 @@ parsed_frame parse_frame(std::string_view text, const std::string& self,
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 16;
-  auto v = json::parse(text, ec, {}, opts);
+  // The document lives only while the frame is read into a client_frame:
+  // a stack arena serves a typical frame without touching the heap.
+  unsigned char scratch[2048];
+  json::monotonic_resource arena(scratch, sizeof scratch);
+  auto v = json::parse(text, ec, &arena, opts);
   if (ec) {
     out.err = {"bad_request", "malformed JSON: " + ec.message()};
     return out;
