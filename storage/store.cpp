@@ -257,6 +257,20 @@ result<std::optional<std::uint64_t>> store::find_idempotent(
   return std::optional<std::uint64_t>(read_be64(**v));
 }
 
+store::probe store::probe_idempotent(std::string_view conv,
+                                     std::string_view sender,
+                                     std::string_view client_msg_id) const {
+  rocksdb::ReadOptions ro;
+  ro.read_tier = rocksdb::kBlockCacheTier;  // Incomplete rather than I/O
+  rocksdb::PinnableSlice value;
+  auto s = impl_->db->Get(ro, impl_->cf(column_family::idempotency),
+                          keys::component_key(conv, sender, client_msg_id),
+                          &value);
+  if (s.IsNotFound()) return probe::absent;
+  if (s.ok()) return probe::present;
+  return probe::unknown;
+}
+
 result<std::optional<conversation_meta>> store::conversation(
     std::string_view conv) const {
   auto v = impl_->get(column_family::conversations, keys::component_key(conv));

@@ -92,6 +92,18 @@ class store {
       std::string_view conv, std::string_view sender,
       std::string_view client_msg_id) const;
 
+  enum class probe {
+    absent,   // no such key: certain
+    present,  // the key exists: find_idempotent has its msg_id
+    unknown,  // telling needs a disk read, or the read failed
+  };
+  // Whether find_idempotent would find the key, answered from memory only
+  // (RocksDB's memtables and the filters and blocks it holds): it never
+  // reads the disk, so unlike every other read here it may run on any
+  // thread. Sees what find_idempotent sees, no more.
+  probe probe_idempotent(std::string_view conv, std::string_view sender,
+                         std::string_view client_msg_id) const;
+
   // --- conversations and members ---
 
   result<std::optional<conversation_meta>> conversation(
