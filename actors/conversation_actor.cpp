@@ -58,16 +58,31 @@ std::vector<std::string> member_ids(const conversation_state& st) {
   return out;
 }
 
+namespace {
+
+void deliver_to(conv_self self, const std::string& user,
+                const std::string& text, const std::string& except_session,
+                bool chat_message) {
+  // Only users with an active actor have connections; the others catch up
+  // from the log (and get a push notification, once that exists).
+  if (auto ua = self->state.ctx->dir->find_user(user))
+    self->send(*ua, deliver_atom::value, text, except_session, chat_message);
+}
+
+}  // namespace
+
 void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& text, const std::string& except_session,
                const std::string& skip_user, bool chat_message) {
-  for (auto& u : users) {
-    if (u == skip_user) continue;
-    // Only users with an active actor have connections; the others catch
-    // up from the log (and get a push notification, once that exists).
-    if (auto ua = self->state.ctx->dir->find_user(u))
-      self->send(*ua, deliver_atom::value, text, except_session, chat_message);
-  }
+  for (auto& u : users)
+    if (u != skip_user) deliver_to(self, u, text, except_session, chat_message);
+}
+
+void broadcast_members(conv_self self, const std::string& text,
+                       const std::string& except_session,
+                       const std::string& skip_user, bool chat_message) {
+  for (auto& [u, _] : self->state.members)
+    if (u != skip_user) deliver_to(self, u, text, except_session, chat_message);
 }
 
 }  // namespace detail
@@ -290,8 +305,12 @@ conversation_actor::behavior_type conversation(
       },
       [self](send_atom, send_request& req) -> caf::result<send_reply> {
         auto rp = self->make_response_promise<send_reply>();
+        if (self->state.ph == phase::ready) {  // the hot path: no closure
+          detail::do_send(self, std::move(req), rp);
+          return rp;
+        }
         detail::when_ready(self, [self, req, rp]() mutable {
-          detail::do_send(self, req, rp);
+          detail::do_send(self, std::move(req), rp);
         });
         return rp;
       },
@@ -304,8 +323,12 @@ conversation_actor::behavior_type conversation(
       },
       [self](cursor_atom, cursor_request& req) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
+        if (self->state.ph == phase::ready) {
+          detail::do_cursor(self, std::move(req), rp);
+          return rp;
+        }
         detail::when_ready(self, [self, req, rp]() mutable {
-          detail::do_cursor(self, req, rp);
+          detail::do_cursor(self, std::move(req), rp);
         });
         return rp;
       },

@@ -29,6 +29,7 @@ struct conversation_state {
   struct send_job {
     send_request req;
     caf::typed_response_promise<send_reply> rp;
+    std::string key;  // (sender, client_msg_id): see dedup_key
   };
 
   struct sent_id {
@@ -48,12 +49,15 @@ struct conversation_state {
 
   // The send pipeline: jobs wait here while idempotency keys are looked up
   // in the store, a batch at a time, so that ids follow arrival order.
-  std::deque<send_job> queued;
+  std::vector<send_job> queued;
   bool lookup_in_flight = false;
   // Recent (sender, client_msg_id) -> id: answers retries without a read,
-  // and repeats of a message that is still being written.
+  // and repeats of a message that is still being written. Holds at least
+  // every key whose message is not durable yet, since the store may not
+  // show those; older ones go once there are more than a few hundred.
   std::unordered_map<std::string, sent_id> recent;
-  std::deque<std::string> recent_order;
+  std::deque<const std::string*>
+      recent_order;  // keys in `recent`, oldest first
   // Duplicates of a message not yet durable, answered once it is.
   std::multimap<std::uint64_t, send_job> dup_waiting;
   std::size_t writes_in_flight = 0;

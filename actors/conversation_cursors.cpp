@@ -83,13 +83,12 @@ void flush_cursors(conv_self self) {
   commit_then(self, std::move(b), [self, waiters](const storage::status& s) {
     auto& st = self->state;
     st.cursor_write_in_flight = false;
-    auto members = member_ids(st);
     for (auto& w : *waiters) {
       if (!s) {
         w.rp.deliver(internal_error(s.err().message));
         continue;
       }
-      for (auto& r : w.receipts) broadcast(self, members, r, w.origin_session);
+      for (auto& r : w.receipts) broadcast_members(self, r, w.origin_session);
       w.rp.deliver(proto_error{});
     }
     flush_cursors(self);
@@ -137,7 +136,7 @@ void do_typing(conv_self self, std::string user,
     rp.deliver(err);
     return;
   }
-  broadcast(self, member_ids(st), events::typing(st.conv_id, user), {}, user);
+  broadcast_members(self, events::typing(st.conv_id, user), {}, user);
   rp.deliver(proto_error{});
 }
 

@@ -33,6 +33,12 @@ void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& text, const std::string& except_session,
                const std::string& skip_user = {}, bool chat_message = false);
 
+// broadcast() to every member of the conversation.
+void broadcast_members(conv_self self, const std::string& text,
+                       const std::string& except_session,
+                       const std::string& skip_user = {},
+                       bool chat_message = false);
+
 proto_error internal_error(const std::string& what);
 
 // Commits `b` through the group commit and runs `then` inside the actor once

@@ -27,13 +27,18 @@ std::string dedup_key(const send_request& r) {
   return k;
 }
 
-void remember(conversation_state& st, std::string key, sent_id id) {
-  if (st.recent.emplace(key, id).second) {
-    st.recent_order.push_back(std::move(key));
-    if (st.recent_order.size() > recent_cap) {
-      st.recent.erase(st.recent_order.front());
-      st.recent_order.pop_front();
+// Records the order of a key just added to `recent`, and forgets the oldest
+// keys past the cap, but never one whose message is not durable yet: the
+// store may not show it, and a retry must still find it.
+void remember(conversation_state& st, const std::string& key_in_recent) {
+  st.recent_order.push_back(&key_in_recent);
+  while (st.recent_order.size() > recent_cap) {
+    auto it = st.recent.find(*st.recent_order.front());
+    if (it != st.recent.end()) {
+      if (it->second.msg_id > st.durable_upto) break;
+      st.recent.erase(it);
     }
+    st.recent_order.pop_front();
   }
 }
 
@@ -46,10 +51,9 @@ void answer_duplicate(conversation_state& st, send_job job, sent_id id) {
   st.dup_waiting.emplace(id.msg_id, std::move(job));
 }
 
-void pump(conv_self self);
-
 struct accepted_msg {
-  send_job job;
+  caf::typed_response_promise<send_reply> rp;
+  std::string origin_session;
   chat_message msg;
 };
 
@@ -59,7 +63,7 @@ void on_written(conv_self self, const storage::status& written,
   st.last_activity_ms = now_ms();
   if (!written) {
     auto err = internal_error("the message could not be stored");
-    for (auto& a : accepted) a.job.rp.deliver(send_reply{err, 0, 0, false});
+    for (auto& a : accepted) a.rp.deliver(send_reply{err, 0, 0, false});
     auto last = accepted.back().msg.msg_id;
     for (auto it = st.dup_waiting.begin();
          it != st.dup_waiting.end() && it->first <= last;)
@@ -69,17 +73,14 @@ void on_written(conv_self self, const storage::status& written,
   }
   st.durable_upto = accepted.back().msg.msg_id;
   st.ctx->metrics->messages_accepted.inc(accepted.size());
-  auto members = member_ids(st);
   for (auto& a : accepted) {
-    a.job.rp.deliver(send_reply{{}, a.msg.msg_id, a.msg.ts, false});
-    broadcast(self, members, events::message(a.msg), a.job.req.origin_session,
-              {}, true);
+    a.rp.deliver(send_reply{{}, a.msg.msg_id, a.msg.ts, false});
+    broadcast_members(self, events::message(a.msg), a.origin_session, {}, true);
   }
   while (!st.dup_waiting.empty() &&
          st.dup_waiting.begin()->first <= st.durable_upto) {
     auto node = st.dup_waiting.extract(st.dup_waiting.begin());
-    auto key = dedup_key(node.mapped().req);
-    auto it = st.recent.find(key);
+    auto it = st.recent.find(node.mapped().key);
     std::int64_t ts = it != st.recent.end() ? it->second.ts : 0;
     node.mapped().rp.deliver(send_reply{{}, node.key(), ts, true});
   }
@@ -94,34 +95,40 @@ void accept(conv_self self, std::vector<send_job>& jobs,
   auto now = std::chrono::steady_clock::now();
   storage::batch b;
   auto accepted = std::make_shared<std::vector<accepted_msg>>();
+  accepted->reserve(jobs.size());
   for (auto& job : jobs) {
-    auto key = dedup_key(job.req);
-    if (auto it = st.recent.find(key); it != st.recent.end()) {
+    auto [it, fresh] = st.recent.try_emplace(job.key, sent_id{0, 0});
+    if (!fresh) {
       answer_duplicate(st, std::move(job), it->second);
       continue;
     }
-    if (auto it = found.find(key); it != found.end()) {
-      remember(st, key, it->second);
-      answer_duplicate(st, std::move(job), it->second);
+    if (auto f = found.find(job.key); f != found.end()) {
+      it->second = f->second;
+      remember(st, it->first);
+      answer_duplicate(st, std::move(job), f->second);
       continue;
     }
     if (auto wait = st.ctx->rates->try_take(job.req.sender, now); wait > 0) {
+      st.recent.erase(it);
       st.ctx->metrics->rate_limited.inc();
       job.rp.deliver(
           send_reply{{"rate_limited", "sending too fast", wait}, 0, 0, false});
       continue;
     }
-    storage::message m{0, job.req.sender, job.req.body, now_ms(),
-                       job.req.client_msg_id};
+    storage::message m{0, std::move(job.req.sender), std::move(job.req.body),
+                       now_ms(), std::move(job.req.client_msg_id)};
     auto id = st.log->append(b, m);
     if (!id) {
+      st.recent.erase(it);
       job.rp.deliver(send_reply{internal_error(id.err().message), 0, 0, false});
       continue;
     }
-    remember(st, key, sent_id{*id, m.ts_ms});
-    chat_message cm{st.conv_id,        *id,     std::move(m.sender),
-                    std::move(m.body), m.ts_ms, std::move(m.client_msg_id)};
-    accepted->push_back(accepted_msg{std::move(job), std::move(cm)});
+    it->second = sent_id{*id, m.ts_ms};
+    remember(st, it->first);
+    accepted->push_back(accepted_msg{
+        std::move(job.rp), std::move(job.req.origin_session),
+        chat_message{st.conv_id, *id, std::move(m.sender), std::move(m.body),
+                     m.ts_ms, std::move(m.client_msg_id)}});
   }
   if (accepted->empty()) return;
   commit_then(self, std::move(b), [self, accepted](const storage::status& s) {
@@ -132,20 +139,25 @@ void accept(conv_self self, std::vector<send_job>& jobs,
 void pump(conv_self self) {
   auto& st = self->state;
   if (st.lookup_in_flight || st.queued.empty()) return;
-  auto jobs = std::make_shared<std::vector<send_job>>(
-      std::make_move_iterator(st.queued.begin()),
-      std::make_move_iterator(st.queued.end()));
-  st.queued.clear();
+  std::vector<send_job> jobs;
+  jobs.swap(st.queued);
+  // A new client_msg_id is the common case, and memory alone can usually
+  // tell that the store has never seen it; only the others (retries, and
+  // keys memory cannot rule out) are looked up on the I/O pool. Keys still
+  // being written are in `recent`, which accept() checks first.
+  auto* store = st.ctx->store;
   std::vector<std::pair<std::string, std::string>> lookups;  // sender, cmid
-  for (auto& j : *jobs)
-    if (!st.recent.count(dedup_key(j.req)))
+  for (auto& j : jobs)
+    if (store->probe_idempotent(st.conv_id, j.req.sender,
+                                j.req.client_msg_id) !=
+        storage::store::probe::absent)
       lookups.emplace_back(j.req.sender, j.req.client_msg_id);
   if (lookups.empty()) {
-    accept(self, *jobs, {});
+    accept(self, jobs, {});
     return;
   }
   st.lookup_in_flight = true;
-  auto* store = st.ctx->store;
+  auto waiting = std::make_shared<std::vector<send_job>>(std::move(jobs));
   run_blocking(
       self, *st.ctx->pool,
       [store, conv = st.conv_id, lookups = std::move(lookups)]() {
@@ -161,14 +173,14 @@ void pump(conv_self self) {
         }
         return out;
       },
-      [self, jobs](storage::result<found_map> found) {
+      [self, waiting](storage::result<found_map> found) {
         auto& st = self->state;
         st.lookup_in_flight = false;
         if (!found) {
           auto err = internal_error(found.err().message);
-          for (auto& j : *jobs) j.rp.deliver(send_reply{err, 0, 0, false});
+          for (auto& j : *waiting) j.rp.deliver(send_reply{err, 0, 0, false});
         } else {
-          accept(self, *jobs, *found);
+          accept(self, *waiting, *found);
         }
         pump(self);
       });
@@ -193,7 +205,8 @@ void do_send(conv_self self, send_request req,
         false});
     return;
   }
-  st.queued.push_back(send_job{std::move(req), std::move(rp)});
+  auto key = dedup_key(req);
+  st.queued.push_back(send_job{std::move(req), std::move(rp), std::move(key)});
   pump(self);
 }
 

@@ -88,6 +88,40 @@ TEST_CASE_METHOD(e2e_fixture,
   CHECK(u64(bob->expect("message")["msg_id"]) == 2);  // no second copy of 1
 }
 
+namespace {
+
+struct unlimited_fixture : e2e_fixture {
+  unlimited_fixture()
+      : e2e_fixture({"--send-rate", "1000000", "--send-burst", "1000000"}) {}
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(unlimited_fixture,
+                 "a retry after hundreds of newer messages is still a "
+                 "duplicate, with the original's id and ts",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto conv = create(*alice, "direct", {"bob"});
+  auto first = send(*alice, conv, "first", "c0");
+  // Many sends in flight at once, so they are accepted in batches.
+  for (int i = 1; i <= 600; ++i)
+    alice->send(json::object{{"type", "send"},
+                             {"conv_id", conv},
+                             {"client_msg_id", "c" + std::to_string(i)},
+                             {"body", "m"}});
+  for (int i = 1; i <= 600; ++i)
+    CHECK(alice->expect("sent")["duplicate"] == false);
+  auto again = send(*alice, conv, "first", "c0");
+  CHECK(again["duplicate"] == true);
+  CHECK(again["msg_id"] == first["msg_id"]);
+  CHECK(again["ts"] == first["ts"]);
+  auto mid = send(*alice, conv, "m", "c300");
+  CHECK(mid["duplicate"] == true);
+  CHECK(u64(mid["msg_id"]) == 301);
+  CHECK(history_ids(*alice, conv).size() == 601);
+}
+
 TEST_CASE_METHOD(e2e_fixture, "sync pages history in both directions",
                  "[e2e][messaging]") {
   auto alice = connect("alice");
