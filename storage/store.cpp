@@ -58,6 +58,11 @@ rocksdb::ColumnFamilyOptions cf_options(column_family cf) {
     // bloom filter would cost every append and save no read.
     if (cf != column_family::messages)
       o.memtable_prefix_bloom_size_ratio = 0.05;
+    // Almost every send asks for an idempotency key that does not exist
+    // (probe_idempotent): a bloom filter of whole keys answers that without
+    // a skiplist search. The conversation prefix alone would not: every
+    // key of an active conversation shares it.
+    if (cf == column_family::idempotency) o.memtable_whole_key_filtering = true;
     // Each conversation's keys arrive in increasing order: remembering the
     // last insert position per prefix turns the memtable's skiplist search
     // into an append (measured: see docs/benchmarks-storage.md).
