@@ -22,6 +22,14 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   register_types(cfg);
   cfg.set("scheduler.max-threads",
           static_cast<std::size_t>(std::max(1, o.scheduler_threads)));
+  // An idle worker polls its queue a while before it sleeps on a condition
+  // variable. CAF's middle phase polls with 500 sleeps of 50 us, which an
+  // enqueue cannot cut short: every hop through a worker in that phase
+  // waited out a timer sleep, and the wake-ups cost CPU. Without it the
+  // worker spins briefly, then sleeps until notified. Measured (direct,
+  // open loop, 10,000 msgs/s): p50 4.1 -> 2.4 ms, p99 12.0 -> 6.6 ms, node
+  // CPU 12.7 -> 11.4 s; closed-loop throughput unchanged.
+  cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   cfg.set("logger.verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
   return cfg;
