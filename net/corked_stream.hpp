@@ -1,13 +1,14 @@
 #pragma once
 
 // Internal to net/: included by ws_session.cpp only (it pulls in Beast).
+#include <algorithm>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <cstdint>
 #include <functional>
@@ -17,27 +18,33 @@
 #include <utility>
 #include <vector>
 
+#include "net/socket.hpp"
+
 namespace switchboard::net {
 
 // The layer under a WebSocket stream that turns many frames into one TCP
-// write. Outgoing bytes collect in a buffer; when no write is in flight a
-// flush is posted, so every frame queued for the connection before the
-// flush runs goes out in the same sendmsg, and frames queued while a write
-// is in flight go in the next one. The server's own frames are appended
-// whole (append_text_frame) without Beast's per-message write operation;
-// Beast's control frames (pong, close) come through async_write_some into
-// the same buffer, so frames never interleave. Reads pass straight through.
+// write. Outgoing bytes collect in a buffer until the owner calls flush()
+// (the session does at the end of each handler, so a burst of frames goes
+// out together). A flush writes at once, without queueing an operation,
+// when the socket takes the bytes (the common case); only what it cannot
+// take waits for an asynchronous write, and frames appended meanwhile go
+// in the next one. The server's own frames are appended whole
+// (append_text_frame) without Beast's per-message write operation; Beast's
+// control frames (pong, close) come through async_write_some into the same
+// buffer, so frames never interleave. Reads pass straight through.
 //
-// Not thread-safe: everything runs on the connection's strand. The owner
-// (the session) is kept alive (keep_alive) while a flush is pending or a
-// write in flight; async_teardown waits for the buffer to be written.
+// Not thread-safe: everything runs on the connection's I/O thread. The
+// owner (the session) is kept alive (keep_alive) while a flush is pending
+// or a write in flight; async_teardown waits for the buffer to be written.
 class corked_stream {
  public:
-  using next_layer_type = boost::beast::tcp_stream;
-  using executor_type = next_layer_type::executor_type;
+  using next_layer_type = socket_type;
+  using executor_type = io_executor;
 
-  explicit corked_stream(boost::asio::ip::tcp::socket socket)
-      : next_(std::move(socket)) {}
+  explicit corked_stream(socket_type socket) : next_(std::move(socket)) {
+    boost::system::error_code ec;
+    next_.non_blocking(true, ec);  // flush() tries the socket directly
+  }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
   next_layer_type& next_layer() noexcept { return next_; }
@@ -46,7 +53,8 @@ class corked_stream {
   // What a write in flight holds on to (the session).
   void keep_alive(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
 
-  // Appends one unmasked, unfragmented text frame (a server's frame).
+  // Appends one unmasked, unfragmented text frame (a server's frame). It
+  // goes out at the next flush().
   void append_text_frame(std::string_view text) {
     std::uint8_t head[10];
     std::size_t n = 0;
@@ -64,15 +72,62 @@ class corked_stream {
         head[n++] =
             static_cast<std::uint8_t>(static_cast<std::uint64_t>(len) >> shift);
     }
+    if (pending_.capacity() == 0)
+      pending_.reserve(std::max<std::size_t>(256, n + len));
     pending_.append(reinterpret_cast<const char*>(head), n);
     pending_.append(text);
     ++pending_frames_;
-    schedule_flush();
   }
 
   // Frames appended and not yet written to the socket.
   std::size_t frames_buffered() const noexcept {
     return pending_frames_ + inflight_frames_;
+  }
+
+  // Writes what is appended: now, as far as the socket takes it, and the
+  // rest asynchronously.
+  void flush() {
+    if (writing_) return;  // the write in flight flushes again when done
+    if (pending_.empty() || error_) {
+      pending_.clear();
+      pending_frames_ = 0;
+      release_buffers();
+      run(drained_);
+      return;
+    }
+    boost::system::error_code ec;
+    std::size_t n = next_.write_some(boost::asio::buffer(pending_), ec);
+    if (ec == boost::asio::error::would_block ||
+        ec == boost::asio::error::try_again) {
+      n = 0;
+    } else if (ec) {
+      error_ = ec;
+      return flush();  // drops what is pending, runs what waits for it
+    }
+    if (n == pending_.size()) {
+      pending_.clear();
+      pending_frames_ = 0;
+      release_buffers();
+      run(held_);
+      run(drained_);
+      return;
+    }
+    // The socket is full: the rest goes when it drains.
+    writing_ = true;
+    inflight_.assign(pending_, n, std::string::npos);
+    pending_.clear();
+    inflight_frames_ = pending_frames_;
+    pending_frames_ = 0;
+    boost::asio::async_write(
+        next_, boost::asio::buffer(inflight_),
+        [this, keep = owner_.lock()](boost::beast::error_code ec, std::size_t) {
+          writing_ = false;
+          inflight_.clear();
+          inflight_frames_ = 0;
+          if (ec) error_ = ec;
+          run(held_);  // Beast's writes held back by a full buffer go on
+          flush();
+        });
   }
 
   template <class MutableBufferSequence, class ReadHandler>
@@ -81,10 +136,10 @@ class corked_stream {
     return next_.async_read_some(buffers, std::forward<ReadHandler>(handler));
   }
 
-  // Beast's own frames: taken whole into the buffer; completes (posted)
-  // at once, or after the write in flight when the buffer is large, so
-  // that a peer that does not read slows Beast down instead of growing
-  // the buffer.
+  // Beast's own frames: taken whole into the buffer and flushed soon after;
+  // completes (posted) at once, or after the write in flight when the
+  // buffer is large, so that a peer that does not read slows Beast down
+  // instead of growing the buffer.
   template <class ConstBufferSequence, class WriteHandler>
   auto async_write_some(const ConstBufferSequence& buffers,
                         WriteHandler&& handler) {
@@ -132,38 +187,14 @@ class corked_stream {
     });
   }
 
-  void flush() {
-    if (writing_) return;
-    if (pending_.empty() || error_) {
-      pending_.clear();
-      pending_frames_ = 0;
-      run(drained_);
-      return;
-    }
-    writing_ = true;
-    inflight_.swap(pending_);
-    pending_.clear();
-    inflight_frames_ = pending_frames_;
-    pending_frames_ = 0;
-    boost::asio::async_write(
-        next_, boost::asio::buffer(inflight_),
-        [this, keep = owner_.lock()](boost::beast::error_code ec, std::size_t) {
-          writing_ = false;
-          inflight_frames_ = 0;
-          if (pending_.empty()) {
-            // Idle again: an idle connection holds no write buffer.
-            std::string().swap(inflight_);
-            std::string().swap(pending_);
-          } else {
-            inflight_.clear();
-          }
-          if (ec) error_ = ec;
-          run(held_);  // Beast's writes held back by a full buffer go on
-          flush();
-        });
+  // Nothing waits to be written: an idle connection holds no write buffer.
+  void release_buffers() {
+    std::string().swap(pending_);
+    std::string().swap(inflight_);
   }
 
   static void run(std::vector<std::function<void()>>& fns) {
+    if (fns.empty()) return;
     auto now = std::move(fns);
     fns.clear();
     for (auto& fn : now) fn();

@@ -21,7 +21,7 @@ namespace {
 // request is handled at a time (no pipelining), one write in flight.
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket socket, std::shared_ptr<const session_context> ctx)
+  http_session(socket_type socket, std::shared_ptr<const session_context> ctx)
       : stream_(std::move(socket)), ctx_(std::move(ctx)) {}
 
   void run() {
@@ -142,10 +142,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   void do_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().shutdown(socket_type::shutdown_send, ec);
   }
 
-  beast::tcp_stream stream_;
+  beast::basic_stream<tcp, io_executor> stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const session_context> ctx_;
@@ -155,7 +155,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 }  // namespace
 
-void start_http_session(tcp::socket socket,
+void start_http_session(socket_type socket,
                         std::shared_ptr<const session_context> ctx) {
   std::make_shared<http_session>(std::move(socket), std::move(ctx))->run();
 }

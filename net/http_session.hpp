@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -9,6 +8,7 @@
 #include <unordered_map>
 
 #include "net/server.hpp"
+#include "net/socket.hpp"
 
 namespace switchboard::net {
 
@@ -40,7 +40,7 @@ struct session_context {
 
 // Starts serving HTTP/1.1 on an accepted socket; the session keeps itself
 // alive until the connection ends.
-void start_http_session(boost::asio::ip::tcp::socket socket,
+void start_http_session(socket_type socket,
                         std::shared_ptr<const session_context> ctx);
 
 }  // namespace switchboard::net

@@ -1,36 +1,46 @@
 #include "net/server.hpp"
 
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/post.hpp>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "net/http_session.hpp"
+#include "net/socket.hpp"
 
 namespace switchboard::net {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// One io_context per I/O thread; each accepted connection is placed on one
+// of them, round robin, and stays there (see socket.hpp).
 struct server::impl {
+  using work_guard = asio::executor_work_guard<io_executor>;
+
   std::shared_ptr<session_context> ctx;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<work_guard> guards;
+  std::unique_ptr<asio::basic_socket_acceptor<tcp, io_executor>> acceptor;
   std::vector<std::thread> threads;
+  std::size_t next_context = 0;
   bool stopped = false;
 
   void do_accept() {
-    acceptor.async_accept(asio::make_strand(ioc),
-                          [this](boost::system::error_code ec, tcp::socket s) {
-                            if (ec == asio::error::operation_aborted) return;
-                            if (!ec) {
-                              s.set_option(tcp::no_delay(true), ec);
-                              start_http_session(std::move(s), ctx);
-                            }
-                            do_accept();
-                          });
+    auto& target = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(target.get_executor(),
+                           [this](boost::system::error_code ec, socket_type s) {
+                             if (ec == asio::error::operation_aborted) return;
+                             if (!ec) {
+                               s.set_option(tcp::no_delay(true), ec);
+                               start_http_session(std::move(s), ctx);
+                             }
+                             do_accept();
+                           });
   }
 };
 
@@ -84,7 +94,14 @@ std::uint16_t server::start() {
   auto addr = asio::ip::make_address(o.host, ec);
   if (ec) throw std::runtime_error("bad listen address '" + o.host + "'");
   tcp::endpoint ep(addr, o.port);
-  auto& acc = impl_->acceptor;
+  for (int i = 0; i < std::max(1, o.threads); ++i) {
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+    impl_->guards.emplace_back(impl_->contexts.back()->get_executor());
+  }
+  impl_->acceptor =
+      std::make_unique<asio::basic_socket_acceptor<tcp, io_executor>>(
+          impl_->contexts[0]->get_executor());
+  auto& acc = *impl_->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(ep, ec);
@@ -94,19 +111,20 @@ std::uint16_t server::start() {
                              std::to_string(o.port) + ": " + ec.message());
   auto port = acc.local_endpoint().port();
   impl_->do_accept();
-  for (int i = 0; i < std::max(1, o.threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& c : impl_->contexts)
+    impl_->threads.emplace_back([ioc = c.get()] { ioc->run(); });
   return port;
 }
 
 void server::stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
-  asio::post(impl_->ioc, [this] {
-    boost::system::error_code ec;
-    impl_->acceptor.close(ec);
-  });
-  impl_->ioc.stop();
+  if (impl_->acceptor)
+    asio::post(impl_->acceptor->get_executor(), [this] {
+      boost::system::error_code ec;
+      impl_->acceptor->close(ec);
+    });
+  for (auto& c : impl_->contexts) c->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

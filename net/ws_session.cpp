@@ -1,7 +1,6 @@
 #include "net/ws_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <mutex>
@@ -28,7 +27,7 @@ class ws_session : public actors::client_connection,
                    public ws_control,
                    public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(tcp::socket socket, std::string user,
+  ws_session(socket_type socket, std::string user,
              std::shared_ptr<const session_context> ctx)
       : ws_(std::move(socket)), user_(std::move(user)), ctx_(std::move(ctx)) {}
 
@@ -90,7 +89,7 @@ class ws_session : public actors::client_connection,
       m->connections_total.inc();
     }
     beast::error_code ignored;
-    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ignored);
+    auto ep = beast::get_lowest_layer(ws_).remote_endpoint(ignored);
     std::string remote =
         ignored ? std::string()
                 : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -151,6 +150,7 @@ class ws_session : public actors::client_connection,
     } else {
       handler_->on_frame(beast::buffers_to_string(buffer_.data()));
     }
+    ws_.next_layer().flush();  // an error frame enqueued above
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > 4 * read_chunk) buffer_.shrink_to_fit();
     do_read();
@@ -164,6 +164,7 @@ class ws_session : public actors::client_connection,
       outbox_posted_ = false;
     }
     for (auto& text : frames) enqueue(text);
+    ws_.next_layer().flush();
   }
 
   void finish() {
@@ -189,8 +190,8 @@ class ws_session : public actors::client_connection,
   void drop() {
     closing_ = true;
     beast::error_code ec;
-    auto& sock = beast::get_lowest_layer(ws_).socket();
-    sock.shutdown(tcp::socket::shutdown_both, ec);
+    auto& sock = beast::get_lowest_layer(ws_);
+    sock.shutdown(socket_type::shutdown_both, ec);
     sock.close(ec);
   }
 
@@ -206,7 +207,7 @@ class ws_session : public actors::client_connection,
   }
 
   websocket::stream<corked_stream> ws_;
-  boost::asio::steady_timer idle_timer_{ws_.get_executor()};
+  timer_type idle_timer_{ws_.get_executor()};
   std::chrono::steady_clock::time_point last_heard_;
   beast::flat_buffer buffer_;
   std::string user_;
@@ -221,7 +222,7 @@ class ws_session : public actors::client_connection,
 
 }  // namespace
 
-void start_ws_session(tcp::socket socket, http::request<http::string_body> req,
+void start_ws_session(socket_type socket, http::request<http::string_body> req,
                       std::string user,
                       std::shared_ptr<const session_context> ctx) {
   std::make_shared<ws_session>(std::move(socket), std::move(user),

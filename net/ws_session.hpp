@@ -1,12 +1,12 @@
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
 #include <string>
 
 #include "net/http_session.hpp"
+#include "net/socket.hpp"
 
 namespace switchboard::net {
 
@@ -15,7 +15,7 @@ namespace switchboard::net {
 // handler that handlers.open_websocket returns; the actors write back
 // through the session's client_connection. Keeps itself alive.
 void start_ws_session(
-    boost::asio::ip::tcp::socket socket,
+    socket_type socket,
     boost::beast::http::request<boost::beast::http::string_body> req,
     std::string user, std::shared_ptr<const session_context> ctx);
 
