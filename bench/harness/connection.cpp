@@ -45,10 +45,8 @@ std::string accept_for(const std::string& key) {
 class ws_connection : public connection,
                       public std::enable_shared_from_this<ws_connection> {
  public:
-  explicit ws_connection(asio::io_context& ioc) : ioc_(ioc), socket_(ioc) {
-    std::random_device rd;
-    rng_ = rd() | 1;
-  }
+  explicit ws_connection(asio::io_context& ioc)
+      : ioc_(ioc), socket_(ioc), rng_(seed()) {}
 
   void open(const std::string& host, std::uint16_t port,
             const std::string& token, open_handler on_open,
@@ -99,6 +97,14 @@ class ws_connection : public connection,
   }
 
  private:
+  // A seed per connection from one random_device per thread: opening a
+  // random_device per connection took a fifth of the harness's CPU in the
+  // connect storm.
+  static std::uint32_t seed() {
+    thread_local std::mt19937 gen{std::random_device{}()};
+    return static_cast<std::uint32_t>(gen()) | 1;
+  }
+
   std::uint32_t next_random() {  // xorshift32: mask keys and the nonce
     rng_ ^= rng_ << 13;
     rng_ ^= rng_ >> 17;
@@ -136,7 +142,7 @@ class ws_connection : public connection,
 
   void do_read() {
     if (closed_) return;
-    socket_.async_read_some(buffer_.prepare(64 * 1024),
+    socket_.async_read_some(buffer_.prepare(read_size),
                             [self = shared_from_this()](
                                 boost::system::error_code ec, std::size_t n) {
                               if (ec) return self->lost();
@@ -218,6 +224,7 @@ class ws_connection : public connection,
   }
 
   static constexpr std::size_t max_message = 1 << 20;
+  static constexpr std::size_t read_size = 16 * 1024;  // many frames a read
 
   asio::io_context& ioc_;
   tcp::socket socket_;
@@ -228,7 +235,7 @@ class ws_connection : public connection,
   bool writing_ = false;
   bool flush_posted_ = false;
   bool closed_ = false;
-  std::uint32_t rng_ = 1;
+  std::uint32_t rng_;
   std::string key_;
   std::unique_ptr<http::request<http::empty_body>> req_;
   std::unique_ptr<http::response_parser<http::empty_body>> res_;
