@@ -42,6 +42,13 @@ class batch {
   void erase_push_job(std::uint64_t seq);
   void put_last_seen(std::string_view user, std::int64_t ts_ms);
 
+  // For data whose loss in a power failure is acceptable (a user's last
+  // seen): the commit is acknowledged once the batch is in the WAL, with no
+  // fsync of its own. It survives a process crash at once and a power loss
+  // from the next synced group on.
+  void relax_durability() noexcept { relaxed_ = true; }
+  bool relaxed() const noexcept { return relaxed_; }
+
   bool empty() const noexcept { return ops_.empty(); }
   std::size_t size() const noexcept { return ops_.size(); }
   const std::vector<op>& ops() const noexcept { return ops_; }
@@ -57,6 +64,7 @@ class batch {
 
   std::vector<op> ops_;
   std::optional<std::string> invalid_;
+  bool relaxed_ = false;
 };
 
 }  // namespace switchboard::storage

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace switchboard::storage {
@@ -50,8 +51,8 @@ void group_commit::stop() {
 }
 
 commit_stats group_commit::stats() const {
-  return commit_stats{groups_.load(), batches_.load(), max_group_.load(),
-                      write_ns_.load()};
+  return commit_stats{groups_.load(), syncs_.load(), batches_.load(),
+                      max_group_.load(), write_ns_.load()};
 }
 
 void group_commit::complete(std::vector<pending>& group, const status& st) {
@@ -86,6 +87,12 @@ void group_commit::run() {
       complete(group, st);
       continue;
     }
+    bool relaxed = std::all_of(group.begin(), group.end(),
+                               [](const pending& p) { return p.b.relaxed(); });
+    if (relaxed && sync_stage_idle()) {
+      complete(group, st);
+      continue;
+    }
     if (sync_inline()) {
       complete(group, sync_wal());
       continue;
@@ -112,12 +119,18 @@ bool group_commit::sync_inline() {
     std::lock_guard<std::mutex> lock(mtx_);
     if (!queue_.empty()) return false;
   }
+  return sync_stage_idle();
+}
+
+// Every group handed to the sync stage is complete.
+bool group_commit::sync_stage_idle() {
   std::lock_guard<std::mutex> lock(sync_mtx_);
   return to_sync_.empty() && !syncing_;
 }
 
 status group_commit::sync_wal() {
   if (failed_) return earlier_failure();
+  syncs_.fetch_add(1, std::memory_order_relaxed);
   rocksdb::Status s = db_->SyncWAL();
   if (!s.ok()) {
     fail(s.ToString());

@@ -29,6 +29,7 @@ using completion = std::function<void(const status&)>;
 
 struct commit_stats {
   std::uint64_t groups = 0;     // RocksDB writes issued
+  std::uint64_t syncs = 0;      // WAL fsyncs (durability::sync)
   std::uint64_t batches = 0;    // batches submitted and written
   std::uint64_t max_group = 0;  // most batches in one write
   std::uint64_t write_ns = 0;   // time spent in RocksDB writes, in total
@@ -49,6 +50,10 @@ struct commit_stats {
 // after its write has finished. Its data is visible to readers a little
 // before that: a reader that must not see undurable data (the conversation
 // sequencer's history reads) caps what it returns at the acknowledged id.
+//
+// A group of relaxed batches only (batch::relax_durability) is not synced:
+// it completes once written, or, to keep completions in order, with the
+// groups still waiting for the sync stage.
 //
 // After a failed write every later batch fails with errc::io_error without
 // being written: the WAL's state is unknown, and a later success could
@@ -84,6 +89,7 @@ class group_commit {
   void run();
   void run_sync();
   bool sync_inline();
+  bool sync_stage_idle();
   status sync_wal();
   status earlier_failure();  // the error of every batch after a failure
   status write_group(const std::vector<pending>& group);
@@ -112,6 +118,7 @@ class group_commit {
   std::string failure_;  // guarded by fail_mtx_
 
   std::atomic<std::uint64_t> groups_{0};
+  std::atomic<std::uint64_t> syncs_{0};
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> max_group_{0};
   std::atomic<std::uint64_t> write_ns_{0};

@@ -268,9 +268,9 @@ store::probe store::probe_idempotent(std::string_view conv,
   rocksdb::ReadOptions ro;
   ro.read_tier = rocksdb::kBlockCacheTier;  // Incomplete rather than I/O
   rocksdb::PinnableSlice value;
-  auto s = impl_->db->Get(ro, impl_->cf(column_family::idempotency),
-                          keys::component_key(conv, sender, client_msg_id),
-                          &value);
+  auto s =
+      impl_->db->Get(ro, impl_->cf(column_family::idempotency),
+                     keys::component_key(conv, sender, client_msg_id), &value);
   if (s.IsNotFound()) return probe::absent;
   if (s.ok()) return probe::present;
   return probe::unknown;

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "tests/storage/store_fixture.hpp"
@@ -80,4 +82,48 @@ TEST_CASE_METHOD(store_fixture,
   CHECK(acked == 50);
   db = open();
   CHECK(*db->last_msg_id("c") == 50);
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "a relaxed batch is written without a sync of its own, and "
+                 "in order with synced ones",
+                 "[group_commit]") {
+  auto before = db->stats().syncs;
+  batch relaxed;
+  relaxed.put_last_seen("alice", 42);
+  relaxed.relax_durability();
+  REQUIRE(db->commit_and_wait(std::move(relaxed)).has_value());
+  CHECK(db->stats().syncs == before);
+  CHECK(**db->last_seen("alice") == 42);
+  batch durable;
+  durable.put_last_seen("bob", 7);
+  REQUIRE(db->commit_and_wait(std::move(durable)).has_value());
+  CHECK(db->stats().syncs == before + 1);
+  // Mixed, many in flight: completions keep submission order.
+  std::vector<int> order;
+  std::mutex m;
+  std::atomic<int> failed{0};
+  std::vector<std::future<void>> waits;
+  for (int i = 0; i < 200; ++i) {
+    auto p = std::make_shared<std::promise<void>>();
+    waits.push_back(p->get_future());
+    batch b;
+    b.put_last_seen("u" + std::to_string(i), i);
+    if (i % 3 == 0) b.relax_durability();
+    db->commit(std::move(b), [&, i, p](const status& s) {
+      if (!s) ++failed;
+      {
+        std::lock_guard<std::mutex> lock(m);
+        order.push_back(i);
+      }
+      p->set_value();
+    });
+  }
+  for (auto& w : waits) w.wait();
+  CHECK(failed == 0);
+  REQUIRE(order.size() == 200);
+  CHECK(std::is_sorted(order.begin(), order.end()));
+  reopen();
+  CHECK(**db->last_seen("u0") == 0);
+  CHECK(**db->last_seen("u199") == 199);
 }
