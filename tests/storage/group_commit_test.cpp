@@ -43,28 +43,49 @@ TEST_CASE_METHOD(store_fixture,
     CHECK(*db->last_msg_id("conv" + std::to_string(t)) == per_thread);
 }
 
-TEST_CASE_METHOD(store_fixture, "completions run in submission order",
-                 "[group_commit]") {
-  std::vector<int> order;
+namespace {
+
+struct completions {
+  std::vector<int> order;  // the batches' numbers, as they completed
+  int failed = 0;
+};
+
+// Commits batches 0..n-1 (last seen of user "u<i>" = i; relaxed when
+// `relaxed(i)`), all in flight at once, and waits for every completion.
+template <class Relaxed>
+completions commit_many(store& db, int n, Relaxed relaxed) {
+  completions out;
   std::mutex m;
   std::vector<std::future<void>> waits;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < n; ++i) {
     auto p = std::make_shared<std::promise<void>>();
     waits.push_back(p->get_future());
     batch b;
     b.put_last_seen("u" + std::to_string(i), i);
-    db->commit(std::move(b), [&, i, p](const status&) {
+    if (relaxed(i)) b.relax_durability();
+    db.commit(std::move(b), [&, i, p](const status& s) {
       {
         std::lock_guard<std::mutex> lock(m);
-        order.push_back(i);
+        out.order.push_back(i);
+        if (!s) ++out.failed;
       }
-      // Last: once the final promise is set the test's locals (m, order)
+      // Last: once the final promise is set the caller's locals (m, out)
       // may be gone, so nothing may touch them after it.
       p->set_value();
     });
   }
   for (auto& w : waits) w.wait();
-  for (int i = 0; i < 100; ++i) CHECK(order[i] == i);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(store_fixture, "completions run in submission order",
+                 "[group_commit]") {
+  auto c = commit_many(*db, 100, [](int) { return false; });
+  REQUIRE(c.order.size() == 100);
+  CHECK(std::is_sorted(c.order.begin(), c.order.end()));
+  CHECK(c.failed == 0);
 }
 
 TEST_CASE_METHOD(store_fixture,
@@ -100,29 +121,10 @@ TEST_CASE_METHOD(store_fixture,
   REQUIRE(db->commit_and_wait(std::move(durable)).has_value());
   CHECK(db->stats().syncs == before + 1);
   // Mixed, many in flight: completions keep submission order.
-  std::vector<int> order;
-  std::mutex m;
-  std::atomic<int> failed{0};
-  std::vector<std::future<void>> waits;
-  for (int i = 0; i < 200; ++i) {
-    auto p = std::make_shared<std::promise<void>>();
-    waits.push_back(p->get_future());
-    batch b;
-    b.put_last_seen("u" + std::to_string(i), i);
-    if (i % 3 == 0) b.relax_durability();
-    db->commit(std::move(b), [&, i, p](const status& s) {
-      if (!s) ++failed;
-      {
-        std::lock_guard<std::mutex> lock(m);
-        order.push_back(i);
-      }
-      p->set_value();
-    });
-  }
-  for (auto& w : waits) w.wait();
-  CHECK(failed == 0);
-  REQUIRE(order.size() == 200);
-  CHECK(std::is_sorted(order.begin(), order.end()));
+  auto c = commit_many(*db, 200, [](int i) { return i % 3 == 0; });
+  CHECK(c.failed == 0);
+  REQUIRE(c.order.size() == 200);
+  CHECK(std::is_sorted(c.order.begin(), c.order.end()));
   reopen();
   CHECK(**db->last_seen("u0") == 0);
   CHECK(**db->last_seen("u199") == 199);
