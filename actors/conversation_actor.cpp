@@ -61,28 +61,32 @@ std::vector<std::string> member_ids(const conversation_state& st) {
 namespace {
 
 void deliver_to(conv_self self, const std::string& user,
-                const std::string& text, const std::string& except_session,
-                bool chat_message) {
+                const std::string& text, origin from, bool chat_message) {
   // Only users with an active actor have connections; the others catch up
   // from the log (and get a push notification, once that exists).
-  if (auto ua = self->state.ctx->dir->find_user(user))
-    self->send(*ua, deliver_atom::value, text, except_session, chat_message);
+  std::size_t sessions = 0;
+  auto ua = self->state.ctx->dir->find_user(user, &sessions);
+  if (!ua) return;
+  // The origin's connection has its answer: when it is its user's only
+  // one, the user's actor would have nothing to do (a message per event).
+  if (!from.session.empty() && user == from.user && sessions <= 1) return;
+  self->send(*ua, deliver_atom::value, text, std::string(from.session),
+             chat_message);
 }
 
 }  // namespace
 
 void broadcast(conv_self self, const std::vector<std::string>& users,
-               const std::string& text, const std::string& except_session,
-               const std::string& skip_user, bool chat_message) {
+               const std::string& text, origin from, std::string_view skip_user,
+               bool chat_message) {
   for (auto& u : users)
-    if (u != skip_user) deliver_to(self, u, text, except_session, chat_message);
+    if (u != skip_user) deliver_to(self, u, text, from, chat_message);
 }
 
-void broadcast_members(conv_self self, const std::string& text,
-                       const std::string& except_session,
-                       const std::string& skip_user, bool chat_message) {
+void broadcast_members(conv_self self, const std::string& text, origin from,
+                       std::string_view skip_user, bool chat_message) {
   for (auto& [u, _] : self->state.members)
-    if (u != skip_user) deliver_to(self, u, text, except_session, chat_message);
+    if (u != skip_user) deliver_to(self, u, text, from, chat_message);
 }
 
 }  // namespace detail
@@ -190,7 +194,7 @@ void do_create(conv_self self, create_request req,
         auto ids = detail::member_ids(st);
         rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
         detail::broadcast(self, ids, events::members(st.conv_id, ids, {}),
-                          req.origin_session);
+                          {req.creator, req.origin_session});
         run_waiting(self);
       });
 }
@@ -258,7 +262,7 @@ void do_members(conv_self self, members_request req,
         }
         detail::broadcast(self, audience,
                           events::members(self->state.conv_id, added, removed),
-                          {});
+                          detail::origin{});
         rp.deliver(proto_error{});
       });
 }

@@ -68,6 +68,7 @@ struct conversation_state {
   struct cursor_waiter {
     caf::typed_response_promise<proto_error> rp;
     std::vector<std::string> receipts;  // events to send once durable
+    std::string user;
     std::string origin_session;
   };
   bool cursor_write_in_flight = false;

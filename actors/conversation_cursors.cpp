@@ -88,7 +88,8 @@ void flush_cursors(conv_self self) {
         w.rp.deliver(internal_error(s.err().message));
         continue;
       }
-      for (auto& r : w.receipts) broadcast_members(self, r, w.origin_session);
+      for (auto& r : w.receipts)
+        broadcast_members(self, r, {w.user, w.origin_session});
       w.rp.deliver(proto_error{});
     }
     flush_cursors(self);
@@ -108,7 +109,7 @@ void do_cursor(conv_self self, cursor_request req,
   auto& ms = st.members[req.user];
   // Cumulative, and a msg_id past the last counts as the last.
   auto target = std::min(req.msg_id, st.durable_upto);
-  conversation_state::cursor_waiter w{rp, {}, req.origin_session};
+  conversation_state::cursor_waiter w{rp, {}, req.user, req.origin_session};
   if (auto delivered = req.read ? std::max(target, ms.read_upto) : target;
       delivered > ms.delivered_upto) {
     ms.delivered_upto = delivered;
@@ -136,7 +137,7 @@ void do_typing(conv_self self, std::string user,
     rp.deliver(err);
     return;
   }
-  broadcast_members(self, events::typing(st.conv_id, user), {}, user);
+  broadcast_members(self, events::typing(st.conv_id, user), origin{}, user);
   rp.deliver(proto_error{});
 }
 

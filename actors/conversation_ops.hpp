@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/conversation_actor.hpp"
@@ -26,17 +27,23 @@ proto_error check_member(const conversation_state& st, const std::string& user);
 
 std::vector<std::string> member_ids(const conversation_state& st);
 
-// Sends `text` to every connection of each of `users`, except the
-// connection `except_session` (may be empty) and every connection of
-// `skip_user` (may be empty).
+// Who caused an event: the connection `session` of `user` got an answer
+// instead, so the event skips it. Both empty: nobody (a REST call, the
+// admin).
+struct origin {
+  std::string_view user;
+  std::string_view session;
+};
+
+// Sends `text` to every connection of each of `users`, except the origin's
+// connection and every connection of `skip_user` (may be empty).
 void broadcast(conv_self self, const std::vector<std::string>& users,
-               const std::string& text, const std::string& except_session,
-               const std::string& skip_user = {}, bool chat_message = false);
+               const std::string& text, origin from,
+               std::string_view skip_user = {}, bool chat_message = false);
 
 // broadcast() to every member of the conversation.
-void broadcast_members(conv_self self, const std::string& text,
-                       const std::string& except_session,
-                       const std::string& skip_user = {},
+void broadcast_members(conv_self self, const std::string& text, origin from,
+                       std::string_view skip_user = {},
                        bool chat_message = false);
 
 proto_error internal_error(const std::string& what);

@@ -75,7 +75,8 @@ void on_written(conv_self self, const storage::status& written,
   st.ctx->metrics->messages_accepted.inc(accepted.size());
   for (auto& a : accepted) {
     a.rp.deliver(send_reply{{}, a.msg.msg_id, a.msg.ts, false});
-    broadcast_members(self, events::message(a.msg), a.origin_session, {}, true);
+    broadcast_members(self, events::message(a.msg),
+                      {a.msg.sender, a.origin_session}, {}, true);
   }
   while (!st.dup_waiting.empty() &&
          st.dup_waiting.begin()->first <= st.durable_upto) {

@@ -32,10 +32,15 @@ user_actor directory::user(const std::string& user_id) {
   return a;
 }
 
-std::optional<user_actor> directory::find_user(const std::string& user_id) {
+std::optional<user_actor> directory::find_user(const std::string& user_id,
+                                               std::size_t* local_sessions) {
   std::lock_guard<std::mutex> lock(mtx_);
   auto it = users_.find(user_id);
   if (it == users_.end()) return std::nullopt;
+  if (local_sessions) {
+    auto n = sessions_per_user_.find(user_id);
+    *local_sessions = n == sessions_per_user_.end() ? 0 : n->second;
+  }
   return it->second;
 }
 
@@ -61,11 +66,13 @@ void directory::add_session(const std::string& session_id,
   std::lock_guard<std::mutex> lock(mtx_);
   if (shut_down_)
     caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
-  else
-    sessions_.emplace(
-        session_id,
-        session_entry{
-            s, {session_id, user_id, remote, now_ms()}, std::move(conn)});
+  else if (sessions_
+               .emplace(session_id,
+                        session_entry{s,
+                                      {session_id, user_id, remote, now_ms()},
+                                      std::move(conn)})
+               .second)
+    ++sessions_per_user_[user_id];
 }
 
 std::vector<directory::session_info> directory::sessions_of(
@@ -118,7 +125,12 @@ std::size_t directory::kick(const std::string& user_id,
 
 void directory::forget_session(const std::string& session_id) {
   std::lock_guard<std::mutex> lock(mtx_);
-  sessions_.erase(session_id);
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return;
+  auto n = sessions_per_user_.find(it->second.info.user_id);
+  if (n != sessions_per_user_.end() && --n->second == 0)
+    sessions_per_user_.erase(n);
+  sessions_.erase(it);
 }
 
 std::size_t directory::sessions() {
@@ -136,6 +148,7 @@ void directory::shutdown() {
   for (auto& [_, a] : users_)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sessions_.clear();
+  sessions_per_user_.clear();
   conversations_.clear();
   users_.clear();
 }

@@ -25,8 +25,11 @@ class directory {
   conversation_actor conversation(const std::string& conv_id);
   // The user's actor, activated if needed.
   user_actor user(const std::string& user_id);
-  // The user's actor if it is active (the user is online or watched).
-  std::optional<user_actor> find_user(const std::string& user_id);
+  // The user's actor if it is active (the user is online or watched), and
+  // in `*local_sessions`, when given, how many connections of the user this
+  // node has.
+  std::optional<user_actor> find_user(const std::string& user_id,
+                                      std::size_t* local_sessions = nullptr);
 
   // Called by an actor that passivates: forgets it, if `self` is still the
   // one registered under `id`.
@@ -75,6 +78,7 @@ class directory {
     std::weak_ptr<client_connection> conn;
   };
   std::unordered_map<std::string, session_entry> sessions_;
+  std::unordered_map<std::string, std::size_t> sessions_per_user_;
   bool shut_down_ = false;  // actors activated after shutdown() exit at once
 };
 
