@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,10 +95,29 @@ class json_writer {
     return *this;
   }
 
+  // Whether any of the 8 bytes in `w` must be escaped: below 0x20, '"' or
+  // '\\'. Bytes from 0x80 up (UTF-8) never match.
+  static bool any_to_escape(std::uint64_t w) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t high = 0x8080808080808080ull;
+    auto zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & high; };
+    std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
+    return (below_space | zero_byte(w ^ (ones * '"')) |
+            zero_byte(w ^ (ones * '\\'))) != 0;
+  }
+
   void quote(std::string_view s) {
     out_.push_back('"');
+    // Most strings need no escape at all: find the first byte that does,
+    // eight bytes at a time, and copy everything before it at once.
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (any_to_escape(w)) break;
+    }
     std::size_t run = 0;  // start of the characters not yet copied
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    for (; i < s.size(); ++i) {
       auto c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') continue;
       out_.append(s.data() + run, i - run);

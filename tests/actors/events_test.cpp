@@ -48,6 +48,21 @@ TEST_CASE("the JSON writer escapes what JSON requires and keeps UTF-8",
   CHECK(text.find("caf\xc3\xa9") != std::string::npos);  // not \u-escaped
 }
 
+TEST_CASE("every escape is found wherever it stands in a long string",
+          "[events]") {
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f'}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      // UTF-8 at the end, where an insertion cannot split it.
+      std::string s = "0123456789abcdefghijklmnopqrstuvwxyz caf\xc3\xa9";
+      s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), special);
+      json_writer w;
+      auto o = parsed(w.str("s", s).done());
+      INFO("at " << at << " char " << int(special));
+      CHECK(o["s"].as_string() == json::string_view(s.data(), s.size()));
+    }
+  }
+}
+
 TEST_CASE("a message event carries every field a client reads", "[events]") {
   chat_message m{"c1", 7, "alice", "hi \"bob\"\n", 1700000000000, "m-1"};
   auto o = parsed(events::message(m));
