@@ -2,7 +2,9 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
+#include <ostream>
 #include <sstream>
+#include <streambuf>
 
 namespace switchboard::storage {
 
@@ -38,14 +40,39 @@ namespace switchboard::storage {
 
 namespace {
 
+// The stream buffer cereal writes a record through: appends to a string.
+class string_sink : public std::streambuf {
+ public:
+  std::string* out = nullptr;
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out->append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof()))
+      out->push_back(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+};
+
 template <class T>
 std::string encode_record(const T& v) {
-  std::ostringstream os;
+  // One stream per thread: constructing an ostringstream (its locale, its
+  // facets) for every record was most of the cost of a cursor write, which
+  // happens for every ack.
+  thread_local string_sink sink;
+  thread_local std::ostream os(&sink);
+  std::string out;
+  sink.out = &out;
+  os.clear();
   {
     cereal::PortableBinaryOutputArchive ar(os);
     ar(v);
   }
-  return std::move(os).str();
+  sink.out = nullptr;
+  return out;
 }
 
 template <class T>
