@@ -1,6 +1,7 @@
 #include "actors/node.hpp"
 
 #include <caf/all.hpp>
+#include <random>
 #include <thread>
 
 #include "actors/conversation_actor.hpp"
@@ -9,7 +10,6 @@
 #include "actors/rate_limiter.hpp"
 #include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
-#include "auth/secret.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
@@ -33,6 +33,21 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   cfg.set("logger.verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
   return cfg;
+}
+
+// A session id: 16 hex digits from a per-thread generator seeded from the
+// system's randomness. It names a connection and grants nothing, so it
+// must be unique, not unpredictable; RAND_bytes for each took a twentieth
+// of a WebSocket handshake's instructions.
+std::string new_session_id() {
+  thread_local std::mt19937_64 gen{
+      (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id(16, '0');
+  auto v = gen();
+  for (int i = 15; i >= 0; --i, v >>= 4)
+    id[static_cast<std::size_t>(i)] = digits[v & 15];
+  return id;
 }
 
 // Hands a connection's frames to its session actor.
@@ -98,7 +113,7 @@ node::~node() {
 std::shared_ptr<connection_handler> node::open_session(
     const std::string& user_id, std::shared_ptr<client_connection> conn,
     const std::string& remote) {
-  auto id = auth::random_hex(8);
+  auto id = new_session_id();
   std::weak_ptr<client_connection> weak = conn;
   auto a = impl_->sys.spawn(session, user_id, id, std::move(conn), &impl_->ctx);
   impl_->dir.add_session(id, a, user_id, remote, std::move(weak));

@@ -125,18 +125,19 @@ int serve_main(int argc, char** argv) {
 
   static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
   net::server_handlers handlers;
-  handlers.http = [&rt, &state, &m, &web, secret, dev_login = cfg.dev_login](
+  auto key = std::make_shared<const auth::hs256_key>(secret);
+  handlers.http = [&rt, &state, &m, &web, key, dev_login = cfg.dev_login](
                       net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(rest::error_response(503, "unavailable",
                                         "the node is shutting down"));
-    if (rest::handle_dev_login(dev_login, secret, req, reply)) return;
-    if (rest::handle(*rt, secret, req, reply)) return;
+    if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
+    if (rest::handle(*rt, *key, req, reply)) return;
     if (handle_ops(req, reply, state, m)) return;
     if (web.handle(req, reply)) return;
     reply(rest::error_response(404, "not_found", "no such path"));
   };
-  handlers.authenticate = token_authenticator(secret);
+  handlers.authenticate = token_authenticator(key);
   handlers.open_websocket = [&rt](
                                 const std::string& user,
                                 std::shared_ptr<actors::client_connection> conn,

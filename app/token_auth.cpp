@@ -17,25 +17,26 @@ std::string request_token(const net::http_request& req) {
   return it == params.end() ? std::string() : it->second;
 }
 
-net::authenticator token_authenticator(std::string secret) {
-  return [secret = std::move(secret)](const net::http_request& req,
-                                      std::string& user) {
-    auto token = request_token(req);
-    if (token.empty()) {
-      user = "missing token";
-      return false;
-    }
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    auto r = auth::verify_token(secret, token, now);
-    if (!r.ok) {
-      user = std::string(auth::to_string(r.error));
-      return false;
-    }
-    user = r.ok->sub;
-    return true;
-  };
+net::authenticator token_authenticator(
+    std::shared_ptr<const auth::hs256_key> key) {
+  return
+      [key = std::move(key)](const net::http_request& req, std::string& user) {
+        auto token = request_token(req);
+        if (token.empty()) {
+          user = "missing token";
+          return false;
+        }
+        auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+        auto r = auth::verify_token(*key, token, now);
+        if (!r.ok) {
+          user = std::string(auth::to_string(r.error));
+          return false;
+        }
+        user = r.ok->sub;
+        return true;
+      };
 }
 
 }  // namespace switchboard::app

@@ -1,12 +1,15 @@
 #include "auth/jwt.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <stdexcept>
 
 namespace switchboard::auth {
 
@@ -61,22 +64,15 @@ std::optional<std::string> b64url_decode(std::string_view in) {
   return out;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
-       &len);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
-
-std::optional<boost::json::object> parse_object(std::string_view b64) {
+// A token part, parsed into `arena`: the values live as long as it does.
+std::optional<boost::json::value> parse_part(
+    std::string_view b64, boost::json::monotonic_resource& arena) {
   auto raw = b64url_decode(b64);
   if (!raw) return std::nullopt;
   boost::system::error_code ec;
-  auto v = boost::json::parse(*raw, ec);
+  auto v = boost::json::parse(*raw, ec, &arena);
   if (ec || !v.is_object()) return std::nullopt;
-  return v.as_object();
+  return v;
 }
 
 }  // namespace
@@ -109,18 +105,70 @@ bool valid_user_id(std::string_view id) noexcept {
   return true;
 }
 
-std::string sign_token(std::string_view secret, const claims& c) {
+struct hs256_key::impl {
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* keyed = nullptr;  // initialized with the key; copied per use
+
+  ~impl() {
+    EVP_MAC_CTX_free(keyed);
+    EVP_MAC_free(mac);
+  }
+};
+
+hs256_key::hs256_key(std::string_view secret)
+    : impl_(std::make_unique<impl>()) {
+  // HMAC pads its key with zeros to a block: the empty key is the key of
+  // one zero byte, which OpenSSL, unlike an empty one, accepts.
+  static constexpr unsigned char zero = 0;
+  auto* key = secret.empty()
+                  ? &zero
+                  : reinterpret_cast<const unsigned char*>(secret.data());
+  std::size_t key_len = secret.empty() ? 1 : secret.size();
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                         OSSL_PARAM_construct_end()};
+  impl_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (impl_->mac) impl_->keyed = EVP_MAC_CTX_new(impl_->mac);
+  if (!impl_->keyed || EVP_MAC_init(impl_->keyed, key, key_len, params) != 1)
+    throw std::runtime_error("OpenSSL cannot provide HMAC-SHA256");
+}
+
+hs256_key::~hs256_key() = default;
+
+std::string hs256_key::mac(std::string_view data) const {
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
+      EVP_MAC_CTX_dup(impl_->keyed), &EVP_MAC_CTX_free);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  std::size_t len = 0;
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(),
+                     reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out, &len, sizeof out) != 1)
+    return {};  // no MAC: nothing compares equal to it
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string sign_token(const hs256_key& key, const claims& c) {
   boost::json::object payload;
   payload["sub"] = c.sub;
   payload["exp"] = c.exp;
   std::string signing_input = b64url_encode(R"({"alg":"HS256","typ":"JWT"})") +
                               "." +
                               b64url_encode(boost::json::serialize(payload));
-  return signing_input + "." +
-         b64url_encode(hmac_sha256(secret, signing_input));
+  return signing_input + "." + b64url_encode(key.mac(signing_input));
+}
+
+std::string sign_token(std::string_view secret, const claims& c) {
+  return sign_token(hs256_key(secret), c);
 }
 
 verify_result verify_token(std::string_view secret, std::string_view token,
+                           std::int64_t now_s) {
+  return verify_token(hs256_key(secret), token, now_s);
+}
+
+verify_result verify_token(const hs256_key& key, std::string_view token,
                            std::int64_t now_s) {
   auto fail = [](token_error e) { return verify_result{std::nullopt, e}; };
   auto dot1 = token.find('.');
@@ -129,18 +177,22 @@ verify_result verify_token(std::string_view secret, std::string_view token,
   if (dot2 == std::string_view::npos ||
       token.find('.', dot2 + 1) != std::string_view::npos)
     return fail(token_error::malformed);
-  auto header = parse_object(token.substr(0, dot1));
-  auto payload = parse_object(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  unsigned char scratch[1024];
+  boost::json::monotonic_resource arena(scratch, sizeof scratch);
+  auto header_v = parse_part(token.substr(0, dot1), arena);
+  auto payload_v = parse_part(token.substr(dot1 + 1, dot2 - dot1 - 1), arena);
   auto sig = b64url_decode(token.substr(dot2 + 1));
-  if (!header || !payload || !sig) return fail(token_error::malformed);
+  if (!header_v || !payload_v || !sig) return fail(token_error::malformed);
+  auto* header = &header_v->as_object();
+  auto* payload = &payload_v->as_object();
 
   // The algorithm is pinned: the header may not choose it.
   auto alg = header->if_contains("alg");
   if (!alg || !alg->is_string() || alg->as_string() != "HS256")
     return fail(token_error::bad_algorithm);
 
-  auto expected = hmac_sha256(secret, token.substr(0, dot2));
-  if (sig->size() != expected.size() ||
+  auto expected = key.mac(token.substr(0, dot2));
+  if (expected.empty() || sig->size() != expected.size() ||
       CRYPTO_memcmp(sig->data(), expected.data(), expected.size()) != 0)
     return fail(token_error::bad_signature);
 

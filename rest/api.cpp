@@ -20,7 +20,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string authenticate(const std::string& secret,
+std::string authenticate(const auth::hs256_key& key,
                          const net::http_request& req, std::string& why) {
   const auto& h = req.authorization;
   if (h.size() <= 7 ||
@@ -31,7 +31,7 @@ std::string authenticate(const std::string& secret,
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  auto r = auth::verify_token(secret, h.substr(7), now);
+  auto r = auth::verify_token(key, h.substr(7), now);
   if (!r.ok) {
     why = std::string(auth::to_string(r.error));
     return {};
@@ -169,7 +169,7 @@ void delete_device(actors::node& rt, const std::string& user,
 
 }  // namespace
 
-bool handle(actors::node& rt, const std::string& secret,
+bool handle(actors::node& rt, const auth::hs256_key& key,
             const net::http_request& req, const net::http_reply& reply) {
   auto r = match_route(req.target);
   if (!r) return false;
@@ -182,7 +182,7 @@ bool handle(actors::node& rt, const std::string& secret,
     return true;
   }
   std::string why;
-  auto user = authenticate(secret, req, why);
+  auto user = authenticate(key, req, why);
   if (user.empty()) {
     reply(error_response(401, "unauthorized", why));
     return true;

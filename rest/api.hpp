@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "auth/jwt.hpp"
 #include "net/http_types.hpp"
 
 namespace switchboard::actors {
@@ -17,7 +18,7 @@ namespace switchboard::rest {
 // the protocol's HTTP statuses. `rt` must outlive the handler.
 //
 // Returns false when `req` is not a REST path (so the caller answers it).
-bool handle(actors::node& rt, const std::string& secret,
+bool handle(actors::node& rt, const auth::hs256_key& key,
             const net::http_request& req, const net::http_reply& reply);
 
 }  // namespace switchboard::rest

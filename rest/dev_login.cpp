@@ -15,7 +15,7 @@ namespace {
 constexpr std::int64_t token_ttl_s = 86400;
 }
 
-bool handle_dev_login(bool enabled, const std::string& secret,
+bool handle_dev_login(bool enabled, const auth::hs256_key& key,
                       const net::http_request& req,
                       const net::http_reply& reply) {
   if (req.target.substr(0, req.target.find('?')) != "/v1/dev/login")
@@ -52,7 +52,7 @@ bool handle_dev_login(bool enabled, const std::string& secret,
   std::string id(user->as_string());
   auth::claims c{id, now + token_ttl_s};
   reply(json_response(200, json::object{{"user_id", id},
-                                        {"token", auth::sign_token(secret, c)},
+                                        {"token", auth::sign_token(key, c)},
                                         {"expires_at", c.exp}}));
   return true;
 }

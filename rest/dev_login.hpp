@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "auth/jwt.hpp"
 #include "net/http_types.hpp"
 
 namespace switchboard::rest {
@@ -13,7 +14,7 @@ namespace switchboard::rest {
 // path answers 403 with a message that says how to turn it on.
 //
 // Returns false when `req` is not for /v1/dev/login.
-bool handle_dev_login(bool enabled, const std::string& secret,
+bool handle_dev_login(bool enabled, const auth::hs256_key& key,
                       const net::http_request& req,
                       const net::http_reply& reply);
 

@@ -64,3 +64,37 @@ TEST_CASE("user ids are 1..64 characters of [A-Za-z0-9_.-]", "[jwt]") {
   CHECK_FALSE(valid_user_id("a/b"));
   CHECK_FALSE(valid_user_id("\xc3\xa9"));
 }
+
+namespace {
+
+std::string hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a prepared HS256 key computes HMAC-SHA256, also for an empty key",
+          "[jwt]") {
+  // RFC 4231, test case 2.
+  switchboard::auth::hs256_key jefe("Jefe");
+  CHECK(hex(jefe.mac("what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // The same key serves many MACs: each starts from the keyed state.
+  CHECK(hex(jefe.mac("what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  switchboard::auth::hs256_key empty("");
+  CHECK(hex(empty.mac("")) ==
+        "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  // A token signed with one key verifies with another prepared from the
+  // same secret, and not with a different one.
+  switchboard::auth::hs256_key a("secret-a"), a2("secret-a"), b("secret-b");
+  auto t = switchboard::auth::sign_token(a, {"alice", 2000000000});
+  CHECK(switchboard::auth::verify_token(a2, t, 1000).ok);
+  CHECK_FALSE(switchboard::auth::verify_token(b, t, 1000).ok);
+}
