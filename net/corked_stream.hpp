@@ -53,6 +53,10 @@ class corked_stream {
   // What a write in flight holds on to (the session).
   void keep_alive(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
 
+  // While held, Beast's own writes (the upgrade's answer) wait in the buffer
+  // for the owner's next flush() instead of going out on their own.
+  void hold(bool on) { held_back_ = on; }
+
   // Appends one unmasked, unfragmented text frame (a server's frame). It
   // goes out at the next flush().
   void append_text_frame(std::string_view text) {
@@ -173,13 +177,17 @@ class corked_stream {
   void when_drained(std::function<void()> fn) {
     if (!writing_ && !flush_posted_ && pending_.empty()) return fn();
     drained_.push_back(std::move(fn));
+    if (held_back_) {  // nothing else would write what is held
+      held_back_ = false;
+      schedule_flush();
+    }
   }
 
  private:
   static constexpr std::size_t high_water = 256 * 1024;
 
   void schedule_flush() {
-    if (writing_ || flush_posted_) return;
+    if (writing_ || flush_posted_ || held_back_) return;
     flush_posted_ = true;
     boost::asio::post(get_executor(), [this, keep = owner_.lock()] {
       flush_posted_ = false;
@@ -208,6 +216,7 @@ class corked_stream {
   std::size_t inflight_frames_ = 0;
   bool writing_ = false;
   bool flush_posted_ = false;
+  bool held_back_ = false;  // hold()
   boost::beast::error_code error_;
   std::vector<std::function<void()>> held_;     // Beast write completions
   std::vector<std::function<void()>> drained_;  // waiting for an empty buffer

@@ -41,6 +41,11 @@ class ws_session : public actors::client_connection,
 
   void run(http::request<http::string_body> req) {
     ws_.next_layer().keep_alive(shared_from_this());
+    // The upgrade's answer waits for the welcome, which follows as soon as
+    // the user's actor has the session: one write, one TCP segment, one read
+    // on the client instead of two of each. Whatever the session writes
+    // first (the welcome, or a close) releases it.
+    ws_.next_layer().hold(true);
     auto& o = ctx_->options;
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
@@ -164,6 +169,7 @@ class ws_session : public actors::client_connection,
       outbox_posted_ = false;
     }
     for (auto& text : frames) enqueue(text);
+    ws_.next_layer().hold(false);
     ws_.next_layer().flush();
   }
 
@@ -200,6 +206,7 @@ class ws_session : public actors::client_connection,
   void start_close(std::uint16_t code, std::string reason) {
     if (closing_) return;  // closing already, or the connection is gone
     closing_ = true;
+    ws_.next_layer().hold(false);
     websocket::close_reason why;
     why.code = code;
     why.reason = std::move(reason);
