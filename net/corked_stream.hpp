@@ -41,9 +41,11 @@ class corked_stream {
   using next_layer_type = socket_type;
   using executor_type = io_executor;
 
+  // `socket` is in non-blocking mode (flush() tries it directly); the
+  // server sets that once, at accept.
   explicit corked_stream(socket_type socket) : next_(std::move(socket)) {
     boost::system::error_code ec;
-    next_.non_blocking(true, ec);  // flush() tries the socket directly
+    if (!next_.non_blocking()) next_.non_blocking(true, ec);
   }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }

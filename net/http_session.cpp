@@ -21,8 +21,11 @@ namespace {
 // request is handled at a time (no pipelining), one write in flight.
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(socket_type socket, std::shared_ptr<const session_context> ctx)
-      : stream_(std::move(socket)), ctx_(std::move(ctx)) {}
+  http_session(socket_type socket, std::shared_ptr<const session_context> ctx,
+               std::string remote)
+      : stream_(std::move(socket)),
+        ctx_(std::move(ctx)),
+        remote_(std::move(remote)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -77,10 +80,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     r.authorization = std::string(req[http::field::authorization]);
     r.content_type = std::string(req[http::field::content_type]);
     r.body = std::move(req.body());
-    beast::error_code ignored;
-    auto ep = stream_.socket().remote_endpoint(ignored);
-    if (!ignored)
-      r.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    r.remote = remote_;
     return r;
   }
 
@@ -113,7 +113,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
       return write(std::move(res));
     }
     stream_.expires_never();
-    start_ws_session(stream_.release_socket(), parser_->release(), user, ctx_);
+    start_ws_session(stream_.release_socket(), parser_->release(), user, ctx_,
+                     remote_);
   }
 
   void write(http_response res) {
@@ -149,6 +150,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const session_context> ctx_;
+  std::string remote_;  // the peer, "ip:port"
   bool keep_alive_ = true;
   bool head_ = false;  // the request being answered is a HEAD
 };
@@ -156,8 +158,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
 }  // namespace
 
 void start_http_session(socket_type socket,
-                        std::shared_ptr<const session_context> ctx) {
-  std::make_shared<http_session>(std::move(socket), std::move(ctx))->run();
+                        std::shared_ptr<const session_context> ctx,
+                        std::string remote) {
+  std::make_shared<http_session>(std::move(socket), std::move(ctx),
+                                 std::move(remote))
+      ->run();
 }
 
 }  // namespace switchboard::net

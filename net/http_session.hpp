@@ -38,9 +38,11 @@ struct session_context {
   std::shared_ptr<ws_registry> registry = std::make_shared<ws_registry>();
 };
 
-// Starts serving HTTP/1.1 on an accepted socket; the session keeps itself
-// alive until the connection ends.
+// Starts serving HTTP/1.1 on an accepted socket (non-blocking, from the
+// peer at `remote`, "ip:port"); the session keeps itself alive until the
+// connection ends.
 void start_http_session(socket_type socket,
-                        std::shared_ptr<const session_context> ctx);
+                        std::shared_ptr<const session_context> ctx,
+                        std::string remote);
 
 }  // namespace switchboard::net

@@ -28,19 +28,26 @@ struct server::impl {
   std::unique_ptr<asio::basic_socket_acceptor<tcp, io_executor>> acceptor;
   std::vector<std::thread> threads;
   std::size_t next_context = 0;
+  tcp::endpoint peer;  // of the connection being accepted
   bool stopped = false;
 
   void do_accept() {
     auto& target = *contexts[next_context++ % contexts.size()];
-    acceptor->async_accept(target.get_executor(),
-                           [this](boost::system::error_code ec, socket_type s) {
-                             if (ec == asio::error::operation_aborted) return;
-                             if (!ec) {
-                               s.set_option(tcp::no_delay(true), ec);
-                               start_http_session(std::move(s), ctx);
-                             }
-                             do_accept();
-                           });
+    acceptor->async_accept(
+        target.get_executor(), peer,
+        [this](boost::system::error_code ec, socket_type s) {
+          if (ec == asio::error::operation_aborted) return;
+          if (!ec) {
+            s.set_option(tcp::no_delay(true), ec);
+            // Non-blocking from the start, as the session's writes need it
+            // (one ioctl; Asio's own switch to non-blocking is then skipped).
+            s.non_blocking(true, ec);
+            start_http_session(
+                std::move(s), ctx,
+                peer.address().to_string() + ":" + std::to_string(peer.port()));
+          }
+          do_accept();
+        });
   }
 };
 

@@ -28,8 +28,11 @@ class ws_session : public actors::client_connection,
                    public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(socket_type socket, std::string user,
-             std::shared_ptr<const session_context> ctx)
-      : ws_(std::move(socket)), user_(std::move(user)), ctx_(std::move(ctx)) {}
+             std::shared_ptr<const session_context> ctx, std::string remote)
+      : ws_(std::move(socket)),
+        user_(std::move(user)),
+        remote_(std::move(remote)),
+        ctx_(std::move(ctx)) {}
 
   ~ws_session() override {
     if (handler_) handler_->on_close();
@@ -93,12 +96,8 @@ class ws_session : public actors::client_connection,
       m->connections.add(1);
       m->connections_total.inc();
     }
-    beast::error_code ignored;
-    auto ep = beast::get_lowest_layer(ws_).remote_endpoint(ignored);
-    std::string remote =
-        ignored ? std::string()
-                : ep.address().to_string() + ":" + std::to_string(ep.port());
-    handler_ = ctx_->handlers.open_websocket(user_, shared_from_this(), remote);
+    handler_ =
+        ctx_->handlers.open_websocket(user_, shared_from_this(), remote_);
     last_heard_ = std::chrono::steady_clock::now();
     // Pings and pongs from the client count as its heartbeat too.
     ws_.control_callback([this](websocket::frame_type, beast::string_view) {
@@ -218,6 +217,7 @@ class ws_session : public actors::client_connection,
   std::chrono::steady_clock::time_point last_heard_;
   beast::flat_buffer buffer_;
   std::string user_;
+  std::string remote_;  // the peer, "ip:port"
   std::shared_ptr<const session_context> ctx_;
   std::shared_ptr<actors::connection_handler> handler_;
   std::mutex outbox_mtx_;
@@ -231,9 +231,10 @@ class ws_session : public actors::client_connection,
 
 void start_ws_session(socket_type socket, http::request<http::string_body> req,
                       std::string user,
-                      std::shared_ptr<const session_context> ctx) {
+                      std::shared_ptr<const session_context> ctx,
+                      std::string remote) {
   std::make_shared<ws_session>(std::move(socket), std::move(user),
-                               std::move(ctx))
+                               std::move(ctx), std::move(remote))
       ->run(std::move(req));
 }
 
