@@ -38,8 +38,7 @@ class storm {
     r_.connections = o_.connections;
     // A slot reconnects as the same user: its token is signed once.
     for (int i = 0; i < o_.connections; ++i)
-      tokens_.push_back(
-          make_token(o_.jwt_secret, "storm-" + std::to_string(i)));
+      tokens_.push_back(make_token(o_, "storm-" + std::to_string(i)));
     start_ = clock_type::now();
     for (int i = 0; i < o_.connections; ++i) next(i);
     timer_.expires_after(std::chrono::duration_cast<clock_type::duration>(
@@ -122,8 +121,7 @@ results run_idle(const options& o) {
       ++in_flight;
       auto begun = clock_type::now();
       c->open(
-          o.host, o.port,
-          make_token(o.jwt_secret, "idle-" + std::to_string(next++)),
+          o.host, o.port, make_token(o, "idle-" + std::to_string(next++)),
           [&](bool ok, const std::string&) {
             if (ok) return;
             ++failed;

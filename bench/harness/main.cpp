@@ -30,6 +30,9 @@ options:
   --switchboard PATH    the node binary for --spawn
   --host HOST --port N  the node to load (default 127.0.0.1:7070)
   --jwt-secret S        the node's token secret (default: SWITCHBOARD_JWT_SECRET)
+  --token-command CMD   or: a command that prints a user's token, run once per
+                        user with the user id as its last argument (or in
+                        place of {user}), e.g. 'switchboard token --data-dir D'
   --duration S          seconds of load (default 10)
   --connections N       connections (default 100)
   --rate R              open loop: R messages/s in total, latency from the
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
         o.port = static_cast<std::uint16_t>(std::stoi(value()));
       else if (k == "--jwt-secret")
         o.jwt_secret = value();
+      else if (k == "--token-command")
+        o.token_command = value();
       else if (k == "--duration")
         o.duration_s = std::stod(value());
       else if (k == "--connections")
@@ -106,6 +111,10 @@ int main(int argc, char** argv) {
     if (o.scenario != "direct" && o.scenario != "group" &&
         o.scenario != "connect" && o.scenario != "idle")
       throw std::invalid_argument("unknown scenario " + o.scenario);
+    if (o.spawn && !o.token_command.empty())
+      throw std::invalid_argument(
+          "--spawn signs tokens with the secret it gives its node: "
+          "--token-command is for a node of your own");
     if (o.connections < 1 || o.duration_s <= 0 || o.window < 1 ||
         o.group_size < 2 || o.threads < 1 || o.rate < 0)
       throw std::invalid_argument("a count, duration or rate is out of range");
@@ -122,18 +131,23 @@ int main(int argc, char** argv) {
     o.port = node->port();
     if (o.node_pid == 0) o.node_pid = node->pid();
   }
-  if (o.jwt_secret.empty()) {
-    std::cerr << "switchboard-bench: give --jwt-secret or "
-                 "SWITCHBOARD_JWT_SECRET (or --spawn)\n";
+  if (o.jwt_secret.empty() && o.token_command.empty()) {
+    std::cerr << "switchboard-bench: give --jwt-secret, "
+                 "SWITCHBOARD_JWT_SECRET or --token-command (or --spawn)\n";
     return 2;
   }
   results r;
-  if (o.scenario == "connect")
-    r = run_connect(o);
-  else if (o.scenario == "idle")
-    r = run_idle(o);
-  else
-    r = run_messaging(o);
+  try {
+    if (o.scenario == "connect")
+      r = run_connect(o);
+    else if (o.scenario == "idle")
+      r = run_idle(o);
+    else
+      r = run_messaging(o);
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard-bench: " << e.what() << "\n";
+    return 2;
+  }
   report(r, o.json_file);
   return r.violations == 0 ? 0 : 1;
 }

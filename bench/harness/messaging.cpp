@@ -56,6 +56,7 @@ class worker {
     for (int i = 0; i < users; ++i) {
       user u;
       u.id = "bench-" + std::to_string(first_user + i);
+      u.token = make_token(o, u.id);  // here: a failing command throws
       u.conv = static_cast<std::size_t>(i / size);
       members[u.conv].push_back(users_.size());
       users_.push_back(std::move(u));
@@ -79,6 +80,7 @@ class worker {
  private:
   struct user {
     std::string id;
+    std::string token;
     std::shared_ptr<connection> conn;
     std::size_t conv = 0;  // index into convs_
     std::uint64_t seq = 0;
@@ -96,7 +98,7 @@ class worker {
       auto& u = users_[i];
       u.conn = connection::create(ioc_);
       u.conn->open(
-          o_.host, o_.port, make_token(o_.jwt_secret, u.id),
+          o_.host, o_.port, u.token,
           [this](bool ok, const std::string& err) {
             if (!ok) {
               ++r_.errors["connect"];

@@ -9,7 +9,8 @@ struct options {
   std::string scenario;  // direct, group, connect, idle
   std::string host = "127.0.0.1";
   std::uint16_t port = 7070;
-  std::string jwt_secret;  // tokens are signed with it
+  std::string jwt_secret;     // tokens are signed with it
+  std::string token_command;  // or printed by it (see make_token)
   double duration_s = 10;
   int connections = 100;
   int threads = 1;  // harness I/O threads

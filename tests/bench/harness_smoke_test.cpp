@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/node_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using switchboard::testing::temp_dir;
@@ -63,4 +64,31 @@ TEST_CASE("the connect and idle scenarios count handshakes and memory",
   r = run_bench("idle --duration 1 --connections 20", status);
   CHECK(status == 0);
   CHECK(r.contains("rss_kb_per_connection"));
+}
+
+TEST_CASE("tokens can come from a command instead of the secret", "[bench]") {
+  switchboard::testing::node_process node;
+  temp_dir dir;
+  auto json = (dir.path() / "out.json").string();
+  std::string token_cmd = std::string(SWITCHBOARD_BIN) +
+                          " token --jwt-secret " +
+                          switchboard::testing::node_process::secret;
+  auto r = switchboard::testing::run_command(
+      {SWITCHBOARD_BENCH_BIN, "direct", "--port", std::to_string(node.port()),
+       "--token-command", token_cmd, "--duration", "1", "--connections", "2",
+       "--window", "1", "--quiet", "--json", json});
+  INFO(r.output);
+  CHECK(r.status == 0);
+  std::ifstream in(json);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto v = boost::json::parse(text.str()).as_object();
+  CHECK(v["violations"] == 0);
+  CHECK(v["acked_per_s"].to_number<double>() > 0);
+
+  auto bad = switchboard::testing::run_command(
+      {SWITCHBOARD_BENCH_BIN, "direct", "--port", std::to_string(node.port()),
+       "--token-command", "false", "--duration", "1", "--quiet"});
+  CHECK(bad.status != 0);
+  CHECK(bad.output.find("token command") != std::string::npos);
 }
