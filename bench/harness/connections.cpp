@@ -47,12 +47,29 @@ class storm {
       running_ = false;
       r_.seconds =
           std::chrono::duration<double>(clock_type::now() - start_).count();
+      progress_.cancel();
     });
+    if (o_.progress) show_progress();
     ioc_.run();
     return r_;
   }
 
  private:
+  void show_progress() {
+    progress_.expires_after(std::chrono::seconds(1));
+    progress_.async_wait([this](boost::system::error_code ec) {
+      if (ec || !running_) return;
+      std::uint64_t errors = 0;
+      for (auto& [_, n] : r_.errors) errors += n;
+      std::fprintf(
+          stderr, "[%3.0fs] handshakes %llu errors %llu\n",
+          std::chrono::duration<double>(clock_type::now() - start_).count(),
+          static_cast<unsigned long long>(r_.handshakes),
+          static_cast<unsigned long long>(errors));
+      show_progress();
+    });
+  }
+
   void next(int slot) {
     if (!running_) return;
     auto c = connection::create(ioc_);
@@ -84,7 +101,7 @@ class storm {
 
   const options& o_;
   asio::io_context ioc_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_, progress_{ioc_};
   results r_;
   std::vector<std::string> tokens_;  // by slot
   bool running_ = true;
@@ -164,11 +181,25 @@ results run_idle(const options& o) {
   };
   // Holds the connections for the duration once all are open; pings keep
   // them inside the node's heartbeat.
+  auto last_progress = start;
   std::function<void()> hold = [&] {
     if (welcomed + failed < o.connections) {
+      if (o.progress &&
+          clock_type::now() - last_progress >= std::chrono::seconds(1)) {
+        last_progress = clock_type::now();
+        std::fprintf(
+            stderr, "[%3.0fs] open %d of %d, failed %d\n",
+            std::chrono::duration<double>(clock_type::now() - start).count(),
+            welcomed, o.connections, failed);
+      }
       timer.expires_after(std::chrono::milliseconds(50));
       return timer.async_wait([&](boost::system::error_code) { hold(); });
     }
+    if (o.progress)
+      std::fprintf(
+          stderr, "[%3.0fs] all %d open; holding them %.0f s\n",
+          std::chrono::duration<double>(clock_type::now() - start).count(),
+          welcomed, o.duration_s);
     r.handshakes = static_cast<std::uint64_t>(welcomed);
     held_from = clock_type::now();
     ping();

@@ -36,12 +36,20 @@ void report(const results& r, const std::string& json_file) {
   double s = r.seconds > 0 ? r.seconds : 1;
   std::printf("\nscenario %s: %d connections, %.1f s\n", r.scenario.c_str(),
               r.connections, r.seconds);
-  std::printf("| rate | per second |\n|---|---:|\n");
-  std::printf("| messages sent | %.0f |\n", static_cast<double>(r.sent) / s);
-  std::printf("| messages acknowledged | %.0f |\n",
-              static_cast<double>(r.acked) / s);
-  std::printf("| deliveries | %.0f |\n", static_cast<double>(r.received) / s);
-  if (r.handshakes)
+  if (r.scenario == "idle") {
+    std::printf("| held | |\n|---|---:|\n");
+    std::printf("| connections open | %llu |\n",
+                static_cast<unsigned long long>(r.handshakes));
+  } else {
+    std::printf("| rate | per second |\n|---|---:|\n");
+  }
+  if (r.scenario == "direct" || r.scenario == "group") {
+    std::printf("| messages sent | %.0f |\n", static_cast<double>(r.sent) / s);
+    std::printf("| messages acknowledged | %.0f |\n",
+                static_cast<double>(r.acked) / s);
+    std::printf("| deliveries | %.0f |\n", static_cast<double>(r.received) / s);
+  }
+  if (r.scenario == "connect")
     std::printf("| handshakes | %.0f |\n",
                 static_cast<double>(r.handshakes) / s);
   if (r.rss_kb_per_connection >= 0)
@@ -72,6 +80,7 @@ void report(const results& r, const std::string& json_file) {
                  {"sent_per_s", static_cast<double>(r.sent) / s},
                  {"acked_per_s", static_cast<double>(r.acked) / s},
                  {"deliveries_per_s", static_cast<double>(r.received) / s},
+                 {"handshakes", r.handshakes},
                  {"handshakes_per_s", static_cast<double>(r.handshakes) / s},
                  {"send_to_sent", to_json(r.send_to_sent)},
                  {"send_to_received", to_json(r.send_to_received)},
