@@ -1,0 +1,252 @@
+#include "bench/harness/worker.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+#include "bench/harness/schedule.hpp"
+#include "bench/harness/tokens.hpp"
+
+namespace switchboard::bench {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+std::uint64_t now_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          clock_type::now().time_since_epoch())
+          .count());
+}
+
+// `s` as a JSON string literal, quotes included.
+std::string quoted(std::string_view s) {
+  return json::serialize(json::string_view(s.data(), s.size()));
+}
+
+// The number after the last '-' of a client_msg_id or rid ("bench-7-42").
+std::uint64_t seq_of(std::string_view id) {
+  auto dash = id.rfind('-');
+  if (dash == std::string_view::npos) return 0;
+  return std::strtoull(std::string(id.substr(dash + 1)).c_str(), nullptr, 10);
+}
+
+}  // namespace
+
+worker::worker(const options& o, int first_user, int users, double rate)
+    : o_(o), rate_(rate), timer_(ioc_), ticker_(ioc_) {
+  r_.scenario = o.scenario;
+  int size = direct() ? 2 : o.group_size;
+  std::vector<std::vector<std::size_t>> members(
+      static_cast<std::size_t>((users + size - 1) / size));
+  for (int i = 0; i < users; ++i) {
+    user u;
+    u.id = "bench-" + std::to_string(first_user + i);
+    u.token = make_token(o, u.id);  // here: a failing command throws
+    u.conv = static_cast<std::size_t>(i / size);
+    members[u.conv].push_back(users_.size());
+    users_.push_back(std::move(u));
+  }
+  convs_.resize(members.size());
+  for (std::size_t c = 0; c < members.size(); ++c)
+    convs_[c].members = members[c];
+  ledger_.emplace(users_.size(), std::move(members), direct(), r_);
+}
+
+void worker::run() {
+  connect_all();
+  ioc_.run();
+}
+
+void worker::connect_all() {
+  for (std::size_t i = 0; i < users_.size(); ++i) {
+    auto& u = users_[i];
+    u.conn = connection::create(ioc_);
+    u.conn->open(
+        o_.host, o_.port, u.token,
+        [this](bool ok, const std::string& err) {
+          if (!ok) {
+            ++r_.errors["connect"];
+            std::fprintf(stderr, "connect failed: %s\n", err.c_str());
+            ++failed_;
+          }
+        },
+        [this, i](std::string_view text) { on_frame(i, text); });
+  }
+}
+
+void worker::on_welcome() {
+  if (++welcomed_ + failed_ < static_cast<int>(users_.size())) return;
+  // Every member's first: create the conversations.
+  for (std::size_t c = 0; c < convs_.size(); ++c) {
+    auto& conv = convs_[c];
+    auto& creator = users_[conv.members[0]];
+    json::array others;
+    for (std::size_t k = 1; k < conv.members.size(); ++k)
+      others.emplace_back(users_[conv.members[k]].id);
+    if (direct() && others.size() != 1) continue;  // an odd user out
+    json::object f{{"type", "create"},
+                   {"rid", "create-" + std::to_string(c)},
+                   {"kind", direct() ? "direct" : "group"},
+                   {"members", std::move(others)}};
+    creator.conn->send(json::serialize(f));
+    ++creating_;
+  }
+  if (creating_ == 0) start_load();
+}
+
+void worker::start_load() {
+  start_ = clock_type::now();
+  start_ns_ = now_ns();
+  running_ = true;
+  if (rate_ > 0) {
+    tick();
+  } else {
+    for (std::size_t i = 0; i < users_.size(); ++i)
+      for (int k = 0; k < o_.window; ++k) send_from(i, now_ns());
+  }
+  timer_.expires_after(std::chrono::duration_cast<clock_type::duration>(
+      std::chrono::duration<double>(o_.duration_s)));
+  timer_.async_wait([this](boost::system::error_code) { stop_load(); });
+}
+
+void worker::tick() {
+  if (!running_) return;
+  auto elapsed =
+      std::chrono::duration<double>(clock_type::now() - start_).count();
+  auto due = messages_due(elapsed, rate_);
+  std::size_t n = senders();
+  while (issued_ < due && n > 0) {
+    std::uint64_t sched = start_ns_ + due_ns(issued_, rate_);
+    send_from(next_sender_++ % n, sched);
+    ++issued_;
+  }
+  ticker_.expires_after(std::chrono::milliseconds(1));
+  ticker_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) tick();
+  });
+}
+
+std::size_t worker::senders() const {
+  return users_.size() - (direct() ? users_.size() % 2 : 0);
+}
+
+void worker::send_from(std::size_t i, std::uint64_t sched) {
+  auto& u = users_[i];
+  auto& conv = convs_[u.conv];
+  if (conv.conv_id.empty()) return;
+  auto seq = ++u.seq;
+  auto cmid = u.id + "-" + std::to_string(seq);
+  std::string body = std::to_string(sched) + " ";
+  if (static_cast<int>(body.size()) < o_.body_size)
+    body.append(o_.body_size - body.size(), 'x');
+  std::string f;
+  f.reserve(96 + 2 * cmid.size() + conv.quoted_id.size() + body.size());
+  f.append(R"({"type":"send","rid":")").append(cmid);
+  f.append(R"(","conv_id":)").append(conv.quoted_id);
+  f.append(R"(,"client_msg_id":")").append(cmid);
+  f.append(R"(","body":")").append(body).append("\"}");
+  ledger_->sending(i, seq, sched);
+  ++sent_;
+  u.conn->send(std::move(f));
+}
+
+void worker::stop_load() {
+  running_ = false;
+  r_.seconds =
+      std::chrono::duration<double>(clock_type::now() - start_).count();
+  drain_deadline_ = clock_type::now() + std::chrono::seconds(10);
+  wait_drained();
+}
+
+void worker::wait_drained() {
+  if (ledger_->drained() || clock_type::now() > drain_deadline_)
+    return finish();
+  ticker_.expires_after(std::chrono::milliseconds(10));
+  ticker_.async_wait([this](boost::system::error_code) { wait_drained(); });
+}
+
+void worker::finish() {
+  std::vector<std::string> user_ids, conv_ids;
+  for (auto& u : users_) user_ids.push_back(u.id);
+  for (auto& c : convs_) conv_ids.push_back(c.conv_id);
+  ledger_->finish(user_ids, conv_ids);
+  r_.sent = sent_;
+  r_.acked = acked_;
+  r_.received = received_;
+  for (auto& u : users_) u.conn->close();
+  ioc_.stop();
+}
+
+void worker::on_frame(std::size_t i, std::string_view text) {
+  // Each frame's values live in a scratch arena, reused frame after frame.
+  json::monotonic_resource arena(scratch_, sizeof scratch_);
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec, &arena);
+  if (ec || !v.is_object())
+    return r_.violation("a frame that is not a JSON object");
+  auto& o = v.as_object();
+  auto* type = o.if_contains("type");
+  if (!type || !type->is_string())
+    return r_.violation("a frame without a string type");
+  auto t = type->get_string();
+  if (t == "message") return on_message(i, o);
+  if (t == "sent") return on_sent(i, o);
+  if (t == "receipt") return on_receipt(i, o);
+  if (t == "welcome") return on_welcome();
+  if (t == "created") {
+    auto c = seq_of(o["rid"].as_string());
+    auto& conv = convs_.at(c);
+    conv.conv_id = std::string(o["conv_id"].as_string());
+    conv.quoted_id = quoted(conv.conv_id);
+    if (--creating_ == 0) start_load();
+    return;
+  }
+  if (t == "error") {
+    ++r_.errors[std::string(o["code"].as_string())];
+    if (auto* rid = o.if_contains("rid"); rid && rid->is_string())
+      ledger_->failed(i, seq_of(rid->get_string()));
+  }
+}
+
+void worker::on_sent(std::size_t i, json::object& o) {
+  auto seq = seq_of(o["client_msg_id"].as_string());
+  auto id = o["msg_id"].to_number<std::uint64_t>();
+  auto dup = o["duplicate"].as_bool();
+  if (ledger_->acknowledged(i, seq, id, dup, now_ns()))
+    acked_ = ledger_->acked();
+  if (running_ && rate_ <= 0) send_from(i, now_ns());
+}
+
+void worker::on_message(std::size_t i, json::object& o) {
+  auto& u = users_[i];
+  auto id = o["msg_id"].to_number<std::uint64_t>();
+  auto body = o["body"].as_string();
+  std::uint64_t sched = std::strtoull(body.c_str(), nullptr, 10);
+  ledger_->received(i, id, sched, now_ns());
+  received_ = ledger_->received_count();
+  if (direct()) {
+    std::string ack;
+    ack.reserve(64 + convs_[u.conv].quoted_id.size());
+    ack.append(R"({"type":"ack","conv_id":)")
+        .append(convs_[u.conv].quoted_id)
+        .append(R"(,"msg_id":)")
+        .append(std::to_string(id))
+        .append("}");
+    u.conn->send(std::move(ack));
+  }
+}
+
+void worker::on_receipt(std::size_t i, json::object& o) {
+  if (o["state"].as_string() != "delivered") return;
+  if (o["user_id"].as_string() == users_[i].id) return;  // our other device
+  ledger_->delivered_upto(i, o["msg_id"].to_number<std::uint64_t>(), now_ns());
+}
+
+}  // namespace switchboard::bench
