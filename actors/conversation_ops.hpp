@@ -2,8 +2,8 @@
 
 // The conversation actor's handlers, split by concern across
 // conversation_actor.cpp (life cycle, create, members), conversation_send.cpp
-// (the send pipeline) and conversation_cursors.cpp (sync, ack/read, typing).
-// Internal to actors/.
+// (the send pipeline) and conversation_cursors.cpp (sync, ack/read, typing),
+// and the helpers they share (conversation_ops.cpp). Internal to actors/.
 
 #include <functional>
 #include <string>

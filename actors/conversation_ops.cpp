@@ -1,0 +1,90 @@
+#include "actors/conversation_ops.hpp"
+
+#include "actors/blocking.hpp"
+#include "actors/directory.hpp"
+#include "storage/store.hpp"
+
+// The helpers every part of the conversation actor uses: errors, the
+// commit-then-continue step, readiness, membership, and fan-out.
+namespace switchboard::actors {
+
+namespace detail {
+
+proto_error internal_error(const std::string& what) {
+  return proto_error{"internal", "storage error: " + what};
+}
+
+void commit_then(conv_self self, storage::batch b,
+                 std::function<void(const storage::status&)> then) {
+  ++self->state.writes_in_flight;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  self->state.ctx->store->commit(
+      std::move(b), [self, handle, then](const storage::status& s) {
+        post_to(handle, [self, s, then] {
+          --self->state.writes_in_flight;
+          then(s);
+        });
+      });
+}
+
+void when_ready(conv_self self, std::function<void()> fn) {
+  auto ph = self->state.ph;
+  using phase = conversation_state::phase;
+  if (ph == phase::loading || ph == phase::creating)
+    self->state.waiting.push_back(std::move(fn));
+  else
+    fn();
+}
+
+proto_error check_member(const conversation_state& st,
+                         const std::string& user) {
+  using phase = conversation_state::phase;
+  if (st.ph == phase::failed)
+    return internal_error("the conversation could not be loaded");
+  if (st.ph != phase::ready) return {"not_found", "no such conversation"};
+  if (!st.members.count(user))
+    return {"forbidden", "not a member of this conversation"};
+  return {};
+}
+
+std::vector<std::string> member_ids(const conversation_state& st) {
+  std::vector<std::string> out;
+  out.reserve(st.members.size());
+  for (auto& [id, _] : st.members) out.push_back(id);
+  return out;
+}
+
+namespace {
+
+void deliver_to(conv_self self, const std::string& user,
+                const std::string& text, origin from, bool chat_message) {
+  // Only users with an active actor have connections; the others catch up
+  // from the log (and get a push notification, once that exists).
+  std::size_t sessions = 0;
+  auto ua = self->state.ctx->dir->find_user(user, &sessions);
+  if (!ua) return;
+  // The origin's connection has its answer: when it is its user's only
+  // one, the user's actor would have nothing to do (a message per event).
+  if (!from.session.empty() && user == from.user && sessions <= 1) return;
+  self->send(*ua, deliver_atom::value, text, std::string(from.session),
+             chat_message);
+}
+
+}  // namespace
+
+void broadcast(conv_self self, const std::vector<std::string>& users,
+               const std::string& text, origin from, std::string_view skip_user,
+               bool chat_message) {
+  for (auto& u : users)
+    if (u != skip_user) deliver_to(self, u, text, from, chat_message);
+}
+
+void broadcast_members(conv_self self, const std::string& text, origin from,
+                       std::string_view skip_user, bool chat_message) {
+  for (auto& [u, _] : self->state.members)
+    if (u != skip_user) deliver_to(self, u, text, from, chat_message);
+}
+
+}  // namespace detail
+
+}  // namespace switchboard::actors
