@@ -1,0 +1,124 @@
+// A conversation's log: the store's reads of the messages column family
+// and of idempotency keys.
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "storage/keys.hpp"
+#include "storage/store.hpp"
+#include "storage/store_impl.hpp"
+
+namespace switchboard::storage {
+
+result<std::uint64_t> store::last_msg_id(std::string_view conv) const {
+  if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
+  auto it = impl_->iter(column_family::messages);
+  it->SeekForPrev(
+      keys::message_key(conv, std::numeric_limits<std::uint64_t>::max()));
+  if (!it->status().ok()) return to_error(it->status());
+  if (!it->Valid()) return std::uint64_t{0};
+  auto id = keys::message_id(it->key().ToStringView());
+  if (!id) return error{errc::corruption, "malformed message key"};
+  return *id;
+}
+
+namespace {
+
+// Reads up to `limit` messages of `conv` from where `it` stands, moving it
+// forward or backward; one extra step tells has_more.
+result<page> collect(rocksdb::Iterator& it, std::string_view conv,
+                     std::size_t limit, bool forward) {
+  std::string prefix = keys::component_key(conv);
+  page pg;
+  for (; it.Valid() && starts_with(it.key(), prefix);
+       forward ? it.Next() : it.Prev()) {
+    if (pg.messages.size() == limit) {
+      pg.has_more = true;
+      break;
+    }
+    auto id = keys::message_id(it.key().ToStringView());
+    if (!id) return error{errc::corruption, "malformed message key"};
+    auto m = decode_message(*id, it.value().ToStringView());
+    if (!m) return m.err();
+    pg.messages.push_back(std::move(*m));
+  }
+  if (!it.status().ok()) return to_error(it.status());
+  return pg;
+}
+
+}  // namespace
+
+result<page> store::read_after(std::string_view conv, std::uint64_t after,
+                               std::size_t limit) const {
+  if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
+  if (limit == 0)
+    return error{errc::invalid_argument, "limit must be positive"};
+  if (after == std::numeric_limits<std::uint64_t>::max()) return page{};
+  auto it = impl_->iter(column_family::messages);
+  it->Seek(keys::message_key(conv, after + 1));
+  return collect(*it, conv, limit, true);
+}
+
+result<page> store::read_before(std::string_view conv, std::uint64_t before,
+                                std::size_t limit) const {
+  if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
+  if (limit == 0)
+    return error{errc::invalid_argument, "limit must be positive"};
+  if (before <= 1) return page{};
+  auto it = impl_->iter(column_family::messages);
+  it->SeekForPrev(keys::message_key(conv, before - 1));
+  return collect(*it, conv, limit, false);
+}
+
+result<page> store::read_newest(std::string_view conv,
+                                std::size_t limit) const {
+  return read_before(conv, std::numeric_limits<std::uint64_t>::max(), limit);
+}
+
+result<std::uint64_t> store::count_from_others(std::string_view conv,
+                                               std::uint64_t after,
+                                               std::string_view user) const {
+  if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
+  std::uint64_t n = 0;
+  if (after == std::numeric_limits<std::uint64_t>::max()) return n;
+  std::string prefix = keys::component_key(conv);
+  auto it = impl_->iter(column_family::messages);
+  for (it->Seek(keys::message_key(conv, after + 1));
+       it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+    auto id = keys::message_id(it->key().ToStringView());
+    if (!id) return error{errc::corruption, "malformed message key"};
+    auto m = decode_message(*id, it->value().ToStringView());
+    if (!m) return m.err();
+    if (m->sender != user) ++n;
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return n;
+}
+
+result<std::optional<std::uint64_t>> store::find_idempotent(
+    std::string_view conv, std::string_view sender,
+    std::string_view client_msg_id) const {
+  auto v = impl_->get(column_family::idempotency,
+                      keys::component_key(conv, sender, client_msg_id));
+  if (!v) return v.err();
+  if (!*v) return std::optional<std::uint64_t>();
+  if ((*v)->size() != 8) return error{errc::corruption, "idempotency record"};
+  return std::optional<std::uint64_t>(read_be64(**v));
+}
+
+store::probe store::probe_idempotent(std::string_view conv,
+                                     std::string_view sender,
+                                     std::string_view client_msg_id) const {
+  rocksdb::ReadOptions ro;
+  ro.read_tier = rocksdb::kBlockCacheTier;  // Incomplete rather than I/O
+  rocksdb::PinnableSlice value;
+  auto s =
+      impl_->db->Get(ro, impl_->cf(column_family::idempotency),
+                     keys::component_key(conv, sender, client_msg_id), &value);
+  if (s.IsNotFound()) return probe::absent;
+  if (s.ok()) return probe::present;
+  return probe::unknown;
+}
+
+}  // namespace switchboard::storage

@@ -1,0 +1,145 @@
+// The store's reads of the other kinds of data: conversations, members,
+// inboxes, devices, last seen, the push outbox.
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "storage/keys.hpp"
+#include "storage/store.hpp"
+#include "storage/store_impl.hpp"
+
+namespace switchboard::storage {
+
+result<std::optional<conversation_meta>> store::conversation(
+    std::string_view conv) const {
+  auto v = impl_->get(column_family::conversations, keys::component_key(conv));
+  if (!v) return v.err();
+  if (!*v) return std::optional<conversation_meta>();
+  auto meta = decode_conversation_meta(**v);
+  if (!meta) return meta.err();
+  return std::optional<conversation_meta>(std::move(*meta));
+}
+
+result<std::optional<std::string>> store::find_direct(
+    std::string_view a, std::string_view b) const {
+  if (b < a) std::swap(a, b);
+  return impl_->get(column_family::directs, keys::component_key(a, b));
+}
+
+result<std::optional<member_state>> store::member(std::string_view conv,
+                                                  std::string_view user) const {
+  auto v = impl_->get(column_family::members, keys::component_key(conv, user));
+  if (!v) return v.err();
+  if (!*v) return std::optional<member_state>();
+  auto st = decode_member_state(**v);
+  if (!st) return st.err();
+  return std::optional<member_state>(*st);
+}
+
+namespace {
+
+// Calls f(second component, value) for every key under `first`.
+template <class F>
+status scan_second(rocksdb::Iterator& it, std::string_view first, F&& f) {
+  std::string prefix = keys::component_key(first);
+  for (it.Seek(prefix); it.Valid() && starts_with(it.key(), prefix);
+       it.Next()) {
+    auto parts = keys::split(it.key().ToStringView());
+    if (!parts || parts->size() != 2)
+      return error{errc::corruption, "malformed key"};
+    status st = f((*parts)[1], it.value().ToStringView());
+    if (!st) return st;
+  }
+  if (!it.status().ok()) return to_error(it.status());
+  return ok;
+}
+
+}  // namespace
+
+result<std::vector<member_entry>> store::members(std::string_view conv) const {
+  std::vector<member_entry> out;
+  auto it = impl_->iter(column_family::members);
+  status st = scan_second(
+      *it, conv, [&](std::string_view user, std::string_view value) -> status {
+        auto m = decode_member_state(value);
+        if (!m) return m.err();
+        out.push_back(member_entry{std::string(user), *m});
+        return ok;
+      });
+  if (!st) return st.err();
+  // Keys order by id length first; callers are promised id order.
+  std::sort(out.begin(), out.end(),
+            [](const member_entry& a, const member_entry& b) {
+              return a.user_id < b.user_id;
+            });
+  return out;
+}
+
+result<std::vector<std::string>> store::inbox(std::string_view user) const {
+  std::vector<std::string> out;
+  auto it = impl_->iter(column_family::inbox);
+  status st = scan_second(
+      *it, user, [&](std::string_view conv, std::string_view) -> status {
+        out.emplace_back(conv);
+        return ok;
+      });
+  if (!st) return st.err();
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+result<std::vector<device>> store::devices(std::string_view user) const {
+  std::vector<device> out;
+  auto it = impl_->iter(column_family::devices);
+  status st = scan_second(
+      *it, user, [&](std::string_view, std::string_view value) -> status {
+        auto d = decode_device(value);
+        if (!d) return d.err();
+        out.push_back(std::move(*d));
+        return ok;
+      });
+  if (!st) return st.err();
+  return out;
+}
+
+result<std::optional<std::int64_t>> store::last_seen(
+    std::string_view user) const {
+  auto v = impl_->get(column_family::last_seen, keys::component_key(user));
+  if (!v) return v.err();
+  if (!*v) return std::optional<std::int64_t>();
+  if ((*v)->size() != 8) return error{errc::corruption, "last_seen record"};
+  return std::optional<std::int64_t>(static_cast<std::int64_t>(read_be64(**v)));
+}
+
+result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
+  std::vector<push_entry> out;
+  auto it = impl_->iter(column_family::push_outbox, false);
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+    auto job = decode_push_job(it->value().ToStringView());
+    if (!job) return job.err();
+    out.push_back(
+        push_entry{read_be64(it->key().ToStringView()), std::move(*job)});
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+std::uint64_t store::next_push_seq() { return impl_->next_push_seq++; }
+
+result<std::vector<std::string>> store::conversations(std::string_view prefix,
+                                                      std::size_t limit) const {
+  std::vector<std::string> out;
+  auto it = impl_->iter(column_family::conversations, false);
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+    auto parts = keys::split(it->key().ToStringView());
+    if (!parts || parts->size() != 1)
+      return error{errc::corruption, "malformed key"};
+    if ((*parts)[0].substr(0, prefix.size()) == prefix)
+      out.emplace_back((*parts)[0]);
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
+}  // namespace switchboard::storage
