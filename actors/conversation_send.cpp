@@ -63,7 +63,14 @@ void on_written(conv_self self, const storage::status& written,
   st.last_activity_ms = now_ms();
   if (!written) {
     auto err = internal_error("the message could not be stored");
-    for (auto& a : accepted) a.rp.deliver(send_reply{err, 0, 0, false});
+    for (auto& a : accepted) {
+      a.rp.deliver(send_reply{err, 0, 0, false});
+      // Not sent after all: a retry must be taken as new, not answered as
+      // a duplicate of an id that will never be durable.
+      auto key = a.msg.sender + '\0' + a.msg.client_msg_id;
+      if (auto it = st.recent.find(key); it != st.recent.end())
+        it->second = sent_id{0, 0};
+    }
     auto last = accepted.back().msg.msg_id;
     for (auto it = st.dup_waiting.begin();
          it != st.dup_waiting.end() && it->first <= last;)
@@ -99,18 +106,24 @@ void accept(conv_self self, std::vector<send_job>& jobs,
   accepted->reserve(jobs.size());
   for (auto& job : jobs) {
     auto [it, fresh] = st.recent.try_emplace(job.key, sent_id{0, 0});
-    if (!fresh) {
+    // An entry with id 0 is a message whose write failed: new again. It is
+    // in recent_order already.
+    if (!fresh && it->second.msg_id != 0) {
       answer_duplicate(st, std::move(job), it->second);
       continue;
     }
+    // Gives up on this send: an entry made for it goes again.
+    auto drop_entry = [&st, it = it, fresh = fresh] {
+      if (fresh) st.recent.erase(it);
+    };
     if (auto f = found.find(job.key); f != found.end()) {
       it->second = f->second;
-      remember(st, it->first);
+      if (fresh) remember(st, it->first);
       answer_duplicate(st, std::move(job), f->second);
       continue;
     }
     if (auto wait = st.ctx->rates->try_take(job.req.sender, now); wait > 0) {
-      st.recent.erase(it);
+      drop_entry();
       st.ctx->metrics->rate_limited.inc();
       job.rp.deliver(
           send_reply{{"rate_limited", "sending too fast", wait}, 0, 0, false});
@@ -120,12 +133,12 @@ void accept(conv_self self, std::vector<send_job>& jobs,
                        now_ms(), std::move(job.req.client_msg_id)};
     auto id = st.log->append(b, m);
     if (!id) {
-      st.recent.erase(it);
+      drop_entry();
       job.rp.deliver(send_reply{internal_error(id.err().message), 0, 0, false});
       continue;
     }
     it->second = sent_id{*id, m.ts_ms};
-    remember(st, it->first);
+    if (fresh) remember(st, it->first);
     accepted->push_back(accepted_msg{
         std::move(job.rp), std::move(job.req.origin_session),
         chat_message{st.conv_id, *id, std::move(m.sender), std::move(m.body),
