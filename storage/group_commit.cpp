@@ -10,11 +10,13 @@ namespace switchboard::storage {
 
 group_commit::group_commit(
     rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
-    durability d, std::function<void(std::size_t, std::uint64_t)> on_commit)
+    durability d, std::function<void(std::size_t, std::uint64_t)> on_commit,
+    std::function<std::string()> fault)
     : db_(db),
       cfs_(std::move(cfs)),
       durability_(d),
-      on_commit_(std::move(on_commit)) {
+      on_commit_(std::move(on_commit)),
+      fault_(std::move(fault)) {
   if (durability_ == durability::sync)
     sync_thread_ = std::thread([this] { run_sync(); });
   thread_ = std::thread([this] { run(); });
@@ -160,6 +162,12 @@ void group_commit::run_sync() {
 
 status group_commit::write_group(const std::vector<pending>& group) {
   if (failed_) return earlier_failure();
+  if (fault_) {
+    if (auto why = fault_(); !why.empty()) {
+      fail(why);
+      return error{errc::io_error, why};
+    }
+  }
   rocksdb::WriteBatch wb;
   for (const auto& p : group) {
     for (const auto& o : p.b.ops()) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,10 +63,12 @@ struct commit_stats {
 // Thread-safe. `db` and `cfs` must outlive this object.
 class group_commit {
  public:
-  // `on_commit`, when set, runs on the writer thread after each write.
+  // `on_commit`, when set, runs on the writer thread after each write;
+  // `fault`, when set, before each (store_options::write_fault).
   group_commit(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
                durability d,
-               std::function<void(std::size_t, std::uint64_t)> on_commit = {});
+               std::function<void(std::size_t, std::uint64_t)> on_commit = {},
+               std::function<std::string()> fault = {});
   ~group_commit();
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
@@ -100,6 +103,7 @@ class group_commit {
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   durability durability_;
   std::function<void(std::size_t, std::uint64_t)> on_commit_;
+  std::function<std::string()> fault_;
 
   mutable std::mutex mtx_;
   std::condition_variable cv_;
