@@ -259,3 +259,39 @@ TEST_CASE_METHOD(e2e_fixture,
   REQUIRE(page["messages"].as_array().size() == static_cast<std::size_t>(n));
   CHECK(bob->request({{"type", "ping"}})["type"] == "pong");
 }
+
+namespace {
+
+struct three_io_threads : e2e_fixture {
+  three_io_threads() : e2e_fixture({"--net-threads", "3"}) {}
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(three_io_threads,
+                 "with several I/O threads, connections on different threads "
+                 "exchange messages, receipts and REST calls",
+                 "[e2e][messaging]") {
+  // Connections are placed on the I/O threads in turn: these four (and
+  // the REST call's) do not all share one.
+  auto alice = connect("alice");
+  auto alice2 = connect("alice");
+  auto bob = connect("bob");
+  auto carol = connect("carol");
+  auto conv = create(*alice, "group", {"bob", "carol"});
+  CHECK(bob->expect("members")["conv_id"] == conv.c_str());
+  for (int i = 1; i <= 20; ++i)
+    send(*alice, conv, "m" + std::to_string(i), "a" + std::to_string(i));
+  for (auto* c : {bob.get(), carol.get(), alice2.get()})
+    for (std::uint64_t i = 1; i <= 20; ++i)
+      CHECK(u64(c->expect("message")["msg_id"]) == i);
+  bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 20}});
+  auto r = alice->expect("receipt");
+  CHECK(r["user_id"] == "bob");
+  CHECK(u64(r["msg_id"]) == 20);
+  auto rest = http_request(node.port(), "GET",
+                           "/v1/conversations/" + conv + "/messages?after=0",
+                           "", "Bearer " + node.token("carol"));
+  CHECK(rest.status == 200);
+  CHECK(rest.json()["messages"].as_array().size() == 20);
+}
