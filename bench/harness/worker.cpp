@@ -1,7 +1,5 @@
 #include "bench/harness/worker.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cstdio>
@@ -185,51 +183,39 @@ void worker::finish() {
 }
 
 void worker::on_frame(std::size_t i, std::string_view text) {
-  // Each frame's values live in a scratch arena, reused frame after frame.
-  json::monotonic_resource arena(scratch_, sizeof scratch_);
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec, &arena);
-  if (ec || !v.is_object())
+  auto& f = fields_;
+  if (!reader_.read(text, f))
     return r_.violation("a frame that is not a JSON object");
-  auto& o = v.as_object();
-  auto* type = o.if_contains("type");
-  if (!type || !type->is_string())
-    return r_.violation("a frame without a string type");
-  auto t = type->get_string();
-  if (t == "message") return on_message(i, o);
-  if (t == "sent") return on_sent(i, o);
-  if (t == "receipt") return on_receipt(i, o);
-  if (t == "welcome") return on_welcome();
-  if (t == "created") {
-    auto c = seq_of(o["rid"].as_string());
-    auto& conv = convs_.at(c);
-    conv.conv_id = std::string(o["conv_id"].as_string());
+  if (f.type == "message") return on_message(i, f);
+  if (f.type == "sent") return on_sent(i, f);
+  if (f.type == "receipt") return on_receipt(i, f);
+  if (f.type == "welcome") return on_welcome();
+  if (f.type == "created") {
+    auto& conv = convs_.at(seq_of(f.rid));
+    conv.conv_id = f.conv_id;
     conv.quoted_id = quoted(conv.conv_id);
     if (--creating_ == 0) start_load();
     return;
   }
-  if (t == "error") {
-    ++r_.errors[std::string(o["code"].as_string())];
-    if (auto* rid = o.if_contains("rid"); rid && rid->is_string())
-      ledger_->failed(i, seq_of(rid->get_string()));
+  if (f.type == "error") {
+    ++r_.errors[f.code];
+    if (!f.rid.empty()) ledger_->failed(i, seq_of(f.rid));
+    return;
   }
+  if (f.type.empty()) r_.violation("a frame without a string type");
 }
 
-void worker::on_sent(std::size_t i, json::object& o) {
-  auto seq = seq_of(o["client_msg_id"].as_string());
-  auto id = o["msg_id"].to_number<std::uint64_t>();
-  auto dup = o["duplicate"].as_bool();
-  if (ledger_->acknowledged(i, seq, id, dup, now_ns()))
+void worker::on_sent(std::size_t i, const frame_fields& f) {
+  if (ledger_->acknowledged(i, seq_of(f.client_msg_id), f.msg_id, f.duplicate,
+                            now_ns()))
     acked_ = ledger_->acked();
   if (running_ && rate_ <= 0) send_from(i, now_ns());
 }
 
-void worker::on_message(std::size_t i, json::object& o) {
+void worker::on_message(std::size_t i, const frame_fields& f) {
   auto& u = users_[i];
-  auto id = o["msg_id"].to_number<std::uint64_t>();
-  auto body = o["body"].as_string();
-  std::uint64_t sched = std::strtoull(body.c_str(), nullptr, 10);
-  ledger_->received(i, id, sched, now_ns());
+  std::uint64_t sched = std::strtoull(f.body_head.c_str(), nullptr, 10);
+  ledger_->received(i, f.msg_id, sched, now_ns());
   received_ = ledger_->received_count();
   if (direct()) {
     std::string ack;
@@ -237,16 +223,16 @@ void worker::on_message(std::size_t i, json::object& o) {
     ack.append(R"({"type":"ack","conv_id":)")
         .append(convs_[u.conv].quoted_id)
         .append(R"(,"msg_id":)")
-        .append(std::to_string(id))
+        .append(std::to_string(f.msg_id))
         .append("}");
     u.conn->send(std::move(ack));
   }
 }
 
-void worker::on_receipt(std::size_t i, json::object& o) {
-  if (o["state"].as_string() != "delivered") return;
-  if (o["user_id"].as_string() == users_[i].id) return;  // our other device
-  ledger_->delivered_upto(i, o["msg_id"].to_number<std::uint64_t>(), now_ns());
+void worker::on_receipt(std::size_t i, const frame_fields& f) {
+  if (f.state != "delivered") return;
+  if (f.user_id == users_[i].id) return;  // our other device
+  ledger_->delivered_upto(i, f.msg_id, now_ns());
 }
 
 }  // namespace switchboard::bench

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "bench/harness/connection.hpp"
+#include "bench/harness/frame_reader.hpp"
 #include "bench/harness/ledger.hpp"
 #include "bench/harness/options.hpp"
 #include "bench/harness/results.hpp"
@@ -72,9 +72,9 @@ class worker {
 
   // What user i's connection receives.
   void on_frame(std::size_t i, std::string_view text);
-  void on_sent(std::size_t i, boost::json::object& o);
-  void on_message(std::size_t i, boost::json::object& o);
-  void on_receipt(std::size_t i, boost::json::object& o);
+  void on_sent(std::size_t i, const frame_fields& f);
+  void on_message(std::size_t i, const frame_fields& f);
+  void on_receipt(std::size_t i, const frame_fields& f);
 
   const options& o_;
   double rate_;
@@ -84,7 +84,8 @@ class worker {
   std::vector<conversation> convs_;
   results r_;
   std::optional<ledger> ledger_;
-  unsigned char scratch_[8192];  // on_frame's arena
+  frame_reader reader_;
+  frame_fields fields_;  // on_frame's, reused
   int welcomed_ = 0, failed_ = 0, creating_ = 0;
   bool running_ = false;
   std::chrono::steady_clock::time_point start_, drain_deadline_;
