@@ -22,11 +22,11 @@ struct store_options {
   storage::durability durability = storage::durability::sync;
   // Called on the writer thread after each group write with the number of
   // batches it held and the nanoseconds the write took (metrics).
-  std::function<void(std::size_t batches, std::uint64_t write_ns)> on_commit;
+  std::function<void(std::size_t batches, std::uint64_t write_ns)> on_commit{};
   // For tests of failure paths: called on the writer thread before each
   // group write; a non-empty reason fails that write with errc::io_error,
   // and, as after any failed write, every later one.
-  std::function<std::string()> write_fault;
+  std::function<std::string()> write_fault{};
 };
 
 // A page of one conversation's log.
