@@ -90,10 +90,9 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   if (!it->status().ok()) return to_error(it->status());
   it.reset();
 
-  p->writer = std::make_unique<group_commit>(p->db.get(), p->cfs,
-                                             options.durability,
-                                             options.on_commit,
-                                             options.write_fault);
+  p->writer =
+      std::make_unique<group_commit>(p->db.get(), p->cfs, options.durability,
+                                     options.on_commit, options.write_fault);
   return std::unique_ptr<store>(new store(std::move(p)));
 }
 
