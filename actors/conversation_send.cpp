@@ -1,4 +1,5 @@
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 
 #include "actors/blocking.hpp"
@@ -19,11 +20,12 @@ using found_map = std::unordered_map<std::string, sent_id>;
 // Retries come soon after the original; older ones are found in the store.
 constexpr std::size_t recent_cap = 256;
 
-std::string dedup_key(const send_request& r) {
+// The key of `recent` and of the store's lookups: sender and client_msg_id.
+std::string dedup_key(std::string_view sender, std::string_view cmid) {
   std::string k;
-  k.reserve(r.sender.size() + 1 + r.client_msg_id.size());
-  k.append(r.sender).push_back('\0');
-  k.append(r.client_msg_id);
+  k.reserve(sender.size() + 1 + cmid.size());
+  k.append(sender).push_back('\0');
+  k.append(cmid);
   return k;
 }
 
@@ -53,6 +55,7 @@ void answer_duplicate(conversation_state& st, send_job job, sent_id id) {
 
 struct accepted_msg {
   caf::typed_response_promise<send_reply> rp;
+  std::string key;  // dedup_key
   std::string origin_session;
   chat_message msg;
 };
@@ -67,8 +70,7 @@ void on_written(conv_self self, const storage::status& written,
       a.rp.deliver(send_reply{err, 0, 0, false});
       // Not sent after all: a retry must be taken as new, not answered as
       // a duplicate of an id that will never be durable.
-      auto key = a.msg.sender + '\0' + a.msg.client_msg_id;
-      if (auto it = st.recent.find(key); it != st.recent.end())
+      if (auto it = st.recent.find(a.key); it != st.recent.end())
         it->second = sent_id{0, 0};
     }
     auto last = accepted.back().msg.msg_id;
@@ -140,7 +142,8 @@ void accept(conv_self self, std::vector<send_job>& jobs,
     it->second = sent_id{*id, m.ts_ms};
     if (fresh) remember(st, it->first);
     accepted->push_back(accepted_msg{
-        std::move(job.rp), std::move(job.req.origin_session),
+        std::move(job.rp), std::move(job.key),
+        std::move(job.req.origin_session),
         chat_message{st.conv_id, *id, std::move(m.sender), std::move(m.body),
                      m.ts_ms, std::move(m.client_msg_id)}});
   }
@@ -183,7 +186,7 @@ void pump(conv_self self) {
           auto pg = store->read_after(conv, **id - 1, 1);
           if (!pg) return storage::result<found_map>(pg.err());
           std::int64_t ts = pg->messages.empty() ? 0 : pg->messages[0].ts_ms;
-          out->emplace(sender + '\0' + cmid, sent_id{**id, ts});
+          out->emplace(dedup_key(sender, cmid), sent_id{**id, ts});
         }
         return out;
       },
@@ -219,7 +222,7 @@ void do_send(conv_self self, send_request req,
         false});
     return;
   }
-  auto key = dedup_key(req);
+  auto key = dedup_key(req.sender, req.client_msg_id);
   st.queued.push_back(send_job{std::move(req), std::move(rp), std::move(key)});
   pump(self);
 }
