@@ -224,50 +224,44 @@ conversation_actor::behavior_type conversation(
   return {
       [self](create_atom, create_request& req) -> caf::result<create_reply> {
         auto rp = self->make_response_promise<create_reply>();
-        detail::when_ready(
-            self, [self, req, rp]() mutable { do_create(self, req, rp); });
+        detail::when_ready(self, [self, req = std::move(req), rp]() mutable {
+          do_create(self, std::move(req), rp);
+        });
         return rp;
       },
       [self](send_atom, send_request& req) -> caf::result<send_reply> {
         auto rp = self->make_response_promise<send_reply>();
-        if (self->state.ph == phase::ready) {  // the hot path: no closure
-          detail::do_send(self, std::move(req), rp);
-          return rp;
-        }
-        detail::when_ready(self, [self, req, rp]() mutable {
+        detail::when_ready(self, [self, req = std::move(req), rp]() mutable {
           detail::do_send(self, std::move(req), rp);
         });
         return rp;
       },
       [self](sync_atom, sync_request& req) -> caf::result<history_reply> {
         auto rp = self->make_response_promise<history_reply>();
-        detail::when_ready(self, [self, req, rp]() mutable {
-          detail::do_sync(self, req, rp);
+        detail::when_ready(self, [self, req = std::move(req), rp]() mutable {
+          detail::do_sync(self, std::move(req), rp);
         });
         return rp;
       },
       [self](cursor_atom, cursor_request& req) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
-        if (self->state.ph == phase::ready) {
-          detail::do_cursor(self, std::move(req), rp);
-          return rp;
-        }
-        detail::when_ready(self, [self, req, rp]() mutable {
+        detail::when_ready(self, [self, req = std::move(req), rp]() mutable {
           detail::do_cursor(self, std::move(req), rp);
         });
         return rp;
       },
       [self](typing_atom, std::string& user) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
-        detail::when_ready(self, [self, user, rp]() mutable {
-          detail::do_typing(self, user, rp);
+        detail::when_ready(self, [self, user = std::move(user), rp]() mutable {
+          detail::do_typing(self, std::move(user), rp);
         });
         return rp;
       },
       [self](members_atom, members_request& req) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
-        detail::when_ready(
-            self, [self, req, rp]() mutable { do_members(self, req, rp); });
+        detail::when_ready(self, [self, req = std::move(req), rp]() mutable {
+          do_members(self, std::move(req), rp);
+        });
         return rp;
       },
       [](continue_atom, continuation& c) { c.fn(); },

@@ -27,15 +27,6 @@ void commit_then(conv_self self, storage::batch b,
       });
 }
 
-void when_ready(conv_self self, std::function<void()> fn) {
-  auto ph = self->state.ph;
-  using phase = conversation_state::phase;
-  if (ph == phase::loading || ph == phase::creating)
-    self->state.waiting.push_back(std::move(fn));
-  else
-    fn();
-}
-
 proto_error check_member(const conversation_state& st,
                          const std::string& user) {
   using phase = conversation_state::phase;

@@ -18,8 +18,18 @@ namespace switchboard::actors::detail {
 
 using conv_self = conversation_actor::stateful_pointer<conversation_state>;
 
-// Runs `fn` now, or once loading or creating has finished.
-void when_ready(conv_self self, std::function<void()> fn);
+// Runs `fn` now, or once loading or creating has finished. Only a request
+// that has to wait is kept as a std::function; a ready conversation (the
+// hot path) runs it at once.
+template <class Fn>
+void when_ready(conv_self self, Fn&& fn) {
+  using phase = conversation_state::phase;
+  auto ph = self->state.ph;
+  if (ph == phase::loading || ph == phase::creating)
+    self->state.waiting.emplace_back(std::forward<Fn>(fn));
+  else
+    fn();
+}
 
 // The common checks of a request by `user`, in the protocol's order
 // (not_found, then forbidden). Returns the error, or an ok one.
