@@ -94,46 +94,22 @@ class corked_stream {
   // rest asynchronously.
   void flush() {
     if (writing_) return;  // the write in flight flushes again when done
-    if (pending_.empty() || error_) {
-      pending_.clear();
-      pending_frames_ = 0;
-      release_buffers();
-      run(drained_);
-      return;
+    if (!pending_.empty() && !error_) {
+      boost::system::error_code ec;
+      std::size_t n = next_.write_some(boost::asio::buffer(pending_), ec);
+      if (ec == boost::asio::error::would_block ||
+          ec == boost::asio::error::try_again)
+        return write_rest(0);
+      if (ec)
+        error_ = ec;
+      else if (n < pending_.size())
+        return write_rest(n);
     }
-    boost::system::error_code ec;
-    std::size_t n = next_.write_some(boost::asio::buffer(pending_), ec);
-    if (ec == boost::asio::error::would_block ||
-        ec == boost::asio::error::try_again) {
-      n = 0;
-    } else if (ec) {
-      error_ = ec;
-      return flush();  // drops what is pending, runs what waits for it
-    }
-    if (n == pending_.size()) {
-      pending_.clear();
-      pending_frames_ = 0;
-      release_buffers();
-      run(held_);
-      run(drained_);
-      return;
-    }
-    // The socket is full: the rest goes when it drains.
-    writing_ = true;
-    inflight_.assign(pending_, n, std::string::npos);
-    pending_.clear();
-    inflight_frames_ = pending_frames_;
+    // All written, or the connection failed (what is left is dropped): an
+    // idle connection holds no buffer, and what waited for this goes on.
     pending_frames_ = 0;
-    boost::asio::async_write(
-        next_, boost::asio::buffer(inflight_),
-        [this, keep = owner_.lock()](boost::beast::error_code ec, std::size_t) {
-          writing_ = false;
-          inflight_.clear();
-          inflight_frames_ = 0;
-          if (ec) error_ = ec;
-          run(held_);  // Beast's writes held back by a full buffer go on
-          flush();
-        });
+    release_buffers();
+    run(drained_);
   }
 
   template <class MutableBufferSequence, class ReadHandler>
@@ -195,6 +171,26 @@ class corked_stream {
       flush_posted_ = false;
       flush();
     });
+  }
+
+  // The socket is full: the rest of pending_, from byte `written` on, goes
+  // when it drains; frames appended meanwhile wait for the next write.
+  void write_rest(std::size_t written) {
+    writing_ = true;
+    inflight_.assign(pending_, written, std::string::npos);
+    pending_.clear();
+    inflight_frames_ = pending_frames_;
+    pending_frames_ = 0;
+    boost::asio::async_write(
+        next_, boost::asio::buffer(inflight_),
+        [this, keep = owner_.lock()](boost::beast::error_code ec, std::size_t) {
+          writing_ = false;
+          inflight_.clear();
+          inflight_frames_ = 0;
+          if (ec) error_ = ec;
+          run(held_);  // Beast's writes held back by a full buffer go on
+          flush();
+        });
   }
 
   // Nothing waits to be written: an idle connection holds no write buffer.
