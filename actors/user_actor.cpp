@@ -47,10 +47,16 @@ void arm_idle_timer(self_ptr self) {
                      std::uint64_t{0});
 }
 
+// The user's session with `session_id`, or sessions.end().
+std::vector<user_state::session>::iterator find_session(
+    user_state& st, const std::string& session_id) {
+  return std::find_if(st.sessions.begin(), st.sessions.end(),
+                      [&](const auto& s) { return s.id == session_id; });
+}
+
 void remove_session(self_ptr self, const std::string& session_id) {
   auto& st = self->state;
-  auto it = std::find_if(st.sessions.begin(), st.sessions.end(),
-                         [&](const auto& s) { return s.id == session_id; });
+  auto it = find_session(st, session_id);
   if (it == st.sessions.end()) return;
   st.sessions.erase(it);
   st.last_activity_ms = now_ms();
@@ -95,12 +101,9 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
              const session_actor& session) -> bool {
         auto& st = self->state;
         bool was_online = !st.sessions.empty();
-        auto it =
-            std::find_if(st.sessions.begin(), st.sessions.end(),
-                         [&](const auto& s) { return s.id == session_id; });
+        auto it = find_session(st, session_id);
         if (it == st.sessions.end())
-          it = st.sessions.insert(st.sessions.end(),
-                                  user_state::session{session_id, session, {}});
+          it = st.sessions.insert(st.sessions.end(), {session_id, {}, {}});
         it->actor = session;
         it->local = st.ctx->dir->connection(session_id);
         self->monitor(session);
