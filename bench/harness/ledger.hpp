@@ -37,9 +37,6 @@ class ledger {
   // A delivered receipt up to `msg_id` for user u's messages.
   void delivered_upto(std::size_t u, std::uint64_t msg_id, std::uint64_t now);
 
-  std::size_t in_flight(std::size_t u) const {
-    return users_[u].pending.size();
-  }
   // Every send answered, (with delivery tracking) every message delivered,
   // and every expected message received.
   bool drained() const;
