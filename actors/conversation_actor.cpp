@@ -124,14 +124,16 @@ void do_members(conv_self self, members_request req,
                 caf::typed_response_promise<proto_error> rp) {
   auto& st = self->state;
   st.last_activity_ms = now_ms();
-  if (st.ph == phase::ready && st.meta.kind == "direct") {
-    rp.deliver(
-        proto_error{"bad_request", "a direct conversation has fixed members"});
-    return;
-  }
+  // Membership first: a non-member must not learn the kind of a
+  // conversation (or that it exists) from a bad_request.
   if (auto err = detail::check_member(st, req.user);
       !err.ok() && !(req.admin && st.ph == phase::ready)) {
     rp.deliver(err);
+    return;
+  }
+  if (st.meta.kind == "direct") {
+    rp.deliver(
+        proto_error{"bad_request", "a direct conversation has fixed members"});
     return;
   }
   for (auto& r : req.remove) {

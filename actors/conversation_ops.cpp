@@ -32,8 +32,9 @@ proto_error check_member(const conversation_state& st,
   using phase = conversation_state::phase;
   if (st.ph == phase::failed)
     return internal_error("the conversation could not be loaded");
-  if (st.ph != phase::ready) return {"not_found", "no such conversation"};
-  if (!st.members.count(user))
+  // A conversation that does not exist answers as one the caller is not a
+  // member of: nobody learns which conversations exist.
+  if (st.ph != phase::ready || !st.members.count(user))
     return {"forbidden", "not a member of this conversation"};
   return {};
 }

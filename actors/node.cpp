@@ -10,6 +10,8 @@
 #include "actors/rate_limiter.hpp"
 #include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
+#include "auth/jwt.hpp"
+#include "auth/secret.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
@@ -80,13 +82,16 @@ struct node::impl {
   node_context ctx;
   directory dir;
   metrics::node_metrics own_metrics;  // when the caller keeps none
+  auth::hs256_key direct_ids;
 
   impl(storage::store& s, const node_options& o)
       : store(s),
         sys(configure(cfg, o)),
         pool(std::make_unique<io_pool>(o.io_threads)),
         rates(o.lim.send_rate, o.lim.send_burst),
-        dir(sys, ctx) {
+        dir(sys, ctx),
+        direct_ids(o.direct_id_secret.empty() ? auth::random_hex(32)
+                                              : o.direct_id_secret) {
     ctx.node_id = o.node_id;
     ctx.lim = o.lim;
     ctx.store = &store;
@@ -94,6 +99,7 @@ struct node::impl {
     ctx.dir = &dir;
     ctx.rates = &rates;
     ctx.metrics = o.metrics ? o.metrics : &own_metrics;
+    ctx.direct_ids = &direct_ids;
   }
 };
 

@@ -26,6 +26,9 @@ struct node_options {
   int scheduler_threads = 1;  // CAF workers (DESIGN §4: chosen by the bench)
   int io_threads = 2;         // blocking store reads
   metrics::node_metrics* metrics = nullptr;  // must outlive the node
+  // Keys the ids of direct conversations (direct_id_secret of the token
+  // secret); empty: a random key, for tests that never restart a node.
+  std::string direct_id_secret;
 };
 
 // A node's actor runtime: the CAF actor system, the directory of

@@ -17,6 +17,12 @@ struct node_metrics;
 namespace switchboard::actors {
 
 class directory;
+}  // namespace switchboard::actors
+namespace switchboard::auth {
+class hs256_key;
+}
+namespace switchboard::actors {
+
 class io_pool;
 class rate_limiter;
 
@@ -30,6 +36,7 @@ struct node_context {
   directory* dir = nullptr;
   rate_limiter* rates = nullptr;
   metrics::node_metrics* metrics = nullptr;
+  const auth::hs256_key* direct_ids = nullptr;  // direct_conversation_id
   // Client requests started and not yet answered (for draining).
   std::atomic<std::int64_t> requests_in_flight{0};
 };

@@ -169,7 +169,8 @@ void handle(Self* self, request_context rc, client_frame& f) {
     c->answer(events::pong(c->rid));
   } else if (t == "create") {
     c->conv_id = f.kind == "direct"
-                     ? direct_conversation_id(f.members[0], f.members[1])
+                     ? direct_conversation_id(*ctx->direct_ids, f.members[0],
+                                              f.members[1])
                      : new_group_id();
     ask_conversation<create_reply>(
         c, create_atom::value,

@@ -56,9 +56,10 @@ TEST_CASE_METHOD(e2e_fixture,
   auto alice = connect("alice");
   auto mallory = connect("mallory");
   auto conv = create(*alice, "group", {"bob"});
-  CHECK(send(*alice, "gdoesnotexist", "x", "1")["code"] == "not_found");
+  // A conversation that does not exist looks like one of others.
+  CHECK(send(*alice, "gdoesnotexist", "x", "1")["code"] == "forbidden");
   CHECK(alice->request({{"type", "sync"},
-                        {"conv_id", "gdoesnotexist"}})["code"] == "not_found");
+                        {"conv_id", "gdoesnotexist"}})["code"] == "forbidden");
   CHECK(send(*mallory, conv, "x", "1")["code"] == "forbidden");
   CHECK(mallory->request({{"type", "sync"}, {"conv_id", conv}})["code"] ==
         "forbidden");
@@ -135,4 +136,48 @@ TEST_CASE("a client that stops reading is dropped and loses nothing",
   auto ids = e2e_fixture::history_ids(*again, conv);
   REQUIRE(ids.size() == static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < ids.size(); ++i) REQUIRE(ids[i] == i + 1);
+}
+
+TEST_CASE_METHOD(e2e_fixture,
+                 "a non-member cannot tell a direct conversation from none",
+                 "[e2e][bad_input][privacy]") {
+  auto alice = connect("alice");
+  auto mallory = connect("mallory");
+  auto conv = create(*alice, "direct", {"bob"});
+  send(*alice, conv, "secret plans", "1");
+  // Mallory has the real id (say, from a leaked link) and a made-up one of
+  // the same shape: every answer is the same.
+  std::string fake = "d" + std::string(32, '0');
+  for (auto* type : {"send", "sync", "ack", "read", "typing", "members"}) {
+    auto probe = [&](const std::string& id) {
+      json::object f{{"type", type}, {"conv_id", id}};
+      if (std::string(type) == "send") {
+        f["client_msg_id"] = "x";
+        f["body"] = "hi";
+      } else if (std::string(type) == "ack" || std::string(type) == "read") {
+        f["msg_id"] = 1;
+      } else if (std::string(type) == "members") {
+        f["add"] = json::array{"mallory"};
+      }
+      return mallory->request(f);
+    };
+    auto real = probe(conv);
+    auto none = probe(fake);
+    real.erase("rid");
+    none.erase("rid");
+    INFO(type << ": " << json::serialize(real) << " vs "
+              << json::serialize(none));
+    CHECK(real["code"] == "forbidden");
+    CHECK(real == none);
+  }
+  // Over REST too.
+  auto get = [&](const std::string& id) {
+    return http_request(node.port(), "GET",
+                        "/v1/conversations/" + id + "/messages", {},
+                        "Bearer " + node.token("mallory"));
+  };
+  auto real = get(conv), none = get(fake);
+  CHECK(real.status == 403);
+  CHECK(real.status == none.status);
+  CHECK(real.body == none.body);
 }

@@ -77,7 +77,7 @@ TEST_CASE_METHOD(e2e_fixture, "non-members cannot change members",
   CHECK(mallory->request(members_frame(conv, {"mallory"}, {}))["code"] ==
         "forbidden");
   CHECK(mallory->request(members_frame("gnope", {"mallory"}, {}))["code"] ==
-        "not_found");
+        "forbidden");
   CHECK(alice->request({{"type", "members"}, {"conv_id", conv}})["code"] ==
         "bad_request");
 }

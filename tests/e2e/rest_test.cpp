@@ -121,8 +121,8 @@ TEST_CASE_METHOD(rest_fixture,
       http_request(node.port(), "GET", "/v1/conversations", {}, "Bearer junk"),
       401, "unauthorized");
   expect_error(call("alice", "GET", "/v1/nothing"), 404, "not_found");
-  expect_error(call("alice", "GET", "/v1/conversations/gnope/messages"), 404,
-               "not_found");
+  expect_error(call("alice", "GET", "/v1/conversations/gnope/messages"), 403,
+               "forbidden");
   expect_error(call("mallory", "GET", msgs), 403, "forbidden");
   auto wrong = call("alice", "PUT", "/v1/conversations");
   expect_error(wrong, 405, "method_not_allowed");
