@@ -12,6 +12,7 @@
 #include "actors/io_pool.hpp"
 #include "actors/node.hpp"
 #include "auth/jwt.hpp"
+#include "auth/token_verifier.hpp"
 #include "metrics/metrics.hpp"
 #include "rest/http_errors.hpp"
 #include "rest/route.hpp"
@@ -231,6 +232,27 @@ struct admin_api::impl {
         return reply(error_response(404, "not_found",
                                     parts[3] + " has no connection here"));
       return reply(ok_json({{"user_id", parts[3]}, {"closed", n}}));
+    }
+    if (is({"users", "*", "revoke"}, "POST")) {
+      // Durable first: a revocation that a restart forgot would let the
+      // old tokens back in.
+      auto user = parts[3];
+      if (!auth::valid_user_id(user))
+        return reply(error_response(400, "bad_request", "not a user id"));
+      auto now = auth::now_s();
+      storage::batch b;
+      b.put_revocation(user, now);
+      ctx.store->commit(std::move(b), [this, user, now,
+                                       reply](const storage::status& s) {
+        if (!s)
+          return reply(error_response(503, "unavailable",
+                                      "the revocation could not be stored: " +
+                                          s.err().message));
+        ctx.revoked->revoke(user, now);
+        auto n = ctx.node->dir().kick(user, "token revoked");
+        reply(ok_json({{"user_id", user}, {"not_before", now}, {"closed", n}}));
+      });
+      return;
     }
     if (is({"conversations"}, "GET")) {
       return blocking([this, prefix = query("prefix")] {

@@ -10,6 +10,9 @@
 namespace switchboard::actors {
 class node;
 }
+namespace switchboard::auth {
+class revocation_list;
+}
 namespace switchboard::metrics {
 struct node_metrics;
 }
@@ -32,6 +35,7 @@ struct admin_context {
   actors::node* node = nullptr;
   storage::store* store = nullptr;
   metrics::node_metrics* metrics = nullptr;
+  auth::revocation_list* revoked = nullptr;  // admin revoke USER
   std::function<double()> messages_per_s;  // over the last minute
   std::function<void(std::string)> set_log_level;
   std::function<void()> drain;  // the SIGTERM drain

@@ -146,6 +146,20 @@ const std::vector<command>& commands() {
                               "\n";
                      });
        }},
+      {"revoke", "revoke USER",
+       "Refuses every token of USER issued before now (also after a "
+       "restart) and closes its connections; tokens minted from now on "
+       "work.",
+       1, 1, "u",
+       [](client& c, const args_t& a, bool j) {
+         return call(c, "POST", "/admin/v1/users/" + encode(a[0]) + "/revoke",
+                     json::object{}, j, [](json::object& o) {
+                       return "revoked tokens of " + scalar(o["user_id"]) +
+                              " issued before " + scalar(o["not_before"]) +
+                              "; closed " + scalar(o["closed"]) +
+                              " connection(s)\n";
+                     });
+       }},
       {"conv", "conv CONV",
        "A conversation: kind, title, members with their cursors, last msg_id, "
        "whether its actor is active.",

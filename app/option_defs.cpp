@@ -108,6 +108,14 @@ const std::vector<option_def>& option_defs() {
       SB_INT_OPTION("shutdown-timeout-s",
                     "longest a SIGTERM drain may take, seconds",
                     shutdown_timeout_s, 1, 3600),
+      SB_INT_OPTION("token-leeway-s",
+                    "clock skew allowed when checking a token's exp, nbf "
+                    "and iat, seconds",
+                    token_leeway_s, 0, 3600),
+      SB_INT_OPTION("token-max-lifetime-s",
+                    "longest a client token may live (exp - iat), seconds; "
+                    "0: no limit",
+                    token_max_lifetime_s, 0, 100LL * 365 * 86400),
       SB_INT_OPTION("scheduler-threads", "CAF scheduler threads",
                     scheduler_threads, 1, 64),
       SB_INT_OPTION("io-threads", "threads for blocking store reads",

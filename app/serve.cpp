@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "actors/conversation_ids.hpp"
 #include "actors/node.hpp"
 #include "admin/api.hpp"
 #include "app/args.hpp"
@@ -25,6 +26,7 @@
 #include "app/static_files.hpp"
 #include "app/token_auth.hpp"
 #include "auth/secret.hpp"
+#include "auth/token_verifier.hpp"
 #include "metrics/metrics.hpp"
 #include "net/server.hpp"
 #include "rest/api.hpp"
@@ -90,7 +92,13 @@ int serve_main(int argc, char** argv) {
           "--dev-login mints a token for anyone who asks: it is refused "
           "unless --listen is a loopback address (" +
           cfg.listen + " is not)");
+    auth::make_private_dir(cfg.data_dir);
     secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
+    if (secret.size() < auth::min_secret_bytes)
+      throw std::invalid_argument(
+          "the token secret is " + std::to_string(secret.size()) +
+          " bytes; at least " + std::to_string(auth::min_secret_bytes) +
+          " are required (make one with: openssl rand -hex 32)");
   } catch (const std::exception& e) {
     std::cerr << "switchboard serve: " << e.what() << "\n";
     std::cerr << "run 'switchboard serve --help' for the options\n";
@@ -119,25 +127,38 @@ int serve_main(int argc, char** argv) {
     return 1;
   }
   auto store = std::move(*opened);
+  auth::revocation_list revoked;
+  if (auto r = store->revocations(); !r) {
+    log("error", "store_open_failed",
+        {{"data_dir", cfg.data_dir}, {"error", r.err().message}});
+    return 1;
+  } else {
+    for (auto& [user, t] : *r) revoked.revoke(user, t);
+  }
   auto rt = std::make_unique<actors::node>(
       *store, actors::node_options{cfg.node_id, cfg.lim, cfg.scheduler_threads,
-                                   cfg.io_threads, &m});
+                                   cfg.io_threads, &m,
+                                   actors::direct_id_secret(secret)});
 
   static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
   net::server_handlers handlers;
   auto key = std::make_shared<const auth::hs256_key>(secret);
-  handlers.http = [&rt, &state, &m, &web, key, dev_login = cfg.dev_login](
+  auth::token_verifier tokens(
+      key, auth::time_rules{cfg.token_leeway_s, cfg.token_max_lifetime_s},
+      &revoked);
+  handlers.http = [&rt, &state, &m, &web, &tokens, key,
+                   dev_login = cfg.dev_login](
                       net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(rest::error_response(503, "unavailable",
                                         "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
-    if (rest::handle(*rt, *key, req, reply)) return;
+    if (rest::handle(*rt, tokens, req, reply)) return;
     if (handle_ops(req, reply, state, m)) return;
     if (web.handle(req, reply)) return;
     reply(rest::error_response(404, "not_found", "no such path"));
   };
-  handlers.authenticate = token_authenticator(key);
+  handlers.authenticate = token_authenticator(tokens);
   handlers.open_websocket = [&rt](
                                 const std::string& user,
                                 std::shared_ptr<actors::client_connection> conn,
@@ -171,6 +192,7 @@ int serve_main(int argc, char** argv) {
     actx.node = rt.get();
     actx.store = store.get();
     actx.metrics = &m;
+    actx.revoked = &revoked;
     actx.messages_per_s = [&rate] { return rate.per_second(); };
     actx.set_log_level = [](std::string level) {
       set_log_level(level);

@@ -6,6 +6,7 @@
 #include "app/args.hpp"
 #include "app/config.hpp"
 #include "auth/jwt.hpp"
+#include "auth/token_verifier.hpp"
 #include "auth/secret.hpp"
 
 namespace switchboard::app {
@@ -49,12 +50,16 @@ int token_main(int argc, char** argv) {
         throw std::invalid_argument(
             "--ttl: expected a positive number of seconds");
     }
+    if (cfg.token_max_lifetime_s > 0 && ttl > cfg.token_max_lifetime_s)
+      throw std::invalid_argument(
+          "--ttl " + std::to_string(ttl) +
+          " is longer than the node accepts (token-max-lifetime-s " +
+          std::to_string(cfg.token_max_lifetime_s) + ")");
     auto secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    std::cout << auth::sign_token(secret, auth::claims{user, now + ttl})
-              << "\n";
+    auto now = auth::now_s();
+    auth::claims c{user, now + ttl};
+    c.iat = now;
+    std::cout << auth::sign_token(secret, c) << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "switchboard token: " << e.what() << "\n" << usage;

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <stdexcept>
+#include <utility>
 
 namespace switchboard::auth {
 
@@ -75,6 +76,17 @@ std::optional<boost::json::value> parse_part(
   return v;
 }
 
+// A JSON NumericDate (RFC 7519 §2): seconds since the epoch, possibly
+// with a fraction, which is dropped.
+std::optional<std::int64_t> numeric_date(const boost::json::value& v) {
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64() && v.as_uint64() <= 1ull << 62)
+    return static_cast<std::int64_t>(v.as_uint64());
+  if (v.is_double() && v.as_double() > -4e18 && v.as_double() < 4e18)
+    return static_cast<std::int64_t>(v.as_double());
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(token_error e) noexcept {
@@ -89,6 +101,12 @@ std::string_view to_string(token_error e) noexcept {
       return "token expired";
     case token_error::missing_exp:
       return "token has no exp";
+    case token_error::not_yet_valid:
+      return "token not valid yet (nbf or iat in the future)";
+    case token_error::too_long_lived:
+      return "token lives longer than this node allows";
+    case token_error::revoked:
+      return "token revoked";
     case token_error::bad_subject:
       return "token sub is not a valid user id";
   }
@@ -153,6 +171,8 @@ std::string sign_token(const hs256_key& key, const claims& c) {
   boost::json::object payload;
   payload["sub"] = c.sub;
   payload["exp"] = c.exp;
+  if (c.iat != 0) payload["iat"] = c.iat;
+  if (c.nbf != 0) payload["nbf"] = c.nbf;
   std::string signing_input = b64url_encode(R"({"alg":"HS256","typ":"JWT"})") +
                               "." +
                               b64url_encode(boost::json::serialize(payload));
@@ -164,12 +184,12 @@ std::string sign_token(std::string_view secret, const claims& c) {
 }
 
 verify_result verify_token(std::string_view secret, std::string_view token,
-                           std::int64_t now_s) {
-  return verify_token(hs256_key(secret), token, now_s);
+                           std::int64_t now_s, const time_rules& rules) {
+  return verify_token(hs256_key(secret), token, now_s, rules);
 }
 
 verify_result verify_token(const hs256_key& key, std::string_view token,
-                           std::int64_t now_s) {
+                           std::int64_t now_s, const time_rules& rules) {
   auto fail = [](token_error e) { return verify_result{std::nullopt, e}; };
   auto dot1 = token.find('.');
   if (dot1 == std::string_view::npos) return fail(token_error::malformed);
@@ -199,15 +219,22 @@ verify_result verify_token(const hs256_key& key, std::string_view token,
   claims c;
   auto exp = payload->if_contains("exp");
   if (!exp) return fail(token_error::missing_exp);
-  if (exp->is_int64())
-    c.exp = exp->as_int64();
-  else if (exp->is_uint64())
-    c.exp = static_cast<std::int64_t>(exp->as_uint64());
-  else if (exp->is_double())
-    c.exp = static_cast<std::int64_t>(exp->as_double());
-  else
-    return fail(token_error::missing_exp);
-  if (c.exp <= now_s) return fail(token_error::expired);
+  auto t = numeric_date(*exp);
+  if (!t) return fail(token_error::missing_exp);
+  c.exp = *t;
+  if (c.exp <= now_s - rules.leeway_s) return fail(token_error::expired);
+  for (auto [name, field] : {std::pair{"iat", &c.iat}, {"nbf", &c.nbf}}) {
+    auto* v = payload->if_contains(name);
+    if (!v) continue;
+    auto when = numeric_date(*v);
+    if (!when) return fail(token_error::malformed);
+    if (*when > now_s + rules.leeway_s)
+      return fail(token_error::not_yet_valid);
+    *field = *when;
+  }
+  if (rules.max_lifetime_s > 0 &&
+      c.exp - (c.iat != 0 ? c.iat : now_s) > rules.max_lifetime_s)
+    return fail(token_error::too_long_lived);
 
   auto sub = payload->if_contains("sub");
   if (!sub || !sub->is_string() || !valid_user_id(sub->as_string()))

@@ -43,12 +43,21 @@ std::string read_secret(const std::string& path) {
 
 }  // namespace
 
+void make_private_dir(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return;
+  auto parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    throw std::runtime_error("cannot create " + dir + ": " +
+                             std::strerror(errno));
+}
+
 std::string load_or_create_secret(const std::string& configured,
                                   const std::string& data_dir,
                                   const std::string& file_name) {
   if (!configured.empty()) return configured;
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  make_private_dir(data_dir);
   std::string path = data_dir + "/" + file_name;
   if (auto s = read_secret(path); !s.empty()) return s;
   std::string secret = random_hex(32);

@@ -79,6 +79,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     r.target = std::string(req.target());
     r.authorization = std::string(req[http::field::authorization]);
     r.content_type = std::string(req[http::field::content_type]);
+    r.host = std::string(req[http::field::host]);
+    r.origin = std::string(req[http::field::origin]);
     r.body = std::move(req.body());
     r.remote = remote_;
     return r;

@@ -14,6 +14,8 @@ struct http_request {
   std::string target;         // path and query, as sent
   std::string authorization;  // the Authorization header, or empty
   std::string content_type;
+  std::string host;    // the Host header, or empty
+  std::string origin;  // the Origin header, or empty
   std::string body;
   std::string remote;  // peer address, "ip:port"
 };

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "actors/node.hpp"
-#include "auth/jwt.hpp"
+#include "auth/token_verifier.hpp"
 #include "rest/http_errors.hpp"
 #include "rest/json_body.hpp"
 #include "rest/route.hpp"
@@ -20,18 +20,14 @@ namespace json = boost::json;
 
 namespace {
 
-std::string authenticate(const auth::hs256_key& key,
+std::string authenticate(const auth::token_verifier& tokens,
                          const net::http_request& req, std::string& why) {
-  const auto& h = req.authorization;
-  if (h.size() <= 7 ||
-      (h.compare(0, 7, "Bearer ") != 0 && h.compare(0, 7, "bearer ") != 0)) {
+  auto token = auth::bearer_token(req.authorization);
+  if (token.empty()) {
     why = "missing bearer token";
     return {};
   }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  auto r = auth::verify_token(key, h.substr(7), now);
+  auto r = tokens.verify(token);
   if (!r.ok) {
     why = std::string(auth::to_string(r.error));
     return {};
@@ -169,7 +165,7 @@ void delete_device(actors::node& rt, const std::string& user,
 
 }  // namespace
 
-bool handle(actors::node& rt, const auth::hs256_key& key,
+bool handle(actors::node& rt, const auth::token_verifier& tokens,
             const net::http_request& req, const net::http_reply& reply) {
   auto r = match_route(req.target);
   if (!r) return false;
@@ -182,7 +178,7 @@ bool handle(actors::node& rt, const auth::hs256_key& key,
     return true;
   }
   std::string why;
-  auto user = authenticate(key, req, why);
+  auto user = authenticate(tokens, req, why);
   if (user.empty()) {
     reply(error_response(401, "unauthorized", why));
     return true;

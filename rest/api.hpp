@@ -2,7 +2,9 @@
 
 #include <string>
 
-#include "auth/jwt.hpp"
+namespace switchboard::auth {
+class token_verifier;
+}
 #include "net/http_types.hpp"
 
 namespace switchboard::actors {
@@ -18,7 +20,7 @@ namespace switchboard::rest {
 // the protocol's HTTP statuses. `rt` must outlive the handler.
 //
 // Returns false when `req` is not a REST path (so the caller answers it).
-bool handle(actors::node& rt, const auth::hs256_key& key,
+bool handle(actors::node& rt, const auth::token_verifier& tokens,
             const net::http_request& req, const net::http_reply& reply);
 
 }  // namespace switchboard::rest

@@ -106,4 +106,11 @@ void batch::put_last_seen(std::string_view user, std::int64_t ts_ms) {
   put(column_family::last_seen, keys::component_key(user), std::move(v));
 }
 
+void batch::put_revocation(std::string_view user, std::int64_t not_before_s) {
+  if (!check("user_id", user)) return;
+  std::string v;
+  keys::append_u64(v, static_cast<std::uint64_t>(not_before_s));
+  put(column_family::revocations, keys::component_key(user), std::move(v));
+}
+
 }  // namespace switchboard::storage

@@ -41,6 +41,8 @@ class batch {
   void put_push_job(std::uint64_t seq, const push_job& job);
   void erase_push_job(std::uint64_t seq);
   void put_last_seen(std::string_view user, std::int64_t ts_ms);
+  // Tokens of `user` issued before `not_before_s` are refused.
+  void put_revocation(std::string_view user, std::int64_t not_before_s);
 
   // For data whose loss in a power failure is acceptable (a user's last
   // seen): the commit is acknowledged once the batch is in the WAL, with no

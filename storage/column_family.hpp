@@ -18,6 +18,7 @@ enum class column_family : std::size_t {
   devices,        // [user][token] -> device
   push_outbox,    // [seq be64] -> push_job
   last_seen,      // [user] -> ts_ms be64
+  revocations,    // [user] -> seconds be64: tokens issued before are refused
   count_,         // not a column family: the number of them
 };
 
@@ -28,6 +29,7 @@ constexpr std::size_t column_family_count =
 constexpr std::array<std::string_view, column_family_count>
     column_family_names = {"messages", "conversations", "directs",
                            "members",  "inbox",         "idempotency",
-                           "devices",  "push_outbox",   "last_seen"};
+                           "devices",  "push_outbox",   "last_seen",
+                           "revocations"};
 
 }  // namespace switchboard::storage

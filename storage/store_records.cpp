@@ -112,6 +112,22 @@ result<std::optional<std::int64_t>> store::last_seen(
   return std::optional<std::int64_t>(static_cast<std::int64_t>(read_be64(**v)));
 }
 
+result<std::vector<std::pair<std::string, std::int64_t>>> store::revocations()
+    const {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  auto it = impl_->iter(column_family::revocations, false);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto parts = keys::split(it->key().ToStringView());
+    if (!parts || parts->size() != 1 || it->value().size() != 8)
+      return error{errc::corruption, "revocation record"};
+    out.emplace_back(std::string((*parts)[0]),
+                     static_cast<std::int64_t>(
+                         read_be64(it->value().ToStringView())));
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
 result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
   std::vector<push_entry> out;
   auto it = impl_->iter(column_family::push_outbox, false);

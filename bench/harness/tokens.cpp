@@ -49,7 +49,9 @@ std::string make_token(const options& o, const std::string& user) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  return auth::sign_token(o.jwt_secret, auth::claims{user, now + 86400});
+  auth::claims c{user, now + 86400};
+  c.iat = now;
+  return auth::sign_token(o.jwt_secret, c);
 }
 
 }  // namespace switchboard::bench

@@ -1,5 +1,9 @@
 #include "auth/jwt.hpp"
 
+#include <memory>
+
+#include "auth/token_verifier.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace switchboard::auth;
@@ -97,4 +101,120 @@ TEST_CASE("a prepared HS256 key computes HMAC-SHA256, also for an empty key",
   auto t = switchboard::auth::sign_token(a, {"alice", 2000000000});
   CHECK(switchboard::auth::verify_token(a2, t, 1000).ok);
   CHECK_FALSE(switchboard::auth::verify_token(b, t, 1000).ok);
+}
+
+namespace {
+
+switchboard::auth::claims timed(std::int64_t exp, std::int64_t iat,
+                                std::int64_t nbf = 0) {
+  switchboard::auth::claims c{"alice", exp};
+  c.iat = iat;
+  c.nbf = nbf;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("iat and nbf are honoured within the clock-skew leeway", "[jwt]") {
+  using namespace switchboard::auth;
+  std::int64_t now = 1'000'000;
+  time_rules rules{60, 0};
+  // Issued a little in the future (the issuer's clock is ahead): accepted.
+  CHECK(verify_token("s", sign_token("s", timed(now + 600, now + 30)), now,
+                     rules)
+            .ok);
+  CHECK(verify_token("s", sign_token("s", timed(now + 600, now + 61)), now,
+                     rules)
+            .error == token_error::not_yet_valid);
+  CHECK(verify_token("s", sign_token("s", timed(now + 600, 0, now + 61)), now,
+                     rules)
+            .error == token_error::not_yet_valid);
+  CHECK(verify_token("s", sign_token("s", timed(now + 600, 0, now + 59)), now,
+                     rules)
+            .ok);
+  // Expired a little ago by the node's clock: still within the leeway.
+  CHECK(verify_token("s", sign_token("s", timed(now - 30, now - 600)), now,
+                     rules)
+            .ok);
+  CHECK(verify_token("s", sign_token("s", timed(now - 61, now - 600)), now,
+                     rules)
+            .error == token_error::expired);
+  // Without a leeway the old rule stands: exp must be in the future.
+  CHECK(verify_token("s", sign_token("s", timed(now - 1, 0)), now).error ==
+        token_error::expired);
+}
+
+TEST_CASE("a token living longer than the maximum lifetime is refused",
+          "[jwt]") {
+  using namespace switchboard::auth;
+  std::int64_t now = 1'000'000;
+  time_rules rules{0, 3600};
+  CHECK(verify_token("s", sign_token("s", timed(now + 3600, now)), now, rules)
+            .ok);
+  CHECK(verify_token("s", sign_token("s", timed(now + 3601, now)), now, rules)
+            .error == token_error::too_long_lived);
+  // Without iat the lifetime left is what counts.
+  CHECK(verify_token("s", sign_token("s", timed(now + 3000, 0)), now, rules)
+            .ok);
+  CHECK(verify_token("s", sign_token("s", timed(now + 4000, 0)), now, rules)
+            .error == token_error::too_long_lived);
+}
+
+TEST_CASE("iat or nbf of the wrong type makes a token malformed", "[jwt]") {
+  using namespace switchboard::auth;
+  hs256_key key("s");
+  // A header and payload signed by hand, with "iat":"yesterday".
+  auto good = sign_token("s", claims{"alice", 2'000'000});
+  auto dot = good.find('.');
+  std::string header = good.substr(0, dot);
+  static constexpr char tbl[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  auto b64 = [](const std::string& in) {
+    std::string out;
+    unsigned v = 0;
+    int bits = 0;
+    for (unsigned char c : in) {
+      v = (v << 8) | c;
+      bits += 8;
+      while (bits >= 6) out.push_back(tbl[(v >> (bits -= 6)) & 63]);
+    }
+    if (bits > 0) out.push_back(tbl[(v << (6 - bits)) & 63]);
+    return out;
+  };
+  std::string input =
+      header + "." + b64(R"({"sub":"alice","exp":2000000,"iat":"yesterday"})");
+  auto token = input + "." + b64(key.mac(input));
+  CHECK(verify_token(key, token, 1'000'000).error == token_error::malformed);
+}
+
+TEST_CASE("a revoked user's tokens issued before the revocation are refused",
+          "[jwt]") {
+  using namespace switchboard::auth;
+  auto key = std::make_shared<const hs256_key>("s");
+  revocation_list revoked;
+  token_verifier v(key, time_rules{}, &revoked);
+  std::int64_t now = 1'000'000;
+  auto old_token = sign_token(*key, timed(now + 600, now - 10));
+  auto no_iat = sign_token(*key, timed(now + 600, 0));
+  CHECK(v.verify(old_token, now).ok);
+  CHECK(v.verify(no_iat, now).ok);
+  revoked.revoke("alice", now);
+  CHECK(v.verify(old_token, now).error == token_error::revoked);
+  CHECK(v.verify(no_iat, now).error == token_error::revoked);
+  CHECK(v.verify(sign_token(*key, timed(now + 600, now)), now).ok);
+  // Another user is not affected; an older revocation does not undo it.
+  auto bob = sign_token(*key, claims{"bob", now + 600});
+  CHECK(v.verify(bob, now).ok);
+  revoked.revoke("alice", now - 100);
+  CHECK(v.verify(old_token, now).error == token_error::revoked);
+}
+
+TEST_CASE("bearer_token takes the scheme in any case", "[jwt]") {
+  using switchboard::auth::bearer_token;
+  CHECK(bearer_token("Bearer abc") == "abc");
+  CHECK(bearer_token("bearer abc") == "abc");
+  CHECK(bearer_token("BEARER abc") == "abc");
+  CHECK(bearer_token("Basic abc").empty());
+  CHECK(bearer_token("Bearer ").empty());
+  CHECK(bearer_token("").empty());
 }

@@ -1,5 +1,7 @@
 #include <fstream>
 
+#include "auth/token_verifier.hpp"
+
 #include "tests/e2e/e2e_fixture.hpp"
 
 using namespace switchboard::testing;
@@ -229,4 +231,50 @@ TEST_CASE_METHOD(admin_fixture, "every command answers JSON with --json",
   auto bad = admin("conv gnope", true);
   CHECK(bad.status == 1);
   CHECK(json::parse(bad.output).as_object().contains("error"));
+}
+
+TEST_CASE_METHOD(admin_fixture,
+                 "a revoked user's old tokens are refused, also after a "
+                 "restart, and its connections close",
+                 "[e2e][admin][auth]") {
+  auto old_token = [&] {
+    auto now = switchboard::auth::now_s();
+    switchboard::auth::claims c{"alice", now + 3600};
+    c.iat = now - 5;
+    return switchboard::auth::sign_token(node_process::secret, c);
+  }();
+  ws_client alice(node.port(), old_token);
+  auto bob = connect("bob");
+  auto out = admin_json("revoke alice");
+  CHECK(out["user_id"] == "alice");
+  CHECK(out["closed"] == 1);
+  CHECK(alice.wait_closed().has_value());
+  auto refused = http_request(node.port(), "GET", "/v1/conversations", {},
+                              "Bearer " + old_token);
+  CHECK(refused.status == 401);
+  CHECK(str(refused.json()["error"].as_object()["message"]) ==
+        "token revoked");
+  CHECK(http_request(node.port(), "GET", "/v1/ws?token=" + old_token, {}, {},
+                     true)
+            .status == 401);
+  // Bob's tokens and a token of alice's minted now work.
+  CHECK(bob->request({{"type", "ping"}})["type"] == "pong");
+  auto fresh = run_switchboard({"token", "alice", "--data-dir",
+                                node.data_dir(), "--jwt-secret",
+                                node_process::secret});
+  REQUIRE(fresh.status == 0);
+  auto fresh_token = fresh.output.substr(0, fresh.output.find('\n'));
+  CHECK(http_request(node.port(), "GET", "/v1/conversations", {},
+                     "Bearer " + fresh_token)
+            .status == 200);
+  // The revocation is durable.
+  bob.reset();
+  node.stop();
+  node.start();
+  CHECK(http_request(node.port(), "GET", "/v1/conversations", {},
+                     "Bearer " + old_token)
+            .status == 401);
+  CHECK(http_request(node.port(), "GET", "/v1/conversations", {},
+                     "Bearer " + fresh_token)
+            .status == 200);
 }

@@ -55,7 +55,9 @@ std::string node_process::token(const std::string& user, long ttl_s) const {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  return auth::sign_token(secret, auth::claims{user, now + ttl_s});
+  auth::claims c{user, now + ttl_s};
+  c.iat = now;
+  return auth::sign_token(secret, c);
 }
 
 void node_process::start() {

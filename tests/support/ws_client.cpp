@@ -241,7 +241,9 @@ http_result http_request(std::uint16_t port, const std::string& method,
                          const std::string& target, const std::string& body,
                          const std::string& authorization,
                          bool websocket_upgrade,
-                         const std::string& content_type) {
+                         const std::string& content_type,
+                         const std::vector<std::pair<std::string, std::string>>&
+                             headers) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
@@ -260,6 +262,7 @@ http_result http_request(std::uint16_t port, const std::string& method,
     if (!content_type.empty()) req.set(http::field::content_type, content_type);
     req.body() = body;
   }
+  for (auto& [name, value] : headers) req.set(name, value);
   req.prepare_payload();
   http::write(stream, req);
   beast::flat_buffer buf;

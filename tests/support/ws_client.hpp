@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace switchboard::testing {
 
@@ -89,6 +91,8 @@ http_result http_request(std::uint16_t port, const std::string& method,
                          const std::string& body = {},
                          const std::string& authorization = {},
                          bool websocket_upgrade = false,
-                         const std::string& content_type = "application/json");
+                         const std::string& content_type = "application/json",
+                         const std::vector<std::pair<std::string, std::string>>&
+                             headers = {});
 
 }  // namespace switchboard::testing

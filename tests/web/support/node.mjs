@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const SECRET = "switchboard-web-test-secret";
+export const SECRET = "switchboard-web-test-secret-0123456789abcdef";
 const BIN = process.env.SB_BIN;
 if (!BIN) throw new Error("set SB_BIN to the switchboard binary");
 
@@ -28,7 +28,8 @@ function b64url(x) {
 // An HS256 token for `user`, signed with the nodes' test secret.
 export function token(user, ttlS = 3600, secret = SECRET) {
   const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const body = b64url(JSON.stringify({ sub: user, exp: Math.floor(Date.now() / 1000) + ttlS }));
+  const now = Math.floor(Date.now() / 1000);
+  const body = b64url(JSON.stringify({ sub: user, iat: now, exp: now + ttlS }));
   const sig = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
   return `${head}.${body}.${sig}`;
 }
