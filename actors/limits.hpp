@@ -18,6 +18,10 @@ struct limits {
   int heartbeat_s = 15;                // sent in welcome
   std::size_t max_queue = 4096;        // outgoing frames per connection
   std::size_t max_presence_ids = 500;  // user_ids per presence request
+  std::size_t max_presence_subscriptions = 1000;  // users per connection
+  // presence_policy "all": anyone may see anyone's presence (a directory);
+  // otherwise only users who share a conversation (presence_policy.hpp).
+  bool presence_all = false;
   std::chrono::milliseconds idle_actor{60000};  // passivate after this
   std::chrono::milliseconds request_timeout{10000};
 };

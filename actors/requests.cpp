@@ -8,6 +8,7 @@
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
 #include "actors/inbox.hpp"
+#include "actors/presence_policy.hpp"
 #include "metrics/metrics.hpp"
 
 namespace switchboard::actors {
@@ -98,19 +99,23 @@ void ask_plain(call_ptr<Self> c, Atom atom, Req req, bool answer_ok) {
       });
 }
 
+// Asks the user actors of `ids` whose presence the caller may see
+// (`visible`); the others are offline with last_seen null, and not
+// subscribed to.
 template <class Self>
-void ask_presence(const call_ptr<Self>& c, client_frame& f) {
+void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
+                     const std::vector<bool>& visible, bool subscribe) {
   struct gather {
     std::vector<presence_status> statuses;
     std::size_t left;
   };
   auto g = std::make_shared<gather>();
-  g->statuses.resize(f.user_ids.size());
-  g->left = f.user_ids.size();
+  g->statuses.resize(ids.size());
+  g->left = ids.size();
   auto* ctx = c->ctx();
   auto* self = c->self;
-  for (std::size_t i = 0; i < f.user_ids.size(); ++i) {
-    auto id = f.user_ids[i];
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto id = ids[i];
     auto done = [c, g, i](presence_status s) {
       g->statuses[i] = std::move(s);
       if (--g->left == 0) c->answer(events::presence(c->rid, g->statuses));
@@ -118,10 +123,14 @@ void ask_presence(const call_ptr<Self>& c, client_frame& f) {
     auto fail = [done, id](caf::error&) {
       done(presence_status{id, false, 0});
     };
+    if (!visible[i]) {
+      done(presence_status{id, false, 0});
+      continue;
+    }
     auto ua = ctx->dir->user(id);
     auto timeout = request_timeout(self, ua, ctx->lim.request_timeout);
     if constexpr (std::is_same_v<Self, session_actor::base>) {
-      if (f.subscribe) {
+      if (subscribe) {
         self->request(ua, timeout, subscribe_atom::value,
                       caf::actor_cast<session_actor>(self))
             .then([done](presence_status& s) { done(s); }, fail);
@@ -131,6 +140,44 @@ void ask_presence(const call_ptr<Self>& c, client_frame& f) {
     self->request(ua, timeout, presence_atom::value)
         .then([done](presence_status& s) { done(s); }, fail);
   }
+}
+
+template <class Self>
+void ask_presence(const call_ptr<Self>& c, client_frame& f) {
+  auto* ctx = c->ctx();
+  if (f.subscribe && c->rc.subscriptions) {
+    auto* subs = c->rc.subscriptions;
+    std::size_t fresh = 0;
+    for (auto& id : f.user_ids) fresh += subs->count(id) == 0;
+    if (subs->size() + fresh > ctx->lim.max_presence_subscriptions)
+      return c->fail(proto_error{
+          "bad_request",
+          "a connection watches the presence of at most " +
+              std::to_string(ctx->lim.max_presence_subscriptions) +
+              " users"});
+    // Counted whether or not the user turns out to be visible: the cap
+    // must not tell strangers from others.
+    subs->insert(f.user_ids.begin(), f.user_ids.end());
+  }
+  if (ctx->lim.presence_all) {
+    std::vector<bool> all(f.user_ids.size(), true);
+    gather_presence(c, std::move(f.user_ids), all, f.subscribe);
+    return;
+  }
+  auto ids = std::make_shared<std::vector<std::string>>(std::move(f.user_ids));
+  run_blocking(
+      c->self, *ctx->pool,
+      [store = ctx->store, viewer = c->rc.user, ids] {
+        return presence_visible(*store, viewer, *ids);
+      },
+      [c, ids, subscribe = f.subscribe](
+          storage::result<std::vector<bool>> visible) {
+        // A store that cannot tell shows nobody: fail closed.
+        std::vector<bool> shown =
+            visible ? std::move(*visible)
+                    : std::vector<bool>(ids->size(), false);
+        gather_presence(c, std::move(*ids), shown, subscribe);
+      });
 }
 
 template <class Self>

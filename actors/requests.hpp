@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_set>
 
 #include "actors/frame.hpp"
 #include "actors/messages.hpp"
@@ -18,6 +19,9 @@ struct request_context {
   std::string user;
   std::string origin_session;  // the asking connection, or "" (REST)
   std::function<void(std::string)> answer;
+  // The users this connection watches the presence of (session_state's),
+  // for the cap on subscriptions; nullptr for REST.
+  std::unordered_set<std::string>* subscriptions = nullptr;
 };
 
 // Carries out one validated client request through the conversation and

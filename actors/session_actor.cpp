@@ -33,7 +33,8 @@ void handle_frame(self_ptr self, const std::string& text) {
                  request_context{st.ctx, st.user_id, st.session_id,
                                  [self](std::string answer) {
                                    write(self, std::move(answer));
-                                 }},
+                                 },
+                                 &st.subscriptions},
                  *parsed.frame);
 }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/client_connection.hpp"
@@ -19,6 +20,7 @@ struct session_state {
   std::shared_ptr<client_connection> conn;
   bool attached = false;           // registered with the user actor
   std::vector<std::string> early;  // frames that came before that
+  std::unordered_set<std::string> subscriptions;  // presence watched
 
   static inline const char* name = "switchboard.session";
 };

@@ -151,6 +151,21 @@ const std::vector<option_def>& option_defs() {
           "max-queue",
           "outgoing frames queued per connection before it is dropped",
           lim.max_queue, 1, 1 << 20),
+      {"presence-policy",
+       "shared: a user sees the presence of users it shares a conversation "
+       "with, others look offline; all: everyone's (a directory)",
+       [](const config& c) {
+         return std::string(c.lim.presence_all ? "all" : "shared");
+       },
+       [](config& c, const std::string& v) {
+         if (v != "shared" && v != "all")
+           throw std::invalid_argument("expected shared or all, got '" + v +
+                                       "'");
+         c.lim.presence_all = v == "all";
+       }},
+      SB_INT_OPTION("max-presence-subscriptions",
+                    "users one connection may watch the presence of",
+                    lim.max_presence_subscriptions, 1, 1000000),
       {"idle-actor-ms",
        "an idle conversation or user actor passivates after this",
        [](const config& c) { return std::to_string(c.lim.idle_actor.count()); },

@@ -16,6 +16,8 @@ TEST_CASE_METHOD(e2e_fixture,
                  "[e2e][presence]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
+  create(*alice, "direct", {"bob"});
+  create(*alice, "direct", {"carol"});
   auto p =
       alice->request({{"type", "presence"}, {"user_ids", {"bob", "carol"}}});
   REQUIRE(p["type"] == "presence");
@@ -27,6 +29,7 @@ TEST_CASE_METHOD(e2e_fixture,
 TEST_CASE_METHOD(e2e_fixture, "a subscriber hears when a user comes and goes",
                  "[e2e][presence]") {
   auto alice = connect("alice");
+  create(*alice, "group", {"bob"});
   auto sub = alice->request(
       {{"type", "presence"}, {"user_ids", {"bob"}}, {"subscribe", true}});
   CHECK(status_of(sub, "bob")["online"] == false);
@@ -67,4 +70,70 @@ TEST_CASE_METHOD(e2e_fixture, "typing reaches the other members only",
   auto mallory = connect("mallory");
   CHECK(mallory->request({{"type", "typing"}, {"conv_id", conv}})["code"] ==
         "forbidden");
+}
+
+TEST_CASE_METHOD(e2e_fixture,
+                 "a stranger's presence is always offline with no last seen",
+                 "[e2e][presence][privacy]") {
+  auto alice = connect("alice");
+  auto mallory = connect("mallory");
+  // Alice is online and has a last seen; mallory shares nothing with her.
+  {
+    auto bob = connect("bob");
+    create(*bob, "direct", {"alice"});
+  }
+  auto p = mallory->request(
+      {{"type", "presence"}, {"user_ids", {"alice", "nobody", "mallory"}}});
+  auto a = status_of(p, "alice"), n = status_of(p, "nobody");
+  a.erase("user_id");
+  n.erase("user_id");
+  CHECK(a == n);
+  CHECK(status_of(p, "alice")["online"] == false);
+  CHECK(status_of(p, "alice")["last_seen"].is_null());
+  CHECK(status_of(p, "mallory")["online"] == true);  // itself
+  // A subscription learns nothing either: alice's coming and going is not
+  // reported, and mallory's own next event is the answer to its ping.
+  auto sub = mallory->request(
+      {{"type", "presence"}, {"user_ids", {"alice"}}, {"subscribe", true}});
+  CHECK(status_of(sub, "alice")["online"] == false);
+  alice.reset();
+  alice = connect("alice");
+  mallory->send(json::object{{"type", "ping"}, {"rid", "after"}});
+  CHECK(mallory->expect("pong")["rid"] == "after");
+  // Over REST too.
+  auto r = http_request(node.port(), "GET", "/v1/presence?user_ids=alice",
+                        {}, "Bearer " + node.token("mallory"));
+  REQUIRE(r.status == 200);
+  auto st = r.json()["statuses"].as_array()[0].as_object();
+  CHECK(st["online"] == false);
+  CHECK(st["last_seen"].is_null());
+}
+
+TEST_CASE("presence_policy all shows everyone, as a directory",
+          "[e2e][presence]") {
+  e2e_fixture f({"--presence-policy", "all"});
+  auto alice = f.connect("alice");
+  auto mallory = f.connect("mallory");
+  auto p = mallory->request({{"type", "presence"}, {"user_ids", {"alice"}}});
+  CHECK(status_of(p, "alice")["online"] == true);
+}
+
+TEST_CASE("a connection watches a bounded number of users",
+          "[e2e][presence]") {
+  e2e_fixture f({"--max-presence-subscriptions", "3"});
+  auto alice = f.connect("alice");
+  auto sub = [&](std::vector<std::string> ids) {
+    json::array a;
+    for (auto& id : ids) a.emplace_back(id);
+    return alice->request(
+        {{"type", "presence"}, {"user_ids", a}, {"subscribe", true}});
+  };
+  CHECK(sub({"u1", "u2"})["type"] == "presence");
+  CHECK(sub({"u1", "u3"})["type"] == "presence");  // u1 again is no new one
+  auto over = sub({"u4"});
+  CHECK(over["type"] == "error");
+  CHECK(over["code"] == "bad_request");
+  // A query without subscribe is not capped by it.
+  CHECK(alice->request({{"type", "presence"}, {"user_ids", {"u4"}}})["type"] ==
+        "presence");
 }
