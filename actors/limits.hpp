@@ -17,6 +17,8 @@ struct limits {
   double send_burst = 50;              // bucket size
   int heartbeat_s = 15;                // sent in welcome
   std::size_t max_queue = 4096;        // outgoing frames per connection
+  std::size_t max_queue_bytes = 4 << 20;  // outgoing bytes per connection
+  std::size_t max_in_flight = 64;  // requests per connection before it waits
   std::size_t max_presence_ids = 500;  // user_ids per presence request
   std::size_t max_presence_subscriptions = 1000;  // users per connection
   // presence_policy "all": anyone may see anyone's presence (a directory);

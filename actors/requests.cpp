@@ -1,5 +1,6 @@
 #include "actors/requests.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <type_traits>
 
@@ -37,10 +38,12 @@ struct call {
   std::string conv_id;
   std::string client_msg_id;  // send
   std::chrono::steady_clock::time_point start;
+  std::size_t reserved = 0;  // queue room held for the answer (sync)
 
   node_context* ctx() const { return rc.ctx; }
   void answer(std::string text) {
     rc.answer(std::move(text));
+    if (reserved) rc.conn->release(reserved);
     rc.ctx->requests_in_flight.fetch_sub(1);
   }
   void fail(const proto_error& e) {
@@ -230,6 +233,16 @@ void handle(Self* self, request_context rc, client_frame& f) {
         });
   } else if (t == "sync") {
     sync_request req{user, f.has_after, f.after, f.before, f.limit};
+    if (auto& conn = c->rc.conn) {
+      // The page counts against the connection's queue before it is
+      // built: a client that asks for pages and does not read them gets
+      // shorter ones (has_more tells it to ask again), not gigabytes held
+      // for it. One message always fits, so it can make progress.
+      std::size_t per_message = ctx->lim.max_body + 192;
+      c->reserved = conn->reserve(f.limit * per_message);
+      req.limit = static_cast<std::uint32_t>(
+          std::clamp<std::size_t>(c->reserved / per_message, 1, f.limit));
+    }
     if (f.has_before && f.before == 0) req.before = 1;  // nothing is below 0
     ask_conversation<history_reply>(
         c, sync_atom::value, req, [](call<Self>& c, history_reply& r) {

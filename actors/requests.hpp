@@ -1,9 +1,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_set>
 
+#include "actors/client_connection.hpp"
 #include "actors/frame.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
@@ -22,6 +24,9 @@ struct request_context {
   // The users this connection watches the presence of (session_state's),
   // for the cap on subscriptions; nullptr for REST.
   std::unordered_set<std::string>* subscriptions = nullptr;
+  // The asking connection, for the queue room of history pages; nullptr
+  // for REST.
+  std::shared_ptr<client_connection> conn;
 };
 
 // Carries out one validated client request through the conversation and

@@ -21,20 +21,24 @@ void write(self_ptr self, std::string text) {
   if (!text.empty()) self->state.conn->send_text(std::move(text));
 }
 
+// Every frame is answered (or needs no answer) exactly once; then the
+// connection hears of it, for its cap of requests in flight.
 void handle_frame(self_ptr self, const std::string& text) {
   auto& st = self->state;
   auto parsed = parse_frame(text, st.user_id, st.ctx->lim);
   if (!parsed.frame) {
     st.ctx->metrics->error(parsed.err.code);
     write(self, events::error(parsed.rid, parsed.err));
+    st.conn->request_done();
     return;
   }
   handle_request(self,
                  request_context{st.ctx, st.user_id, st.session_id,
                                  [self](std::string answer) {
                                    write(self, std::move(answer));
+                                   self->state.conn->request_done();
                                  },
-                                 &st.subscriptions},
+                                 &st.subscriptions, st.conn},
                  *parsed.frame);
 }
 

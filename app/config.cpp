@@ -139,6 +139,8 @@ net::server_options config::server_options() const {
   o.max_frame = lim.max_frame;
   o.ws_idle_timeout_s = 2 * lim.heartbeat_s;
   o.max_queue = lim.max_queue;
+  o.max_queue_bytes = lim.max_queue_bytes;
+  o.max_in_flight = lim.max_in_flight;
   o.threads = net_threads;
   return o;
 }

@@ -166,6 +166,15 @@ const std::vector<option_def>& option_defs() {
       SB_INT_OPTION("max-presence-subscriptions",
                     "users one connection may watch the presence of",
                     lim.max_presence_subscriptions, 1, 1000000),
+      SB_INT_OPTION("max-queue-bytes",
+                    "outgoing bytes queued per connection before it is "
+                    "closed (1008); history pages count before they are "
+                    "built",
+                    lim.max_queue_bytes, 65536, 1LL << 32),
+      SB_INT_OPTION("max-in-flight",
+                    "requests of one connection in flight; past it the node "
+                    "stops reading that connection until answers go out",
+                    lim.max_in_flight, 1, 1 << 16),
       {"idle-actor-ms",
        "an idle conversation or user actor passivates after this",
        [](const config& c) { return std::to_string(c.lim.idle_actor.count()); },

@@ -61,6 +61,11 @@ void node_metrics::error(std::string_view code) noexcept {
   errors.back().inc();  // unknown codes count as internal
 }
 
+void node_metrics::limit_hit(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < limit_names.size(); ++i)
+    if (limit_names[i] == name) return limit_hits[i].inc();
+}
+
 std::string node_metrics::render() const {
   std::string out;
   header(out, "switchboard_connections", "gauge",
@@ -102,6 +107,12 @@ std::string node_metrics::render() const {
          "Sends refused by the rate limit.");
   sample(out, "switchboard_rate_limited_total", {},
          static_cast<double>(rate_limited.value()));
+  header(out, "switchboard_limit_hits_total", "counter",
+         "Times a resource limit tripped (closed, paused, refused), by limit.");
+  for (std::size_t i = 0; i < limit_names.size(); ++i)
+    sample(out, "switchboard_limit_hits_total",
+           "limit=\"" + std::string(limit_names[i]) + "\"",
+           static_cast<double>(limit_hits[i].value()));
   return out;
 }
 

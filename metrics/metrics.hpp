@@ -58,6 +58,16 @@ constexpr std::array<std::string_view, 9> error_codes = {
     "not_found",    "method_not_allowed", "too_large",
     "rate_limited", "unavailable",        "internal"};
 
+// The resource limits of issue "one user cannot hurt the node", as metric
+// labels: each time one trips, switchboard_limit_hits_total{limit} grows.
+constexpr std::array<std::string_view, 18> limit_names = {
+    "queue_frames",       "queue_bytes",        "in_flight",
+    "connections_node",   "connections_user",   "connections_address",
+    "accept_errors",      "presence_subscriptions", "typing_throttled",
+    "rate_sync",          "rate_conversations", "rate_presence",
+    "rate_typing",        "rate_create",        "rate_members",
+    "rate_cursor",        "rate_ping",          "rate_devices"};
+
 struct node_metrics {
   gauge connections;           // open WebSocket connections
   counter connections_total;   // accepted since start
@@ -71,6 +81,11 @@ struct node_metrics {
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1}};
   counter queue_drops;   // connections dropped for a full queue
   counter rate_limited;  // sends refused by the rate limit
+  std::array<counter, limit_names.size()> limit_hits;  // by limit_names
+
+  // Counts a limit that tripped; a name not in limit_names is a bug and
+  // counts nowhere.
+  void limit_hit(std::string_view name) noexcept;
 
   void error(std::string_view code) noexcept;
   // The Prometheus text exposition of every metric.

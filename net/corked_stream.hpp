@@ -89,6 +89,24 @@ class corked_stream {
   std::size_t frames_buffered() const noexcept {
     return pending_frames_ + inflight_frames_;
   }
+  // Bytes appended and not yet written to the socket.
+  std::size_t bytes_buffered() const noexcept {
+    return pending_.size() + inflight_.size();
+  }
+  // Called with bytes_buffered() whenever a write completes or the buffer
+  // empties, so that the owner can publish it to other threads.
+  void on_buffered(std::function<void(std::size_t)> fn) {
+    on_buffered_ = std::move(fn);
+  }
+  // Drops every frame appended that has not started to go out (a write in
+  // flight finishes: a frame is never cut). For a connection about to be
+  // closed because its client does not read. Not while held (the upgrade's
+  // answer may be among them).
+  void discard_pending() {
+    if (held_back_) return;
+    pending_.clear();
+    pending_frames_ = 0;
+  }
 
   // Writes what is appended: now, as far as the socket takes it, and the
   // rest asynchronously.
@@ -109,6 +127,7 @@ class corked_stream {
     // idle connection holds no buffer, and what waited for this goes on.
     pending_frames_ = 0;
     release_buffers();
+    if (on_buffered_) on_buffered_(0);
     run(drained_);
   }
 
@@ -188,6 +207,7 @@ class corked_stream {
           inflight_.clear();
           inflight_frames_ = 0;
           if (ec) error_ = ec;
+          if (on_buffered_) on_buffered_(pending_.size());
           run(held_);  // Beast's writes held back by a full buffer go on
           flush();
         });
@@ -218,6 +238,7 @@ class corked_stream {
   boost::beast::error_code error_;
   std::vector<std::function<void()>> held_;     // Beast write completions
   std::vector<std::function<void()>> drained_;  // waiting for an empty buffer
+  std::function<void(std::size_t)> on_buffered_;
 };
 
 inline void teardown(boost::beast::role_type role, corked_stream& s,

@@ -23,6 +23,8 @@ struct server_options {
   std::size_t max_frame = 65536;  // WebSocket messages; larger: close 1009
   int ws_idle_timeout_s = 30;     // a silent connection is closed
   std::size_t max_queue = 4096;   // outgoing frames; more: close 1008
+  std::size_t max_queue_bytes = 4 << 20;  // outgoing bytes; more: close 1008
+  std::size_t max_in_flight = 64;  // requests per connection; more: no reads
 };
 
 // Decides who a request is, before a WebSocket upgrade. Returns true and

@@ -1,5 +1,7 @@
 #include "net/ws_session.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -21,8 +23,11 @@ namespace {
 
 // One WebSocket connection. Everything runs on the socket's strand; one
 // read in flight. Outgoing frames collect in the corked_stream under the
-// WebSocket stream and go out many per TCP write; past max_queue frames
-// waiting there the client is not reading and is dropped.
+// WebSocket stream and go out many per TCP write; past max_queue frames or
+// max_queue_bytes bytes waiting there (and in the outbox) the client is not
+// reading: what has not started to go out is dropped and the connection
+// closed with 1008. At max_in_flight requests unanswered the session stops
+// reading the socket until answers go out (request_done).
 class ws_session : public actors::client_connection,
                    public ws_control,
                    public std::enable_shared_from_this<ws_session> {
@@ -72,12 +77,45 @@ class ws_session : public actors::client_connection,
   void send_text(std::string text) override {
     {
       std::lock_guard<std::mutex> lock(outbox_mtx_);
-      outbox_.push_back(std::move(text));
+      if (overflowed_) return;
+      outbox_bytes_ += text.size();
+      if (outbox_bytes_ + buffered_.load(std::memory_order_relaxed) >
+          ctx_->options.max_queue_bytes)
+        overflowed_ = true;  // drain_outbox closes the connection
+      else
+        outbox_.push_back(std::move(text));
       if (outbox_posted_) return;
       outbox_posted_ = true;
     }
     asio::post(ws_.get_executor(),
                [self = shared_from_this()] { self->drain_outbox(); });
+  }
+
+  std::size_t reserve(std::size_t bytes) override {
+    std::size_t queued;
+    {
+      std::lock_guard<std::mutex> lock(outbox_mtx_);
+      queued = outbox_bytes_;
+    }
+    queued += buffered_.load(std::memory_order_relaxed);
+    auto cap = ctx_->options.max_queue_bytes;
+    auto r = reserved_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (queued + r >= cap) return 0;
+      auto n = std::min(bytes, cap - queued - r);
+      if (reserved_.compare_exchange_weak(r, r + n)) return n;
+    }
+  }
+
+  void release(std::size_t bytes) override {
+    reserved_.fetch_sub(bytes, std::memory_order_relaxed);
+  }
+
+  void request_done() override {
+    auto left = in_flight_.fetch_sub(1) - 1;
+    if (left < ctx_->options.max_in_flight && paused_.exchange(false))
+      asio::post(ws_.get_executor(),
+                 [self = shared_from_this()] { self->do_read(); });
   }
 
   void close(std::uint16_t code, std::string reason) override {  // both bases
@@ -90,6 +128,8 @@ class ws_session : public actors::client_connection,
  private:
   void on_accept(beast::error_code ec) {
     if (ec) return;
+    ws_.next_layer().on_buffered(
+        [this](std::size_t n) { buffered_.store(n, std::memory_order_relaxed); });
     registered_ = true;
     ctx_->registry->add(shared_from_this());
     if (auto* m = ctx_->handlers.metrics) {
@@ -152,24 +192,44 @@ class ws_session : public actors::client_connection,
       enqueue(
           R"({"type":"error","code":"bad_request","message":"frames must be UTF-8 JSON text"})");
     } else {
+      in_flight_.fetch_add(1);
       handler_->on_frame(beast::buffers_to_string(buffer_.data()));
     }
-    ws_.next_layer().flush();  // an error frame enqueued above
+    flush();  // an error frame enqueued above
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > 4 * read_chunk) buffer_.shrink_to_fit();
+    if (in_flight_.load() >= ctx_->options.max_in_flight) {
+      // Backpressure: no more frames until answers go out. request_done
+      // reads on; it may have run between the two loads, hence the second.
+      paused_.store(true);
+      if (auto* m = ctx_->handlers.metrics) m->limit_hit("in_flight");
+      if (in_flight_.load() >= ctx_->options.max_in_flight ||
+          !paused_.exchange(false))
+        return;
+    }
     do_read();
+  }
+
+  void flush() {
+    auto& out = ws_.next_layer();
+    out.flush();
+    buffered_.store(out.bytes_buffered(), std::memory_order_relaxed);
   }
 
   void drain_outbox() {
     std::vector<std::string> frames;
+    bool overflowed;
     {
       std::lock_guard<std::mutex> lock(outbox_mtx_);
       frames.swap(outbox_);
       outbox_posted_ = false;
+      outbox_bytes_ = 0;
+      overflowed = overflowed_;
     }
+    if (overflowed) return overflow("queue_bytes");
     for (auto& text : frames) enqueue(text);
     ws_.next_layer().hold(false);
-    ws_.next_layer().flush();
+    flush();
   }
 
   void finish() {
@@ -181,15 +241,25 @@ class ws_session : public actors::client_connection,
   void enqueue(const std::string& text) {
     if (closing_) return;
     auto& out = ws_.next_layer();
-    if (out.frames_buffered() >= ctx_->options.max_queue) {
-      // The client does not read: drop it; it resyncs from the log when it
-      // comes back. A close frame would wait behind the unread frames, so
-      // the TCP connection goes at once.
-      if (auto* m = ctx_->handlers.metrics) m->queue_drops.inc();
-      drop();
-      return;
-    }
+    if (out.frames_buffered() >= ctx_->options.max_queue)
+      return overflow("queue_frames");
+    if (out.bytes_buffered() + text.size() > ctx_->options.max_queue_bytes)
+      return overflow("queue_bytes");
     out.append_text_frame(text);
+  }
+
+  // The client does not read: what has not started to go out is dropped
+  // and the connection closes with 1008 once the write in flight is done;
+  // a client that reads no more at all is cut off by the close handshake's
+  // timeout. It resyncs from the log when it comes back: nothing is lost.
+  void overflow(std::string_view limit) {
+    if (closing_) return;
+    if (auto* m = ctx_->handlers.metrics) {
+      m->queue_drops.inc();
+      m->limit_hit(limit);
+    }
+    ws_.next_layer().discard_pending();
+    start_close(1008, "outgoing queue full: the client does not read");
   }
 
   void drop() {
@@ -222,7 +292,14 @@ class ws_session : public actors::client_connection,
   std::shared_ptr<actors::connection_handler> handler_;
   std::mutex outbox_mtx_;
   std::vector<std::string> outbox_;  // frames from send_text, not yet taken
+  std::size_t outbox_bytes_ = 0;     // their size
   bool outbox_posted_ = false;       // a drain_outbox is on its way
+  bool overflowed_ = false;          // send_text passed max_queue_bytes
+  // Published for other threads: corked_stream's bytes_buffered().
+  std::atomic<std::size_t> buffered_{0};
+  std::atomic<std::size_t> reserved_{0};   // reserve() minus release()
+  std::atomic<std::size_t> in_flight_{0};  // frames handed on, not done
+  std::atomic<bool> paused_{false};        // no read until request_done
   bool closing_ = false;
   bool registered_ = false;
 };

@@ -25,6 +25,7 @@ class node_process {
   std::uint16_t port() const noexcept { return port_; }
   std::uint16_t admin_port() const noexcept { return admin_port_; }
   const std::string& data_dir() const noexcept { return dir_.str_ref(); }
+  pid_t pid() const noexcept { return pid_; }
 
   // A valid token for `user`.
   std::string token(const std::string& user, long ttl_s = 3600) const;
