@@ -5,6 +5,7 @@
 #include <set>
 
 #include "actors/blocking.hpp"
+#include "actors/budget_check.hpp"
 #include "actors/conversation_ops.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
@@ -136,6 +137,15 @@ void do_members(conv_self self, members_request req,
         proto_error{"bad_request", "a direct conversation has fixed members"});
     return;
   }
+  if (!req.admin)
+    if (auto err = over_budget(
+            *st.ctx, request_kind::members, req.user,
+            static_cast<double>(std::max<std::size_t>(
+                1, req.add.size() + req.remove.size())));
+        !err.ok()) {
+      rp.deliver(err);
+      return;
+    }
   for (auto& r : req.remove) {
     if (!req.admin && r != req.user && req.user != st.meta.creator) {
       rp.deliver(

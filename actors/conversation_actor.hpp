@@ -76,6 +76,8 @@ struct conversation_state {
   std::vector<cursor_waiter> cursor_waiters;
 
   std::int64_t last_activity_ms = 0;
+  // When each member last had a typing event sent (the throttle).
+  std::unordered_map<std::string, std::int64_t> typing_at;
 
   static inline const char* name = "switchboard.conversation";
 };

@@ -3,8 +3,10 @@
 #include <memory>
 
 #include "actors/blocking.hpp"
+#include "actors/budget_check.hpp"
 #include "actors/conversation_ops.hpp"
 #include "actors/events.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors::detail {
@@ -27,6 +29,11 @@ void do_sync(conv_self self, sync_request req,
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (auto err = check_member(st, req.user); !err.ok()) {
+    rp.deliver(history_reply{err, {}, false});
+    return;
+  }
+  if (auto err = over_budget(*st.ctx, request_kind::sync, req.user);
+      !err.ok()) {
     rp.deliver(history_reply{err, {}, false});
     return;
   }
@@ -106,6 +113,11 @@ void do_cursor(conv_self self, cursor_request req,
     rp.deliver(err);
     return;
   }
+  if (auto err = over_budget(*st.ctx, request_kind::cursor, req.user);
+      !err.ok()) {
+    rp.deliver(err);
+    return;
+  }
   auto& ms = st.members[req.user];
   // Cumulative, and a msg_id past the last counts as the last.
   auto target = std::min(req.msg_id, st.durable_upto);
@@ -137,6 +149,20 @@ void do_typing(conv_self self, std::string user,
     rp.deliver(err);
     return;
   }
+  if (auto err = over_budget(*st.ctx, request_kind::typing, user); !err.ok()) {
+    rp.deliver(err);
+    return;
+  }
+  // Typing is a hint: one event per user and conversation per interval is
+  // all the others need; the rest are dropped without an error.
+  auto now = now_ms();
+  auto& last = st.typing_at[user];
+  if (last != 0 && now - last < st.ctx->lim.typing_interval_ms) {
+    st.ctx->metrics->limit_hit("typing_throttled");
+    rp.deliver(proto_error{});
+    return;
+  }
+  last = now;
   broadcast_members(self, events::typing(st.conv_id, user), origin{}, user);
   rp.deliver(proto_error{});
 }

@@ -154,6 +154,9 @@ void parse_body(const json::object& o, const std::string& self,
     f.remove = get_user_ids(o, "remove", false);
     if (!field(o, "add") && !field(o, "remove"))
       bad("give 'add' and/or 'remove'");
+    if (f.add.size() + f.remove.size() > lim.max_members_per_request)
+      bad("a members request changes at most " +
+          std::to_string(lim.max_members_per_request) + " users");
     return;
   }
   if (t == "presence") {

@@ -4,10 +4,12 @@
 #include <random>
 #include <thread>
 
+#include "actors/budget_check.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/rate_limiter.hpp"
+#include "actors/request_budgets.hpp"
 #include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
 #include "auth/jwt.hpp"
@@ -79,6 +81,7 @@ struct node::impl {
   caf::actor_system sys;
   std::unique_ptr<io_pool> pool;
   rate_limiter rates;
+  request_budgets budgets;
   node_context ctx;
   directory dir;
   metrics::node_metrics own_metrics;  // when the caller keeps none
@@ -89,6 +92,7 @@ struct node::impl {
         sys(configure(cfg, o)),
         pool(std::make_unique<io_pool>(o.io_threads)),
         rates(o.lim.send_rate, o.lim.send_burst),
+        budgets(o.lim.budgets),
         dir(sys, ctx),
         direct_ids(o.direct_id_secret.empty() ? auth::random_hex(32)
                                               : o.direct_id_secret) {
@@ -98,6 +102,7 @@ struct node::impl {
     ctx.pool = pool.get();
     ctx.dir = &dir;
     ctx.rates = &rates;
+    ctx.budgets = &budgets;
     ctx.metrics = o.metrics ? o.metrics : &own_metrics;
     ctx.direct_ids = &direct_ids;
   }
@@ -162,6 +167,10 @@ void node::admin_members(const std::string& conv_id,
               self->quit();
             });
   });
+}
+
+proto_error node::take_budget(request_kind kind, const std::string& user) {
+  return over_budget(impl_->ctx, kind, user);
 }
 
 storage::store& node::store() { return impl_->store; }

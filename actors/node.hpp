@@ -61,6 +61,10 @@ class node {
                      std::vector<std::string> remove,
                      std::function<void(proto_error)> done);
 
+  // Takes from `user`'s budget of `kind` (REST calls that are no frame);
+  // `rate_limited` with retry_after_ms when it is spent.
+  proto_error take_budget(request_kind kind, const std::string& user);
+
   // The node's store, for writes outside any conversation (devices).
   storage::store& store();
 

@@ -25,6 +25,7 @@ namespace switchboard::actors {
 
 class io_pool;
 class rate_limiter;
+class request_budgets;
 
 // What every actor of a node shares. Owned by `node`; every pointer lives
 // as long as the node's actor system.
@@ -35,6 +36,7 @@ struct node_context {
   io_pool* pool = nullptr;
   directory* dir = nullptr;
   rate_limiter* rates = nullptr;
+  request_budgets* budgets = nullptr;
   metrics::node_metrics* metrics = nullptr;
   const auth::hs256_key* direct_ids = nullptr;  // direct_conversation_id
   // Client requests started and not yet answered (for draining).

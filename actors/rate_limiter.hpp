@@ -17,9 +17,11 @@ class rate_limiter {
 
   rate_limiter(double rate_per_s, double burst);
 
-  // Takes one token from `user`'s bucket. Returns 0 when it was there,
-  // otherwise the milliseconds until one will be (at least 1).
-  std::int64_t try_take(const std::string& user, clock::time_point now);
+  // Takes `cost` tokens (one by default; at most the burst) from `user`'s
+  // bucket. Returns 0 when they were there, otherwise the milliseconds
+  // until they will be (at least 1).
+  std::int64_t try_take(const std::string& user, clock::time_point now,
+                        double cost = 1.0);
 
  private:
   struct bucket {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "actors/blocking.hpp"
+#include "actors/budget_check.hpp"
 #include "actors/conversation_ids.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
@@ -152,12 +154,14 @@ void ask_presence(const call_ptr<Self>& c, client_frame& f) {
     auto* subs = c->rc.subscriptions;
     std::size_t fresh = 0;
     for (auto& id : f.user_ids) fresh += subs->count(id) == 0;
-    if (subs->size() + fresh > ctx->lim.max_presence_subscriptions)
+    if (subs->size() + fresh > ctx->lim.max_presence_subscriptions) {
+      ctx->metrics->limit_hit("presence_subscriptions");
       return c->fail(proto_error{
           "bad_request",
           "a connection watches the presence of at most " +
               std::to_string(ctx->lim.max_presence_subscriptions) +
               " users"});
+    }
     // Counted whether or not the user turns out to be visible: the cap
     // must not tell strangers from others.
     subs->insert(f.user_ids.begin(), f.user_ids.end());
@@ -210,6 +214,21 @@ void handle(Self* self, request_context rc, client_frame& f) {
   const auto& origin = c->rc.origin_session;
   const auto& t = f.type;
   c->conv_id = f.conv_id;
+  // Kinds with no conversation to check first take from their budget
+  // here; the others do in the conversation, after membership (the
+  // protocol's order of errors puts rate_limited last).
+  std::optional<request_kind> kind;
+  double cost = 1;
+  if (t == "conversations") kind = request_kind::conversations;
+  if (t == "create") kind = request_kind::create;
+  if (t == "ping") kind = request_kind::ping;
+  if (t == "presence") {
+    kind = request_kind::presence;
+    cost = 1 + static_cast<double>(f.user_ids.size()) / 50;
+  }
+  if (kind)
+    if (auto err = over_budget(*ctx, *kind, user, cost); !err.ok())
+      return c->fail(err);
   if (t == "send") {
     send(c, f);
   } else if (t == "ack" || t == "read") {

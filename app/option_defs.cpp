@@ -1,5 +1,6 @@
 #include "app/option_defs.hpp"
 
+#include <array>
 #include <chrono>
 #include <stdexcept>
 
@@ -46,8 +47,50 @@ long long parse_int(const std::string& v, long long min, long long max) {
         }                                                                   \
   }
 
+namespace {
+
+// "RATE/BURST", e.g. "50/200".
+actors::rate_budget to_budget(const std::string& v) {
+  auto slash = v.find('/');
+  if (slash == std::string::npos)
+    throw std::invalid_argument("expected RATE/BURST (e.g. 50/200), got '" +
+                                v + "'");
+  return {to_double(v.substr(0, slash), 0.001),
+          to_double(v.substr(slash + 1), 1)};
+}
+
+std::string budget_text(const actors::rate_budget& b) {
+  auto num = [](double x) {
+    auto s = std::to_string(x);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (s.back() == '.') s.pop_back();
+    return s;
+  };
+  return num(b.rate) + "/" + num(b.burst);
+}
+
+// One rate-KIND option per request kind with a budget.
+void add_budget_options(std::vector<option_def>& d) {
+  static std::array<std::string, actors::request_kind_count> names, helps;
+  for (std::size_t i = 0; i < actors::request_kind_count; ++i) {
+    auto kind = std::string(actors::request_kind_names[i]);
+    names[i] = "rate-" + kind;
+    helps[i] = "budget of " + kind +
+               " requests per user, RATE/BURST (per second / bucket)";
+    d.push_back(option_def{
+        names[i].c_str(), helps[i].c_str(),
+        [i](const config& c) { return budget_text(c.lim.budgets[i]); },
+        [i](config& c, const std::string& v) {
+          c.lim.budgets[i] = to_budget(v);
+        }});
+  }
+}
+
+}  // namespace
+
 const std::vector<option_def>& option_defs() {
-  static const std::vector<option_def> d = {
+  static const std::vector<option_def> d = [] {
+    std::vector<option_def> d = {
       {"listen", "address of the client port, HOST:PORT",
        [](const config& c) { return c.listen; },
        [](config& c, const std::string& v) { c.listen = v; }},
@@ -182,7 +225,16 @@ const std::vector<option_def>& option_defs() {
          c.lim.idle_actor =
              std::chrono::milliseconds(parse_int(v, 10, 86400000));
        }},
-  };
+      SB_INT_OPTION("typing-interval-ms",
+                    "one typing event per user and conversation per this",
+                    lim.typing_interval_ms, 0, 60000),
+      SB_INT_OPTION("max-members-per-request",
+                    "users one members request may add and remove",
+                    lim.max_members_per_request, 1, 1000000),
+    };
+    add_budget_options(d);
+    return d;
+  }();
   return d;
 }
 

@@ -222,10 +222,19 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
       presence(rt, user, *r, reply);
       break;
     case route_kind::devices:
-      register_device(rt, user, body, reply);
-      break;
     case route_kind::device:
-      delete_device(rt, user, r->param, reply);
+      if (auto e = rt.take_budget(actors::request_kind::devices, user);
+          !e.ok()) {
+        reply(error_from_frame(json::object{{"code", e.code},
+                                            {"message", e.message},
+                                            {"retry_after_ms",
+                                             e.retry_after_ms}}));
+        break;
+      }
+      if (r->kind == route_kind::devices)
+        register_device(rt, user, body, reply);
+      else
+        delete_device(rt, user, r->param, reply);
       break;
   }
   return true;

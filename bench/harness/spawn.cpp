@@ -32,6 +32,16 @@ spawned_node::spawned_node(const std::string& binary,
       "--jwt-secret",  secret,      "--send-rate",    "100000000",
       "--send-burst",  "100000000", "--max-queue",    "1000000",
       "--heartbeat-s", "60"};
+  // A load generator is one user times thousands from one address: the
+  // node's per-user and per-connection limits would measure themselves.
+  for (const char* arg :
+       {"--max-queue-bytes", "4294967296", "--max-in-flight", "65536"})
+    args.emplace_back(arg);
+  for (const char* kind : {"sync", "conversations", "presence", "typing",
+                           "create", "members", "cursor", "ping"}) {
+    args.push_back(std::string("--rate-") + kind);
+    args.emplace_back("100000000/100000000");
+  }
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {

@@ -76,7 +76,7 @@ TEST_CASE("a client past the byte cap of its queue is closed with 1008 and "
 TEST_CASE("a connection at its cap of requests in flight is read no further "
           "until answers go out, and every request is answered",
           "[e2e][limits]") {
-  e2e_fixture f({"--max-in-flight", "4"});
+  e2e_fixture f({"--max-in-flight", "4", "--rate-sync", "100000/100000"});
   auto alice = f.connect("alice");
   auto conv = e2e_fixture::create(*alice, "group", {"bob"});
   fill(*alice, conv, 20, 100);
@@ -104,7 +104,8 @@ TEST_CASE("a connection at its cap of requests in flight is read no further "
 TEST_CASE("a reader that asks for history and does not read cannot make "
           "the node hold it",
           "[e2e][limits]") {
-  e2e_fixture f({"--send-rate", "100000", "--send-burst", "100000"});
+  e2e_fixture f({"--send-rate", "100000", "--send-burst", "100000",
+                 "--rate-sync", "100000/100000"});
   auto alice = f.connect("alice");
   auto conv = e2e_fixture::create(*alice, "group", {"mallory"});
   fill(*alice, conv, 400, 4000);  // 1.6 MB; a page of 200 is 800 kB
@@ -129,4 +130,58 @@ TEST_CASE("a reader that asks for history and does not read cannot make "
   // Others are served meanwhile.
   CHECK(alice->request({{"type", "sync"}, {"conv_id", conv}, {"limit", 5}})
             ["type"] == "history");
+}
+
+TEST_CASE("a flood of any request kind is rate limited for its sender only",
+          "[e2e][limits]") {
+  e2e_fixture f;
+  auto alice = f.connect("alice");
+  auto mallory = f.connect("mallory");
+  auto conv = e2e_fixture::create(*mallory, "group", {"alice"});
+  e2e_fixture::send(*mallory, conv, "hi", "1");
+  std::vector<json::object> floods = {
+      {{"type", "sync"}, {"conv_id", conv}},
+      {{"type", "conversations"}},
+      {{"type", "presence"}, {"user_ids", {"alice"}}},
+      {{"type", "typing"}, {"conv_id", conv}},
+      {{"type", "create"}, {"kind", "group"}, {"members", {"alice"}}},
+      {{"type", "members"}, {"conv_id", conv}, {"add", {"zed"}}},
+      {{"type", "ack"}, {"conv_id", conv}, {"msg_id", 1}},
+      {{"type", "ping"}},
+  };
+  for (auto& frame : floods) {
+    INFO(json::serialize(frame));
+    const int n = 1200;
+    for (int i = 0; i < n; ++i) {
+      auto fr = frame;
+      fr["rid"] = "f" + std::to_string(i);
+      mallory->send(fr);
+    }
+    // Among the answers, the budget's refusals, each saying when to retry.
+    bool limited = false;
+    for (;;) {
+      auto e = mallory->wait_for("error", 10s);
+      REQUIRE(e);
+      if ((*e)["code"] == "rate_limited") {
+        CHECK(json::value_to<std::int64_t>((*e)["retry_after_ms"]) > 0);
+        limited = true;
+        break;
+      }
+    }
+    CHECK(limited);
+    // Alice is not held back by it.
+    CHECK(alice->request({{"type", "sync"}, {"conv_id", conv}})["type"] ==
+          "history");
+    CHECK(alice->request({{"type", "ping"}})["type"] == "pong");
+    mallory->clear();
+  }
+  // REST calls have budgets too (devices: 20 at once, then 2/s).
+  http_result r;
+  for (int i = 0; i < 100 && r.status != 429; ++i)
+    r = http_request(f.node.port(), "POST", "/v1/devices",
+                     R"({"platform":"fcm","token":"t"})",
+                     "Bearer " + f.node.token("mallory"));
+  CHECK(r.status == 429);
+  CHECK(r.headers.count("retry-after") == 1);
+  CHECK(r.json()["error"].as_object()["code"] == "rate_limited");
 }

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "actors/rate_limiter.hpp"
+
+namespace switchboard::actors {
+
+// The kinds of client request that have a budget of their own per user
+// (sends have theirs: limits::send_rate). REST calls take from the same
+// buckets as the frames they become.
+enum class request_kind : std::size_t {
+  sync,
+  conversations,
+  presence,  // costs one per 50 user ids asked for
+  typing,
+  create,
+  members,  // costs one per user added or removed
+  cursor,   // ack and read
+  ping,
+  devices,  // REST: register and delete
+  count_,
+};
+
+constexpr std::size_t request_kind_count =
+    static_cast<std::size_t>(request_kind::count_);
+
+// The option and metric name of each kind (rate-sync, rate_sync).
+constexpr std::array<std::string_view, request_kind_count> request_kind_names =
+    {"sync",   "conversations", "presence", "typing", "create",
+     "members", "cursor",       "ping",     "devices"};
+
+struct rate_budget {
+  double rate = 0;   // tokens per second
+  double burst = 0;  // bucket size
+};
+
+// Defaults: far above what a person's clients do, far below what a script
+// can ask of a node.
+constexpr std::array<rate_budget, request_kind_count> default_budgets = {{
+    {50, 200},     // sync
+    {5, 20},       // conversations
+    {10, 50},      // presence
+    {10, 20},      // typing
+    {5, 50},       // create
+    {100, 1000},   // members
+    {200, 1000},   // cursor
+    {5, 30},       // ping
+    {2, 20},       // devices
+}};
+
+// A token bucket per user and request kind. Thread-safe.
+class request_budgets {
+ public:
+  using clock = rate_limiter::clock;
+
+  explicit request_budgets(
+      const std::array<rate_budget, request_kind_count>& budgets);
+
+  // Takes `cost` tokens from `user`'s bucket of `kind`. Returns 0 when they
+  // were there, otherwise the milliseconds until they will be.
+  std::int64_t try_take(request_kind kind, const std::string& user,
+                        double cost, clock::time_point now);
+
+ private:
+  std::array<std::unique_ptr<rate_limiter>, request_kind_count> buckets_;
+};
+
+}  // namespace switchboard::actors
