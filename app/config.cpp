@@ -141,6 +141,10 @@ net::server_options config::server_options() const {
   o.max_queue = lim.max_queue;
   o.max_queue_bytes = lim.max_queue_bytes;
   o.max_in_flight = lim.max_in_flight;
+  o.max_connections = max_connections;
+  o.max_connections_per_address = max_connections_per_address;
+  o.max_connections_per_user = max_connections_per_user;
+  o.http_timeout_s = http_timeout_s;
   o.threads = net_threads;
   return o;
 }
@@ -151,6 +155,10 @@ net::server_options config::admin_server_options() const {
   try {
     auto o = c.server_options();
     o.max_request_body = 65536;
+    // Operators on loopback: a few connections, no user or address caps.
+    o.max_connections = 64;
+    o.max_connections_per_address = 0;
+    o.max_connections_per_user = 0;
     return o;
   } catch (const std::invalid_argument& e) {
     std::string what = e.what();

@@ -28,6 +28,10 @@ struct config {
   bool dev_login = false;  // POST /v1/dev/login; loopback listeners only
   std::string web_root;    // empty: default_web_root()
   int shutdown_timeout_s = 10;
+  std::size_t max_connections = 0;  // TCP; 0: from the descriptor budget
+  std::size_t max_connections_per_address = 1024;
+  std::size_t max_connections_per_user = 32;  // WebSockets
+  int http_timeout_s = 10;
   int token_leeway_s = 60;                // clock skew allowed on exp/nbf/iat
   long long token_max_lifetime_s = 2592000;  // 30 days; 0: no limit
   actors::limits lim;

@@ -41,4 +41,11 @@ void log(std::string_view level, std::string_view event,
   (void)!::write(STDERR_FILENO, line.data(), line.size());
 }
 
+metrics::log_sink log_sink() {
+  return [](std::string_view level, std::string_view event,
+            std::initializer_list<metrics::log_field> fields) {
+    log(level, event, fields);
+  };
+}
+
 }  // namespace switchboard::app

@@ -151,6 +151,22 @@ const std::vector<option_def>& option_defs() {
       SB_INT_OPTION("shutdown-timeout-s",
                     "longest a SIGTERM drain may take, seconds",
                     shutdown_timeout_s, 1, 3600),
+      SB_INT_OPTION("max-connections",
+                    "client TCP connections of the node (past it: 503); 0: "
+                    "as many as the descriptor limit leaves after the store",
+                    max_connections, 0, 10000000),
+      SB_INT_OPTION("max-connections-per-address",
+                    "client TCP connections from one IP address (past it: "
+                    "429); 0: no cap",
+                    max_connections_per_address, 0, 10000000),
+      SB_INT_OPTION("max-connections-per-user",
+                    "WebSocket connections of one user (past it: 429); 0: "
+                    "no cap",
+                    max_connections_per_user, 0, 10000000),
+      SB_INT_OPTION("http-timeout-s",
+                    "longest a client may take to send a request's headers "
+                    "and body, seconds",
+                    http_timeout_s, 1, 3600),
       SB_INT_OPTION("token-leeway-s",
                     "clock skew allowed when checking a token's exp, nbf "
                     "and iat, seconds",

@@ -20,6 +20,7 @@
 #include "admin/api.hpp"
 #include "app/args.hpp"
 #include "app/config.hpp"
+#include "app/descriptors.hpp"
 #include "app/log.hpp"
 #include "app/messages_rate.hpp"
 #include "app/ops_routes.hpp"
@@ -166,6 +167,22 @@ int serve_main(int argc, char** argv) {
     return rt->open_session(user, std::move(conn), remote);
   };
   handlers.metrics = &m;
+  handlers.log = log_sink();
+  // Descriptors: the store's first, then client connections; past the
+  // budget a connection is refused (503), so the store never runs out.
+  auto fds = budget_descriptors(storage::store_max_open_files);
+  if (net_opts.max_connections == 0 ||
+      net_opts.max_connections > fds.connections) {
+    if (net_opts.max_connections > fds.connections)
+      log("warn", "max_connections_lowered",
+          {{"configured", std::to_string(net_opts.max_connections)},
+           {"budget", std::to_string(fds.connections)}});
+    net_opts.max_connections = fds.connections;
+  }
+  log("info", "descriptors",
+      {{"limit", std::to_string(fds.limit)},
+       {"reserved_for_store", std::to_string(fds.reserved)},
+       {"max_connections", std::to_string(net_opts.max_connections)}});
   net::server srv(net_opts, handlers);
   std::uint16_t port = 0;
   try {

@@ -4,7 +4,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <array>
+#include <memory>
 #include <optional>
+
+#include "metrics/metrics.hpp"
 
 #include "net/ws_session.hpp"
 
@@ -22,14 +26,33 @@ namespace {
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
   http_session(socket_type socket, std::shared_ptr<const session_context> ctx,
-               std::string remote)
+               std::string remote, connection_limits::slot slot)
       : stream_(std::move(socket)),
         ctx_(std::move(ctx)),
-        remote_(std::move(remote)) {}
+        remote_(std::move(remote)),
+        slot_(std::move(slot)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this()] { self->do_read(); });
+  }
+
+  // A connection past a cap: answered at once (its request is not read)
+  // and closed gracefully, so that the client sees the answer.
+  void refuse(connection_limits::refusal why) {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), why] {
+      self->keep_alive_ = false;
+      bool node = why == connection_limits::refusal::node_full;
+      if (auto* m = self->ctx_->handlers.metrics)
+        m->limit_hit(node ? "connections_node" : "connections_address");
+      http_response res;
+      res.status = node ? 503 : 429;
+      res.body =
+          node ? R"({"error":{"code":"unavailable","message":"the node is at its connection limit; retry later or elsewhere"}})"
+               : R"({"error":{"code":"rate_limited","message":"too many connections from this address"}})";
+      res.headers.emplace_back("Retry-After", "1");
+      self->write(std::move(res));
+    });
   }
 
  private:
@@ -37,8 +60,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
     parser_.emplace();
     head_ = false;
     parser_->body_limit(ctx_->options.max_request_body);
-    stream_.expires_after(
-        std::chrono::seconds(ctx_->options.handshake_timeout_s));
+    // Headers and body within one timeout: a client that sends them slowly
+    // holds a descriptor no longer than that.
+    stream_.expires_after(std::chrono::seconds(ctx_->options.http_timeout_s));
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -114,9 +138,20 @@ class http_session : public std::enable_shared_from_this<http_session> {
           R"({"error":{"code":"unauthorized","message":")" + user + R"("}})";
       return write(std::move(res));
     }
+    connection_limits::refusal why;
+    auto user_slot = ctx_->limits->admit_user(user, why);
+    if (!user_slot) {
+      if (auto* m = ctx_->handlers.metrics) m->limit_hit("connections_user");
+      http_response res;
+      res.status = 429;
+      res.body =
+          R"({"error":{"code":"rate_limited","message":"too many connections of this user"}})";
+      res.headers.emplace_back("Retry-After", "1");
+      return write(std::move(res));
+    }
     stream_.expires_never();
     start_ws_session(stream_.release_socket(), parser_->release(), user, ctx_,
-                     remote_);
+                     remote_, {std::move(slot_), std::move(user_slot)});
   }
 
   void write(http_response res) {
@@ -143,16 +178,40 @@ class http_session : public std::enable_shared_from_this<http_session> {
         });
   }
 
+  // Ends the connection gracefully: no more writes, then what the client
+  // still sends is read and dropped (up to a bound, within the timeout)
+  // until it closes its side. Closing with unread bytes would reset the
+  // connection, and a client still sending (an oversized body) would see
+  // the reset instead of the answer.
   void do_close() {
     beast::error_code ec;
     stream_.socket().shutdown(socket_type::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(std::chrono::seconds(ctx_->options.http_timeout_s));
+    discard();
   }
+
+  void discard() {
+    if (!scratch_) scratch_ = std::make_unique<std::array<char, 16384>>();
+    stream_.async_read_some(
+        asio::buffer(*scratch_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->discarded_ += n;
+          if (ec || self->discarded_ > drain_limit) return;  // closed or enough
+          self->discard();
+        });
+  }
+
+  static constexpr std::size_t drain_limit = 64u << 20;
 
   beast::basic_stream<tcp, io_executor> stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const session_context> ctx_;
   std::string remote_;  // the peer, "ip:port"
+  connection_limits::slot slot_;  // counted in the limits while open
+  std::unique_ptr<std::array<char, 16384>> scratch_;  // do_close's reads
+  std::size_t discarded_ = 0;
   bool keep_alive_ = true;
   bool head_ = false;  // the request being answered is a HEAD
 };
@@ -161,10 +220,14 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 void start_http_session(socket_type socket,
                         std::shared_ptr<const session_context> ctx,
-                        std::string remote) {
-  std::make_shared<http_session>(std::move(socket), std::move(ctx),
-                                 std::move(remote))
-      ->run();
+                        std::string remote, connection_limits::slot slot,
+                        connection_limits::refusal why) {
+  auto s = std::make_shared<http_session>(std::move(socket), std::move(ctx),
+                                          std::move(remote), std::move(slot));
+  if (why != connection_limits::refusal::none)
+    s->refuse(why);
+  else
+    s->run();
 }
 
 }  // namespace switchboard::net

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "net/connection_limits.hpp"
 #include "net/server.hpp"
 #include "net/socket.hpp"
 
@@ -36,13 +37,16 @@ struct session_context {
   server_options options;
   server_handlers handlers;
   std::shared_ptr<ws_registry> registry = std::make_shared<ws_registry>();
+  std::shared_ptr<connection_limits> limits;
 };
 
 // Starts serving HTTP/1.1 on an accepted socket (non-blocking, from the
-// peer at `remote`, "ip:port"); the session keeps itself alive until the
-// connection ends.
+// peer at `remote`, "ip:port"), which holds `slot` while it is open; the
+// session keeps itself alive until the connection ends. A connection
+// refused by the limits (`why`) is answered 503 or 429 at once and closed.
 void start_http_session(socket_type socket,
                         std::shared_ptr<const session_context> ctx,
-                        std::string remote);
+                        std::string remote, connection_limits::slot slot,
+                        connection_limits::refusal why);
 
 }  // namespace switchboard::net

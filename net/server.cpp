@@ -5,10 +5,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "metrics/metrics.hpp"
 #include "net/http_session.hpp"
 #include "net/socket.hpp"
 
@@ -29,6 +32,8 @@ struct server::impl {
   std::vector<std::thread> threads;
   std::size_t next_context = 0;
   tcp::endpoint peer;  // of the connection being accepted
+  std::unique_ptr<timer_type> backoff_timer;
+  std::chrono::milliseconds backoff{0};
   bool stopped = false;
 
   void do_accept() {
@@ -37,17 +42,36 @@ struct server::impl {
         target.get_executor(), peer,
         [this](boost::system::error_code ec, socket_type s) {
           if (ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            s.set_option(tcp::no_delay(true), ec);
-            // Non-blocking from the start, as the session's writes need it
-            // (one ioctl; Asio's own switch to non-blocking is then skipped).
-            s.non_blocking(true, ec);
-            start_http_session(
-                std::move(s), ctx,
-                peer.address().to_string() + ":" + std::to_string(peer.port()));
-          }
+          if (ec) return accept_failed(ec);
+          backoff = std::chrono::milliseconds(0);
+          s.set_option(tcp::no_delay(true), ec);
+          // Non-blocking from the start, as the session's writes need it
+          // (one ioctl; Asio's own switch to non-blocking is then skipped).
+          s.non_blocking(true, ec);
+          auto ip = peer.address().to_string();
+          connection_limits::refusal why;
+          auto slot = ctx->limits->admit_connection(ip, why);
+          start_http_session(std::move(s), ctx,
+                             ip + ":" + std::to_string(peer.port()),
+                             std::move(slot), why);
           do_accept();
         });
+  }
+
+  // Out of descriptors (EMFILE, ENFILE) or memory, or the peer gave up
+  // before accept: accepting again at once would fail again at once and
+  // spin. Wait, doubling the wait up to a second, while connections close.
+  void accept_failed(const boost::system::error_code& ec) {
+    backoff = std::min(std::chrono::milliseconds(1000),
+                       std::max(std::chrono::milliseconds(10), backoff * 2));
+    if (auto* m = ctx->handlers.metrics) m->limit_hit("accept_errors");
+    auto wait = std::to_string(backoff.count());
+    metrics::emit(ctx->handlers.log, "warn", "accept_failed",
+                  {{"error", ec.message()}, {"retry_ms", wait}});
+    backoff_timer->expires_after(backoff);
+    backoff_timer->async_wait([this](boost::system::error_code e) {
+      if (!e) do_accept();
+    });
   }
 };
 
@@ -89,8 +113,12 @@ std::size_t server::open_websockets() const {
 
 server::server(server_options options, server_handlers handlers)
     : impl_(std::make_unique<impl>()) {
+  connection_limits::caps caps{options.max_connections,
+                               options.max_connections_per_address,
+                               options.max_connections_per_user};
   impl_->ctx = std::make_shared<session_context>(
       session_context{std::move(options), std::move(handlers)});
+  impl_->ctx->limits = std::make_shared<connection_limits>(caps);
 }
 
 server::~server() { stop(); }
@@ -108,6 +136,8 @@ std::uint16_t server::start() {
   impl_->acceptor =
       std::make_unique<asio::basic_socket_acceptor<tcp, io_executor>>(
           impl_->contexts[0]->get_executor());
+  impl_->backoff_timer =
+      std::make_unique<timer_type>(impl_->contexts[0]->get_executor());
   auto& acc = *impl_->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/client_connection.hpp"
+#include "metrics/log_sink.hpp"
 #include "net/http_types.hpp"
 
 namespace switchboard::metrics {
@@ -25,6 +26,10 @@ struct server_options {
   std::size_t max_queue = 4096;   // outgoing frames; more: close 1008
   std::size_t max_queue_bytes = 4 << 20;  // outgoing bytes; more: close 1008
   std::size_t max_in_flight = 64;  // requests per connection; more: no reads
+  std::size_t max_connections = 0;  // TCP connections; more: 503; 0: no cap
+  std::size_t max_connections_per_address = 0;  // from one IP; more: 429
+  std::size_t max_connections_per_user = 0;     // WebSockets; more: 429
+  int http_timeout_s = 10;  // to read a request's headers and body
 };
 
 // Decides who a request is, before a WebSocket upgrade. Returns true and
@@ -46,6 +51,7 @@ struct server_handlers {
   authenticator authenticate;
   websocket_opener open_websocket;
   metrics::node_metrics* metrics = nullptr;  // connections, queue drops
+  metrics::log_sink log;  // accept failures
 };
 
 // The node's client-facing listener: one TCP port serving HTTP/1.1

@@ -33,11 +33,13 @@ class ws_session : public actors::client_connection,
                    public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(socket_type socket, std::string user,
-             std::shared_ptr<const session_context> ctx, std::string remote)
+             std::shared_ptr<const session_context> ctx, std::string remote,
+             std::vector<connection_limits::slot> slots)
       : ws_(std::move(socket)),
         user_(std::move(user)),
         remote_(std::move(remote)),
-        ctx_(std::move(ctx)) {}
+        ctx_(std::move(ctx)),
+        slots_(std::move(slots)) {}
 
   ~ws_session() override {
     if (handler_) handler_->on_close();
@@ -289,6 +291,7 @@ class ws_session : public actors::client_connection,
   std::string user_;
   std::string remote_;  // the peer, "ip:port"
   std::shared_ptr<const session_context> ctx_;
+  std::vector<connection_limits::slot> slots_;  // counted while open
   std::shared_ptr<actors::connection_handler> handler_;
   std::mutex outbox_mtx_;
   std::vector<std::string> outbox_;  // frames from send_text, not yet taken
@@ -309,9 +312,11 @@ class ws_session : public actors::client_connection,
 void start_ws_session(socket_type socket, http::request<http::string_body> req,
                       std::string user,
                       std::shared_ptr<const session_context> ctx,
-                      std::string remote) {
+                      std::string remote,
+                      std::vector<connection_limits::slot> slots) {
   std::make_shared<ws_session>(std::move(socket), std::move(user),
-                               std::move(ctx), std::move(remote))
+                               std::move(ctx), std::move(remote),
+                               std::move(slots))
       ->run(std::move(req));
 }
 

@@ -4,6 +4,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/http_session.hpp"
 #include "net/socket.hpp"
@@ -18,6 +19,6 @@ void start_ws_session(
     socket_type socket,
     boost::beast::http::request<boost::beast::http::string_body> req,
     std::string user, std::shared_ptr<const session_context> ctx,
-    std::string remote);
+    std::string remote, std::vector<connection_limits::slot> slots);
 
 }  // namespace switchboard::net

@@ -67,7 +67,8 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
-  db_opts.max_open_files = 512;  // sockets need the process's descriptors
+  // Sockets need the process's descriptors (app/descriptors.hpp).
+  db_opts.max_open_files = static_cast<int>(store_max_open_files);
   db_opts.keep_log_file_num = 5;
   db_opts.IncreaseParallelism(2);
 

@@ -17,6 +17,10 @@
 
 namespace switchboard::storage {
 
+// The most files RocksDB keeps open (max_open_files): the node's budget of
+// descriptors keeps these for the store before it gives any to sockets.
+constexpr std::size_t store_max_open_files = 512;
+
 struct store_options {
   std::string path;  // the data directory; created when missing
   storage::durability durability = storage::durability::sync;
