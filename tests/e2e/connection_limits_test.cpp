@@ -13,16 +13,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-double metric(std::uint16_t port, const std::string& series) {
-  auto r = http_request(port, "GET", "/metrics");
-  std::istringstream in(r.body);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(series + " ", 0) == 0)
-      return std::stod(line.substr(series.size() + 1));
-  return 0;
-}
-
 std::size_t open_fds(pid_t pid) {
   std::size_t n = 0;
   for (auto& e : std::filesystem::directory_iterator(

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,17 @@ struct e2e_fixture {
 
 inline std::string str(const json::value& v) {
   return std::string(v.as_string());
+}
+
+// A sample of the node's /metrics ("name{labels}"), 0 when absent.
+inline double metric(std::uint16_t port, const std::string& series) {
+  auto r = http_request(port, "GET", "/metrics");
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(series + " ", 0) == 0)
+      return std::stod(line.substr(series.size() + 1));
+  return 0;
 }
 
 }  // namespace switchboard::testing

@@ -10,17 +10,6 @@ using namespace switchboard::testing;
 
 namespace {
 
-// A counter of the node's /metrics, 0 when absent.
-double metric(std::uint16_t port, const std::string& series) {
-  auto r = http_request(port, "GET", "/metrics");
-  std::istringstream in(r.body);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(series + " ", 0) == 0)
-      return std::stod(line.substr(series.size() + 1));
-  return 0;
-}
-
 // A line of /proc/PID/status in kB ("VmHWM", "VmRSS").
 long status_kb(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
