@@ -115,7 +115,10 @@ class ws_session : public actors::client_connection,
 
   void request_done() override {
     auto left = in_flight_.fetch_sub(1) - 1;
-    if (left < ctx_->options.max_in_flight && paused_.exchange(false))
+    // The load first: an exchange on every answer would be a locked
+    // instruction on the hot path, and the node is rarely paused.
+    if (left < ctx_->options.max_in_flight && paused_.load() &&
+        paused_.exchange(false))
       asio::post(ws_.get_executor(),
                  [self = shared_from_this()] { self->do_read(); });
   }
