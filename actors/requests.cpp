@@ -20,12 +20,17 @@ constexpr int max_attempts = 3;
 
 // One client request in flight, shared by the callbacks that may answer
 // it: each holds a pointer, so the request's strings are copied once.
-// Counted in node_context::requests_in_flight until answered.
+// Counted in node_context::requests_in_flight until answered, or until the
+// last callback is gone without answering (the asking actor ended, as when
+// its client disconnected mid-request): shutdown must not wait for it.
 template <class Self>
 struct call {
   call(Self* s, request_context r, rid_t id)
       : self(s), rc(std::move(r)), rid(std::move(id)) {
     rc.ctx->requests_in_flight.fetch_add(1);
+  }
+  ~call() {
+    if (!answered) rc.ctx->requests_in_flight.fetch_sub(1);
   }
   call(const call&) = delete;
   call& operator=(const call&) = delete;
@@ -36,9 +41,12 @@ struct call {
   std::string conv_id;
   std::string client_msg_id;  // send
   std::chrono::steady_clock::time_point start;
+  bool answered = false;
 
   node_context* ctx() const { return rc.ctx; }
   void answer(std::string text) {
+    if (answered) return;  // one answer per request
+    answered = true;
     rc.answer(std::move(text));
     rc.ctx->requests_in_flight.fetch_sub(1);
   }
