@@ -74,6 +74,7 @@ void group_commit::run() {
     bool writable = true;
     std::string why;
     bool attempt_due = false;
+    std::uint64_t generation = 0;
     {
       std::unique_lock<std::mutex> lock(mtx_);
       if (health_.writable)
@@ -87,6 +88,7 @@ void group_commit::run() {
       if (group.empty() && stopping_) break;
       writable = health_.writable;
       why = health_.reason;
+      generation = health_.generation;
       attempt_due = !writable && clock::now() >= next_attempt_;
     }
     if (!writable) {
@@ -96,13 +98,48 @@ void group_commit::run() {
       if (attempt_due) try_recover();
       continue;
     }
-    if (group.empty()) continue;
-    status st = write_group(group);
-    bool relaxed = std::all_of(group.begin(), group.end(),
+    write_fenced(group, generation);
+  }
+}
+
+// Writes the batches of `group` whose fence the store has not passed, and
+// completes every batch in submission order.
+void group_commit::write_fenced(std::vector<pending>& group,
+                                std::uint64_t generation) {
+  auto stale = [generation](const pending& p) {
+    return p.b.fence() && *p.b.fence() < generation;
+  };
+  std::vector<pending> fresh;
+  std::vector<bool> was_stale;
+  bool any_stale = false;
+  for (auto& p : group) {
+    was_stale.push_back(stale(p));
+    any_stale = any_stale || was_stale.back();
+  }
+  if (any_stale) {
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (!was_stale[i]) fresh.push_back(std::move(group[i]));
+  } else {
+    fresh.swap(group);
+  }
+  status st = ok;
+  if (!fresh.empty()) {
+    st = write_group(fresh);
+    bool relaxed = std::all_of(fresh.begin(), fresh.end(),
                                [](const pending& p) { return p.b.relaxed(); });
     if (st && durability_ == durability::sync && !relaxed) st = sync_wal();
-    complete(group, st);
   }
+  if (!any_stale) {
+    complete(fresh, st);
+    return;
+  }
+  status refused = error{errc::unavailable,
+                         "the store failed since this writer read its state; "
+                         "reload and retry"};
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < group.size(); ++i)
+    was_stale[i] ? group[i].done(refused) : fresh[next++].done(st);
+  group.clear();
 }
 
 status group_commit::write_group(const std::vector<pending>& group) {
@@ -160,6 +197,7 @@ void group_commit::background_error(const std::string& why) {
     std::lock_guard<std::mutex> lock(mtx_);
     if (!health_.writable) return;
     health_.writable = false;
+    writable_ = false;
     health_.reason = why;
     ++health_.generation;
     backoff_ = first_backoff;
@@ -184,6 +222,7 @@ void group_commit::fail(const std::string& why, bool rocksdb_failed) {
     if (health_.writable) {
       flipped = true;
       health_.writable = false;
+      writable_ = false;
       health_.reason = why;
       ++health_.generation;
       backoff_ = first_backoff;
@@ -219,6 +258,7 @@ void group_commit::try_recover() {
       {
         std::lock_guard<std::mutex> lock(mtx_);
         health_.writable = true;
+        writable_ = true;
         health_.reason.clear();
         snapshot = health_;
       }

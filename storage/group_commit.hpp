@@ -78,6 +78,7 @@ struct writer_hooks {
 // can fail at any moment; only one thread calling both rules that out.
 //
 // A group of relaxed batches only (batch::relax_durability) is not synced.
+// A fenced batch (batch::fence) older than the last failure is refused.
 //
 // Failures: a failed write or sync fails its group with errc::io_error and
 // makes the store not writable (store_health, one log line): no RocksDB
@@ -112,6 +113,10 @@ class group_commit {
   void background_error(const std::string& why);
 
   store_health health() const;
+  // health().writable without the copy: one atomic load.
+  bool writable() const noexcept {
+    return writable_.load(std::memory_order_acquire);
+  }
   commit_stats stats() const;
 
  private:
@@ -122,6 +127,7 @@ class group_commit {
   using clock = std::chrono::steady_clock;
 
   void run();
+  void write_fenced(std::vector<pending>& group, std::uint64_t generation);
   status write_group(const std::vector<pending>& group);
   status sync_wal();
   // Marks the store not writable; `rocksdb_failed`: the failure came from
@@ -142,6 +148,7 @@ class group_commit {
   std::vector<pending> queue_;
   bool stopping_ = false;
   store_health health_;  // guarded by mtx_
+  std::atomic<bool> writable_{true};  // health_.writable, for readers
   // Recovery (writer thread only, while not writable).
   clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};

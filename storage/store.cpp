@@ -229,6 +229,8 @@ commit_stats store::stats() const { return impl_->writer->stats(); }
 
 store_health store::health() const { return impl_->writer->health(); }
 
+bool store::writable() const noexcept { return impl_->writer->writable(); }
+
 const store_options& store::options() const noexcept { return impl_->options; }
 
 }  // namespace switchboard::storage

@@ -159,6 +159,8 @@ class store {
   commit_stats stats() const;
   // Whether writes are taken now, and if not why (cheap; any thread).
   store_health health() const;
+  // health().writable, cheaply enough for every send.
+  bool writable() const noexcept;
   const store_options& options() const noexcept;
 
  private:

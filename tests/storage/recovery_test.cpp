@@ -182,3 +182,33 @@ TEST_CASE_METHOD(faulty_store,
   REQUIRE(append(*log, "1"));
   CHECK(bodies("c") == strings{"1"});
 }
+
+TEST_CASE_METHOD(faulty_store,
+                 "a batch fenced before a failure is refused after the "
+                 "recovery",
+                 "[recovery]") {
+  auto before = db->health().generation;
+  failing = true;
+  auto log = conversation_log::open(*db, "c");
+  REQUIRE(!append(*log, "lost"));
+  failing = false;
+  REQUIRE(wait_writable());
+  // A writer that read its state before the failure (its next msg_id is 2,
+  // after the lost 1) must not write now.
+  message m{0, "u", "after the lost one", 1, ""};
+  batch stale;
+  REQUIRE(log->append(stale, m).has_value());
+  stale.fence(before);
+  auto refused = db->commit_and_wait(std::move(stale));
+  REQUIRE(!refused);
+  CHECK(refused.err().code == errc::unavailable);
+  // One that read its state since is written.
+  auto now = db->health().generation;
+  CHECK(now == before + 1);
+  log = conversation_log::open(*db, "c");
+  batch fresh;
+  REQUIRE(log->append(fresh, m).has_value());
+  fresh.fence(now);
+  REQUIRE(db->commit_and_wait(std::move(fresh)));
+  CHECK(bodies("c") == strings{"after the lost one"});
+}
