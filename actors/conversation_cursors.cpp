@@ -85,14 +85,15 @@ void flush_cursors(conv_self self) {
     st.cursor_write_in_flight = false;
     for (auto& w : *waiters) {
       if (!s) {
-        w.rp.deliver(internal_error(s.err().message));
+        // The actor reloads the cursors from the store (reloading).
+        w.rp.deliver(storage_unavailable(s.err().message));
         continue;
       }
       for (auto& r : w.receipts)
         broadcast_members(self, r, {w.user, w.origin_session});
       w.rp.deliver(proto_error{});
     }
-    flush_cursors(self);
+    if (!st.reloading && s) flush_cursors(self);
   });
 }
 
@@ -103,6 +104,10 @@ void do_cursor(conv_self self, cursor_request req,
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (auto err = check_member(st, req.user); !err.ok()) {
+    rp.deliver(err);
+    return;
+  }
+  if (auto err = check_writable(st); !err.ok()) {
     rp.deliver(err);
     return;
   }

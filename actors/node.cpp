@@ -94,6 +94,7 @@ struct node::impl {
     ctx.dir = &dir;
     ctx.rates = &rates;
     ctx.metrics = o.metrics ? o.metrics : &own_metrics;
+    ctx.log = o.log;
   }
 };
 
