@@ -234,7 +234,10 @@ void group_commit::fail(const std::string& why, bool rocksdb_failed) {
     }
     snapshot = health_;
   }
-  if (flipped) report(snapshot, false);
+  if (flipped)
+    report(snapshot, false);
+  else if (hooks_.on_health)
+    hooks_.on_health(snapshot);  // one more failure, no flip to log
 }
 
 bool group_commit::wal_cannot_be_retired() {

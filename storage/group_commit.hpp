@@ -59,8 +59,9 @@ struct writer_hooks {
   // Before each group write and each recovery attempt: a non-empty reason
   // fails the write, or the attempt (store_options::write_fault).
   std::function<std::string()> fault;
-  // When the store stops or starts being writable (on the thread that saw
-  // it: the writer, or a RocksDB background thread).
+  // When the store stops or starts being writable, or counts a failed
+  // write (on the thread that saw it: the writer, or a RocksDB background
+  // thread).
   std::function<void(const store_health&)> on_health;
   metrics::log_sink log;
 };

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <limits>
@@ -116,6 +118,32 @@ class error_listener : public rocksdb::EventListener {
   std::shared_ptr<std::atomic<group_commit*>> writer_;
 };
 
+// RocksDB's own log ("info log") as lines of the node's log, warnings and
+// worse only. Not a LOG file in the data directory: on a full disk RocksDB
+// 7.8's file logger appends again after a failed append and aborts on its
+// own assertion (WritableFileWriter, sync_without_flush_called_).
+class rocksdb_log : public rocksdb::Logger {
+ public:
+  explicit rocksdb_log(metrics::log_sink log)
+      : Logger(rocksdb::InfoLogLevel::WARN_LEVEL), log_(std::move(log)) {}
+
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format,
+            va_list ap) override {
+    if (level < GetInfoLogLevel() || !log_) return;
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    metrics::emit(log_,
+                  level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? "error" : "warn",
+                  "rocksdb", {{"message", buf}});
+  }
+
+ private:
+  metrics::log_sink log_;
+};
+
 }  // namespace
 
 struct store_opener {
@@ -142,6 +170,8 @@ result<std::unique_ptr<store>> store_opener::open(const store_options& options,
   auto writer_slot = std::make_shared<std::atomic<group_commit*>>(nullptr);
   db_opts.listeners.push_back(
       std::make_shared<error_listener>(options.log, writer_slot));
+  db_opts.info_log = std::make_shared<rocksdb_log>(options.log);
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
   db_opts.max_open_files = 512;  // sockets need the process's descriptors

@@ -29,8 +29,9 @@ struct store_options {
   // write with errc::io_error and makes the store not writable, as any
   // failed write does, until a recovery attempt finds it empty again.
   std::function<std::string()> write_fault{};
-  // Called when the store stops or starts being writable (see
-  // group_commit): readiness, metrics. Any thread; must not block.
+  // Called when the store stops or starts being writable, or counts one
+  // more failed write (see group_commit): metrics. Any thread; must not
+  // block.
   std::function<void(const store_health&)> on_health{};
   // Where the store's own log lines go (failures, recovery, RocksDB's
   // background errors, errors on close). Any thread.
