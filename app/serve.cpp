@@ -107,10 +107,25 @@ int serve_main(int argc, char** argv) {
 
   std::atomic<node_state> state{node_state::starting};
   metrics::node_metrics m;
+  // The lower layers' log lines (storage, actors, net) go to this one.
+  metrics::log_sink sink = [](std::string_view level, std::string_view event,
+                              std::initializer_list<metrics::log_field> f) {
+    log(level, event, f);
+  };
   auto store_opts = cfg.store_options();
   store_opts.on_commit = [&m](std::size_t batches, std::uint64_t ns) {
     m.commit_batches.observe(static_cast<double>(batches));
     m.commit_seconds.observe(static_cast<double>(ns) / 1e9);
+  };
+  store_opts.log = sink;
+  m.store_writable.set(1);
+  auto failures_seen = std::make_shared<std::atomic<std::uint64_t>>(0);
+  store_opts.on_health = [&m, failures_seen](const storage::store_health& h) {
+    m.store_writable.set(h.writable ? 1 : 0);
+    if (!h.writable) m.store_unwritable.inc();
+    auto before = failures_seen->exchange(h.write_failures);
+    if (h.write_failures > before)
+      m.store_write_failures.inc(h.write_failures - before);
   };
   auto opened = storage::store::open(store_opts);
   if (!opened) {
@@ -121,19 +136,20 @@ int serve_main(int argc, char** argv) {
   auto store = std::move(*opened);
   auto rt = std::make_unique<actors::node>(
       *store, actors::node_options{cfg.node_id, cfg.lim, cfg.scheduler_threads,
-                                   cfg.io_threads, &m});
+                                   cfg.io_threads, &m, sink});
 
   static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
   net::server_handlers handlers;
   auto key = std::make_shared<const auth::hs256_key>(secret);
-  handlers.http = [&rt, &state, &m, &web, key, dev_login = cfg.dev_login](
-                      net::http_request req, net::http_reply reply) {
+  handlers.http = [&rt, &state, &m, &web, key, dev_login = cfg.dev_login,
+                   st = store.get()](net::http_request req,
+                                     net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(rest::error_response(503, "unavailable",
                                         "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
     if (rest::handle(*rt, *key, req, reply)) return;
-    if (handle_ops(req, reply, state, m)) return;
+    if (handle_ops(req, reply, state, m, *st)) return;
     if (web.handle(req, reply)) return;
     reply(rest::error_response(404, "not_found", "no such path"));
   };
@@ -145,6 +161,7 @@ int serve_main(int argc, char** argv) {
     return rt->open_session(user, std::move(conn), remote);
   };
   handlers.metrics = &m;
+  handlers.log = sink;
   net::server srv(net_opts, handlers);
   std::uint16_t port = 0;
   try {

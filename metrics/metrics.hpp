@@ -29,6 +29,7 @@ class gauge {
   void add(std::int64_t n) noexcept {
     v_.fetch_add(n, std::memory_order_relaxed);
   }
+  void set(std::int64_t n) noexcept { v_.store(n, std::memory_order_relaxed); }
   std::int64_t value() const noexcept {
     return v_.load(std::memory_order_relaxed);
   }
@@ -71,6 +72,9 @@ struct node_metrics {
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1}};
   counter queue_drops;   // connections dropped for a full queue
   counter rate_limited;  // sends refused by the rate limit
+  gauge store_writable;  // 1 while the store takes writes, 0 while not
+  counter store_write_failures;  // group writes or WAL syncs that failed
+  counter store_unwritable;      // times the store stopped being writable
 
   void error(std::string_view code) noexcept;
   // The Prometheus text exposition of every metric.

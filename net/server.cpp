@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -30,6 +31,17 @@ struct server::impl {
   std::size_t next_context = 0;
   tcp::endpoint peer;  // of the connection being accepted
   bool stopped = false;
+  std::chrono::steady_clock::time_point last_accept_log{};
+
+  // An accept that fails (out of descriptors, most often) is retried at
+  // once, so it is logged at most once a second.
+  void accept_failed(const boost::system::error_code& ec) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_accept_log < std::chrono::seconds(1)) return;
+    last_accept_log = now;
+    metrics::emit(log, "warn", "accept_failed", {{"error", ec.message()}});
+  }
+  metrics::log_sink log;
 
   void do_accept() {
     auto& target = *contexts[next_context++ % contexts.size()];
@@ -37,11 +49,15 @@ struct server::impl {
         target.get_executor(), peer,
         [this](boost::system::error_code ec, socket_type s) {
           if (ec == asio::error::operation_aborted) return;
+          if (ec) accept_failed(ec);
           if (!ec) {
             s.set_option(tcp::no_delay(true), ec);
             // Non-blocking from the start, as the session's writes need it
             // (one ioctl; Asio's own switch to non-blocking is then skipped).
             s.non_blocking(true, ec);
+            if (ec)
+              metrics::emit(log, "warn", "socket_option_failed",
+                            {{"error", "non_blocking: " + ec.message()}});
             start_http_session(
                 std::move(s), ctx,
                 peer.address().to_string() + ":" + std::to_string(peer.port()));
@@ -89,6 +105,7 @@ std::size_t server::open_websockets() const {
 
 server::server(server_options options, server_handlers handlers)
     : impl_(std::make_unique<impl>()) {
+  impl_->log = handlers.log;
   impl_->ctx = std::make_shared<session_context>(
       session_context{std::move(options), std::move(handlers)});
 }

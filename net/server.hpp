@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/client_connection.hpp"
+#include "metrics/log_sink.hpp"
 #include "net/http_types.hpp"
 
 namespace switchboard::metrics {
@@ -44,6 +45,7 @@ struct server_handlers {
   authenticator authenticate;
   websocket_opener open_websocket;
   metrics::node_metrics* metrics = nullptr;  // connections, queue drops
+  metrics::log_sink log{};  // accept failures
 };
 
 // The node's client-facing listener: one TCP port serving HTTP/1.1

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "storage/conversation_log.hpp"
 #include "storage/store_env.hpp"
@@ -211,4 +212,43 @@ TEST_CASE_METHOD(faulty_store,
   fresh.fence(now);
   REQUIRE(db->commit_and_wait(std::move(fresh)));
   CHECK(bodies("c") == strings{"after the lost one"});
+}
+
+TEST_CASE("the store logs when it stops and starts taking writes, and why",
+          "[recovery]") {
+  switchboard::testing::temp_dir dir;
+  std::atomic<bool> failing{false};
+  std::mutex m;
+  std::vector<std::pair<std::string, std::string>> lines;  // event, reason
+  store_options o{dir.str(), durability::sync, {}};
+  o.write_fault = [&] { return failing ? std::string("disk on fire") : ""; };
+  o.log = [&](std::string_view, std::string_view event,
+              std::initializer_list<switchboard::metrics::log_field> f) {
+    std::string reason;
+    for (auto& [k, v] : f)
+      if (k == "reason") reason = v;
+    std::lock_guard<std::mutex> lock(m);
+    lines.emplace_back(event, reason);
+  };
+  auto db = store::open(o);
+  REQUIRE(db.has_value());
+  failing = true;
+  batch b;
+  b.put_last_seen("u", 1);
+  REQUIRE(!(*db)->commit_and_wait(std::move(b)));
+  failing = false;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!(*db)->writable()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::yield();  // polls a condition with a deadline
+  }
+  db->reset();
+  std::lock_guard<std::mutex> lock(m);
+  auto has = [&](const std::string& event, const std::string& reason) {
+    for (auto& [e, r] : lines)
+      if (e == event && r.find(reason) != std::string::npos) return true;
+    return false;
+  };
+  CHECK(has("store_unwritable", "disk on fire"));
+  CHECK(has("store_writable", ""));
 }
