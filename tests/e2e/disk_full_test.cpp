@@ -65,6 +65,29 @@ void wait_ready_status(std::uint16_t port, int status) {
   }
 }
 
+// Sends until the store notices the disk is full, checking every answer:
+// `sent` with the next id (appended to `acked`) until the first
+// `unavailable`, then only `unavailable`, `n` of them.
+void send_until_unavailable(ws_client& c, const std::string& conv,
+                            std::vector<std::uint64_t>& acked, int n) {
+  int unavailable = 0;
+  for (int i = 0; i < 5000 && unavailable < n; ++i) {
+    auto r = e2e_fixture::send(c, conv, std::string(512, 'f'),
+                               "f" + std::to_string(i));
+    if (r["type"] == "sent") {
+      REQUIRE(unavailable == 0);  // nothing is sent once it failed
+      REQUIRE(e2e_fixture::u64(r["msg_id"]) == acked.back() + 1);
+      acked.push_back(e2e_fixture::u64(r["msg_id"]));
+      continue;
+    }
+    REQUIRE(r["type"] == "error");
+    REQUIRE(r["code"] == "unavailable");
+    CHECK(r["retry_after_ms"].as_int64() > 0);
+    ++unavailable;
+  }
+  REQUIRE(unavailable == n);
+}
+
 }  // namespace
 
 TEST_CASE("on a full disk sends are unavailable, never sent, and the node "
@@ -91,25 +114,8 @@ TEST_CASE("on a full disk sends are unavailable, never sent, and the node "
     }
     REQUIRE(fill(fs.path("filler")) > 0);
 
-    // Sends until the store notices the disk is full: a few may still fit
-    // in the last pages. Each answer is `sent` (stored, next id) or
-    // `unavailable`; nothing else, and never a silence.
-    int unavailable = 0;
-    for (int i = 0; i < 5000 && unavailable < 20; ++i) {
-      auto r = e2e_fixture::send(alice, conv, std::string(512, 'f'),
-                                 "f" + std::to_string(i));
-      if (r["type"] == "sent") {
-        REQUIRE(unavailable == 0);  // nothing is sent once it failed
-        REQUIRE(e2e_fixture::u64(r["msg_id"]) == acked.back() + 1);
-        acked.push_back(e2e_fixture::u64(r["msg_id"]));
-        continue;
-      }
-      REQUIRE(r["type"] == "error");
-      REQUIRE(r["code"] == "unavailable");
-      CHECK(r["retry_after_ms"].as_int64() > 0);
-      ++unavailable;
-    }
-    REQUIRE(unavailable == 20);
+    // A few sends may still fit in the last pages; never a silence.
+    send_until_unavailable(alice, conv, acked, 20);
     auto ready = http_request(node->port(), "GET", "/readyz");
     CHECK(ready.status == 503);
     CHECK(ready.body.find("not writable") != std::string::npos);
@@ -134,6 +140,35 @@ TEST_CASE("on a full disk sends are unavailable, never sent, and the node "
   }
   CHECK(node->stop() == 0);
   // And so does the store after a restart.
+  node->start();
+  ws_client bob(node->port(), node->token("bob"));
+  CHECK(e2e_fixture::history_ids(bob, conv) == acked);
+  CHECK(node->stop() == 0);
+}
+
+TEST_CASE("a node stopped while its disk is full exits cleanly and loses "
+          "nothing it acknowledged",
+          "[e2e][disk_full]") {
+  small_tmpfs fs("48m");
+  if (!fs.mounted) {
+    WARN("SKIPPED: cannot mount a tmpfs (" << fs.error << ")");
+    return;
+  }
+  auto node = std::make_unique<node_process>(
+      std::vector<std::string>{"--data-dir", fs.path("data")});
+  std::vector<std::uint64_t> acked;
+  std::string conv;
+  {
+    ws_client alice(node->port(), node->token("alice"));
+    conv = e2e_fixture::create(alice, "group", {"bob"});
+    auto r = e2e_fixture::send(alice, conv, "before", "b1");
+    REQUIRE(r["type"] == "sent");
+    acked.push_back(e2e_fixture::u64(r["msg_id"]));
+    REQUIRE(fill(fs.path("filler")) > 0);
+    send_until_unavailable(alice, conv, acked, 3);
+  }
+  CHECK(node->stop() == 0);  // no abort in RocksDB on the way out
+  std::filesystem::remove(fs.path("filler"));
   node->start();
   ws_client bob(node->port(), node->token("bob"));
   CHECK(e2e_fixture::history_ids(bob, conv) == acked);
