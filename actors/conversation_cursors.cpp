@@ -5,6 +5,7 @@
 #include "actors/blocking.hpp"
 #include "actors/conversation_ops.hpp"
 #include "actors/events.hpp"
+#include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors::detail {
@@ -46,6 +47,8 @@ void do_sync(conv_self self, sync_request req,
       [self, req, cap, rp](storage::result<storage::page> pg) mutable {
         auto& st = self->state;
         if (!pg) {
+          metrics::emit(st.ctx->log, "error", "history_read_failed",
+                        {{"conv_id", st.conv_id}, {"error", pg.err().message}});
           rp.deliver(
               history_reply{internal_error(pg.err().message), {}, false});
           return;
