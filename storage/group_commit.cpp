@@ -109,16 +109,15 @@ void group_commit::write_fenced(std::vector<pending>& group,
   auto stale = [generation](const pending& p) {
     return p.b.fence() && *p.b.fence() < generation;
   };
+  // Nearly always none is stale: no copy, no allocation then.
+  bool any_stale = std::any_of(group.begin(), group.end(), stale);
   std::vector<pending> fresh;
   std::vector<bool> was_stale;
-  bool any_stale = false;
-  for (auto& p : group) {
-    was_stale.push_back(stale(p));
-    any_stale = any_stale || was_stale.back();
-  }
   if (any_stale) {
-    for (std::size_t i = 0; i < group.size(); ++i)
-      if (!was_stale[i]) fresh.push_back(std::move(group[i]));
+    for (auto& p : group) {
+      was_stale.push_back(stale(p));
+      if (!was_stale.back()) fresh.push_back(std::move(p));
+    }
   } else {
     fresh.swap(group);
   }

@@ -223,11 +223,11 @@ status store::commit_and_wait(batch b) {
 
 status store::checkpoint(const std::string& dir) {
   // Everything acknowledged so far is in the WAL; the checkpoint copies it.
-  // The empty batch orders the checkpoint after pending commits; if the
-  // store is not writable the checkpoint still copies what is durable.
+  // The empty batch orders the checkpoint after pending commits. A store
+  // that cannot write is not checkpointed: RocksDB would flush and sync a
+  // WAL that may have failed.
   if (auto st = commit_and_wait(batch{}); !st)
-    metrics::emit(impl_->options.log, "warn", "checkpoint_unordered",
-                  {{"error", st.err().message}});
+    return error{errc::unavailable, "no checkpoint: " + st.err().message};
   rocksdb::Checkpoint* raw = nullptr;
   auto s = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
   if (!s.ok()) return to_error(s);

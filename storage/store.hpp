@@ -151,6 +151,7 @@ class store {
 
   // A consistent point-in-time copy of the store in `dir` (which must not
   // exist), usable as a data directory: hard links where it can.
+  // errc::unavailable while the store cannot write.
   status checkpoint(const std::string& dir);
   // Compacts every column family.
   status compact();

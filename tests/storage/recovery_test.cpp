@@ -252,3 +252,19 @@ TEST_CASE("the store logs when it stops and starts taking writes, and why",
   CHECK(has("store_unwritable", "disk on fire"));
   CHECK(has("store_writable", ""));
 }
+
+TEST_CASE_METHOD(faulty_store,
+                 "a store that cannot write refuses a checkpoint, and takes "
+                 "one once it has recovered",
+                 "[recovery]") {
+  auto log = conversation_log::open(*db, "c");
+  REQUIRE(append(*log, "a"));
+  failing = true;
+  REQUIRE(!append(*log, "lost"));
+  auto refused = db->checkpoint((dir.path() / "cp1").string());
+  REQUIRE(!refused);
+  CHECK(refused.err().code == errc::unavailable);
+  failing = false;
+  REQUIRE(wait_writable());
+  CHECK(db->checkpoint((dir.path() / "cp2").string()));
+}
