@@ -1,6 +1,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -22,19 +23,30 @@ namespace {
 struct failing_node {
   testing::temp_dir dir;
   std::atomic<bool> failing{false};
+  std::atomic<int> writes{0};   // group writes and recovery attempts
+  std::atomic<int> fail_at{0};  // that one fails, when not 0
   std::mutex m;
   std::condition_variable cv;
   std::vector<bool> flips;  // store_health::writable, as it changed
   std::unique_ptr<storage::store> store = open();
   std::unique_ptr<actors::node> rt =
-      std::make_unique<actors::node>(*store, actors::node_options{});
+      std::make_unique<actors::node>(*store, options());
 
   ~failing_node() { rt.reset(); }  // before the store it writes to
+
+  // No rate limit: the tests send bursts.
+  static actors::node_options options() {
+    actors::node_options o;
+    o.lim.send_burst = 1e6;
+    o.lim.send_rate = 1e6;
+    return o;
+  }
 
   std::unique_ptr<storage::store> open() {
     storage::store_options o{dir.str(), storage::durability::sync, {}, {}};
     o.write_fault = [this] {
-      return failing ? std::string("injected write failure") : std::string();
+      bool fail = failing || ++writes == fail_at;
+      return fail ? std::string("injected write failure") : std::string();
     };
     o.on_health = [this](const storage::store_health& h) {
       std::lock_guard<std::mutex> lock(m);
@@ -149,4 +161,49 @@ TEST_CASE_METHOD(failing_node,
   REQUIRE(bob.has_value());
   REQUIRE(bob->has_value());
   CHECK((*bob)->delivered_upto == 1);
+}
+
+TEST_CASE_METHOD(failing_node,
+                 "sends in flight when a write fails are sent or unavailable, "
+                 "and the sent ones have gap-free ids",
+                 "[conversation]") {
+  auto conv = create("group", R"("bob")");
+  std::vector<std::uint64_t> sent;
+  int unavailable = 0, sent_after_failure = 0;
+  // Waves of sends in flight together; a group write of wave 4 fails, and
+  // the store recovers by itself while later waves come.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (int wave = 0; std::chrono::steady_clock::now() < deadline; ++wave) {
+    if (wave == 4) fail_at = writes + 1;
+    std::vector<std::future<std::string>> answers;
+    for (int i = 0; i < 15; ++i) {
+      auto cmid = "w" + std::to_string(wave) + "-" + std::to_string(i);
+      auto parsed = actors::parse_frame(send(conv, cmid), "alice", rt->lim());
+      REQUIRE(parsed.frame);
+      auto p = std::make_shared<std::promise<std::string>>();
+      answers.push_back(p->get_future());
+      rt->request("alice", *parsed.frame,
+                  [p](std::string a) { p->set_value(std::move(a)); });
+    }
+    for (auto& a : answers) {
+      REQUIRE(a.wait_for(10s) == std::future_status::ready);
+      auto o = boost::json::parse(a.get()).as_object();
+      if (o["type"] == "sent") {
+        sent.push_back(o["msg_id"].to_number<std::uint64_t>());
+        if (unavailable > 0) ++sent_after_failure;
+      } else {
+        REQUIRE(o["code"] == "unavailable");
+        ++unavailable;
+      }
+    }
+    if (sent_after_failure > 30) break;
+  }
+  CHECK(unavailable > 0);
+  CHECK(sent_after_failure > 0);
+  std::sort(sent.begin(), sent.end());
+  for (std::size_t i = 0; i < sent.size(); ++i) REQUIRE(sent[i] == i + 1);
+  // The store holds exactly the sent ones.
+  auto stored = store->read_after(conv, 0, 1000);
+  REQUIRE(stored.has_value());
+  CHECK(stored->messages.size() == sent.size());
 }
