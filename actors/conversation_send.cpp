@@ -203,9 +203,9 @@ void pump(conv_self self) {
           return;
         }
         if (!found) {
-          metrics::emit(st.ctx->log, "error", "dedup_read_failed",
-                        {{"conv_id", st.conv_id},
-                         {"error", found.err().message}});
+          metrics::emit(
+              st.ctx->log, "error", "dedup_read_failed",
+              {{"conv_id", st.conv_id}, {"error", found.err().message}});
           auto err = internal_error(found.err().message);
           for (auto& j : *waiting) j.rp.deliver(send_reply{err, 0, 0, false});
         } else {

@@ -27,7 +27,7 @@ struct node_options {
   int scheduler_threads = 1;  // CAF workers (DESIGN §4: chosen by the bench)
   int io_threads = 2;         // blocking store reads
   metrics::node_metrics* metrics = nullptr;  // must outlive the node
-  metrics::log_sink log{};  // where the actors' log lines go
+  metrics::log_sink log{};                   // where the actors' log lines go
 };
 
 // A node's actor runtime: the CAF actor system, the directory of

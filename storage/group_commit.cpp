@@ -17,10 +17,7 @@ constexpr std::chrono::milliseconds max_backoff{1000};
 group_commit::group_commit(rocksdb::DB* db,
                            std::vector<rocksdb::ColumnFamilyHandle*> cfs,
                            durability d, writer_hooks hooks)
-    : db_(db),
-      cfs_(std::move(cfs)),
-      durability_(d),
-      hooks_(std::move(hooks)) {
+    : db_(db), cfs_(std::move(cfs)), durability_(d), hooks_(std::move(hooks)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -160,9 +157,9 @@ status group_commit::write_group(const std::vector<pending>& group) {
   rocksdb::WriteOptions opts;  // not synced here: see sync_wal()
   auto start = clock::now();
   rocksdb::Status s = db_->Write(opts, &wb);
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() -
-                                                                 start)
-                .count();
+  auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start)
+          .count();
   groups_.fetch_add(1, std::memory_order_relaxed);
   if (hooks_.on_commit) hooks_.on_commit(group.size(), std::uint64_t(ns));
   write_ns_.fetch_add(static_cast<std::uint64_t>(ns),

@@ -148,7 +148,7 @@ class group_commit {
   std::condition_variable cv_;
   std::vector<pending> queue_;
   bool stopping_ = false;
-  store_health health_;  // guarded by mtx_
+  store_health health_;               // guarded by mtx_
   std::atomic<bool> writable_{true};  // health_.writable, for readers
   // Recovery (writer thread only, while not writable).
   clock::time_point next_attempt_{};

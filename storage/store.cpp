@@ -135,9 +135,9 @@ class rocksdb_log : public rocksdb::Logger {
     if (level < GetInfoLogLevel() || !log_) return;
     char buf[1024];
     std::vsnprintf(buf, sizeof buf, format, ap);
-    metrics::emit(log_,
-                  level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? "error" : "warn",
-                  "rocksdb", {{"message", buf}});
+    metrics::emit(
+        log_, level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? "error" : "warn",
+        "rocksdb", {{"message", buf}});
   }
 
  private:
@@ -197,8 +197,8 @@ result<std::unique_ptr<store>> store_opener::open(const store_options& options,
   if (!it->status().ok()) return to_error(it->status());
   it.reset();
 
-  writer_hooks hooks{options.on_commit, options.write_fault,
-                     options.on_health, options.log};
+  writer_hooks hooks{options.on_commit, options.write_fault, options.on_health,
+                     options.log};
   p->writer = std::make_unique<group_commit>(p->db.get(), p->cfs,
                                              options.durability, hooks);
   writer_slot->store(p->writer.get());

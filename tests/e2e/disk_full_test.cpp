@@ -23,7 +23,8 @@ struct small_tmpfs {
 
   explicit small_tmpfs(const std::string& size) {
     auto opts = "size=" + size;
-    mounted = ::mount("tmpfs", dir.str().c_str(), "tmpfs", 0, opts.c_str()) == 0;
+    mounted =
+        ::mount("tmpfs", dir.str().c_str(), "tmpfs", 0, opts.c_str()) == 0;
     if (!mounted) error = std::strerror(errno);
   }
   ~small_tmpfs() {
@@ -90,9 +91,10 @@ void send_until_unavailable(ws_client& c, const std::string& conv,
 
 }  // namespace
 
-TEST_CASE("on a full disk sends are unavailable, never sent, and the node "
-          "recovers without a restart once space is freed",
-          "[e2e][disk_full]") {
+TEST_CASE(
+    "on a full disk sends are unavailable, never sent, and the node "
+    "recovers without a restart once space is freed",
+    "[e2e][disk_full]") {
   small_tmpfs fs("48m");
   if (!fs.mounted) {
     WARN("SKIPPED: cannot mount a tmpfs (" << fs.error
@@ -108,7 +110,8 @@ TEST_CASE("on a full disk sends are unavailable, never sent, and the node "
     ws_client alice(node->port(), node->token("alice"));
     conv = e2e_fixture::create(alice, "direct", {"bob"});
     for (int i = 1; i <= 3; ++i) {
-      auto r = e2e_fixture::send(alice, conv, "before", "b" + std::to_string(i));
+      auto r =
+          e2e_fixture::send(alice, conv, "before", "b" + std::to_string(i));
       REQUIRE(r["type"] == "sent");
       acked.push_back(e2e_fixture::u64(r["msg_id"]));
     }
@@ -146,9 +149,10 @@ TEST_CASE("on a full disk sends are unavailable, never sent, and the node "
   CHECK(node->stop() == 0);
 }
 
-TEST_CASE("a node stopped while its disk is full exits cleanly and loses "
-          "nothing it acknowledged",
-          "[e2e][disk_full]") {
+TEST_CASE(
+    "a node stopped while its disk is full exits cleanly and loses "
+    "nothing it acknowledged",
+    "[e2e][disk_full]") {
   small_tmpfs fs("48m");
   if (!fs.mounted) {
     WARN("SKIPPED: cannot mount a tmpfs (" << fs.error << ")");

@@ -40,8 +40,8 @@ class tracked_file : public rocksdb::FSWritableFileOwnerWrapper {
                   IODebugContext* dbg) override {
     return Append(d, o, dbg);
   }
-  IOStatus PositionedAppend(const Slice& d, std::uint64_t,
-                            const IOOptions& o, IODebugContext* dbg) override {
+  IOStatus PositionedAppend(const Slice& d, std::uint64_t, const IOOptions& o,
+                            IODebugContext* dbg) override {
     return Append(d, o, dbg);  // RocksDB positions only with direct I/O
   }
   IOStatus PositionedAppend(const Slice& d, std::uint64_t off,

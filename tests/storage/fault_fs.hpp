@@ -43,10 +43,10 @@ class fault_fs : public rocksdb::FileSystemWrapper {
   // How many WAL appends and syncs failed by fail_wal.
   std::uint64_t injected() const { return injected_; }
 
-  rocksdb::IOStatus NewWritableFile(
-      const std::string& f, const rocksdb::FileOptions& o,
-      std::unique_ptr<rocksdb::FSWritableFile>* r,
-      rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus NewWritableFile(const std::string& f,
+                                    const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* dbg) override;
   rocksdb::IOStatus ReopenWritableFile(
       const std::string& f, const rocksdb::FileOptions& o,
       std::unique_ptr<rocksdb::FSWritableFile>* r,

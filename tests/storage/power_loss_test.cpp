@@ -89,18 +89,18 @@ struct power_loss {
       return true;
     };
     for (int i = 0; i < n && !crash_now(); ++i) {
-      auto& log = logs[std::uniform_int_distribution<int>(
-          0, conversations - 1)(rng)];
+      auto& log =
+          logs[std::uniform_int_distribution<int>(0, conversations - 1)(rng)];
       auto id = log.last_msg_id() + 1;
-      message msg{0, "u", body(log.conv_id(), id), 1,
-                  "k" + std::to_string(id)};
-      REQUIRE(log.append(msg, [&, conv = log.conv_id(), id](const status& s) {
-                    std::lock_guard<std::mutex> lock(m);
-                    if (s && !fs.dead())
-                      got[conv] = std::max(got[conv], id);
-                    ++completed;
-                    cv.notify_all();
-                  })
+      message msg{0, "u", body(log.conv_id(), id), 1, "k" + std::to_string(id)};
+      REQUIRE(log.append(msg,
+                         [&, conv = log.conv_id(), id](const status& s) {
+                           std::lock_guard<std::mutex> lock(m);
+                           if (s && !fs.dead())
+                             got[conv] = std::max(got[conv], id);
+                           ++completed;
+                           cv.notify_all();
+                         })
                   .has_value());
     }
     {
@@ -117,9 +117,10 @@ struct power_loss {
 
 }  // namespace
 
-TEST_CASE("with sync durability no acknowledged message is lost over many "
-          "simulated power losses",
-          "[power_loss]") {
+TEST_CASE(
+    "with sync durability no acknowledged message is lost over many "
+    "simulated power losses",
+    "[power_loss]") {
   power_loss p(durability::sync);
   std::mt19937 rng(20261201);
   for (int round = 0; round < 30; ++round) {
@@ -140,9 +141,10 @@ TEST_CASE("with sync durability no acknowledged message is lost over many "
   CHECK(p.in_flight_at_crash > 0);
 }
 
-TEST_CASE("with async durability a power loss loses at most what was "
-          "acknowledged since the last sync",
-          "[power_loss]") {
+TEST_CASE(
+    "with async durability a power loss loses at most what was "
+    "acknowledged since the last sync",
+    "[power_loss]") {
   power_loss p(durability::async);
   std::mt19937 rng(20261202);
   std::uint64_t lost_total = 0;
