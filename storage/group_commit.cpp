@@ -267,15 +267,22 @@ void group_commit::try_recover() {
     why = "resume failed: " + s.ToString();
     restart = s.severity() >= rocksdb::Status::Severity::kFatalError;
   }
-  std::lock_guard<std::mutex> lock(mtx_);
-  if (restart && !health_.restart_needed) {
-    health_.restart_needed = true;
-    health_.reason += " (RocksDB cannot resume: restart the node)";
+  store_health snapshot;
+  bool newly_stuck = false;
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    if (restart && !health_.restart_needed) {
+      newly_stuck = true;
+      health_.restart_needed = true;
+      health_.reason += " (RocksDB cannot resume: restart the node)";
+    }
+    backoff_ = std::min(backoff_ * 2, max_backoff);
+    next_attempt_ = clock::now() + backoff_;
+    snapshot = health_;
   }
-  backoff_ = std::min(backoff_ * 2, max_backoff);
-  next_attempt_ = clock::now() + backoff_;
   metrics::emit(hooks_.log, "debug", "store_recovery_attempt",
                 {{"error", why}});
+  if (newly_stuck) report(snapshot, false);  // says restart_needed
 }
 
 void group_commit::report(const store_health& h, bool writable) {

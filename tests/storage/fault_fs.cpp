@@ -31,6 +31,8 @@ class tracked_file : public rocksdb::FSWritableFileOwnerWrapper {
     if (fs_->dead()) return IOStatus::OK();  // lost with the machine
     if (fs_->fail(fault_fs::wal_fault::append, path_))
       return IOStatus::NoSpace("injected: no space left on device");
+    if (fs_->fail(fault_fs::wal_fault::append_eio, path_))
+      return IOStatus::IOError("injected: input/output error");
     auto s = target()->Append(d, o, dbg);
     if (s.ok()) fs_->appended(path_, d.size());
     return s;

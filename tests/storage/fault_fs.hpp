@@ -28,7 +28,9 @@ namespace switchboard::testing {
 // Thread-safe. Every store using it must be destroyed before it.
 class fault_fs : public rocksdb::FileSystemWrapper {
  public:
-  enum class wal_fault { none, append, sync };
+  // append and sync fail with NoSpace (a full disk), append_eio with a
+  // plain IOError (a failing disk).
+  enum class wal_fault { none, append, sync, append_eio };
 
   fault_fs();
   const char* Name() const override { return "switchboard.fault_fs"; }

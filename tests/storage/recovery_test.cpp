@@ -268,3 +268,29 @@ TEST_CASE_METHOD(faulty_store,
   REQUIRE(wait_writable());
   CHECK(db->checkpoint((dir.path() / "cp2").string()));
 }
+
+TEST_CASE_METHOD(faulty_store,
+                 "an I/O error in a WAL append needs a restart, and the "
+                 "store closes and reopens with what it acknowledged",
+                 "[recovery]") {
+  auto log = conversation_log::open(*db, "c");
+  for (auto b : {"1", "2"}) REQUIRE(append(*log, b));
+  fs.fail_wal(fault_fs::wal_fault::append_eio);
+  REQUIRE(!append(*log, "lost"));
+  fs.fail_wal(fault_fs::wal_fault::none);
+  // RocksDB takes a plain I/O error in a write for fatal: Resume() refuses.
+  {
+    std::unique_lock<std::mutex> lock(m);
+    REQUIRE(cv.wait_for(lock, 10s, [this] {
+      return !flips.empty() && flips.back().restart_needed;
+    }));
+  }
+  CHECK(!db->writable());
+  auto refused = append(*log, "refused");
+  REQUIRE(!refused);
+  CHECK(refused.err().code == errc::unavailable);
+  db.reset();
+  db = open();
+  CHECK(db->writable());
+  CHECK(bodies("c") == strings{"1", "2"});
+}
