@@ -103,7 +103,8 @@ TEST_CASE(
     return;
   }
   auto node = std::make_unique<node_process>(
-      std::vector<std::string>{"--data-dir", fs.path("data")});
+      std::vector<std::string>{"--data-dir", fs.path("data"), "--send-burst",
+                               "100000"});
   std::vector<std::uint64_t> acked;
   std::string conv;
   {
@@ -159,7 +160,8 @@ TEST_CASE(
     return;
   }
   auto node = std::make_unique<node_process>(
-      std::vector<std::string>{"--data-dir", fs.path("data")});
+      std::vector<std::string>{"--data-dir", fs.path("data"), "--send-burst",
+                               "100000"});
   std::vector<std::uint64_t> acked;
   std::string conv;
   {
