@@ -9,6 +9,7 @@
 #include "actors/conversation_ops.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
+#include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors {
@@ -19,6 +20,7 @@ using detail::conv_self;
 using phase = conversation_state::phase;
 
 struct loaded {
+  std::uint64_t generation = 0;  // the store's, read before anything else
   std::optional<storage::conversation_meta> meta;
   std::vector<storage::member_entry> members;
   std::optional<storage::conversation_log> log;
@@ -26,6 +28,8 @@ struct loaded {
 
 storage::result<loaded> load(storage::store& s, const std::string& conv) {
   loaded out;
+  // Read first: a failure after it fences this state's writes.
+  out.generation = s.health().generation;
   auto meta = s.conversation(conv);
   if (!meta) return meta.err();
   out.meta = std::move(*meta);
@@ -47,6 +51,7 @@ void run_waiting(conv_self self) {
 }
 
 bool busy(const conversation_state& st) {
+  if (st.reloading) return true;  // finish_reload passivates
   return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
          !st.cursor_dirty.empty() || !st.dup_waiting.empty() ||
          !st.waiting.empty() || st.ph == phase::loading ||
@@ -89,6 +94,10 @@ void do_create(conv_self self, create_request req,
         {}, st.conv_id, st.meta.kind, detail::member_ids(st), true});
     return;
   }
+  if (auto err = detail::check_writable(st); !err.ok()) {
+    rp.deliver(create_reply{err, {}, {}, {}, false});
+    return;
+  }
   // Missing: this request creates it.
   st.ph = phase::creating;
   auto now = now_ms();
@@ -105,7 +114,7 @@ void do_create(conv_self self, create_request req,
         if (!s) {
           st.ph = phase::missing;
           rp.deliver(create_reply{
-              detail::internal_error(s.err().message), {}, {}, {}, false});
+              detail::storage_unavailable(s.err().message), {}, {}, {}, false});
           run_waiting(self);
           return;
         }
@@ -164,6 +173,10 @@ void do_members(conv_self self, members_request req,
     rp.deliver(proto_error{});
     return;
   }
+  if (auto err = detail::check_writable(st); !err.ok()) {
+    rp.deliver(err);
+    return;
+  }
   if (st.members.size() + added.size() - removed.size() >
       st.ctx->lim.max_members) {
     rp.deliver(
@@ -190,7 +203,8 @@ void do_members(conv_self self, members_request req,
   detail::commit_then(
       self, std::move(b), [=](const storage::status& s) mutable {
         if (!s) {
-          rp.deliver(detail::internal_error(s.err().message));
+          // The actor reloads its members from the store (reloading).
+          rp.deliver(detail::storage_unavailable(s.err().message));
           return;
         }
         detail::broadcast(self, audience,
@@ -216,7 +230,10 @@ conversation_actor::behavior_type conversation(
         auto& st = self->state;
         if (!r) {
           st.ph = phase::failed;
+          metrics::emit(st.ctx->log, "error", "conversation_load_failed",
+                        {{"conv_id", st.conv_id}, {"error", r.err().message}});
         } else {
+          st.store_generation = r->generation;
           st.log = std::move(r->log);
           st.durable_upto = st.log->last_msg_id();
           if (r->meta) {

@@ -46,6 +46,9 @@ struct conversation_state {
   std::map<std::string, storage::member_state> members;
   std::optional<storage::conversation_log> log;
   std::uint64_t durable_upto = 0;  // highest acknowledged msg_id
+  // The store's failure generation when this state was read: every write
+  // is fenced with it (storage::batch::fence).
+  std::uint64_t store_generation = 0;
 
   // The send pipeline: jobs wait here while idempotency keys are looked up
   // in the store, a batch at a time, so that ids follow arrival order.
@@ -74,6 +77,13 @@ struct conversation_state {
   bool cursor_write_in_flight = false;
   std::set<std::string> cursor_dirty;  // members whose cursors moved
   std::vector<cursor_waiter> cursor_waiters;
+
+  // A write of this conversation failed: its in-memory state (next msg_id,
+  // members, cursors) may be ahead of the store. Everything is answered
+  // `unavailable` until the writes in flight are back, then the actor
+  // passivates and the next request activates a fresh one that reads the
+  // store, so msg_ids stay gap-free and no failed change stays applied.
+  bool reloading = false;
 
   std::int64_t last_activity_ms = 0;
   // When each member last had a typing event sent (the throttle).

@@ -6,6 +6,7 @@
 #include "actors/budget_check.hpp"
 #include "actors/conversation_ops.hpp"
 #include "actors/events.hpp"
+#include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
@@ -53,6 +54,8 @@ void do_sync(conv_self self, sync_request req,
       [self, req, cap, rp](storage::result<storage::page> pg) mutable {
         auto& st = self->state;
         if (!pg) {
+          metrics::emit(st.ctx->log, "error", "history_read_failed",
+                        {{"conv_id", st.conv_id}, {"error", pg.err().message}});
           rp.deliver(
               history_reply{internal_error(pg.err().message), {}, false});
           return;
@@ -92,14 +95,15 @@ void flush_cursors(conv_self self) {
     st.cursor_write_in_flight = false;
     for (auto& w : *waiters) {
       if (!s) {
-        w.rp.deliver(internal_error(s.err().message));
+        // The actor reloads the cursors from the store (reloading).
+        w.rp.deliver(storage_unavailable(s.err().message));
         continue;
       }
       for (auto& r : w.receipts)
         broadcast_members(self, r, {w.user, w.origin_session});
       w.rp.deliver(proto_error{});
     }
-    flush_cursors(self);
+    if (!st.reloading && s) flush_cursors(self);
   });
 }
 
@@ -115,6 +119,10 @@ void do_cursor(conv_self self, cursor_request req,
   }
   if (auto err = over_budget(*st.ctx, request_kind::cursor, req.user);
       !err.ok()) {
+    rp.deliver(err);
+    return;
+  }
+  if (auto err = check_writable(st); !err.ok()) {
     rp.deliver(err);
     return;
   }

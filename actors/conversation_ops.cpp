@@ -2,6 +2,7 @@
 
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
+#include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
 // The helpers every part of the conversation actor uses: errors, the
@@ -14,22 +15,69 @@ proto_error internal_error(const std::string& what) {
   return proto_error{"internal", "storage error: " + what};
 }
 
+namespace {
+constexpr const char* reloading_why =
+    "the conversation is reloading after a failed write";
+}  // namespace
+
+proto_error storage_unavailable(const std::string& what) {
+  return proto_error{"unavailable",
+                     "the store cannot write now (" + what + "); retry",
+                     store_retry_after_ms};
+}
+
+proto_error check_writable(const conversation_state& st) {
+  if (st.reloading) return storage_unavailable(reloading_why);
+  if (!st.ctx->store->writable())
+    return storage_unavailable(st.ctx->store->health().reason);
+  return {};
+}
+
 void commit_then(conv_self self, storage::batch b,
                  std::function<void(const storage::status&)> then) {
   ++self->state.writes_in_flight;
+  b.fence(self->state.store_generation);
   auto handle = caf::actor_cast<caf::actor>(self);
-  self->state.ctx->store->commit(
-      std::move(b), [self, handle, then](const storage::status& s) {
-        post_to(handle, [self, s, then] {
-          --self->state.writes_in_flight;
-          then(s);
-        });
-      });
+  self->state.ctx->store->commit(std::move(b), [self, handle, then](
+                                                   const storage::status& s) {
+    post_to(handle, [self, s, then] {
+      auto& st = self->state;
+      --st.writes_in_flight;
+      then(s);
+      if (!s) {
+        if (!st.reloading)
+          metrics::emit(st.ctx->log, "warn", "conversation_write_failed",
+                        {{"conv_id", st.conv_id}, {"error", s.err().message}});
+        st.reloading = true;
+      }
+      if (st.reloading) finish_reload(self);
+    });
+  });
+}
+
+void finish_reload(conv_self self) {
+  auto& st = self->state;
+  if (!st.reloading) return;
+  auto err = storage_unavailable(reloading_why);
+  for (auto& j : st.queued) j.rp.deliver(send_reply{err, 0, 0, false});
+  st.queued.clear();
+  for (auto& [_, j] : st.dup_waiting)
+    j.rp.deliver(send_reply{err, 0, 0, false});
+  st.dup_waiting.clear();
+  if (st.writes_in_flight > 0 || st.lookup_in_flight ||
+      st.cursor_write_in_flight)
+    return;
+  for (auto& w : st.cursor_waiters) w.rp.deliver(err);
+  st.cursor_waiters.clear();
+  st.cursor_dirty.clear();
+  st.ctx->dir->forget_conversation(st.conv_id, self->address());
+  self->quit();
 }
 
 proto_error check_member(const conversation_state& st,
                          const std::string& user) {
   using phase = conversation_state::phase;
+  if (st.reloading) return storage_unavailable(reloading_why);
   if (st.ph == phase::failed)
     return internal_error("the conversation could not be loaded");
   // A conversation that does not exist answers as one the caller is not a

@@ -58,10 +58,29 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
 
 proto_error internal_error(const std::string& what);
 
+// How long a client should wait before it retries a request the store
+// could not take (`unavailable`, with retry_after_ms).
+constexpr std::int64_t store_retry_after_ms = 1000;
+
+// The answer to a request the store cannot take now (a write failed, or
+// the store is recovering): `unavailable`, never `internal`.
+proto_error storage_unavailable(const std::string& what);
+
+// Whether the conversation may write now; the error to answer otherwise.
+// Checked before any msg_id or cursor is handed out.
+proto_error check_writable(const conversation_state& st);
+
 // Commits `b` through the group commit and runs `then` inside the actor once
 // it is durable (or failed); the actor counts it as a write in flight.
+// After a failure (once `then` has answered its own requests) the actor
+// starts reloading (conversation_state::reloading).
 void commit_then(conv_self self, storage::batch b,
                  std::function<void(const storage::status&)> then);
+
+// Reloading: answers every request still waiting with `unavailable` and
+// passivates once nothing of the actor is in flight. Call after anything
+// in flight comes back.
+void finish_reload(conv_self self);
 
 void do_send(conv_self self, send_request req,
              caf::typed_response_promise<send_reply> rp);

@@ -6,6 +6,7 @@
 #include "actors/conversation_ops.hpp"
 #include "actors/events.hpp"
 #include "actors/rate_limiter.hpp"
+#include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
@@ -65,7 +66,9 @@ void on_written(conv_self self, const storage::status& written,
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (!written) {
-    auto err = internal_error("the message could not be stored");
+    // Never `sent` for a message that is not stored; the actor reloads its
+    // next msg_id from the store (reloading, set by commit_then).
+    auto err = storage_unavailable(written.err().message);
     for (auto& a : accepted) {
       a.rp.deliver(send_reply{err, 0, 0, false});
       // Not sent after all: a retry must be taken as new, not answered as
@@ -193,7 +196,16 @@ void pump(conv_self self) {
       [self, waiting](storage::result<found_map> found) {
         auto& st = self->state;
         st.lookup_in_flight = false;
+        if (st.reloading) {
+          auto err = check_writable(st);
+          for (auto& j : *waiting) j.rp.deliver(send_reply{err, 0, 0, false});
+          finish_reload(self);
+          return;
+        }
         if (!found) {
+          metrics::emit(
+              st.ctx->log, "error", "dedup_read_failed",
+              {{"conv_id", st.conv_id}, {"error", found.err().message}});
           auto err = internal_error(found.err().message);
           for (auto& j : *waiting) j.rp.deliver(send_reply{err, 0, 0, false});
         } else {
@@ -220,6 +232,10 @@ void do_send(conv_self self, send_request req,
         0,
         0,
         false});
+    return;
+  }
+  if (auto err = check_writable(st); !err.ok()) {
+    rp.deliver(send_reply{err, 0, 0, false});
     return;
   }
   auto key = dedup_key(req.sender, req.client_msg_id);

@@ -41,7 +41,9 @@ std::string ok(const rid_t& rid) { return frame("ok", rid).done(); }
 std::string error(const rid_t& rid, const proto_error& e) {
   auto w = frame("error", rid);
   w.str("code", e.code).str("message", e.message);
-  if (e.code == "rate_limited") w.num("retry_after_ms", e.retry_after_ms);
+  if (e.code == "rate_limited" ||
+      (e.code == "unavailable" && e.retry_after_ms > 0))
+    w.num("retry_after_ms", e.retry_after_ms);
   return w.done();
 }
 

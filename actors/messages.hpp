@@ -35,7 +35,7 @@ using members_atom = caf::atom_constant<caf::atom("members")>;
 struct proto_error {
   std::string code;
   std::string message;
-  std::int64_t retry_after_ms = 0;  // rate_limited only
+  std::int64_t retry_after_ms = 0;  // rate_limited; unavailable, when known
 
   bool ok() const noexcept { return code.empty(); }
 };

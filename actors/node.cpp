@@ -105,6 +105,7 @@ struct node::impl {
     ctx.budgets = &budgets;
     ctx.metrics = o.metrics ? o.metrics : &own_metrics;
     ctx.direct_ids = &direct_ids;
+    ctx.log = o.log;
   }
 };
 

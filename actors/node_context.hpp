@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/limits.hpp"
+#include "metrics/log_sink.hpp"
 
 namespace switchboard::storage {
 class store;
@@ -39,6 +40,7 @@ struct node_context {
   request_budgets* budgets = nullptr;
   metrics::node_metrics* metrics = nullptr;
   const auth::hs256_key* direct_ids = nullptr;  // direct_conversation_id
+  metrics::log_sink log;  // the node's log (app/log.hpp); may be empty
   // Client requests started and not yet answered (for draining).
   std::atomic<std::int64_t> requests_in_flight{0};
 };

@@ -24,12 +24,24 @@ constexpr int max_attempts = 3;
 
 // One client request in flight, shared by the callbacks that may answer
 // it: each holds a pointer, so the request's strings are copied once.
-// Counted in node_context::requests_in_flight until answered.
+// Counted in node_context::requests_in_flight until answered, or until the
+// last callback is gone without answering (the asking actor ended, as when
+// its client disconnected mid-request): shutdown must not wait for it.
 template <class Self>
 struct call {
   call(Self* s, request_context r, rid_t id)
       : self(s), rc(std::move(r)), rid(std::move(id)) {
     rc.ctx->requests_in_flight.fetch_add(1);
+  }
+  ~call() {
+    if (answered) return;
+    rc.ctx->requests_in_flight.fetch_sub(1);
+    // Nor may the connection's own count of requests in flight leak, or
+    // a connection that lives on would stop being read.
+    if (rc.conn) {
+      if (reserved) rc.conn->release(reserved);
+      rc.conn->request_done();
+    }
   }
   call(const call&) = delete;
   call& operator=(const call&) = delete;
@@ -41,9 +53,12 @@ struct call {
   std::string client_msg_id;  // send
   std::chrono::steady_clock::time_point start;
   std::size_t reserved = 0;  // queue room held for the answer (sync)
+  bool answered = false;
 
   node_context* ctx() const { return rc.ctx; }
   void answer(std::string text) {
+    if (answered) return;  // one answer per request
+    answered = true;
     rc.answer(std::move(text));
     if (reserved) rc.conn->release(reserved);
     rc.ctx->requests_in_flight.fetch_sub(1);

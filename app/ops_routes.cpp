@@ -2,6 +2,7 @@
 
 #include "metrics/metrics.hpp"
 #include "rest/http_errors.hpp"
+#include "storage/store.hpp"
 
 namespace switchboard::app {
 
@@ -9,7 +10,7 @@ using rest::error_response;
 
 bool handle_ops(const net::http_request& req, const net::http_reply& reply,
                 const std::atomic<node_state>& state,
-                const metrics::node_metrics& m) {
+                const metrics::node_metrics& m, const storage::store& store) {
   auto path = req.target.substr(0, req.target.find('?'));
   if (path != "/healthz" && path != "/readyz" && path != "/metrics")
     return false;
@@ -27,6 +28,12 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
       reply(error_response(
           503, "unavailable",
           state == node_state::starting ? "starting" : "draining"));
+      return true;
+    }
+    if (!store.writable()) {
+      reply(error_response(
+          503, "unavailable",
+          "the store is not writable: " + store.health().reason));
       return true;
     }
     res.body = R"({"status":"ready"})";

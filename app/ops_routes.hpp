@@ -7,15 +7,20 @@
 namespace switchboard::metrics {
 struct node_metrics;
 }
+namespace switchboard::storage {
+class store;
+}
 
 namespace switchboard::app {
 
 enum class node_state { starting, ready, draining };
 
 // The operational endpoints /healthz, /readyz and /metrics (no token).
-// Returns false, answering nothing, for any other path.
+// /readyz is 503 while starting, draining, or while `store` cannot write
+// (a failed write, until it has recovered). Returns false, answering
+// nothing, for any other path.
 bool handle_ops(const net::http_request& req, const net::http_reply& reply,
                 const std::atomic<node_state>& state,
-                const metrics::node_metrics& m);
+                const metrics::node_metrics& m, const storage::store& store);
 
 }  // namespace switchboard::app

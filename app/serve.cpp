@@ -116,10 +116,22 @@ int serve_main(int argc, char** argv) {
 
   std::atomic<node_state> state{node_state::starting};
   metrics::node_metrics m;
+  // The lower layers' log lines (storage, actors, net) go to this one.
+  metrics::log_sink sink = log_sink();
   auto store_opts = cfg.store_options();
   store_opts.on_commit = [&m](std::size_t batches, std::uint64_t ns) {
     m.commit_batches.observe(static_cast<double>(batches));
     m.commit_seconds.observe(static_cast<double>(ns) / 1e9);
+  };
+  store_opts.log = sink;
+  m.store_writable.set(1);
+  auto failures_seen = std::make_shared<std::atomic<std::uint64_t>>(0);
+  store_opts.on_health = [&m, failures_seen](const storage::store_health& h) {
+    m.store_writable.set(h.writable ? 1 : 0);
+    if (!h.writable) m.store_unwritable.inc();
+    auto before = failures_seen->exchange(h.write_failures);
+    if (h.write_failures > before)
+      m.store_write_failures.inc(h.write_failures - before);
   };
   auto opened = storage::store::open(store_opts);
   if (!opened) {
@@ -139,7 +151,7 @@ int serve_main(int argc, char** argv) {
   auto rt = std::make_unique<actors::node>(
       *store, actors::node_options{cfg.node_id, cfg.lim, cfg.scheduler_threads,
                                    cfg.io_threads, &m,
-                                   actors::direct_id_secret(secret)});
+                                   actors::direct_id_secret(secret), sink});
 
   static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
   net::server_handlers handlers;
@@ -148,14 +160,15 @@ int serve_main(int argc, char** argv) {
       key, auth::time_rules{cfg.token_leeway_s, cfg.token_max_lifetime_s},
       &revoked);
   handlers.http = [&rt, &state, &m, &web, &tokens, key,
-                   dev_login = cfg.dev_login](
-                      net::http_request req, net::http_reply reply) {
+                   dev_login = cfg.dev_login,
+                   st = store.get()](net::http_request req,
+                                     net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(rest::error_response(503, "unavailable",
                                         "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
     if (rest::handle(*rt, tokens, req, reply)) return;
-    if (handle_ops(req, reply, state, m)) return;
+    if (handle_ops(req, reply, state, m, *st)) return;
     if (web.handle(req, reply)) return;
     reply(rest::error_response(404, "not_found", "no such path"));
   };
@@ -167,7 +180,7 @@ int serve_main(int argc, char** argv) {
     return rt->open_session(user, std::move(conn), remote);
   };
   handlers.metrics = &m;
-  handlers.log = log_sink();
+  handlers.log = sink;
   // Descriptors: the store's first, then client connections; past the
   // budget a connection is refused (503), so the store never runs out.
   auto fds = budget_descriptors(storage::store_max_open_files);

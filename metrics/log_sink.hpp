@@ -14,9 +14,9 @@ using log_field = std::pair<std::string_view, std::string_view>;
 // wires it to its JSON-line logger (app/log.hpp); the views live only for
 // the call. An empty sink drops the line. Header-only, so that storage/
 // can take one without depending on anything.
-using log_sink = std::function<void(std::string_view level,
-                                    std::string_view event,
-                                    std::initializer_list<log_field> fields)>;
+using log_sink =
+    std::function<void(std::string_view level, std::string_view event,
+                       std::initializer_list<log_field> fields)>;
 
 inline void emit(const log_sink& sink, std::string_view level,
                  std::string_view event,

@@ -113,6 +113,19 @@ std::string node_metrics::render() const {
     sample(out, "switchboard_limit_hits_total",
            "limit=\"" + std::string(limit_names[i]) + "\"",
            static_cast<double>(limit_hits[i].value()));
+  header(out, "switchboard_store_writable", "gauge",
+         "1 while the store takes writes; 0 after a failed write (disk "
+         "full, I/O error) until it has recovered.");
+  sample(out, "switchboard_store_writable", {},
+         static_cast<double>(store_writable.value()));
+  header(out, "switchboard_store_write_failures_total", "counter",
+         "Store writes or WAL syncs that failed.");
+  sample(out, "switchboard_store_write_failures_total", {},
+         static_cast<double>(store_write_failures.value()));
+  header(out, "switchboard_store_unwritable_total", "counter",
+         "Times the store stopped taking writes.");
+  sample(out, "switchboard_store_unwritable_total", {},
+         static_cast<double>(store_unwritable.value()));
   return out;
 }
 

@@ -29,6 +29,7 @@ class gauge {
   void add(std::int64_t n) noexcept {
     v_.fetch_add(n, std::memory_order_relaxed);
   }
+  void set(std::int64_t n) noexcept { v_.store(n, std::memory_order_relaxed); }
   std::int64_t value() const noexcept {
     return v_.load(std::memory_order_relaxed);
   }
@@ -86,6 +87,9 @@ struct node_metrics {
   // Counts a limit that tripped; a name not in limit_names is a bug and
   // counts nowhere.
   void limit_hit(std::string_view name) noexcept;
+  gauge store_writable;  // 1 while the store takes writes, 0 while not
+  counter store_write_failures;  // group writes or WAL syncs that failed
+  counter store_unwritable;      // times the store stopped being writable
 
   void error(std::string_view code) noexcept;
   // The Prometheus text exposition of every metric.

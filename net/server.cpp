@@ -35,6 +35,7 @@ struct server::impl {
   std::unique_ptr<timer_type> backoff_timer;
   std::chrono::milliseconds backoff{0};
   bool stopped = false;
+  std::chrono::steady_clock::time_point last_accept_log{};
 
   void do_accept() {
     auto& target = *contexts[next_context++ % contexts.size()];
@@ -48,6 +49,9 @@ struct server::impl {
           // Non-blocking from the start, as the session's writes need it
           // (one ioctl; Asio's own switch to non-blocking is then skipped).
           s.non_blocking(true, ec);
+          if (ec)
+            metrics::emit(ctx->handlers.log, "warn", "socket_option_failed",
+                          {{"error", "non_blocking: " + ec.message()}});
           auto ip = peer.address().to_string();
           connection_limits::refusal why;
           auto slot = ctx->limits->admit_connection(ip, why);
@@ -65,9 +69,14 @@ struct server::impl {
     backoff = std::min(std::chrono::milliseconds(1000),
                        std::max(std::chrono::milliseconds(10), backoff * 2));
     if (auto* m = ctx->handlers.metrics) m->limit_hit("accept_errors");
-    auto wait = std::to_string(backoff.count());
-    metrics::emit(ctx->handlers.log, "warn", "accept_failed",
-                  {{"error", ec.message()}, {"retry_ms", wait}});
+    // Logged at most once a second: a flood of failures is one line.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_accept_log >= std::chrono::seconds(1)) {
+      last_accept_log = now;
+      auto wait = std::to_string(backoff.count());
+      metrics::emit(ctx->handlers.log, "warn", "accept_failed",
+                    {{"error", ec.message()}, {"retry_ms", wait}});
+    }
     backoff_timer->expires_after(backoff);
     backoff_timer->async_wait([this](boost::system::error_code e) {
       if (!e) do_accept();

@@ -51,7 +51,7 @@ struct server_handlers {
   authenticator authenticate;
   websocket_opener open_websocket;
   metrics::node_metrics* metrics = nullptr;  // connections, queue drops
-  metrics::log_sink log;  // accept failures
+  metrics::log_sink log{};  // accept failures
 };
 
 // The node's client-facing listener: one TCP port serving HTTP/1.1

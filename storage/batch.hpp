@@ -51,6 +51,13 @@ class batch {
   void relax_durability() noexcept { relaxed_ = true; }
   bool relaxed() const noexcept { return relaxed_; }
 
+  // Fails the commit with errc::unavailable, unwritten, if the store has
+  // stopped being writable since store_health::generation `g`: a writer
+  // whose state (a next msg_id) was read before a failure must not write
+  // after the recovery, where a later id could land after a lost one.
+  void fence(std::uint64_t g) noexcept { fence_ = g; }
+  const std::optional<std::uint64_t>& fence() const noexcept { return fence_; }
+
   bool empty() const noexcept { return ops_.empty(); }
   std::size_t size() const noexcept { return ops_.size(); }
   const std::vector<op>& ops() const noexcept { return ops_; }
@@ -67,6 +74,7 @@ class batch {
   std::vector<op> ops_;
   std::optional<std::string> invalid_;
   bool relaxed_ = false;
+  std::optional<std::uint64_t> fence_;
 };
 
 }  // namespace switchboard::storage

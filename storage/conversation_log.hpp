@@ -16,8 +16,10 @@ namespace switchboard::storage {
 //
 // Owned by one actor; not thread-safe. `*s` must outlive this object.
 // A msg_id is assigned before the write is durable; if that write fails the
-// store refuses every later one (group_commit), so an acknowledged id is
-// never followed by a gap.
+// store takes no write until it has recovered (group_commit), and the owner
+// must open the log again (its next id from the store) and fence its
+// batches with the store's failure generation (batch::fence), so that an
+// acknowledged id is never followed by a gap.
 class conversation_log {
  public:
   // Reads the last stored msg_id of `conv` (blocking).

@@ -14,6 +14,8 @@ std::string_view to_string(errc e) noexcept {
       return "invalid_argument";
     case errc::closed:
       return "closed";
+    case errc::unavailable:
+      return "unavailable";
   }
   return "unknown";
 }

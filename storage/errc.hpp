@@ -10,9 +10,9 @@ enum class errc {
   // The store could not be opened (missing directory permissions, a lock held
   // by another process, incompatible options).
   open_failed = 1,
-  // A read or write failed at the file-system level. After a failed write
-  // the store refuses every later write (see group_commit), because the
-  // state of the WAL is unknown and a later success could leave a gap.
+  // A read or write failed at the file-system level (disk full, I/O
+  // error). After a failed write the store is not writable until it has
+  // recovered (see group_commit): later writes get `unavailable`.
   io_error,
   // A stored record could not be decoded: unknown version, truncated or
   // inconsistent lengths. The caller sees it; the process does not crash.
@@ -22,6 +22,10 @@ enum class errc {
   invalid_argument,
   // The store is shutting down or has shut down; nothing was written.
   closed,
+  // The store is not writable right now: an earlier write failed and the
+  // writer is recovering (store::health says why). Nothing was written;
+  // retry later.
+  unavailable,
 };
 
 // A short stable name for logs and tests, e.g. "io_error".

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/log_sink.hpp"
 #include "storage/batch.hpp"
 #include "storage/result.hpp"
 
@@ -36,39 +38,64 @@ struct commit_stats {
   std::uint64_t write_ns = 0;   // time spent in RocksDB writes, in total
 };
 
+// Whether the store takes writes, and if not, why.
+struct store_health {
+  bool writable = true;
+  std::string reason;  // why not writable (empty while writable)
+  // Times the store has stopped being writable since it was opened: a
+  // failure carries the generation it started.
+  std::uint64_t generation = 0;
+  std::uint64_t write_failures = 0;  // group writes or WAL syncs that failed
+  // RocksDB cannot recover in this process (a fatal error, or a failed WAL
+  // write it could not retire): only a restart of the node recovers.
+  bool restart_needed = false;
+};
+
+// What the writer reports to, and how tests break it. Every function runs
+// on the writer thread unless said otherwise; each may be empty.
+struct writer_hooks {
+  // After each group write: the number of batches and the nanoseconds.
+  std::function<void(std::size_t, std::uint64_t)> on_commit;
+  // Before each group write and each recovery attempt: a non-empty reason
+  // fails the write, or the attempt (store_options::write_fault).
+  std::function<std::string()> fault;
+  // When the store stops or starts being writable, or counts a failed
+  // write (on the thread that saw it: the writer, or a RocksDB background
+  // thread).
+  std::function<void(const store_health&)> on_health;
+  metrics::log_sink log;
+};
+
 // The node's one writer (DESIGN §2). Any thread submits batches; a dedicated
-// thread drains everything pending into one rocksdb::WriteBatch and writes
-// it. There is no timer: a group is whatever waited during the previous
-// write, so a lone write is not delayed. Completions run in submission order.
+// thread drains everything pending into one rocksdb::WriteBatch, writes it,
+// and with durability::sync fsyncs the WAL (DBImpl::SyncWAL) before it
+// completes the group's batches, in submission order. There is no timer: a
+// group is whatever waited during the previous write, so a lone write is
+// not delayed.
 //
-// With durability::sync the fsync is a second stage on a thread of its own:
-// while group k's WAL is being synced (DBImpl::SyncWAL), group k+1 is
-// already going into the memtable, so the CPU-bound and the disk-bound halves
-// of a commit overlap. When nothing else waits (no batch queued, the sync
-// stage idle) the writer syncs the group itself: there is nothing to
-// overlap, and the hand-off would cost a thread wake-up. A group is
-// acknowledged only once a sync that began
-// after its write has finished. Its data is visible to readers a little
-// before that: a reader that must not see undurable data (the conversation
-// sequencer's history reads) caps what it returns at the acknowledged id.
+// The fsync is not overlapped with the next group's write: RocksDB 7.8
+// (Debian's build keeps its assertions) aborts in WritableFileWriter when
+// SyncWAL runs on a WAL whose append has failed, and a concurrent append
+// can fail at any moment; only one thread calling both rules that out.
 //
-// A group of relaxed batches only (batch::relax_durability) is not synced:
-// it completes once written, or, to keep completions in order, with the
-// groups still waiting for the sync stage.
+// A group of relaxed batches only (batch::relax_durability) is not synced.
+// A fenced batch (batch::fence) older than the last failure is refused.
 //
-// After a failed write every later batch fails with errc::io_error without
-// being written: the WAL's state is unknown, and a later success could
-// acknowledge msg_id n+1 when n was lost.
+// Failures: a failed write or sync fails its group with errc::io_error and
+// makes the store not writable (store_health, one log line): no RocksDB
+// write or sync is issued until DB::Resume() has succeeded, because the
+// WAL's state is unknown and a later success could acknowledge msg_id n+1
+// when n was lost. Batches submitted meanwhile fail at once with
+// errc::unavailable. The writer tries Resume() with a growing delay (50 ms
+// to 1 s); once it succeeds the store is writable again (a log line) and
+// batches are written as before. RocksDB's own automatic recovery is turned
+// off (store.cpp), so that this loop is the only one.
 //
 // Thread-safe. `db` and `cfs` must outlive this object.
 class group_commit {
  public:
-  // `on_commit`, when set, runs on the writer thread after each write;
-  // `fault`, when set, before each (store_options::write_fault).
   group_commit(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
-               durability d,
-               std::function<void(std::size_t, std::uint64_t)> on_commit = {},
-               std::function<std::string()> fault = {});
+               durability d, writer_hooks hooks = {});
   ~group_commit();
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
@@ -81,6 +108,16 @@ class group_commit {
   // Writes everything already submitted, then joins the writer thread.
   void stop();
 
+  // RocksDB stopped taking writes on its own (a background flush or
+  // compaction failed, reported by its listener): the writer recovers as
+  // after a failed write. Any thread; never blocks on RocksDB.
+  void background_error(const std::string& why);
+
+  store_health health() const;
+  // health().writable without the copy: one atomic load.
+  bool writable() const noexcept {
+    return writable_.load(std::memory_order_acquire);
+  }
   commit_stats stats() const;
 
  private:
@@ -88,38 +125,34 @@ class group_commit {
     batch b;
     completion done;
   };
+  using clock = std::chrono::steady_clock;
 
   void run();
-  void run_sync();
-  bool sync_inline();
-  bool sync_stage_idle();
-  status sync_wal();
-  status earlier_failure();  // the error of every batch after a failure
+  void write_fenced(std::vector<pending>& group, std::uint64_t generation);
   status write_group(const std::vector<pending>& group);
-  void fail(std::string why);
+  status sync_wal();
+  // Marks the store not writable; `rocksdb_failed`: the failure came from
+  // a RocksDB call, so its WAL may be poisoned.
+  void fail(const std::string& why, bool rocksdb_failed);
+  bool wal_cannot_be_retired();
+  void try_recover();
+  void report(const store_health& h, bool writable);
   static void complete(std::vector<pending>& group, const status& st);
 
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   durability durability_;
-  std::function<void(std::size_t, std::uint64_t)> on_commit_;
-  std::function<std::string()> fault_;
+  writer_hooks hooks_;
 
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::vector<pending> queue_;
   bool stopping_ = false;
-
-  // The sync stage (durability::sync only): written groups awaiting fsync.
-  std::mutex sync_mtx_;
-  std::condition_variable sync_cv_;
-  std::vector<std::vector<pending>> to_sync_;
-  bool writer_done_ = false;
-  bool syncing_ = false;  // the sync thread is in SyncWAL
-
-  std::mutex fail_mtx_;
-  std::atomic<bool> failed_{false};
-  std::string failure_;  // guarded by fail_mtx_
+  store_health health_;               // guarded by mtx_
+  std::atomic<bool> writable_{true};  // health_.writable, for readers
+  // Recovery (writer thread only, while not writable).
+  clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
 
   std::atomic<std::uint64_t> groups_{0};
   std::atomic<std::uint64_t> syncs_{0};
@@ -127,9 +160,7 @@ class group_commit {
   std::atomic<std::uint64_t> max_group_{0};
   std::atomic<std::uint64_t> write_ns_{0};
 
-  // Last: they start after every other member exists.
-  std::thread sync_thread_;
-  std::thread thread_;
+  std::thread thread_;  // last: it starts after every other member exists
 };
 
 }  // namespace switchboard::storage

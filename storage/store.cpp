@@ -2,17 +2,21 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <limits>
 
 #include "storage/keys.hpp"
+#include "storage/store_env.hpp"
 #include "storage/store_impl.hpp"
 
 namespace switchboard::storage {
@@ -58,13 +62,116 @@ rocksdb::ColumnFamilyOptions cf_options(column_family cf) {
   return o;
 }
 
+// RocksDB's background errors reach the log and the writer, and its own
+// automatic recovery is turned off: the writer's recovery loop is the only
+// one (a manual Resume() during an automatic one only gets Busy, and the
+// automatic one for a full disk polls every few seconds).
+class error_listener : public rocksdb::EventListener {
+ public:
+  // `log` is the store's; `writer` is set once the writer exists.
+  error_listener(metrics::log_sink log,
+                 std::shared_ptr<std::atomic<group_commit*>> writer)
+      : log_(std::move(log)), writer_(std::move(writer)) {}
+  const char* Name() const override { return "switchboard.error_listener"; }
+
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* bg_error) override {
+    if (!bg_error || bg_error->ok()) return;
+    auto why = bg_error->ToString();
+    metrics::emit(log_, "error", "store_background_error",
+                  {{"reason", reason_name(reason)}, {"error", why}});
+    // A soft error (a failed compaction) leaves writes working.
+    if (bg_error->severity() >= rocksdb::Status::Severity::kHardError ||
+        bg_error->severity() == rocksdb::Status::Severity::kNoError) {
+      if (auto* w = writer_->load())
+        w->background_error(std::string(reason_name(reason)) + ": " + why);
+    }
+  }
+
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    if (auto_recovery) *auto_recovery = false;
+  }
+
+ private:
+  static const char* reason_name(rocksdb::BackgroundErrorReason r) {
+    switch (r) {
+      case rocksdb::BackgroundErrorReason::kFlush:
+        return "flush";
+      case rocksdb::BackgroundErrorReason::kCompaction:
+        return "compaction";
+      case rocksdb::BackgroundErrorReason::kWriteCallback:
+        return "write";
+      case rocksdb::BackgroundErrorReason::kMemTable:
+        return "memtable";
+      case rocksdb::BackgroundErrorReason::kManifestWrite:
+        return "manifest_write";
+      case rocksdb::BackgroundErrorReason::kFlushNoWAL:
+        return "flush";
+      case rocksdb::BackgroundErrorReason::kManifestWriteNoWAL:
+        return "manifest_write";
+    }
+    return "unknown";
+  }
+
+  metrics::log_sink log_;
+  std::shared_ptr<std::atomic<group_commit*>> writer_;
+};
+
+// RocksDB's own log ("info log") as lines of the node's log, warnings and
+// worse only. Not a LOG file in the data directory: on a full disk RocksDB
+// 7.8's file logger appends again after a failed append and aborts on its
+// own assertion (WritableFileWriter, sync_without_flush_called_).
+class rocksdb_log : public rocksdb::Logger {
+ public:
+  explicit rocksdb_log(metrics::log_sink log)
+      : Logger(rocksdb::InfoLogLevel::WARN_LEVEL), log_(std::move(log)) {}
+
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format,
+            va_list ap) override {
+    if (level < GetInfoLogLevel() || !log_) return;
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    metrics::emit(
+        log_, level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? "error" : "warn",
+        "rocksdb", {{"message", buf}});
+  }
+
+ private:
+  metrics::log_sink log_;
+};
+
 }  // namespace
 
+struct store_opener {
+  static result<std::unique_ptr<store>> open(const store_options& options,
+                                             rocksdb::Env* env);
+};
+
+result<std::unique_ptr<store>> open_store_on(const store_options& options,
+                                             rocksdb::Env* env) {
+  return store_opener::open(options, env);
+}
+
 result<std::unique_ptr<store>> store::open(const store_options& options) {
-  auto p = std::make_unique<impl>();
+  return store_opener::open(options, nullptr);
+}
+
+result<std::unique_ptr<store>> store_opener::open(const store_options& options,
+                                                  rocksdb::Env* env) {
+  auto p = std::make_unique<store::impl>();
   p->options = options;
 
   rocksdb::DBOptions db_opts;
+  if (env) db_opts.env = env;
+  auto writer_slot = std::make_shared<std::atomic<group_commit*>>(nullptr);
+  db_opts.listeners.push_back(
+      std::make_shared<error_listener>(options.log, writer_slot));
+  db_opts.info_log = std::make_shared<rocksdb_log>(options.log);
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
   // Sockets need the process's descriptors (app/descriptors.hpp).
@@ -91,9 +198,11 @@ result<std::unique_ptr<store>> store::open(const store_options& options) {
   if (!it->status().ok()) return to_error(it->status());
   it.reset();
 
-  p->writer =
-      std::make_unique<group_commit>(p->db.get(), p->cfs, options.durability,
-                                     options.on_commit, options.write_fault);
+  writer_hooks hooks{options.on_commit, options.write_fault, options.on_health,
+                     options.log};
+  p->writer = std::make_unique<group_commit>(p->db.get(), p->cfs,
+                                             options.durability, hooks);
+  writer_slot->store(p->writer.get());
   return std::unique_ptr<store>(new store(std::move(p)));
 }
 
@@ -115,8 +224,11 @@ status store::commit_and_wait(batch b) {
 
 status store::checkpoint(const std::string& dir) {
   // Everything acknowledged so far is in the WAL; the checkpoint copies it.
-  (void)commit_and_wait(
-      batch{});  // orders the checkpoint after pending commits
+  // The empty batch orders the checkpoint after pending commits. A store
+  // that cannot write is not checkpointed: RocksDB would flush and sync a
+  // WAL that may have failed.
+  if (auto st = commit_and_wait(batch{}); !st)
+    return error{errc::unavailable, "no checkpoint: " + st.err().message};
   rocksdb::Checkpoint* raw = nullptr;
   auto s = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
   if (!s.ok()) return to_error(s);
@@ -145,6 +257,10 @@ std::uint64_t store::disk_size() const {
 }
 
 commit_stats store::stats() const { return impl_->writer->stats(); }
+
+store_health store::health() const { return impl_->writer->health(); }
+
+bool store::writable() const noexcept { return impl_->writer->writable(); }
 
 const store_options& store::options() const noexcept { return impl_->options; }
 

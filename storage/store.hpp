@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/log_sink.hpp"
 #include "storage/batch.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/message_record.hpp"
@@ -28,9 +29,17 @@ struct store_options {
   // batches it held and the nanoseconds the write took (metrics).
   std::function<void(std::size_t batches, std::uint64_t write_ns)> on_commit{};
   // For tests of failure paths: called on the writer thread before each
-  // group write; a non-empty reason fails that write with errc::io_error,
-  // and, as after any failed write, every later one.
+  // group write and each recovery attempt; a non-empty reason fails that
+  // write with errc::io_error and makes the store not writable, as any
+  // failed write does, until a recovery attempt finds it empty again.
   std::function<std::string()> write_fault{};
+  // Called when the store stops or starts being writable, or counts one
+  // more failed write (see group_commit): metrics. Any thread; must not
+  // block.
+  std::function<void(const store_health&)> on_health{};
+  // Where the store's own log lines go (failures, recovery, RocksDB's
+  // background errors, errors on close). Any thread.
+  metrics::log_sink log{};
 };
 
 // A page of one conversation's log.
@@ -149,6 +158,7 @@ class store {
 
   // A consistent point-in-time copy of the store in `dir` (which must not
   // exist), usable as a data directory: hard links where it can.
+  // errc::unavailable while the store cannot write.
   status checkpoint(const std::string& dir);
   // Compacts every column family.
   status compact();
@@ -156,9 +166,14 @@ class store {
   std::uint64_t disk_size() const;
 
   commit_stats stats() const;
+  // Whether writes are taken now, and if not why (cheap; any thread).
+  store_health health() const;
+  // health().writable, cheaply enough for every send.
+  bool writable() const noexcept;
   const store_options& options() const noexcept;
 
  private:
+  friend struct store_opener;  // store.cpp and store_env.hpp
   struct impl;
   explicit store(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;

@@ -68,11 +68,18 @@ struct store::impl {
   ~impl() {
     if (writer) writer->stop();
     if (db) {
-      // A flushed memtable makes the next open replay no WAL.
-      (void)db->Flush(rocksdb::FlushOptions(), cfs);  // best effort on close
+      // A flushed memtable makes the next open replay no WAL. Best effort:
+      // a store that is not writable keeps its WAL for the next open.
+      if (auto s = db->Flush(rocksdb::FlushOptions(), cfs); !s.ok())
+        metrics::emit(options.log, "warn", "store_close_flush_failed",
+                      {{"error", s.ToString()}});
       for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
-      (void)db->Close();  // nothing left to do if closing fails
+      if (auto s = db->Close(); !s.ok())  // nothing left to do but say so
+        metrics::emit(options.log, "warn", "store_close_failed",
+                      {{"error", s.ToString()}});
     }
+    db.reset();
+    writer.reset();
   }
 };
 
