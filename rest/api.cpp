@@ -69,6 +69,20 @@ void run(actors::node& rt, const std::string& user, const json::object& frame,
              [reply](std::string answer) { reply(to_http(answer)); });
 }
 
+// A store write that failed, as the protocol says: the node cannot write
+// right now (disk full, recovering) is 503 `unavailable` with Retry-After;
+// anything else is 500.
+net::http_response write_failed(const storage::error& e) {
+  bool now = e.code == storage::errc::unavailable ||
+             e.code == storage::errc::io_error;
+  auto res = now ? error_response(503, "unavailable",
+                                  "the node cannot write right now; retry: " +
+                                      e.message)
+                 : error_response(500, "internal", "storage error: " + e.message);
+  if (now) res.headers.emplace_back("Retry-After", "1");
+  return res;
+}
+
 bool parse_u64(const std::string& s, std::uint64_t& out) {
   if (s.empty() || s.size() > 20) return false;
   out = 0;
@@ -141,9 +155,7 @@ void register_device(actors::node& rt, const std::string& user,
   b.put_device(user, storage::device{std::string(platform->as_string()),
                                      std::string(token->as_string()), now});
   rt.store().commit(std::move(b), [reply](const storage::status& s) {
-    reply(s ? no_content()
-            : error_response(500, "internal",
-                             "storage error: " + s.err().message));
+    reply(s ? no_content() : write_failed(s.err()));
   });
 }
 
@@ -157,9 +169,7 @@ void delete_device(actors::node& rt, const std::string& user,
   storage::batch b;
   b.erase_device(user, token);
   rt.store().commit(std::move(b), [reply](const storage::status& s) {
-    reply(s ? no_content()
-            : error_response(500, "internal",
-                             "storage error: " + s.err().message));
+    reply(s ? no_content() : write_failed(s.err()));
   });
 }
 

@@ -127,6 +127,12 @@ TEST_CASE(
     CHECK(metric(scrape, "switchboard_store_writable") == 0);
     CHECK(metric(scrape, "switchboard_store_unwritable_total") >= 1);
     CHECK(metric(scrape, "switchboard_store_write_failures_total") >= 1);
+    // REST writes say the same: unavailable, retry, not internal.
+    auto device = http_request(node->port(), "POST", "/v1/devices",
+                               R"({"platform":"fcm","token":"t1"})",
+                               "Bearer " + node->token("alice"));
+    CHECK(device.status == 503);
+    CHECK(device.headers.count("retry-after") == 1);
 
     // Space again: the same process takes writes, ids without a gap.
     std::filesystem::remove(fs.path("filler"));
