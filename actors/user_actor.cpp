@@ -5,6 +5,7 @@
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
+#include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
@@ -32,7 +33,12 @@ void went_offline(self_ptr self) {
   // Last seen is best effort: a failed write leaves the older value, and it
   // waits for no fsync of its own (a connection storm wrote one per close).
   b.relax_durability();
-  st.ctx->store->commit(std::move(b), [](const storage::status&) {});
+  st.ctx->store->commit(std::move(b), [ctx = st.ctx, user = st.user_id](
+                                          const storage::status& s) {
+    if (!s)
+      metrics::emit(ctx->log, "warn", "last_seen_not_stored",
+                    {{"user_id", user}, {"error", s.err().message}});
+  });
   notify_watchers(self);
 }
 
