@@ -94,7 +94,8 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
             }
             c->fail(
                 proto_error{"unavailable",
-                            "the conversation did not answer in time; retry"});
+                            "the conversation did not answer in time; retry",
+                            1000});
           });
 }
 

@@ -192,7 +192,7 @@ class ws_session : public actors::client_connection,
     if (!ws_.is_message_done()) return do_read();
     if (ctx_->registry->draining) {
       enqueue(
-          R"({"type":"error","code":"unavailable","message":"the node is shutting down"})");
+          R"({"type":"error","code":"unavailable","message":"the node is shutting down","retry_after_ms":1000})");
     } else if (!ws_.got_text()) {
       enqueue(
           R"({"type":"error","code":"bad_request","message":"frames must be UTF-8 JSON text"})");

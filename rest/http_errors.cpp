@@ -32,7 +32,9 @@ net::http_response error_from_frame(const json::object& frame) {
   std::string code(frame.at("code").as_string());
   std::string message(frame.at("message").as_string());
   auto res = error_response(status_of(code), code, message);
-  if (code == "rate_limited") {
+  // rate_limited always says when to retry; unavailable when it knows.
+  if (code == "rate_limited" ||
+      (code == "unavailable" && frame.contains("retry_after_ms"))) {
     auto ms = frame.at("retry_after_ms").to_number<std::int64_t>();
     json::object e{
         {"code", code}, {"message", message}, {"retry_after_ms", ms}};
