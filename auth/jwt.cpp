@@ -75,6 +75,17 @@ std::optional<boost::json::value> parse_part(
   return v;
 }
 
+// exp is a JSON number of seconds (RFC 7519 NumericDate), not always an
+// int64: one past int64's range is simply far in the future or the past.
+// Converting such a double unchecked was undefined behaviour, and on x86
+// turned a far-future exp into INT64_MIN, an expired token.
+std::int64_t clamped_seconds(double s) {
+  constexpr double two_63 = 9223372036854775808.0;
+  if (s >= two_63) return INT64_MAX;
+  if (s < -two_63) return INT64_MIN;
+  return static_cast<std::int64_t>(s);
+}
+
 }  // namespace
 
 std::string_view to_string(token_error e) noexcept {
@@ -199,14 +210,18 @@ verify_result verify_token(const hs256_key& key, std::string_view token,
   claims c;
   auto exp = payload->if_contains("exp");
   if (!exp) return fail(token_error::missing_exp);
-  if (exp->is_int64())
+  if (exp->is_int64()) {
     c.exp = exp->as_int64();
-  else if (exp->is_uint64())
-    c.exp = static_cast<std::int64_t>(exp->as_uint64());
-  else if (exp->is_double())
-    c.exp = static_cast<std::int64_t>(exp->as_double());
-  else
+  } else if (exp->is_uint64()) {
+    auto u = exp->as_uint64();
+    c.exp = u > static_cast<std::uint64_t>(INT64_MAX)
+                ? INT64_MAX
+                : static_cast<std::int64_t>(u);
+  } else if (exp->is_double()) {
+    c.exp = clamped_seconds(exp->as_double());
+  } else {
     return fail(token_error::missing_exp);
+  }
   if (c.exp <= now_s) return fail(token_error::expired);
 
   auto sub = payload->if_contains("sub");

@@ -98,3 +98,53 @@ TEST_CASE("a prepared HS256 key computes HMAC-SHA256, also for an empty key",
   CHECK(switchboard::auth::verify_token(a2, t, 1000).ok);
   CHECK_FALSE(switchboard::auth::verify_token(b, t, 1000).ok);
 }
+
+namespace {
+
+// base64url without padding, for the signatures of hand-made tokens.
+std::string base64url(const std::string& bytes) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buf = buf << 8 | c;
+    for (bits += 8; bits >= 6; bits -= 6)
+      out.push_back(alphabet[(buf >> (bits - 6)) & 63]);
+  }
+  if (bits > 0) out.push_back(alphabet[(buf << (6 - bits)) & 63]);
+  return out;
+}
+
+// An HS256 token of the given base64url payload, signed with `key`.
+std::string signed_payload(const hs256_key& key, const std::string& payload) {
+  // {"alg":"HS256","typ":"JWT"}
+  std::string input = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + payload;
+  return input + "." + base64url(key.mac(input));
+}
+
+}  // namespace
+
+TEST_CASE("an exp beyond the range of int64 is far in the future or past",
+          "[jwt]") {
+  hs256_key key("secret");
+  // {"sub":"alice","exp":1e30}
+  auto r = verify_token(
+      key, signed_payload(key, "eyJzdWIiOiJhbGljZSIsImV4cCI6MWUzMH0"), now);
+  REQUIRE(r.ok);
+  CHECK(r.ok->exp == INT64_MAX);
+  // {"sub":"alice","exp":18446744073709551615}
+  r = verify_token(
+      key,
+      signed_payload(
+          key, "eyJzdWIiOiJhbGljZSIsImV4cCI6MTg0NDY3NDQwNzM3MDk1NTE2MTV9"),
+      now);
+  REQUIRE(r.ok);
+  CHECK(r.ok->exp == INT64_MAX);
+  // {"sub":"alice","exp":-1e30}
+  CHECK(
+      verify_token(
+          key, signed_payload(key, "eyJzdWIiOiJhbGljZSIsImV4cCI6LTFlMzB9"), now)
+          .error == token_error::expired);
+}
