@@ -8,6 +8,7 @@
 // The first byte is the size of the reads the "socket" delivers (1..256
 // bytes), so that the parser also sees headers and bodies split anywhere.
 #include <algorithm>
+#include <boost/assert.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -15,6 +16,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -95,6 +98,31 @@ void route_request(const http::request<http::string_body>& req) {
 }
 
 }  // namespace
+
+// Built with BOOST_ENABLE_ASSERT_HANDLER (CMakeLists.txt), so that Beast's
+// assertions are checked here as in a debug build, less one: Boost 1.81's
+// chunk parser asserts at least 5 bytes when it re-enters the last chunk,
+// but "0\r\n" then one byte is a valid way for a client to send it. The
+// code after the assertion asks for more, as it should (boostorg/beast pull
+// request 2861 corrects the assertion); our builds define NDEBUG.
+void boost::assertion_failed(const char* expr, const char* function,
+                             const char* file, long line) {
+  if (std::string_view(expr) == "n >= 5" &&
+      std::string_view(function).find("parse_chunk_header") !=
+          std::string_view::npos)
+    return;
+  std::fprintf(stderr, "%s:%ld: %s: assertion '%s' failed\n", file, line,
+               function, expr);
+  std::abort();
+}
+
+void boost::assertion_failed_msg(const char* expr, const char* msg,
+                                 const char* function, const char* file,
+                                 long line) {
+  std::fprintf(stderr, "%s:%ld: %s: assertion '%s' failed: %s\n", file, line,
+               function, expr, msg);
+  std::abort();
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
