@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 
@@ -76,14 +77,27 @@ std::optional<boost::json::value> parse_part(
   return v;
 }
 
-// A JSON NumericDate (RFC 7519 §2): seconds since the epoch, possibly
-// with a fraction, which is dropped.
+// A JSON number of seconds (RFC 7519 NumericDate), not always an int64:
+// one past int64's range is simply far in the future or the past.
+// Converting such a double unchecked was undefined behaviour, and on x86
+// turned a far-future exp into INT64_MIN, an expired token.
+std::int64_t clamped_seconds(double s) {
+  constexpr double two_63 = 9223372036854775808.0;
+  if (s >= two_63) return INT64_MAX;
+  if (s < -two_63) return INT64_MIN;
+  return static_cast<std::int64_t>(s);
+}
+
+// A NumericDate claim, clamped to int64; nullopt when it is no number.
 std::optional<std::int64_t> numeric_date(const boost::json::value& v) {
   if (v.is_int64()) return v.as_int64();
-  if (v.is_uint64() && v.as_uint64() <= 1ull << 62)
-    return static_cast<std::int64_t>(v.as_uint64());
-  if (v.is_double() && v.as_double() > -4e18 && v.as_double() < 4e18)
-    return static_cast<std::int64_t>(v.as_double());
+  if (v.is_uint64()) {
+    auto u = v.as_uint64();
+    return u > static_cast<std::uint64_t>(INT64_MAX)
+               ? INT64_MAX
+               : static_cast<std::int64_t>(u);
+  }
+  if (v.is_double()) return clamped_seconds(v.as_double());
   return std::nullopt;
 }
 
@@ -232,9 +246,12 @@ verify_result verify_token(const hs256_key& key, std::string_view token,
       return fail(token_error::not_yet_valid);
     *field = *when;
   }
-  if (rules.max_lifetime_s > 0 &&
-      c.exp - (c.iat != 0 ? c.iat : now_s) > rules.max_lifetime_s)
-    return fail(token_error::too_long_lived);
+  if (rules.max_lifetime_s > 0) {
+    std::int64_t life = 0;
+    if (__builtin_sub_overflow(c.exp, c.iat != 0 ? c.iat : now_s, &life) ||
+        life > rules.max_lifetime_s)
+      return fail(token_error::too_long_lived);
+  }
 
   auto sub = payload->if_contains("sub");
   if (!sub || !sub->is_string() || !valid_user_id(sub->as_string()))

@@ -8,6 +8,9 @@ packages=(
   libcaf-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
   libcereal-dev catch2 libssl-dev libcpptoml-dev libedit-dev libjemalloc-dev
   chromium
+  # The fuzz targets (fuzz/): clang, and the libFuzzer and sanitizer
+  # runtimes, only recommended by clang's packages (not installed here).
+  clang libclang-rt-14-dev
 )
 
 missing=()

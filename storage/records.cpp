@@ -1,5 +1,6 @@
 #include "storage/records.hpp"
 
+#include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
 #include <ostream>
@@ -8,9 +9,44 @@
 
 namespace switchboard::storage {
 
+namespace {
+
+// A string field of a record. Written exactly as cereal writes a
+// std::string (a 64-bit length, then the bytes), but read without trusting
+// the length: cereal's own load resizes the string to it before reading, so
+// a corrupt length made a few bytes of record allocate and zero-fill up to
+// 2^64 bytes. Read in chunks, a record costs memory in proportion to the
+// bytes it really has; a length past its end fails at the first chunk.
+struct string_field {
+  std::string& s;
+};
+
+template <class Archive>
+void save(Archive& ar, const string_field& f) {
+  ar(f.s);
+}
+
+template <class Archive>
+void load(Archive& ar, string_field& f) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  f.s.clear();
+  char chunk[256];
+  while (size > 0) {
+    auto n = static_cast<std::size_t>(
+        std::min<cereal::size_type>(size, sizeof chunk));
+    ar(cereal::binary_data(chunk, n));  // throws at the end of the record
+    f.s.append(chunk, n);
+    size -= n;
+  }
+}
+
+}  // namespace
+
 template <class Archive>
 void serialize(Archive& ar, conversation_meta& v, std::uint32_t /*version*/) {
-  ar(v.kind, v.title, v.creator, v.created_ms);
+  ar(string_field{v.kind}, string_field{v.title}, string_field{v.creator},
+     v.created_ms);
 }
 
 template <class Archive>
@@ -20,13 +56,13 @@ void serialize(Archive& ar, member_state& v, std::uint32_t /*version*/) {
 
 template <class Archive>
 void serialize(Archive& ar, device& v, std::uint32_t /*version*/) {
-  ar(v.platform, v.token, v.registered_ms);
+  ar(string_field{v.platform}, string_field{v.token}, v.registered_ms);
 }
 
 template <class Archive>
 void serialize(Archive& ar, push_job& v, std::uint32_t /*version*/) {
-  ar(v.user_id, v.conv_id, v.msg_id, v.sender, v.preview, v.created_ms,
-     v.attempts);
+  ar(string_field{v.user_id}, string_field{v.conv_id}, v.msg_id,
+     string_field{v.sender}, string_field{v.preview}, v.created_ms, v.attempts);
 }
 
 }  // namespace switchboard::storage

@@ -113,6 +113,29 @@ switchboard::auth::claims timed(std::int64_t exp, std::int64_t iat,
   return c;
 }
 
+// base64url without padding, for the signatures of hand-made tokens.
+std::string base64url(const std::string& bytes) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buf = buf << 8 | c;
+    for (bits += 8; bits >= 6; bits -= 6)
+      out.push_back(alphabet[(buf >> (bits - 6)) & 63]);
+  }
+  if (bits > 0) out.push_back(alphabet[(buf << (6 - bits)) & 63]);
+  return out;
+}
+
+// An HS256 token of the given base64url payload, signed with `key`.
+std::string signed_payload(const hs256_key& key, const std::string& payload) {
+  // {"alg":"HS256","typ":"JWT"}
+  std::string input = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + payload;
+  return input + "." + base64url(key.mac(input));
+}
+
 }  // namespace
 
 TEST_CASE("iat and nbf are honoured within the clock-skew leeway", "[jwt]") {
@@ -161,29 +184,9 @@ TEST_CASE("a token living longer than the maximum lifetime is refused",
 }
 
 TEST_CASE("iat or nbf of the wrong type makes a token malformed", "[jwt]") {
-  using namespace switchboard::auth;
   hs256_key key("s");
-  // A header and payload signed by hand, with "iat":"yesterday".
-  auto good = sign_token("s", claims{"alice", 2'000'000});
-  auto dot = good.find('.');
-  std::string header = good.substr(0, dot);
-  static constexpr char tbl[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  auto b64 = [](const std::string& in) {
-    std::string out;
-    unsigned v = 0;
-    int bits = 0;
-    for (unsigned char c : in) {
-      v = (v << 8) | c;
-      bits += 8;
-      while (bits >= 6) out.push_back(tbl[(v >> (bits -= 6)) & 63]);
-    }
-    if (bits > 0) out.push_back(tbl[(v << (6 - bits)) & 63]);
-    return out;
-  };
-  std::string input =
-      header + "." + b64(R"({"sub":"alice","exp":2000000,"iat":"yesterday"})");
-  auto token = input + "." + b64(key.mac(input));
+  auto token = signed_payload(
+      key, base64url(R"({"sub":"alice","exp":2000000,"iat":"yesterday"})"));
   CHECK(verify_token(key, token, 1'000'000).error == token_error::malformed);
 }
 
@@ -217,4 +220,27 @@ TEST_CASE("bearer_token takes the scheme in any case", "[jwt]") {
   CHECK(bearer_token("Basic abc").empty());
   CHECK(bearer_token("Bearer ").empty());
   CHECK(bearer_token("").empty());
+}
+
+TEST_CASE("an exp beyond the range of int64 is far in the future or past",
+          "[jwt]") {
+  hs256_key key("secret");
+  // {"sub":"alice","exp":1e30}
+  auto r = verify_token(
+      key, signed_payload(key, "eyJzdWIiOiJhbGljZSIsImV4cCI6MWUzMH0"), now);
+  REQUIRE(r.ok);
+  CHECK(r.ok->exp == INT64_MAX);
+  // {"sub":"alice","exp":18446744073709551615}
+  r = verify_token(
+      key,
+      signed_payload(
+          key, "eyJzdWIiOiJhbGljZSIsImV4cCI6MTg0NDY3NDQwNzM3MDk1NTE2MTV9"),
+      now);
+  REQUIRE(r.ok);
+  CHECK(r.ok->exp == INT64_MAX);
+  // {"sub":"alice","exp":-1e30}
+  CHECK(
+      verify_token(
+          key, signed_payload(key, "eyJzdWIiOiJhbGljZSIsImV4cCI6LTFlMzB9"), now)
+          .error == token_error::expired);
 }
