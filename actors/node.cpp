@@ -142,7 +142,8 @@ void node::request(const std::string& user, client_frame f,
                                    [self, answer](std::string text) {
                                      answer(std::move(text));
                                      self->quit();
-                                   }},
+                                   },
+                                   nullptr, nullptr},
                    f);
     return caf::behavior{[](continue_atom, continuation& c) { c.fn(); }};
   });

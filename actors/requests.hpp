@@ -26,7 +26,7 @@ struct request_context {
   std::unordered_set<std::string>* subscriptions = nullptr;
   // The asking connection, for the queue room of history pages; nullptr
   // for REST.
-  std::shared_ptr<client_connection> conn;
+  std::shared_ptr<client_connection> conn{};
 };
 
 // Carries out one validated client request through the conversation and

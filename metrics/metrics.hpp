@@ -61,8 +61,9 @@ constexpr std::array<std::string_view, 9> error_codes = {
 
 // The resource limits of issue "one user cannot hurt the node", as metric
 // labels: each time one trips, switchboard_limit_hits_total{limit} grows.
-constexpr std::array<std::string_view, 18> limit_names = {
+constexpr std::array<std::string_view, 20> limit_names = {
     "queue_frames",       "queue_bytes",        "in_flight",
+    "http_body",          "http_timeout",
     "connections_node",   "connections_user",   "connections_address",
     "accept_errors",      "presence_subscriptions", "typing_throttled",
     "rate_sync",          "rate_conversations", "rate_presence",

@@ -73,6 +73,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return do_close();
     if (ec == http::error::body_limit) {
+      if (auto* m = ctx_->handlers.metrics) m->limit_hit("http_body");
       http_response res;
       res.status = 413;
       res.body =
@@ -80,6 +81,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
       keep_alive_ = false;
       return write(std::move(res));
     }
+    if (ec == beast::error::timeout)
+      if (auto* m = ctx_->handlers.metrics) m->limit_hit("http_timeout");
     if (ec) return;  // timeout, reset or garbage: drop the connection
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();

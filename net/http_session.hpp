@@ -37,7 +37,7 @@ struct session_context {
   server_options options;
   server_handlers handlers;
   std::shared_ptr<ws_registry> registry = std::make_shared<ws_registry>();
-  std::shared_ptr<connection_limits> limits;
+  std::shared_ptr<connection_limits> limits{};
 };
 
 // Starts serving HTTP/1.1 on an accepted socket (non-blocking, from the

@@ -48,6 +48,8 @@ TEST_CASE_METHOD(e2e_fixture,
     CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
     CHECK(answer.find(R"("code":"too_large")") != std::string::npos);
   }
+  CHECK(metric(node.port(),
+               R"(switchboard_limit_hits_total{limit="http_body"})") == 5);
 }
 
 TEST_CASE("slow headers and slow bodies time out", "[e2e][limits][http]") {
@@ -67,4 +69,6 @@ TEST_CASE("slow headers and slow bodies time out", "[e2e][limits][http]") {
   CHECK(read_all(headers).empty());
   CHECK(read_all(body).empty());
   CHECK(http_request(f.node.port(), "GET", "/healthz").status == 200);
+  CHECK(metric(f.node.port(),
+               R"(switchboard_limit_hits_total{limit="http_timeout"})") == 2);
 }
