@@ -33,6 +33,16 @@ connection_limits::slot connection_limits::admit_user(const std::string& user,
   return slot(this, [this, user](void*) { release(users_, user, false); });
 }
 
+connection_limits::slot connection_limits::admit_refusal() {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (refusing_ >= max_refusing) return nullptr;
+  ++refusing_;
+  return slot(this, [this](void*) {
+    std::lock_guard<std::mutex> lock(mtx_);
+    --refusing_;
+  });
+}
+
 std::size_t connection_limits::connections() const {
   std::lock_guard<std::mutex> lock(mtx_);
   return node_;

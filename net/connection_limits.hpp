@@ -28,6 +28,13 @@ class connection_limits {
   slot admit_connection(const std::string& ip, refusal& why);
   // A WebSocket of `user`: its slot, or nullptr and why not.
   slot admit_user(const std::string& user, refusal& why);
+  // A refused connection, while it is being answered: at most
+  // `max_refusing` at once, so that a flood of refused connections cannot
+  // take the descriptors the caps keep for the store; nullptr: close it
+  // without an answer.
+  slot admit_refusal();
+
+  static constexpr std::size_t max_refusing = 256;
 
   std::size_t connections() const;
 
@@ -38,6 +45,7 @@ class connection_limits {
   caps caps_;
   mutable std::mutex mtx_;
   std::size_t node_ = 0;
+  std::size_t refusing_ = 0;
   std::unordered_map<std::string, std::size_t> addresses_;
   std::unordered_map<std::string, std::size_t> users_;
 };

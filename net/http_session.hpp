@@ -43,7 +43,8 @@ struct session_context {
 // Starts serving HTTP/1.1 on an accepted socket (non-blocking, from the
 // peer at `remote`, "ip:port"), which holds `slot` while it is open; the
 // session keeps itself alive until the connection ends. A connection
-// refused by the limits (`why`) is answered 503 or 429 at once and closed.
+// refused by the limits (`why`) is answered 503 or 429 at once and closed;
+// its `slot` is then the refusal's (connection_limits::admit_refusal).
 void start_http_session(socket_type socket,
                         std::shared_ptr<const session_context> ctx,
                         std::string remote, connection_limits::slot slot,

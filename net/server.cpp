@@ -55,6 +55,17 @@ struct server::impl {
           auto ip = peer.address().to_string();
           connection_limits::refusal why;
           auto slot = ctx->limits->admit_connection(ip, why);
+          if (!slot) {
+            slot = ctx->limits->admit_refusal();
+            if (!slot) {  // too many being refused: no answer at all
+              if (auto* m = ctx->handlers.metrics)
+                m->limit_hit(why == connection_limits::refusal::node_full
+                                 ? "connections_node"
+                                 : "connections_address");
+              s.close(ec);
+              return do_accept();
+            }
+          }
           start_http_session(std::move(s), ctx,
                              ip + ":" + std::to_string(peer.port()),
                              std::move(slot), why);
