@@ -57,6 +57,10 @@ status put_marker(rocksdb::DB* db, std::uint32_t shards, bool migrating) {
   wo.sync = true;  // also makes every migrated key before it durable
   auto s = db->Put(wo, db->DefaultColumnFamily(), std::string(format_key),
                    marker_text(shards, migrating));
+  // Flushed at once: a default column family's memtable holding the marker
+  // would keep every later WAL file alive (the close flushes only the data
+  // families), and each open would replay them all.
+  if (s.ok()) s = db->Flush(rocksdb::FlushOptions(), db->DefaultColumnFamily());
   if (!s.ok()) return rocks_error(s);
   return ok;
 }
