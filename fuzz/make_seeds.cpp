@@ -178,14 +178,32 @@ void message_records(const seed_writer& seed) {
 }
 
 void record_keys(const seed_writer& seed) {
-  auto key = [&](const std::string& name, const std::string& bytes) {
-    seed("keys", name + ".bin", bytes);
+  using storage::column_family;
+  // Byte 0 is the column family (keys_fuzz.cpp).
+  auto key = [&](const std::string& name, column_family cf,
+                 const std::string& bytes) {
+    seed("keys", name + ".bin",
+         std::string(1, static_cast<char>(cf)) + bytes);
   };
-  key("message", keys::message_key("c1", 1));
-  key("message_max", keys::message_key(std::string(255, 'c'), UINT64_MAX));
-  key("member", keys::component_key("c1", "alice"));
-  key("dedup", keys::component_key("c1", "alice", "m1"));
-  key("user", keys::component_key("alice"));
+  const std::string nul("a\0\xff", 3);
+  key("message", column_family::messages, keys::message_key(219, "c1", 1));
+  key("message_max", column_family::messages,
+      keys::message_key(0xffff, std::string(255, 'c'), UINT64_MAX));
+  key("message_nul", column_family::messages, keys::message_key(1, nul, 7));
+  key("conversation", column_family::conversations, keys::key(219, "c1"));
+  key("member", column_family::members, keys::key(219, "c1", "alice"));
+  key("dedup", column_family::idempotency,
+      keys::key(219, "c1", "alice", "m1"));
+  key("inbox_nul", column_family::inbox, keys::key(175, "alice", nul));
+  key("user", column_family::last_seen, keys::key(175, "alice"));
+  key("push", column_family::push_outbox, keys::seq_key(218, 41));
+  // Format 1, as the migration reads it (storage/legacy_keys.hpp).
+  key("v1_message", column_family::messages,
+      std::string("\x02" "c1" "\0\0\0\0\0\0\0\x01", 11));
+  key("v1_dedup", column_family::idempotency,
+      std::string("\x02" "c1" "\x05" "alice" "\x02" "m1"));
+  key("v1_push", column_family::push_outbox,
+      std::string("\0\0\0\0\0\0\0\x29", 8));
 }
 
 }  // namespace

@@ -1,8 +1,16 @@
 #include "storage/batch.hpp"
 
 #include "storage/keys.hpp"
+#include "storage/shard.hpp"
 
 namespace switchboard::storage {
+
+namespace {
+
+// The shard is written by assign_shards, when the store's S is known.
+constexpr std::uint16_t unassigned = 0;
+
+}  // namespace
 
 bool batch::check(std::string_view what, std::string_view id) {
   if (keys::valid_id(id)) return true;
@@ -12,12 +20,23 @@ bool batch::check(std::string_view what, std::string_view id) {
   return false;
 }
 
-void batch::put(column_family cf, std::string key, std::string value) {
-  ops_.push_back(op{cf, std::move(key), std::move(value)});
+void batch::put(column_family cf, std::string_view shard_id, std::string key,
+                std::string value) {
+  ops_.push_back(
+      op{cf, std::move(key), std::move(value), stable_hash(shard_id)});
 }
 
-void batch::erase(column_family cf, std::string key) {
-  ops_.push_back(op{cf, std::move(key), std::nullopt});
+void batch::erase(column_family cf, std::string_view shard_id,
+                  std::string key) {
+  ops_.push_back(op{cf, std::move(key), std::nullopt, stable_hash(shard_id)});
+}
+
+void batch::assign_shards(std::uint32_t shards) noexcept {
+  for (auto& o : ops_) {
+    auto s = shard_of_hash(o.shard_hash, shards);
+    o.key[0] = static_cast<char>(s >> 8);
+    o.key[1] = static_cast<char>(s & 0xff);
+  }
 }
 
 void batch::put_message(std::string_view conv, const message& m) {
@@ -26,8 +45,8 @@ void batch::put_message(std::string_view conv, const message& m) {
     if (!invalid_) invalid_ = "msg_id must be positive";
     return;
   }
-  put(column_family::messages, keys::message_key(conv, m.msg_id),
-      encode_message(m));
+  put(column_family::messages, conv,
+      keys::message_key(unassigned, conv, m.msg_id), encode_message(m));
 }
 
 void batch::put_idempotency(std::string_view conv, std::string_view sender,
@@ -38,14 +57,15 @@ void batch::put_idempotency(std::string_view conv, std::string_view sender,
     return;
   std::string v;
   keys::append_u64(v, msg_id);
-  put(column_family::idempotency,
-      keys::component_key(conv, sender, client_msg_id), std::move(v));
+  put(column_family::idempotency, conv,
+      keys::key(unassigned, conv, sender, client_msg_id), std::move(v));
 }
 
 void batch::put_conversation(std::string_view conv,
                              const conversation_meta& meta) {
   if (!check("conv_id", conv)) return;
-  put(column_family::conversations, keys::component_key(conv), encode(meta));
+  put(column_family::conversations, conv, keys::key(unassigned, conv),
+      encode(meta));
 }
 
 void batch::put_direct(std::string_view a, std::string_view b,
@@ -53,64 +73,69 @@ void batch::put_direct(std::string_view a, std::string_view b,
   if (!check("user_id", a) || !check("user_id", b) || !check("conv_id", conv))
     return;
   if (b < a) std::swap(a, b);
-  put(column_family::directs, keys::component_key(a, b), std::string(conv));
+  put(column_family::directs, a, keys::key(unassigned, a, b),
+      std::string(conv));
 }
 
 void batch::put_member(std::string_view conv, std::string_view user,
                        const member_state& state) {
   if (!check("conv_id", conv) || !check("user_id", user)) return;
-  put(column_family::members, keys::component_key(conv, user), encode(state));
+  put(column_family::members, conv, keys::key(unassigned, conv, user),
+      encode(state));
 }
 
 void batch::erase_member(std::string_view conv, std::string_view user) {
   if (!check("conv_id", conv) || !check("user_id", user)) return;
-  erase(column_family::members, keys::component_key(conv, user));
+  erase(column_family::members, conv, keys::key(unassigned, conv, user));
 }
 
 void batch::put_inbox(std::string_view user, std::string_view conv) {
   if (!check("user_id", user) || !check("conv_id", conv)) return;
-  put(column_family::inbox, keys::component_key(user, conv), std::string());
+  put(column_family::inbox, user, keys::key(unassigned, user, conv),
+      std::string());
 }
 
 void batch::erase_inbox(std::string_view user, std::string_view conv) {
   if (!check("user_id", user) || !check("conv_id", conv)) return;
-  erase(column_family::inbox, keys::component_key(user, conv));
+  erase(column_family::inbox, user, keys::key(unassigned, user, conv));
 }
 
 void batch::put_device(std::string_view user, const device& d) {
   if (!check("user_id", user) || !check("device token", d.token)) return;
-  put(column_family::devices, keys::component_key(user, d.token), encode(d));
+  put(column_family::devices, user, keys::key(unassigned, user, d.token),
+      encode(d));
 }
 
 void batch::erase_device(std::string_view user, std::string_view token) {
   if (!check("user_id", user) || !check("device token", token)) return;
-  erase(column_family::devices, keys::component_key(user, token));
+  erase(column_family::devices, user, keys::key(unassigned, user, token));
 }
 
 void batch::put_push_job(std::uint64_t seq, const push_job& job) {
-  std::string k;
-  keys::append_u64(k, seq);
-  put(column_family::push_outbox, std::move(k), encode(job));
+  if (!check("user_id", job.user_id)) return;
+  put(column_family::push_outbox, job.user_id, keys::seq_key(unassigned, seq),
+      encode(job));
 }
 
-void batch::erase_push_job(std::uint64_t seq) {
-  std::string k;
-  keys::append_u64(k, seq);
-  erase(column_family::push_outbox, std::move(k));
+void batch::erase_push_job(std::string_view user, std::uint64_t seq) {
+  if (!check("user_id", user)) return;
+  erase(column_family::push_outbox, user, keys::seq_key(unassigned, seq));
 }
 
 void batch::put_last_seen(std::string_view user, std::int64_t ts_ms) {
   if (!check("user_id", user)) return;
   std::string v;
   keys::append_u64(v, static_cast<std::uint64_t>(ts_ms));
-  put(column_family::last_seen, keys::component_key(user), std::move(v));
+  put(column_family::last_seen, user, keys::key(unassigned, user),
+      std::move(v));
 }
 
 void batch::put_revocation(std::string_view user, std::int64_t not_before_s) {
   if (!check("user_id", user)) return;
   std::string v;
   keys::append_u64(v, static_cast<std::uint64_t>(not_before_s));
-  put(column_family::revocations, keys::component_key(user), std::move(v));
+  put(column_family::revocations, user, keys::key(unassigned, user),
+      std::move(v));
 }
 
 }  // namespace switchboard::storage

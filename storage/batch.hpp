@@ -22,6 +22,9 @@ class batch {
     column_family cf;
     std::string key;
     std::optional<std::string> value;  // nullopt: delete the key
+    // stable_hash of the id that places the key; its first two bytes are
+    // the shard, written by assign_shards once the store's S is known.
+    std::uint64_t shard_hash = 0;
   };
 
   void put_message(std::string_view conv, const message& m);
@@ -38,8 +41,9 @@ class batch {
   void erase_inbox(std::string_view user, std::string_view conv);
   void put_device(std::string_view user, const device& d);
   void erase_device(std::string_view user, std::string_view token);
+  // A job is stored in the shard of job.user_id.
   void put_push_job(std::uint64_t seq, const push_job& job);
-  void erase_push_job(std::uint64_t seq);
+  void erase_push_job(std::string_view user, std::uint64_t seq);
   void put_last_seen(std::string_view user, std::int64_t ts_ms);
   // Tokens of `user` issued before `not_before_s` are refused.
   void put_revocation(std::string_view user, std::int64_t not_before_s);
@@ -61,6 +65,11 @@ class batch {
   bool empty() const noexcept { return ops_.empty(); }
   std::size_t size() const noexcept { return ops_.size(); }
   const std::vector<op>& ops() const noexcept { return ops_; }
+  // Writes the shard of each key (its first two bytes) for a store of
+  // `shards` shards. store::commit calls it; nobody else needs to.
+  // Precondition: valid_shard_count(shards).
+  void assign_shards(std::uint32_t shards) noexcept;
+
   // The first invalid argument seen, or nullopt.
   const std::optional<std::string>& invalid() const noexcept {
     return invalid_;
@@ -68,8 +77,11 @@ class batch {
 
  private:
   bool check(std::string_view what, std::string_view id);
-  void put(column_family cf, std::string key, std::string value);
-  void erase(column_family cf, std::string key);
+  // `key` begins with a placeholder shard; `shard_id` is the id that
+  // places it.
+  void put(column_family cf, std::string_view shard_id, std::string key,
+           std::string value);
+  void erase(column_family cf, std::string_view shard_id, std::string key);
 
   std::vector<op> ops_;
   std::optional<std::string> invalid_;

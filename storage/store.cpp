@@ -17,22 +17,23 @@
 
 #include "storage/keys.hpp"
 #include "storage/store_env.hpp"
+#include "storage/store_format.hpp"
 #include "storage/store_impl.hpp"
 
 namespace switchboard::storage {
 
 namespace {
 
-// Extracts a key's first component (length byte + id), so that prefix bloom
-// filters and prefix iterators work per conversation or per user.
-class first_component_transform : public rocksdb::SliceTransform {
+// Extracts a key's shard and first id (keys::prefix_size), so that prefix
+// bloom filters and prefix iterators work per conversation or per user.
+class shard_first_id_transform : public rocksdb::SliceTransform {
  public:
-  const char* Name() const override { return "switchboard.first_component.1"; }
+  const char* Name() const override { return "switchboard.shard_first_id.2"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return {key.data(), keys::first_component_size(key.ToStringView())};
+    return {key.data(), keys::prefix_size(key.ToStringView())};
   }
   bool InDomain(const rocksdb::Slice& key) const override {
-    return keys::first_component_size(key.ToStringView()) != 0;
+    return keys::prefix_size(key.ToStringView()) != 0;
   }
 };
 
@@ -41,7 +42,7 @@ rocksdb::ColumnFamilyOptions cf_options(column_family cf) {
   rocksdb::BlockBasedTableOptions t;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   if (cf != column_family::push_outbox) {
-    o.prefix_extractor = std::make_shared<first_component_transform>();
+    o.prefix_extractor = std::make_shared<shard_first_id_transform>();
     // Messages are always read where they were just written, so a memtable
     // bloom filter would cost every append and save no read.
     if (cf != column_family::messages)
@@ -192,9 +193,25 @@ result<std::unique_ptr<store>> store_opener::open(const store_options& options,
   p->db.reset(raw);
   p->cfs.assign(p->handles.begin() + 1, p->handles.end());
 
+  auto shards = prepare_format(p->db.get(), p->cfs, options.shards, options.log);
+  if (!shards) return shards.err();
+  p->shards = *shards;
+
+  // The next push sequence number is above the last of every shard.
   auto it = p->iter(column_family::push_outbox, false);
-  it->SeekToLast();
-  if (it->Valid()) p->next_push_seq = read_be64(it->key().ToStringView()) + 1;
+  for (std::uint32_t sh = 0; sh < p->shards; ++sh) {
+    auto r = keys::shard_range(column_family::push_outbox,
+                               static_cast<std::uint16_t>(sh));
+    if (r.end.empty())
+      it->SeekToLast();
+    else
+      it->SeekForPrev(r.end);
+    if (it->Valid() && it->key().ToStringView() >= r.begin &&
+        (r.end.empty() || it->key().ToStringView() < r.end)) {
+      std::uint64_t seq = read_be64(it->key().ToStringView().substr(2)) + 1;
+      if (seq > p->next_push_seq) p->next_push_seq = seq;
+    }
+  }
   if (!it->status().ok()) return to_error(it->status());
   it.reset();
 
@@ -210,6 +227,7 @@ store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 store::~store() = default;
 
 void store::commit(batch b, completion done) {
+  b.assign_shards(impl_->shards);
   impl_->writer->submit(std::move(b), std::move(done));
 }
 
@@ -263,5 +281,7 @@ store_health store::health() const { return impl_->writer->health(); }
 bool store::writable() const noexcept { return impl_->writer->writable(); }
 
 const store_options& store::options() const noexcept { return impl_->options; }
+
+std::uint32_t store::shards() const noexcept { return impl_->shards; }
 
 }  // namespace switchboard::storage

@@ -40,6 +40,10 @@ struct store_options {
   // Where the store's own log lines go (failures, recovery, RocksDB's
   // background errors, errors on close). Any thread.
   metrics::log_sink log{};
+  // The number of shards S of a new data directory (default_shards when
+  // unset; storage/shard.hpp). An existing directory keeps the S it was
+  // created with: asking for another fails the open.
+  std::optional<std::uint32_t> shards{};
 };
 
 // A page of one conversation's log.
@@ -66,7 +70,9 @@ struct push_entry {
 // Thread-safe. No RocksDB type appears in this interface.
 class store {
  public:
-  // Opens or creates the store at options.path.
+  // Opens or creates the store at options.path. A data directory of the
+  // format before shards (no format marker) is migrated in place first,
+  // with log lines saying so (storage/store_format.hpp).
   static result<std::unique_ptr<store>> open(const store_options& options);
 
   // Writes what is pending, flushes the memtables (so that the next open
@@ -145,12 +151,16 @@ class store {
 
   // --- push outbox ---
 
-  // The oldest `limit` jobs, oldest first.
+  // The oldest `limit` jobs, oldest first. A job lives in its user's
+  // shard, so this reads the first `limit` of every shard and merges them.
   result<std::vector<push_entry>> push_jobs(std::size_t limit) const;
   // A sequence number for a new job, above every stored one.
   std::uint64_t next_push_seq();
 
-  // Conversation ids starting with `prefix`, in key order, at most `limit`.
+  // Conversation ids starting with `prefix`, in id order, at most `limit`.
+  // One seek per shard (S seeks, each reading at most `limit` keys of the
+  // shard's range), then a merge: a conversation's shard cannot be known
+  // from a prefix of its id.
   result<std::vector<std::string>> conversations(std::string_view prefix,
                                                  std::size_t limit) const;
 
@@ -171,6 +181,8 @@ class store {
   // health().writable, cheaply enough for every send.
   bool writable() const noexcept;
   const store_options& options() const noexcept;
+  // The number of shards S this data directory was created with.
+  std::uint32_t shards() const noexcept;
 
  private:
   friend struct store_opener;  // store.cpp and store_env.hpp

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/shard.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::storage {
@@ -44,6 +45,12 @@ struct store::impl {
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;      // by column_family
   std::unique_ptr<group_commit> writer;
   std::atomic<std::uint64_t> next_push_seq{1};
+  std::uint32_t shards = default_shards;  // from the format marker
+
+  // The shard of a conversation or user id.
+  std::uint16_t shard(std::string_view id) const {
+    return shard_of(id, shards);
+  }
 
   rocksdb::ColumnFamilyHandle* cf(column_family c) const {
     return cfs[static_cast<std::size_t>(c)];
@@ -52,7 +59,10 @@ struct store::impl {
   std::unique_ptr<rocksdb::Iterator> iter(column_family c,
                                           bool prefix = true) const {
     rocksdb::ReadOptions ro;
+    // Without a prefix the iterator crosses conversations and shards: it
+    // must not let prefix bloom filters skip files.
     ro.prefix_same_as_start = prefix;
+    ro.total_order_seek = !prefix;
     return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf(c)));
   }
 

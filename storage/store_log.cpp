@@ -14,8 +14,8 @@ namespace switchboard::storage {
 result<std::uint64_t> store::last_msg_id(std::string_view conv) const {
   if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
   auto it = impl_->iter(column_family::messages);
-  it->SeekForPrev(
-      keys::message_key(conv, std::numeric_limits<std::uint64_t>::max()));
+  it->SeekForPrev(keys::message_key(
+      impl_->shard(conv), conv, std::numeric_limits<std::uint64_t>::max()));
   if (!it->status().ok()) return to_error(it->status());
   if (!it->Valid()) return std::uint64_t{0};
   auto id = keys::message_id(it->key().ToStringView());
@@ -25,11 +25,11 @@ result<std::uint64_t> store::last_msg_id(std::string_view conv) const {
 
 namespace {
 
-// Reads up to `limit` messages of `conv` from where `it` stands, moving it
-// forward or backward; one extra step tells has_more.
-result<page> collect(rocksdb::Iterator& it, std::string_view conv,
+// Reads up to `limit` messages of the conversation whose keys start with
+// `prefix` ([shard][conv]) from where `it` stands, moving it forward or
+// backward; one extra step tells has_more.
+result<page> collect(rocksdb::Iterator& it, const std::string& prefix,
                      std::size_t limit, bool forward) {
-  std::string prefix = keys::component_key(conv);
   page pg;
   for (; it.Valid() && starts_with(it.key(), prefix);
        forward ? it.Next() : it.Prev()) {
@@ -56,8 +56,9 @@ result<page> store::read_after(std::string_view conv, std::uint64_t after,
     return error{errc::invalid_argument, "limit must be positive"};
   if (after == std::numeric_limits<std::uint64_t>::max()) return page{};
   auto it = impl_->iter(column_family::messages);
-  it->Seek(keys::message_key(conv, after + 1));
-  return collect(*it, conv, limit, true);
+  auto shard = impl_->shard(conv);
+  it->Seek(keys::message_key(shard, conv, after + 1));
+  return collect(*it, keys::key(shard, conv), limit, true);
 }
 
 result<page> store::read_before(std::string_view conv, std::uint64_t before,
@@ -67,8 +68,9 @@ result<page> store::read_before(std::string_view conv, std::uint64_t before,
     return error{errc::invalid_argument, "limit must be positive"};
   if (before <= 1) return page{};
   auto it = impl_->iter(column_family::messages);
-  it->SeekForPrev(keys::message_key(conv, before - 1));
-  return collect(*it, conv, limit, false);
+  auto shard = impl_->shard(conv);
+  it->SeekForPrev(keys::message_key(shard, conv, before - 1));
+  return collect(*it, keys::key(shard, conv), limit, false);
 }
 
 result<page> store::read_newest(std::string_view conv,
@@ -82,9 +84,10 @@ result<std::uint64_t> store::count_from_others(std::string_view conv,
   if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
   std::uint64_t n = 0;
   if (after == std::numeric_limits<std::uint64_t>::max()) return n;
-  std::string prefix = keys::component_key(conv);
+  auto shard = impl_->shard(conv);
+  std::string prefix = keys::key(shard, conv);
   auto it = impl_->iter(column_family::messages);
-  for (it->Seek(keys::message_key(conv, after + 1));
+  for (it->Seek(keys::message_key(shard, conv, after + 1));
        it->Valid() && starts_with(it->key(), prefix); it->Next()) {
     auto id = keys::message_id(it->key().ToStringView());
     if (!id) return error{errc::corruption, "malformed message key"};
@@ -100,7 +103,7 @@ result<std::optional<std::uint64_t>> store::find_idempotent(
     std::string_view conv, std::string_view sender,
     std::string_view client_msg_id) const {
   auto v = impl_->get(column_family::idempotency,
-                      keys::component_key(conv, sender, client_msg_id));
+                      keys::key(impl_->shard(conv), conv, sender, client_msg_id));
   if (!v) return v.err();
   if (!*v) return std::optional<std::uint64_t>();
   if ((*v)->size() != 8) return error{errc::corruption, "idempotency record"};
@@ -115,7 +118,7 @@ store::probe store::probe_idempotent(std::string_view conv,
   rocksdb::PinnableSlice value;
   auto s =
       impl_->db->Get(ro, impl_->cf(column_family::idempotency),
-                     keys::component_key(conv, sender, client_msg_id), &value);
+                     keys::key(impl_->shard(conv), conv, sender, client_msg_id), &value);
   if (s.IsNotFound()) return probe::absent;
   if (s.ok()) return probe::present;
   return probe::unknown;

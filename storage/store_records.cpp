@@ -13,7 +13,8 @@ namespace switchboard::storage {
 
 result<std::optional<conversation_meta>> store::conversation(
     std::string_view conv) const {
-  auto v = impl_->get(column_family::conversations, keys::component_key(conv));
+  auto v = impl_->get(column_family::conversations,
+                      keys::key(impl_->shard(conv), conv));
   if (!v) return v.err();
   if (!*v) return std::optional<conversation_meta>();
   auto meta = decode_conversation_meta(**v);
@@ -24,12 +25,13 @@ result<std::optional<conversation_meta>> store::conversation(
 result<std::optional<std::string>> store::find_direct(
     std::string_view a, std::string_view b) const {
   if (b < a) std::swap(a, b);
-  return impl_->get(column_family::directs, keys::component_key(a, b));
+  return impl_->get(column_family::directs, keys::key(impl_->shard(a), a, b));
 }
 
 result<std::optional<member_state>> store::member(std::string_view conv,
                                                   std::string_view user) const {
-  auto v = impl_->get(column_family::members, keys::component_key(conv, user));
+  auto v = impl_->get(column_family::members,
+                      keys::key(impl_->shard(conv), conv, user));
   if (!v) return v.err();
   if (!*v) return std::optional<member_state>();
   auto st = decode_member_state(**v);
@@ -39,16 +41,18 @@ result<std::optional<member_state>> store::member(std::string_view conv,
 
 namespace {
 
-// Calls f(second component, value) for every key under `first`.
+// Calls f(second id, value) for every key of `cf` under [shard][first]:
+// one seek, then the contiguous keys of that prefix.
 template <class F>
-status scan_second(rocksdb::Iterator& it, std::string_view first, F&& f) {
-  std::string prefix = keys::component_key(first);
+status scan_second(rocksdb::Iterator& it, column_family cf,
+                   std::uint16_t shard, std::string_view first, F&& f) {
+  std::string prefix = keys::key(shard, first);
   for (it.Seek(prefix); it.Valid() && starts_with(it.key(), prefix);
        it.Next()) {
-    auto parts = keys::split(it.key().ToStringView());
-    if (!parts || parts->size() != 2)
+    auto parts = keys::decode(cf, it.key().ToStringView());
+    if (!parts || parts->ids.size() != 2)
       return error{errc::corruption, "malformed key"};
-    status st = f((*parts)[1], it.value().ToStringView());
+    status st = f(parts->ids[1], it.value().ToStringView());
     if (!st) return st;
   }
   if (!it.status().ok()) return to_error(it.status());
@@ -61,39 +65,33 @@ result<std::vector<member_entry>> store::members(std::string_view conv) const {
   std::vector<member_entry> out;
   auto it = impl_->iter(column_family::members);
   status st = scan_second(
-      *it, conv, [&](std::string_view user, std::string_view value) -> status {
+      *it, column_family::members, impl_->shard(conv), conv, [&](std::string_view user, std::string_view value) -> status {
         auto m = decode_member_state(value);
         if (!m) return m.err();
         out.push_back(member_entry{std::string(user), *m});
         return ok;
       });
   if (!st) return st.err();
-  // Keys order by id length first; callers are promised id order.
-  std::sort(out.begin(), out.end(),
-            [](const member_entry& a, const member_entry& b) {
-              return a.user_id < b.user_id;
-            });
-  return out;
+  return out;  // key order is user id order
 }
 
 result<std::vector<std::string>> store::inbox(std::string_view user) const {
   std::vector<std::string> out;
   auto it = impl_->iter(column_family::inbox);
   status st = scan_second(
-      *it, user, [&](std::string_view conv, std::string_view) -> status {
+      *it, column_family::inbox, impl_->shard(user), user, [&](std::string_view conv, std::string_view) -> status {
         out.emplace_back(conv);
         return ok;
       });
   if (!st) return st.err();
-  std::sort(out.begin(), out.end());
-  return out;
+  return out;  // key order is conv id order
 }
 
 result<std::vector<device>> store::devices(std::string_view user) const {
   std::vector<device> out;
   auto it = impl_->iter(column_family::devices);
   status st = scan_second(
-      *it, user, [&](std::string_view, std::string_view value) -> status {
+      *it, column_family::devices, impl_->shard(user), user, [&](std::string_view, std::string_view value) -> status {
         auto d = decode_device(value);
         if (!d) return d.err();
         out.push_back(std::move(*d));
@@ -105,7 +103,8 @@ result<std::vector<device>> store::devices(std::string_view user) const {
 
 result<std::optional<std::int64_t>> store::last_seen(
     std::string_view user) const {
-  auto v = impl_->get(column_family::last_seen, keys::component_key(user));
+  auto v = impl_->get(column_family::last_seen,
+                      keys::key(impl_->shard(user), user));
   if (!v) return v.err();
   if (!*v) return std::optional<std::int64_t>();
   if ((*v)->size() != 8) return error{errc::corruption, "last_seen record"};
@@ -117,10 +116,11 @@ result<std::vector<std::pair<std::string, std::int64_t>>> store::revocations()
   std::vector<std::pair<std::string, std::int64_t>> out;
   auto it = impl_->iter(column_family::revocations, false);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto parts = keys::split(it->key().ToStringView());
-    if (!parts || parts->size() != 1 || it->value().size() != 8)
+    auto parts =
+        keys::decode(column_family::revocations, it->key().ToStringView());
+    if (!parts || it->value().size() != 8)
       return error{errc::corruption, "revocation record"};
-    out.emplace_back(std::string((*parts)[0]),
+    out.emplace_back(std::move(parts->ids[0]),
                      static_cast<std::int64_t>(
                          read_be64(it->value().ToStringView())));
   }
@@ -131,13 +131,27 @@ result<std::vector<std::pair<std::string, std::int64_t>>> store::revocations()
 result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
   std::vector<push_entry> out;
   auto it = impl_->iter(column_family::push_outbox, false);
-  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
-    auto job = decode_push_job(it->value().ToStringView());
-    if (!job) return job.err();
-    out.push_back(
-        push_entry{read_be64(it->key().ToStringView()), std::move(*job)});
+  for (std::uint32_t sh = 0; sh < impl_->shards; ++sh) {
+    auto r = keys::shard_range(column_family::push_outbox,
+                               static_cast<std::uint16_t>(sh));
+    std::size_t taken = 0;
+    for (it->Seek(r.begin); it->Valid() && taken < limit &&
+                            (r.end.empty() || it->key().compare(r.end) < 0);
+         it->Next(), ++taken) {
+      auto k = keys::decode(column_family::push_outbox,
+                            it->key().ToStringView());
+      if (!k) return error{errc::corruption, "malformed push key"};
+      auto job = decode_push_job(it->value().ToStringView());
+      if (!job) return job.err();
+      out.push_back(push_entry{k->number, std::move(*job)});
+    }
+    if (!it->status().ok()) return to_error(it->status());
   }
-  if (!it->status().ok()) return to_error(it->status());
+  std::sort(out.begin(), out.end(),
+            [](const push_entry& a, const push_entry& b) {
+              return a.seq < b.seq;
+            });
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
@@ -147,14 +161,21 @@ result<std::vector<std::string>> store::conversations(std::string_view prefix,
                                                       std::size_t limit) const {
   std::vector<std::string> out;
   auto it = impl_->iter(column_family::conversations, false);
-  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
-    auto parts = keys::split(it->key().ToStringView());
-    if (!parts || parts->size() != 1)
-      return error{errc::corruption, "malformed key"};
-    if ((*parts)[0].substr(0, prefix.size()) == prefix)
-      out.emplace_back((*parts)[0]);
+  for (std::uint32_t sh = 0; sh < impl_->shards; ++sh) {
+    auto start = keys::id_prefix_key(static_cast<std::uint16_t>(sh), prefix);
+    std::size_t taken = 0;
+    for (it->Seek(start);
+         it->Valid() && taken < limit && starts_with(it->key(), start);
+         it->Next(), ++taken) {
+      auto k = keys::decode(column_family::conversations,
+                            it->key().ToStringView());
+      if (!k) return error{errc::corruption, "malformed key"};
+      out.push_back(std::move(k->ids[0]));
+    }
+    if (!it->status().ok()) return to_error(it->status());
   }
-  if (!it->status().ok()) return to_error(it->status());
+  std::sort(out.begin(), out.end());
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "storage/keys.hpp"
+#include "storage/shard.hpp"
 #include "tests/storage/store_fixture.hpp"
 
 using namespace switchboard::storage;
@@ -197,7 +198,7 @@ TEST_CASE_METHOD(store_fixture, "the push outbox keeps order and its sequence",
   CHECK(db->next_push_seq() > s2);
 
   batch rm;
-  rm.erase_push_job(s1);
+  rm.erase_push_job("bob", s1);
   REQUIRE(db->commit_and_wait(std::move(rm)).has_value());
   CHECK(db->push_jobs(10)->size() == 1);
 }
@@ -217,6 +218,7 @@ TEST_CASE_METHOD(store_fixture,
                  "a corrupt stored message is an error, not a crash",
                  "[store]") {
   append("c", 2);
+  auto db_shards = db->shards();
   db.reset();
   {
     // Overwrite message 2 with garbage, behind the store's back.
@@ -232,7 +234,7 @@ TEST_CASE_METHOD(store_fixture,
                 .ok());
     std::size_t i =
         std::find(names.begin(), names.end(), "messages") - names.begin();
-    REQUIRE(raw->Put(rocksdb::WriteOptions(), hs[i], keys::message_key("c", 2),
+    REQUIRE(raw->Put(rocksdb::WriteOptions(), hs[i], keys::message_key(shard_of("c", db_shards), "c", 2),
                      "\x07junk")
                 .ok());
     for (auto* h : hs) (void)raw->DestroyColumnFamilyHandle(h);
