@@ -22,7 +22,7 @@ namespace {
 // without, they are refused (a dead one). The port is held until it dies.
 class fake_endpoint {
  public:
-  explicit fake_endpoint(bool listening) {
+  explicit fake_endpoint(bool listening, bool queue_full = false) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd_ >= 0);
     sockaddr_in a{};
@@ -33,8 +33,21 @@ class fake_endpoint {
     socklen_t len = sizeof a;
     REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
     port_ = ntohs(a.sin_port);
+    if (queue_full) {
+      // Fill the accept queue: Linux then drops further SYNs, so a connect
+      // hangs as to a host that is gone.
+      REQUIRE(::listen(fd_, 0) == 0);
+      for (int& f : fillers_) {
+        f = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        (void)::connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      }
+    }
   }
-  ~fake_endpoint() { ::close(fd_); }
+  ~fake_endpoint() {
+    for (int f : fillers_)
+      if (f >= 0) ::close(f);
+    ::close(fd_);
+  }
   fake_endpoint(const fake_endpoint&) = delete;
   fake_endpoint& operator=(const fake_endpoint&) = delete;
 
@@ -43,6 +56,7 @@ class fake_endpoint {
  private:
   int fd_ = -1;
   std::uint16_t port_ = 0;
+  int fillers_[3] = {-1, -1, -1};
 };
 
 using steady = std::chrono::steady_clock;
@@ -63,6 +77,22 @@ TEST_CASE("a dead endpoint falls over to the next", "[etcd_failover]") {
   REQUIRE(w);
   REQUIRE(client.put("k", "w"));
   REQUIRE(log.wait_events(1));
+}
+
+TEST_CASE("an endpoint that does not accept in time is skipped, and the "
+          "next call starts at the one that answered",
+          "[etcd_failover]") {
+  etcd_process etcd;
+  fake_endpoint gone(true, true);
+  etcd_options options;
+  options.connect_timeout = 300ms;
+  auto client = make_client(gone.url() + "," + etcd.url(), options);
+  auto start = steady::now();
+  REQUIRE(client.put("k", "v"));
+  CHECK(steady::now() - start >= 300ms);  // waited for the first endpoint
+  start = steady::now();
+  REQUIRE(client.put("k", "w"));
+  CHECK(steady::now() - start < 300ms);
 }
 
 TEST_CASE("once every endpoint is dead a request fails as unreachable",

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "cluster/etcd_client.hpp"
 #include "tests/cluster/etcd_fixture.hpp"
