@@ -1,7 +1,8 @@
 // Writes the seed corpus of every fuzz target (fuzz/corpus/<target>/):
 // frames of every request type of docs/PROTOCOL.md, tokens, HTTP requests,
-// and records and keys made by the project's own encoders, so that the
-// seeds follow the formats when they change. Not built by default:
+// etcd's gateway answers, and records and keys made by the project's own
+// encoders, so that the seeds follow the formats when they change. Not
+// built by default:
 //   ninja -C build/fuzz make_seeds && build/fuzz/make_seeds fuzz/corpus
 #include <cstdio>
 #include <filesystem>
@@ -206,6 +207,56 @@ void record_keys(const seed_writer& seed) {
       std::string("\0\0\0\0\0\0\0\x29", 8));
 }
 
+// Answers of etcd 3.4.23's gateway as recorded here (DESIGN §7), each
+// after the byte that picks its parser in etcd_json_fuzz.cpp.
+void etcd_answers(const seed_writer& seed) {
+  auto answer = [&](const std::string& name, char mode, std::string_view a) {
+    seed("etcd_json", name + ".json", std::string(1, mode) + std::string(a));
+  };
+  const std::string h =
+      R"("header":{"cluster_id":"324952591200643719","member_id":)"
+      R"("3319814642761637952","revision":"6","raft_term":"2"})";
+  answer("grant", 0, "{" + h + R"(,"ID":"2324035739468170246","TTL":"2"})");
+  answer("keepalive", 1,
+         R"({"result":{)" + h + R"(,"ID":"2324035739468170246","TTL":"2"}})");
+  answer("keepalive_expired", 1, R"({"result":{)" + h + R"(,"ID":"12345"}})");
+  answer("put", 2, "{" + h + "}");
+  answer("range", 3,
+         "{" + h +
+             R"(,"kvs":[{"key":"Zm9v","create_revision":"2","mod_revision":)"
+             R"("2","version":"1","value":"YmFy","lease":"7"}],"count":"1"})");
+  answer("range_empty_value", 3,
+         "{" + h +
+             R"(,"kvs":[{"key":"Zm9v","create_revision":"6","mod_revision":)"
+             R"("6","version":"1"}],"count":"1","more":true})");
+  answer("delete", 4, "{" + h + R"(,"deleted":"1","prev_kvs":[]})");
+  answer("txn_failed", 5,
+         "{" + h +
+             R"(,"responses":[{"response_range":{"header":{"revision":"2"},)"
+             R"("kvs":[{"key":"Zm9v","mod_revision":"2","value":"YmFy"}],)"
+             R"("count":"1"}}]})");
+  answer("txn_succeeded", 5,
+         "{" + h +
+             R"(,"succeeded":true,"responses":[{"response_put":{"header":)"
+             R"({"revision":"3"}}},{"response_delete_range":{"deleted":"1"}}]})");
+  answer("watch_created", 6, R"({"result":{)" + h + R"(,"created":true}})");
+  answer("watch_events", 6,
+         R"({"result":{)" + h +
+             R"(,"events":[{"kv":{"key":"Zm9v","create_revision":"2",)"
+             R"("mod_revision":"2","version":"1","value":"YmFy"}},)"
+             R"({"type":"DELETE","kv":{"key":"Zm9v","mod_revision":"5"}}]}})");
+  answer("watch_compacted", 6,
+         R"({"result":{"header":{"raft_term":"2"},"canceled":true,)"
+         R"("compact_revision":"5"}})");
+  answer("watch_error", 6,
+         R"({"error":{"grpc_code":14,"http_code":503,"message":"no leader"}})");
+  answer("error_lease", 7,
+         R"({"error":"etcdserver: requested lease not found","message":)"
+         R"("etcdserver: requested lease not found","code":5})");
+  answer("base64", 8, "Zm9vYmE=");
+  answer("prefix", 9, "sb/nodes/\xff");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -220,5 +271,6 @@ int main(int argc, char** argv) {
   records(seed);
   message_records(seed);
   record_keys(seed);
+  etcd_answers(seed);
   return 0;
 }

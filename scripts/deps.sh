@@ -11,6 +11,11 @@ packages=(
   # The fuzz targets (fuzz/): clang, and the libFuzzer and sanitizer
   # runtimes, only recommended by clang's packages (not installed here).
   clang libclang-rt-14-dev
+  # etcd 3.4 (/usr/bin/etcd) for the cluster layer's tests, which start
+  # their own on free loopback ports. Its postinst asks invoke-rc.d to start
+  # a system etcd on 2379; where no init runs (containers, CI) or
+  # policy-rc.d forbids it, none starts, and the tests never use 2379.
+  etcd-server
 )
 
 missing=()

@@ -14,7 +14,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-all_targets=(frame jwt http_request message_record records keys)
+all_targets=(frame jwt http_request message_record records keys etcd_json)
 seconds=""
 runs=""
 targets=()

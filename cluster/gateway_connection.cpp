@@ -1,0 +1,122 @@
+#include "cluster/gateway_connection.hpp"
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <vector>
+
+namespace switchboard::cluster {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+void run_all(asio::io_context& ioc) {
+  ioc.restart();
+  ioc.run();
+}
+
+namespace {
+
+// The addresses of `ep`, resolved before `deadline`; empty with `why` set
+// when that failed.
+std::vector<tcp::endpoint> addresses(asio::io_context& ioc, const endpoint& ep,
+                                     gateway_clock::time_point deadline,
+                                     std::string& why) {
+  boost::system::error_code ec;
+  auto literal = asio::ip::make_address(ep.host, ec);
+  if (!ec) return {tcp::endpoint(literal, ep.port)};
+  tcp::resolver resolver(ioc);
+  std::vector<tcp::endpoint> out;
+  bool done = false;
+  resolver.async_resolve(
+      ep.host, std::to_string(ep.port),
+      [&](const boost::system::error_code& e, tcp::resolver::results_type r) {
+        done = true;
+        if (e) {
+          why = "resolve: " + e.message();
+          return;
+        }
+        for (const auto& entry : r) out.push_back(entry.endpoint());
+      });
+  ioc.restart();
+  ioc.run_until(deadline);
+  if (!done) {
+    resolver.cancel();
+    run_all(ioc);
+    why = "resolve: timed out";
+    out.clear();
+  }
+  return out;
+}
+
+}  // namespace
+
+result<std::size_t> connect_any(asio::io_context& ioc,
+                                beast::tcp_stream& stream,
+                                endpoint_list& list,
+                                const etcd_options& options,
+                                gateway_clock::time_point deadline) {
+  const auto& all = list.all();
+  std::size_t start = list.preferred();
+  std::string reasons;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    std::size_t index = (start + i) % all.size();
+    const auto& ep = all[index];
+    if (!reasons.empty()) reasons += "; ";
+    reasons += ep.url() + ": ";
+    auto now = gateway_clock::now();
+    if (now >= deadline) {
+      reasons += "not tried, the request's time was up";
+      continue;
+    }
+    auto attempt_deadline = std::min(deadline, now + options.connect_timeout);
+    std::string why;
+    auto addrs = addresses(ioc, ep, attempt_deadline, why);
+    if (addrs.empty()) {
+      reasons += why.empty() ? "no address" : why;
+      continue;
+    }
+    beast::error_code ec;
+    stream.expires_at(attempt_deadline);
+    stream.async_connect(addrs, [&](beast::error_code e, const tcp::endpoint&) {
+      ec = e;
+    });
+    run_all(ioc);
+    if (!ec) {
+      list.prefer(index);
+      return index;
+    }
+    reasons += ec == beast::error::timeout ? "connect: timed out"
+                                           : "connect: " + ec.message();
+  }
+  return error{errc::unreachable, "no etcd endpoint reachable: " + reasons};
+}
+
+http::request<http::string_body> make_post(const endpoint& ep,
+                                           std::string_view target,
+                                           std::string body) {
+  http::request<http::string_body> req{
+      http::verb::post, beast::string_view(target.data(), target.size()), 11};
+  auto host = ep.url().substr(7);  // without "http://"
+  req.set(http::field::host, host);
+  req.set(http::field::content_type, "application/json");
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+error stream_failure(const beast::error_code& ec, const endpoint& ep,
+                     std::string_view target, std::string_view stage) {
+  auto where = ep.url() + std::string(target) + ": " + std::string(stage);
+  if (ec == beast::error::timeout)
+    return {errc::timeout, where + ": timed out"};
+  return {errc::io_error, where + ": " + ec.message()};
+}
+
+}  // namespace switchboard::cluster
