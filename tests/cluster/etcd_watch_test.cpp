@@ -60,9 +60,13 @@ TEST_CASE_METHOD(etcd_fixture,
   std::mutex m;
   auto inner = log.callback();
   auto created = client.watch("k", "", 0, [&](result<watch_response> r) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      w.reset();  // cancels the watch on its own thread
+    }
+    // Logged after the reset, so that the test, woken by the log, finds
+    // the watch gone.
     inner(std::move(r));
-    std::lock_guard<std::mutex> lock(m);
-    w.reset();  // cancels the watch on its own thread
   });
   REQUIRE(created);
   {
