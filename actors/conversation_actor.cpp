@@ -147,10 +147,9 @@ void do_members(conv_self self, members_request req,
     return;
   }
   if (!req.admin)
-    if (auto err = over_budget(
-            *st.ctx, request_kind::members, req.user,
-            static_cast<double>(std::max<std::size_t>(
-                1, req.add.size() + req.remove.size())));
+    if (auto err = over_budget(*st.ctx, request_kind::members, req.user,
+                               static_cast<double>(std::max<std::size_t>(
+                                   1, req.add.size() + req.remove.size())));
         !err.ok()) {
       rp.deliver(err);
       return;

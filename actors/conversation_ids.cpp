@@ -29,7 +29,8 @@ std::string direct_conversation_id(const auth::hs256_key& key,
 }
 
 std::string direct_id_secret(const std::string& token_secret) {
-  return auth::hs256_key(token_secret).mac("switchboard direct conversation ids");
+  return auth::hs256_key(token_secret)
+      .mac("switchboard direct conversation ids");
 }
 
 std::string new_group_id() { return "g" + auth::random_hex(12); }

@@ -165,8 +165,7 @@ void node::admin_members(const std::string& conv_id,
             },
             [self, done](caf::error&) {
               done(proto_error{"unavailable",
-                               "the conversation did not answer; retry",
-                               1000});
+                               "the conversation did not answer; retry", 1000});
               self->quit();
             });
   });

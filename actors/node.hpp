@@ -30,7 +30,7 @@ struct node_options {
   // Keys the ids of direct conversations (direct_id_secret of the token
   // secret); empty: a random key, for tests that never restart a node.
   std::string direct_id_secret;
-  metrics::log_sink log{};                   // where the actors' log lines go
+  metrics::log_sink log{};  // where the actors' log lines go
 };
 
 // A node's actor runtime: the CAF actor system, the directory of

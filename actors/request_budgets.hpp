@@ -32,8 +32,8 @@ constexpr std::size_t request_kind_count =
 
 // The option and metric name of each kind (rate-sync, rate_sync).
 constexpr std::array<std::string_view, request_kind_count> request_kind_names =
-    {"sync",   "conversations", "presence", "typing", "create",
-     "members", "cursor",       "ping",     "devices"};
+    {"sync",    "conversations", "presence", "typing", "create",
+     "members", "cursor",        "ping",     "devices"};
 
 struct rate_budget {
   double rate = 0;   // tokens per second
@@ -43,15 +43,15 @@ struct rate_budget {
 // Defaults: far above what a person's clients do, far below what a script
 // can ask of a node.
 constexpr std::array<rate_budget, request_kind_count> default_budgets = {{
-    {50, 200},     // sync
-    {5, 20},       // conversations
-    {10, 50},      // presence
-    {10, 20},      // typing
-    {5, 50},       // create
-    {100, 1000},   // members
-    {200, 1000},   // cursor
-    {5, 30},       // ping
-    {2, 20},       // devices
+    {50, 200},    // sync
+    {5, 20},      // conversations
+    {10, 50},     // presence
+    {10, 20},     // typing
+    {5, 50},      // create
+    {100, 1000},  // members
+    {200, 1000},  // cursor
+    {5, 30},      // ping
+    {2, 20},      // devices
 }};
 
 // A token bucket per user and request kind. Thread-safe.
@@ -64,8 +64,8 @@ class request_budgets {
 
   // Takes `cost` tokens from `user`'s bucket of `kind`. Returns 0 when they
   // were there, otherwise the milliseconds until they will be.
-  std::int64_t try_take(request_kind kind, const std::string& user,
-                        double cost, clock::time_point now);
+  std::int64_t try_take(request_kind kind, const std::string& user, double cost,
+                        clock::time_point now);
 
  private:
   std::array<std::unique_ptr<rate_limiter>, request_kind_count> buckets_;

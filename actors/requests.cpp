@@ -92,10 +92,9 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
               ask_conversation<Reply>(c, atom, req, on_reply, attempt + 1);
               return;
             }
-            c->fail(
-                proto_error{"unavailable",
-                            "the conversation did not answer in time; retry",
-                            1000});
+            c->fail(proto_error{
+                "unavailable", "the conversation did not answer in time; retry",
+                1000});
           });
 }
 
@@ -175,8 +174,7 @@ void ask_presence(const call_ptr<Self>& c, client_frame& f) {
       return c->fail(proto_error{
           "bad_request",
           "a connection watches the presence of at most " +
-              std::to_string(ctx->lim.max_presence_subscriptions) +
-              " users"});
+              std::to_string(ctx->lim.max_presence_subscriptions) + " users"});
     }
     // Counted whether or not the user turns out to be visible: the cap
     // must not tell strangers from others.
@@ -193,12 +191,12 @@ void ask_presence(const call_ptr<Self>& c, client_frame& f) {
       [store = ctx->store, viewer = c->rc.user, ids] {
         return presence_visible(*store, viewer, *ids);
       },
-      [c, ids, subscribe = f.subscribe](
-          storage::result<std::vector<bool>> visible) {
+      [c, ids,
+       subscribe = f.subscribe](storage::result<std::vector<bool>> visible) {
         // A store that cannot tell shows nobody: fail closed.
-        std::vector<bool> shown =
-            visible ? std::move(*visible)
-                    : std::vector<bool>(ids->size(), false);
+        std::vector<bool> shown = visible
+                                      ? std::move(*visible)
+                                      : std::vector<bool>(ids->size(), false);
         gather_presence(c, std::move(*ids), shown, subscribe);
       });
 }

@@ -245,9 +245,9 @@ struct admin_api::impl {
       ctx.store->commit(std::move(b), [this, user, now,
                                        reply](const storage::status& s) {
         if (!s)
-          return reply(error_response(503, "unavailable",
-                                      "the revocation could not be stored: " +
-                                          s.err().message));
+          return reply(error_response(
+              503, "unavailable",
+              "the revocation could not be stored: " + s.err().message));
         ctx.revoked->revoke(user, now);
         auto n = ctx.node->dir().kick(user, "token revoked");
         reply(ok_json({{"user_id", user}, {"not_before", now}, {"closed", n}}));

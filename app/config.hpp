@@ -32,7 +32,7 @@ struct config {
   std::size_t max_connections_per_address = 1024;
   std::size_t max_connections_per_user = 32;  // WebSockets
   int http_timeout_s = 10;
-  int token_leeway_s = 60;                // clock skew allowed on exp/nbf/iat
+  int token_leeway_s = 60;  // clock skew allowed on exp/nbf/iat
   long long token_max_lifetime_s = 2592000;  // 30 days; 0: no limit
   actors::limits lim;
 

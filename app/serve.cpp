@@ -160,9 +160,8 @@ int serve_main(int argc, char** argv) {
       key, auth::time_rules{cfg.token_leeway_s, cfg.token_max_lifetime_s},
       &revoked);
   handlers.http = [&rt, &state, &m, &web, &tokens, key,
-                   dev_login = cfg.dev_login,
-                   st = store.get()](net::http_request req,
-                                     net::http_reply reply) {
+                   dev_login = cfg.dev_login, st = store.get()](
+                      net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(rest::error_response(503, "unavailable",
                                         "the node is shutting down"));

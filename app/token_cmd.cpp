@@ -6,8 +6,8 @@
 #include "app/args.hpp"
 #include "app/config.hpp"
 #include "auth/jwt.hpp"
-#include "auth/token_verifier.hpp"
 #include "auth/secret.hpp"
+#include "auth/token_verifier.hpp"
 
 namespace switchboard::app {
 

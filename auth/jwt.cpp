@@ -242,8 +242,7 @@ verify_result verify_token(const hs256_key& key, std::string_view token,
     if (!v) continue;
     auto when = numeric_date(*v);
     if (!when) return fail(token_error::malformed);
-    if (*when > now_s + rules.leeway_s)
-      return fail(token_error::not_yet_valid);
+    if (*when > now_s + rules.leeway_s) return fail(token_error::not_yet_valid);
     *field = *when;
   }
   if (rules.max_lifetime_s > 0) {

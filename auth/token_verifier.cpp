@@ -1,8 +1,9 @@
 #include "auth/token_verifier.hpp"
 
+#include <strings.h>
+
 #include <chrono>
 #include <mutex>
-#include <strings.h>
 
 namespace switchboard::auth {
 
@@ -21,8 +22,7 @@ std::int64_t revocation_list::not_before(std::string_view user) const {
 }
 
 token_verifier::token_verifier(std::shared_ptr<const hs256_key> key,
-                               time_rules rules,
-                               const revocation_list* revoked)
+                               time_rules rules, const revocation_list* revoked)
     : key_(std::move(key)), rules_(rules), revoked_(revoked) {}
 
 verify_result token_verifier::verify(std::string_view token,

@@ -27,13 +27,11 @@ std::string base64_encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t n = static_cast<std::uint32_t>(
-                          static_cast<unsigned char>(bytes[i]))
-                          << 16 |
-                      static_cast<std::uint32_t>(
-                          static_cast<unsigned char>(bytes[i + 1]))
-                          << 8 |
-                      static_cast<unsigned char>(bytes[i + 2]);
+    std::uint32_t n =
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1]))
+            << 8 |
+        static_cast<unsigned char>(bytes[i + 2]);
     out += alphabet[n >> 18 & 63];
     out += alphabet[n >> 12 & 63];
     out += alphabet[n >> 6 & 63];
@@ -41,9 +39,8 @@ std::string base64_encode(std::string_view bytes) {
   }
   std::size_t rest = bytes.size() - i;
   if (rest > 0) {
-    std::uint32_t n = static_cast<std::uint32_t>(
-                          static_cast<unsigned char>(bytes[i]))
-                      << 16;
+    std::uint32_t n =
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
     if (rest == 2)
       n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1]))
            << 8;

@@ -72,13 +72,12 @@ result<put_result> etcd_client::put(std::string_view key,
                                     std::string_view value,
                                     std::int64_t lease) {
   if (key.empty()) return no_key();
-  return impl_->call(
-      "/v3/kv/put", etcd_request::put(key, value, lease),
-      [](std::string_view body) -> result<put_result> {
-        auto header = etcd_json::parse_header_only(body);
-        if (!header) return header.err();
-        return put_result{*header};
-      });
+  return impl_->call("/v3/kv/put", etcd_request::put(key, value, lease),
+                     [](std::string_view body) -> result<put_result> {
+                       auto header = etcd_json::parse_header_only(body);
+                       if (!header) return header.err();
+                       return put_result{*header};
+                     });
 }
 
 result<range_result> etcd_client::range(std::string_view key,
@@ -133,8 +132,7 @@ result<std::unique_ptr<etcd_watch>> etcd_client::watch_prefix(
     std::string_view prefix, std::int64_t start_revision,
     watch_callback callback) {
   if (prefix.empty()) return no_key();
-  return watch(prefix, prefix_end(prefix), start_revision,
-               std::move(callback));
+  return watch(prefix, prefix_end(prefix), start_revision, std::move(callback));
 }
 
 const std::vector<endpoint>& etcd_client::endpoints() const noexcept {

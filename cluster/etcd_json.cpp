@@ -51,7 +51,8 @@ key_value read_kv(const json::object& o, field_reader& r) {
 std::vector<key_value> read_kvs(const json::object& o, std::string_view name,
                                 field_reader& r) {
   std::vector<key_value> out;
-  for (const auto& v : r.array(o, name)) out.push_back(read_kv(r.element(v, name), r));
+  for (const auto& v : r.array(o, name))
+    out.push_back(read_kv(r.element(v, name), r));
   return out;
 }
 
@@ -216,7 +217,8 @@ error parse_error(unsigned http_status, std::string_view body) {
   constexpr std::int64_t grpc_not_found = 5;
   auto text = "etcd: " + message + " (" + where + ", gRPC code " +
               std::to_string(code) + ")";
-  if (code == grpc_not_found && message.find("lease not found") != std::string::npos)
+  if (code == grpc_not_found &&
+      message.find("lease not found") != std::string::npos)
     return {errc::lease_not_found, text};
   return {errc::server_error, text};
 }

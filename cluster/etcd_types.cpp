@@ -29,8 +29,7 @@ txn_op make_op(txn_op::kind what, std::string key, std::string value,
 
 }  // namespace
 
-compare compare::create_revision(std::string key, op relation,
-                                 std::int64_t n) {
+compare compare::create_revision(std::string key, op relation, std::int64_t n) {
   return numeric(std::move(key), target::create_revision, relation, n);
 }
 

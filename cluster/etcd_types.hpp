@@ -83,8 +83,8 @@ struct txn_op {
 
   kind what = kind::put;
   std::string key;
-  std::string value;      // put only
-  std::string range_end;  // range and delete_range; empty: the key alone
+  std::string value;       // put only
+  std::string range_end;   // range and delete_range; empty: the key alone
   std::int64_t lease = 0;  // put only; 0: no lease
 
   static txn_op put(std::string key, std::string value, std::int64_t lease = 0);

@@ -25,8 +25,7 @@ namespace http = beast::http;
 // it, but for `stopping` and the posted close; it lives as long as the
 // thread or the etcd_watch, whichever is last.
 struct etcd_watch::stream : std::enable_shared_from_this<etcd_watch::stream> {
-  stream(const endpoint_list& eps, const etcd_options& opts,
-         watch_callback cb)
+  stream(const endpoint_list& eps, const etcd_options& opts, watch_callback cb)
       : endpoints(eps.all(), eps.preferred()),
         options(opts),
         callback(std::move(cb)) {}
@@ -66,7 +65,8 @@ void etcd_watch::stream::run(std::string body) {
   auto req = make_post(*peer, "/v3/watch", std::move(body));
   beast::error_code ec;
   tcp.expires_at(deadline);  // until "created"; a watch then has no end
-  http::async_write(tcp, req, [&](beast::error_code e, std::size_t) { ec = e; });
+  http::async_write(tcp, req,
+                    [&](beast::error_code e, std::size_t) { ec = e; });
   run_all(ioc);
   if (ec) return finish(stream_failure(ec, *peer, "/v3/watch", "send"));
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -135,12 +135,11 @@ bool etcd_watch::stream::take_line(std::string_view line) {
   }
   if (r->canceled) {
     if (r->compact_revision > 0)
-      finish({errc::compacted,
-              "etcd watch: compacted up to revision " +
-                  std::to_string(r->compact_revision)});
+      finish({errc::compacted, "etcd watch: compacted up to revision " +
+                                   std::to_string(r->compact_revision)});
     else
-      finish({errc::server_error, "etcd canceled the watch: " +
-                                      r->cancel_reason});
+      finish(
+          {errc::server_error, "etcd canceled the watch: " + r->cancel_reason});
     return false;
   }
   if (!created) {

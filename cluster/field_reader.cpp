@@ -79,8 +79,8 @@ const json::object& field_reader::element(const json::value& v,
   return empty_object_;
 }
 
-std::uint64_t field_reader::number(const json::object& o,
-                                   std::string_view name, bool is_signed) {
+std::uint64_t field_reader::number(const json::object& o, std::string_view name,
+                                   bool is_signed) {
   auto* v = o.if_contains(name);
   if (!v) return 0;
   if (auto* s = v->if_string()) {

@@ -58,8 +58,7 @@ std::vector<tcp::endpoint> addresses(asio::io_context& ioc, const endpoint& ep,
 }  // namespace
 
 result<std::size_t> connect_any(asio::io_context& ioc,
-                                beast::tcp_stream& stream,
-                                endpoint_list& list,
+                                beast::tcp_stream& stream, endpoint_list& list,
                                 const etcd_options& options,
                                 gateway_clock::time_point deadline) {
   const auto& all = list.all();
@@ -84,9 +83,8 @@ result<std::size_t> connect_any(asio::io_context& ioc,
     }
     beast::error_code ec;
     stream.expires_at(attempt_deadline);
-    stream.async_connect(addrs, [&](beast::error_code e, const tcp::endpoint&) {
-      ec = e;
-    });
+    stream.async_connect(
+        addrs, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
     run_all(ioc);
     if (!ec) {
       list.prefer(index);

@@ -29,7 +29,8 @@ std::vector<std::string> place_all(std::uint32_t shards,
                                    const std::vector<std::string>& nodes) {
   std::vector<std::string> out;
   out.reserve(shards);
-  for (std::uint32_t s = 0; s < shards; ++s) out.push_back(place_shard(s, nodes));
+  for (std::uint32_t s = 0; s < shards; ++s)
+    out.push_back(place_shard(s, nodes));
   return out;
 }
 

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "common/result.hpp"
 #include "cluster/errc.hpp"
+#include "common/result.hpp"
 
 namespace switchboard::cluster {
 

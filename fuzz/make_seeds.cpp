@@ -183,8 +183,7 @@ void record_keys(const seed_writer& seed) {
   // Byte 0 is the column family (keys_fuzz.cpp).
   auto key = [&](const std::string& name, column_family cf,
                  const std::string& bytes) {
-    seed("keys", name + ".bin",
-         std::string(1, static_cast<char>(cf)) + bytes);
+    seed("keys", name + ".bin", std::string(1, static_cast<char>(cf)) + bytes);
   };
   const std::string nul("a\0\xff", 3);
   key("message", column_family::messages, keys::message_key(219, "c1", 1));
@@ -193,16 +192,23 @@ void record_keys(const seed_writer& seed) {
   key("message_nul", column_family::messages, keys::message_key(1, nul, 7));
   key("conversation", column_family::conversations, keys::key(219, "c1"));
   key("member", column_family::members, keys::key(219, "c1", "alice"));
-  key("dedup", column_family::idempotency,
-      keys::key(219, "c1", "alice", "m1"));
+  key("dedup", column_family::idempotency, keys::key(219, "c1", "alice", "m1"));
   key("inbox_nul", column_family::inbox, keys::key(175, "alice", nul));
   key("user", column_family::last_seen, keys::key(175, "alice"));
   key("push", column_family::push_outbox, keys::seq_key(218, 41));
   // Format 1, as the migration reads it (storage/legacy_keys.hpp).
   key("v1_message", column_family::messages,
-      std::string("\x02" "c1" "\0\0\0\0\0\0\0\x01", 11));
+      std::string("\x02"
+                  "c1"
+                  "\0\0\0\0\0\0\0\x01",
+                  11));
   key("v1_dedup", column_family::idempotency,
-      std::string("\x02" "c1" "\x05" "alice" "\x02" "m1"));
+      std::string("\x02"
+                  "c1"
+                  "\x05"
+                  "alice"
+                  "\x02"
+                  "m1"));
   key("v1_push", column_family::push_outbox,
       std::string("\0\0\0\0\0\0\0\x29", 8));
 }
@@ -235,10 +241,11 @@ void etcd_answers(const seed_writer& seed) {
              R"(,"responses":[{"response_range":{"header":{"revision":"2"},)"
              R"("kvs":[{"key":"Zm9v","mod_revision":"2","value":"YmFy"}],)"
              R"("count":"1"}}]})");
-  answer("txn_succeeded", 5,
-         "{" + h +
-             R"(,"succeeded":true,"responses":[{"response_put":{"header":)"
-             R"({"revision":"3"}}},{"response_delete_range":{"deleted":"1"}}]})");
+  answer(
+      "txn_succeeded", 5,
+      "{" + h +
+          R"(,"succeeded":true,"responses":[{"response_put":{"header":)"
+          R"({"revision":"3"}}},{"response_delete_range":{"deleted":"1"}}]})");
   answer("watch_created", 6, R"({"result":{)" + h + R"(,"created":true}})");
   answer("watch_events", 6,
          R"({"result":{)" + h +

@@ -62,13 +62,16 @@ constexpr std::array<std::string_view, 9> error_codes = {
 // The resource limits of issue "one user cannot hurt the node", as metric
 // labels: each time one trips, switchboard_limit_hits_total{limit} grows.
 constexpr std::array<std::string_view, 20> limit_names = {
-    "queue_frames",       "queue_bytes",        "in_flight",
-    "http_body",          "http_timeout",
-    "connections_node",   "connections_user",   "connections_address",
-    "accept_errors",      "presence_subscriptions", "typing_throttled",
-    "rate_sync",          "rate_conversations", "rate_presence",
-    "rate_typing",        "rate_create",        "rate_members",
-    "rate_cursor",        "rate_ping",          "rate_devices"};
+    "queue_frames",       "queue_bytes",
+    "in_flight",          "http_body",
+    "http_timeout",       "connections_node",
+    "connections_user",   "connections_address",
+    "accept_errors",      "presence_subscriptions",
+    "typing_throttled",   "rate_sync",
+    "rate_conversations", "rate_presence",
+    "rate_typing",        "rate_create",
+    "rate_members",       "rate_cursor",
+    "rate_ping",          "rate_devices"};
 
 struct node_metrics {
   gauge connections;           // open WebSocket connections
@@ -88,7 +91,7 @@ struct node_metrics {
   // Counts a limit that tripped; a name not in limit_names is a bug and
   // counts nowhere.
   void limit_hit(std::string_view name) noexcept;
-  gauge store_writable;  // 1 while the store takes writes, 0 while not
+  gauge store_writable;          // 1 while the store takes writes, 0 while not
   counter store_write_failures;  // group writes or WAL syncs that failed
   counter store_unwritable;      // times the store stopped being writable
 

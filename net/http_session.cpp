@@ -1,15 +1,14 @@
 #include "net/http_session.hpp"
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <array>
 #include <memory>
 #include <optional>
 
 #include "metrics/metrics.hpp"
-
 #include "net/ws_session.hpp"
 
 namespace switchboard::net {
@@ -48,8 +47,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
       http_response res;
       res.status = node ? 503 : 429;
       res.body =
-          node ? R"({"error":{"code":"unavailable","message":"the node is at its connection limit; retry later or elsewhere"}})"
-               : R"({"error":{"code":"rate_limited","message":"too many connections from this address"}})";
+          node
+              ? R"({"error":{"code":"unavailable","message":"the node is at its connection limit; retry later or elsewhere"}})"
+              : R"({"error":{"code":"rate_limited","message":"too many connections from this address"}})";
       res.headers.emplace_back("Retry-After", "1");
       self->write(std::move(res));
     });

@@ -25,7 +25,7 @@ struct server_options {
   int ws_idle_timeout_s = 30;     // a silent connection is closed
   std::size_t max_queue = 4096;   // outgoing frames; more: close 1008
   std::size_t max_queue_bytes = 4 << 20;  // outgoing bytes; more: close 1008
-  std::size_t max_in_flight = 64;  // requests per connection; more: no reads
+  std::size_t max_in_flight = 64;   // requests per connection; more: no reads
   std::size_t max_connections = 0;  // TCP connections; more: 503; 0: no cap
   std::size_t max_connections_per_address = 0;  // from one IP; more: 429
   std::size_t max_connections_per_user = 0;     // WebSockets; more: 429
@@ -51,7 +51,7 @@ struct server_handlers {
   authenticator authenticate;
   websocket_opener open_websocket;
   metrics::node_metrics* metrics = nullptr;  // connections, queue drops
-  metrics::log_sink log{};  // accept failures
+  metrics::log_sink log{};                   // accept failures
 };
 
 // The node's client-facing listener: one TCP port serving HTTP/1.1

@@ -133,8 +133,9 @@ class ws_session : public actors::client_connection,
  private:
   void on_accept(beast::error_code ec) {
     if (ec) return;
-    ws_.next_layer().on_buffered(
-        [this](std::size_t n) { buffered_.store(n, std::memory_order_relaxed); });
+    ws_.next_layer().on_buffered([this](std::size_t n) {
+      buffered_.store(n, std::memory_order_relaxed);
+    });
     registered_ = true;
     ctx_->registry->add(shared_from_this());
     if (auto* m = ctx_->handlers.metrics) {

@@ -73,12 +73,13 @@ void run(actors::node& rt, const std::string& user, const json::object& frame,
 // right now (disk full, recovering) is 503 `unavailable` with Retry-After;
 // anything else is 500.
 net::http_response write_failed(const storage::error& e) {
-  bool now = e.code == storage::errc::unavailable ||
-             e.code == storage::errc::io_error;
-  auto res = now ? error_response(503, "unavailable",
-                                  "the node cannot write right now; retry: " +
-                                      e.message)
-                 : error_response(500, "internal", "storage error: " + e.message);
+  bool now =
+      e.code == storage::errc::unavailable || e.code == storage::errc::io_error;
+  auto res =
+      now ? error_response(
+                503, "unavailable",
+                "the node cannot write right now; retry: " + e.message)
+          : error_response(500, "internal", "storage error: " + e.message);
   if (now) res.headers.emplace_back("Retry-After", "1");
   return res;
 }
@@ -235,10 +236,10 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
     case route_kind::device:
       if (auto e = rt.take_budget(actors::request_kind::devices, user);
           !e.ok()) {
-        reply(error_from_frame(json::object{{"code", e.code},
-                                            {"message", e.message},
-                                            {"retry_after_ms",
-                                             e.retry_after_ms}}));
+        reply(error_from_frame(
+            json::object{{"code", e.code},
+                         {"message", e.message},
+                         {"retry_after_ms", e.retry_after_ms}}));
         break;
       }
       if (r->kind == route_kind::devices)

@@ -27,9 +27,9 @@ constexpr std::size_t column_family_count =
 
 // RocksDB's name of each column family, in enum order.
 constexpr std::array<std::string_view, column_family_count>
-    column_family_names = {"messages", "conversations", "directs",
-                           "members",  "inbox",         "idempotency",
-                           "devices",  "push_outbox",   "last_seen",
+    column_family_names = {"messages",   "conversations", "directs",
+                           "members",    "inbox",         "idempotency",
+                           "devices",    "push_outbox",   "last_seen",
                            "revocations"};
 
 }  // namespace switchboard::storage

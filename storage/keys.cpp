@@ -180,7 +180,8 @@ std::size_t prefix_size(std::string_view key) noexcept {
 range shard_range(column_family, std::uint16_t shard) {
   range r;
   append_shard(r.begin, shard);
-  if (shard != 0xffff) append_shard(r.end, static_cast<std::uint16_t>(shard + 1));
+  if (shard != 0xffff)
+    append_shard(r.end, static_cast<std::uint16_t>(shard + 1));
   return r;
 }
 

@@ -16,7 +16,8 @@ std::optional<keys::parts> decode(column_family cf, std::string_view key) {
   }
   if (l.number) {
     if (key.size() != 8) return std::nullopt;
-    for (char c : key) p.number = (p.number << 8) | static_cast<unsigned char>(c);
+    for (char c : key)
+      p.number = (p.number << 8) | static_cast<unsigned char>(c);
   } else if (!key.empty()) {
     return std::nullopt;
   }

@@ -193,7 +193,8 @@ result<std::unique_ptr<store>> store_opener::open(const store_options& options,
   p->db.reset(raw);
   p->cfs.assign(p->handles.begin() + 1, p->handles.end());
 
-  auto shards = prepare_format(p->db.get(), p->cfs, options.shards, options.log);
+  auto shards =
+      prepare_format(p->db.get(), p->cfs, options.shards, options.log);
   if (!shards) return shards.err();
   p->shards = *shards;
 

@@ -146,8 +146,7 @@ class store {
   result<std::vector<device>> devices(std::string_view user) const;
   result<std::optional<std::int64_t>> last_seen(std::string_view user) const;
   // Every revocation (batch::put_revocation): user and seconds.
-  result<std::vector<std::pair<std::string, std::int64_t>>> revocations()
-      const;
+  result<std::vector<std::pair<std::string, std::int64_t>>> revocations() const;
 
   // --- push outbox ---
 

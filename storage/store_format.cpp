@@ -163,9 +163,9 @@ result<std::uint32_t> migrate(
                  "a format-1 data directory migrates to at most 256 shards"};
   if (auto st = put_marker(db, shards, true); !st) return st.err();
   auto shards_text = std::to_string(shards);
-  metrics::emit(log, "warn", "store_migration_started",
-                {{"from_format", "1"}, {"to_format", "2"},
-                 {"shards", shards_text}});
+  metrics::emit(
+      log, "warn", "store_migration_started",
+      {{"from_format", "1"}, {"to_format", "2"}, {"shards", shards_text}});
   auto start = std::chrono::steady_clock::now();
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < cfs.size(); ++i) {
@@ -184,8 +184,10 @@ result<std::uint32_t> migrate(
   auto keys_text = std::to_string(total);
   auto ms_text = std::to_string(ms);
   metrics::emit(log, "warn", "store_migrated",
-                {{"from_format", "1"}, {"to_format", "2"},
-                 {"shards", shards_text}, {"keys", keys_text},
+                {{"from_format", "1"},
+                 {"to_format", "2"},
+                 {"shards", shards_text},
+                 {"keys", keys_text},
                  {"ms", ms_text}});
   return shards;
 }
@@ -212,10 +214,10 @@ result<std::uint32_t> prepare_format(
   auto m = parse_marker(value);
   if (!m) return error{errc::corruption, "unreadable format marker: " + value};
   if (m->version != store_format_version)
-    return error{errc::open_failed,
-                 "data directory format " + std::to_string(m->version) +
-                     ", this build reads format " +
-                     std::to_string(store_format_version)};
+    return error{errc::open_failed, "data directory format " +
+                                        std::to_string(m->version) +
+                                        ", this build reads format " +
+                                        std::to_string(store_format_version)};
   if (shards && *shards != m->shards)
     return error{errc::invalid_argument,
                  "the data directory has " + std::to_string(m->shards) +

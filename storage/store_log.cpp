@@ -14,8 +14,8 @@ namespace switchboard::storage {
 result<std::uint64_t> store::last_msg_id(std::string_view conv) const {
   if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
   auto it = impl_->iter(column_family::messages);
-  it->SeekForPrev(keys::message_key(
-      impl_->shard(conv), conv, std::numeric_limits<std::uint64_t>::max()));
+  it->SeekForPrev(keys::message_key(impl_->shard(conv), conv,
+                                    std::numeric_limits<std::uint64_t>::max()));
   if (!it->status().ok()) return to_error(it->status());
   if (!it->Valid()) return std::uint64_t{0};
   auto id = keys::message_id(it->key().ToStringView());
@@ -102,8 +102,9 @@ result<std::uint64_t> store::count_from_others(std::string_view conv,
 result<std::optional<std::uint64_t>> store::find_idempotent(
     std::string_view conv, std::string_view sender,
     std::string_view client_msg_id) const {
-  auto v = impl_->get(column_family::idempotency,
-                      keys::key(impl_->shard(conv), conv, sender, client_msg_id));
+  auto v =
+      impl_->get(column_family::idempotency,
+                 keys::key(impl_->shard(conv), conv, sender, client_msg_id));
   if (!v) return v.err();
   if (!*v) return std::optional<std::uint64_t>();
   if ((*v)->size() != 8) return error{errc::corruption, "idempotency record"};
@@ -116,9 +117,9 @@ store::probe store::probe_idempotent(std::string_view conv,
   rocksdb::ReadOptions ro;
   ro.read_tier = rocksdb::kBlockCacheTier;  // Incomplete rather than I/O
   rocksdb::PinnableSlice value;
-  auto s =
-      impl_->db->Get(ro, impl_->cf(column_family::idempotency),
-                     keys::key(impl_->shard(conv), conv, sender, client_msg_id), &value);
+  auto s = impl_->db->Get(
+      ro, impl_->cf(column_family::idempotency),
+      keys::key(impl_->shard(conv), conv, sender, client_msg_id), &value);
   if (s.IsNotFound()) return probe::absent;
   if (s.ok()) return probe::present;
   return probe::unknown;

@@ -44,8 +44,8 @@ namespace {
 // Calls f(second id, value) for every key of `cf` under [shard][first]:
 // one seek, then the contiguous keys of that prefix.
 template <class F>
-status scan_second(rocksdb::Iterator& it, column_family cf,
-                   std::uint16_t shard, std::string_view first, F&& f) {
+status scan_second(rocksdb::Iterator& it, column_family cf, std::uint16_t shard,
+                   std::string_view first, F&& f) {
   std::string prefix = keys::key(shard, first);
   for (it.Seek(prefix); it.Valid() && starts_with(it.key(), prefix);
        it.Next()) {
@@ -64,13 +64,14 @@ status scan_second(rocksdb::Iterator& it, column_family cf,
 result<std::vector<member_entry>> store::members(std::string_view conv) const {
   std::vector<member_entry> out;
   auto it = impl_->iter(column_family::members);
-  status st = scan_second(
-      *it, column_family::members, impl_->shard(conv), conv, [&](std::string_view user, std::string_view value) -> status {
-        auto m = decode_member_state(value);
-        if (!m) return m.err();
-        out.push_back(member_entry{std::string(user), *m});
-        return ok;
-      });
+  status st =
+      scan_second(*it, column_family::members, impl_->shard(conv), conv,
+                  [&](std::string_view user, std::string_view value) -> status {
+                    auto m = decode_member_state(value);
+                    if (!m) return m.err();
+                    out.push_back(member_entry{std::string(user), *m});
+                    return ok;
+                  });
   if (!st) return st.err();
   return out;  // key order is user id order
 }
@@ -78,11 +79,12 @@ result<std::vector<member_entry>> store::members(std::string_view conv) const {
 result<std::vector<std::string>> store::inbox(std::string_view user) const {
   std::vector<std::string> out;
   auto it = impl_->iter(column_family::inbox);
-  status st = scan_second(
-      *it, column_family::inbox, impl_->shard(user), user, [&](std::string_view conv, std::string_view) -> status {
-        out.emplace_back(conv);
-        return ok;
-      });
+  status st =
+      scan_second(*it, column_family::inbox, impl_->shard(user), user,
+                  [&](std::string_view conv, std::string_view) -> status {
+                    out.emplace_back(conv);
+                    return ok;
+                  });
   if (!st) return st.err();
   return out;  // key order is conv id order
 }
@@ -90,21 +92,22 @@ result<std::vector<std::string>> store::inbox(std::string_view user) const {
 result<std::vector<device>> store::devices(std::string_view user) const {
   std::vector<device> out;
   auto it = impl_->iter(column_family::devices);
-  status st = scan_second(
-      *it, column_family::devices, impl_->shard(user), user, [&](std::string_view, std::string_view value) -> status {
-        auto d = decode_device(value);
-        if (!d) return d.err();
-        out.push_back(std::move(*d));
-        return ok;
-      });
+  status st =
+      scan_second(*it, column_family::devices, impl_->shard(user), user,
+                  [&](std::string_view, std::string_view value) -> status {
+                    auto d = decode_device(value);
+                    if (!d) return d.err();
+                    out.push_back(std::move(*d));
+                    return ok;
+                  });
   if (!st) return st.err();
   return out;
 }
 
 result<std::optional<std::int64_t>> store::last_seen(
     std::string_view user) const {
-  auto v = impl_->get(column_family::last_seen,
-                      keys::key(impl_->shard(user), user));
+  auto v =
+      impl_->get(column_family::last_seen, keys::key(impl_->shard(user), user));
   if (!v) return v.err();
   if (!*v) return std::optional<std::int64_t>();
   if ((*v)->size() != 8) return error{errc::corruption, "last_seen record"};
@@ -120,9 +123,9 @@ result<std::vector<std::pair<std::string, std::int64_t>>> store::revocations()
         keys::decode(column_family::revocations, it->key().ToStringView());
     if (!parts || it->value().size() != 8)
       return error{errc::corruption, "revocation record"};
-    out.emplace_back(std::move(parts->ids[0]),
-                     static_cast<std::int64_t>(
-                         read_be64(it->value().ToStringView())));
+    out.emplace_back(
+        std::move(parts->ids[0]),
+        static_cast<std::int64_t>(read_be64(it->value().ToStringView())));
   }
   if (!it->status().ok()) return to_error(it->status());
   return out;
@@ -138,8 +141,8 @@ result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
     for (it->Seek(r.begin); it->Valid() && taken < limit &&
                             (r.end.empty() || it->key().compare(r.end) < 0);
          it->Next(), ++taken) {
-      auto k = keys::decode(column_family::push_outbox,
-                            it->key().ToStringView());
+      auto k =
+          keys::decode(column_family::push_outbox, it->key().ToStringView());
       if (!k) return error{errc::corruption, "malformed push key"};
       auto job = decode_push_job(it->value().ToStringView());
       if (!job) return job.err();
@@ -147,10 +150,9 @@ result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
     }
     if (!it->status().ok()) return to_error(it->status());
   }
-  std::sort(out.begin(), out.end(),
-            [](const push_entry& a, const push_entry& b) {
-              return a.seq < b.seq;
-            });
+  std::sort(
+      out.begin(), out.end(),
+      [](const push_entry& a, const push_entry& b) { return a.seq < b.seq; });
   if (out.size() > limit) out.resize(limit);
   return out;
 }
@@ -167,8 +169,8 @@ result<std::vector<std::string>> store::conversations(std::string_view prefix,
     for (it->Seek(start);
          it->Valid() && taken < limit && starts_with(it->key(), start);
          it->Next(), ++taken) {
-      auto k = keys::decode(column_family::conversations,
-                            it->key().ToStringView());
+      auto k =
+          keys::decode(column_family::conversations, it->key().ToStringView());
       if (!k) return error{errc::corruption, "malformed key"};
       out.push_back(std::move(k->ids[0]));
     }

@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
   raise_fd_limit();
   std::unique_ptr<spawned_node> node;
   if (o.spawn) {
-    if (o.jwt_secret.empty()) o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
+    if (o.jwt_secret.empty())
+      o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
     node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
     o.host = "127.0.0.1";
     o.port = node->port();

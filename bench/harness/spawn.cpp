@@ -34,10 +34,9 @@ spawned_node::spawned_node(const std::string& binary,
       "--heartbeat-s", "60"};
   // A load generator is one user times thousands from one address: the
   // node's per-user and per-connection limits would measure themselves.
-  for (const char* arg :
-       {"--max-queue-bytes", "4294967296", "--max-in-flight", "65536",
-        "--max-connections-per-address", "0", "--max-connections-per-user",
-        "0"})
+  for (const char* arg : {"--max-queue-bytes", "4294967296", "--max-in-flight",
+                          "65536", "--max-connections-per-address", "0",
+                          "--max-connections-per-user", "0"})
     args.emplace_back(arg);
   for (const char* kind : {"sync", "conversations", "presence", "typing",
                            "create", "members", "cursor", "ping"}) {

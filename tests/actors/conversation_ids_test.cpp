@@ -1,7 +1,8 @@
 #include "actors/conversation_ids.hpp"
 
-#include <catch2/catch.hpp>
 #include <openssl/sha.h>
+
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "auth/jwt.hpp"

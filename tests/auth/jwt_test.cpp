@@ -1,10 +1,9 @@
 #include "auth/jwt.hpp"
 
+#include <catch2/catch.hpp>
 #include <memory>
 
 #include "auth/token_verifier.hpp"
-
-#include <catch2/catch.hpp>
 
 using namespace switchboard::auth;
 
@@ -143,12 +142,12 @@ TEST_CASE("iat and nbf are honoured within the clock-skew leeway", "[jwt]") {
   std::int64_t now = 1'000'000;
   time_rules rules{60, 0};
   // Issued a little in the future (the issuer's clock is ahead): accepted.
-  CHECK(verify_token("s", sign_token("s", timed(now + 600, now + 30)), now,
-                     rules)
-            .ok);
-  CHECK(verify_token("s", sign_token("s", timed(now + 600, now + 61)), now,
-                     rules)
-            .error == token_error::not_yet_valid);
+  CHECK(
+      verify_token("s", sign_token("s", timed(now + 600, now + 30)), now, rules)
+          .ok);
+  CHECK(
+      verify_token("s", sign_token("s", timed(now + 600, now + 61)), now, rules)
+          .error == token_error::not_yet_valid);
   CHECK(verify_token("s", sign_token("s", timed(now + 600, 0, now + 61)), now,
                      rules)
             .error == token_error::not_yet_valid);
@@ -156,12 +155,12 @@ TEST_CASE("iat and nbf are honoured within the clock-skew leeway", "[jwt]") {
                      rules)
             .ok);
   // Expired a little ago by the node's clock: still within the leeway.
-  CHECK(verify_token("s", sign_token("s", timed(now - 30, now - 600)), now,
-                     rules)
-            .ok);
-  CHECK(verify_token("s", sign_token("s", timed(now - 61, now - 600)), now,
-                     rules)
-            .error == token_error::expired);
+  CHECK(
+      verify_token("s", sign_token("s", timed(now - 30, now - 600)), now, rules)
+          .ok);
+  CHECK(
+      verify_token("s", sign_token("s", timed(now - 61, now - 600)), now, rules)
+          .error == token_error::expired);
   // Without a leeway the old rule stands: exp must be in the future.
   CHECK(verify_token("s", sign_token("s", timed(now - 1, 0)), now).error ==
         token_error::expired);
@@ -177,8 +176,8 @@ TEST_CASE("a token living longer than the maximum lifetime is refused",
   CHECK(verify_token("s", sign_token("s", timed(now + 3601, now)), now, rules)
             .error == token_error::too_long_lived);
   // Without iat the lifetime left is what counts.
-  CHECK(verify_token("s", sign_token("s", timed(now + 3000, 0)), now, rules)
-            .ok);
+  CHECK(
+      verify_token("s", sign_token("s", timed(now + 3000, 0)), now, rules).ok);
   CHECK(verify_token("s", sign_token("s", timed(now + 4000, 0)), now, rules)
             .error == token_error::too_long_lived);
 }

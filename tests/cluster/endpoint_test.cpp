@@ -26,10 +26,9 @@ TEST_CASE("an IPv6 endpoint is written in brackets", "[endpoint]") {
 }
 
 TEST_CASE("a malformed endpoint list is an invalid argument", "[endpoint]") {
-  for (const char* bad :
-       {"", ",", "http://a:1,", "https://a:2379", "http://a:2379/v3",
-        "http://:2379", "a:0", "a:65536", "a:12x", "a:", "[::1", "[::1]x",
-        "http://"}) {
+  for (const char* bad : {"", ",", "http://a:1,", "https://a:2379",
+                          "http://a:2379/v3", "http://:2379", "a:0", "a:65536",
+                          "a:12x", "a:", "[::1", "[::1]x", "http://"}) {
     INFO(bad);
     auto eps = parse_endpoints(bad);
     REQUIRE_FALSE(eps);

@@ -30,8 +30,8 @@ TEST_CASE_METHOD(etcd_fixture, "a put is read back with its revisions",
 TEST_CASE_METHOD(etcd_fixture,
                  "a prefix range returns the keys under it in key order",
                  "[etcd_client]") {
-  for (const char* k : {"sb/nodes/b", "sb/nodes/a", "sb/nodes0", "sb/node",
-                        "sb/nodes/c"})
+  for (const char* k :
+       {"sb/nodes/b", "sb/nodes/a", "sb/nodes0", "sb/node", "sb/nodes/c"})
     REQUIRE(client.put(k, k));
   auto got = client.range_prefix("sb/nodes/");
   REQUIRE(got);
@@ -93,8 +93,7 @@ TEST_CASE_METHOD(etcd_fixture,
   CHECK(client.range("sb/shards/1")->kvs.at(0).value == "epoch 2");
 }
 
-TEST_CASE_METHOD(etcd_fixture, "value and version compares",
-                 "[etcd_client]") {
+TEST_CASE_METHOD(etcd_fixture, "value and version compares", "[etcd_client]") {
   REQUIRE(client.put("k", "v1"));
   REQUIRE(client.put("k", "v2"));
   auto t = client.txn({compare::value_is("k", compare::op::equal, "v2"),

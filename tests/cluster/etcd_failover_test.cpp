@@ -51,7 +51,9 @@ class fake_endpoint {
   fake_endpoint(const fake_endpoint&) = delete;
   fake_endpoint& operator=(const fake_endpoint&) = delete;
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
 
  private:
   int fd_ = -1;
@@ -79,9 +81,10 @@ TEST_CASE("a dead endpoint falls over to the next", "[etcd_failover]") {
   REQUIRE(log.wait_events(1));
 }
 
-TEST_CASE("an endpoint that does not accept in time is skipped, and the "
-          "next call starts at the one that answered",
-          "[etcd_failover]") {
+TEST_CASE(
+    "an endpoint that does not accept in time is skipped, and the "
+    "next call starts at the one that answered",
+    "[etcd_failover]") {
   etcd_process etcd;
   fake_endpoint gone(true, true);
   etcd_options options;

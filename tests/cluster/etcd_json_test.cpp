@@ -18,8 +18,8 @@ const std::string header =
 
 TEST_CASE("every 64-bit number of an answer is read from its string",
           "[etcd_json]") {
-  auto r = ej::parse_lease_grant(
-      "{" + header + R"(,"ID":"9223372036854775807","TTL":"2"})");
+  auto r = ej::parse_lease_grant("{" + header +
+                                 R"(,"ID":"9223372036854775807","TTL":"2"})");
   REQUIRE(r);
   CHECK(r->id == 9223372036854775807);
   CHECK(r->ttl == 2);
@@ -31,12 +31,12 @@ TEST_CASE("every 64-bit number of an answer is read from its string",
 
 TEST_CASE("a number out of int64's range or not decimal is a bad response",
           "[etcd_json]") {
-  for (const char* ttl : {R"("9223372036854775808")", R"("")", R"("12a")",
-                          R"(" 12")", R"("+12")", R"("1e3")", "1.5",
-                          "18446744073709551615", "true"}) {
+  for (const char* ttl :
+       {R"("9223372036854775808")", R"("")", R"("12a")", R"(" 12")", R"("+12")",
+        R"("1e3")", "1.5", "18446744073709551615", "true"}) {
     INFO(ttl);
-    auto r = ej::parse_lease_grant(std::string(R"({"ID":"7","TTL":)") + ttl +
-                                   "}");
+    auto r =
+        ej::parse_lease_grant(std::string(R"({"ID":"7","TTL":)") + ttl + "}");
     REQUIRE_FALSE(r);
     CHECK(r.err().code == errc::bad_response);
     CHECK(r.err().message.find("TTL") != std::string::npos);
@@ -46,8 +46,7 @@ TEST_CASE("a number out of int64's range or not decimal is a bad response",
   CHECK(as_number->ttl == 3);
 }
 
-TEST_CASE("a range answer decodes keys and values from base64",
-          "[etcd_json]") {
+TEST_CASE("a range answer decodes keys and values from base64", "[etcd_json]") {
   auto r = ej::parse_range(
       "{" + header +
       R"(,"kvs":[{"key":"Zm9v","create_revision":"2","mod_revision":"5",)"
@@ -94,8 +93,8 @@ TEST_CASE("omitted zero fields read as zero, false or empty", "[etcd_json]") {
     CHECK(r->responses[0].kvs.at(0).value == "bar");
   }
   SECTION("an expired lease's keepalive has no TTL: lease_not_found") {
-    auto r = ej::parse_lease_keepalive(
-        R"({"result":{)" + header + R"(,"ID":"12345"}})");
+    auto r = ej::parse_lease_keepalive(R"({"result":{)" + header +
+                                       R"(,"ID":"12345"}})");
     REQUIRE_FALSE(r);
     CHECK(r.err().code == errc::lease_not_found);
   }
@@ -107,15 +106,14 @@ TEST_CASE("omitted zero fields read as zero, false or empty", "[etcd_json]") {
 }
 
 TEST_CASE("a live lease's keepalive gives its TTL", "[etcd_json]") {
-  auto r = ej::parse_lease_keepalive(
-      R"({"result":{)" + header + R"(,"ID":"12345","TTL":"5"}})");
+  auto r = ej::parse_lease_keepalive(R"({"result":{)" + header +
+                                     R"(,"ID":"12345","TTL":"5"}})");
   REQUIRE(r);
   CHECK(r->id == 12345);
   CHECK(r->ttl == 5);
 }
 
-TEST_CASE("a succeeded txn lists the answer of each operation",
-          "[etcd_json]") {
+TEST_CASE("a succeeded txn lists the answer of each operation", "[etcd_json]") {
   auto r = ej::parse_txn(
       "{" + header +
       R"(,"succeeded":true,"responses":[{"response_put":{"header":)"
@@ -192,13 +190,13 @@ TEST_CASE("malformed answers are bad responses, not crashes", "[etcd_json]") {
   CHECK_FALSE(ej::parse_lease_keepalive(R"({"result":[]})"));
 }
 
-TEST_CASE("an error answer names etcd's message; a missing lease is its own "
-          "error",
-          "[etcd_json]") {
+TEST_CASE(
+    "an error answer names etcd's message; a missing lease is its own "
+    "error",
+    "[etcd_json]") {
   auto lease = ej::parse_error(
-      404,
-      R"({"error":"etcdserver: requested lease not found","message":)"
-      R"("etcdserver: requested lease not found","code":5})");
+      404, R"({"error":"etcdserver: requested lease not found","message":)"
+           R"("etcdserver: requested lease not found","code":5})");
   CHECK(lease.code == errc::lease_not_found);
   auto bad = ej::parse_error(
       400, R"({"error":"illegal base64 data at input byte 0","message":)"

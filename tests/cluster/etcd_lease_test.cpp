@@ -36,8 +36,8 @@ TEST_CASE_METHOD(etcd_fixture,
   auto put = client.put("sb/nodes/b", "addr", lease->id);
   REQUIRE(put);
   watch_log log;
-  auto w = client.watch("sb/nodes/b", "", put->header.revision + 1,
-                        log.callback());
+  auto w =
+      client.watch("sb/nodes/b", "", put->header.revision + 1, log.callback());
   REQUIRE(w);
   // The expiry deletes the key: wait for that event, not for a time.
   REQUIRE(log.wait_events(1, std::chrono::seconds(15)));

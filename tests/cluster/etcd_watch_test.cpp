@@ -20,8 +20,8 @@ TEST_CASE_METHOD(etcd_fixture,
   REQUIRE(client.delete_range("sb/shards/1"));
 
   watch_log log;
-  auto w = client.watch_prefix("sb/shards/", first->header.revision,
-                               log.callback());
+  auto w =
+      client.watch_prefix("sb/shards/", first->header.revision, log.callback());
   REQUIRE(w);
   CHECK((*w)->created_revision() >= first->header.revision + 3);
   REQUIRE(client.put("sb/shards/3", "c"));  // after the watch was created

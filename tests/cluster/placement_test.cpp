@@ -26,9 +26,10 @@ TEST_CASE("shards spread over the nodes", "[placement]") {
   }
 }
 
-TEST_CASE("a node that joins takes only shards it now wins, and one that "
-          "leaves gives up only its own",
-          "[placement]") {
+TEST_CASE(
+    "a node that joins takes only shards it now wins, and one that "
+    "leaves gives up only its own",
+    "[placement]") {
   auto before = place_all(256, {"n1", "n2", "n3"});
   auto joined = place_all(256, {"n1", "n2", "n3", "n4"});
   int moved = 0;
@@ -40,8 +41,10 @@ TEST_CASE("a node that joins takes only shards it now wins, and one that "
   CHECK(moved > 0);
   auto left = place_all(256, {"n1", "n3"});
   for (std::size_t s = 0; s < before.size(); ++s)
-    if (before[s] != "n2") CHECK(left[s] == before[s]);  // only n2's moved
-    else CHECK(left[s] != "n2");
+    if (before[s] != "n2")
+      CHECK(left[s] == before[s]);  // only n2's moved
+    else
+      CHECK(left[s] != "n2");
 }
 
 TEST_CASE("placement weights are fixed (test vectors)", "[placement]") {

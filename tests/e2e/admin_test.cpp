@@ -1,7 +1,6 @@
 #include <fstream>
 
 #include "auth/token_verifier.hpp"
-
 #include "tests/e2e/e2e_fixture.hpp"
 
 using namespace switchboard::testing;
@@ -252,16 +251,14 @@ TEST_CASE_METHOD(admin_fixture,
   auto refused = http_request(node.port(), "GET", "/v1/conversations", {},
                               "Bearer " + old_token);
   CHECK(refused.status == 401);
-  CHECK(str(refused.json()["error"].as_object()["message"]) ==
-        "token revoked");
+  CHECK(str(refused.json()["error"].as_object()["message"]) == "token revoked");
   CHECK(http_request(node.port(), "GET", "/v1/ws?token=" + old_token, {}, {},
                      true)
             .status == 401);
   // Bob's tokens and a token of alice's minted now work.
   CHECK(bob->request({{"type", "ping"}})["type"] == "pong");
-  auto fresh = run_switchboard({"token", "alice", "--data-dir",
-                                node.data_dir(), "--jwt-secret",
-                                node_process::secret});
+  auto fresh = run_switchboard({"token", "alice", "--data-dir", node.data_dir(),
+                                "--jwt-secret", node_process::secret});
   REQUIRE(fresh.status == 0);
   auto fresh_token = fresh.output.substr(0, fresh.output.find('\n'));
   CHECK(http_request(node.port(), "GET", "/v1/conversations", {},

@@ -42,9 +42,9 @@ TEST_CASE_METHOD(e2e_fixture,
   auto now = switchboard::auth::now_s();
   switchboard::auth::claims c{"alice", now + 31 * 86400};
   c.iat = now;
-  auto r = http_request(node.port(), "GET", "/v1/conversations", {},
-                        "Bearer " + switchboard::auth::sign_token(
-                                        node_process::secret, c));
+  auto r = http_request(
+      node.port(), "GET", "/v1/conversations", {},
+      "Bearer " + switchboard::auth::sign_token(node_process::secret, c));
   CHECK(r.status == 401);
   auto minted = run_switchboard({"token", "alice", "--ttl", "99999999",
                                  "--jwt-secret", node_process::secret});
@@ -57,17 +57,18 @@ TEST_CASE("dev login answers only loopback Hosts and the node's own pages",
   e2e_fixture f({"--dev-login"});
   auto login = [&](std::vector<std::pair<std::string, std::string>> h) {
     return http_request(f.node.port(), "POST", "/v1/dev/login",
-                        R"({"user_id":"alice"})", {}, false,
-                        "application/json", h);
+                        R"({"user_id":"alice"})", {}, false, "application/json",
+                        h);
   };
   auto self = "127.0.0.1:" + std::to_string(f.node.port());
   CHECK(login({{"Host", self}}).status == 200);
   CHECK(login({{"Host", self}, {"Origin", "http://" + self}}).status == 200);
-  CHECK(login({{"Host", "localhost:" + std::to_string(f.node.port())}})
-            .status == 200);
+  CHECK(
+      login({{"Host", "localhost:" + std::to_string(f.node.port())}}).status ==
+      200);
   // DNS rebinding: a name that resolves to 127.0.0.1 for the attacker's page.
-  auto rebound = login({{"Host", "evil.example:" +
-                                     std::to_string(f.node.port())}});
+  auto rebound =
+      login({{"Host", "evil.example:" + std::to_string(f.node.port())}});
   CHECK(rebound.status == 403);
   CHECK(rebound.json()["error"].as_object()["code"] == "forbidden");
   // Another site's page posting to the node.

@@ -36,7 +36,8 @@ TEST_CASE_METHOD(e2e_fixture,
   };
   CHECK(upgrade("/v1/ws") == 401);
   CHECK(upgrade("/v1/ws?token=garbage") == 401);
-  CHECK(upgrade("/v1/ws?token=" + node.token("alice", -120)) == 401);  // expired
+  CHECK(upgrade("/v1/ws?token=" + node.token("alice", -120)) ==
+        401);  // expired
   // Signed with another secret.
   auto other = switchboard::auth::sign_token("other", {"alice", 4102444800});
   CHECK(upgrade("/v1/ws?token=" + other) == 401);

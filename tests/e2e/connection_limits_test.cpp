@@ -31,8 +31,8 @@ TEST_CASE("a user past its cap of connections gets 429 until one closes",
   auto a1 = f.connect("alice");
   auto a2 = f.connect("alice");
   auto token = f.node.token("alice");
-  auto third = http_request(f.node.port(), "GET", "/v1/ws?token=" + token, {},
-                            {}, true);
+  auto third =
+      http_request(f.node.port(), "GET", "/v1/ws?token=" + token, {}, {}, true);
   CHECK(third.status == 429);
   CHECK(third.json()["error"].as_object()["code"] == "rate_limited");
   CHECK(third.headers.count("retry-after") == 1);
@@ -43,15 +43,16 @@ TEST_CASE("a user past its cap of connections gets 429 until one closes",
   auto deadline = std::chrono::steady_clock::now() + 10s;
   int status = 0;
   while (status != 101 && std::chrono::steady_clock::now() < deadline)
-    status = http_request(f.node.port(), "GET", "/v1/ws?token=" + token, {},
-                          {}, true)
+    status = http_request(f.node.port(), "GET", "/v1/ws?token=" + token, {}, {},
+                          true)
                  .status;
   CHECK(status == 101);
 }
 
-TEST_CASE("connections past the caps per address and per node are refused "
-          "with a JSON answer",
-          "[e2e][limits]") {
+TEST_CASE(
+    "connections past the caps per address and per node are refused "
+    "with a JSON answer",
+    "[e2e][limits]") {
   SECTION("per address") {
     e2e_fixture f({"--max-connections-per-address", "3"});
     asio::io_context ioc;
@@ -109,7 +110,8 @@ TEST_CASE("out of descriptors the node backs off, counts it and recovers",
   }
   // The node takes what it may, then accept fails with EMFILE.
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (open_fds(pid) < used + 4 && std::chrono::steady_clock::now() < deadline) {
+  while (open_fds(pid) < used + 4 &&
+         std::chrono::steady_clock::now() < deadline) {
   }
   CHECK(open_fds(pid) >= used + 4);
   held.clear();
@@ -122,8 +124,8 @@ TEST_CASE("out of descriptors the node backs off, counts it and recovers",
     }
   }
   REQUIRE(r.status == 200);
-  auto errors = metric(f.node.port(),
-                       R"(switchboard_limit_hits_total{limit="accept_errors"})");
+  auto errors = metric(
+      f.node.port(), R"(switchboard_limit_hits_total{limit="accept_errors"})");
   CHECK(errors >= 1);
   CHECK(errors < 1000);  // backing off, not spinning
   // The store was not starved: the connection that was open still sends.

@@ -102,9 +102,8 @@ TEST_CASE(
                                               "full disk");
     return;
   }
-  auto node = std::make_unique<node_process>(
-      std::vector<std::string>{"--data-dir", fs.path("data"), "--send-burst",
-                               "100000"});
+  auto node = std::make_unique<node_process>(std::vector<std::string>{
+      "--data-dir", fs.path("data"), "--send-burst", "100000"});
   std::vector<std::uint64_t> acked;
   std::string conv;
   {
@@ -165,9 +164,8 @@ TEST_CASE(
     WARN("SKIPPED: cannot mount a tmpfs (" << fs.error << ")");
     return;
   }
-  auto node = std::make_unique<node_process>(
-      std::vector<std::string>{"--data-dir", fs.path("data"), "--send-burst",
-                               "100000"});
+  auto node = std::make_unique<node_process>(std::vector<std::string>{
+      "--data-dir", fs.path("data"), "--send-burst", "100000"});
   std::vector<std::uint64_t> acked;
   std::string conv;
   {

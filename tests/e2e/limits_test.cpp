@@ -39,12 +39,13 @@ const std::string in_flight_hits =
 
 }  // namespace
 
-TEST_CASE("a client past the byte cap of its queue is closed with 1008 and "
-          "loses nothing",
-          "[e2e][limits]") {
+TEST_CASE(
+    "a client past the byte cap of its queue is closed with 1008 and "
+    "loses nothing",
+    "[e2e][limits]") {
   e2e_fixture f({"--max-queue-bytes", "262144", "--max-queue", "100000",
-                 "--max-body", "16384", "--send-rate", "100000",
-                 "--send-burst", "100000"});
+                 "--max-body", "16384", "--send-rate", "100000", "--send-burst",
+                 "100000"});
   auto alice = f.connect("alice");
   auto bob = f.connect("bob");
   auto conv = e2e_fixture::create(*alice, "direct", {"bob"});
@@ -62,9 +63,10 @@ TEST_CASE("a client past the byte cap of its queue is closed with 1008 and "
   for (std::size_t i = 0; i < ids.size(); ++i) REQUIRE(ids[i] == i + 1);
 }
 
-TEST_CASE("a connection at its cap of requests in flight is read no further "
-          "until answers go out, and every request is answered",
-          "[e2e][limits]") {
+TEST_CASE(
+    "a connection at its cap of requests in flight is read no further "
+    "until answers go out, and every request is answered",
+    "[e2e][limits]") {
   e2e_fixture f({"--max-in-flight", "4", "--rate-sync", "100000/100000"});
   auto alice = f.connect("alice");
   auto conv = e2e_fixture::create(*alice, "group", {"bob"});
@@ -72,9 +74,8 @@ TEST_CASE("a connection at its cap of requests in flight is read no further "
   alice->stop_reading();
   const int n = 300;
   for (int i = 0; i < n; ++i)
-    alice->send(json::object{{"type", "sync"},
-                             {"conv_id", conv},
-                             {"rid", "s" + std::to_string(i)}});
+    alice->send(json::object{
+        {"type", "sync"}, {"conv_id", conv}, {"rid", "s" + std::to_string(i)}});
   // The node pauses reading: the answers it could not write hold it back.
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (metric(f.node.port(), in_flight_hits) < 1 &&
@@ -90,9 +91,10 @@ TEST_CASE("a connection at its cap of requests in flight is read no further "
   CHECK(alice->request({{"type", "ping"}})["type"] == "pong");
 }
 
-TEST_CASE("a reader that asks for history and does not read cannot make "
-          "the node hold it",
-          "[e2e][limits]") {
+TEST_CASE(
+    "a reader that asks for history and does not read cannot make "
+    "the node hold it",
+    "[e2e][limits]") {
   e2e_fixture f({"--send-rate", "100000", "--send-burst", "100000",
                  "--rate-sync", "100000/100000"});
   auto alice = f.connect("alice");
@@ -117,8 +119,9 @@ TEST_CASE("a reader that asks for history and does not read cannot make "
   INFO("peak RSS before " << before << " kB, after " << peak << " kB");
   CHECK(peak - before < 64 * 1024);
   // Others are served meanwhile.
-  CHECK(alice->request({{"type", "sync"}, {"conv_id", conv}, {"limit", 5}})
-            ["type"] == "history");
+  CHECK(alice->request(
+            {{"type", "sync"}, {"conv_id", conv}, {"limit", 5}})["type"] ==
+        "history");
 }
 
 TEST_CASE("a flood of any request kind is rate limited for its sender only",

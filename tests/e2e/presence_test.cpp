@@ -101,8 +101,8 @@ TEST_CASE_METHOD(e2e_fixture,
   mallory->send(json::object{{"type", "ping"}, {"rid", "after"}});
   CHECK(mallory->expect("pong")["rid"] == "after");
   // Over REST too.
-  auto r = http_request(node.port(), "GET", "/v1/presence?user_ids=alice",
-                        {}, "Bearer " + node.token("mallory"));
+  auto r = http_request(node.port(), "GET", "/v1/presence?user_ids=alice", {},
+                        "Bearer " + node.token("mallory"));
   REQUIRE(r.status == 200);
   auto st = r.json()["statuses"].as_array()[0].as_object();
   CHECK(st["online"] == false);
@@ -118,8 +118,7 @@ TEST_CASE("presence_policy all shows everyone, as a directory",
   CHECK(status_of(p, "alice")["online"] == true);
 }
 
-TEST_CASE("a connection watches a bounded number of users",
-          "[e2e][presence]") {
+TEST_CASE("a connection watches a bounded number of users", "[e2e][presence]") {
   e2e_fixture f({"--max-presence-subscriptions", "3"});
   auto alice = f.connect("alice");
   auto sub = [&](std::vector<std::string> ids) {

@@ -81,7 +81,6 @@ TEST_CASE("the keys fuzz target finds nothing over its corpus", "[fuzz]") {
   require_clean_run("keys");
 }
 
-TEST_CASE("the etcd_json fuzz target finds nothing over its corpus",
-          "[fuzz]") {
+TEST_CASE("the etcd_json fuzz target finds nothing over its corpus", "[fuzz]") {
   require_clean_run("etcd_json");
 }

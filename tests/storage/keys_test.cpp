@@ -36,7 +36,9 @@ TEST_CASE("message keys sort by conversation, then by msg_id", "[keys]") {
 TEST_CASE("the layout is the shard, escaped ids and big-endian numbers",
           "[keys]") {
   CHECK(keys::message_key(0x0102, std::string("a\0b", 3), 5) ==
-        std::string("\x01\x02" "a\x00\xff" "b\x00\x01"
+        std::string("\x01\x02"
+                    "a\x00\xff"
+                    "b\x00\x01"
                     "\x00\x00\x00\x00\x00\x00\x00\x05",
                     16));
   CHECK(keys::seq_key(7, 1) == std::string("\x00\x07\0\0\0\0\0\0\0\x01", 10));
@@ -47,17 +49,17 @@ TEST_CASE("a key decodes to its parts and nothing else", "[keys]") {
   auto p = keys::decode(column_family::idempotency, k);
   REQUIRE(p.has_value());
   CHECK(p->shard == 9);
-  CHECK(p->ids == std::vector<std::string>{"conv", std::string("u\0\xff", 3),
-                                           "x"});
+  CHECK(p->ids ==
+        std::vector<std::string>{"conv", std::string("u\0\xff", 3), "x"});
   CHECK(keys::encode(column_family::idempotency, *p) == k);
   CHECK_FALSE(keys::decode(column_family::members, k).has_value());
   CHECK_FALSE(keys::decode(column_family::conversations, "\x00").has_value());
-  CHECK_FALSE(keys::decode(column_family::conversations,
-                           std::string("\0\0a\0\x02", 5))
-                  .has_value());  // a bad escape
-  CHECK_FALSE(keys::decode(column_family::conversations,
-                           std::string("\0\0\0\x01", 4))
-                  .has_value());  // an empty id
+  CHECK_FALSE(
+      keys::decode(column_family::conversations, std::string("\0\0a\0\x02", 5))
+          .has_value());  // a bad escape
+  CHECK_FALSE(
+      keys::decode(column_family::conversations, std::string("\0\0\0\x01", 4))
+          .has_value());  // an empty id
   auto m = keys::message_key(1, "c", 42);
   CHECK(keys::message_id(m) == 42u);
   CHECK(keys::decode(column_family::messages, m)->number == 42u);
@@ -114,8 +116,8 @@ TEST_CASE("key order is id order for random ids", "[keys]") {
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto p = keys::decode(column_family::members, encoded[i]);
     REQUIRE(p.has_value());
-    CHECK(p->ids == std::vector<std::string>{std::get<0>(ids[i]),
-                                             std::get<1>(ids[i])});
+    CHECK(p->ids ==
+          std::vector<std::string>{std::get<0>(ids[i]), std::get<1>(ids[i])});
   }
 }
 
@@ -136,8 +138,8 @@ TEST_CASE("every key of a shard lies in its shard_range, and no other",
       auto in = keys::shard_range(cf, shard);
       CHECK(k >= in.begin);
       CHECK(k < in.end);
-      auto other = keys::shard_range(cf, static_cast<std::uint16_t>(
-                                              (shard + 1) % shards));
+      auto other = keys::shard_range(
+          cf, static_cast<std::uint16_t>((shard + 1) % shards));
       CHECK_FALSE((k >= other.begin && k < other.end));
     }
   }

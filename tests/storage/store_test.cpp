@@ -234,7 +234,8 @@ TEST_CASE_METHOD(store_fixture,
                 .ok());
     std::size_t i =
         std::find(names.begin(), names.end(), "messages") - names.begin();
-    REQUIRE(raw->Put(rocksdb::WriteOptions(), hs[i], keys::message_key(shard_of("c", db_shards), "c", 2),
+    REQUIRE(raw->Put(rocksdb::WriteOptions(), hs[i],
+                     keys::message_key(shard_of("c", db_shards), "c", 2),
                      "\x07junk")
                 .ok());
     for (auto* h : hs) (void)raw->DestroyColumnFamilyHandle(h);

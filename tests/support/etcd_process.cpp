@@ -43,7 +43,8 @@ bool healthy(std::uint16_t port) {
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     const char req[] =
         "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if (::write(fd, req, sizeof req - 1) == static_cast<ssize_t>(sizeof req - 1)) {
+    if (::write(fd, req, sizeof req - 1) ==
+        static_cast<ssize_t>(sizeof req - 1)) {
       char buf[1024];
       ssize_t n;
       while ((n = ::read(fd, buf, sizeof buf)) > 0)
@@ -122,8 +123,8 @@ bool etcd_process::try_start(std::string& why) {
                                    "--logger=zap",
                                    "--log-level=warn"};
   auto log_path = (dir_.path() / "etcd.log").string();
-  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                   0600);
+  int log =
+      ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   REQUIRE(log >= 0);
   pid_ = ::fork();
   REQUIRE(pid_ >= 0);

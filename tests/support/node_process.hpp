@@ -29,7 +29,8 @@ class node_process {
 
   // A valid token for `user`.
   std::string token(const std::string& user, long ttl_s = 3600) const;
-  static constexpr const char* secret = "switchboard-test-secret-0123456789abcdef";
+  static constexpr const char* secret =
+      "switchboard-test-secret-0123456789abcdef";
 
   // Stops the node (SIGTERM) and returns its exit status.
   int stop();

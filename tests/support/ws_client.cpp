@@ -237,13 +237,11 @@ void ws_client::close() {
   });
 }
 
-http_result http_request(std::uint16_t port, const std::string& method,
-                         const std::string& target, const std::string& body,
-                         const std::string& authorization,
-                         bool websocket_upgrade,
-                         const std::string& content_type,
-                         const std::vector<std::pair<std::string, std::string>>&
-                             headers) {
+http_result http_request(
+    std::uint16_t port, const std::string& method, const std::string& target,
+    const std::string& body, const std::string& authorization,
+    bool websocket_upgrade, const std::string& content_type,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));

@@ -86,13 +86,11 @@ struct http_result {
   std::map<std::string, std::string> headers;  // lower-case names
   boost::json::object json() const;            // the body as an object
 };
-http_result http_request(std::uint16_t port, const std::string& method,
-                         const std::string& target,
-                         const std::string& body = {},
-                         const std::string& authorization = {},
-                         bool websocket_upgrade = false,
-                         const std::string& content_type = "application/json",
-                         const std::vector<std::pair<std::string, std::string>>&
-                             headers = {});
+http_result http_request(
+    std::uint16_t port, const std::string& method, const std::string& target,
+    const std::string& body = {}, const std::string& authorization = {},
+    bool websocket_upgrade = false,
+    const std::string& content_type = "application/json",
+    const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace switchboard::testing
