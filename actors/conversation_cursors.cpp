@@ -100,7 +100,12 @@ void flush_cursors(conv_self self) {
         continue;
       }
       for (auto& r : w.receipts)
-        broadcast_members(self, r, {w.user, w.origin_session});
+        // In a channel a receipt goes to the reader's own devices only:
+        // every member's ack told to every member is N^2 traffic.
+        if (st.members.size() > st.ctx->lim.fanout_threshold)
+          broadcast(self, {w.user}, r, {w.user, w.origin_session});
+        else
+          broadcast_members(self, r, {w.user, w.origin_session});
       w.rp.deliver(proto_error{});
     }
     if (!st.reloading && s) flush_cursors(self);

@@ -81,3 +81,23 @@ TEST_CASE_METHOD(e2e_fixture, "non-members cannot change members",
   CHECK(alice->request({{"type", "members"}, {"conv_id", conv}})["code"] ==
         "bad_request");
 }
+
+TEST_CASE("in a channel a receipt goes to the reader's own devices only",
+          "[e2e][members][channel]") {
+  e2e_fixture f({"--fanout-threshold", "2"});
+  auto alice = f.connect("alice");
+  auto bob = f.connect("bob");
+  auto bob2 = f.connect("bob");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob", "carol"});
+  auto sent = e2e_fixture::send(*alice, conv, "to the channel", "1");
+  bob->send(json::object{{"type", "read"}, {"conv_id", conv},
+                         {"msg_id", sent["msg_id"]}});
+  // Bob's other device learns it.
+  auto r = bob2->expect("receipt");
+  CHECK(r["user_id"] == "bob");
+  // Alice does not: bob's typing, sent by the conversation after the
+  // receipt, reaches her first.
+  bob->send(json::object{{"type", "typing"}, {"conv_id", conv}});
+  alice->expect("typing");
+  CHECK_FALSE(alice->has("receipt"));
+}
