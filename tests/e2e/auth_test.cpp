@@ -76,3 +76,27 @@ TEST_CASE("dev login answers only loopback Hosts and the node's own pages",
         403);
   CHECK(login({{"Host", self}, {"Origin", "null"}}).status == 403);
 }
+
+TEST_CASE("token-leeway-s and token-max-lifetime-s are read", "[e2e][auth]") {
+  auto now = switchboard::auth::now_s();
+  auto token = [&](std::int64_t exp, std::int64_t iat) {
+    switchboard::auth::claims c{"alice", exp};
+    c.iat = iat;
+    return switchboard::auth::sign_token(node_process::secret, c);
+  };
+  auto status = [](e2e_fixture& f, const std::string& t) {
+    return http_request(f.node.port(), "GET", "/v1/conversations", {},
+                        "Bearer " + t)
+        .status;
+  };
+  auto just_expired = token(now - 20, now - 100);
+  auto two_hours = token(now + 7200, now);
+  e2e_fixture lenient;  // defaults: 60 s of leeway, 30 days
+  CHECK(status(lenient, just_expired) == 200);
+  CHECK(status(lenient, two_hours) == 200);
+  e2e_fixture strict({"--token-leeway-s", "0", "--token-max-lifetime-s",
+                      "3600"});
+  CHECK(status(strict, just_expired) == 401);
+  CHECK(status(strict, two_hours) == 401);
+  CHECK(status(strict, token(now + 1800, now)) == 200);
+}

@@ -101,3 +101,33 @@ TEST_CASE("in a channel a receipt goes to the reader's own devices only",
   alice->expect("typing");
   CHECK_FALSE(alice->has("receipt"));
 }
+
+TEST_CASE("max-members-per-request bounds one members request",
+          "[e2e][members]") {
+  e2e_fixture f({"--max-members-per-request", "2"});
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  CHECK(alice->request(members_frame(conv, {"c1", "c2", "c3"}, {}))["code"] ==
+        "bad_request");
+  CHECK(alice->request(members_frame(conv, {"c1", "c2"}, {}))["type"] == "ok");
+}
+
+TEST_CASE("typing-interval-ms drops typing repeated within it",
+          "[e2e][members]") {
+  for (bool throttled : {true, false}) {
+    INFO("throttled: " << throttled);
+    e2e_fixture f({"--typing-interval-ms", throttled ? "60000" : "0"});
+    auto alice = f.connect("alice");
+    auto bob = f.connect("bob");
+    auto conv = e2e_fixture::create(*alice, "direct", {"bob"});
+    for (int i = 0; i < 2; ++i)
+      alice->send(json::object{{"type", "typing"}, {"conv_id", conv}});
+    // A message from alice after both: whatever typing reached bob did so
+    // before it (one conversation actor, one user actor, in order).
+    e2e_fixture::send(*alice, conv, "marker", "m");
+    bob->expect("message");
+    int typings = 0;
+    while (bob->has("typing")) ++typings;  // has() takes the frame
+    CHECK(typings == (throttled ? 1 : 2));
+  }
+}
