@@ -20,6 +20,10 @@ std::string_view to_string(errc e) noexcept {
       return "compacted";
     case errc::bad_response:
       return "bad_response";
+    case errc::already_exists:
+      return "already_exists";
+    case errc::conflict:
+      return "conflict";
   }
   return "unknown";
 }

@@ -34,6 +34,12 @@ enum class errc {
   // An answer could not be understood: not JSON, a field of the wrong type,
   // a number out of range, invalid base64.
   bad_response,
+  // What is to be created exists already and is someone else's: a node id
+  // that is live (registered under another node's lease).
+  already_exists,
+  // A record changed since the caller read it: a txn's compare on its
+  // mod_revision (or on its absence) failed. Read it again and decide anew.
+  conflict,
 };
 
 // A short stable name for logs and tests, e.g. "unreachable".

@@ -1,5 +1,6 @@
 #include "cluster/field_reader.hpp"
 
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <limits>
 
@@ -11,7 +12,21 @@ namespace json = boost::json;
 
 void field_reader::fail(std::string_view field, std::string_view what) {
   if (problem_.empty())
-    problem_ = "etcd answer: " + std::string(field) + ": " + std::string(what);
+    problem_ = context_ + ": " + std::string(field) + ": " + std::string(what);
+}
+
+const json::object& field_reader::parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  root_ = json::parse(json::string_view(text.data(), text.size()), ec);
+  if (ec) {
+    fail("body", "not JSON (" + ec.message() + ")");
+    return empty_object_;
+  }
+  if (!root_.is_object()) {
+    fail("body", "not an object");
+    return empty_object_;
+  }
+  return root_.get_object();
 }
 
 std::int64_t field_reader::i64(const json::object& o, std::string_view name) {

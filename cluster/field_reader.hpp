@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cluster/result.hpp"
 
@@ -21,6 +22,14 @@ namespace switchboard::cluster::etcd_json {
 // read and this reader.
 class field_reader {
  public:
+  // `context` begins every message: what was being read.
+  explicit field_reader(std::string context = "etcd answer")
+      : context_(std::move(context)) {}
+
+  // `text` as a JSON object, kept in the reader; an empty one (and the
+  // reason kept) when it is not JSON or not an object.
+  const boost::json::object& parse_object(std::string_view text);
+
   bool ok() const noexcept { return problem_.empty(); }
   // errc::bad_response naming the first field that was wrong.
   error failure() const { return {errc::bad_response, problem_}; }
@@ -47,7 +56,9 @@ class field_reader {
   std::uint64_t number(const boost::json::object& o, std::string_view name,
                        bool is_signed);
 
+  std::string context_;
   std::string problem_;
+  boost::json::value root_;
   boost::json::object empty_object_;
   boost::json::array empty_array_;
 };

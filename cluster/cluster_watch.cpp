@@ -1,0 +1,117 @@
+#include "cluster/cluster_watch.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+namespace switchboard::cluster {
+
+cluster_watch::cluster_watch(etcd_client& client, const cluster_keys& keys,
+                             cluster_view& view, etcd_health& health,
+                             log_callback log, std::function<void()> on_change)
+    : client_(client),
+      keys_(keys),
+      view_(view),
+      health_(health),
+      log_(std::move(log)),
+      on_change_(std::move(on_change)) {}
+
+result<std::unique_ptr<cluster_watch>> cluster_watch::start(
+    etcd_client& client, const cluster_keys& keys, cluster_view& view,
+    etcd_health& health, log_callback log, std::function<void()> on_change) {
+  std::unique_ptr<cluster_watch> w(new cluster_watch(
+      client, keys, view, health, std::move(log), std::move(on_change)));
+  // A compaction between the load and the watch is unlikely but possible:
+  // load again.
+  status loaded = ok;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    loaded = w->load_and_watch(false);
+    if (loaded || loaded.err().code != errc::compacted) break;
+  }
+  if (!loaded) return loaded.err();
+  w->thread_ = std::thread([p = w.get()] { p->run(); });
+  return w;
+}
+
+cluster_watch::~cluster_watch() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  watch_.reset();  // waits for a callback in progress
+}
+
+status cluster_watch::load_and_watch(bool report) {
+  auto all = client_.range_prefix(keys_.root());
+  health_.record(all);
+  if (!all) return all.err();
+  view_.reload(all->kvs, all->header.revision);
+  if (report && on_change_) on_change_();
+  return watch_from(all->header.revision + 1);
+}
+
+status cluster_watch::watch_from(std::int64_t revision) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    next_revision_ = revision;
+  }
+  auto w = client_.watch_prefix(
+      keys_.root(), revision,
+      [this](result<watch_response> update) { on_update(std::move(update)); });
+  health_.record(w);
+  if (!w) return w.err();
+  watch_ = std::move(*w);
+  return ok;
+}
+
+void cluster_watch::on_update(result<watch_response> update) {
+  if (!update) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    broken_ = update.err();
+    wake_.notify_all();
+    return;
+  }
+  health_.record_ok();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& e : update->events)
+      next_revision_ = std::max(next_revision_, e.kv.mod_revision + 1);
+  }
+  if (view_.apply(update->events) && on_change_) on_change_();
+}
+
+void cluster_watch::run() {
+  using namespace std::chrono_literals;
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || broken_; });
+    if (stopping_) return;
+    auto why = *std::exchange(broken_, std::nullopt);
+    auto from = next_revision_;
+    lock.unlock();
+    health_.record(why);
+    log_to(log_, "warn", "watch_broken", why.message + "; watching again");
+    watch_.reset();  // its last callback has returned or returns now
+    bool reload = why.code == errc::compacted;
+    auto backoff = 100ms;
+    for (;;) {
+      auto again = reload ? load_and_watch(true) : watch_from(from);
+      if (again) break;
+      if (again.err().code == errc::compacted) {
+        reload = true;
+        continue;
+      }
+      lock.lock();
+      if (wake_.wait_for(lock, backoff, [&] { return stopping_; })) return;
+      lock.unlock();
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
+    }
+    log_to(log_, "info", "watch_restored",
+           reload ? "loaded again after a compaction" : "no event missed");
+    lock.lock();
+  }
+}
+
+}  // namespace switchboard::cluster

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cluster/result.hpp"
+
+namespace switchboard::cluster {
+
+// Who has a shard, at `/<cluster>/shards/<n>` (DESIGN §5). Changed only by
+// a txn that compares the key's mod_revision (or its absence, for the
+// first claim), so every change is made knowing the one before. Plain data.
+struct shard_record {
+  enum class state_kind {
+    owned,   // `owner` serves the shard
+    moving,  // `owner` still serves it while it is copied to `target`
+  };
+
+  std::string owner;  // node id
+  // The fencing token: 1 at the first claim, + 1 at every change of owner.
+  std::int64_t epoch = 1;
+  state_kind state = state_kind::owned;
+  std::string target;  // the node it moves to; empty unless moving
+  // The key's mod_revision in etcd when this was read: what the next
+  // change compares. Not part of the stored value.
+  std::int64_t mod_revision = 0;
+};
+
+// "owned" or "moving".
+std::string_view to_string(shard_record::state_kind s) noexcept;
+
+// The value stored in etcd: {"owner":..,"epoch":N,"state":"owned"|"moving"}
+// with "target" when moving. mod_revision is not written.
+std::string encode_shard(const shard_record& s);
+
+// The record in `value` (mod_revision left 0: the caller knows it);
+// errc::bad_response naming the field when it is not such an object, has
+// no owner, an epoch below 1, an unknown state, or a moving one without a
+// target. Never throws.
+result<shard_record> decode_shard(std::string_view value);
+
+}  // namespace switchboard::cluster
