@@ -31,8 +31,33 @@ void batch::erase(column_family cf, std::string_view shard_id,
   ops_.push_back(op{cf, std::move(key), std::nullopt, stable_hash(shard_id)});
 }
 
+void batch::put_raw(column_family cf, std::string key, std::string value) {
+  if (key.size() < 2) {
+    if (!invalid_) invalid_ = "a raw key holds its shard: 2 bytes at least";
+    return;
+  }
+  op o{cf, std::move(key), std::move(value), 0};
+  o.raw = true;
+  ops_.push_back(std::move(o));
+}
+
+void batch::erase_shard(std::uint16_t shard) {
+  for (std::size_t i = 0; i < column_family_count; ++i) {
+    auto cf = static_cast<column_family>(i);
+    auto r = keys::shard_range(cf, shard);
+    // The last shard's range runs to the end of the column family: no key
+    // is longer than this one, nor greater.
+    if (r.end.empty()) r.end = r.begin + std::string(1024, '\xff');
+    op o{cf, std::move(r.begin), std::nullopt, 0};
+    o.raw = true;
+    o.range_end = std::move(r.end);
+    ops_.push_back(std::move(o));
+  }
+}
+
 void batch::assign_shards(std::uint32_t shards) noexcept {
   for (auto& o : ops_) {
+    if (o.raw) continue;
     auto s = shard_of_hash(o.shard_hash, shards);
     o.key[0] = static_cast<char>(s >> 8);
     o.key[1] = static_cast<char>(s & 0xff);

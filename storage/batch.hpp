@@ -25,6 +25,10 @@ class batch {
     // stable_hash of the id that places the key; its first two bytes are
     // the shard, written by assign_shards once the store's S is known.
     std::uint64_t shard_hash = 0;
+    // A key whose shard is written already (put_raw, erase_shard).
+    bool raw = false;
+    // Not empty: deletes every key in [key, range_end) (erase_shard).
+    std::string range_end{};
   };
 
   void put_message(std::string_view conv, const message& m);
@@ -47,6 +51,12 @@ class batch {
   void put_last_seen(std::string_view user, std::int64_t ts_ms);
   // Tokens of `user` issued before `not_before_s` are refused.
   void put_revocation(std::string_view user, std::int64_t not_before_s);
+
+  // A key and value as store::read_shard gave them, shard included: a
+  // shard copied from another node's store (of the same format and S).
+  void put_raw(column_family cf, std::string key, std::string value);
+  // Deletes every key of `shard`, in every column family.
+  void erase_shard(std::uint16_t shard);
 
   // For data whose loss in a power failure is acceptable (a user's last
   // seen): the commit is acknowledged once the batch is in the WAL, with no

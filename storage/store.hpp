@@ -168,6 +168,18 @@ class store {
   // A consistent point-in-time copy of the store in `dir` (which must not
   // exist), usable as a data directory: hard links where it can.
   // errc::unavailable while the store cannot write.
+  // One page of the keys of `shard` in `cf`, in key order, after `after`
+  // (exclusive; empty: from the shard's first key), about `max_bytes` of
+  // keys and values (one key at least): what a shard's move copies to its
+  // new owner (batch::put_raw there).
+  struct shard_page {
+    std::vector<std::pair<std::string, std::string>> kvs;
+    bool more = false;  // the shard has keys after the last one
+  };
+  result<shard_page> read_shard(std::uint16_t shard, column_family cf,
+                                std::string_view after,
+                                std::size_t max_bytes) const;
+
   status checkpoint(const std::string& dir);
   // Compacts every column family.
   status compact();

@@ -1,0 +1,42 @@
+#include <rocksdb/db.h>
+
+#include "storage/keys.hpp"
+#include "storage/store.hpp"
+#include "storage/store_impl.hpp"
+
+// The store's side of a shard's move (DESIGN §5): its keys read in pages,
+// in the store's own format, to be written as they are into the new
+// owner's store (batch::put_raw) and erased here afterwards
+// (batch::erase_shard).
+namespace switchboard::storage {
+
+result<store::shard_page> store::read_shard(std::uint16_t shard,
+                                            column_family cf,
+                                            std::string_view after,
+                                            std::size_t max_bytes) const {
+  auto r = keys::shard_range(cf, shard);
+  shard_page page;
+  auto it = impl_->iter(cf, false);
+  if (after.empty()) {
+    it->Seek(r.begin);
+  } else {
+    it->Seek(rocksdb::Slice(after.data(), after.size()));
+    if (it->Valid() && it->key().ToStringView() == after) it->Next();
+  }
+  std::size_t bytes = 0;
+  for (; it->Valid(); it->Next()) {
+    auto k = it->key().ToStringView();
+    if (!r.end.empty() && k >= std::string_view(r.end)) break;
+    if (k.compare(0, r.begin.size(), r.begin) != 0 && r.end.empty()) break;
+    if (bytes >= max_bytes && !page.kvs.empty()) {
+      page.more = true;
+      break;
+    }
+    bytes += k.size() + it->value().size();
+    page.kvs.emplace_back(std::string(k), it->value().ToString());
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return page;
+}
+
+}  // namespace switchboard::storage
