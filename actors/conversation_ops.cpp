@@ -1,5 +1,7 @@
 #include "actors/conversation_ops.hpp"
 
+#include <algorithm>
+
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "metrics/log_sink.hpp"
@@ -96,8 +98,8 @@ std::vector<std::string> member_ids(const conversation_state& st) {
 
 namespace {
 
-void deliver_to(conv_self self, const std::string& user,
-                const std::string& text, origin from, bool chat_message) {
+void deliver_here(conv_self self, const std::string& user,
+                  const std::string& text, origin from, bool chat_message) {
   // Only users with an active actor have connections; the others catch up
   // from the log (and get a push notification, once that exists).
   std::size_t sessions = 0;
@@ -110,19 +112,61 @@ void deliver_to(conv_self self, const std::string& user,
              chat_message);
 }
 
+// Delivers `text` to each user the range yields (skipping `skip_user`):
+// to the actors of this node's users directly, and to the users of each
+// other node through its registry, one message per node (DESIGN §5: no
+// BASP message per recipient where a batch would do). Users whose shard
+// has no owner now have no connection anyone could reach.
+template <class Users>
+void deliver_all(conv_self self, const Users& users, const std::string& text,
+                 origin from, std::string_view skip_user, bool chat_message) {
+  using kind = directory::shard_route::kind;
+  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  for (const std::string& u : users) {
+    if (u == skip_user) continue;
+    auto r = self->state.ctx->dir->route_of(u);
+    if (r.what == kind::local) {
+      deliver_here(self, u, text, from, chat_message);
+    } else if (r.what == kind::remote) {
+      auto it = std::find_if(elsewhere.begin(), elsewhere.end(),
+                             [&](const auto& e) { return e.first == r.registry; });
+      if (it == elsewhere.end())
+        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
+      it->second.push_back(u);
+    }
+  }
+  for (auto& [registry, ids] : elsewhere)
+    caf::anon_send(registry, deliver_atom::value, std::move(ids), text,
+               std::string(from.session), chat_message);
+}
+
+struct member_keys {
+  const decltype(conversation_state::members)& members;
+  struct iterator {
+    decltype(conversation_state::members)::const_iterator it;
+    const std::string& operator*() const { return it->first; }
+    iterator& operator++() {
+      ++it;
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return it != o.it; }
+  };
+  iterator begin() const { return {members.begin()}; }
+  iterator end() const { return {members.end()}; }
+};
+
 }  // namespace
 
 void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& text, origin from, std::string_view skip_user,
                bool chat_message) {
-  for (auto& u : users)
-    if (u != skip_user) deliver_to(self, u, text, from, chat_message);
+  deliver_all(self, users, text, from, skip_user, chat_message);
 }
 
 void broadcast_members(conv_self self, const std::string& text, origin from,
                        std::string_view skip_user, bool chat_message) {
-  for (auto& [u, _] : self->state.members)
-    if (u != skip_user) deliver_to(self, u, text, from, chat_message);
+  deliver_all(self, member_keys{self->state.members}, text, from, skip_user,
+              chat_message);
 }
 
 }  // namespace detail

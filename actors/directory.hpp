@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,6 +67,53 @@ class directory {
   // Asks every actor it knows to exit (node shutdown).
   void shutdown();
 
+  // --- the cluster (DESIGN §5) ---
+
+  // Where the actors of one shard run now, as this node sees it.
+  struct shard_route {
+    enum class kind : std::uint8_t { local, remote, unavailable };
+    kind what = kind::local;
+    std::string owner{};                // the owner's node id
+    caf::actor registry{};              // remote: the owner's registry actor
+    std::int64_t retry_after_ms = 0;    // unavailable
+    std::string reason{};               // unavailable: why, for the error
+    std::int64_t epoch = 0;             // the shard's, as the map says
+    std::string moving_to{};            // a move's target, while it moves
+  };
+
+  // The route of every shard (routes.size() is the cluster's shard count),
+  // set by the cluster whenever the shard map, a node's liveness or a
+  // connection to a peer changes. Never set: a standalone node, where every
+  // actor is here.
+  void set_routes(std::vector<shard_route> routes);
+  // The route of the shard of `id` (a conversation or user id).
+  shard_route route_of(const std::string& id) const;
+  // The route of shard `n`; a standalone node's when no routes are set or
+  // n is out of range.
+  shard_route route_of_shard(std::uint32_t n) const;
+  // Whether the actors of `id`'s shard run on this node.
+  bool is_local(const std::string& id) const;
+
+  // A message `m` for the conversation's or the user's actor, wherever it
+  // runs: the local actor (activated if needed) and `m`, or the owner's
+  // registry and `m` wrapped for it (route_atom), or, when the shard has
+  // no reachable owner now, `err` (unavailable, with retry_after_ms).
+  struct destination {
+    caf::actor actor{};
+    caf::message msg{};
+    bool remote = false;
+    proto_error err{};
+  };
+  destination to_conversation(const std::string& conv_id, caf::message m);
+  destination to_user(const std::string& user_id, caf::message m);
+
+  // Stops every actor of `shard` (of `shards`) and waits until they are
+  // gone, or `timeout` passed (false then): a shard's move copies its
+  // keys once nothing of it runs here. The shard's route must already
+  // keep new requests away.
+  bool quiesce_shard(std::uint32_t shard, std::uint32_t shards,
+                     std::chrono::milliseconds timeout);
+
  private:
   caf::actor_system& sys_;
   node_context& ctx_;
@@ -80,6 +128,18 @@ class directory {
   std::unordered_map<std::string, session_entry> sessions_;
   std::unordered_map<std::string, std::size_t> sessions_per_user_;
   bool shut_down_ = false;  // actors activated after shutdown() exit at once
+  // Replaced whole, read without the map's mutex (std::atomic_load).
+  std::shared_ptr<const std::vector<shard_route>> routes_;
 };
+
+// The timeout of a request to `d`: none for an actor of this node, which
+// always answers, or answers with an error when it is gone (a timer per
+// request costs CAF's clock thread); the cluster's for one elsewhere,
+// since a request to a dead node with no timeout never completes.
+inline caf::duration timeout_of(const directory::destination& d,
+                                const limits& lim) {
+  if (!d.remote) return caf::duration{caf::infinite};
+  return caf::duration{lim.remote_request_timeout};
+}
 
 }  // namespace switchboard::actors

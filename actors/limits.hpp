@@ -32,6 +32,9 @@ struct limits {
   bool presence_all = false;
   std::chrono::milliseconds idle_actor{60000};  // passivate after this
   std::chrono::milliseconds request_timeout{10000};
+  // A request to an actor on another node (DESIGN §5: at most 2 s, then
+  // `unavailable`).
+  std::chrono::milliseconds remote_request_timeout{2000};
 };
 
 }  // namespace switchboard::actors

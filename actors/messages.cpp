@@ -15,6 +15,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<cursor_request>("switchboard.cursor_request");
   cfg.add_message_type<members_request>("switchboard.members_request");
   cfg.add_message_type<presence_status>("switchboard.presence_status");
+  cfg.add_message_type<shard_chunk>("switchboard.shard_chunk");
   cfg.add_message_type<std::vector<std::string>>("switchboard.strings");
   cfg.add_message_type<session_actor>("switchboard.session_actor");
 }

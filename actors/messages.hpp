@@ -30,6 +30,16 @@ using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using typing_atom = caf::atom_constant<caf::atom("typing")>;
 using members_atom = caf::atom_constant<caf::atom("members")>;
+// The cluster's registry (registry.hpp): a message for the actor of a
+// conversation or a user, wherever the sender is.
+using route_atom = caf::atom_constant<caf::atom("route")>;
+using conv_atom = caf::atom_constant<caf::atom("conv")>;
+using user_atom = caf::atom_constant<caf::atom("user")>;
+// A shard's move (registry.hpp): its keys copied to the new owner, or
+// dropped by a node that got them for a move that failed.
+using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
+using drop_atom = caf::atom_constant<caf::atom("drop")>;
+using move_atom = caf::atom_constant<caf::atom("move")>;
 
 // A protocol error (PROTOCOL.md "Errors"); an empty code means success.
 struct proto_error {
@@ -118,6 +128,20 @@ struct presence_status {
   std::int64_t last_seen = 0;  // 0: never seen
 };
 
+// One page of a shard's keys on its way to the shard's new owner: keys and
+// values in the store's own format (storage/keys.hpp, records.hpp; the data
+// directory's format 2, the same on every node of a cluster), never
+// RocksDB's internal objects. `epoch` is the shard's epoch of the move.
+struct shard_chunk {
+  std::uint32_t shard = 0;
+  std::int64_t epoch = 0;
+  std::uint8_t cf = 0;  // storage::column_family
+  bool first = false;   // the move's first page: the receiver drops what
+                        // it had of the shard first
+  std::vector<std::string> keys;
+  std::vector<std::string> values;
+};
+
 // Work to run inside an actor, posted back by a thread that did blocking
 // I/O for it. Local only: never crosses the network.
 struct continuation {
@@ -175,6 +199,11 @@ typename Inspector::result_type inspect(Inspector& f, members_request& x) {
            x.add, x.remove, x.admin);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shard_chunk& x) {
+  return f(caf::meta::type_name("shard_chunk"), x.shard, x.epoch, x.cf,
+           x.first, x.keys, x.values);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, presence_status& x) {
   return f(caf::meta::type_name("presence_status"), x.user_id, x.online,
            x.last_seen);
@@ -187,12 +216,16 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<frame_atom, std::string>,  // a text frame from the client
     caf::reacts_to<closed_atom>,              // the connection is gone
     caf::reacts_to<push_atom, std::string>,   // an event to write out
+    // the user's actor is gone (its shard moved): register again
+    caf::reacts_to<attach_atom>,
     caf::reacts_to<continue_atom, continuation>>;
 
 // One user: the registry of its connections, its presence and last seen.
 using user_actor = caf::typed_actor<
-    // (session_id, session): a connection came up; answers true
-    caf::replies_to<attach_atom, std::string, session_actor>::with<bool>,
+    // (session_id, session): a connection came up; answers the user
+    // actor itself, for the session to monitor
+    caf::replies_to<attach_atom, std::string,
+                    session_actor>::with<caf::strong_actor_ptr>,
     caf::reacts_to<detach_atom, std::string>,  // (session_id) went away
     // (event JSON, session_id to skip or "", is a chat message): to every
     // connection but one; chat messages are counted as deliveries
@@ -215,6 +248,15 @@ using conversation_actor = caf::typed_actor<
     caf::reacts_to<continue_atom, continuation>,
     caf::reacts_to<timeout_atom, std::uint64_t>>;
 
+// The registry's answer to a request for an actor its node does not hold
+// now (the shard moved or is moving, the node is not ready): the asker
+// answers `unavailable`, and a retry finds the new owner. The code of a
+// caf::error in the category "cluster".
+enum class cluster_errc : std::uint8_t { not_owner = 1 };
+inline caf::error make_cluster_error(cluster_errc code) {
+  return caf::error(static_cast<std::uint8_t>(code), caf::atom("cluster"));
+}
+
 // Registers the message types with an actor system's configuration, so
 // that they can cross the network between nodes.
 void register_types(caf::actor_system_config& cfg);
@@ -235,4 +277,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::cursor_request))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::members_request))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::presence_status))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::shard_chunk))
 CAF_END_TYPE_ID_BLOCK(switchboard)

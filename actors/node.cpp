@@ -1,6 +1,7 @@
 #include "actors/node.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <random>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/rate_limiter.hpp"
+#include "actors/registry.hpp"
 #include "actors/request_budgets.hpp"
 #include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
@@ -36,6 +38,18 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   cfg.set("logger.verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
+  if (o.cluster) {
+    cfg.load<caf::io::middleman>();
+    // DESIGN §5: without heartbeats a hung peer is never noticed. A peer
+    // silent for the timeout is dropped, and its actors' monitors get a
+    // down_msg (a hint: etcd's lease is the verdict).
+    cfg.set("middleman.heartbeat-interval",
+            caf::timespan{std::chrono::seconds(1)});
+    cfg.set("middleman.connection-timeout",
+            caf::timespan{std::chrono::seconds(5)});
+    cfg.set("middleman.app-identifiers",
+            std::vector<std::string>{o.cluster_app_id});
+  }
   return cfg;
 }
 
@@ -86,6 +100,8 @@ struct node::impl {
   directory dir;
   metrics::node_metrics own_metrics;  // when the caller keeps none
   auth::hs256_key direct_ids;
+  caf::actor registry;
+  std::uint16_t cluster_port = 0;
 
   impl(storage::store& s, const node_options& o)
       : store(s),
@@ -110,9 +126,29 @@ struct node::impl {
 };
 
 node::node(storage::store& store, node_options options)
-    : impl_(std::make_unique<impl>(store, options)) {}
+    : impl_(std::make_unique<impl>(store, options)) {
+  if (!options.cluster) return;
+  impl_->registry = spawn_registry(impl_->sys, &impl_->ctx);
+  auto port = impl_->sys.middleman().publish(
+      impl_->registry, options.cluster_port, options.cluster_host.c_str(),
+      true);
+  if (!port) {
+    auto why = impl_->sys.render(port.error());
+    caf::anon_send_exit(impl_->registry, caf::exit_reason::user_shutdown);
+    impl_->dir.shutdown();
+    impl_->sys.await_all_actors_done();
+    throw std::runtime_error("cannot listen on the cluster port " +
+                             options.cluster_host + ":" +
+                             std::to_string(options.cluster_port) + ": " + why);
+  }
+  impl_->cluster_port = *port;
+}
 
 node::~node() {
+  if (impl_->registry) {
+    caf::anon_send_exit(impl_->registry, caf::exit_reason::user_shutdown);
+    (void)impl_->sys.middleman().unpublish(impl_->registry, impl_->cluster_port);
+  }
   impl_->dir.shutdown();
   impl_->sys.await_all_actors_done();
   impl_->pool.reset();  // runs and drops what is queued
@@ -154,10 +190,14 @@ void node::admin_members(const std::string& conv_id,
                          std::vector<std::string> remove,
                          std::function<void(proto_error)> done) {
   auto* ctx = &impl_->ctx;
-  auto conv = impl_->dir.conversation(conv_id);
   members_request req{"admin", "", std::move(add), std::move(remove), true};
-  impl_->sys.spawn([ctx, conv, req, done](caf::event_based_actor* self) {
-    self->request(conv, ctx->lim.request_timeout, members_atom::value, req)
+  auto d = impl_->dir.to_conversation(
+      conv_id, caf::make_message(members_atom::value, std::move(req)));
+  if (!d.err.ok()) return done(d.err);
+  impl_->sys.spawn([ctx, d, done](caf::event_based_actor* self) {
+    auto timeout = d.remote ? ctx->lim.remote_request_timeout
+                            : ctx->lim.request_timeout;
+    self->request(d.actor, timeout, d.msg)
         .then(
             [self, done](proto_error& e) {
               done(e);
@@ -190,6 +230,78 @@ bool node::wait_idle(std::chrono::milliseconds timeout) {
 metrics::node_metrics& node::metrics() { return *impl_->ctx.metrics; }
 
 directory& node::dir() { return impl_->dir; }
+
+std::uint16_t node::cluster_port() const { return impl_->cluster_port; }
+
+node::peer node::connect_peer(const std::string& host, std::uint16_t port,
+                              std::chrono::milliseconds timeout) {
+  peer out;
+  if (!impl_->registry) {
+    out.error = "this node has no cluster port";
+    return out;
+  }
+  // The middleman's actor, not middleman::remote_actor: that one waits
+  // forever for a peer that accepts and never completes the handshake.
+  caf::scoped_actor self{impl_->sys};
+  self->request(impl_->sys.middleman().actor_handle(), timeout,
+                caf::connect_atom::value, host, port)
+      .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& p,
+              const std::set<std::string>&) {
+            if (!p)
+              out.error = "no actor is published at " + host + ":" +
+                          std::to_string(port);
+            else
+              out.registry = caf::actor_cast<caf::actor>(std::move(p));
+          },
+          [&](caf::error& e) { out.error = impl_->sys.render(e); });
+  return out;
+}
+
+std::string node::ask(const caf::actor& dest, caf::message m,
+                      std::chrono::milliseconds timeout) {
+  if (!dest) return "no such actor";
+  std::string out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(dest, timeout, std::move(m))
+      .receive([&](std::string& why) { out = std::move(why); },
+               [&](caf::error& e) {
+                 out = "no answer: " + impl_->sys.render(e);
+               });
+  return out;
+}
+
+std::optional<std::int64_t> node::ask_connections(
+    const caf::actor& registry, std::chrono::milliseconds timeout) {
+  std::optional<std::int64_t> out;
+  if (!registry) return out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(registry, timeout, caf::get_atom::value)
+      .receive([&](std::int64_t n) { out = n; }, [&](caf::error&) {});
+  return out;
+}
+
+caf::actor node::registry() const { return impl_->registry; }
+
+void node::set_move_handler(
+    std::function<void(std::uint32_t, std::string,
+                       std::function<void(std::string)>)>
+        fn) {
+  impl_->ctx.move_shard = std::move(fn);
+}
+
+void node::on_down(const caf::actor& registry,
+                   std::function<void(std::string)> fn) {
+  auto* sys = &impl_->sys;
+  impl_->sys.spawn<caf::hidden>([registry, fn, sys](caf::event_based_actor* self) {
+    self->monitor(registry);
+    self->set_down_handler([self, fn, sys](caf::down_msg& dm) {
+      fn(sys->render(dm.reason));
+      self->quit();
+    });
+    return caf::behavior{[](int) {}};
+  });
+}
 const limits& node::lim() const { return impl_->ctx.lim; }
 
 }  // namespace switchboard::actors

@@ -3,6 +3,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <caf/actor.hpp>
+#include <cstdint>
 #include <string>
 
 #include "actors/client_connection.hpp"
@@ -31,6 +34,14 @@ struct node_options {
   // secret); empty: a random key, for tests that never restart a node.
   std::string direct_id_secret;
   metrics::log_sink log{};  // where the actors' log lines go
+  // The cluster port (CAF's middleman, BASP), when `cluster`; a standalone
+  // node loads no network layer at all. Port 0: the kernel's choice.
+  bool cluster = false;
+  std::string cluster_host = "127.0.0.1";
+  std::uint16_t cluster_port = 0;
+  // Peers whose identifier differs are refused at the BASP handshake
+  // (another cluster name, another protocol version).
+  std::string cluster_app_id = "switchboard";
 };
 
 // A node's actor runtime: the CAF actor system, the directory of
@@ -76,6 +87,42 @@ class node {
 
   metrics::node_metrics& metrics();
   directory& dir();
+
+  // --- the cluster (only with options.cluster) ---
+
+  // The port the registry is published on (the one asked for, or the
+  // kernel's choice for 0); 0 for a standalone node.
+  std::uint16_t cluster_port() const;
+  // The registry actor of the peer at host:port, or why not (refused,
+  // another cluster or version, no answer within `timeout`). Blocks the
+  // caller: never call it on a CAF or Asio thread.
+  struct peer {
+    caf::actor registry;
+    std::string error;  // empty on success
+  };
+  peer connect_peer(const std::string& host, std::uint16_t port,
+                    std::chrono::milliseconds timeout);
+  // Asks `dest` (a peer's registry, or this node's) `m`, whose answer is a
+  // string: "" for success, else why not. A failure to answer within
+  // `timeout` is an answer too ("no answer: ..."). Blocks the caller.
+  std::string ask(const caf::actor& dest, caf::message m,
+                  std::chrono::milliseconds timeout);
+  // The client connections of the node of `registry`; nullopt when it did
+  // not answer within `timeout`. Blocks the caller.
+  std::optional<std::int64_t> ask_connections(
+      const caf::actor& registry, std::chrono::milliseconds timeout);
+  // This node's registry (null on a standalone node).
+  caf::actor registry() const;
+  // What the registry's move_atom runs (node_context::move_shard); set it
+  // before the node takes requests.
+  void set_move_handler(std::function<void(std::uint32_t, std::string,
+                                           std::function<void(std::string)>)>
+                            fn);
+
+  // Runs `fn(down_reason)` once when `registry` (a peer's) is gone: its node
+  // died or the connection to it broke (a hint; etcd's lease is the
+  // verdict). `fn` runs on a CAF thread.
+  void on_down(const caf::actor& registry, std::function<void(std::string)> fn);
   const limits& lim() const;
 
  private:

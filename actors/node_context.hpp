@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "actors/limits.hpp"
@@ -41,6 +42,12 @@ struct node_context {
   metrics::node_metrics* metrics = nullptr;
   const auth::hs256_key* direct_ids = nullptr;  // direct_conversation_id
   metrics::log_sink log;  // the node's log (app/log.hpp); may be empty
+  // Moves this node's `shard` to the node `target` (app/cluster_node: the
+  // registry's move_atom); `done` gets "" or why not, on any thread. Empty
+  // on a standalone node.
+  std::function<void(std::uint32_t shard, std::string target,
+                     std::function<void(std::string)> done)>
+      move_shard;
   // Client requests started and not yet answered (for draining).
   std::atomic<std::int64_t> requests_in_flight{0};
 };

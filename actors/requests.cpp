@@ -21,6 +21,8 @@ namespace {
 using rid_t = events::rid_t;
 
 constexpr int max_attempts = 3;
+// What a client waits before it retries a request nobody answered.
+constexpr std::int64_t retry_after_ms = 1000;
 
 // One client request in flight, shared by the callbacks that may answer
 // it: each holds a pointer, so the request's strings are copied once.
@@ -81,20 +83,31 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
                       std::shared_ptr<const Req> req, OnReply on_reply,
                       int attempt = 0) {
   auto* self = c->self;
-  auto conv = c->ctx()->dir->conversation(c->conv_id);
-  self->request(conv,
-                request_timeout(self, conv, c->ctx()->lim.request_timeout),
-                atom, *req)
+  auto d = c->ctx()->dir->to_conversation(c->conv_id,
+                                          caf::make_message(atom, *req));
+  if (!d.err.ok()) return c->fail(d.err);
+  auto asked = std::chrono::steady_clock::now();
+  auto count = [c, asked, remote = d.remote](Atom a, bool ok) {
+    if (!remote) return;
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - asked;
+    c->ctx()->metrics->remote_request(caf::to_string(a.value), ok,
+                                      took.count());
+  };
+  self->request(d.actor, timeout_of(d, c->ctx()->lim), std::move(d.msg))
       .then(
-          [c, on_reply](Reply& r) { on_reply(*c, r); },
-          [c, atom, req, on_reply, attempt](caf::error& e) {
+          [c, on_reply, count, atom](Reply& r) {
+            count(atom, true);
+            on_reply(*c, r);
+          },
+          [c, atom, req, on_reply, attempt, count](caf::error& e) {
+            count(atom, false);
             if (e != caf::sec::request_timeout && attempt + 1 < max_attempts) {
               ask_conversation<Reply>(c, atom, req, on_reply, attempt + 1);
               return;
             }
-            c->fail(proto_error{
-                "unavailable", "the conversation did not answer in time; retry",
-                1000});
+            c->fail(proto_error{"unavailable",
+                                "the conversation did not answer in time; retry",
+                                retry_after_ms});
           });
 }
 
@@ -147,17 +160,19 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
       done(presence_status{id, false, 0});
       continue;
     }
-    auto ua = ctx->dir->user(id);
-    auto timeout = request_timeout(self, ua, ctx->lim.request_timeout);
-    if constexpr (std::is_same_v<Self, session_actor::base>) {
-      if (subscribe) {
-        self->request(ua, timeout, subscribe_atom::value,
-                      caf::actor_cast<session_actor>(self))
-            .then([done](presence_status& s) { done(s); }, fail);
-        continue;
-      }
+    caf::message m = caf::make_message(presence_atom::value);
+    if constexpr (std::is_same_v<Self, session_actor::base>)
+      if (subscribe)
+        m = caf::make_message(subscribe_atom::value,
+                              caf::actor_cast<session_actor>(self));
+    // A user whose shard has no owner now is shown offline, as one whose
+    // owner does not answer.
+    auto d = ctx->dir->to_user(id, std::move(m));
+    if (!d.err.ok()) {
+      done(presence_status{id, false, 0});
+      continue;
     }
-    self->request(ua, timeout, presence_atom::value)
+    self->request(d.actor, timeout_of(d, ctx->lim), std::move(d.msg))
         .then([done](presence_status& s) { done(s); }, fail);
   }
 }

@@ -42,15 +42,43 @@ void handle_frame(self_ptr self, const std::string& text) {
                  *parsed.frame);
 }
 
+// Registers the connection with its user's actor, wherever that runs.
+// The first time, the connection gets `welcome` once it has; later (the
+// user's actor went away: its shard moved, or its node died), it waits
+// while the user's shard has no owner, up to about reattach_attempts *
+// reattach_delay, then closes (the client reconnects and resyncs).
+constexpr int reattach_attempts = 60;
+constexpr auto reattach_delay = std::chrono::milliseconds(500);
+
+void attach(self_ptr self, int attempt);
+
+void attach_later(self_ptr self, int attempt, const char* why) {
+  auto& st = self->state;
+  if (!st.attached || attempt + 1 >= reattach_attempts) {
+    st.conn->close(st.attached ? 1011 : 1013, why);
+    self->quit();
+    return;
+  }
+  st.reattach_attempt = attempt + 1;
+  self->delayed_send(self, reattach_delay, attach_atom::value);
+}
+
 void attach(self_ptr self, int attempt) {
   auto& st = self->state;
-  auto ua = st.ctx->dir->user(st.user_id);
-  self->request(ua, request_timeout(self, ua, st.ctx->lim.request_timeout),
-                attach_atom::value, st.session_id,
-                caf::actor_cast<session_actor>(self))
+  auto d = st.ctx->dir->to_user(
+      st.user_id, caf::make_message(attach_atom::value, st.session_id,
+                                    caf::actor_cast<session_actor>(self)));
+  if (!d.err.ok())
+    return attach_later(self, attempt,
+                        "user registry unavailable; retry later");
+  self->request(d.actor, timeout_of(d, st.ctx->lim), std::move(d.msg))
       .then(
-          [self](bool) {
+          [self](caf::strong_actor_ptr& user) {
             auto& st = self->state;
+            st.user_actor = caf::actor_cast<caf::actor_addr>(user);
+            self->monitor(user);
+            st.reattach_attempt = 0;
+            if (st.attached) return;
             st.attached = true;
             write(self,
                   events::welcome(st.user_id, st.session_id, st.ctx->node_id,
@@ -59,9 +87,9 @@ void attach(self_ptr self, int attempt) {
             for (auto& text : early) handle_frame(self, text);
           },
           [self, attempt](caf::error&) {
-            if (attempt + 1 < max_attempts) return attach(self, attempt + 1);
-            self->state.conn->close(1011, "user registry unavailable");
-            self->quit();
+            if (!self->state.attached && attempt + 1 < max_attempts)
+              return attach(self, attempt + 1);
+            attach_later(self, attempt, "user registry unavailable");
           });
 }
 
@@ -77,6 +105,12 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
   st.conn = std::move(conn);
   st.ctx = ctx;
   attach(self, 0);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    if (dm.source != self->state.user_actor) return;
+    // The user's actor is gone: register with its successor.
+    self->state.user_actor = {};
+    attach(self, 0);
+  });
   return {
       [self](frame_atom, std::string& text) {
         if (!self->state.attached)
@@ -86,12 +120,17 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
       },
       [self](closed_atom) {
         auto& st = self->state;
-        if (auto ua = st.ctx->dir->find_user(st.user_id))
+        auto route = st.ctx->dir->route_of(st.user_id);
+        if (route.what == directory::shard_route::kind::remote)
+          caf::anon_send(route.registry, detach_atom::value, st.user_id,
+                     st.session_id);
+        else if (auto ua = st.ctx->dir->find_user(st.user_id))
           self->send(*ua, detach_atom::value, st.session_id);
         st.ctx->dir->forget_session(st.session_id);
         self->quit();
       },
       [self](push_atom, std::string& text) { write(self, std::move(text)); },
+      [self](attach_atom) { attach(self, self->state.reattach_attempt); },
       [](continue_atom, continuation& c) { c.fn(); },
   };
 }

@@ -104,7 +104,7 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
   });
   return {
       [self](attach_atom, const std::string& session_id,
-             const session_actor& session) -> bool {
+             const session_actor& session) -> caf::strong_actor_ptr {
         auto& st = self->state;
         bool was_online = !st.sessions.empty();
         auto it = find_session(st, session_id);
@@ -115,7 +115,7 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
         self->monitor(session);
         st.last_activity_ms = now_ms();
         if (!was_online) notify_watchers(self);
-        return true;
+        return caf::actor_cast<caf::strong_actor_ptr>(self);
       },
       [self](detach_atom, const std::string& session_id) {
         remove_session(self, session_id);

@@ -66,6 +66,16 @@ void node_metrics::limit_hit(std::string_view name) noexcept {
     if (limit_names[i] == name) return limit_hits[i].inc();
 }
 
+void node_metrics::remote_request(std::string_view kind, bool ok,
+                                  double seconds) noexcept {
+  for (std::size_t i = 0; i < remote_kinds.size(); ++i)
+    if (remote_kinds[i] == kind) {
+      remote_requests[i][ok ? 0 : 1].inc();
+      remote_latency.observe(seconds);
+      return;
+    }
+}
+
 std::string node_metrics::render() const {
   std::string out;
   header(out, "switchboard_connections", "gauge",
@@ -126,6 +136,32 @@ std::string node_metrics::render() const {
          "Times the store stopped taking writes.");
   sample(out, "switchboard_store_unwritable_total", {},
          static_cast<double>(store_unwritable.value()));
+  header(out, "switchboard_cluster_shards_owned", "gauge",
+         "Shards this node owns and serves.");
+  sample(out, "switchboard_cluster_shards_owned", {},
+         static_cast<double>(shards_owned.value()));
+  header(out, "switchboard_cluster_peers_connected", "gauge",
+         "Live peers whose registry this node is connected to.");
+  sample(out, "switchboard_cluster_peers_connected", {},
+         static_cast<double>(peers_connected.value()));
+  header(out, "switchboard_cluster_requests_total", "counter",
+         "Requests to actors on other nodes, by kind and outcome.");
+  for (std::size_t i = 0; i < remote_kinds.size(); ++i)
+    for (int ok = 0; ok < 2; ++ok)
+      sample(out, "switchboard_cluster_requests_total",
+             "kind=\"" + std::string(remote_kinds[i]) + "\",outcome=\"" +
+                 (ok == 0 ? "ok" : "failed") + "\"",
+             static_cast<double>(remote_requests[i][ok].value()));
+  header(out, "switchboard_cluster_request_seconds", "histogram",
+         "From asking an actor on another node to its answer.");
+  remote_latency.render(out, "switchboard_cluster_request_seconds");
+  header(out, "switchboard_etcd_keepalive_seconds", "histogram",
+         "Latency of the node's etcd lease keepalives.");
+  etcd_keepalive_seconds.render(out, "switchboard_etcd_keepalive_seconds");
+  header(out, "switchboard_etcd_keepalive_failures_total", "counter",
+         "etcd lease keepalives that failed.");
+  sample(out, "switchboard_etcd_keepalive_failures_total", {},
+         static_cast<double>(etcd_keepalive_failures.value()));
   return out;
 }
 

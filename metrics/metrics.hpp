@@ -73,6 +73,11 @@ constexpr std::array<std::string_view, 20> limit_names = {
     "rate_members",       "rate_cursor",
     "rate_ping",          "rate_devices"};
 
+// The kinds of requests that cross nodes, as metric labels.
+constexpr std::array<std::string_view, 8> remote_kinds = {
+    "create", "send",   "sync",     "cursor",
+    "typing", "members", "presence", "attach"};
+
 struct node_metrics {
   gauge connections;           // open WebSocket connections
   counter connections_total;   // accepted since start
@@ -94,6 +99,22 @@ struct node_metrics {
   gauge store_writable;          // 1 while the store takes writes, 0 while not
   counter store_write_failures;  // group writes or WAL syncs that failed
   counter store_unwritable;      // times the store stopped being writable
+
+  // The cluster (DESIGN §5); all zero on a standalone node.
+  gauge shards_owned;     // shards this node owns and serves
+  gauge peers_connected;  // live peers whose registry this node reaches
+  // Requests to actors on other nodes, by remote_kinds and outcome.
+  std::array<std::array<counter, 2>, remote_kinds.size()> remote_requests;
+  histogram remote_latency{
+      {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 2}};
+  histogram etcd_keepalive_seconds{
+      {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2}};
+  counter etcd_keepalive_failures;
+  // Counts one request to another node that was answered (`ok`) or not
+  // (an error or no answer in time); a kind not in remote_kinds counts
+  // nowhere.
+  void remote_request(std::string_view kind, bool ok,
+                      double seconds) noexcept;
 
   void error(std::string_view code) noexcept;
   // The Prometheus text exposition of every metric.

@@ -1,0 +1,123 @@
+#include "actors/registry.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/directory.hpp"
+#include "actors/node_context.hpp"
+#include "metrics/log_sink.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::actors {
+
+namespace {
+
+// Hands `m` to `dest`: a request is delegated (the answer goes from `dest`
+// to the asker), anything else is sent on.
+caf::result<caf::message> forward(caf::event_based_actor* self,
+                                  const caf::actor& dest, caf::message& m) {
+  if (self->current_message_id().is_request())
+    return self->delegate(dest, std::move(m));
+  caf::anon_send(dest, std::move(m));
+  return caf::message{};
+}
+
+// Commits `b` and answers `rp` with "" or why not, inside the registry.
+void commit_then_answer(caf::event_based_actor* self, node_context* ctx,
+                        storage::batch b,
+                        caf::typed_response_promise<std::string> rp) {
+  ctx->store->commit(std::move(b), [handle = caf::actor_cast<caf::actor>(self),
+                                    rp](const storage::status& s) mutable {
+    std::string why = s ? std::string() : s.err().message;
+    caf::anon_send(handle, continue_atom::value,
+                   continuation{[rp, why]() mutable { rp.deliver(why); }});
+  });
+}
+
+caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
+  return {
+      // A page of a shard that moves here: taken only while the map says
+      // the shard moves to this node, at the move's epoch.
+      [self, ctx](ingest_atom,
+                  shard_chunk& c) -> caf::result<std::string> {
+        auto r = ctx->dir->route_of_shard(c.shard);
+        if (r.moving_to != ctx->node_id || r.epoch != c.epoch)
+          return std::string("shard " + std::to_string(c.shard) +
+                             " is not moving to node " + ctx->node_id +
+                             " at epoch " + std::to_string(c.epoch));
+        if (c.cf >= storage::column_family_count ||
+            c.keys.size() != c.values.size())
+          return std::string("malformed shard page");
+        storage::batch b;
+        if (c.first) b.erase_shard(static_cast<std::uint16_t>(c.shard));
+        auto cf = static_cast<storage::column_family>(c.cf);
+        for (std::size_t i = 0; i < c.keys.size(); ++i)
+          b.put_raw(cf, std::move(c.keys[i]), std::move(c.values[i]));
+        auto rp = self->make_response_promise<std::string>();
+        commit_then_answer(self, ctx, std::move(b), rp);
+        return rp;
+      },
+      // What a failed move left here: dropped, unless the shard is ours.
+      [self, ctx](drop_atom, std::uint32_t shard) -> caf::result<std::string> {
+        if (ctx->dir->route_of_shard(shard).what ==
+            directory::shard_route::kind::local)
+          return std::string("shard " + std::to_string(shard) +
+                             " is owned here");
+        storage::batch b;
+        b.erase_shard(static_cast<std::uint16_t>(shard));
+        auto rp = self->make_response_promise<std::string>();
+        commit_then_answer(self, ctx, std::move(b), rp);
+        return rp;
+      },
+      [self, ctx](move_atom, std::uint32_t shard,
+                  std::string& target) -> caf::result<std::string> {
+        if (!ctx->move_shard) return std::string("not a cluster node");
+        auto rp = self->make_response_promise<std::string>();
+        ctx->move_shard(shard, std::move(target),
+                        [handle = caf::actor_cast<caf::actor>(self),
+                         rp](std::string why) mutable {
+                          caf::anon_send(handle, continue_atom::value,
+                                         continuation{[rp, why]() mutable {
+                                           rp.deliver(why);
+                                         }});
+                        });
+        return rp;
+      },
+      [](continue_atom, continuation& c) { c.fn(); },
+      // The node's client connections, for the admin shell's `nodes`.
+      [ctx](caf::get_atom) -> std::int64_t {
+        return static_cast<std::int64_t>(ctx->dir->sessions());
+      },
+      [self, ctx](route_atom, conv_atom, const std::string& id,
+                  caf::message& m) -> caf::result<caf::message> {
+        if (!ctx->dir->is_local(id))
+          return make_cluster_error(cluster_errc::not_owner);
+        return forward(
+            self, caf::actor_cast<caf::actor>(ctx->dir->conversation(id)), m);
+      },
+      [self, ctx](route_atom, user_atom, const std::string& id,
+                  caf::message& m) -> caf::result<caf::message> {
+        if (!ctx->dir->is_local(id))
+          return make_cluster_error(cluster_errc::not_owner);
+        return forward(self, caf::actor_cast<caf::actor>(ctx->dir->user(id)),
+                       m);
+      },
+      [ctx](detach_atom, const std::string& user, const std::string& session) {
+        if (auto ua = ctx->dir->find_user(user))
+          caf::anon_send(*ua, detach_atom::value, session);
+      },
+      [ctx](deliver_atom, const std::vector<std::string>& users,
+            const std::string& text, const std::string& except, bool chat) {
+        for (auto& u : users)
+          if (auto ua = ctx->dir->find_user(u))
+            caf::anon_send(*ua, deliver_atom::value, text, except, chat);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx) {
+  return sys.spawn(registry, ctx);
+}
+
+}  // namespace switchboard::actors

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+
+namespace switchboard::actors {
+
+struct node_context;
+
+// The node's registry (DESIGN §5): the one actor a node publishes on its
+// cluster port, through which peers reach the conversation and user actors
+// of the shards this node owns. It hands each message to the actor at once
+// (a request is delegated, so the answer goes straight back to the asker)
+// and never keeps a handle for a peer: a peer asks by id every time, so an
+// actor may passivate, and a shard may move, without anybody holding a
+// stale handle. A message for a shard this node does not own (now) is
+// answered with cluster_errc::not_owner, which the asker turns into
+// `unavailable`.
+//
+// Messages (dynamically typed, all in messages.hpp):
+// - (route_atom, conv_atom, conv_id, message): a request to the
+//   conversation's actor, activated if needed.
+// - (route_atom, user_atom, user_id, message): a request to the user's
+//   actor, activated if needed.
+// - (detach_atom, user_id, session_id): a session of another node is gone.
+// - (deliver_atom, user_ids, event, except_session, is_chat_message): one
+//   event for several users of this node's shards, one message per node
+//   and event rather than per user (users without an active actor have no
+//   connection, and are skipped).
+// - (ingest_atom, shard_chunk) -> string: a page of a shard that moves
+//   here, written as it is; "" once durable, else why not (the map does not
+//   say the shard moves here at that epoch).
+// - (drop_atom, shard) -> string: erases what a failed move left here.
+// - (move_atom, shard, target) -> string: moves a shard of this node to
+//   `target` (node_context::move_shard); "" once the target owns it.
+// - (get_atom) -> int64: the node's client connections.
+caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
+
+}  // namespace switchboard::actors
