@@ -312,6 +312,34 @@ struct admin_api::impl {
       return reply(ok_json(
           {{"user", u->as_string()}, {"token", token}, {"exp", now + ttl}}));
     }
+    if (parts.size() >= 3 && parts[2] == "cluster") {
+      auto& cv = ctx.cluster;
+      if (!cv.nodes)
+        return reply(error_response(404, "not_found",
+                                    "this node is standalone (no --etcd)"));
+      auto as_json = [](const std::string& text) {
+        net::http_response res;
+        res.body = text;
+        return res;
+      };
+      if (is({"cluster", "nodes"}, "GET"))
+        return blocking([&cv, as_json] { return as_json(cv.nodes()); });
+      if (is({"cluster", "shards"}, "GET"))
+        return blocking([&cv, as_json] { return as_json(cv.shards()); });
+      if (is({"cluster", "where", "*"}, "GET"))
+        return blocking([&cv, as_json, id = parts[4]] {
+          return as_json(cv.where(id));
+        });
+      if (is({"cluster", "rebalance"}, "POST")) {
+        bool dry = false;
+        if (auto* d = body.if_contains("dry_run"); d && d->is_bool())
+          dry = d->as_bool();
+        return blocking([&cv, as_json, dry] {
+          return as_json(cv.rebalance(dry));
+        });
+      }
+      return reply(error_response(404, "not_found", "no such path"));
+    }
     if (is({"checkpoint"}, "POST")) {
       std::string dir;
       if (auto* d = body.if_contains("dir"); d && d->is_string())

@@ -39,6 +39,15 @@ struct admin_context {
   std::function<double()> messages_per_s;  // over the last minute
   std::function<void(std::string)> set_log_level;
   std::function<void()> drain;  // the SIGTERM drain
+  // The cluster (app/cluster_node), each answering a JSON object as text;
+  // all empty on a standalone node. They block: the API calls them on its
+  // own thread.
+  struct cluster_views {
+    std::function<std::string()> nodes;
+    std::function<std::string()> shards;
+    std::function<std::string(const std::string& id)> where;
+    std::function<std::string(bool dry_run)> rebalance;
+  } cluster{};
 };
 
 // The node's admin HTTP/JSON API (docs/operations.md "Admin API"), served

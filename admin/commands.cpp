@@ -1,5 +1,7 @@
 #include "admin/commands.hpp"
 
+#include "admin/command_table.hpp"
+
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,19 +14,8 @@ namespace switchboard::admin {
 
 namespace json = boost::json;
 
-namespace {
+namespace detail {
 
-using args_t = std::vector<std::string>;
-
-struct command {
-  const char* name;
-  const char* usage;
-  const char* help;
-  std::size_t min_args;
-  std::size_t max_args;   // SIZE_MAX: any
-  const char* arg_kinds;  // per position: u(ser), c(onversation), -(none)
-  std::function<outcome(client&, const args_t&, bool)> run;
-};
 
 std::string encode(const std::string& s) {
   std::string out;
@@ -75,6 +66,12 @@ std::string key_values(json::object& o) {
   return os.str();
 }
 
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
 const std::vector<command>& commands();
 
 outcome help(const args_t& a) {
@@ -91,7 +88,8 @@ outcome help(const args_t& a) {
 }
 
 const std::vector<command>& commands() {
-  static const std::vector<command> table = {
+  static const std::vector<command> table = [] {
+    std::vector<command> t = {
       {"status", "status",
        "Node id, version, uptime, connections, users online, active "
        "conversations, "
@@ -276,7 +274,11 @@ const std::vector<command>& commands() {
        [](client&, const args_t&, bool) {
          return outcome{true, ""};
        }},
-  };
+    };
+    auto more = cluster_commands();
+    t.insert(t.end() - 2, more.begin(), more.end());  // before help, quit
+    return t;
+  }();
   return table;
 }
 

@@ -149,6 +149,25 @@ net::server_options config::server_options() const {
   return o;
 }
 
+std::pair<std::string, std::uint16_t> config::cluster_host_port() const {
+  config c = *this;
+  c.listen = cluster_listen;
+  try {
+    auto o = c.server_options();
+    if (o.host.empty() || o.host == "0.0.0.0" || o.host == "::")
+      throw std::invalid_argument(
+          "--cluster-listen: peers connect to this address, so it must name "
+          "this host (an address or a name), not '" +
+          o.host + "'");
+    return {o.host, o.port};
+  } catch (const std::invalid_argument& e) {
+    std::string what = e.what();
+    if (what.rfind("--listen", 0) == 0)
+      throw std::invalid_argument("--cluster-" + what.substr(2));
+    throw;
+  }
+}
+
 net::server_options config::admin_server_options() const {
   config c = *this;
   c.listen = admin_listen;
@@ -171,6 +190,9 @@ storage::store_options config::store_options() const {
   o.path = data_dir;
   o.durability = durability == "async" ? storage::durability::async
                                        : storage::durability::sync;
+  // A new data directory gets the cluster's S; one that has another is
+  // refused when it opens (a store's keys hold their shard).
+  if (shards != 0) o.shards = shards;
   return o;
 }
 

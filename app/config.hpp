@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -34,8 +36,16 @@ struct config {
   int http_timeout_s = 10;
   int token_leeway_s = 60;  // clock skew allowed on exp/nbf/iat
   long long token_max_lifetime_s = 2592000;  // 30 days; 0: no limit
+  // The cluster (docs/cluster.md). Without `etcd` a standalone node.
+  std::string etcd;                              // "http://HOST:PORT,..."
+  std::string cluster = "switchboard";           // etcd key prefix
+  std::string cluster_listen = "127.0.0.1:7072"; // CAF's middleman
+  std::uint32_t shards = 0;   // when the cluster is created; 0: 256
+  int lease_ttl_s = 5;        // membership lease
   actors::limits lim;
 
+  // cluster_listen as host and port; throws std::invalid_argument.
+  std::pair<std::string, std::uint16_t> cluster_host_port() const;
   net::server_options server_options() const;
   // The admin listener's options; throws std::invalid_argument when
   // admin_listen is not HOST:PORT.

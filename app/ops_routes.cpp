@@ -1,5 +1,6 @@
 #include "app/ops_routes.hpp"
 
+#include "app/cluster_node.hpp"
 #include "metrics/metrics.hpp"
 #include "rest/http_errors.hpp"
 #include "storage/store.hpp"
@@ -10,7 +11,8 @@ using rest::error_response;
 
 bool handle_ops(const net::http_request& req, const net::http_reply& reply,
                 const std::atomic<node_state>& state,
-                const metrics::node_metrics& m, const storage::store& store) {
+                const metrics::node_metrics& m, const storage::store& store,
+                const cluster_node* cluster) {
   auto path = req.target.substr(0, req.target.find('?'));
   if (path != "/healthz" && path != "/readyz" && path != "/metrics")
     return false;
@@ -28,6 +30,13 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
       reply(error_response(
           503, "unavailable",
           state == node_state::starting ? "starting" : "draining"));
+      return true;
+    }
+    if (cluster && !cluster->ready()) {
+      reply(error_response(
+          503, "unavailable",
+          "the node has lost contact with etcd; it takes no writes until "
+          "its lease is renewed"));
       return true;
     }
     if (!store.writable()) {

@@ -252,6 +252,7 @@ const std::vector<option_def>& option_defs() {
                       lim.max_members_per_request, 1, 1000000),
     };
     add_budget_options(d);
+    add_cluster_options(d);
     return d;
   }();
   return d;

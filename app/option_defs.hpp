@@ -21,6 +21,9 @@ struct option_def {
 // Every option but --config, in --help order.
 const std::vector<option_def>& option_defs();
 
+// The options of the cluster (cluster_options.cpp), appended to `d`.
+void add_cluster_options(std::vector<option_def>& d);
+
 // `v` as an integer in min..max; throws std::invalid_argument saying what
 // was expected.
 long long parse_int(const std::string& v, long long min, long long max);

@@ -19,6 +19,7 @@
 #include "actors/node.hpp"
 #include "admin/api.hpp"
 #include "app/args.hpp"
+#include "app/cluster_node.hpp"
 #include "app/config.hpp"
 #include "app/descriptors.hpp"
 #include "app/log.hpp"
@@ -93,6 +94,7 @@ int serve_main(int argc, char** argv) {
           "--dev-login mints a token for anyone who asks: it is refused "
           "unless --listen is a loopback address (" +
           cfg.listen + " is not)");
+    if (!cfg.etcd.empty()) (void)cfg.cluster_host_port();  // validates
     auth::make_private_dir(cfg.data_dir);
     secret = auth::load_or_create_secret(cfg.jwt_secret, cfg.data_dir);
     if (secret.size() < auth::min_secret_bytes)
@@ -148,10 +150,24 @@ int serve_main(int argc, char** argv) {
   } else {
     for (auto& [user, t] : *r) revoked.revoke(user, t);
   }
-  auto rt = std::make_unique<actors::node>(
-      *store, actors::node_options{cfg.node_id, cfg.lim, cfg.scheduler_threads,
-                                   cfg.io_threads, &m,
-                                   actors::direct_id_secret(secret), sink});
+  actors::node_options node_opts{cfg.node_id, cfg.lim, cfg.scheduler_threads,
+                                 cfg.io_threads, &m,
+                                 actors::direct_id_secret(secret), sink};
+  if (!cfg.etcd.empty()) {
+    node_opts.cluster = true;
+    std::tie(node_opts.cluster_host, node_opts.cluster_port) =
+        cfg.cluster_host_port();
+    node_opts.cluster_app_id = cluster_app_id(cfg.cluster);
+  }
+  std::unique_ptr<actors::node> rt;
+  try {
+    rt = std::make_unique<actors::node>(*store, node_opts);
+  } catch (const std::runtime_error& e) {
+    log("error", "listen_failed", {{"error", e.what()}});
+    return 1;
+  }
+  std::unique_ptr<cluster_node> cluster;
+  if (!cfg.etcd.empty()) cluster_node::hold(*rt);
 
   static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
   net::server_handlers handlers;
@@ -159,7 +175,7 @@ int serve_main(int argc, char** argv) {
   auth::token_verifier tokens(
       key, auth::time_rules{cfg.token_leeway_s, cfg.token_max_lifetime_s},
       &revoked);
-  handlers.http = [&rt, &state, &m, &web, &tokens, key,
+  handlers.http = [&rt, &state, &m, &web, &tokens, key, &cluster,
                    dev_login = cfg.dev_login, st = store.get()](
                       net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
@@ -167,7 +183,7 @@ int serve_main(int argc, char** argv) {
                                         "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
     if (rest::handle(*rt, tokens, req, reply)) return;
-    if (handle_ops(req, reply, state, m, *st)) return;
+    if (handle_ops(req, reply, state, m, *st, cluster.get())) return;
     if (web.handle(req, reply)) return;
     reply(rest::error_response(404, "not_found", "no such path"));
   };
@@ -228,6 +244,25 @@ int serve_main(int argc, char** argv) {
       log("info", "log_level", {{"level", level}});
     };
     actx.drain = [] { ::kill(::getpid(), SIGTERM); };
+    if (!cfg.etcd.empty()) {
+      // The cluster joins after the listeners start: the views find it
+      // through `cluster`, and answer 503 until it is there.
+      auto joined = [&cluster]() -> cluster_node* { return cluster.get(); };
+      const std::string not_yet =
+          R"({"error":{"code":"unavailable","message":"joining the cluster"}})";
+      actx.cluster.nodes = [joined, not_yet] {
+        return joined() ? joined()->nodes_json() : not_yet;
+      };
+      actx.cluster.shards = [joined, not_yet] {
+        return joined() ? joined()->shards_json() : not_yet;
+      };
+      actx.cluster.where = [joined, not_yet](const std::string& id) {
+        return joined() ? joined()->where_json(id) : not_yet;
+      };
+      actx.cluster.rebalance = [joined, not_yet](bool dry) {
+        return joined() ? joined()->rebalance_json(dry) : not_yet;
+      };
+    }
     admin_api = std::make_unique<admin::admin_api>(std::move(actx));
     net::server_handlers ah;
     ah.http = [api = admin_api.get()](net::http_request req,
@@ -242,8 +277,17 @@ int serve_main(int argc, char** argv) {
       return 1;
     }
   }
-  state = node_state::ready;
   auto addr = net_opts.host + ":" + std::to_string(port);
+  if (!cfg.etcd.empty()) {
+    try {
+      cluster = cluster_node::start(cfg, *rt, addr, admin_addr, m, sink);
+    } catch (const std::runtime_error& e) {
+      log("error", "cluster_join_failed",
+          {{"etcd", cfg.etcd}, {"cluster", cfg.cluster}, {"error", e.what()}});
+      return 1;
+    }
+  }
+  state = node_state::ready;
   log("info", "listening",
       {{"addr", addr},
        {"admin_addr", admin_addr},
@@ -251,7 +295,12 @@ int serve_main(int argc, char** argv) {
        {"durability", cfg.durability},
        {"node_id", cfg.node_id},
        {"web_root", web.root()},
-       {"dev_login", cfg.dev_login ? "on" : "off"}});
+       {"dev_login", cfg.dev_login ? "on" : "off"},
+       {"cluster", cfg.etcd.empty() ? "" : cfg.cluster},
+       {"cluster_addr", cfg.etcd.empty()
+                            ? ""
+                            : node_opts.cluster_host + ":" +
+                                  std::to_string(rt->cluster_port())}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -273,6 +322,7 @@ int serve_main(int argc, char** argv) {
   if (!srv.wait_websockets_closed(left()))
     log("warn", "drain_timeout", {{"waiting_for", "connections to close"}});
   srv.stop();
+  cluster.reset();  // leaves the cluster: peers see this node gone at once
   if (admin_srv) admin_srv->stop();
   admin_api.reset();
   rate.stop();

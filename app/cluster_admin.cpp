@@ -1,0 +1,147 @@
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <set>
+
+#include "app/cluster_node_impl.hpp"
+#include "storage/shard.hpp"
+
+// The cluster as the admin shell shows it (docs/cluster.md): nodes, shards,
+// where an id lives, and rebalance.
+namespace switchboard::app {
+
+namespace json = boost::json;
+
+namespace {
+
+using state = cluster::shard_record::state_kind;
+
+constexpr auto ask_timeout = std::chrono::milliseconds(1000);
+// One shard's move, asked of its owner: the copy of a large shard takes a
+// while, but never forever.
+constexpr auto move_timeout = std::chrono::milliseconds(120000);
+
+json::object shard_json(std::uint32_t n,
+                        const std::optional<cluster::shard_record>& r,
+                        const std::set<std::string>& live) {
+  json::object o{{"shard", n}};
+  if (!r) {
+    o["owner"] = nullptr;
+    o["epoch"] = 0;
+    o["state"] = "unowned";
+    return o;
+  }
+  o["owner"] = r->owner;
+  o["epoch"] = r->epoch;
+  o["owner_live"] = live.count(r->owner) != 0;
+  o["state"] = std::string(cluster::to_string(r->state));
+  if (r->state == state::moving) o["target"] = r->target;
+  return o;
+}
+
+std::set<std::string> live_ids(const cluster::coordinator& c) {
+  std::set<std::string> ids;
+  for (auto& n : c.live_nodes()) ids.insert(n.id);
+  return ids;
+}
+
+}  // namespace
+
+std::string cluster_node::nodes_json() {
+  auto& p = *impl_;
+  auto map = p.coord->shard_map();
+  std::map<std::string, std::int64_t> owned;
+  for (auto& r : map)
+    if (r) ++owned[r->owner];
+  json::array list;
+  std::set<std::string> seen;
+  for (auto& n : p.coord->live_nodes()) {
+    seen.insert(n.id);
+    auto conns = p.node.ask_connections(p.registry_of(n.id), ask_timeout);
+    json::object o{{"id", n.id},
+                   {"live", true},
+                   {"cluster_addr", n.cluster_addr},
+                   {"client_addr", n.client_addr},
+                   {"admin_addr", n.admin_addr},
+                   {"incarnation", std::to_string(n.incarnation)},
+                   {"version", n.version},
+                   {"started_ms", n.started_ms},
+                   {"shards", owned[n.id]}};
+    if (conns)
+      o["connections"] = *conns;
+    else
+      o["connections"] = nullptr;  // it did not answer
+    list.emplace_back(std::move(o));
+  }
+  // A node that owns shards and has no key is dead (DESIGN §5: its lease
+  // expired): its shards are unavailable until it returns.
+  for (auto& [id, n] : owned)
+    if (!seen.count(id))
+      list.emplace_back(json::object{
+          {"id", id}, {"live", false}, {"shards", n}, {"connections", nullptr}});
+  return json::serialize(json::object{{"cluster", p.cluster_name},
+                                      {"shards", p.coord->shards()},
+                                      {"nodes", std::move(list)}});
+}
+
+std::string cluster_node::shards_json() {
+  auto& p = *impl_;
+  auto live = live_ids(*p.coord);
+  auto map = p.coord->shard_map();
+  json::array list;
+  for (std::uint32_t n = 0; n < map.size(); ++n)
+    list.emplace_back(shard_json(n, map[n], live));
+  return json::serialize(json::object{{"shards", std::move(list)}});
+}
+
+std::string cluster_node::where_json(const std::string& id) {
+  auto& p = *impl_;
+  auto n = storage::shard_of(id, p.coord->shards());
+  auto o = shard_json(n, p.coord->shard(n), live_ids(*p.coord));
+  o["id"] = id;
+  return json::serialize(o);
+}
+
+std::string cluster_node::rebalance_json(bool dry_run) {
+  auto& p = *impl_;
+  auto planned = p.coord->planned_moves();
+  json::array moves;
+  std::size_t moved = 0, failed = 0;
+  for (auto& [shard, target] : planned) {
+    auto rec = p.coord->shard(shard);
+    json::object o{{"shard", shard},
+                   {"from", rec ? rec->owner : std::string()},
+                   {"to", target}};
+    if (!dry_run) {
+      std::string why;
+      if (!rec) {
+        why = "the shard has no owner";
+      } else if (rec->owner == p.coord->self().id) {
+        why = p.move(shard, target);
+      } else {
+        why = p.node.ask(p.registry_of(rec->owner),
+                         caf::make_message(actors::move_atom::value, shard,
+                                           target),
+                         move_timeout);
+      }
+      if (why.empty()) {
+        ++moved;
+        o["moved"] = true;
+      } else {
+        ++failed;
+        o["moved"] = false;
+        o["error"] = why;
+      }
+    }
+    moves.emplace_back(std::move(o));
+  }
+  json::object out{{"dry_run", dry_run},
+                   {"planned", planned.size()},
+                   {"moves", std::move(moves)}};
+  if (!dry_run) {
+    out["moved"] = moved;
+    out["failed"] = failed;
+  }
+  return json::serialize(out);
+}
+
+}  // namespace switchboard::app

@@ -1,0 +1,103 @@
+#include "app/cluster_node.hpp"
+
+#include <stdexcept>
+
+#include "app/cluster_node_impl.hpp"
+#include "app/config.hpp"
+
+namespace switchboard::app {
+
+
+std::string cluster_app_id(const std::string& cluster) {
+  return "switchboard/" + std::to_string(cluster_protocol_version) + "/" +
+         cluster;
+}
+
+std::unique_ptr<cluster_node> cluster_node::start(
+    const config& cfg, actors::node& node, std::string client_addr,
+    std::string admin_addr, metrics::node_metrics& m, metrics::log_sink log) {
+  auto p = std::make_unique<impl>(node, m, log);
+  p->cluster_name = cfg.cluster;
+  cluster::coordinator_options o;
+  o.etcd = cfg.etcd;
+  o.cluster = cfg.cluster;
+  o.ttl_s = cfg.lease_ttl_s;
+  // A new cluster gets the data directory's S: its keys hold their shard.
+  o.shards = cfg.shards != 0 ? cfg.shards : node.store().shards();
+  o.self.id = cfg.node_id;
+  o.self.cluster_addr = cfg.cluster_host_port().first + ":" +
+                        std::to_string(node.cluster_port());
+  o.self.client_addr = std::move(client_addr);
+  o.self.admin_addr = std::move(admin_addr);
+  o.self.version = SWITCHBOARD_VERSION;
+  o.on_keepalive = [&m](double seconds, bool ok) {
+    if (ok)
+      m.etcd_keepalive_seconds.observe(seconds);
+    else
+      m.etcd_keepalive_failures.inc();
+  };
+  o.log = [log](std::string_view level, std::string_view event,
+                std::string_view detail) {
+    metrics::emit(log, level, event, {{"detail", std::string(detail)}});
+  };
+  auto* raw = p.get();
+  o.on_change = [raw] { raw->poke(); };
+  auto c = cluster::coordinator::start(std::move(o));
+  if (!c)
+    throw std::runtime_error("cannot join cluster '" + cfg.cluster +
+                             "' through etcd " + cfg.etcd + ": " +
+                             c.err().message);
+  p->coord = std::move(*c);
+  if (p->coord->shards() != node.store().shards())
+    throw std::runtime_error(
+        "the data directory " + cfg.data_dir + " has " +
+        std::to_string(node.store().shards()) + " shards and cluster '" +
+        cfg.cluster + "' has " + std::to_string(p->coord->shards()) +
+        ": start the node with --shards " +
+        std::to_string(p->coord->shards()) + " on a new data directory");
+  // The first routes before the node serves anybody: connect to the live
+  // peers once, so that a node that starts into a running cluster does not
+  // answer its first requests `unavailable` for want of a connection.
+  p->connect_peers();
+  p->publish_routes();
+  p->dirty = false;
+  p->loop = std::thread([raw] { raw->run(); });
+  p->mover = std::thread([raw] { raw->run_moves(); });
+  node.set_move_handler([raw, alive = p->alive](
+                            std::uint32_t shard, std::string target,
+                            std::function<void(std::string)> done) {
+    if (!alive->load()) return done("the node is leaving its cluster");
+    {
+      std::lock_guard<std::mutex> lock(raw->mtx);
+      raw->moves.push_back([raw, shard, target, done] {
+        done(raw->move(shard, target));
+      });
+    }
+    raw->cv.notify_all();
+  });
+  return std::unique_ptr<cluster_node>(new cluster_node(std::move(p)));
+}
+
+void cluster_node::hold(actors::node& node) {
+  // One shard: every id maps to it.
+  node.dir().set_routes(
+      {unavailable("", "the node is joining its cluster; retry")});
+}
+
+cluster_node::cluster_node(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+cluster_node::~cluster_node() {
+  impl_->alive->store(false);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mtx);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->loop.joinable()) impl_->loop.join();
+  if (impl_->mover.joinable()) impl_->mover.join();
+  impl_->coord.reset();  // revokes the lease: peers see the node gone
+}
+
+bool cluster_node::ready() const { return impl_->ready.load(); }
+
+}  // namespace switchboard::app

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "metrics/log_sink.hpp"
+
+namespace switchboard::actors {
+class node;
+}
+namespace switchboard::metrics {
+struct node_metrics;
+}
+
+namespace switchboard::app {
+
+struct config;
+
+// The identifier a node's CAF network layer offers in the BASP handshake:
+// a peer that offers another (another cluster, another version of the
+// cluster protocol) is refused by CAF before any message is exchanged.
+std::string cluster_app_id(const std::string& cluster);
+
+// A node's part in a cluster (DESIGN §5): it registers the node in etcd
+// (cluster::coordinator), keeps a connection to the registry actor of
+// every live peer (CAF's middleman), and turns the shard map, the peers'
+// liveness and those connections into the routes of the node's directory,
+// so that every request finds the owner of its shard, or answers
+// `unavailable` at once when there is none. Without --etcd there is no
+// cluster_node: the node is standalone and every shard is its own.
+class cluster_node {
+ public:
+  // Blocking: connects to etcd and registers. Throws std::runtime_error
+  // with a message for the operator (etcd unreachable, the node id live
+  // already, a shard count that differs from the cluster's); the node then
+  // exits non-zero. `client_addr` and `admin_addr` are announced to peers
+  // and operators.
+  static std::unique_ptr<cluster_node> start(const config& cfg,
+                                             actors::node& node,
+                                             std::string client_addr,
+                                             std::string admin_addr,
+                                             metrics::node_metrics& m,
+                                             metrics::log_sink log);
+  // Before start: every request of `node` answers `unavailable` (the node
+  // listens before it knows the shard map, and must not serve as if it
+  // were alone).
+  static void hold(actors::node& node);
+
+  // Leaves the cluster: revokes the lease, so peers see the node gone at
+  // once, not after its TTL.
+  ~cluster_node();
+  cluster_node(const cluster_node&) = delete;
+  cluster_node& operator=(const cluster_node&) = delete;
+
+  // Whether the node may take writes for its shards: its lease is known to
+  // be alive (`/readyz`).
+  bool ready() const;
+
+  // What the admin shell shows of the cluster (docs/cluster.md), each a
+  // JSON object as text. They block (they may ask peers or etcd): call
+  // them off CAF's and Asio's threads.
+  std::string nodes_json();
+  std::string shards_json();
+  std::string where_json(const std::string& id);
+  // Moves every shard whose rendezvous owner among the live nodes is not
+  // its owner, one at a time; with `dry_run` only lists them.
+  std::string rebalance_json(bool dry_run);
+
+  struct impl;
+
+ private:
+  explicit cluster_node(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace switchboard::app

@@ -1,0 +1,281 @@
+#pragma once
+
+// The inside of app/cluster_node: shared by cluster_node.cpp (membership,
+// routes, moves) and cluster_admin.cpp (what the admin shell shows). Only
+// those two include it.
+
+#include <caf/all.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "actors/directory.hpp"
+#include "actors/node.hpp"
+#include "app/cluster_node.hpp"
+#include "app/shard_mover.hpp"
+#include "cluster/coordinator.hpp"
+#include "metrics/metrics.hpp"
+
+namespace switchboard::app {
+
+namespace cluster_detail {
+
+using clock = std::chrono::steady_clock;
+using route = actors::directory::shard_route;
+
+// How often the routes are recomputed even when nothing was reported: the
+// lease's validity runs out by itself, without an event.
+constexpr auto tick = std::chrono::milliseconds(250);
+// A peer that could not be reached is tried again after this times the
+// failures in a row, up to reconnect_max.
+constexpr auto reconnect_after = std::chrono::milliseconds(250);
+constexpr auto reconnect_max = std::chrono::milliseconds(2000);
+// One connection attempt to a peer (DESIGN §5: every request across nodes
+// has a finite timeout).
+constexpr auto connect_timeout = std::chrono::milliseconds(2000);
+// What a client waits before retrying a shard that has no reachable owner:
+// about the time a returning node or a finished move takes to show.
+constexpr std::int64_t retry_after_ms = 1000;
+
+inline std::pair<std::string, std::uint16_t> split_host_port(
+    const std::string& a) {
+  auto colon = a.rfind(':');
+  if (colon == std::string::npos) return {a, 0};
+  return {a.substr(0, colon),
+          static_cast<std::uint16_t>(std::stoul(a.substr(colon + 1)))};
+}
+
+inline route unavailable(std::string owner, std::string why) {
+  route r;
+  r.what = route::kind::unavailable;
+  r.owner = std::move(owner);
+  r.retry_after_ms = retry_after_ms;
+  r.reason = std::move(why);
+  return r;
+}
+
+}  // namespace cluster_detail
+
+// The version of what nodes say to each other (the message types of
+// actors/messages.hpp and the registry's protocol): nodes that differ do not
+// talk. Raise it with any change a node of the previous version would
+// misread.
+constexpr int cluster_protocol_version = 1;
+
+using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
+
+struct cluster_node::impl {
+  using clock = cluster_detail::clock;
+  using route = cluster_detail::route;
+
+  actors::node& node;
+  metrics::node_metrics& m;
+  metrics::log_sink log;
+  std::string cluster_name;
+  std::unique_ptr<cluster::coordinator> coord;
+
+  struct peer {
+    std::int64_t incarnation = 0;
+    caf::actor registry;
+  };
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool dirty = true;
+  bool stopping = false;
+  std::map<std::string, peer> peers;  // connected, by node id
+  std::map<std::string, clock::time_point> retry_at;
+  std::map<std::string, int> failures;  // connection attempts in a row
+  // Set false before the members go: a late down notice (a CAF thread)
+  // must not touch a cluster_node that is gone.
+  std::shared_ptr<std::atomic<bool>> alive =
+      std::make_shared<std::atomic<bool>>(true);
+  std::atomic<bool> ready{false};
+  std::thread loop;
+  // Moves asked by the registry (move_atom), run one at a time off CAF's
+  // threads.
+  std::deque<std::function<void()>> moves;
+  std::thread mover;
+
+  void run_moves() {
+    std::unique_lock<std::mutex> lock(mtx);
+    for (;;) {
+      cv.wait(lock, [&] { return stopping || !moves.empty(); });
+      if (moves.empty()) return;  // stopping, nothing left
+      auto job = std::move(moves.front());
+      moves.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  // The registry of node `id` (this node's own for itself), or null.
+  caf::actor registry_of(const std::string& id) {
+    if (id == coord->self().id) return node.registry();
+    std::lock_guard<std::mutex> lock(mtx);
+    auto it = peers.find(id);
+    return it == peers.end() ? caf::actor{} : it->second.registry;
+  }
+
+  std::string move(std::uint32_t shard, const std::string& target) {
+    // A node that joined a moment ago may not be connected yet.
+    auto deadline = clock::now() + connect_timeout * 2;
+    auto reg = registry_of(target);
+    while (!reg && clock::now() < deadline) {
+      poke();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      reg = registry_of(target);
+    }
+    if (!reg) return "node " + target + " is not connected";
+    shard_move m{*coord, node, reg, [this] { publish_routes(); }, log};
+    return m.run(shard, target);
+  }
+
+  impl(actors::node& n, metrics::node_metrics& mm, metrics::log_sink l)
+      : node(n), m(mm), log(std::move(l)) {}
+
+  void poke() {
+    {
+      std::lock_guard<std::mutex> lock(mtx);
+      dirty = true;
+    }
+    cv.notify_all();
+  }
+
+  // Connects to every live peer not connected yet (or known by an older
+  // incarnation) and forgets the peers that are gone. Runs on `loop`.
+  void connect_peers() {
+    auto live = coord->live_nodes();
+    auto self_id = coord->self().id;
+    std::vector<cluster::node_record> wanted;
+    {
+      std::lock_guard<std::mutex> lock(mtx);
+      for (auto it = peers.begin(); it != peers.end();) {
+        auto n = std::find_if(live.begin(), live.end(),
+                              [&](const auto& r) { return r.id == it->first; });
+        if (n == live.end() || n->incarnation != it->second.incarnation)
+          it = peers.erase(it);  // dead, or restarted: a new connection
+        else
+          ++it;
+      }
+      auto now = clock::now();
+      for (auto& r : live) {
+        if (r.id == self_id || peers.count(r.id)) continue;
+        auto t = retry_at.find(r.id);
+        if (t != retry_at.end() && t->second > now) continue;
+        wanted.push_back(r);
+      }
+    }
+    for (auto& r : wanted) {
+      auto [host, port] = split_host_port(r.cluster_addr);
+      auto p = node.connect_peer(host, port, connect_timeout);
+      std::lock_guard<std::mutex> lock(mtx);
+      if (!p.error.empty()) {
+        // Backs off to reconnect_max, and logs the first failure of a
+        // streak and then one in ten, not every attempt.
+        auto& f = failures[r.id];
+        ++f;
+        auto wait = std::min(reconnect_max, reconnect_after * f);
+        retry_at[r.id] = clock::now() + wait;
+        if (f == 1 || f % 10 == 0)
+          metrics::emit(log, "warn", "peer_unreachable",
+                        {{"node_id", r.id},
+                         {"cluster_addr", r.cluster_addr},
+                         {"attempts", std::to_string(f)},
+                         {"error", p.error}});
+        continue;
+      }
+      retry_at.erase(r.id);
+      failures.erase(r.id);
+      peers[r.id] = peer{r.incarnation, p.registry};
+      metrics::emit(log, "info", "peer_connected",
+           {{"node_id", r.id},
+            {"cluster_addr", r.cluster_addr},
+            {"incarnation", std::to_string(r.incarnation)}});
+      node.on_down(p.registry, [alive = alive, this, id = r.id,
+                                reg = p.registry](std::string why) {
+        if (!alive->load()) return;
+        {
+          std::lock_guard<std::mutex> lock(mtx);
+          auto it = peers.find(id);
+          if (it != peers.end() && it->second.registry == reg) peers.erase(it);
+        }
+        metrics::emit(log, "warn", "peer_down", {{"node_id", id}, {"reason", why}});
+        poke();
+      });
+    }
+  }
+
+  // The directory's routes from the shard map, the lease and the peers.
+  void publish_routes() {
+    auto map = coord->shard_map();
+    auto self_id = coord->self().id;
+    bool valid = coord->lease_valid();
+    std::vector<route> routes(map.size());
+    std::int64_t owned = 0;
+    std::lock_guard<std::mutex> lock(mtx);
+    for (std::size_t n = 0; n < map.size(); ++n) {
+      auto shard = std::to_string(n);
+      auto& rec = map[n];
+      if (rec) {
+        routes[n].epoch = rec->epoch;
+        if (rec->state == cluster::shard_record::state_kind::moving)
+          routes[n].moving_to = rec->target;
+      }
+      if (!rec) {
+        routes[n] = unavailable("", "shard " + shard + " has no owner yet");
+      } else if (rec->state == cluster::shard_record::state_kind::moving) {
+        auto r = unavailable(rec->owner, "shard " + shard +
+                                             " is moving to node " +
+                                             rec->target + "; retry");
+        r.epoch = rec->epoch;
+        r.moving_to = rec->target;
+        routes[n] = std::move(r);
+      } else if (rec->owner == self_id) {
+        if (valid) {
+          routes[n].what = route::kind::local;
+          routes[n].owner = self_id;
+          ++owned;
+        } else {
+          routes[n] = unavailable(
+              self_id, "node " + self_id + " lost contact with etcd; retry");
+        }
+      } else if (auto p = peers.find(rec->owner); p != peers.end()) {
+        routes[n].what = route::kind::remote;
+        routes[n].owner = rec->owner;
+        routes[n].registry = p->second.registry;
+      } else {
+        routes[n] = unavailable(rec->owner, "node " + rec->owner +
+                                                ", the owner of shard " +
+                                                shard + ", is unreachable");
+      }
+    }
+    node.dir().set_routes(std::move(routes));
+    m.shards_owned.set(owned);
+    m.peers_connected.set(static_cast<std::int64_t>(peers.size()));
+    if (ready.exchange(valid) != valid)
+      metrics::emit(log, valid ? "info" : "warn",
+                    valid ? "lease_valid" : "lease_lost");
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mtx);
+    while (!stopping) {
+      cv.wait_for(lock, tick, [&] { return dirty || stopping; });
+      if (stopping) break;
+      dirty = false;
+      lock.unlock();
+      connect_peers();
+      publish_routes();
+      lock.lock();
+    }
+  }
+};
+
+
+}  // namespace switchboard::app

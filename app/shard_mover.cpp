@@ -1,0 +1,143 @@
+#include "app/shard_mover.hpp"
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <thread>
+
+#include "actors/directory.hpp"
+#include "actors/messages.hpp"
+#include "actors/node.hpp"
+#include "cluster/coordinator.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::app {
+
+namespace {
+
+using namespace std::chrono_literals;
+using state = cluster::shard_record::state_kind;
+
+// A page of keys sent to the target at once.
+constexpr std::size_t page_bytes = 512 * 1024;
+// One page's round trip, its write in the target's store included.
+constexpr auto page_timeout = 10s;
+// How long the shard's actors here may take to stop.
+constexpr auto quiesce_timeout = 5s;
+// The target learns of the move from its own watch, which may lag the txn:
+// a page it refuses as "not moving here" is sent again for this long.
+constexpr auto target_catch_up = 3s;
+
+// Waits until `pred()` holds or `limit` passed; polls the coordinator's
+// watched copy, which has no notification of its own for one shard.
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string shard_move::run(std::uint32_t shard, const std::string& target) {
+  auto self = coord.self().id;
+  auto rec = coord.shard(shard);
+  if (!rec) return "shard " + std::to_string(shard) + " has no owner";
+  if (rec->owner != self || rec->state != state::owned)
+    return "shard " + std::to_string(shard) + " is not owned here";
+  auto moving = coord.begin_move(shard, target, rec->mod_revision);
+  if (!moving) return "cannot start the move: " + moving.err().message;
+  refresh();
+  auto epoch = moving->epoch;
+  auto give_back = [&](const std::string& why) {
+    auto back = coord.abort_move(shard, moving->mod_revision);
+    if (!back)
+      metrics::emit(log, "error", "shard_move_abort_failed",
+                    {{"shard", std::to_string(shard)},
+                     {"error", back.err().message}});
+    auto dropped = node.ask(target_registry,
+                            caf::make_message(actors::drop_atom::value, shard),
+                            std::chrono::milliseconds(page_timeout));
+    if (!dropped.empty())
+      metrics::emit(log, "warn", "shard_move_drop_failed",
+                    {{"shard", std::to_string(shard)},
+                     {"target", target},
+                     {"error", dropped}});
+    refresh();
+    metrics::emit(log, "warn", "shard_move_failed",
+                  {{"shard", std::to_string(shard)},
+                   {"target", target},
+                   {"error", why}});
+    return why;
+  };
+  if (!node.dir().quiesce_shard(shard, coord.shards(), quiesce_timeout))
+    return give_back("the shard's actors did not stop in time");
+  // Every write of those actors is durable once an empty batch committed
+  // after them has (the group commit completes batches in order).
+  auto& store = node.store();
+  if (auto s = store.commit_and_wait(storage::batch{}); !s)
+    return give_back("the store cannot write: " + s.err().message);
+  bool first = true;
+  std::size_t keys = 0;
+  for (std::size_t cf = 0; cf < storage::column_family_count; ++cf) {
+    std::string after;
+    for (;;) {
+      auto page = store.read_shard(static_cast<std::uint16_t>(shard),
+                                   static_cast<storage::column_family>(cf),
+                                   after, page_bytes);
+      if (!page) return give_back("cannot read the shard: " + page.err().message);
+      bool last_cf = cf + 1 == storage::column_family_count;
+      if (page->kvs.empty() && !(first && last_cf)) break;
+      actors::shard_chunk c;
+      c.shard = shard;
+      c.epoch = epoch;
+      c.cf = static_cast<std::uint8_t>(cf);
+      c.first = first;
+      for (auto& [k, v] : page->kvs) {
+        c.keys.push_back(k);
+        c.values.push_back(std::move(v));
+      }
+      if (!page->kvs.empty()) after = page->kvs.back().first;
+      keys += page->kvs.size();
+      std::string why;
+      auto deadline = std::chrono::steady_clock::now() + target_catch_up;
+      do {
+        why = node.ask(target_registry,
+                       caf::make_message(actors::ingest_atom::value, c),
+                       std::chrono::milliseconds(page_timeout));
+        if (why.find("is not moving to") == std::string::npos) break;
+        std::this_thread::sleep_for(50ms);
+      } while (std::chrono::steady_clock::now() < deadline);
+      if (!why.empty()) return give_back("the target refused a page: " + why);
+      first = false;
+      if (!page->more) break;
+    }
+  }
+  auto done = coord.finish_move(shard, moving->mod_revision);
+  if (!done) {
+    // A txn that timed out may have been applied: the watched map says.
+    bool theirs = wait_until(
+        [&] {
+          auto r = coord.shard(shard);
+          return r && r->state == state::owned && r->owner == target;
+        },
+        3000ms);
+    if (!theirs) return give_back("cannot switch the map: " + done.err().message);
+  }
+  refresh();
+  storage::batch erase;
+  erase.erase_shard(static_cast<std::uint16_t>(shard));
+  if (auto s = store.commit_and_wait(std::move(erase)); !s)
+    metrics::emit(log, "error", "shard_copy_not_erased",
+                  {{"shard", std::to_string(shard)}, {"error", s.err().message}});
+  metrics::emit(log, "info", "shard_moved",
+                {{"shard", std::to_string(shard)},
+                 {"target", target},
+                 {"keys", std::to_string(keys)},
+                 {"epoch", std::to_string(epoch + 1)}});
+  return "";
+}
+
+}  // namespace switchboard::app
