@@ -1,0 +1,25 @@
+#include "tests/cluster_e2e/cluster_fixture.hpp"
+
+#include "cluster/placement.hpp"
+
+namespace switchboard::testing {
+
+std::string user_homed_on(cluster_fixture& c, const std::string& node,
+                          const std::string& stem) {
+  std::vector<std::string> ids;
+  for (std::size_t i = 1; i <= c.nodes.size(); ++i)
+    ids.push_back("n" + std::to_string(i));
+  for (int k = 0; k < 1000; ++k) {
+    auto id = stem + std::to_string(k);
+    auto shard = storage::shard_of(id, cluster_fixture::shards);
+    if (cluster::place_shard(shard, ids) == node) {
+      // What the cluster says, not only what placement predicts.
+      REQUIRE(c.owner_of(id) == node);
+      return id;
+    }
+  }
+  FAIL("no user id of stem " << stem << " lands on " << node);
+  return {};
+}
+
+}  // namespace switchboard::testing

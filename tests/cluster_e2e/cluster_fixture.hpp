@@ -1,0 +1,117 @@
+#pragma once
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/shard.hpp"
+#include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/etcd_process.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+namespace switchboard::testing {
+
+// A cluster on loopback: a real etcd and `n` real nodes (n1, n2, ...),
+// started one after the other. The first creates the cluster and so owns
+// every shard; rebalance() spreads them by rendezvous placement, as an
+// operator would.
+struct cluster_fixture {
+  static constexpr std::uint32_t shards = 16;
+
+  etcd_process etcd;
+  std::vector<std::unique_ptr<node_process>> nodes;
+
+  explicit cluster_fixture(int n = 3, std::vector<std::string> extra = {}) {
+    for (int i = 1; i <= n; ++i) add_node(extra);
+  }
+
+  std::vector<std::string> args(int i,
+                                const std::vector<std::string>& extra) const {
+    std::vector<std::string> a = {"--etcd",           etcd.url(),
+                                  "--node-id",        "n" + std::to_string(i),
+                                  "--cluster-listen", "127.0.0.1:0",
+                                  "--shards",         std::to_string(shards),
+                                  "--lease-ttl-s",    "2"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
+  node_process& add_node(const std::vector<std::string>& extra = {}) {
+    auto i = static_cast<int>(nodes.size()) + 1;
+    nodes.push_back(std::make_unique<node_process>(args(i, extra)));
+    return *nodes.back();
+  }
+
+  node_process& node(int i) { return *nodes.at(static_cast<std::size_t>(i - 1)); }
+
+  std::unique_ptr<ws_client> connect(int i, const std::string& user) {
+    return std::make_unique<ws_client>(node(i).port(), node(i).token(user));
+  }
+
+  std::string admin_token(int i) {
+    std::ifstream in(node(i).data_dir() + "/admin_token");
+    std::string t;
+    std::getline(in, t);
+    return t;
+  }
+
+  command_result admin(int i, const std::string& command, bool as_json = true) {
+    std::vector<std::string> a = {
+        "admin", "--node", "127.0.0.1:" + std::to_string(node(i).admin_port()),
+        "--token", admin_token(i)};
+    if (as_json) a.push_back("--json");
+    a.push_back("-c");
+    a.push_back(command);
+    return run_switchboard(a);
+  }
+
+  boost::json::object admin_json(int i, const std::string& command) {
+    auto r = admin(i, command);
+    INFO(command << ": " << r.output);
+    REQUIRE(r.status == 0);
+    return boost::json::parse(r.output).as_object();
+  }
+
+  // Waits until node i sees `want` live nodes (its own view of etcd).
+  void wait_live(int i, std::size_t want) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {
+      auto o = admin_json(i, "nodes");
+      std::size_t live = 0;
+      for (auto& n : o["nodes"].as_array())
+        if (n.as_object().at("live").as_bool()) ++live;
+      if (live == want) return;
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::yield();
+    }
+  }
+
+  // Spreads the shards over the live nodes; returns how many moved.
+  std::size_t rebalance(int via = 1) {
+    wait_live(via, nodes.size());
+    auto o = admin_json(via, "rebalance");
+    INFO(boost::json::serialize(o));
+    REQUIRE(o["failed"].as_int64() == 0);
+    return static_cast<std::size_t>(o["moved"].as_int64());
+  }
+
+  // The node that owns the shard of `id`, as node i sees it.
+  std::string owner_of(const std::string& id, int via = 1) {
+    auto o = admin_json(via, "where " + id);
+    return std::string(o["owner"].as_string());
+  }
+};
+
+// A user id whose shard (of cluster_fixture::shards) is owned by `node` in
+// a rebalanced cluster of `nodes` nodes: found by trying names, so the
+// test does not depend on a list of hashes.
+std::string user_homed_on(cluster_fixture& c, const std::string& node,
+                          const std::string& stem);
+
+}  // namespace switchboard::testing
