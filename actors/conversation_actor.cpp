@@ -69,6 +69,9 @@ void arm_idle_timer(conv_self self) {
                      std::uint64_t{0});
 }
 
+void create_here(conv_self self, create_request req, detail::inbox_here here,
+                 caf::typed_response_promise<create_reply> rp);
+
 void do_create(conv_self self, create_request req,
                caf::typed_response_promise<create_reply> rp) {
   auto& st = self->state;
@@ -98,16 +101,33 @@ void do_create(conv_self self, create_request req,
     rp.deliver(create_reply{err, {}, {}, {}, false});
     return;
   }
-  // Missing: this request creates it.
+  // Missing: this request creates it, members' inbox entries first.
   st.ph = phase::creating;
+  auto members = req.members;
+  detail::write_inbox_elsewhere(
+      self, members, {},
+      [self, req = std::move(req), rp](proto_error err,
+                                       detail::inbox_here here) mutable {
+        if (!err.ok()) {
+          self->state.ph = phase::missing;
+          rp.deliver(create_reply{err, {}, {}, {}, false});
+          run_waiting(self);
+          return;
+        }
+        create_here(self, std::move(req), std::move(here), std::move(rp));
+      });
+}
+
+void create_here(conv_self self, create_request req, detail::inbox_here here,
+                 caf::typed_response_promise<create_reply> rp) {
+  auto& st = self->state;
   auto now = now_ms();
   storage::conversation_meta meta{req.kind, req.title, req.creator, now};
   storage::batch b;
   b.put_conversation(st.conv_id, meta);
-  for (auto& m : req.members) {
+  for (auto& m : req.members)
     b.put_member(st.conv_id, m, storage::member_state{0, 0, now});
-    b.put_inbox(m, st.conv_id);
-  }
+  for (auto& m : here.add) b.put_inbox(m, st.conv_id);
   detail::commit_then(
       self, std::move(b), [=](const storage::status& s) mutable {
         auto& st = self->state;
@@ -129,6 +149,10 @@ void do_create(conv_self self, create_request req,
         run_waiting(self);
       });
 }
+
+void change_members(conv_self self, std::vector<std::string> added,
+                    std::vector<std::string> removed, detail::inbox_here here,
+                    caf::typed_response_promise<proto_error> rp);
 
 void do_members(conv_self self, members_request req,
                 caf::typed_response_promise<proto_error> rp) {
@@ -184,6 +208,43 @@ void do_members(conv_self self, members_request req,
                                        " members"});
     return;
   }
+  // Added members' inbox entries first, elsewhere; removed ones' after.
+  detail::write_inbox_elsewhere(
+      self, added, {},
+      [self, added, removed, rp](proto_error err,
+                                 detail::inbox_here here) mutable {
+        if (!err.ok()) {
+          rp.deliver(err);
+          return;
+        }
+        change_members(self, std::move(added), std::move(removed),
+                       std::move(here), std::move(rp));
+      });
+}
+
+void change_members(conv_self self, std::vector<std::string> added,
+                    std::vector<std::string> removed, detail::inbox_here here,
+                    caf::typed_response_promise<proto_error> rp) {
+  auto& st = self->state;
+  // The members may have changed while the entries were written.
+  added.erase(std::remove_if(added.begin(), added.end(),
+                             [&](const std::string& a) {
+                               return st.members.count(a) != 0;
+                             }),
+              added.end());
+  removed.erase(std::remove_if(removed.begin(), removed.end(),
+                               [&](const std::string& r) {
+                                 return st.members.count(r) == 0;
+                               }),
+                removed.end());
+  if (added.empty() && removed.empty()) {
+    rp.deliver(proto_error{});
+    return;
+  }
+  if (auto err = detail::check_writable(st); !err.ok()) {
+    rp.deliver(err);
+    return;
+  }
   // Everyone who was or now is a member hears of the change.
   auto audience = detail::member_ids(st);
   audience.insert(audience.end(), added.begin(), added.end());
@@ -192,12 +253,18 @@ void do_members(conv_self self, members_request req,
   for (auto& a : added) {
     st.members[a] = storage::member_state{0, 0, now};
     b.put_member(st.conv_id, a, st.members[a]);
-    b.put_inbox(a, st.conv_id);
   }
+  for (auto& a : here.add)
+    if (std::find(added.begin(), added.end(), a) != added.end())
+      b.put_inbox(a, st.conv_id);
+  std::vector<std::string> removed_elsewhere;
   for (auto& r : removed) {
     st.members.erase(r);
     b.erase_member(st.conv_id, r);
-    b.erase_inbox(r, st.conv_id);
+    if (st.ctx->dir->is_local(r))
+      b.erase_inbox(r, st.conv_id);
+    else
+      removed_elsewhere.push_back(r);
   }
   detail::commit_then(
       self, std::move(b), [=](const storage::status& s) mutable {
@@ -210,6 +277,17 @@ void do_members(conv_self self, members_request req,
                           events::members(self->state.conv_id, added, removed),
                           detail::origin{});
         rp.deliver(proto_error{});
+        if (removed_elsewhere.empty()) return;
+        // A stray entry left by a failure here is filtered when read.
+        detail::write_inbox_elsewhere(
+            self, {}, removed_elsewhere,
+            [self](proto_error err, detail::inbox_here) {
+              if (!err.ok())
+                metrics::emit(self->state.ctx->log, "warn",
+                              "inbox_entry_not_erased",
+                              {{"conv_id", self->state.conv_id},
+                               {"error", err.message}});
+            });
       });
 }
 

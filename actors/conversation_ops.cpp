@@ -169,6 +169,62 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
               chat_message);
 }
 
+void write_inbox_elsewhere(
+    conv_self self, const std::vector<std::string>& add,
+    const std::vector<std::string>& remove,
+    std::function<void(proto_error, inbox_here)> then) {
+  using kind = directory::shard_route::kind;
+  struct per_node {
+    caf::actor registry;
+    std::vector<std::string> add, remove;
+  };
+  std::vector<per_node> nodes;
+  inbox_here here;
+  proto_error err;
+  auto place = [&](const std::string& u, bool adding) {
+    auto r = self->state.ctx->dir->route_of(u);
+    if (r.what == kind::local) {
+      (adding ? here.add : here.remove).push_back(u);
+      return;
+    }
+    if (r.what == kind::unavailable) {
+      if (err.ok()) err = proto_error{"unavailable", r.reason, r.retry_after_ms};
+      return;
+    }
+    auto it = std::find_if(nodes.begin(), nodes.end(), [&](const per_node& n) {
+      return n.registry == r.registry;
+    });
+    if (it == nodes.end()) it = nodes.insert(nodes.end(), {r.registry, {}, {}});
+    (adding ? it->add : it->remove).push_back(u);
+  };
+  for (auto& u : add) place(u, true);
+  for (auto& u : remove) place(u, false);
+  if (!err.ok()) return then(err, std::move(here));
+  if (nodes.empty()) return then(proto_error{}, std::move(here));
+  auto left = std::make_shared<std::size_t>(nodes.size());
+  auto first_error = std::make_shared<proto_error>();
+  auto kept = std::make_shared<inbox_here>(std::move(here));
+  auto one_done = [left, first_error, kept, then](proto_error e) {
+    if (!e.ok() && first_error->ok()) *first_error = std::move(e);
+    if (--*left == 0) then(*first_error, std::move(*kept));
+  };
+  auto* ctx = self->state.ctx;
+  for (auto& n : nodes)
+    self->request(n.registry, ctx->lim.remote_request_timeout,
+                  inbox_atom::value, self->state.conv_id, n.add, n.remove)
+        .then(
+            [one_done](std::string& why) {
+              one_done(why.empty() ? proto_error{}
+                                   : proto_error{"unavailable", why,
+                                                 store_retry_after_ms});
+            },
+            [one_done](caf::error&) {
+              one_done(proto_error{"unavailable",
+                                   "a member's node did not answer; retry",
+                                   store_retry_after_ms});
+            });
+}
+
 }  // namespace detail
 
 }  // namespace switchboard::actors

@@ -56,6 +56,23 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
                        std::string_view skip_user = {},
                        bool chat_message = false);
 
+// The inbox entries of users whose shards other nodes own (a cluster):
+// their `conv` entries added for `add` and removed for `remove` in each
+// owner's store, one request per node, then `then(err, here)` inside the
+// actor: err ok once every owner has them durable, `unavailable` if any
+// did not; `here` the users of this node's shards, whose entries are left
+// to the caller's own batch. An entry is written before the membership it
+// indexes and erased after it, so that a member always finds the
+// conversation in its list; a stray entry (a failure in between) is
+// filtered out when the list is read (read_summaries).
+struct inbox_here {
+  std::vector<std::string> add, remove;
+};
+void write_inbox_elsewhere(
+    conv_self self, const std::vector<std::string>& add,
+    const std::vector<std::string>& remove,
+    std::function<void(proto_error, inbox_here)> then);
+
 proto_error internal_error(const std::string& what);
 
 // How long a client should wait before it retries a request the store

@@ -86,6 +86,9 @@ class directory {
   // connection to a peer changes. Never set: a standalone node, where every
   // actor is here.
   void set_routes(std::vector<shard_route> routes);
+  // Whether routes were set: the node is in a cluster, and a read that
+  // spans shards must gather from their owners (gather.hpp).
+  bool clustered() const;
   // The route of the shard of `id` (a conversation or user id).
   shard_route route_of(const std::string& id) const;
   // The route of shard `n`; a standalone node's when no routes are set or

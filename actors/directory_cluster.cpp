@@ -16,6 +16,11 @@ void directory::set_routes(std::vector<shard_route> routes) {
           std::make_shared<const std::vector<shard_route>>(std::move(routes))));
 }
 
+bool directory::clustered() const {
+  auto routes = std::atomic_load(&routes_);
+  return routes && !routes->empty();
+}
+
 directory::shard_route directory::route_of(const std::string& id) const {
   auto routes = std::atomic_load(&routes_);
   if (!routes || routes->empty()) return {};

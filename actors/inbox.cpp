@@ -9,6 +9,66 @@ namespace switchboard::actors {
 
 namespace json = boost::json;
 
+storage::result<std::vector<conv_summary>> read_summaries(
+    const storage::store& store, const std::string& user,
+    const std::vector<std::string>& convs) {
+  std::vector<conv_summary> out;
+  out.reserve(convs.size());
+  for (auto& conv : convs) {
+    auto meta = store.conversation(conv);
+    if (!meta) return meta.err();
+    if (!*meta) continue;  // an inbox entry whose creation did not complete
+    auto members = store.members(conv);
+    if (!members) return members.err();
+    conv_summary e;
+    bool member = false;
+    for (auto& m : *members) {
+      e.members.push_back(m.user_id);
+      if (m.user_id == user) {
+        member = true;
+        e.read_upto = m.state.read_upto;
+        e.delivered_upto = m.state.delivered_upto;
+      }
+    }
+    if (!member) continue;  // nor one whose member was removed
+    auto last = store.last_msg_id(conv);
+    if (!last) return last.err();
+    auto unread = store.count_from_others(conv, e.read_upto, user);
+    if (!unread) return unread.err();
+    e.conv_id = conv;
+    e.kind = (*meta)->kind;
+    e.title = (*meta)->title;
+    e.last_msg_id = *last;
+    e.unread = *unread;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string inbox_frame(const std::optional<std::string>& rid,
+                        const std::vector<conv_summary>& list) {
+  json::array convs;
+  for (auto& s : list) {
+    json::array ids;
+    for (auto& m : s.members) ids.emplace_back(m);
+    json::object e;
+    e["conv_id"] = s.conv_id;
+    e["kind"] = s.kind;
+    e["title"] = s.title;
+    e["members"] = std::move(ids);
+    e["last_msg_id"] = s.last_msg_id;
+    e["read_upto"] = s.read_upto;
+    e["delivered_upto"] = s.delivered_upto;
+    e["unread"] = s.unread;
+    convs.emplace_back(std::move(e));
+  }
+  json::object o;
+  o["type"] = "inbox";
+  if (rid) o["rid"] = *rid;
+  o["conversations"] = std::move(convs);
+  return json::serialize(o);
+}
+
 std::string read_inbox(const storage::store& store, const std::string& user,
                        const std::optional<std::string>& rid) {
   auto fail = [&](const storage::error& e) {
@@ -17,39 +77,9 @@ std::string read_inbox(const storage::store& store, const std::string& user,
   };
   auto convs = store.inbox(user);
   if (!convs) return fail(convs.err());
-  json::array list;
-  for (auto& conv : *convs) {
-    auto meta = store.conversation(conv);
-    if (!meta) return fail(meta.err());
-    if (!*meta) continue;  // an inbox entry whose creation did not complete
-    auto members = store.members(conv);
-    if (!members) return fail(members.err());
-    auto last = store.last_msg_id(conv);
-    if (!last) return fail(last.err());
-    storage::member_state self_state;
-    json::array ids;
-    for (auto& m : *members) {
-      ids.emplace_back(m.user_id);
-      if (m.user_id == user) self_state = m.state;
-    }
-    auto unread = store.count_from_others(conv, self_state.read_upto, user);
-    if (!unread) return fail(unread.err());
-    json::object e;
-    e["conv_id"] = conv;
-    e["kind"] = (*meta)->kind;
-    e["title"] = (*meta)->title;
-    e["members"] = std::move(ids);
-    e["last_msg_id"] = *last;
-    e["read_upto"] = self_state.read_upto;
-    e["delivered_upto"] = self_state.delivered_upto;
-    e["unread"] = *unread;
-    list.emplace_back(std::move(e));
-  }
-  json::object o;
-  o["type"] = "inbox";
-  if (rid) o["rid"] = *rid;
-  o["conversations"] = std::move(list);
-  return json::serialize(o);
+  auto list = read_summaries(store, user, *convs);
+  if (!list) return fail(list.err());
+  return inbox_frame(rid, *list);
 }
 
 }  // namespace switchboard::actors

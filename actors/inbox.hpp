@@ -2,16 +2,30 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actors/messages.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors {
 
-// Reads `user`'s conversation list (PROTOCOL.md `inbox`) from the store:
-// kind, title, members, last msg_id, the user's own cursors and unread count
-// per conversation. Blocking: run it on the I/O pool. Returns the `inbox`
-// frame, or an `internal` error frame.
+// The summaries of `convs` for `user` (PROTOCOL.md `inbox`): kind, title,
+// members, last msg_id, the user's own cursors and unread count, from the
+// store. A conversation that does not exist, or of which the user is not a
+// member, is left out: an inbox entry is written before the membership it
+// indexes (cluster.md), so one whose creation failed may remain. Blocking:
+// run it on the I/O pool.
+storage::result<std::vector<conv_summary>> read_summaries(
+    const storage::store& store, const std::string& user,
+    const std::vector<std::string>& convs);
+
+// The `inbox` frame of `list`.
+std::string inbox_frame(const std::optional<std::string>& rid,
+                        const std::vector<conv_summary>& list);
+
+// Reads `user`'s whole conversation list from this node's store (a
+// standalone node has every shard). Returns the `inbox` frame, or an
+// `internal` error frame. Blocking.
 std::string read_inbox(const storage::store& store, const std::string& user,
                        const std::optional<std::string>& rid);
 

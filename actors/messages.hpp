@@ -40,6 +40,10 @@ using user_atom = caf::atom_constant<caf::atom("user")>;
 using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using drop_atom = caf::atom_constant<caf::atom("drop")>;
 using move_atom = caf::atom_constant<caf::atom("move")>;
+// The inbox index across nodes (registry.hpp): users' conversation ids at
+// the users' owner, conversation summaries at the conversations' owner.
+using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
 
 // A protocol error (PROTOCOL.md "Errors"); an empty code means success.
 struct proto_error {
@@ -128,6 +132,19 @@ struct presence_status {
   std::int64_t last_seen = 0;  // 0: never seen
 };
 
+// One entry of a user's conversation list (PROTOCOL.md `inbox`), read
+// where the conversation lives.
+struct conv_summary {
+  std::string conv_id;
+  std::string kind;
+  std::string title;
+  std::vector<std::string> members;
+  std::uint64_t last_msg_id = 0;
+  std::uint64_t read_upto = 0;
+  std::uint64_t delivered_upto = 0;
+  std::uint64_t unread = 0;
+};
+
 // One page of a shard's keys on its way to the shard's new owner: keys and
 // values in the store's own format (storage/keys.hpp, records.hpp; the data
 // directory's format 2, the same on every node of a cluster), never
@@ -197,6 +214,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, members_request& x) {
   return f(caf::meta::type_name("members_request"), x.user, x.origin_session,
            x.add, x.remove, x.admin);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conv_summary& x) {
+  return f(caf::meta::type_name("conv_summary"), x.conv_id, x.kind, x.title,
+           x.members, x.last_msg_id, x.read_upto, x.delivered_upto, x.unread);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_chunk& x) {
@@ -278,4 +300,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::members_request))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::presence_status))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::shard_chunk))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::conv_summary))
+  CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::conv_summary>))
+  CAF_ADD_TYPE_ID(switchboard, (std::vector<std::vector<std::string>>))
 CAF_END_TYPE_ID_BLOCK(switchboard)

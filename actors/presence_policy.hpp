@@ -20,4 +20,12 @@ storage::result<std::vector<bool>> presence_visible(
     const storage::store& store, const std::string& viewer,
     const std::vector<std::string>& ids);
 
+// The same answer from the conversation lists themselves (a cluster gathers
+// them from each user's owner): `mine` is the viewer's, theirs[i] that of
+// ids[i]. Pure.
+std::vector<bool> shares_conversation(
+    const std::string& viewer, const std::vector<std::string>& mine,
+    const std::vector<std::string>& ids,
+    const std::vector<std::vector<std::string>>& theirs);
+
 }  // namespace switchboard::actors

@@ -2,7 +2,9 @@
 
 #include <caf/all.hpp>
 
+#include "actors/blocking.hpp"
 #include "actors/directory.hpp"
+#include "actors/inbox.hpp"
 #include "actors/node_context.hpp"
 #include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
@@ -80,6 +82,79 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                                            rp.deliver(why);
                                          }});
                         });
+        return rp;
+      },
+      // The conversation ids of each of `users` (of this node's shards).
+      [self, ctx](inbox_atom, std::vector<std::string>& users)
+          -> caf::result<std::vector<std::vector<std::string>>> {
+        for (auto& u : users)
+          if (!ctx->dir->is_local(u))
+            return make_cluster_error(cluster_errc::not_owner);
+        auto rp =
+            self->make_response_promise<std::vector<std::vector<std::string>>>();
+        run_blocking(
+            self, *ctx->pool,
+            [store = ctx->store, users = std::move(users)]()
+                -> storage::result<std::vector<std::vector<std::string>>> {
+              std::vector<std::vector<std::string>> out;
+              for (auto& u : users) {
+                auto convs = store->inbox(u);
+                if (!convs) return convs.err();
+                out.push_back(std::move(*convs));
+              }
+              return out;
+            },
+            [rp](storage::result<std::vector<std::vector<std::string>>> r) mutable {
+              if (r)
+                rp.deliver(std::move(*r));
+              else
+                rp.deliver(caf::make_error(caf::sec::runtime_error,
+                                           r.err().message));
+            });
+        return rp;
+      },
+      // The summaries of `convs` (of this node's shards) for `user`.
+      [self, ctx](summary_atom, std::string& user,
+                  std::vector<std::string>& convs)
+          -> caf::result<std::vector<conv_summary>> {
+        for (auto& c : convs)
+          if (!ctx->dir->is_local(c))
+            return make_cluster_error(cluster_errc::not_owner);
+        auto rp = self->make_response_promise<std::vector<conv_summary>>();
+        run_blocking(
+            self, *ctx->pool,
+            [store = ctx->store, user = std::move(user),
+             convs = std::move(convs)] {
+              return read_summaries(*store, user, convs);
+            },
+            [rp](storage::result<std::vector<conv_summary>> r) mutable {
+              if (r)
+                rp.deliver(std::move(*r));
+              else
+                rp.deliver(caf::make_error(caf::sec::runtime_error,
+                                           r.err().message));
+            });
+        return rp;
+      },
+      // Inbox entries of users of this node's shards: `conv` added for
+      // `add`, removed for `remove`; "" once durable.
+      [self, ctx](inbox_atom, const std::string& conv,
+                  const std::vector<std::string>& add,
+                  const std::vector<std::string>& remove)
+          -> caf::result<std::string> {
+        storage::batch b;
+        for (auto& u : add) {
+          if (!ctx->dir->is_local(u))
+            return make_cluster_error(cluster_errc::not_owner);
+          b.put_inbox(u, conv);
+        }
+        for (auto& u : remove) {
+          if (!ctx->dir->is_local(u))
+            return make_cluster_error(cluster_errc::not_owner);
+          b.erase_inbox(u, conv);
+        }
+        auto rp = self->make_response_promise<std::string>();
+        commit_then_answer(self, ctx, std::move(b), rp);
         return rp;
       },
       [](continue_atom, continuation& c) { c.fn(); },

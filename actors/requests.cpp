@@ -10,6 +10,7 @@
 #include "actors/conversation_ids.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
+#include "actors/gather.hpp"
 #include "actors/inbox.hpp"
 #include "actors/presence_policy.hpp"
 #include "metrics/metrics.hpp"
@@ -201,6 +202,22 @@ void ask_presence(const call_ptr<Self>& c, client_frame& f) {
     return;
   }
   auto ids = std::make_shared<std::vector<std::string>>(std::move(f.user_ids));
+  if (ctx->dir->clustered()) {
+    // The lists live with each user's shard: gathered, then compared.
+    std::vector<std::string> users{c->rc.user};
+    users.insert(users.end(), ids->begin(), ids->end());
+    gather_inboxes(
+        c->self, ctx, std::move(users),
+        [c, ids, subscribe = f.subscribe](
+            proto_error err, std::vector<std::vector<std::string>> lists) {
+          std::vector<bool> shown(ids->size(), false);
+          if (err.ok())  // a list that cannot be read shows nobody
+            shown = shares_conversation(c->rc.user, lists[0], *ids,
+                                        {lists.begin() + 1, lists.end()});
+          gather_presence(c, std::move(*ids), shown, subscribe);
+        });
+    return;
+  }
   run_blocking(
       c->self, *ctx->pool,
       [store = ctx->store, viewer = c->rc.user, ids] {
@@ -298,6 +315,18 @@ void handle(Self* self, request_context rc, client_frame& f) {
             c.fail(r.err);
           else
             c.answer(events::history(c.rid, c.conv_id, r));
+        });
+  } else if (t == "conversations" && ctx->dir->clustered()) {
+    gather_inboxes(
+        self, ctx, {user},
+        [c, self, ctx, user](proto_error err,
+                             std::vector<std::vector<std::string>> lists) {
+          if (!err.ok()) return c->fail(err);
+          gather_summaries(self, ctx, user, std::move(lists.at(0)),
+                           [c](proto_error err, std::vector<conv_summary> l) {
+                             if (!err.ok()) return c->fail(err);
+                             c->answer(inbox_frame(c->rid, l));
+                           });
         });
   } else if (t == "conversations") {
     run_blocking(

@@ -42,7 +42,22 @@ std::unique_ptr<cluster_node> cluster_node::start(
   };
   auto* raw = p.get();
   o.on_change = [raw] { raw->poke(); };
-  auto c = cluster::coordinator::start(std::move(o));
+  // A node restarted after a crash finds its own key, kept alive by the
+  // old incarnation's lease until it expires: wait that out (a live
+  // duplicate keeps its key, and is refused after the wait).
+  auto c = cluster::coordinator::start(o);
+  auto give_up = std::chrono::steady_clock::now() +
+                 std::chrono::seconds(cfg.lease_ttl_s + 2);
+  if (!c && c.err().code == cluster::errc::already_exists)
+    metrics::emit(log, "warn", "node_id_live",
+                  {{"node_id", cfg.node_id},
+                   {"detail", c.err().message},
+                   {"waiting_s", std::to_string(cfg.lease_ttl_s + 2)}});
+  while (!c && c.err().code == cluster::errc::already_exists &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    c = cluster::coordinator::start(o);
+  }
   if (!c)
     throw std::runtime_error("cannot join cluster '" + cfg.cluster +
                              "' through etcd " + cfg.etcd + ": " +

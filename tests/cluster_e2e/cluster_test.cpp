@@ -1,4 +1,5 @@
 #include <chrono>
+#include <set>
 
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 
@@ -127,4 +128,80 @@ TEST_CASE("a dead node costs only its shards, and returns with all it acked",
   auto ids = e2e_fixture::history_ids(*bob, on3);
   REQUIRE(ids.size() == 11);
   for (std::size_t i = 0; i < ids.size(); ++i) CHECK(ids[i] == i + 1);
+}
+
+namespace {
+
+json::object status_of(const json::object& presence, const std::string& id) {
+  for (auto& s : presence.at("statuses").as_array())
+    if (s.as_object().at("user_id") == id.c_str()) return s.as_object();
+  FAIL("no status of " << id);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("the conversation list and presence are gathered across nodes",
+          "[cluster][e2e]") {
+  cluster_fixture cl(3);
+  cl.rebalance();
+  auto alice_id = user_homed_on(cl, "n1", "alice");
+  auto bob_id = user_homed_on(cl, "n3", "bob");
+  auto dave_id = user_homed_on(cl, "n2", "dave");
+  auto alice = cl.connect(2, alice_id);
+  auto bob = cl.connect(1, bob_id);
+  // Conversations on each of the three nodes, and a direct one.
+  std::vector<std::string> convs;
+  for (auto n : {"n1", "n2", "n3"})
+    convs.push_back(group_on(cl, *alice, n, {alice_id, bob_id}));
+  convs.push_back(e2e_fixture::create(*alice, "direct", {bob_id}));
+  for (std::size_t i = 0; i < convs.size(); ++i)
+    for (std::size_t k = 0; k <= i; ++k)
+      REQUIRE(e2e_fixture::send(*bob, convs[i], "hi",
+                                "c" + std::to_string(i) + "-" +
+                                    std::to_string(k))["type"] == "sent");
+
+  auto inbox = alice->request(json::object{{"type", "conversations"}});
+  REQUIRE(inbox["type"] == "inbox");
+  // (group_on may have created more groups, which are listed too.)
+  auto& list = inbox["conversations"].as_array();
+  REQUIRE(list.size() >= convs.size());
+  for (std::size_t i = 0; i < convs.size(); ++i) {
+    const json::object* e = nullptr;
+    for (auto& v : list)
+      if (v.as_object().at("conv_id") == convs[i].c_str()) e = &v.as_object();
+    REQUIRE(e != nullptr);
+    CHECK(e->at("unread").as_int64() == static_cast<std::int64_t>(i + 1));
+    CHECK(e->at("last_msg_id").as_int64() == static_cast<std::int64_t>(i + 1));
+    CHECK(e->at("members").as_array().size() == 2);
+  }
+  // Removed from one: gone from the list, on whichever node it lives.
+  auto removed = alice->request(json::object{{"type", "members"},
+                                             {"conv_id", convs[2]},
+                                             {"remove", json::array{bob_id}}});
+  REQUIRE(removed["type"] == "ok");
+  auto bobs = bob->request(json::object{{"type", "conversations"}});
+  std::set<std::string> listed;
+  for (auto& v : bobs["conversations"].as_array())
+    listed.insert(str(v.as_object().at("conv_id")));
+  CHECK(listed.count(convs[0]) == 1);
+  CHECK(listed.count(convs[1]) == 1);
+  CHECK(listed.count(convs[2]) == 0);
+  CHECK(listed.count(convs[3]) == 1);
+
+  // Presence: bob (homed on n3, connected to n1) watches alice (homed on
+  // n1, connected to n2).
+  auto sub = bob->request(json::object{{"type", "presence"},
+                                       {"user_ids", json::array{alice_id}},
+                                       {"subscribe", true}});
+  CHECK(status_of(sub, alice_id)["online"] == true);
+  // A stranger learns nothing, from any node.
+  auto dave = cl.connect(3, dave_id);
+  auto p = dave->request(json::object{{"type", "presence"},
+                                      {"user_ids", json::array{alice_id}}});
+  CHECK(status_of(p, alice_id)["online"] == false);
+  CHECK(status_of(p, alice_id)["last_seen"].is_null());
+  alice->close();
+  auto off = bob->expect("presence");
+  CHECK(status_of(off, alice_id)["online"] == false);
 }

@@ -1,0 +1,163 @@
+#pragma once
+
+// Reads that span shards in a cluster (DESIGN §5): users' conversation
+// lists from the users' owners and conversation summaries from the
+// conversations' owners, one request per node, the local part from this
+// node's store on the I/O pool. Internal to actors/ (requests.cpp).
+
+#include <caf/all.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/blocking.hpp"
+#include "actors/directory.hpp"
+#include "actors/inbox.hpp"
+#include "actors/node_context.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::actors {
+
+// `ids` split by where their shard lives: positions of this node's, and
+// for each other node its registry and the positions of its ids; `err` is
+// set (unavailable) when some id's shard has no reachable owner.
+struct id_groups {
+  std::vector<std::size_t> here;
+  std::vector<std::pair<caf::actor, std::vector<std::size_t>>> elsewhere;
+  proto_error err;
+};
+id_groups group_by_owner(const directory& dir,
+                         const std::vector<std::string>& ids);
+
+// The conversation ids of each of `users`, in order; `done(err, lists)`
+// runs inside `self`.
+template <class Self, class Done>
+void gather_inboxes(Self* self, node_context* ctx,
+                    std::vector<std::string> users, Done done) {
+  auto g = group_by_owner(*ctx->dir, users);
+  if (!g.err.ok()) return done(g.err, std::vector<std::vector<std::string>>{});
+  struct state {
+    std::vector<std::vector<std::string>> lists;
+    std::size_t left = 0;
+    proto_error err;
+  };
+  auto st = std::make_shared<state>();
+  st->lists.resize(users.size());
+  st->left = g.elsewhere.size() + (g.here.empty() ? 0 : 1);
+  if (st->left == 0) return done(proto_error{}, std::move(st->lists));
+  auto finish = [st, done](proto_error e) mutable {
+    if (!e.ok() && st->err.ok()) st->err = std::move(e);
+    if (--st->left == 0) done(st->err, std::move(st->lists));
+  };
+  auto pick = [&users](const std::vector<std::size_t>& pos) {
+    std::vector<std::string> out;
+    for (auto i : pos) out.push_back(users[i]);
+    return out;
+  };
+  if (!g.here.empty())
+    run_blocking(
+        self, *ctx->pool,
+        [store = ctx->store, ids = pick(g.here)]()
+            -> storage::result<std::vector<std::vector<std::string>>> {
+          std::vector<std::vector<std::string>> out;
+          for (auto& u : ids) {
+            auto convs = store->inbox(u);
+            if (!convs) return convs.err();
+            out.push_back(std::move(*convs));
+          }
+          return out;
+        },
+        [st, finish, pos = g.here](
+            storage::result<std::vector<std::vector<std::string>>> r) mutable {
+          if (!r)
+            return finish(proto_error{"internal",
+                                      "storage error: " + r.err().message});
+          for (std::size_t k = 0; k < pos.size(); ++k)
+            st->lists[pos[k]] = std::move((*r)[k]);
+          finish(proto_error{});
+        });
+  for (auto& [registry, pos] : g.elsewhere)
+    self->request(registry, ctx->lim.remote_request_timeout,
+                  inbox_atom::value, pick(pos))
+        .then(
+            [st, finish, pos = pos](
+                std::vector<std::vector<std::string>>& lists) mutable {
+              for (std::size_t k = 0; k < pos.size() && k < lists.size(); ++k)
+                st->lists[pos[k]] = std::move(lists[k]);
+              finish(proto_error{});
+            },
+            [finish](caf::error&) mutable {
+              finish(proto_error{"unavailable",
+                                 "a user's node did not answer; retry", 1000});
+            });
+}
+
+// The summaries of `convs` for `user`, in the order of `convs` (those that
+// do not exist or that `user` is not a member of are left out);
+// `done(err, list)` runs inside `self`.
+template <class Self, class Done>
+void gather_summaries(Self* self, node_context* ctx, std::string user,
+                      std::vector<std::string> convs, Done done) {
+  auto g = group_by_owner(*ctx->dir, convs);
+  if (!g.err.ok()) return done(g.err, std::vector<conv_summary>{});
+  struct state {
+    std::vector<std::string> order;
+    std::map<std::string, conv_summary> found;
+    std::size_t left = 0;
+    proto_error err;
+  };
+  auto st = std::make_shared<state>();
+  st->order = convs;
+  st->left = g.elsewhere.size() + (g.here.empty() ? 0 : 1);
+  auto finish = [st, done](proto_error e) mutable {
+    if (!e.ok() && st->err.ok()) st->err = std::move(e);
+    if (--st->left != 0) return;
+    std::vector<conv_summary> list;
+    for (auto& c : st->order)
+      if (auto it = st->found.find(c); it != st->found.end())
+        list.push_back(std::move(it->second));
+    done(st->err, std::move(list));
+  };
+  if (st->left == 0) return done(proto_error{}, std::vector<conv_summary>{});
+  auto take = [st](std::vector<conv_summary>& list) {
+    for (auto& s : list) {
+      auto id = s.conv_id;
+      st->found.emplace(std::move(id), std::move(s));
+    }
+  };
+  auto pick = [&convs](const std::vector<std::size_t>& pos) {
+    std::vector<std::string> out;
+    for (auto i : pos) out.push_back(convs[i]);
+    return out;
+  };
+  if (!g.here.empty())
+    run_blocking(
+        self, *ctx->pool,
+        [store = ctx->store, user, ids = pick(g.here)] {
+          return read_summaries(*store, user, ids);
+        },
+        [take, finish](storage::result<std::vector<conv_summary>> r) mutable {
+          if (!r)
+            return finish(proto_error{"internal",
+                                      "storage error: " + r.err().message});
+          take(*r);
+          finish(proto_error{});
+        });
+  for (auto& [registry, pos] : g.elsewhere)
+    self->request(registry, ctx->lim.remote_request_timeout,
+                  summary_atom::value, user, pick(pos))
+        .then(
+            [take, finish](std::vector<conv_summary>& list) mutable {
+              take(list);
+              finish(proto_error{});
+            },
+            [finish](caf::error&) mutable {
+              finish(proto_error{"unavailable",
+                                 "a conversation's node did not answer; retry",
+                                 1000});
+            });
+}
+
+}  // namespace switchboard::actors
