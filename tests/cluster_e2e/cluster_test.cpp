@@ -1,6 +1,8 @@
+#include <atomic>
 #include <chrono>
 #include <set>
 
+#include "cluster/placement.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 
 using namespace switchboard::testing;
@@ -204,4 +206,89 @@ TEST_CASE("the conversation list and presence are gathered across nodes",
   alice->close();
   auto off = bob->expect("presence");
   CHECK(status_of(off, alice_id)["online"] == false);
+}
+
+TEST_CASE("a shard moves under load: nothing acknowledged is lost or doubled",
+          "[cluster][e2e]") {
+  cluster_fixture cl(1, {"--send-rate", "100000", "--send-burst", "100000"});
+  auto alice = cl.connect(1, "alice");
+  // A group whose shard rendezvous gives to n2 once n2 joins.
+  std::string conv;
+  for (int i = 0; i < 64 && conv.empty(); ++i) {
+    auto c = e2e_fixture::create(*alice, "group", {"alice", "bob"}, "load");
+    auto shard = switchboard::storage::shard_of(c, cluster_fixture::shards);
+    if (switchboard::cluster::place_shard(shard, {"n1", "n2"}) == "n2")
+      conv = c;
+  }
+  REQUIRE(!conv.empty());
+
+  // A sender that retries `unavailable` with the same client_msg_id, as
+  // PROTOCOL.md tells clients to.
+  std::atomic<bool> stop{false};
+  std::atomic<int> acked{0};
+  std::vector<std::pair<std::string, std::uint64_t>> sent;  // cmid, msg_id
+  std::atomic<int> unavailable{0};
+  std::string failure;
+  std::thread sender([&] {
+    try {
+      ws_client c(cl.node(1).port(), cl.node(1).token("alice"));
+      for (int i = 0; !stop || i < 20; ++i) {
+        auto cmid = "load-" + std::to_string(i);
+        for (;;) {
+          auto r = e2e_fixture::send(c, conv, "x", cmid);
+          if (r["type"] == "sent") {
+            sent.emplace_back(cmid, e2e_fixture::u64(r["msg_id"]));
+            ++acked;
+            break;
+          }
+          if (r["code"] != "unavailable") {
+            failure = json::serialize(r);
+            return;
+          }
+          ++unavailable;
+          std::this_thread::yield();
+        }
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  });
+  auto wait_acked = [&](int n) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (acked < n && failure.empty()) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::yield();
+    }
+  };
+  wait_acked(20);
+  cl.add_node({"--send-rate", "100000", "--send-burst", "100000"});
+  auto moved = cl.rebalance();
+  wait_acked(acked + 20);
+  stop = true;
+  sender.join();
+  INFO(failure);
+  REQUIRE(failure.empty());
+  CHECK(moved > 0);
+  CHECK(cl.owner_of(conv) == "n2");
+
+  // Every acknowledged message is there once, in order, with no gap.
+  auto bob = cl.connect(2, "bob");
+  std::vector<std::pair<std::string, std::uint64_t>> history;
+  std::uint64_t after = 0;
+  for (;;) {
+    auto h = bob->request({{"type", "sync"},
+                           {"conv_id", conv},
+                           {"after", after},
+                           {"limit", 200}});
+    REQUIRE(h["type"] == "history");
+    for (auto& m : h["messages"].as_array()) {
+      auto& o = m.as_object();
+      after = e2e_fixture::u64(o.at("msg_id"));
+      history.emplace_back(str(o.at("client_msg_id")), after);
+    }
+    if (h["has_more"] == false) break;
+  }
+  REQUIRE(history == sent);
+  for (std::size_t i = 0; i < history.size(); ++i)
+    CHECK(history[i].second == i + 1);
 }
