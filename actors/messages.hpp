@@ -44,6 +44,8 @@ using move_atom = caf::atom_constant<caf::atom("move")>;
 // the users' owner, conversation summaries at the conversations' owner.
 using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
+// An admin API request another node forwards (admin/cluster_forward).
+using admin_atom = caf::atom_constant<caf::atom("admin")>;
 
 // A protocol error (PROTOCOL.md "Errors"); an empty code means success.
 struct proto_error {

@@ -1,6 +1,8 @@
 #include "actors/node.hpp"
 
 #include <caf/all.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <caf/io/all.hpp>
 #include <random>
 #include <thread>
@@ -288,6 +290,38 @@ void node::set_move_handler(
                        std::function<void(std::string)>)>
         fn) {
   impl_->ctx.move_shard = std::move(fn);
+}
+
+void node::set_admin_handler(
+    std::function<void(std::string, std::string, std::string,
+                       std::function<void(int, std::string)>)>
+        fn) {
+  impl_->ctx.admin_local = std::move(fn);
+}
+
+std::pair<int, std::string> node::ask_admin(const caf::actor& registry,
+                                            const std::string& method,
+                                            const std::string& target,
+                                            const std::string& body,
+                                            std::chrono::milliseconds timeout) {
+  auto unavailable = [](const std::string& why) {
+    boost::json::object e{{"code", "unavailable"}, {"message", why}};
+    return std::pair<int, std::string>{
+        503, boost::json::serialize(boost::json::object{{"error", e}})};
+  };
+  if (!registry) return unavailable("no such node");
+  std::pair<int, std::string> out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(registry, timeout, admin_atom::value, method, target, body)
+      .receive(
+          [&](std::int32_t status, std::string& text) {
+            out = {status, std::move(text)};
+          },
+          [&](caf::error& e) {
+            out = unavailable("the node did not answer: " +
+                              impl_->sys.render(e));
+          });
+  return out;
 }
 
 void node::on_down(const caf::actor& registry,

@@ -119,6 +119,19 @@ class node {
                                            std::function<void(std::string)>)>
                             fn);
 
+  // What the registry's admin_atom runs (node_context::admin_local).
+  void set_admin_handler(
+      std::function<void(std::string, std::string, std::string,
+                         std::function<void(int, std::string)>)>
+          fn);
+  // Asks `registry` (a peer's, or this node's) to answer an admin API
+  // request; 503 with why when it does not within `timeout`. Blocks.
+  std::pair<int, std::string> ask_admin(const caf::actor& registry,
+                                        const std::string& method,
+                                        const std::string& target,
+                                        const std::string& body,
+                                        std::chrono::milliseconds timeout);
+
   // Runs `fn(down_reason)` once when `registry` (a peer's) is gone: its node
   // died or the connection to it broke (a hint; etcd's lease is the
   // verdict). `fn` runs on a CAF thread.

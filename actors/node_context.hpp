@@ -48,6 +48,12 @@ struct node_context {
   std::function<void(std::uint32_t shard, std::string target,
                      std::function<void(std::string)> done)>
       move_shard;
+  // Answers an admin API request (method, target, body) as this node's own
+  // admin API would, for a peer that forwarded it (the registry's
+  // admin_atom); `done(status, body)` on any thread. Empty without one.
+  std::function<void(std::string method, std::string target, std::string body,
+                     std::function<void(int, std::string)> done)>
+      admin_local;
   // Client requests started and not yet answered (for draining).
   std::atomic<std::int64_t> requests_in_flight{0};
 };

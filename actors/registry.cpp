@@ -157,6 +157,26 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         commit_then_answer(self, ctx, std::move(b), rp);
         return rp;
       },
+      [self, ctx](admin_atom, std::string& method, std::string& target,
+                  std::string& body)
+          -> caf::result<std::int32_t, std::string> {
+        auto rp = self->make_response_promise<std::int32_t, std::string>();
+        if (!ctx->admin_local) {
+          rp.deliver(std::int32_t{404}, std::string("{}"));
+          return rp;
+        }
+        ctx->admin_local(
+            std::move(method), std::move(target), std::move(body),
+            [handle = caf::actor_cast<caf::actor>(self), rp](
+                int status, std::string text) mutable {
+              caf::anon_send(handle, continue_atom::value,
+                             continuation{[rp, status, text]() mutable {
+                               rp.deliver(static_cast<std::int32_t>(status),
+                                          text);
+                             }});
+            });
+        return rp;
+      },
       [](continue_atom, continuation& c) { c.fn(); },
       // The node's client connections, for the admin shell's `nodes`.
       [ctx](caf::get_atom) -> std::int64_t {

@@ -1,5 +1,7 @@
 #include "admin/api.hpp"
 
+#include "admin/cluster_forward.hpp"
+
 #include <openssl/crypto.h>
 
 #include <boost/json/parse.hpp>
@@ -214,6 +216,11 @@ struct admin_api::impl {
     auto blocking = [&](std::function<net::http_response()> work) {
       pool.post([work = std::move(work), reply] { reply(work()); });
     };
+    if (ctx.cluster.at_owner && query("scope") != "node" &&
+        answered_in_cluster(parts, method))
+      return blocking([this, req, parts] {
+        return *answer_in_cluster(ctx.cluster, req, parts);
+      });
     if (is({"status"}, "GET"))
       return blocking([this] { return ok_json(status()); });
     if (is({"users"}, "GET")) {

@@ -47,6 +47,14 @@ struct admin_context {
     std::function<std::string()> shards;
     std::function<std::string(const std::string& id)> where;
     std::function<std::string(bool dry_run)> rebalance;
+    // `req` answered by the node that owns the shard of `id` (this one
+    // too, through the same path), or 503 when none can now.
+    std::function<net::http_response(const std::string& id,
+                                     const net::http_request& req)>
+        at_owner;
+    // `req` answered by every live node, this one included.
+    std::function<std::vector<net::http_response>(const net::http_request&)>
+        at_every_node;
   } cluster{};
 };
 

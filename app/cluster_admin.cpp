@@ -2,7 +2,9 @@
 #include <boost/json/value.hpp>
 #include <set>
 
+#include "admin/cluster_forward.hpp"
 #include "app/cluster_node_impl.hpp"
+#include "rest/http_errors.hpp"
 #include "storage/shard.hpp"
 
 // The cluster as the admin shell shows it (docs/cluster.md): nodes, shards,
@@ -142,6 +144,44 @@ std::string cluster_node::rebalance_json(bool dry_run) {
     out["failed"] = failed;
   }
   return json::serialize(out);
+}
+
+net::http_response cluster_node::admin_at_owner(const std::string& id,
+                                                const net::http_request& req) {
+  auto& p = *impl_;
+  auto r = p.node.dir().route_of(id);
+  caf::actor registry;
+  if (r.what == route::kind::local)
+    registry = p.node.registry();
+  else if (r.what == route::kind::remote)
+    registry = r.registry;
+  net::http_response res;
+  if (!registry) {
+    res = rest::error_response(503, "unavailable", r.reason);
+    return res;
+  }
+  auto [status, body] =
+      p.node.ask_admin(registry, req.method, admin::node_scoped(req.target),
+                       req.body, ask_timeout * 2);
+  res.status = status;
+  res.body = std::move(body);
+  return res;
+}
+
+std::vector<net::http_response> cluster_node::admin_at_every_node(
+    const net::http_request& req) {
+  auto& p = *impl_;
+  std::vector<net::http_response> out;
+  for (auto& n : p.coord->live_nodes()) {
+    auto [status, body] =
+        p.node.ask_admin(p.registry_of(n.id), req.method, req.target,
+                         req.body, ask_timeout * 2);
+    net::http_response res;
+    res.status = status;
+    res.body = std::move(body);
+    out.push_back(std::move(res));
+  }
+  return out;
 }
 
 }  // namespace switchboard::app

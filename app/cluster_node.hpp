@@ -4,7 +4,10 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
 #include "metrics/log_sink.hpp"
+#include "net/http_types.hpp"
 
 namespace switchboard::actors {
 class node;
@@ -66,6 +69,12 @@ class cluster_node {
   // Moves every shard whose rendezvous owner among the live nodes is not
   // its owner, one at a time; with `dry_run` only lists them.
   std::string rebalance_json(bool dry_run);
+  // An admin API request answered by the owner of `id`'s shard (this node
+  // too), or by every live node (admin/cluster_forward).
+  net::http_response admin_at_owner(const std::string& id,
+                                    const net::http_request& req);
+  std::vector<net::http_response> admin_at_every_node(
+      const net::http_request& req);
 
   struct impl;
 

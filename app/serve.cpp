@@ -222,6 +222,7 @@ int serve_main(int argc, char** argv) {
   // The admin API, on its own listener.
   messages_rate rate(m);
   std::unique_ptr<admin::admin_api> admin_api;
+  auto admin_api_ptr = std::make_shared<std::atomic<admin::admin_api*>>(nullptr);
   std::unique_ptr<net::server> admin_srv;
   std::string admin_addr;
   if (!cfg.admin_listen.empty()) {
@@ -262,8 +263,38 @@ int serve_main(int argc, char** argv) {
       actx.cluster.rebalance = [joined, not_yet](bool dry) {
         return joined() ? joined()->rebalance_json(dry) : not_yet;
       };
+      actx.cluster.at_owner = [joined](const std::string& id,
+                                       const net::http_request& req) {
+        if (!joined())
+          return rest::error_response(503, "unavailable",
+                                      "joining the cluster");
+        return joined()->admin_at_owner(id, req);
+      };
+      actx.cluster.at_every_node = [joined](const net::http_request& req) {
+        std::vector<net::http_response> none;
+        return joined() ? joined()->admin_at_every_node(req) : none;
+      };
     }
     admin_api = std::make_unique<admin::admin_api>(std::move(actx));
+    admin_api_ptr->store(admin_api.get());
+    // Peers forward admin requests about what this node holds (cluster).
+    // Cleared before the API goes (a peer's request may come late).
+    rt->set_admin_handler([api = admin_api_ptr, admin_token](
+                              std::string method, std::string target,
+                              std::string body,
+                              std::function<void(int, std::string)> done) {
+      auto* a = api->load();
+      if (!a)
+        return done(503, R"({"error":{"code":"unavailable","message":"the node is stopping"}})");
+      net::http_request req;
+      req.method = std::move(method);
+      req.target = std::move(target);
+      req.body = std::move(body);
+      req.authorization = "Bearer " + admin_token;
+      a->handle(std::move(req), [done](net::http_response res) {
+        done(res.status, std::move(res.body));
+      });
+    });
     net::server_handlers ah;
     ah.http = [api = admin_api.get()](net::http_request req,
                                       net::http_reply reply) {
@@ -324,6 +355,7 @@ int serve_main(int argc, char** argv) {
   srv.stop();
   cluster.reset();  // leaves the cluster: peers see this node gone at once
   if (admin_srv) admin_srv->stop();
+  admin_api_ptr->store(nullptr);
   admin_api.reset();
   rate.stop();
   rt.reset();

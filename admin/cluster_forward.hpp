@@ -1,0 +1,30 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/api.hpp"
+#include "net/http_types.hpp"
+
+namespace switchboard::admin {
+
+// The admin requests that name something of one shard, or concern every
+// node, answered across a cluster: `user`, `conv` and `tail` by the owner of
+// the id's shard (a user's connections gathered from every node), `kick`
+// on every node, `users` from every node. A request another node forwarded
+// here carries `scope=node` and is answered here alone. nullopt: not such a
+// request; this node answers it as a standalone node would. Blocks.
+std::optional<net::http_response> answer_in_cluster(
+    const admin_context::cluster_views& cv, const net::http_request& req,
+    const std::vector<std::string>& parts);
+
+// Whether answer_in_cluster answers a request of `method` on `parts`
+// ("admin", "v1", ...), the target's path split at '/'.
+bool answered_in_cluster(const std::vector<std::string>& parts,
+                         const std::string& method);
+
+// `target` with `scope=node` added to its query.
+std::string node_scoped(const std::string& target);
+
+}  // namespace switchboard::admin
