@@ -99,6 +99,13 @@ void commit_then(conv_self self, storage::batch b,
 // in flight comes back.
 void finish_reload(conv_self self);
 
+// Runs the requests that waited for loading or creating to finish.
+void run_waiting(conv_self self);
+
+void do_create(conv_self self, create_request req,
+               caf::typed_response_promise<create_reply> rp);
+void do_members(conv_self self, members_request req,
+                caf::typed_response_promise<proto_error> rp);
 void do_send(conv_self self, send_request req,
              caf::typed_response_promise<send_reply> rp);
 void do_sync(conv_self self, sync_request req,
