@@ -173,8 +173,23 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
       done(presence_status{id, false, 0});
       continue;
     }
+    auto asked = std::chrono::steady_clock::now();
+    auto count = [ctx, asked, remote = d.remote](bool ok) {
+      if (!remote) return;
+      std::chrono::duration<double> took =
+          std::chrono::steady_clock::now() - asked;
+      ctx->metrics->remote_request("presence", ok, took.count());
+    };
     self->request(d.actor, timeout_of(d, ctx->lim), std::move(d.msg))
-        .then([done](presence_status& s) { done(s); }, fail);
+        .then(
+            [done, count](presence_status& s) {
+              count(true);
+              done(s);
+            },
+            [fail, count](caf::error& e) {
+              count(false);
+              fail(e);
+            });
   }
 }
 

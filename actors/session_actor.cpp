@@ -71,9 +71,17 @@ void attach(self_ptr self, int attempt) {
   if (!d.err.ok())
     return attach_later(self, attempt,
                         "user registry unavailable; retry later");
+  auto asked = std::chrono::steady_clock::now();
+  auto count = [ctx = st.ctx, asked, remote = d.remote](bool ok) {
+    if (!remote) return;
+    std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - asked;
+    ctx->metrics->remote_request("attach", ok, took.count());
+  };
   self->request(d.actor, timeout_of(d, st.ctx->lim), std::move(d.msg))
       .then(
-          [self](caf::strong_actor_ptr& user) {
+          [self, count](caf::strong_actor_ptr& user) {
+            count(true);
             auto& st = self->state;
             st.user_actor = caf::actor_cast<caf::actor_addr>(user);
             self->monitor(user);
@@ -86,7 +94,8 @@ void attach(self_ptr self, int attempt) {
             auto early = std::move(st.early);
             for (auto& text : early) handle_frame(self, text);
           },
-          [self, attempt](caf::error&) {
+          [self, attempt, count](caf::error&) {
+            count(false);
             if (!self->state.attached && attempt + 1 < max_attempts)
               return attach(self, attempt + 1);
             attach_later(self, attempt, "user registry unavailable");

@@ -80,6 +80,15 @@ TEST_CASE("three nodes: users on two nodes, their conversation on the third",
           "sent");
   CHECK(carol->expect("message")["body"] == "welcome carol");
 
+  // Metrics: alice's node asked n3 for each send; the shards add up.
+  CHECK(metric(cl.node(2).port(),
+               "switchboard_cluster_requests_total{kind=\"send\",outcome="
+               "\"ok\"}") >= 2);
+  double owned = 0;
+  for (int i = 1; i <= 3; ++i)
+    owned += metric(cl.node(i).port(), "switchboard_cluster_shards_owned");
+  CHECK(owned == cluster_fixture::shards);
+
   // A second device of bob on another node gets what the first does.
   auto bob2 = cl.connect(1, bob_id);
   bob->clear();
