@@ -58,10 +58,16 @@ std::unique_ptr<cluster_node> cluster_node::start(
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     c = cluster::coordinator::start(o);
   }
-  if (!c)
+  if (!c) {
+    auto why = c.err().message;
+    if (c.err().code == cluster::errc::invalid_argument && cfg.shards == 0)
+      why += " (--shards was not given: it is the data directory's count, " +
+             std::to_string(node.store().shards()) +
+             "; a node needs a data directory with its cluster's count: "
+             "start it on a new one with --shards set to that)";
     throw std::runtime_error("cannot join cluster '" + cfg.cluster +
-                             "' through etcd " + cfg.etcd + ": " +
-                             c.err().message);
+                             "' through etcd " + cfg.etcd + ": " + why);
+  }
   p->coord = std::move(*c);
   if (p->coord->shards() != node.store().shards())
     throw std::runtime_error(

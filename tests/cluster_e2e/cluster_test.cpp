@@ -336,3 +336,34 @@ TEST_CASE("the admin shell of any node sees and acts on the whole cluster",
   CHECK(k["closed"] == 1);
   CHECK(alice->wait_closed() == 1008);
 }
+
+TEST_CASE("refused at start: a live node id, an unreachable etcd, another "
+          "shard count",
+          "[cluster][e2e]") {
+  cluster_fixture cl(1);
+  auto base = [&](const std::string& id, const std::string& etcd,
+                  const std::string& shards) {
+    temp_dir dir;
+    return run_switchboard({"serve", "--listen", "127.0.0.1:0",
+                            "--admin-listen", "", "--data-dir", dir.str(),
+                            "--jwt-secret", node_process::secret, "--etcd",
+                            etcd, "--node-id", id, "--cluster-listen",
+                            "127.0.0.1:0", "--shards", shards,
+                            "--lease-ttl-s", "2"});
+  };
+  auto dup = base("n1", cl.etcd.url(), "16");
+  CHECK(dup.status == 1);
+  CHECK(dup.output.find("already") != std::string::npos);
+  CHECK(dup.output.find("n1") != std::string::npos);
+
+  auto port = free_loopback_port();
+  auto lost = base("n9", "http://127.0.0.1:" + std::to_string(port), "16");
+  CHECK(lost.status == 1);
+  CHECK(lost.output.find("cannot reach etcd") != std::string::npos);
+
+  auto other = base("n9", cl.etcd.url(), "8");
+  CHECK(other.status == 1);
+  CHECK(other.output.find("16") != std::string::npos);
+  // The cluster was not touched.
+  CHECK(cl.admin_json(1, "nodes")["nodes"].as_array().size() == 1);
+}
