@@ -102,13 +102,19 @@ result<std::unique_ptr<coordinator>> coordinator::start(
   if (!meta) return meta.err();
   c->meta_ = *meta;
 
-  node_registration::options reg{o.self, o.ttl_s, o.on_keepalive, o.log};
+  // The copy exists before the registration, which puts this node in it
+  // at once (a node is live to itself without waiting for the watch).
+  c->view_ = std::make_unique<cluster_view>(c->keys_, c->meta_.shards, o.log);
+  node_registration::options reg{
+      o.self, o.ttl_s, o.on_keepalive, o.log,
+      [view = c->view_.get()](const node_record& self, std::int64_t revision) {
+        view->put_node(self, revision);
+      }};
   auto registered =
       node_registration::start(c->client_, c->keys_, reg, c->health_);
   if (!registered) return during(o, "registering", registered.err());
   c->registration_ = std::move(*registered);
 
-  c->view_ = std::make_unique<cluster_view>(c->keys_, c->meta_.shards, o.log);
   auto watch = cluster_watch::start(c->client_, c->keys_, *c->view_, c->health_,
                                     o.log, o.on_change);
   if (!watch) return during(o, "loading and watching", watch.err());
@@ -127,10 +133,12 @@ result<std::unique_ptr<coordinator>> coordinator::start(
 }
 
 coordinator::~coordinator() {
-  // The watch first, so on_change stops; then the lease, so the key goes.
+  // The watch first, so on_change stops; then the lease, so the key goes;
+  // the copy last, as the registration's callback writes to it.
   watch_.reset();
   writer_.reset();
   registration_.reset();
+  view_.reset();
 }
 
 std::uint32_t coordinator::shards() const { return meta_.shards; }

@@ -137,8 +137,8 @@ class coordinator {
   etcd_client client_;
   etcd_health health_;
   cluster_meta meta_{};
-  std::unique_ptr<node_registration> registration_;
   std::unique_ptr<cluster_view> view_;
+  std::unique_ptr<node_registration> registration_;
   std::unique_ptr<cluster_watch> watch_;
   std::unique_ptr<shard_writer> writer_;
 };

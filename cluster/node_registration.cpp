@@ -82,12 +82,15 @@ status node_registration::register_once() {
     if (!txn) return txn.err();
     return error{errc::already_exists, describe_holder(rec.id, txn->responses)};
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  self_ = std::move(rec);
-  lease_ = lease->id;
-  key_revision_ = txn->header.revision;  // the put's: the key's creation
-  ttl_s_ = lease->ttl;
-  last_ok_ = sent;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    self_ = rec;
+    lease_ = lease->id;
+    key_revision_ = txn->header.revision;  // the put's: the key's creation
+    ttl_s_ = lease->ttl;
+    last_ok_ = sent;
+  }
+  if (opts_.on_registered) opts_.on_registered(rec, txn->header.revision);
   return ok;
 }
 

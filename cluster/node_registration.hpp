@@ -34,6 +34,9 @@ class node_registration {
     std::int64_t ttl_s = 5;
     keepalive_callback on_keepalive;  // may be empty
     log_callback log;                 // may be empty
+    // After every registration (the first in start, and each one again),
+    // with the record and the revision of its put; may be empty.
+    std::function<void(const node_record&, std::int64_t)> on_registered;
   };
 
   // Grants a lease and creates the node's key under it, by a txn that
