@@ -1,147 +1,23 @@
-// The coordinator against a real etcd started by each test (tests/support/
-// etcd_process.hpp), with the shortest lease etcd grants (2 s).
+// The coordinator's membership against a real etcd started by each test
+// (tests/support/etcd_process.hpp), with the shortest lease etcd grants
+// (2 s): registration, keepalive, leaving, losing etcd and coming back.
 #include "cluster/coordinator.hpp"
 
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <cstdlib>
 #include <mutex>
-#include <set>
 
-#include "cluster/endpoint_list.hpp"
-#include "cluster/gateway_post.hpp"
 #include "cluster/placement.hpp"
-#include "tests/cluster/etcd_fixture.hpp"
+#include "tests/cluster/coordinator_fixture.hpp"
 #include "tests/support/tcp_proxy.hpp"
 
 using namespace switchboard::cluster;
 using namespace std::chrono_literals;
-using switchboard::testing::etcd_fixture;
+using switchboard::testing::compact;
+using switchboard::testing::coordinator_fixture;
 using switchboard::testing::free_loopback_port;
+using switchboard::testing::ids;
+using switchboard::testing::steady;
 using switchboard::testing::tcp_proxy;
-using steady = std::chrono::steady_clock;
-
-namespace {
-
-// What the coordinators of a test logged and how often their copies
-// changed; `eventually` waits on it with a deadline that fails the test.
-class coordinator_events {
- public:
-  log_callback log() {
-    return [this](std::string_view level, std::string_view event,
-                  std::string_view detail) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto line = std::string(level) + " " + std::string(event) + ": " +
-                  std::string(detail);
-      if (std::getenv("SB_TEST_LOG"))  // to see them while debugging a test
-        std::fprintf(stderr, "%s\n", line.c_str());
-      logged_.push_back(std::move(line));
-      changed_.notify_all();
-    };
-  }
-  std::function<void()> on_change() {
-    return [this] {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++changes_;
-      changed_.notify_all();
-    };
-  }
-
-  // True once `pred` holds, false at the deadline. Woken by every change
-  // and log line, and every 20 ms for conditions that only time changes
-  // (lease_valid).
-  template <class Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-    auto deadline = steady::now() + limit;
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      lock.unlock();
-      bool done = pred();
-      lock.lock();
-      if (done) return true;
-      if (steady::now() >= deadline) return false;
-      changed_.wait_for(lock, 20ms);
-    }
-  }
-
-  // Some line has "<event>: ..." with `detail` in it.
-  bool logged(std::string_view event, std::string_view detail = {}) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto name = " " + std::string(event) + ": ";
-    for (auto& line : logged_) {
-      auto at = line.find(name);
-      if (at != std::string::npos &&
-          line.find(detail, at + name.size()) != std::string::npos)
-        return true;
-    }
-    return false;
-  }
-  std::size_t changes() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return changes_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> logged_;
-  std::size_t changes_ = 0;
-};
-
-struct coordinator_fixture : etcd_fixture {
-  coordinator_events events;
-
-  coordinator_options options(const std::string& id, std::uint32_t shards) {
-    coordinator_options o;
-    o.etcd = etcd.url();
-    o.cluster = "sb";
-    o.self.id = id;
-    o.self.cluster_addr = "127.0.0.1:" + std::to_string(7100 + id[0]);
-    o.self.client_addr = "127.0.0.1:7000";
-    o.self.admin_addr = "127.0.0.1:7001";
-    o.self.version = "test";
-    o.ttl_s = 2;
-    o.shards = shards;
-    o.etcd_opts.request_timeout = 1000ms;
-    o.log = events.log();
-    o.on_change = events.on_change();
-    return o;
-  }
-
-  std::unique_ptr<coordinator> start(const std::string& id,
-                                     std::uint32_t shards = 0) {
-    auto c = coordinator::start(options(id, shards));
-    INFO((c ? "" : c.err().message));
-    REQUIRE(c);
-    return std::move(*c);
-  }
-
-  static std::set<std::string> live(const coordinator& c) {
-    std::set<std::string> out;
-    for (auto& n : c.live_nodes()) out.insert(n.id);
-    return out;
-  }
-};
-
-using ids = std::set<std::string>;
-
-// Compacts etcd's history up to `revision` (the client has no call for it:
-// a node never compacts).
-void compact(const std::string& url, std::int64_t revision) {
-  auto eps = parse_endpoints(url);
-  REQUIRE(eps);
-  endpoint_list list(std::move(*eps));
-  auto answer = gateway_post(
-      list, etcd_options{}, "/v3/kv/compaction",
-      R"({"revision":")" + std::to_string(revision) + R"(","physical":true})");
-  REQUIRE(answer);
-  INFO(answer->body);
-  REQUIRE(answer->status == 200);
-}
-
-}  // namespace
 
 TEST_CASE_METHOD(coordinator_fixture,
                  "a first node creates the cluster and claims every shard; a "
@@ -303,104 +179,6 @@ TEST_CASE("a start without a reachable etcd fails as unreachable",
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a move switches owner and epoch in both copies; a stale "
-                 "revision changes nothing",
-                 "[coordinator]") {
-  auto a = start("a", 16);
-  auto b = start("b");
-  REQUIRE(events.eventually([&] { return live(*a) == ids{"a", "b"}; }));
-  auto plan = a->planned_moves();
-  REQUIRE(plan.size() >= 1);
-  auto n = plan[0].first;
-  auto before = *a->shard(n);
-
-  auto begun = a->begin_move(n, "b", before.mod_revision);
-  INFO((begun ? "" : begun.err().message));
-  REQUIRE(begun);
-  CHECK(begun->owner == "a");
-  CHECK(begun->epoch == 1);
-  CHECK(begun->state == shard_record::state_kind::moving);
-  CHECK(begun->target == "b");
-  CHECK(begun->mod_revision > before.mod_revision);
-  CHECK(a->shard(n)->mod_revision == begun->mod_revision);
-  REQUIRE(events.eventually(
-      [&] { return b->shard(n)->mod_revision == begun->mod_revision; }));
-  CHECK(b->shard(n)->state == shard_record::state_kind::moving);
-  CHECK(b->shard(n)->target == "b");
-
-  auto stale = b->begin_move(n, "b", before.mod_revision);
-  REQUIRE_FALSE(stale);
-  CHECK(stale.err().code == errc::conflict);
-  auto stale_finish = b->finish_move(n, before.mod_revision);
-  REQUIRE_FALSE(stale_finish);
-  CHECK(stale_finish.err().code == errc::conflict);
-  CHECK(client.range("/sb/shards/" + std::to_string(n))->kvs[0].mod_revision ==
-        begun->mod_revision);
-
-  auto finished = b->finish_move(n, b->shard(n)->mod_revision);
-  REQUIRE(finished);
-  CHECK(finished->owner == "b");
-  CHECK(finished->epoch == 2);
-  CHECK(finished->state == shard_record::state_kind::owned);
-  CHECK(finished->target.empty());
-  REQUIRE(events.eventually(
-      [&] { return a->shard(n)->mod_revision == finished->mod_revision; }));
-  CHECK(a->shard(n)->owner == "b");
-  CHECK(a->shard(n)->epoch == 2);
-  CHECK(a->planned_moves().size() == plan.size() - 1);
-
-  // Another shard moves and comes back: same owner, same epoch.
-  auto m = (n + 1) % 16;
-  auto other = *a->shard(m);
-  REQUIRE(other.owner == "a");
-  auto moving = a->begin_move(m, "b", other.mod_revision);
-  REQUIRE(moving);
-  CHECK(a->begin_move(m, "b", moving->mod_revision).err().code ==
-        errc::invalid_argument);  // already moving
-  auto aborted = a->abort_move(m, moving->mod_revision);
-  REQUIRE(aborted);
-  CHECK(aborted->owner == "a");
-  CHECK(aborted->epoch == 1);
-  CHECK(aborted->state == shard_record::state_kind::owned);
-  REQUIRE(events.eventually(
-      [&] { return b->shard(m)->mod_revision == aborted->mod_revision; }));
-  CHECK(b->shard(m)->state == shard_record::state_kind::owned);
-  CHECK(b->shard(m)->owner == "a");
-  CHECK(a->abort_move(m, aborted->mod_revision).err().code ==
-        errc::invalid_argument);  // not moving
-  CHECK(a->begin_move(m, "nobody", aborted->mod_revision).err().code ==
-        errc::invalid_argument);  // not live
-  CHECK(events.changes() > 0);
-}
-
-TEST_CASE_METHOD(coordinator_fixture,
-                 "a cluster of 300 shards is claimed in txns etcd accepts",
-                 "[coordinator]") {
-  auto a = start("a", 300);  // one txn of 300 puts exceeds --max-txn-ops
-  for (std::uint32_t n = 0; n < 300; ++n) REQUIRE(a->shard(n));
-  auto stored = client.range_prefix("/sb/shards/");
-  REQUIRE(stored);
-  CHECK(stored->kvs.size() == 300);
-}
-
-TEST_CASE_METHOD(coordinator_fixture,
-                 "the copy follows writes made by others, and a malformed "
-                 "record counts as none",
-                 "[coordinator]") {
-  auto a = start("a", 4);
-  // Another writer (an operator, a rebalancer elsewhere) moves shard 2.
-  shard_record moved;
-  moved.owner = "z";
-  moved.epoch = 5;
-  REQUIRE(client.put("/sb/shards/2", encode_shard(moved)));
-  REQUIRE(events.eventually([&] { return a->shard(2)->owner == "z"; }));
-  CHECK(a->shard(2)->epoch == 5);
-  REQUIRE(client.put("/sb/shards/3", "garbage"));
-  REQUIRE(events.eventually([&] { return !a->shard(3); }));
-  CHECK(events.logged("bad_shard_record"));
-}
-
-TEST_CASE_METHOD(coordinator_fixture,
                  "a node cut off etcd stops being valid, is seen dead, and "
                  "once back registers again and catches up",
                  "[coordinator]") {
@@ -444,38 +222,28 @@ TEST_CASE_METHOD(coordinator_fixture,
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a watch that resumes past a compaction loads the map again",
+                 "a node whose id was taken while its lease was lost keeps "
+                 "trying, and registers once the id is free",
                  "[coordinator]") {
-  tcp_proxy proxy(etcd.client_port());
-  auto o = options("b", 4);
-  o.etcd = proxy.url();
-  o.ttl_s = 10;  // the lease outlives the cut
-  auto started = coordinator::start(o);
-  REQUIRE(started);
-  auto& b = *started;
-  auto a = start("a");
-  REQUIRE(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
-
-  proxy.cut();
-  auto s1 = *a->shard(1);
-  auto moving = a->begin_move(1, "a", s1.mod_revision);
-  REQUIRE(moving);
-  auto last = client.put("/sb/unrelated", "x");
-  REQUIRE(last);
-  compact(etcd.url(), last->header.revision);
-  auto changes = events.changes();
-
-  proxy.restore();
+  auto b = start("b", 4);
+  auto first = b->incarnation();
+  b->suspend_keepalive(true);
+  // Once b's key has expired, another node takes the id.
   REQUIRE(events.eventually(
-      [&] { return b->shard(1)->mod_revision == moving->mod_revision; }));
-  CHECK(b->shard(1)->state == shard_record::state_kind::moving);
-  CHECK(events.eventually(
-      [&] { return events.logged("watch_restored", "compaction"); }));
-  CHECK(events.changes() > changes);
-  CHECK(b->lease_valid());
-  // And it watches again from the load: later changes arrive too.
-  auto back = a->abort_move(1, moving->mod_revision);
-  REQUIRE(back);
+      [&] { return client.range("/sb/nodes/b")->kvs.empty(); }, 6s));
+  auto twin = start("b");
+  b->suspend_keepalive(false);
   REQUIRE(events.eventually(
-      [&] { return b->shard(1)->mod_revision == back->mod_revision; }));
+      [&] { return events.logged("register_failed", "is live already"); }));
+  CHECK_FALSE(b->lease_valid());
+  CHECK(b->live_node("b")->incarnation == twin->incarnation());
+
+  twin.reset();
+  REQUIRE(events.eventually([&] { return b->lease_valid(); }, 5s));
+  CHECK(b->incarnation() != first);
+  CHECK(b->incarnation() != 0);
+  REQUIRE(events.eventually([&] {
+    auto seen = b->live_node("b");
+    return seen && seen->incarnation == b->incarnation();
+  }));
 }

@@ -97,8 +97,23 @@ void tcp_proxy::restore() {
   REQUIRE(listener_ >= 0);
 }
 
+void tcp_proxy::stall() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  want_stall_ = true;
+  (void)!::write(wake_[1], "x", 1);
+  done_.wait(lock, [&] { return is_stalled_; });
+}
+
+void tcp_proxy::resume() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  want_stall_ = false;
+  (void)!::write(wake_[1], "x", 1);
+  done_.wait(lock, [&] { return !is_stalled_; });
+}
+
 void tcp_proxy::run() {
   std::vector<std::pair<int, int>> pairs;  // (client, server)
+  std::size_t frozen = 0;                  // pairs[0, frozen) are stalled
   for (;;) {
     std::vector<pollfd> fds{{wake_[0], POLLIN, 0}};
     int listener = -1;
@@ -107,9 +122,11 @@ void tcp_proxy::run() {
       listener = listener_;
     }
     if (listener >= 0) fds.push_back({listener, POLLIN, 0});
-    for (auto [c, s] : pairs) {
-      fds.push_back({c, POLLIN, 0});
-      fds.push_back({s, POLLIN, 0});
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+      // poll ignores a negative fd: a stalled pair keeps its place.
+      bool stalled = p < frozen;
+      fds.push_back({stalled ? -1 : pairs[p].first, POLLIN, 0});
+      fds.push_back({stalled ? -1 : pairs[p].second, POLLIN, 0});
     }
     ::poll(fds.data(), fds.size(), -1);
     if (fds[0].revents) {
@@ -124,6 +141,11 @@ void tcp_proxy::run() {
           ::close(s);
         }
         pairs.clear();
+        frozen = 0;
+      }
+      if (want_stall_ != is_stalled_) {
+        frozen = want_stall_ ? pairs.size() : 0;
+        is_stalled_ = want_stall_;
       }
       apply_locked();
       continue;  // the sets of fds changed

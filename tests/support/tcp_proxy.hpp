@@ -29,9 +29,16 @@ class tcp_proxy {
   // Listens again on the same port.
   void restore();
 
+  // Stops forwarding on the connections open now (a watch stream, say:
+  // what the server sends waits in the kernel) while new ones go through,
+  // until resume(). Returns once that is done.
+  void stall();
+  void resume();
+
  private:
   void run();
-  // Applies `want_cut_` on the proxy's thread; mutex_ held.
+  // Applies `want_cut_` on the proxy's thread and wakes the caller of
+  // cut, restore, stall or resume; mutex_ held.
   void apply_locked();
 
   std::uint16_t target_port_ = 0;
@@ -42,6 +49,8 @@ class tcp_proxy {
   std::condition_variable done_;
   bool want_cut_ = false;
   bool is_cut_ = false;
+  bool want_stall_ = false;
+  bool is_stalled_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };
