@@ -112,6 +112,7 @@ void node_registration::run() {
         log_to(opts_.log, "info", "registered_again",
                "node " + opts_.self.id + " registered again, incarnation " +
                    std::to_string(incarnation()));
+        if (opts_.on_recovered) opts_.on_recovered();
       } else if (again.err().message != last_failure) {
         last_failure = again.err().message;
         log_to(opts_.log, "error", "register_failed",
@@ -139,9 +140,11 @@ void node_registration::keepalive_once() {
     last_ok_ = sent;  // etcd refreshed the lease after this
     bool recovered = std::exchange(failing_, false);
     lock.unlock();
-    if (recovered)
+    if (recovered) {
       log_to(opts_.log, "info", "keepalive_recovered",
              "lease " + std::to_string(lease) + " kept alive again");
+      if (opts_.on_recovered) opts_.on_recovered();
+    }
     return;
   }
   if (r.err().code == errc::lease_not_found) {

@@ -27,6 +27,8 @@ TEST_CASE_METHOD(coordinator_fixture,
   CHECK(a->shards() == 16);
   CHECK(a->meta().format == 2);
   CHECK(a->incarnation() != 0);
+  CHECK(a->self().incarnation == a->incarnation());
+  CHECK(a->self().started_ms > 0);
   CHECK(a->lease_valid());
   CHECK(a->etcd_reachable());
   auto map = a->shard_map();
@@ -246,4 +248,34 @@ TEST_CASE_METHOD(coordinator_fixture,
     auto seen = b->live_node("b");
     return seen && seen->incarnation == b->incarnation();
   }));
+}
+
+TEST_CASE_METHOD(coordinator_fixture,
+                 "a watch stuck while etcd was out of reach starts again once "
+                 "the node registers again",
+                 "[coordinator]") {
+  tcp_proxy proxy(etcd.client_port());
+  auto o = options("b", 4);
+  o.etcd = proxy.url();
+  auto started = coordinator::start(o);
+  REQUIRE(started);
+  auto& b = *started;
+  auto a = start("a");
+  REQUIRE(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
+
+  // b's watch stream hangs without breaking (as over a half-open
+  // connection), and b's lease lapses.
+  proxy.stall();
+  b->suspend_keepalive(true);
+  REQUIRE(events.eventually([&] { return live(*a) == ids{"a"}; }, 6s));
+  auto s0 = *a->shard(0);
+  auto moving = a->begin_move(0, "a", s0.mod_revision);
+  REQUIRE(moving);
+
+  b->suspend_keepalive(false);
+  REQUIRE(events.eventually([&] { return b->lease_valid(); }, 5s));
+  // The stream from before never delivers; the new watch does.
+  REQUIRE(events.eventually(
+      [&] { return b->shard(0)->mod_revision == moving->mod_revision; }));
+  CHECK(events.logged("watch_broken", "out of reach"));
 }
