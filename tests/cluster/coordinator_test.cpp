@@ -86,15 +86,24 @@ TEST_CASE_METHOD(coordinator_fixture,
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a node that stops cleanly is gone for the others at once",
+                 "a node that stops cleanly is gone for the others at once, "
+                 "and comes back with a new incarnation",
                  "[coordinator]") {
   auto a = start("a", 4);
   auto b = start("b");
   REQUIRE(events.eventually([&] { return live(*a) == ids{"a", "b"}; }));
+  auto first = b->incarnation();
   b.reset();
   // The destructor revoked the lease: the key is gone now, not at expiry.
   CHECK(client.range("/sb/nodes/b")->kvs.empty());
   REQUIRE(events.eventually([&] { return live(*a) == ids{"a"}; }));
+
+  b = start("b");  // the id is free at once
+  CHECK(b->incarnation() != first);
+  REQUIRE(events.eventually([&] {
+    auto seen = a->live_node("b");
+    return seen && seen->incarnation == b->incarnation();
+  }));
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
