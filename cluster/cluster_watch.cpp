@@ -43,6 +43,13 @@ cluster_watch::~cluster_watch() {
   watch_.reset();  // waits for a callback in progress
 }
 
+void cluster_watch::restart() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!broken_)
+    broken_ = error{errc::io_error, "etcd was out of reach for a while"};
+  wake_.notify_all();
+}
+
 status cluster_watch::load_and_watch(bool report) {
   auto all = client_.range_prefix(keys_.root());
   health_.record(all);
@@ -89,11 +96,13 @@ void cluster_watch::run() {
     wake_.wait(lock, [&] { return stopping_ || broken_; });
     if (stopping_) return;
     auto why = *std::exchange(broken_, std::nullopt);
-    auto from = next_revision_;
     lock.unlock();
     health_.record(why);
     log_to(log_, "warn", "watch_broken", why.message + "; watching again");
     watch_.reset();  // its last callback has returned or returns now
+    lock.lock();
+    auto from = next_revision_;
+    lock.unlock();
     bool reload = why.code == errc::compacted;
     auto backoff = 100ms;
     for (;;) {

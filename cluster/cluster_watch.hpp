@@ -34,6 +34,11 @@ class cluster_watch {
       etcd_client& client, const cluster_keys& keys, cluster_view& view,
       etcd_health& health, log_callback log, std::function<void()> on_change);
 
+  // Watches again from the revision after the last event seen, as after a
+  // break: for when etcd was out of reach and the stream, on a connection
+  // from before, may be stuck (a watch has no deadline). Returns at once.
+  void restart();
+
   // Cancels the watch and stops the thread; on_change is not called after.
   ~cluster_watch();
   cluster_watch(const cluster_watch&) = delete;

@@ -92,6 +92,7 @@ coordinator::coordinator(coordinator_options opts, etcd_client client)
 result<std::unique_ptr<coordinator>> coordinator::start(
     coordinator_options opts) {
   if (auto checked = check(opts); !checked) return checked.err();
+  if (opts.self.started_ms == 0) opts.self.started_ms = unix_ms();
   auto client = etcd_client::create(opts.etcd, opts.etcd_opts);
   if (!client) return client.err();
   std::unique_ptr<coordinator> c(
@@ -102,17 +103,27 @@ result<std::unique_ptr<coordinator>> coordinator::start(
   if (!meta) return meta.err();
   c->meta_ = *meta;
 
-  node_registration::options reg{o.self, o.ttl_s, o.on_keepalive, o.log};
-  auto registered =
-      node_registration::start(c->client_, c->keys_, reg, c->health_);
-  if (!registered) return during(o, "registering", registered.err());
-  c->registration_ = std::move(*registered);
-
+  // The copy and its watch come before the registration: the registration
+  // puts this node in the copy at once (a node is live to itself without
+  // waiting for the watch), and tells the watch to start again when etcd is
+  // back after an outage (a stream on a connection from before may be
+  // stuck: a watch has no deadline).
   c->view_ = std::make_unique<cluster_view>(c->keys_, c->meta_.shards, o.log);
   auto watch = cluster_watch::start(c->client_, c->keys_, *c->view_, c->health_,
                                     o.log, o.on_change);
   if (!watch) return during(o, "loading and watching", watch.err());
   c->watch_ = std::move(*watch);
+
+  node_registration::options reg{o.self, o.ttl_s, o.on_keepalive, o.log};
+  reg.on_registered = [view = c->view_.get()](const node_record& self,
+                                              std::int64_t revision) {
+    view->put_node(self, revision);
+  };
+  reg.on_recovered = [watch = c->watch_.get()] { watch->restart(); };
+  auto registered =
+      node_registration::start(c->client_, c->keys_, reg, c->health_);
+  if (!registered) return during(o, "registering", registered.err());
+  c->registration_ = std::move(*registered);
 
   c->writer_ = std::make_unique<shard_writer>(c->client_, c->keys_, *c->view_,
                                               *c->registration_, c->health_);
@@ -127,10 +138,13 @@ result<std::unique_ptr<coordinator>> coordinator::start(
 }
 
 coordinator::~coordinator() {
-  // The watch first, so on_change stops; then the lease, so the key goes.
-  watch_.reset();
+  // The lease first, so the key goes (and the keepalive thread, which
+  // calls into the watch and the copy, stops); then the watch, so
+  // on_change stops; the copy last.
   writer_.reset();
   registration_.reset();
+  watch_.reset();
+  view_.reset();
 }
 
 std::uint32_t coordinator::shards() const { return meta_.shards; }

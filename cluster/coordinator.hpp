@@ -32,7 +32,8 @@ struct coordinator_options {
   std::string etcd;
   // The cluster's keys are under "/<cluster>/"; no '/' in it.
   std::string cluster = "switchboard";
-  // This node; `id` is required (no '/'), `incarnation` is set by start.
+  // This node; `id` is required (no '/'), `incarnation` is set by start,
+  // and so is `started_ms` when 0.
   node_record self{};
   // The lease's TTL; etcd grants at least 2 s.
   std::int64_t ttl_s = 5;
@@ -62,8 +63,8 @@ struct coordinator_options {
 class coordinator {
  public:
   // Blocking start: connects to etcd, creates `meta` (when the cluster is
-  // new) or reads it, registers this node, loads the nodes and shards and
-  // watches them from the load's revision, starts the keepalive, then
+  // new) or reads it, loads the nodes and shards and watches them from the
+  // load's revision, registers this node and starts the keepalive, then
   // claims the shards without a record that this node wins by rendezvous
   // among the live nodes (a shard claimed first by another is skipped).
   // Shards never move by themselves: a dead owner keeps its shards.
@@ -137,9 +138,9 @@ class coordinator {
   etcd_client client_;
   etcd_health health_;
   cluster_meta meta_{};
-  std::unique_ptr<node_registration> registration_;
   std::unique_ptr<cluster_view> view_;
   std::unique_ptr<cluster_watch> watch_;
+  std::unique_ptr<node_registration> registration_;
   std::unique_ptr<shard_writer> writer_;
 };
 

@@ -82,12 +82,15 @@ status node_registration::register_once() {
     if (!txn) return txn.err();
     return error{errc::already_exists, describe_holder(rec.id, txn->responses)};
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  self_ = std::move(rec);
-  lease_ = lease->id;
-  key_revision_ = txn->header.revision;  // the put's: the key's creation
-  ttl_s_ = lease->ttl;
-  last_ok_ = sent;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    self_ = rec;
+    lease_ = lease->id;
+    key_revision_ = txn->header.revision;  // the put's: the key's creation
+    ttl_s_ = lease->ttl;
+    last_ok_ = sent;
+  }
+  if (opts_.on_registered) opts_.on_registered(rec, txn->header.revision);
   return ok;
 }
 
@@ -109,6 +112,7 @@ void node_registration::run() {
         log_to(opts_.log, "info", "registered_again",
                "node " + opts_.self.id + " registered again, incarnation " +
                    std::to_string(incarnation()));
+        if (opts_.on_recovered) opts_.on_recovered();
       } else if (again.err().message != last_failure) {
         last_failure = again.err().message;
         log_to(opts_.log, "error", "register_failed",
@@ -136,9 +140,11 @@ void node_registration::keepalive_once() {
     last_ok_ = sent;  // etcd refreshed the lease after this
     bool recovered = std::exchange(failing_, false);
     lock.unlock();
-    if (recovered)
+    if (recovered) {
       log_to(opts_.log, "info", "keepalive_recovered",
              "lease " + std::to_string(lease) + " kept alive again");
+      if (opts_.on_recovered) opts_.on_recovered();
+    }
     return;
   }
   if (r.err().code == errc::lease_not_found) {

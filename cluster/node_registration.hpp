@@ -30,10 +30,16 @@ using keepalive_callback = std::function<void(double seconds, bool ok)>;
 class node_registration {
  public:
   struct options {
-    node_record self;  // incarnation is set from the lease
+    node_record self{};  // incarnation is set from the lease
     std::int64_t ttl_s = 5;
-    keepalive_callback on_keepalive;  // may be empty
-    log_callback log;                 // may be empty
+    keepalive_callback on_keepalive{};  // may be empty
+    log_callback log{};                 // may be empty
+    // After every registration (the first in start, and each one again),
+    // with the record and the revision of its put; may be empty.
+    std::function<void(const node_record&, std::int64_t)> on_registered{};
+    // When etcd answers again after keepalives failed (also by registering
+    // again), on the keepalive thread; may be empty.
+    std::function<void()> on_recovered{};
   };
 
   // Grants a lease and creates the node's key under it, by a txn that

@@ -1,119 +1,23 @@
-// The coordinator against a real etcd started by each test (tests/support/
-// etcd_process.hpp), with the shortest lease etcd grants (2 s).
+// The coordinator's membership against a real etcd started by each test
+// (tests/support/etcd_process.hpp), with the shortest lease etcd grants
+// (2 s): registration, keepalive, leaving, losing etcd and coming back.
 #include "cluster/coordinator.hpp"
 
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <set>
 
 #include "cluster/placement.hpp"
-#include "tests/cluster/etcd_fixture.hpp"
+#include "tests/cluster/coordinator_fixture.hpp"
+#include "tests/support/tcp_proxy.hpp"
 
 using namespace switchboard::cluster;
 using namespace std::chrono_literals;
-using switchboard::testing::etcd_fixture;
+using switchboard::testing::compact;
+using switchboard::testing::coordinator_fixture;
 using switchboard::testing::free_loopback_port;
-using steady = std::chrono::steady_clock;
-
-namespace {
-
-// What the coordinators of a test logged and how often their copies
-// changed; `eventually` waits on it with a deadline that fails the test.
-class coordinator_events {
- public:
-  log_callback log() {
-    return [this](std::string_view level, std::string_view event,
-                  std::string_view detail) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      logged_.push_back(std::string(level) + " " + std::string(event) + ": " +
-                        std::string(detail));
-      changed_.notify_all();
-    };
-  }
-  std::function<void()> on_change() {
-    return [this] {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++changes_;
-      changed_.notify_all();
-    };
-  }
-
-  // True once `pred` holds, false at the deadline. Woken by every change
-  // and log line, and every 20 ms for conditions that only time changes
-  // (lease_valid).
-  template <class Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-    auto deadline = steady::now() + limit;
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      lock.unlock();
-      bool done = pred();
-      lock.lock();
-      if (done) return true;
-      if (steady::now() >= deadline) return false;
-      changed_.wait_for(lock, 20ms);
-    }
-  }
-
-  bool logged(std::string_view event) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& line : logged_)
-      if (line.find(" " + std::string(event) + ":") != std::string::npos)
-        return true;
-    return false;
-  }
-  std::size_t changes() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return changes_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> logged_;
-  std::size_t changes_ = 0;
-};
-
-struct coordinator_fixture : etcd_fixture {
-  coordinator_events events;
-
-  coordinator_options options(const std::string& id, std::uint32_t shards) {
-    coordinator_options o;
-    o.etcd = etcd.url();
-    o.cluster = "sb";
-    o.self.id = id;
-    o.self.cluster_addr = "127.0.0.1:" + std::to_string(7100 + id[0]);
-    o.self.client_addr = "127.0.0.1:7000";
-    o.self.admin_addr = "127.0.0.1:7001";
-    o.self.version = "test";
-    o.ttl_s = 2;
-    o.shards = shards;
-    o.etcd_opts.request_timeout = 1000ms;
-    o.log = events.log();
-    o.on_change = events.on_change();
-    return o;
-  }
-
-  std::unique_ptr<coordinator> start(const std::string& id,
-                                     std::uint32_t shards = 0) {
-    auto c = coordinator::start(options(id, shards));
-    INFO((c ? "" : c.err().message));
-    REQUIRE(c);
-    return std::move(*c);
-  }
-
-  static std::set<std::string> live(const coordinator& c) {
-    std::set<std::string> out;
-    for (auto& n : c.live_nodes()) out.insert(n.id);
-    return out;
-  }
-};
-
-using ids = std::set<std::string>;
-
-}  // namespace
+using switchboard::testing::ids;
+using switchboard::testing::steady;
+using switchboard::testing::tcp_proxy;
 
 TEST_CASE_METHOD(coordinator_fixture,
                  "a first node creates the cluster and claims every shard; a "
@@ -123,6 +27,8 @@ TEST_CASE_METHOD(coordinator_fixture,
   CHECK(a->shards() == 16);
   CHECK(a->meta().format == 2);
   CHECK(a->incarnation() != 0);
+  CHECK(a->self().incarnation == a->incarnation());
+  CHECK(a->self().started_ms > 0);
   CHECK(a->lease_valid());
   CHECK(a->etcd_reachable());
   auto map = a->shard_map();
@@ -180,15 +86,24 @@ TEST_CASE_METHOD(coordinator_fixture,
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a node that stops cleanly is gone for the others at once",
+                 "a node that stops cleanly is gone for the others at once, "
+                 "and comes back with a new incarnation",
                  "[coordinator]") {
   auto a = start("a", 4);
   auto b = start("b");
   REQUIRE(events.eventually([&] { return live(*a) == ids{"a", "b"}; }));
+  auto first = b->incarnation();
   b.reset();
-  // Well within the 2 s TTL: the revoke, not the expiry, removed it.
-  REQUIRE(events.eventually([&] { return live(*a) == ids{"a"}; }, 1500ms));
+  // The destructor revoked the lease: the key is gone now, not at expiry.
   CHECK(client.range("/sb/nodes/b")->kvs.empty());
+  REQUIRE(events.eventually([&] { return live(*a) == ids{"a"}; }));
+
+  b = start("b");  // the id is free at once
+  CHECK(b->incarnation() != first);
+  REQUIRE(events.eventually([&] {
+    auto seen = a->live_node("b");
+    return seen && seen->incarnation == b->incarnation();
+  }));
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
@@ -218,7 +133,7 @@ TEST_CASE_METHOD(coordinator_fixture,
   REQUIRE(events.eventually([&] { return b->lease_valid(); }, 5s));
   CHECK(b->incarnation() != first);
   CHECK(events.logged("lease_expired"));
-  CHECK(events.logged("registered_again"));
+  CHECK(events.eventually([&] { return events.logged("registered_again"); }));
   REQUIRE(events.eventually([&] {
     auto seen = a->live_node("b");
     return seen && seen->incarnation == b->incarnation();
@@ -253,9 +168,11 @@ TEST_CASE_METHOD(coordinator_fixture,
   REQUIRE(events.eventually([&] { return !(*k)->lease_valid(); }, 2s));
   CHECK(steady::now() - died < 2s);
   REQUIRE(events.eventually([&] { return !(*k)->etcd_reachable(); }));
-  CHECK(events.logged("keepalive_failed"));
-  std::lock_guard<std::mutex> lock(m);
-  CHECK_FALSE(keepalives.back().second);
+  CHECK(events.eventually([&] { return events.logged("keepalive_failed"); }));
+  CHECK(events.eventually([&] {
+    std::lock_guard<std::mutex> lock(m);
+    return !keepalives.back().second;
+  }));
 }
 
 TEST_CASE("a start without a reachable etcd fails as unreachable",
@@ -273,99 +190,101 @@ TEST_CASE("a start without a reachable etcd fails as unreachable",
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a move switches owner and epoch in both copies; a stale "
-                 "revision changes nothing",
+                 "a node cut off etcd stops being valid, is seen dead, and "
+                 "once back registers again and catches up",
                  "[coordinator]") {
-  auto a = start("a", 16);
-  auto b = start("b");
-  REQUIRE(events.eventually([&] { return live(*a) == ids{"a", "b"}; }));
-  auto plan = a->planned_moves();
-  REQUIRE(plan.size() >= 1);
-  auto n = plan[0].first;
-  auto before = *a->shard(n);
+  tcp_proxy proxy(etcd.client_port());
+  auto o = options("b", 8);
+  o.etcd = proxy.url();
+  auto started = coordinator::start(o);
+  REQUIRE(started);
+  auto& b = *started;
+  auto a = start("a");
+  REQUIRE(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
+  auto first = b->incarnation();
 
-  auto begun = a->begin_move(n, "b", before.mod_revision);
-  INFO((begun ? "" : begun.err().message));
-  REQUIRE(begun);
-  CHECK(begun->owner == "a");
-  CHECK(begun->epoch == 1);
-  CHECK(begun->state == shard_record::state_kind::moving);
-  CHECK(begun->target == "b");
-  CHECK(begun->mod_revision > before.mod_revision);
-  CHECK(a->shard(n)->mod_revision == begun->mod_revision);
-  REQUIRE(events.eventually(
-      [&] { return b->shard(n)->mod_revision == begun->mod_revision; }));
-  CHECK(b->shard(n)->state == shard_record::state_kind::moving);
-  CHECK(b->shard(n)->target == "b");
-
-  auto stale = b->begin_move(n, "b", before.mod_revision);
-  REQUIRE_FALSE(stale);
-  CHECK(stale.err().code == errc::conflict);
-  auto stale_finish = b->finish_move(n, before.mod_revision);
-  REQUIRE_FALSE(stale_finish);
-  CHECK(stale_finish.err().code == errc::conflict);
-  CHECK(client.range("/sb/shards/" + std::to_string(n))->kvs[0].mod_revision ==
-        begun->mod_revision);
-
-  auto finished = b->finish_move(n, b->shard(n)->mod_revision);
-  REQUIRE(finished);
-  CHECK(finished->owner == "b");
-  CHECK(finished->epoch == 2);
-  CHECK(finished->state == shard_record::state_kind::owned);
-  CHECK(finished->target.empty());
-  REQUIRE(events.eventually(
-      [&] { return a->shard(n)->mod_revision == finished->mod_revision; }));
-  CHECK(a->shard(n)->owner == "b");
-  CHECK(a->shard(n)->epoch == 2);
-  CHECK(a->planned_moves().size() == plan.size() - 1);
-
-  // Another shard moves and comes back: same owner, same epoch.
-  auto m = (n + 1) % 16;
-  auto other = *a->shard(m);
-  REQUIRE(other.owner == "a");
-  auto moving = a->begin_move(m, "b", other.mod_revision);
+  auto cut = steady::now();
+  proxy.cut();
+  REQUIRE(events.eventually([&] { return !b->lease_valid(); }, 2s));
+  CHECK(steady::now() - cut < 2s);
+  REQUIRE(events.eventually([&] { return live(*a) == ids{"a"}; }, 6s));
+  CHECK_FALSE(b->etcd_reachable());
+  // Meanwhile a change b does not see: its copy catches up later.
+  auto s0 = *a->shard(0);
+  CHECK(s0.owner == "b");  // a dead owner keeps its shards
+  auto moving = a->begin_move(0, "a", s0.mod_revision);
   REQUIRE(moving);
-  CHECK(a->begin_move(m, "b", moving->mod_revision).err().code ==
-        errc::invalid_argument);  // already moving
-  auto aborted = a->abort_move(m, moving->mod_revision);
-  REQUIRE(aborted);
-  CHECK(aborted->owner == "a");
-  CHECK(aborted->epoch == 1);
-  CHECK(aborted->state == shard_record::state_kind::owned);
+
+  proxy.restore();
+  REQUIRE(events.eventually([&] { return b->lease_valid(); }, 5s));
+  CHECK(b->incarnation() != first);
+  CHECK(events.eventually([&] { return b->etcd_reachable(); }));
+  CHECK(events.logged("lease_expired"));
+  CHECK(events.eventually(
+      [&] { return events.logged("watch_restored", "no event missed"); }));
+  REQUIRE(events.eventually([&] {
+    auto seen = a->live_node("b");
+    return seen && seen->incarnation == b->incarnation();
+  }));
   REQUIRE(events.eventually(
-      [&] { return b->shard(m)->mod_revision == aborted->mod_revision; }));
-  CHECK(b->shard(m)->state == shard_record::state_kind::owned);
-  CHECK(b->shard(m)->owner == "a");
-  CHECK(a->abort_move(m, aborted->mod_revision).err().code ==
-        errc::invalid_argument);  // not moving
-  CHECK(a->begin_move(m, "nobody", aborted->mod_revision).err().code ==
-        errc::invalid_argument);  // not live
-  CHECK(events.changes() > 0);
+      [&] { return b->shard(0)->mod_revision == moving->mod_revision; }));
+  CHECK(b->shard(0)->state == shard_record::state_kind::moving);
+  CHECK(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a cluster of 300 shards is claimed in txns etcd accepts",
+                 "a node whose id was taken while its lease was lost keeps "
+                 "trying, and registers once the id is free",
                  "[coordinator]") {
-  auto a = start("a", 300);  // one txn of 300 puts exceeds --max-txn-ops
-  for (std::uint32_t n = 0; n < 300; ++n) REQUIRE(a->shard(n));
-  auto stored = client.range_prefix("/sb/shards/");
-  REQUIRE(stored);
-  CHECK(stored->kvs.size() == 300);
+  auto b = start("b", 4);
+  auto first = b->incarnation();
+  b->suspend_keepalive(true);
+  // Once b's key has expired, another node takes the id.
+  REQUIRE(events.eventually(
+      [&] { return client.range("/sb/nodes/b")->kvs.empty(); }, 6s));
+  auto twin = start("b");
+  b->suspend_keepalive(false);
+  REQUIRE(events.eventually(
+      [&] { return events.logged("register_failed", "is live already"); }));
+  CHECK_FALSE(b->lease_valid());
+  CHECK(b->live_node("b")->incarnation == twin->incarnation());
+
+  twin.reset();
+  REQUIRE(events.eventually([&] { return b->lease_valid(); }, 5s));
+  CHECK(b->incarnation() != first);
+  CHECK(b->incarnation() != 0);
+  REQUIRE(events.eventually([&] {
+    auto seen = b->live_node("b");
+    return seen && seen->incarnation == b->incarnation();
+  }));
 }
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "the copy follows writes made by others, and a malformed "
-                 "record counts as none",
+                 "a watch stuck while etcd was out of reach starts again once "
+                 "the node registers again",
                  "[coordinator]") {
-  auto a = start("a", 4);
-  // Another writer (an operator, a rebalancer elsewhere) moves shard 2.
-  shard_record moved;
-  moved.owner = "z";
-  moved.epoch = 5;
-  REQUIRE(client.put("/sb/shards/2", encode_shard(moved)));
-  REQUIRE(events.eventually([&] { return a->shard(2)->owner == "z"; }));
-  CHECK(a->shard(2)->epoch == 5);
-  REQUIRE(client.put("/sb/shards/3", "garbage"));
-  REQUIRE(events.eventually([&] { return !a->shard(3); }));
-  CHECK(events.logged("bad_shard_record"));
+  tcp_proxy proxy(etcd.client_port());
+  auto o = options("b", 4);
+  o.etcd = proxy.url();
+  auto started = coordinator::start(o);
+  REQUIRE(started);
+  auto& b = *started;
+  auto a = start("a");
+  REQUIRE(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
+
+  // b's watch stream hangs without breaking (as over a half-open
+  // connection), and b's lease lapses.
+  proxy.stall();
+  b->suspend_keepalive(true);
+  REQUIRE(events.eventually([&] { return live(*a) == ids{"a"}; }, 6s));
+  auto s0 = *a->shard(0);
+  auto moving = a->begin_move(0, "a", s0.mod_revision);
+  REQUIRE(moving);
+
+  b->suspend_keepalive(false);
+  REQUIRE(events.eventually([&] { return b->lease_valid(); }, 5s));
+  // The stream from before never delivers; the new watch does.
+  REQUIRE(events.eventually(
+      [&] { return b->shard(0)->mod_revision == moving->mod_revision; }));
+  CHECK(events.logged("watch_broken", "out of reach"));
 }
