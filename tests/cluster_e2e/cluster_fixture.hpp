@@ -31,9 +31,10 @@ struct cluster_fixture {
     for (int i = 1; i <= n; ++i) add_node(extra);
   }
 
-  std::vector<std::string> args(int i,
-                                const std::vector<std::string>& extra) const {
-    std::vector<std::string> a = {"--etcd",           etcd.url(),
+  std::vector<std::string> args(int i, const std::vector<std::string>& extra,
+                                const std::string& etcd_url = {}) const {
+    std::vector<std::string> a = {"--etcd",
+                                  etcd_url.empty() ? etcd.url() : etcd_url,
                                   "--node-id",        "n" + std::to_string(i),
                                   "--cluster-listen", "127.0.0.1:0",
                                   "--shards",         std::to_string(shards),
@@ -42,9 +43,11 @@ struct cluster_fixture {
     return a;
   }
 
-  node_process& add_node(const std::vector<std::string>& extra = {}) {
+  // `etcd_url`: where this node finds etcd (a tcp_proxy, to cut it off).
+  node_process& add_node(const std::vector<std::string>& extra = {},
+                         const std::string& etcd_url = {}) {
     auto i = static_cast<int>(nodes.size()) + 1;
-    nodes.push_back(std::make_unique<node_process>(args(i, extra)));
+    nodes.push_back(std::make_unique<node_process>(args(i, extra, etcd_url)));
     return *nodes.back();
   }
 

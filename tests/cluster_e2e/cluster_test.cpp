@@ -4,6 +4,7 @@
 
 #include "cluster/placement.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
+#include "tests/support/tcp_proxy.hpp"
 
 using namespace switchboard::testing;
 using namespace std::chrono_literals;
@@ -366,4 +367,51 @@ TEST_CASE("refused at start: a live node id, an unreachable etcd, another "
   CHECK(other.output.find("16") != std::string::npos);
   // The cluster was not touched.
   CHECK(cl.admin_json(1, "nodes")["nodes"].as_array().size() == 1);
+}
+
+TEST_CASE("a node cut off etcd stops taking writes at its lease's end, and "
+          "serves again when etcd is back",
+          "[cluster][e2e]") {
+  cluster_fixture cl(0);
+  tcp_proxy proxy(cl.etcd.client_port());
+  cl.add_node({}, proxy.url());  // n1 reaches etcd through the proxy
+  cl.add_node();
+  cl.rebalance();
+  auto alice_id = user_homed_on(cl, "n2", "alice");
+  auto alice = cl.connect(2, alice_id);
+  auto on1 = group_on(cl, *alice, "n1", {alice_id});
+  auto on2 = group_on(cl, *alice, "n2", {alice_id});
+  REQUIRE(e2e_fixture::send(*alice, on1, "before", "x1")["type"] == "sent");
+  auto ready = [&](int i) {
+    return http_request(cl.node(i).port(), "GET", "/readyz").status;
+  };
+  REQUIRE(ready(1) == 200);
+
+  proxy.cut();
+  // Within the lease's TTL (2 s) n1 gives up its shards' writes.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (ready(1) != 503) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::yield();
+  }
+  auto r = e2e_fixture::send(*alice, on1, "during", "x2");
+  CHECK(r["code"] == "unavailable");
+  CHECK(r["retry_after_ms"].as_int64() > 0);
+  // The rest of the cluster goes on.
+  CHECK(e2e_fixture::send(*alice, on2, "elsewhere", "y1")["type"] == "sent");
+  CHECK(ready(2) == 200);
+
+  proxy.restore();
+  deadline = std::chrono::steady_clock::now() + 20s;
+  json::object back;
+  for (;;) {
+    back = e2e_fixture::send(*alice, on1, "during", "x2");
+    if (back["type"] == "sent") break;
+    REQUIRE(back["code"] == "unavailable");
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+  }
+  CHECK(back["msg_id"] == 2);
+  CHECK(ready(1) == 200);
+  auto ids = e2e_fixture::history_ids(*alice, on1);
+  CHECK(ids == std::vector<std::uint64_t>{1, 2});
 }
