@@ -14,31 +14,26 @@ namespace switchboard::actors::detail {
 using phase = conversation_state::phase;
 
 static void create_here(conv_self self, create_request req, inbox_here here,
-                 caf::typed_response_promise<create_reply> rp);
+                        caf::typed_response_promise<create_reply> rp);
 
 void do_create(conv_self self, create_request req,
                caf::typed_response_promise<create_reply> rp) {
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (st.ph == phase::failed) {
-    rp.deliver(
-        create_reply{internal_error("load failed"), {}, {}, {}, false});
+    rp.deliver(create_reply{internal_error("load failed"), {}, {}, {}, false});
     return;
   }
   if (st.ph == phase::ready) {
     if (st.meta.kind != req.kind ||
         std::find(req.members.begin(), req.members.end(), req.creator) ==
             req.members.end()) {
-      rp.deliver(
-          create_reply{internal_error("conversation id collision"),
-                       {},
-                       {},
-                       {},
-                       false});
+      rp.deliver(create_reply{
+          internal_error("conversation id collision"), {}, {}, {}, false});
       return;
     }
-    rp.deliver(create_reply{
-        {}, st.conv_id, st.meta.kind, member_ids(st), true});
+    rp.deliver(
+        create_reply{{}, st.conv_id, st.meta.kind, member_ids(st), true});
     return;
   }
   if (auto err = check_writable(st); !err.ok()) {
@@ -48,22 +43,22 @@ void do_create(conv_self self, create_request req,
   // Missing: this request creates it, members' inbox entries first.
   st.ph = phase::creating;
   auto members = req.members;
-  write_inbox_elsewhere(
-      self, members, {},
-      [self, req = std::move(req), rp](proto_error err,
-                                       inbox_here here) mutable {
-        if (!err.ok()) {
-          self->state.ph = phase::missing;
-          rp.deliver(create_reply{err, {}, {}, {}, false});
-          run_waiting(self);
-          return;
-        }
-        create_here(self, std::move(req), std::move(here), std::move(rp));
-      });
+  write_inbox_elsewhere(self, members, {},
+                        [self, req = std::move(req), rp](
+                            proto_error err, inbox_here here) mutable {
+                          if (!err.ok()) {
+                            self->state.ph = phase::missing;
+                            rp.deliver(create_reply{err, {}, {}, {}, false});
+                            run_waiting(self);
+                            return;
+                          }
+                          create_here(self, std::move(req), std::move(here),
+                                      std::move(rp));
+                        });
 }
 
 static void create_here(conv_self self, create_request req, inbox_here here,
-                 caf::typed_response_promise<create_reply> rp) {
+                        caf::typed_response_promise<create_reply> rp) {
   auto& st = self->state;
   auto now = now_ms();
   storage::conversation_meta meta{req.kind, req.title, req.creator, now};
@@ -72,31 +67,30 @@ static void create_here(conv_self self, create_request req, inbox_here here,
   for (auto& m : req.members)
     b.put_member(st.conv_id, m, storage::member_state{0, 0, now});
   for (auto& m : here.add) b.put_inbox(m, st.conv_id);
-  commit_then(
-      self, std::move(b), [=](const storage::status& s) mutable {
-        auto& st = self->state;
-        if (!s) {
-          st.ph = phase::missing;
-          rp.deliver(create_reply{
-              storage_unavailable(s.err().message), {}, {}, {}, false});
-          run_waiting(self);
-          return;
-        }
-        st.ph = phase::ready;
-        st.meta = meta;
-        for (auto& m : req.members)
-          st.members[m] = storage::member_state{0, 0, now};
-        auto ids = member_ids(st);
-        rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
-        broadcast(self, ids, events::members(st.conv_id, ids, {}),
-                          {req.creator, req.origin_session});
-        run_waiting(self);
-      });
+  commit_then(self, std::move(b), [=](const storage::status& s) mutable {
+    auto& st = self->state;
+    if (!s) {
+      st.ph = phase::missing;
+      rp.deliver(create_reply{
+          storage_unavailable(s.err().message), {}, {}, {}, false});
+      run_waiting(self);
+      return;
+    }
+    st.ph = phase::ready;
+    st.meta = meta;
+    for (auto& m : req.members)
+      st.members[m] = storage::member_state{0, 0, now};
+    auto ids = member_ids(st);
+    rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
+    broadcast(self, ids, events::members(st.conv_id, ids, {}),
+              {req.creator, req.origin_session});
+    run_waiting(self);
+  });
 }
 
 static void change_members(conv_self self, std::vector<std::string> added,
-                    std::vector<std::string> removed, inbox_here here,
-                    caf::typed_response_promise<proto_error> rp);
+                           std::vector<std::string> removed, inbox_here here,
+                           caf::typed_response_promise<proto_error> rp);
 
 void do_members(conv_self self, members_request req,
                 caf::typed_response_promise<proto_error> rp) {
@@ -136,27 +130,10 @@ void do_members(conv_self self, members_request req,
       added.push_back(a);
   for (auto& r : req.remove)
     if (st.members.count(r)) removed.push_back(r);
-  if (added.empty() && removed.empty()) {
-    rp.deliver(proto_error{});
-    return;
-  }
-  if (auto err = check_writable(st); !err.ok()) {
-    rp.deliver(err);
-    return;
-  }
-  if (st.members.size() + added.size() - removed.size() >
-      st.ctx->lim.max_members) {
-    rp.deliver(
-        proto_error{"bad_request", "a conversation has at most " +
-                                       std::to_string(st.ctx->lim.max_members) +
-                                       " members"});
-    return;
-  }
   // Added members' inbox entries first, elsewhere; removed ones' after.
   write_inbox_elsewhere(
       self, added, {},
-      [self, added, removed, rp](proto_error err,
-                                 inbox_here here) mutable {
+      [self, added, removed, rp](proto_error err, inbox_here here) mutable {
         if (!err.ok()) {
           rp.deliver(err);
           return;
@@ -167,8 +144,8 @@ void do_members(conv_self self, members_request req,
 }
 
 static void change_members(conv_self self, std::vector<std::string> added,
-                    std::vector<std::string> removed, inbox_here here,
-                    caf::typed_response_promise<proto_error> rp) {
+                           std::vector<std::string> removed, inbox_here here,
+                           caf::typed_response_promise<proto_error> rp) {
   auto& st = self->state;
   // The members may have changed while the entries were written.
   added.erase(std::remove_if(added.begin(), added.end(),
@@ -187,6 +164,14 @@ static void change_members(conv_self self, std::vector<std::string> added,
   }
   if (auto err = check_writable(st); !err.ok()) {
     rp.deliver(err);
+    return;
+  }
+  if (st.members.size() + added.size() - removed.size() >
+      st.ctx->lim.max_members) {
+    rp.deliver(
+        proto_error{"bad_request", "a conversation has at most " +
+                                       std::to_string(st.ctx->lim.max_members) +
+                                       " members"});
     return;
   }
   // Everyone who was or now is a member hears of the change.
@@ -210,29 +195,25 @@ static void change_members(conv_self self, std::vector<std::string> added,
     else
       removed_elsewhere.push_back(r);
   }
-  commit_then(
-      self, std::move(b), [=](const storage::status& s) mutable {
-        if (!s) {
-          // The actor reloads its members from the store (reloading).
-          rp.deliver(storage_unavailable(s.err().message));
-          return;
-        }
-        broadcast(self, audience,
-                          events::members(self->state.conv_id, added, removed),
-                          origin{});
-        rp.deliver(proto_error{});
-        if (removed_elsewhere.empty()) return;
-        // A stray entry left by a failure here is filtered when read.
-        write_inbox_elsewhere(
-            self, {}, removed_elsewhere,
-            [self](proto_error err, inbox_here) {
-              if (!err.ok())
-                metrics::emit(self->state.ctx->log, "warn",
-                              "inbox_entry_not_erased",
-                              {{"conv_id", self->state.conv_id},
-                               {"error", err.message}});
-            });
-      });
+  commit_then(self, std::move(b), [=](const storage::status& s) mutable {
+    if (!s) {
+      // The actor reloads its members from the store (reloading).
+      rp.deliver(storage_unavailable(s.err().message));
+      return;
+    }
+    broadcast(self, audience,
+              events::members(self->state.conv_id, added, removed), origin{});
+    rp.deliver(proto_error{});
+    if (removed_elsewhere.empty()) return;
+    // A stray entry left by a failure here is filtered when read.
+    write_inbox_elsewhere(
+        self, {}, removed_elsewhere, [self](proto_error err, inbox_here) {
+          if (!err.ok())
+            metrics::emit(
+                self->state.ctx->log, "warn", "inbox_entry_not_erased",
+                {{"conv_id", self->state.conv_id}, {"error", err.message}});
+        });
+  });
 }
 
 void run_waiting(conv_self self) {

@@ -128,8 +128,9 @@ void deliver_all(conv_self self, const Users& users, const std::string& text,
     if (r.what == kind::local) {
       deliver_here(self, u, text, from, chat_message);
     } else if (r.what == kind::remote) {
-      auto it = std::find_if(elsewhere.begin(), elsewhere.end(),
-                             [&](const auto& e) { return e.first == r.registry; });
+      auto it =
+          std::find_if(elsewhere.begin(), elsewhere.end(),
+                       [&](const auto& e) { return e.first == r.registry; });
       if (it == elsewhere.end())
         it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
       it->second.push_back(u);
@@ -137,7 +138,7 @@ void deliver_all(conv_self self, const Users& users, const std::string& text,
   }
   for (auto& [registry, ids] : elsewhere)
     caf::anon_send(registry, deliver_atom::value, std::move(ids), text,
-               std::string(from.session), chat_message);
+                   std::string(from.session), chat_message);
 }
 
 struct member_keys {
@@ -169,10 +170,9 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
               chat_message);
 }
 
-void write_inbox_elsewhere(
-    conv_self self, const std::vector<std::string>& add,
-    const std::vector<std::string>& remove,
-    std::function<void(proto_error, inbox_here)> then) {
+void write_inbox_elsewhere(conv_self self, const std::vector<std::string>& add,
+                           const std::vector<std::string>& remove,
+                           std::function<void(proto_error, inbox_here)> then) {
   using kind = directory::shard_route::kind;
   struct per_node {
     caf::actor registry;
@@ -188,7 +188,8 @@ void write_inbox_elsewhere(
       return;
     }
     if (r.what == kind::unavailable) {
-      if (err.ok()) err = proto_error{"unavailable", r.reason, r.retry_after_ms};
+      if (err.ok())
+        err = proto_error{"unavailable", r.reason, r.retry_after_ms};
       return;
     }
     auto it = std::find_if(nodes.begin(), nodes.end(), [&](const per_node& n) {

@@ -68,10 +68,9 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
 struct inbox_here {
   std::vector<std::string> add, remove;
 };
-void write_inbox_elsewhere(
-    conv_self self, const std::vector<std::string>& add,
-    const std::vector<std::string>& remove,
-    std::function<void(proto_error, inbox_here)> then);
+void write_inbox_elsewhere(conv_self self, const std::vector<std::string>& add,
+                           const std::vector<std::string>& remove,
+                           std::function<void(proto_error, inbox_here)> then);
 
 proto_error internal_error(const std::string& what);
 

@@ -73,12 +73,12 @@ class directory {
   struct shard_route {
     enum class kind : std::uint8_t { local, remote, unavailable };
     kind what = kind::local;
-    std::string owner{};                // the owner's node id
-    caf::actor registry{};              // remote: the owner's registry actor
-    std::int64_t retry_after_ms = 0;    // unavailable
-    std::string reason{};               // unavailable: why, for the error
-    std::int64_t epoch = 0;             // the shard's, as the map says
-    std::string moving_to{};            // a move's target, while it moves
+    std::string owner{};              // the owner's node id
+    caf::actor registry{};            // remote: the owner's registry actor
+    std::int64_t retry_after_ms = 0;  // unavailable
+    std::string reason{};             // unavailable: why, for the error
+    std::int64_t epoch = 0;           // the shard's, as the map says
+    std::string moving_to{};          // a move's target, while it moves
   };
 
   // The route of every shard (routes.size() is the cluster's shard count),

@@ -44,9 +44,9 @@ bool directory::is_local(const std::string& id) const {
 namespace {
 
 template <class Local>
-directory::destination route(const directory::shard_route& r, caf::atom_value kind,
-                             const std::string& id, caf::message m,
-                             Local local) {
+directory::destination route(const directory::shard_route& r,
+                             caf::atom_value kind, const std::string& id,
+                             caf::message m, Local local) {
   directory::destination d;
   switch (r.what) {
     case directory::shard_route::kind::local:
@@ -69,8 +69,9 @@ directory::destination route(const directory::shard_route& r, caf::atom_value ki
 
 directory::destination directory::to_conversation(const std::string& conv_id,
                                                   caf::message m) {
-  return route(route_of(conv_id), conv_atom::value, conv_id, std::move(m),
-               [&] { return caf::actor_cast<caf::actor>(conversation(conv_id)); });
+  return route(route_of(conv_id), conv_atom::value, conv_id, std::move(m), [&] {
+    return caf::actor_cast<caf::actor>(conversation(conv_id));
+  });
 }
 
 directory::destination directory::to_user(const std::string& user_id,

@@ -13,8 +13,9 @@ id_groups group_by_owner(const directory& dir,
     if (r.what == kind::local) {
       g.here.push_back(i);
     } else if (r.what == kind::remote) {
-      auto it = std::find_if(g.elsewhere.begin(), g.elsewhere.end(),
-                             [&](const auto& e) { return e.first == r.registry; });
+      auto it =
+          std::find_if(g.elsewhere.begin(), g.elsewhere.end(),
+                       [&](const auto& e) { return e.first == r.registry; });
       if (it == g.elsewhere.end())
         it = g.elsewhere.insert(g.elsewhere.end(), {r.registry, {}});
       it->second.push_back(i);

@@ -72,18 +72,18 @@ void gather_inboxes(Self* self, node_context* ctx,
         [st, finish, pos = g.here](
             storage::result<std::vector<std::vector<std::string>>> r) mutable {
           if (!r)
-            return finish(proto_error{"internal",
-                                      "storage error: " + r.err().message});
+            return finish(
+                proto_error{"internal", "storage error: " + r.err().message});
           for (std::size_t k = 0; k < pos.size(); ++k)
             st->lists[pos[k]] = std::move((*r)[k]);
           finish(proto_error{});
         });
   for (auto& [registry, pos] : g.elsewhere)
-    self->request(registry, ctx->lim.remote_request_timeout,
-                  inbox_atom::value, pick(pos))
+    self->request(registry, ctx->lim.remote_request_timeout, inbox_atom::value,
+                  pick(pos))
         .then(
-            [st, finish, pos = pos](
-                std::vector<std::vector<std::string>>& lists) mutable {
+            [st, finish,
+             pos = pos](std::vector<std::vector<std::string>>& lists) mutable {
               for (std::size_t k = 0; k < pos.size() && k < lists.size(); ++k)
                 st->lists[pos[k]] = std::move(lists[k]);
               finish(proto_error{});
@@ -140,8 +140,8 @@ void gather_summaries(Self* self, node_context* ctx, std::string user,
         },
         [take, finish](storage::result<std::vector<conv_summary>> r) mutable {
           if (!r)
-            return finish(proto_error{"internal",
-                                      "storage error: " + r.err().message});
+            return finish(
+                proto_error{"internal", "storage error: " + r.err().message});
           take(*r);
           finish(proto_error{});
         });

@@ -17,8 +17,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<presence_status>("switchboard.presence_status");
   cfg.add_message_type<shard_chunk>("switchboard.shard_chunk");
   cfg.add_message_type<conv_summary>("switchboard.conv_summary");
-  cfg.add_message_type<std::vector<conv_summary>>(
-      "switchboard.conv_summaries");
+  cfg.add_message_type<std::vector<conv_summary>>("switchboard.conv_summaries");
   cfg.add_message_type<std::vector<std::vector<std::string>>>(
       "switchboard.string_lists");
   cfg.add_message_type<std::vector<std::string>>("switchboard.strings");

@@ -224,8 +224,8 @@ typename Inspector::result_type inspect(Inspector& f, conv_summary& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_chunk& x) {
-  return f(caf::meta::type_name("shard_chunk"), x.shard, x.epoch, x.cf,
-           x.first, x.keys, x.values);
+  return f(caf::meta::type_name("shard_chunk"), x.shard, x.epoch, x.cf, x.first,
+           x.keys, x.values);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, presence_status& x) {
@@ -241,8 +241,7 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<closed_atom>,              // the connection is gone
     caf::reacts_to<push_atom, std::string>,   // an event to write out
     // the user's actor is gone (its shard moved): register again
-    caf::reacts_to<attach_atom>,
-    caf::reacts_to<continue_atom, continuation>>;
+    caf::reacts_to<attach_atom>, caf::reacts_to<continue_atom, continuation>>;
 
 // One user: the registry of its connections, its presence and last seen.
 using user_actor = caf::typed_actor<

@@ -1,8 +1,8 @@
 #include "actors/node.hpp"
 
-#include <caf/all.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <random>
 #include <thread>
@@ -131,9 +131,9 @@ node::node(storage::store& store, node_options options)
     : impl_(std::make_unique<impl>(store, options)) {
   if (!options.cluster) return;
   impl_->registry = spawn_registry(impl_->sys, &impl_->ctx);
-  auto port = impl_->sys.middleman().publish(
-      impl_->registry, options.cluster_port, options.cluster_host.c_str(),
-      true);
+  auto port =
+      impl_->sys.middleman().publish(impl_->registry, options.cluster_port,
+                                     options.cluster_host.c_str(), true);
   if (!port) {
     auto why = impl_->sys.render(port.error());
     caf::anon_send_exit(impl_->registry, caf::exit_reason::user_shutdown);
@@ -149,7 +149,8 @@ node::node(storage::store& store, node_options options)
 node::~node() {
   if (impl_->registry) {
     caf::anon_send_exit(impl_->registry, caf::exit_reason::user_shutdown);
-    (void)impl_->sys.middleman().unpublish(impl_->registry, impl_->cluster_port);
+    (void)impl_->sys.middleman().unpublish(impl_->registry,
+                                           impl_->cluster_port);
   }
   impl_->dir.shutdown();
   impl_->sys.await_all_actors_done();
@@ -197,8 +198,8 @@ void node::admin_members(const std::string& conv_id,
       conv_id, caf::make_message(members_atom::value, std::move(req)));
   if (!d.err.ok()) return done(d.err);
   impl_->sys.spawn([ctx, d, done](caf::event_based_actor* self) {
-    auto timeout = d.remote ? ctx->lim.remote_request_timeout
-                            : ctx->lim.request_timeout;
+    auto timeout =
+        d.remote ? ctx->lim.remote_request_timeout : ctx->lim.request_timeout;
     self->request(d.actor, timeout, d.msg)
         .then(
             [self, done](proto_error& e) {
@@ -266,10 +267,9 @@ std::string node::ask(const caf::actor& dest, caf::message m,
   std::string out;
   caf::scoped_actor self{impl_->sys};
   self->request(dest, timeout, std::move(m))
-      .receive([&](std::string& why) { out = std::move(why); },
-               [&](caf::error& e) {
-                 out = "no answer: " + impl_->sys.render(e);
-               });
+      .receive(
+          [&](std::string& why) { out = std::move(why); },
+          [&](caf::error& e) { out = "no answer: " + impl_->sys.render(e); });
   return out;
 }
 
@@ -318,8 +318,8 @@ std::pair<int, std::string> node::ask_admin(const caf::actor& registry,
             out = {status, std::move(text)};
           },
           [&](caf::error& e) {
-            out = unavailable("the node did not answer: " +
-                              impl_->sys.render(e));
+            out =
+                unavailable("the node did not answer: " + impl_->sys.render(e));
           });
   return out;
 }
@@ -327,14 +327,15 @@ std::pair<int, std::string> node::ask_admin(const caf::actor& registry,
 void node::on_down(const caf::actor& registry,
                    std::function<void(std::string)> fn) {
   auto* sys = &impl_->sys;
-  impl_->sys.spawn<caf::hidden>([registry, fn, sys](caf::event_based_actor* self) {
-    self->monitor(registry);
-    self->set_down_handler([self, fn, sys](caf::down_msg& dm) {
-      fn(sys->render(dm.reason));
-      self->quit();
-    });
-    return caf::behavior{[](int) {}};
-  });
+  impl_->sys.spawn<caf::hidden>(
+      [registry, fn, sys](caf::event_based_actor* self) {
+        self->monitor(registry);
+        self->set_down_handler([self, fn, sys](caf::down_msg& dm) {
+          fn(sys->render(dm.reason));
+          self->quit();
+        });
+        return caf::behavior{[](int) {}};
+      });
 }
 const limits& node::lim() const { return impl_->ctx.lim; }
 

@@ -1,11 +1,11 @@
 #pragma once
 
+#include <caf/actor.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <caf/actor.hpp>
-#include <cstdint>
 #include <string>
 
 #include "actors/client_connection.hpp"

@@ -39,8 +39,7 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
   return {
       // A page of a shard that moves here: taken only while the map says
       // the shard moves to this node, at the move's epoch.
-      [self, ctx](ingest_atom,
-                  shard_chunk& c) -> caf::result<std::string> {
+      [self, ctx](ingest_atom, shard_chunk& c) -> caf::result<std::string> {
         auto r = ctx->dir->route_of_shard(c.shard);
         if (r.moving_to != ctx->node_id || r.epoch != c.epoch)
           return std::string("shard " + std::to_string(c.shard) +
@@ -90,8 +89,8 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         for (auto& u : users)
           if (!ctx->dir->is_local(u))
             return make_cluster_error(cluster_errc::not_owner);
-        auto rp =
-            self->make_response_promise<std::vector<std::vector<std::string>>>();
+        auto rp = self->make_response_promise<
+            std::vector<std::vector<std::string>>>();
         run_blocking(
             self, *ctx->pool,
             [store = ctx->store, users = std::move(users)]()
@@ -104,12 +103,13 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
               }
               return out;
             },
-            [rp](storage::result<std::vector<std::vector<std::string>>> r) mutable {
+            [rp](storage::result<std::vector<std::vector<std::string>>>
+                     r) mutable {
               if (r)
                 rp.deliver(std::move(*r));
               else
-                rp.deliver(caf::make_error(caf::sec::runtime_error,
-                                           r.err().message));
+                rp.deliver(
+                    caf::make_error(caf::sec::runtime_error, r.err().message));
             });
         return rp;
       },
@@ -131,17 +131,17 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
               if (r)
                 rp.deliver(std::move(*r));
               else
-                rp.deliver(caf::make_error(caf::sec::runtime_error,
-                                           r.err().message));
+                rp.deliver(
+                    caf::make_error(caf::sec::runtime_error, r.err().message));
             });
         return rp;
       },
       // Inbox entries of users of this node's shards: `conv` added for
       // `add`, removed for `remove`; "" once durable.
-      [self, ctx](inbox_atom, const std::string& conv,
-                  const std::vector<std::string>& add,
-                  const std::vector<std::string>& remove)
-          -> caf::result<std::string> {
+      [self, ctx](
+          inbox_atom, const std::string& conv,
+          const std::vector<std::string>& add,
+          const std::vector<std::string>& remove) -> caf::result<std::string> {
         storage::batch b;
         for (auto& u : add) {
           if (!ctx->dir->is_local(u))
@@ -158,23 +158,22 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         return rp;
       },
       [self, ctx](admin_atom, std::string& method, std::string& target,
-                  std::string& body)
-          -> caf::result<std::int32_t, std::string> {
+                  std::string& body) -> caf::result<std::int32_t, std::string> {
         auto rp = self->make_response_promise<std::int32_t, std::string>();
         if (!ctx->admin_local) {
           rp.deliver(std::int32_t{404}, std::string("{}"));
           return rp;
         }
-        ctx->admin_local(
-            std::move(method), std::move(target), std::move(body),
-            [handle = caf::actor_cast<caf::actor>(self), rp](
-                int status, std::string text) mutable {
-              caf::anon_send(handle, continue_atom::value,
-                             continuation{[rp, status, text]() mutable {
-                               rp.deliver(static_cast<std::int32_t>(status),
-                                          text);
-                             }});
-            });
+        ctx->admin_local(std::move(method), std::move(target), std::move(body),
+                         [handle = caf::actor_cast<caf::actor>(self), rp](
+                             int status, std::string text) mutable {
+                           caf::anon_send(
+                               handle, continue_atom::value,
+                               continuation{[rp, status, text]() mutable {
+                                 rp.deliver(static_cast<std::int32_t>(status),
+                                            text);
+                               }});
+                         });
         return rp;
       },
       [](continue_atom, continuation& c) { c.fn(); },

@@ -84,13 +84,14 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
                       std::shared_ptr<const Req> req, OnReply on_reply,
                       int attempt = 0) {
   auto* self = c->self;
-  auto d = c->ctx()->dir->to_conversation(c->conv_id,
-                                          caf::make_message(atom, *req));
+  auto d =
+      c->ctx()->dir->to_conversation(c->conv_id, caf::make_message(atom, *req));
   if (!d.err.ok()) return c->fail(d.err);
   auto asked = std::chrono::steady_clock::now();
   auto count = [c, asked, remote = d.remote](Atom a, bool ok) {
     if (!remote) return;
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - asked;
+    std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - asked;
     c->ctx()->metrics->remote_request(caf::to_string(a.value), ok,
                                       took.count());
   };
@@ -106,9 +107,9 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
               ask_conversation<Reply>(c, atom, req, on_reply, attempt + 1);
               return;
             }
-            c->fail(proto_error{"unavailable",
-                                "the conversation did not answer in time; retry",
-                                retry_after_ms});
+            c->fail(proto_error{
+                "unavailable", "the conversation did not answer in time; retry",
+                retry_after_ms});
           });
 }
 

@@ -132,7 +132,7 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
         auto route = st.ctx->dir->route_of(st.user_id);
         if (route.what == directory::shard_route::kind::remote)
           caf::anon_send(route.registry, detach_atom::value, st.user_id,
-                     st.session_id);
+                         st.session_id);
         else if (auto ua = st.ctx->dir->find_user(st.user_id))
           self->send(*ua, detach_atom::value, st.session_id);
         st.ctx->dir->forget_session(st.session_id);

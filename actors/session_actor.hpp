@@ -18,8 +18,8 @@ struct session_state {
   std::string session_id;
   node_context* ctx = nullptr;
   std::shared_ptr<client_connection> conn;
-  bool attached = false;           // welcomed: registered once
-  caf::actor_addr user_actor{};    // the user's actor, while registered
+  bool attached = false;         // welcomed: registered once
+  caf::actor_addr user_actor{};  // the user's actor, while registered
   int reattach_attempt = 0;
   std::vector<std::string> early;  // frames that came before that
   std::unordered_set<std::string> subscriptions;  // presence watched

@@ -1,7 +1,5 @@
 #include "admin/api.hpp"
 
-#include "admin/cluster_forward.hpp"
-
 #include <openssl/crypto.h>
 
 #include <boost/json/parse.hpp>
@@ -13,6 +11,7 @@
 #include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/node.hpp"
+#include "admin/cluster_forward.hpp"
 #include "auth/jwt.hpp"
 #include "auth/token_verifier.hpp"
 #include "metrics/metrics.hpp"
@@ -334,16 +333,14 @@ struct admin_api::impl {
       if (is({"cluster", "shards"}, "GET"))
         return blocking([&cv, as_json] { return as_json(cv.shards()); });
       if (is({"cluster", "where", "*"}, "GET"))
-        return blocking([&cv, as_json, id = parts[4]] {
-          return as_json(cv.where(id));
-        });
+        return blocking(
+            [&cv, as_json, id = parts[4]] { return as_json(cv.where(id)); });
       if (is({"cluster", "rebalance"}, "POST")) {
         bool dry = false;
         if (auto* d = body.if_contains("dry_run"); d && d->is_bool())
           dry = d->as_bool();
-        return blocking([&cv, as_json, dry] {
-          return as_json(cv.rebalance(dry));
-        });
+        return blocking(
+            [&cv, as_json, dry] { return as_json(cv.rebalance(dry)); });
       }
       return reply(error_response(404, "not_found", "no such path"));
     }

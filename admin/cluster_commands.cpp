@@ -25,65 +25,60 @@ std::vector<command> cluster_commands() {
        "shards owned, connections.",
        0, 0, "",
        [](client& c, const args_t&, bool j) {
-         return call(c, "GET", "/admin/v1/cluster/nodes", {}, j,
-                     [](json::object& o) {
-                       std::ostringstream os;
-                       os << "cluster " << scalar(o["cluster"]) << ", "
-                          << scalar(o["shards"]) << " shards\n";
-                       for (auto& v : o["nodes"].as_array()) {
-                         auto& n = v.as_object();
-                         bool live = n["live"].as_bool();
-                         os << pad(scalar(n["id"]), 8)
-                            << pad(live ? "live" : "DEAD", 4) << "shards "
-                            << pad(scalar(n["shards"]), 5) << "connections "
-                            << pad(scalar(n["connections"]), 6);
-                         if (live)
-                           os << "client " << scalar(n["client_addr"])
-                              << " cluster " << scalar(n["cluster_addr"])
-                              << " admin " << scalar(n["admin_addr"])
-                              << " incarnation " << scalar(n["incarnation"]);
-                         os << "\n";
-                       }
-                       return os.str();
-                     });
+         return call(
+             c, "GET", "/admin/v1/cluster/nodes", {}, j, [](json::object& o) {
+               std::ostringstream os;
+               os << "cluster " << scalar(o["cluster"]) << ", "
+                  << scalar(o["shards"]) << " shards\n";
+               for (auto& v : o["nodes"].as_array()) {
+                 auto& n = v.as_object();
+                 bool live = n["live"].as_bool();
+                 os << pad(scalar(n["id"]), 8) << pad(live ? "live" : "DEAD", 4)
+                    << "shards " << pad(scalar(n["shards"]), 5)
+                    << "connections " << pad(scalar(n["connections"]), 6);
+                 if (live)
+                   os << "client " << scalar(n["client_addr"]) << " cluster "
+                      << scalar(n["cluster_addr"]) << " admin "
+                      << scalar(n["admin_addr"]) << " incarnation "
+                      << scalar(n["incarnation"]);
+                 os << "\n";
+               }
+               return os.str();
+             });
        }},
       {"shards", "shards", "Every shard: owner, epoch and state.", 0, 0, "",
        [](client& c, const args_t&, bool j) {
-         return call(c, "GET", "/admin/v1/cluster/shards", {}, j,
-                     [](json::object& o) {
-                       std::ostringstream os;
-                       for (auto& v : o["shards"].as_array()) {
-                         auto& s = v.as_object();
-                         os << "shard " << pad(scalar(s["shard"]), 5)
-                            << "owner " << pad(scalar(s["owner"]), 8)
-                            << "epoch " << pad(scalar(s["epoch"]), 4)
-                            << scalar(s["state"]);
-                         if (s.contains("target"))
-                           os << " to " << scalar(s["target"]);
-                         if (s.contains("owner_live") &&
-                             !s["owner_live"].as_bool())
-                           os << " (owner dead)";
-                         os << "\n";
-                       }
-                       return os.str();
-                     });
+         return call(
+             c, "GET", "/admin/v1/cluster/shards", {}, j, [](json::object& o) {
+               std::ostringstream os;
+               for (auto& v : o["shards"].as_array()) {
+                 auto& s = v.as_object();
+                 os << "shard " << pad(scalar(s["shard"]), 5) << "owner "
+                    << pad(scalar(s["owner"]), 8) << "epoch "
+                    << pad(scalar(s["epoch"]), 4) << scalar(s["state"]);
+                 if (s.contains("target")) os << " to " << scalar(s["target"]);
+                 if (s.contains("owner_live") && !s["owner_live"].as_bool())
+                   os << " (owner dead)";
+                 os << "\n";
+               }
+               return os.str();
+             });
        }},
       {"where", "where CONV|USER",
        "The shard of a conversation or user id and the node that owns it.", 1,
        1, "-",
        [](client& c, const args_t& a, bool j) {
-         return call(c, "GET", "/admin/v1/cluster/where/" + encode(a[0]), {}, j,
-                     [](json::object& o) {
-                       std::string out = scalar(o["id"]) + ": shard " +
-                                         scalar(o["shard"]) + ", owner " +
-                                         scalar(o["owner"]) + ", epoch " +
-                                         scalar(o["epoch"]) + ", " +
-                                         scalar(o["state"]);
-                       if (o.contains("owner_live") &&
-                           !o["owner_live"].as_bool())
-                         out += " (owner dead)";
-                       return out + "\n";
-                     });
+         return call(
+             c, "GET", "/admin/v1/cluster/where/" + encode(a[0]), {}, j,
+             [](json::object& o) {
+               std::string out = scalar(o["id"]) + ": shard " +
+                                 scalar(o["shard"]) + ", owner " +
+                                 scalar(o["owner"]) + ", epoch " +
+                                 scalar(o["epoch"]) + ", " + scalar(o["state"]);
+               if (o.contains("owner_live") && !o["owner_live"].as_bool())
+                 out += " (owner dead)";
+               return out + "\n";
+             });
        }},
       {"rebalance", "rebalance [--dry-run]",
        "Moves shards one at a time to where rendezvous placement over the "

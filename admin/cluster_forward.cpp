@@ -47,8 +47,7 @@ bool answered_in_cluster(const std::vector<std::string>& parts,
     return (method == "GET" && (n == 3 || n == 4)) ||
            (method == "POST" && n == 5 && parts[4] == "kick");
   if (what == "conversations")
-    return method == "GET" &&
-           (n == 4 || (n == 5 && parts[4] == "messages"));
+    return method == "GET" && (n == 4 || (n == 5 && parts[4] == "messages"));
   return false;
 }
 
@@ -94,9 +93,8 @@ std::optional<net::http_response> answer_in_cluster(
         for (auto& c : (*o)["connections"].as_array()) conns.push_back(c);
     auto o = object_of(owner);
     if (owner.status == 404 && !conns.empty())
-      o = json::object{{"user_id", parts[3]},
-                       {"last_seen", nullptr},
-                       {"conversations", 0}};
+      o = json::object{
+          {"user_id", parts[3]}, {"last_seen", nullptr}, {"conversations", 0}};
     else if (owner.status != 200 || !o)
       return owner;
     (*o)["online"] = !conns.empty();
@@ -110,8 +108,8 @@ std::optional<net::http_response> answer_in_cluster(
       if (auto o = object_of(r); o && r.status == 200)
         closed += (*o)["closed"].as_int64();
     if (closed == 0)
-      return rest::error_response(404, "not_found",
-                                  parts[3] + " has no connection in the cluster");
+      return rest::error_response(
+          404, "not_found", parts[3] + " has no connection in the cluster");
     return with_body(json::object{{"user_id", parts[3]}, {"closed", closed}});
   }
   return std::nullopt;

@@ -1,7 +1,5 @@
 #include "admin/commands.hpp"
 
-#include "admin/command_table.hpp"
-
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,12 +8,13 @@
 #include <functional>
 #include <sstream>
 
+#include "admin/command_table.hpp"
+
 namespace switchboard::admin {
 
 namespace json = boost::json;
 
 namespace detail {
-
 
 std::string encode(const std::string& s) {
   std::string out;
@@ -90,190 +89,193 @@ outcome help(const args_t& a) {
 const std::vector<command>& commands() {
   static const std::vector<command> table = [] {
     std::vector<command> t = {
-      {"status", "status",
-       "Node id, version, uptime, connections, users online, active "
-       "conversations, "
-       "messages/s over the last minute, store size, durability.",
-       0, 0, "",
-       [](client& c, const args_t&, bool j) {
-         return call(c, "GET", "/admin/v1/status", {}, j, key_values);
-       }},
-      {"users", "users [PREFIX]", "Users with a connection to this node.", 0, 1,
-       "u",
-       [](client& c, const args_t& a, bool j) {
-         return call(c, "GET",
-                     "/admin/v1/users?prefix=" + encode(a.empty() ? "" : a[0]),
-                     {}, j, [](json::object& o) {
-                       std::string out;
-                       for (auto& u : o["users"].as_array())
-                         out += scalar(u) + "\n";
-                       return out.empty() ? std::string("(no users online)\n")
-                                          : out;
-                     });
-       }},
-      {"user", "user USER",
-       "A user's connections (address, since), presence, last seen and "
-       "number of conversations.",
-       1, 1, "u",
-       [](client& c, const args_t& a, bool j) {
-         return call(c, "GET", "/admin/v1/users/" + encode(a[0]), {}, j,
-                     [](json::object& o) {
-                       auto out = key_values(o);
-                       for (auto& s : o["connections"].as_array()) {
-                         auto& x = s.as_object();
-                         out += "connection " + scalar(x["session_id"]) +
-                                " from " + scalar(x["remote"]) + " since " +
-                                scalar(x["since"]) + "\n";
-                       }
-                       return out;
-                     });
-       }},
-      {"kick", "kick USER [REASON]",
-       "Closes every connection of USER (code 1008, with REASON).", 1, SIZE_MAX,
-       "u-",
-       [](client& c, const args_t& a, bool j) {
-         std::string reason;
-         for (std::size_t i = 1; i < a.size(); ++i)
-           reason += (i > 1 ? " " : "") + a[i];
-         json::object body;
-         if (!reason.empty()) body["reason"] = reason;
-         return call(c, "POST", "/admin/v1/users/" + encode(a[0]) + "/kick",
-                     body, j, [](json::object& o) {
-                       return "closed " + scalar(o["closed"]) +
-                              " connection(s) of " + scalar(o["user_id"]) +
-                              "\n";
-                     });
-       }},
-      {"revoke", "revoke USER",
-       "Refuses every token of USER issued before now (also after a "
-       "restart) and closes its connections; tokens minted from now on "
-       "work.",
-       1, 1, "u",
-       [](client& c, const args_t& a, bool j) {
-         return call(c, "POST", "/admin/v1/users/" + encode(a[0]) + "/revoke",
-                     json::object{}, j, [](json::object& o) {
-                       return "revoked tokens of " + scalar(o["user_id"]) +
-                              " issued before " + scalar(o["not_before"]) +
-                              "; closed " + scalar(o["closed"]) +
-                              " connection(s)\n";
-                     });
-       }},
-      {"conv", "conv CONV",
-       "A conversation: kind, title, members with their cursors, last msg_id, "
-       "whether its actor is active.",
-       1, 1, "c",
-       [](client& c, const args_t& a, bool j) {
-         return call(c, "GET", "/admin/v1/conversations/" + encode(a[0]), {}, j,
-                     [](json::object& o) {
-                       auto out = key_values(o);
-                       for (auto& m : o["members"].as_array()) {
-                         auto& x = m.as_object();
-                         out += "member " + scalar(x["user_id"]) +
-                                " delivered_upto " +
-                                scalar(x["delivered_upto"]) + " read_upto " +
-                                scalar(x["read_upto"]) + "\n";
-                       }
-                       return out;
-                     });
-       }},
-      {"tail", "tail CONV [N]",
-       "The last N messages of a conversation (default 10).", 1, 2, "c-",
-       [](client& c, const args_t& a, bool j) {
-         std::string n = a.size() > 1 ? a[1] : "10";
-         return call(c, "GET",
-                     "/admin/v1/conversations/" + encode(a[0]) +
-                         "/messages?limit=" + encode(n),
-                     {}, j, [](json::object& o) {
-                       std::string out;
-                       for (auto& m : o["messages"].as_array()) {
-                         auto& x = m.as_object();
-                         out += "#" + scalar(x["msg_id"]) + " " +
-                                scalar(x["ts"]) + " " + scalar(x["sender"]) +
-                                ": " + scalar(x["body"]) + "\n";
-                       }
-                       return out.empty() ? std::string("(no messages)\n")
-                                          : out;
-                     });
-       }},
-      {"members", "members CONV add|remove USER...",
-       "Adds or removes members, as an operator.", 3, SIZE_MAX, "c-u",
-       [](client& c, const args_t& a, bool j) -> outcome {
-         if (a[1] != "add" && a[1] != "remove")
-           return {false, "error: say 'add' or 'remove', not '" + a[1] + "'"};
-         json::array users;
-         for (std::size_t i = 2; i < a.size(); ++i) users.emplace_back(a[i]);
-         return call(c, "POST",
-                     "/admin/v1/conversations/" + encode(a[0]) + "/members",
-                     json::object{{a[1], users}}, j,
-                     [](json::object&) { return std::string("ok\n"); });
-       }},
-      {"token", "token USER [TTL]",
-       "Prints a client token for USER (TTL seconds, default 86400).", 1, 2,
-       "u-",
-       [](client& c, const args_t& a, bool j) -> outcome {
-         json::object body{{"user", a[0]}};
-         if (a.size() > 1) {
-           try {
-             body["ttl"] = std::stoll(a[1]);
-           } catch (const std::exception&) {
-             return {false, "error: TTL must be a number of seconds"};
+        {"status", "status",
+         "Node id, version, uptime, connections, users online, active "
+         "conversations, "
+         "messages/s over the last minute, store size, durability.",
+         0, 0, "",
+         [](client& c, const args_t&, bool j) {
+           return call(c, "GET", "/admin/v1/status", {}, j, key_values);
+         }},
+        {"users", "users [PREFIX]", "Users with a connection to this node.", 0,
+         1, "u",
+         [](client& c, const args_t& a, bool j) {
+           return call(
+               c, "GET",
+               "/admin/v1/users?prefix=" + encode(a.empty() ? "" : a[0]), {}, j,
+               [](json::object& o) {
+                 std::string out;
+                 for (auto& u : o["users"].as_array()) out += scalar(u) + "\n";
+                 return out.empty() ? std::string("(no users online)\n") : out;
+               });
+         }},
+        {"user", "user USER",
+         "A user's connections (address, since), presence, last seen and "
+         "number of conversations.",
+         1, 1, "u",
+         [](client& c, const args_t& a, bool j) {
+           return call(c, "GET", "/admin/v1/users/" + encode(a[0]), {}, j,
+                       [](json::object& o) {
+                         auto out = key_values(o);
+                         for (auto& s : o["connections"].as_array()) {
+                           auto& x = s.as_object();
+                           out += "connection " + scalar(x["session_id"]) +
+                                  " from " + scalar(x["remote"]) + " since " +
+                                  scalar(x["since"]) + "\n";
+                         }
+                         return out;
+                       });
+         }},
+        {"kick", "kick USER [REASON]",
+         "Closes every connection of USER (code 1008, with REASON).", 1,
+         SIZE_MAX, "u-",
+         [](client& c, const args_t& a, bool j) {
+           std::string reason;
+           for (std::size_t i = 1; i < a.size(); ++i)
+             reason += (i > 1 ? " " : "") + a[i];
+           json::object body;
+           if (!reason.empty()) body["reason"] = reason;
+           return call(c, "POST", "/admin/v1/users/" + encode(a[0]) + "/kick",
+                       body, j, [](json::object& o) {
+                         return "closed " + scalar(o["closed"]) +
+                                " connection(s) of " + scalar(o["user_id"]) +
+                                "\n";
+                       });
+         }},
+        {"revoke", "revoke USER",
+         "Refuses every token of USER issued before now (also after a "
+         "restart) and closes its connections; tokens minted from now on "
+         "work.",
+         1, 1, "u",
+         [](client& c, const args_t& a, bool j) {
+           return call(c, "POST", "/admin/v1/users/" + encode(a[0]) + "/revoke",
+                       json::object{}, j, [](json::object& o) {
+                         return "revoked tokens of " + scalar(o["user_id"]) +
+                                " issued before " + scalar(o["not_before"]) +
+                                "; closed " + scalar(o["closed"]) +
+                                " connection(s)\n";
+                       });
+         }},
+        {"conv", "conv CONV",
+         "A conversation: kind, title, members with their cursors, last "
+         "msg_id, "
+         "whether its actor is active.",
+         1, 1, "c",
+         [](client& c, const args_t& a, bool j) {
+           return call(c, "GET", "/admin/v1/conversations/" + encode(a[0]), {},
+                       j, [](json::object& o) {
+                         auto out = key_values(o);
+                         for (auto& m : o["members"].as_array()) {
+                           auto& x = m.as_object();
+                           out += "member " + scalar(x["user_id"]) +
+                                  " delivered_upto " +
+                                  scalar(x["delivered_upto"]) + " read_upto " +
+                                  scalar(x["read_upto"]) + "\n";
+                         }
+                         return out;
+                       });
+         }},
+        {"tail", "tail CONV [N]",
+         "The last N messages of a conversation (default 10).", 1, 2, "c-",
+         [](client& c, const args_t& a, bool j) {
+           std::string n = a.size() > 1 ? a[1] : "10";
+           return call(c, "GET",
+                       "/admin/v1/conversations/" + encode(a[0]) +
+                           "/messages?limit=" + encode(n),
+                       {}, j, [](json::object& o) {
+                         std::string out;
+                         for (auto& m : o["messages"].as_array()) {
+                           auto& x = m.as_object();
+                           out += "#" + scalar(x["msg_id"]) + " " +
+                                  scalar(x["ts"]) + " " + scalar(x["sender"]) +
+                                  ": " + scalar(x["body"]) + "\n";
+                         }
+                         return out.empty() ? std::string("(no messages)\n")
+                                            : out;
+                       });
+         }},
+        {"members", "members CONV add|remove USER...",
+         "Adds or removes members, as an operator.", 3, SIZE_MAX, "c-u",
+         [](client& c, const args_t& a, bool j) -> outcome {
+           if (a[1] != "add" && a[1] != "remove")
+             return {false, "error: say 'add' or 'remove', not '" + a[1] + "'"};
+           json::array users;
+           for (std::size_t i = 2; i < a.size(); ++i) users.emplace_back(a[i]);
+           return call(c, "POST",
+                       "/admin/v1/conversations/" + encode(a[0]) + "/members",
+                       json::object{{a[1], users}}, j,
+                       [](json::object&) { return std::string("ok\n"); });
+         }},
+        {"token", "token USER [TTL]",
+         "Prints a client token for USER (TTL seconds, default 86400).", 1, 2,
+         "u-",
+         [](client& c, const args_t& a, bool j) -> outcome {
+           json::object body{{"user", a[0]}};
+           if (a.size() > 1) {
+             try {
+               body["ttl"] = std::stoll(a[1]);
+             } catch (const std::exception&) {
+               return {false, "error: TTL must be a number of seconds"};
+             }
            }
-         }
-         return call(c, "POST", "/admin/v1/tokens", body, j,
-                     [](json::object& o) { return scalar(o["token"]) + "\n"; });
-       }},
-      {"checkpoint", "checkpoint DIR",
-       "A consistent copy of the store in DIR (new), usable as a "
-       "data directory: start a node with --data-dir DIR to restore it.",
-       1, 1, "-",
-       [](client& c, const args_t& a, bool j) {
-         auto dir = std::filesystem::absolute(a[0]).string();
-         return call(c, "POST", "/admin/v1/checkpoint",
-                     json::object{{"dir", dir}}, j, [](json::object& o) {
-                       return "checkpoint written to " + scalar(o["dir"]) +
-                              "\n";
-                     });
-       }},
-      {"compact", "compact", "Compacts the store.", 0, 0, "",
-       [](client& c, const args_t&, bool j) {
-         return call(c, "POST", "/admin/v1/compact", {}, j,
-                     [](json::object& o) {
-                       return "compacted; the store takes " +
-                              scalar(o["store_bytes"]) + " bytes\n";
-                     });
-       }},
-      {"log", "log LEVEL",
-       "Sets the node's log level: debug, info, warn or error.", 1, 1, "-",
-       [](client& c, const args_t& a, bool j) {
-         return call(c, "PUT", "/admin/v1/log", json::object{{"level", a[0]}},
-                     j, [](json::object& o) {
-                       return "log level " + scalar(o["level"]) + "\n";
-                     });
-       }},
-      {"drain", "drain",
-       "Drains the node as SIGTERM does: it stops taking work, finishes what "
-       "started, closes connections with 1001 and exits.",
-       0, 0, "",
-       [](client& c, const args_t&, bool j) {
-         return call(c, "POST", "/admin/v1/drain", {}, j,
-                     [](json::object&) { return std::string("draining\n"); });
-       }},
-      {"metrics", "metrics", "The headline metrics.", 0, 0, "",
-       [](client& c, const args_t&, bool j) {
-         return call(c, "GET", "/admin/v1/metrics", {}, j, [](json::object& o) {
-           auto out = key_values(o);
-           for (auto& [code, n] : o["errors"].as_object())
-             if (scalar(n) != "0")
-               out += "errors " + std::string(code) + ": " + scalar(n) + "\n";
-           return out;
-         });
-       }},
-      {"help", "help [COMMAND]", "Lists the commands, or tells about one.", 0,
-       1, "-", [](client&, const args_t& a, bool) { return help(a); }},
-      {"quit", "quit", "Leaves the shell.", 0, 0, "",
-       [](client&, const args_t&, bool) {
-         return outcome{true, ""};
-       }},
+           return call(
+               c, "POST", "/admin/v1/tokens", body, j,
+               [](json::object& o) { return scalar(o["token"]) + "\n"; });
+         }},
+        {"checkpoint", "checkpoint DIR",
+         "A consistent copy of the store in DIR (new), usable as a "
+         "data directory: start a node with --data-dir DIR to restore it.",
+         1, 1, "-",
+         [](client& c, const args_t& a, bool j) {
+           auto dir = std::filesystem::absolute(a[0]).string();
+           return call(c, "POST", "/admin/v1/checkpoint",
+                       json::object{{"dir", dir}}, j, [](json::object& o) {
+                         return "checkpoint written to " + scalar(o["dir"]) +
+                                "\n";
+                       });
+         }},
+        {"compact", "compact", "Compacts the store.", 0, 0, "",
+         [](client& c, const args_t&, bool j) {
+           return call(c, "POST", "/admin/v1/compact", {}, j,
+                       [](json::object& o) {
+                         return "compacted; the store takes " +
+                                scalar(o["store_bytes"]) + " bytes\n";
+                       });
+         }},
+        {"log", "log LEVEL",
+         "Sets the node's log level: debug, info, warn or error.", 1, 1, "-",
+         [](client& c, const args_t& a, bool j) {
+           return call(c, "PUT", "/admin/v1/log", json::object{{"level", a[0]}},
+                       j, [](json::object& o) {
+                         return "log level " + scalar(o["level"]) + "\n";
+                       });
+         }},
+        {"drain", "drain",
+         "Drains the node as SIGTERM does: it stops taking work, finishes what "
+         "started, closes connections with 1001 and exits.",
+         0, 0, "",
+         [](client& c, const args_t&, bool j) {
+           return call(c, "POST", "/admin/v1/drain", {}, j,
+                       [](json::object&) { return std::string("draining\n"); });
+         }},
+        {"metrics", "metrics", "The headline metrics.", 0, 0, "",
+         [](client& c, const args_t&, bool j) {
+           return call(c, "GET", "/admin/v1/metrics", {}, j,
+                       [](json::object& o) {
+                         auto out = key_values(o);
+                         for (auto& [code, n] : o["errors"].as_object())
+                           if (scalar(n) != "0")
+                             out += "errors " + std::string(code) + ": " +
+                                    scalar(n) + "\n";
+                         return out;
+                       });
+         }},
+        {"help", "help [COMMAND]", "Lists the commands, or tells about one.", 0,
+         1, "-", [](client&, const args_t& a, bool) { return help(a); }},
+        {"quit", "quit", "Leaves the shell.", 0, 0, "",
+         [](client&, const args_t&, bool) {
+           return outcome{true, ""};
+         }},
     };
     auto more = cluster_commands();
     t.insert(t.end() - 2, more.begin(), more.end());  // before help, quit

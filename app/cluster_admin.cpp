@@ -78,8 +78,10 @@ std::string cluster_node::nodes_json() {
   // expired): its shards are unavailable until it returns.
   for (auto& [id, n] : owned)
     if (!seen.count(id))
-      list.emplace_back(json::object{
-          {"id", id}, {"live", false}, {"shards", n}, {"connections", nullptr}});
+      list.emplace_back(json::object{{"id", id},
+                                     {"live", false},
+                                     {"shards", n},
+                                     {"connections", nullptr}});
   return json::serialize(json::object{{"cluster", p.cluster_name},
                                       {"shards", p.coord->shards()},
                                       {"nodes", std::move(list)}});
@@ -120,10 +122,10 @@ std::string cluster_node::rebalance_json(bool dry_run) {
       } else if (rec->owner == p.coord->self().id) {
         why = p.move(shard, target);
       } else {
-        why = p.node.ask(p.registry_of(rec->owner),
-                         caf::make_message(actors::move_atom::value, shard,
-                                           target),
-                         move_timeout);
+        why = p.node.ask(
+            p.registry_of(rec->owner),
+            caf::make_message(actors::move_atom::value, shard, target),
+            move_timeout);
       }
       if (why.empty()) {
         ++moved;
@@ -173,9 +175,8 @@ std::vector<net::http_response> cluster_node::admin_at_every_node(
   auto& p = *impl_;
   std::vector<net::http_response> out;
   for (auto& n : p.coord->live_nodes()) {
-    auto [status, body] =
-        p.node.ask_admin(p.registry_of(n.id), req.method, req.target,
-                         req.body, ask_timeout * 2);
+    auto [status, body] = p.node.ask_admin(
+        p.registry_of(n.id), req.method, req.target, req.body, ask_timeout * 2);
     net::http_response res;
     res.status = status;
     res.body = std::move(body);

@@ -7,7 +7,6 @@
 
 namespace switchboard::app {
 
-
 std::string cluster_app_id(const std::string& cluster) {
   return "switchboard/" + std::to_string(cluster_protocol_version) + "/" +
          cluster;
@@ -25,8 +24,8 @@ std::unique_ptr<cluster_node> cluster_node::start(
   // A new cluster gets the data directory's S: its keys hold their shard.
   o.shards = cfg.shards != 0 ? cfg.shards : node.store().shards();
   o.self.id = cfg.node_id;
-  o.self.cluster_addr = cfg.cluster_host_port().first + ":" +
-                        std::to_string(node.cluster_port());
+  o.self.cluster_addr =
+      cfg.cluster_host_port().first + ":" + std::to_string(node.cluster_port());
   o.self.client_addr = std::move(client_addr);
   o.self.admin_addr = std::move(admin_addr);
   o.self.version = SWITCHBOARD_VERSION;
@@ -74,8 +73,8 @@ std::unique_ptr<cluster_node> cluster_node::start(
         "the data directory " + cfg.data_dir + " has " +
         std::to_string(node.store().shards()) + " shards and cluster '" +
         cfg.cluster + "' has " + std::to_string(p->coord->shards()) +
-        ": start the node with --shards " +
-        std::to_string(p->coord->shards()) + " on a new data directory");
+        ": start the node with --shards " + std::to_string(p->coord->shards()) +
+        " on a new data directory");
   // The first routes before the node serves anybody: connect to the live
   // peers once, so that a node that starts into a running cluster does not
   // answer its first requests `unavailable` for want of a connection.
@@ -84,18 +83,17 @@ std::unique_ptr<cluster_node> cluster_node::start(
   p->dirty = false;
   p->loop = std::thread([raw] { raw->run(); });
   p->mover = std::thread([raw] { raw->run_moves(); });
-  node.set_move_handler([raw, alive = p->alive](
-                            std::uint32_t shard, std::string target,
-                            std::function<void(std::string)> done) {
-    if (!alive->load()) return done("the node is leaving its cluster");
-    {
-      std::lock_guard<std::mutex> lock(raw->mtx);
-      raw->moves.push_back([raw, shard, target, done] {
-        done(raw->move(shard, target));
+  node.set_move_handler(
+      [raw, alive = p->alive](std::uint32_t shard, std::string target,
+                              std::function<void(std::string)> done) {
+        if (!alive->load()) return done("the node is leaving its cluster");
+        {
+          std::lock_guard<std::mutex> lock(raw->mtx);
+          raw->moves.push_back(
+              [raw, shard, target, done] { done(raw->move(shard, target)); });
+        }
+        raw->cv.notify_all();
       });
-    }
-    raw->cv.notify_all();
-  });
   return std::unique_ptr<cluster_node>(new cluster_node(std::move(p)));
 }
 

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-
 #include <vector>
 
 #include "metrics/log_sink.hpp"
@@ -39,12 +38,9 @@ class cluster_node {
   // already, a shard count that differs from the cluster's); the node then
   // exits non-zero. `client_addr` and `admin_addr` are announced to peers
   // and operators.
-  static std::unique_ptr<cluster_node> start(const config& cfg,
-                                             actors::node& node,
-                                             std::string client_addr,
-                                             std::string admin_addr,
-                                             metrics::node_metrics& m,
-                                             metrics::log_sink log);
+  static std::unique_ptr<cluster_node> start(
+      const config& cfg, actors::node& node, std::string client_addr,
+      std::string admin_addr, metrics::node_metrics& m, metrics::log_sink log);
   // Before start: every request of `node` answers `unavailable` (the node
   // listens before it knows the shard map, and must not serve as if it
   // were alone).

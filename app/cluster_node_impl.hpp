@@ -4,9 +4,9 @@
 // routes, moves) and cluster_admin.cpp (what the admin shell shows). Only
 // those two include it.
 
-#include <caf/all.hpp>
 #include <algorithm>
 #include <atomic>
+#include <caf/all.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -194,9 +194,9 @@ struct cluster_node::impl {
       failures.erase(r.id);
       peers[r.id] = peer{r.incarnation, p.registry};
       metrics::emit(log, "info", "peer_connected",
-           {{"node_id", r.id},
-            {"cluster_addr", r.cluster_addr},
-            {"incarnation", std::to_string(r.incarnation)}});
+                    {{"node_id", r.id},
+                     {"cluster_addr", r.cluster_addr},
+                     {"incarnation", std::to_string(r.incarnation)}});
       node.on_down(p.registry, [alive = alive, this, id = r.id,
                                 reg = p.registry](std::string why) {
         if (!alive->load()) return;
@@ -205,7 +205,8 @@ struct cluster_node::impl {
           auto it = peers.find(id);
           if (it != peers.end() && it->second.registry == reg) peers.erase(it);
         }
-        metrics::emit(log, "warn", "peer_down", {{"node_id", id}, {"reason", why}});
+        metrics::emit(log, "warn", "peer_down",
+                      {{"node_id", id}, {"reason", why}});
         poke();
       });
     }
@@ -230,9 +231,9 @@ struct cluster_node::impl {
       if (!rec) {
         routes[n] = unavailable("", "shard " + shard + " has no owner yet");
       } else if (rec->state == cluster::shard_record::state_kind::moving) {
-        auto r = unavailable(rec->owner, "shard " + shard +
-                                             " is moving to node " +
-                                             rec->target + "; retry");
+        auto r =
+            unavailable(rec->owner, "shard " + shard + " is moving to node " +
+                                        rec->target + "; retry");
         r.epoch = rec->epoch;
         r.moving_to = rec->target;
         routes[n] = std::move(r);
@@ -276,6 +277,5 @@ struct cluster_node::impl {
     }
   }
 };
-
 
 }  // namespace switchboard::app

@@ -21,30 +21,29 @@ void add_cluster_options(std::vector<option_def>& d) {
                "'");
          c.etcd = v;
        }});
-  d.push_back({"cluster",
-               "name of the cluster: its key prefix in etcd; nodes of "
-               "different clusters refuse each other",
-               [](const config& c) { return c.cluster; },
-               [](config& c, const std::string& v) {
-                 if (v.empty() ||
-                     v.find_first_of("/ \t\n") != std::string::npos)
-                   throw std::invalid_argument(
-                       "expected a name without '/' or spaces, got '" + v +
-                       "'");
-                 c.cluster = v;
-               }});
+  d.push_back(
+      {"cluster",
+       "name of the cluster: its key prefix in etcd; nodes of "
+       "different clusters refuse each other",
+       [](const config& c) { return c.cluster; },
+       [](config& c, const std::string& v) {
+         if (v.empty() || v.find_first_of("/ \t\n") != std::string::npos)
+           throw std::invalid_argument(
+               "expected a name without '/' or spaces, got '" + v + "'");
+         c.cluster = v;
+       }});
   d.push_back({"cluster-listen",
                "address of the cluster port (CAF), HOST:PORT; peers connect "
                "to it, so HOST must be reachable from them",
                [](const config& c) { return c.cluster_listen; },
                [](config& c, const std::string& v) { c.cluster_listen = v; }});
-  d.push_back({"shards",
-               "shards of a new cluster (only when it is created; 0: 256)",
-               [](const config& c) { return std::to_string(c.shards); },
-               [](config& c, const std::string& v) {
-                 c.shards = static_cast<std::uint32_t>(
-                     parse_int(v, 0, storage::max_shards));
-               }});
+  d.push_back(
+      {"shards", "shards of a new cluster (only when it is created; 0: 256)",
+       [](const config& c) { return std::to_string(c.shards); },
+       [](config& c, const std::string& v) {
+         c.shards =
+             static_cast<std::uint32_t>(parse_int(v, 0, storage::max_shards));
+       }});
   d.push_back({"lease-ttl-s",
                "seconds without etcd after which the node is dead to the "
                "cluster (and stops taking writes a little before)",

@@ -2,8 +2,8 @@
 
 #include <cstdint>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/limits.hpp"
@@ -37,11 +37,11 @@ struct config {
   int token_leeway_s = 60;  // clock skew allowed on exp/nbf/iat
   long long token_max_lifetime_s = 2592000;  // 30 days; 0: no limit
   // The cluster (docs/cluster.md). Without `etcd` a standalone node.
-  std::string etcd;                              // "http://HOST:PORT,..."
-  std::string cluster = "switchboard";           // etcd key prefix
-  std::string cluster_listen = "127.0.0.1:7072"; // CAF's middleman
-  std::uint32_t shards = 0;   // when the cluster is created; 0: 256
-  int lease_ttl_s = 5;        // membership lease
+  std::string etcd;                               // "http://HOST:PORT,..."
+  std::string cluster = "switchboard";            // etcd key prefix
+  std::string cluster_listen = "127.0.0.1:7072";  // CAF's middleman
+  std::uint32_t shards = 0;  // when the cluster is created; 0: 256
+  int lease_ttl_s = 5;       // membership lease
   actors::limits lim;
 
   // cluster_listen as host and port; throws std::invalid_argument.

@@ -150,9 +150,13 @@ int serve_main(int argc, char** argv) {
   } else {
     for (auto& [user, t] : *r) revoked.revoke(user, t);
   }
-  actors::node_options node_opts{cfg.node_id, cfg.lim, cfg.scheduler_threads,
-                                 cfg.io_threads, &m,
-                                 actors::direct_id_secret(secret), sink};
+  actors::node_options node_opts{cfg.node_id,
+                                 cfg.lim,
+                                 cfg.scheduler_threads,
+                                 cfg.io_threads,
+                                 &m,
+                                 actors::direct_id_secret(secret),
+                                 sink};
   if (!cfg.etcd.empty()) {
     node_opts.cluster = true;
     std::tie(node_opts.cluster_host, node_opts.cluster_port) =
@@ -222,7 +226,8 @@ int serve_main(int argc, char** argv) {
   // The admin API, on its own listener.
   messages_rate rate(m);
   std::unique_ptr<admin::admin_api> admin_api;
-  auto admin_api_ptr = std::make_shared<std::atomic<admin::admin_api*>>(nullptr);
+  auto admin_api_ptr =
+      std::make_shared<std::atomic<admin::admin_api*>>(nullptr);
   std::unique_ptr<net::server> admin_srv;
   std::string admin_addr;
   if (!cfg.admin_listen.empty()) {
@@ -285,7 +290,9 @@ int serve_main(int argc, char** argv) {
                               std::function<void(int, std::string)> done) {
       auto* a = api->load();
       if (!a)
-        return done(503, R"({"error":{"code":"unavailable","message":"the node is stopping"}})");
+        return done(
+            503,
+            R"({"error":{"code":"unavailable","message":"the node is stopping"}})");
       net::http_request req;
       req.method = std::move(method);
       req.target = std::move(target);

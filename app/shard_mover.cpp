@@ -54,9 +54,9 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
   auto give_back = [&](const std::string& why) {
     auto back = coord.abort_move(shard, moving->mod_revision);
     if (!back)
-      metrics::emit(log, "error", "shard_move_abort_failed",
-                    {{"shard", std::to_string(shard)},
-                     {"error", back.err().message}});
+      metrics::emit(
+          log, "error", "shard_move_abort_failed",
+          {{"shard", std::to_string(shard)}, {"error", back.err().message}});
     auto dropped = node.ask(target_registry,
                             caf::make_message(actors::drop_atom::value, shard),
                             std::chrono::milliseconds(page_timeout));
@@ -66,10 +66,9 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
                      {"target", target},
                      {"error", dropped}});
     refresh();
-    metrics::emit(log, "warn", "shard_move_failed",
-                  {{"shard", std::to_string(shard)},
-                   {"target", target},
-                   {"error", why}});
+    metrics::emit(
+        log, "warn", "shard_move_failed",
+        {{"shard", std::to_string(shard)}, {"target", target}, {"error", why}});
     return why;
   };
   if (!node.dir().quiesce_shard(shard, coord.shards(), quiesce_timeout))
@@ -87,7 +86,8 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
       auto page = store.read_shard(static_cast<std::uint16_t>(shard),
                                    static_cast<storage::column_family>(cf),
                                    after, page_bytes);
-      if (!page) return give_back("cannot read the shard: " + page.err().message);
+      if (!page)
+        return give_back("cannot read the shard: " + page.err().message);
       bool last_cf = cf + 1 == storage::column_family_count;
       if (page->kvs.empty() && !(first && last_cf)) break;
       actors::shard_chunk c;
@@ -124,14 +124,16 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
           return r && r->state == state::owned && r->owner == target;
         },
         3000ms);
-    if (!theirs) return give_back("cannot switch the map: " + done.err().message);
+    if (!theirs)
+      return give_back("cannot switch the map: " + done.err().message);
   }
   refresh();
   storage::batch erase;
   erase.erase_shard(static_cast<std::uint16_t>(shard));
   if (auto s = store.commit_and_wait(std::move(erase)); !s)
-    metrics::emit(log, "error", "shard_copy_not_erased",
-                  {{"shard", std::to_string(shard)}, {"error", s.err().message}});
+    metrics::emit(
+        log, "error", "shard_copy_not_erased",
+        {{"shard", std::to_string(shard)}, {"error", s.err().message}});
   metrics::emit(log, "info", "shard_moved",
                 {{"shard", std::to_string(shard)},
                  {"target", target},

@@ -1,10 +1,9 @@
 #pragma once
 
+#include <caf/actor.hpp>
 #include <cstdint>
 #include <functional>
 #include <string>
-
-#include <caf/actor.hpp>
 
 #include "metrics/log_sink.hpp"
 
@@ -31,7 +30,7 @@ namespace switchboard::app {
 struct shard_move {
   cluster::coordinator& coord;
   actors::node& node;
-  caf::actor target_registry;   // the target's registry
+  caf::actor target_registry;     // the target's registry
   std::function<void()> refresh;  // recomputes this node's routes now
   metrics::log_sink log;
 

@@ -75,7 +75,7 @@ constexpr std::array<std::string_view, 20> limit_names = {
 
 // The kinds of requests that cross nodes, as metric labels.
 constexpr std::array<std::string_view, 8> remote_kinds = {
-    "create", "send",   "sync",     "cursor",
+    "create", "send",    "sync",     "cursor",
     "typing", "members", "presence", "attach"};
 
 struct node_metrics {
@@ -113,8 +113,7 @@ struct node_metrics {
   // Counts one request to another node that was answered (`ok`) or not
   // (an error or no answer in time); a kind not in remote_kinds counts
   // nowhere.
-  void remote_request(std::string_view kind, bool ok,
-                      double seconds) noexcept;
+  void remote_request(std::string_view kind, bool ok, double seconds) noexcept;
 
   void error(std::string_view code) noexcept;
   // The Prometheus text exposition of every metric.

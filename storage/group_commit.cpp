@@ -149,10 +149,10 @@ status group_commit::write_group(const std::vector<pending>& group) {
   for (const auto& p : group) {
     for (const auto& o : p.b.ops()) {
       auto* cf = cfs_[static_cast<std::size_t>(o.cf)];
-      rocksdb::Status s =
-          !o.range_end.empty() ? wb.DeleteRange(cf, o.key, o.range_end)
-          : o.value            ? wb.Put(cf, o.key, *o.value)
-                               : wb.Delete(cf, o.key);
+      rocksdb::Status s = !o.range_end.empty()
+                              ? wb.DeleteRange(cf, o.key, o.range_end)
+                          : o.value ? wb.Put(cf, o.key, *o.value)
+                                    : wb.Delete(cf, o.key);
       if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
     }
   }

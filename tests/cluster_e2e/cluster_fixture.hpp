@@ -33,12 +33,12 @@ struct cluster_fixture {
 
   std::vector<std::string> args(int i, const std::vector<std::string>& extra,
                                 const std::string& etcd_url = {}) const {
-    std::vector<std::string> a = {"--etcd",
-                                  etcd_url.empty() ? etcd.url() : etcd_url,
-                                  "--node-id",        "n" + std::to_string(i),
-                                  "--cluster-listen", "127.0.0.1:0",
-                                  "--shards",         std::to_string(shards),
-                                  "--lease-ttl-s",    "2"};
+    std::vector<std::string> a = {
+        "--etcd",           etcd_url.empty() ? etcd.url() : etcd_url,
+        "--node-id",        "n" + std::to_string(i),
+        "--cluster-listen", "127.0.0.1:0",
+        "--shards",         std::to_string(shards),
+        "--lease-ttl-s",    "2"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -51,7 +51,9 @@ struct cluster_fixture {
     return *nodes.back();
   }
 
-  node_process& node(int i) { return *nodes.at(static_cast<std::size_t>(i - 1)); }
+  node_process& node(int i) {
+    return *nodes.at(static_cast<std::size_t>(i - 1));
+  }
 
   std::unique_ptr<ws_client> connect(int i, const std::string& user) {
     return std::make_unique<ws_client>(node(i).port(), node(i).token(user));

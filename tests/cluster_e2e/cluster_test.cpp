@@ -55,8 +55,8 @@ TEST_CASE("three nodes: users on two nodes, their conversation on the third",
   CHECK(again["msg_id"] == sent["msg_id"]);
 
   // Receipts and typing go back the other way.
-  bob->send(json::object{{"type", "read"}, {"conv_id", conv},
-                         {"msg_id", sent["msg_id"]}});
+  bob->send(json::object{
+      {"type", "read"}, {"conv_id", conv}, {"msg_id", sent["msg_id"]}});
   auto receipt = alice->expect("receipt");
   CHECK(str(receipt["user_id"]) == bob_id);
   bob->send(json::object{{"type", "typing"}, {"conv_id", conv}});
@@ -73,9 +73,8 @@ TEST_CASE("three nodes: users on two nodes, their conversation on the third",
   // A member added from a third node hears of it, and of what follows.
   auto carol_id = user_homed_on(cl, "n3", "carol");
   auto carol = cl.connect(1, carol_id);
-  auto added = alice->request(json::object{{"type", "members"},
-                                           {"conv_id", conv},
-                                           {"add", json::array{carol_id}}});
+  auto added = alice->request(json::object{
+      {"type", "members"}, {"conv_id", conv}, {"add", json::array{carol_id}}});
   REQUIRE(added["type"] == "ok");
   REQUIRE(e2e_fixture::send(*alice, conv, "welcome carol", "m21")["type"] ==
           "sent");
@@ -110,8 +109,8 @@ TEST_CASE("a dead node costs only its shards, and returns with all it acked",
   auto on3 = group_on(cl, *alice, "n3", {alice_id, bob_id});
   auto on2 = group_on(cl, *alice, "n2", {alice_id, bob_id});
   for (int i = 1; i <= 10; ++i)
-    REQUIRE(e2e_fixture::send(*alice, on3, "x", "a" + std::to_string(i))
-                ["type"] == "sent");
+    REQUIRE(e2e_fixture::send(*alice, on3, "x",
+                              "a" + std::to_string(i))["type"] == "sent");
 
   cl.node(3).kill();
   // The dead node's conversation: unavailable, fast, never a hang.
@@ -123,8 +122,8 @@ TEST_CASE("a dead node costs only its shards, and returns with all it acked",
   CHECK(std::chrono::steady_clock::now() - start < 2500ms);
   // Everything else keeps working.
   for (int i = 1; i <= 10; ++i)
-    REQUIRE(e2e_fixture::send(*alice, on2, "z", "b" + std::to_string(i))
-                ["type"] == "sent");
+    REQUIRE(e2e_fixture::send(*alice, on2, "z",
+                              "b" + std::to_string(i))["type"] == "sent");
 
   cl.node(3).start();
   // Back with everything it acknowledged, and writable again.
@@ -209,8 +208,8 @@ TEST_CASE("the conversation list and presence are gathered across nodes",
   CHECK(status_of(sub, alice_id)["online"] == true);
   // A stranger learns nothing, from any node.
   auto dave = cl.connect(3, dave_id);
-  auto p = dave->request(json::object{{"type", "presence"},
-                                      {"user_ids", json::array{alice_id}}});
+  auto p = dave->request(
+      json::object{{"type", "presence"}, {"user_ids", json::array{alice_id}}});
   CHECK(status_of(p, alice_id)["online"] == false);
   CHECK(status_of(p, alice_id)["last_seen"].is_null());
   alice->close();
@@ -338,19 +337,19 @@ TEST_CASE("the admin shell of any node sees and acts on the whole cluster",
   CHECK(alice->wait_closed() == 1008);
 }
 
-TEST_CASE("refused at start: a live node id, an unreachable etcd, another "
-          "shard count",
-          "[cluster][e2e]") {
+TEST_CASE(
+    "refused at start: a live node id, an unreachable etcd, another "
+    "shard count",
+    "[cluster][e2e]") {
   cluster_fixture cl(1);
   auto base = [&](const std::string& id, const std::string& etcd,
                   const std::string& shards) {
     temp_dir dir;
-    return run_switchboard({"serve", "--listen", "127.0.0.1:0",
-                            "--admin-listen", "", "--data-dir", dir.str(),
-                            "--jwt-secret", node_process::secret, "--etcd",
-                            etcd, "--node-id", id, "--cluster-listen",
-                            "127.0.0.1:0", "--shards", shards,
-                            "--lease-ttl-s", "2"});
+    return run_switchboard(
+        {"serve", "--listen", "127.0.0.1:0", "--admin-listen", "", "--data-dir",
+         dir.str(), "--jwt-secret", node_process::secret, "--etcd", etcd,
+         "--node-id", id, "--cluster-listen", "127.0.0.1:0", "--shards", shards,
+         "--lease-ttl-s", "2"});
   };
   auto dup = base("n1", cl.etcd.url(), "16");
   CHECK(dup.status == 1);
@@ -369,9 +368,10 @@ TEST_CASE("refused at start: a live node id, an unreachable etcd, another "
   CHECK(cl.admin_json(1, "nodes")["nodes"].as_array().size() == 1);
 }
 
-TEST_CASE("a node cut off etcd stops taking writes at its lease's end, and "
-          "serves again when etcd is back",
-          "[cluster][e2e]") {
+TEST_CASE(
+    "a node cut off etcd stops taking writes at its lease's end, and "
+    "serves again when etcd is back",
+    "[cluster][e2e]") {
   cluster_fixture cl(0);
   tcp_proxy proxy(cl.etcd.client_port());
   cl.add_node({}, proxy.url());  // n1 reaches etcd through the proxy
