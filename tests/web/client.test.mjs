@@ -2,9 +2,10 @@
 // with the `ws` package as its WebSocket.
 import { test, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 
 import { SwitchboardClient, Conversation, devLogin } from "../../web/lib/switchboard.js";
+import { retryDelay } from "../../web/lib/outbox.js";
 import { NodeProcess, token, waitFor } from "./support/node.mjs";
 
 const nodes = [];
@@ -223,4 +224,104 @@ test("a node that stops answering is noticed by the heartbeat, and rejoined", as
     node.child.kill("SIGCONT");
   }
   await open(c);
+});
+
+// A fake node that speaks just enough of the protocol, to answer what a
+// real one answers only while a shard is down or moving: `unavailable`
+// with retry_after_ms, for every send and for syncs of conversation
+// "down", `failures` times, then as it should.
+async function fakeNode(retryAfterMs, failures) {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => wss.once("listening", r));
+  const sends = []; // {at, client_msg_id}
+  const syncs = []; // conv_id
+  const answered = []; // when each `unavailable` went out
+  let connections = 0;
+  wss.on("connection", (ws) => {
+    ++connections;
+    const reply = (f) => ws.send(JSON.stringify(f));
+    const unavailable = (rid) => {
+      answered.push(Date.now());
+      reply({ type: "error", rid, code: "unavailable", message: "shard moving", retry_after_ms: retryAfterMs });
+    };
+    reply({ type: "welcome", user_id: "hana", session_id: "s1", node: "fake", heartbeat_s: 15 });
+    ws.on("message", (data) => {
+      const f = JSON.parse(data.toString());
+      switch (f.type) {
+        case "conversations":
+          return reply({ type: "inbox", rid: f.rid, conversations: [] });
+        case "sync":
+          syncs.push(f.conv_id);
+          if (f.conv_id === "down") return unavailable(f.rid);
+          return reply({ type: "history", rid: f.rid, conv_id: f.conv_id, messages: [], has_more: false });
+        case "send":
+          sends.push({ at: Date.now(), client_msg_id: f.client_msg_id });
+          if (sends.length <= failures) return unavailable(f.rid);
+          return reply({
+            type: "sent", rid: f.rid, conv_id: f.conv_id, msg_id: 1,
+            client_msg_id: f.client_msg_id, ts: Date.now(), duplicate: false,
+          });
+        case "ping":
+          return reply({ type: "pong", rid: f.rid });
+        default:
+          return reply({ type: "ok", rid: f.rid });
+      }
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${wss.address().port}`,
+    sends,
+    syncs,
+    answered,
+    get connections() {
+      return connections;
+    },
+    closeClients: (code) => {
+      for (const ws of wss.clients) ws.close(code, "test");
+    },
+    close: () => wss.close(),
+  };
+}
+
+test("a send answered unavailable is retried with its client_msg_id after retry_after_ms, backing off; other requests reject", async () => {
+  const retryAfterMs = 150;
+  const fake = await fakeNode(retryAfterMs, 4);
+  try {
+    const c = client(fake, "hana", { minBackoffMs: 50, maxBackoffMs: 400 });
+    await open(c);
+    const item = c.send("c1", "once");
+    await waitFor(() => item.state === "sent", "sent after the shard is back", 10000);
+    assert.equal(fake.sends.length, 5); // four refused, one stored: no more
+    assert.deepEqual(new Set(fake.sends.map((s) => s.client_msg_id)), new Set([item.client_msg_id]));
+    for (let k = 1; k < fake.sends.length; ++k) {
+      const waited = fake.sends[k].at - fake.answered[k - 1];
+      assert.ok(waited >= retryAfterMs, `retry ${k} after ${waited} ms, before retry_after_ms`);
+    }
+    // The fourth failure: minBackoffMs doubled three times (400) is more
+    // than retry_after_ms.
+    assert.ok(fake.sends[4].at - fake.answered[3] >= 400, "the delay grows with repeated failures");
+
+    // Any other request gets the error, with retry_after_ms; no retry.
+    await assert.rejects(
+      c.request({ type: "sync", conv_id: "down", limit: 10 }),
+      (e) => e.code === "unavailable" && e.retry_after_ms === retryAfterMs,
+    );
+    assert.equal(fake.syncs.filter((x) => x === "down").length, 1);
+    c.close();
+  } finally {
+    fake.close();
+  }
+});
+
+test("retry delays: at least retry_after_ms (1 s when none), growing to the cap, with jitter above", () => {
+  const o = { minBackoffMs: 100, maxBackoffMs: 1000 };
+  for (let i = 0; i < 50; ++i) {
+    const inRange = (d, lo) => d >= lo && d <= lo * 1.5;
+    assert.ok(inRange(retryDelay(300, 1, o), 300));
+    assert.ok(inRange(retryDelay(undefined, 1, o), 1000));
+    assert.ok(inRange(retryDelay(0, 1, o), 1000)); // 0 would be a busy loop
+    assert.ok(inRange(retryDelay(1, 4, o), 800));
+    assert.ok(inRange(retryDelay(1, 30, o), 1000));
+    assert.ok(inRange(retryDelay(5000, 30, o), 5000));
+  }
 });

@@ -100,6 +100,7 @@ export class SwitchboardClient extends Emitter {
         this.#receive(item.conv_id, [m]);
       },
       onChange: (item) => this.emit("outbox", item),
+      backoff: { minBackoffMs: this.options.minBackoffMs, maxBackoffMs: this.options.maxBackoffMs },
     });
   }
 
