@@ -2,9 +2,11 @@
 // with the `ws` package as its WebSocket.
 import { test, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import WebSocket from "ws";
+import { createServer } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
 
 import { SwitchboardClient, Conversation, devLogin } from "../../web/lib/switchboard.js";
+import { retryDelay } from "../../web/lib/outbox.js";
 import { NodeProcess, token, waitFor } from "./support/node.mjs";
 
 const nodes = [];
@@ -21,9 +23,10 @@ after(async () => {
   for (const n of nodes) await n.stop();
 });
 
+// A client of `user` on `node`, or on a list of node URLs.
 function client(node, user, extra = {}) {
   const c = new SwitchboardClient({
-    url: node.url,
+    ...(Array.isArray(node) ? { urls: node } : { url: node.url }),
     token: token(user),
     WebSocket,
     minBackoffMs: 50,
@@ -34,7 +37,7 @@ function client(node, user, extra = {}) {
   return c.connect();
 }
 
-const open = (c) => waitFor(() => c.state === "open", `${c.options.url} open`);
+const open = (c) => waitFor(() => c.state === "open", `${c.url} open`);
 const synced = (c) => new Promise((r) => c.on("synced", r));
 
 test("the conversation window drops duplicates and holds back past a gap", () => {
@@ -223,4 +226,216 @@ test("a node that stops answering is noticed by the heartbeat, and rejoined", as
     node.child.kill("SIGCONT");
   }
   await open(c);
+});
+
+// The URL of a loopback port nothing listens on (bound, then closed).
+async function closedPortUrl() {
+  const srv = createServer();
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+// The node URL each reconnect attempt of `c` goes to, from now on.
+function attempts(c) {
+  const urls = [];
+  c.on("state", ({ state, delayMs, url }) => {
+    if (state === "reconnecting" && delayMs) urls.push(url);
+  });
+  return urls;
+}
+
+test("the nodes are options.urls, or options.url as a list of one", () => {
+  const make = (o) => new SwitchboardClient({ token: "t", WebSocket, ...o });
+  assert.equal(make({ url: "http://a:7070" }).url, "http://a:7070");
+  assert.equal(make({ urls: ["http://a:7070", "http://b:7070"] }).url, "http://a:7070");
+  assert.throws(() => make({ urls: [] }), TypeError);
+  assert.throws(() => make({ urls: ["http://a:7070", ""] }), TypeError);
+  assert.throws(() => make({ urls: ["not a url"] }), TypeError);
+  assert.throws(() => make({ url: "http://a:7070", urls: ["http://b:7070"] }), TypeError);
+  assert.throws(() => make({}), TypeError); // Node has no page origin
+});
+
+test("given two URLs of which the first refuses connections, the client connects to the second", async () => {
+  const node = await startNode();
+  const closed = await closedPortUrl();
+  const c = client([closed, node.url], "gina");
+  const tried = attempts(c);
+  const sync = synced(c);
+  await open(c);
+  assert.equal(c.url, node.url);
+  assert.deepEqual(tried, [node.url]); // the first retry went to the second node
+  assert.equal(c.attempt, 0);
+  await sync;
+  // REST goes where the connection is: a dev login tries the next node too.
+  const dev = await startNode(["--dev-login"]);
+  assert.equal((await devLogin([closed, dev.url], "gina")).user_id, "gina");
+  await assert.rejects(devLogin([closed], "gina"), (e) => e.code === "unavailable");
+});
+
+test("when its node is killed or stopped, the client reconnects to the next node and resyncs there", async () => {
+  const a = await startNode(["--node-id", "a"]);
+  const b = await startNode(["--node-id", "b"]);
+  // On b (a node of its own: standalone nodes share no data), bob has
+  // written to alice while she was on a.
+  const bob = client(b, "bob");
+  await open(bob);
+  const onB = await bob.create("direct", ["alice"]);
+  bob.send(onB.convId, "on b");
+  await waitFor(() => bob.outbox.length === 0, "bob's message sent");
+
+  const alice = client([a.url, b.url], "alice");
+  await synced(alice);
+  assert.equal(alice.url, a.url);
+  let syncs = 0;
+  alice.on("synced", () => ++syncs);
+  const tried = attempts(alice);
+
+  await a.kill(); // the connection drops (1006): abnormal
+  await waitFor(() => alice.state === "open" && syncs === 1, "alice open and synced again");
+  assert.equal(alice.url, b.url);
+  assert.equal(tried[0], b.url); // not the dead node first
+  const conv = alice.conversations.get(onB.convId);
+  assert.ok(conv?.loaded, "the resync on b loaded b's conversation");
+  assert.deepEqual(conv.messages.map((m) => m.body), ["on b"]);
+  assert.equal(conv.unread, 1);
+
+  // Settled on b: a send there is stored there, and bob gets it live.
+  const bobConv = bob.conversations.get(onB.convId);
+  const reply = alice.send(onB.convId, "hi from a's client, now on b");
+  await waitFor(() => reply.state === "sent", "sent on b");
+  await waitFor(() => bobConv.high === 2, "bob receives it");
+  assert.equal(alice.url, b.url);
+
+  // b drains (SIGTERM: the connection closes with 1001, going away): the
+  // next URL after the last is the first again, a, back on its port.
+  bob.close();
+  await a.start();
+  const before = tried.length;
+  await b.stop();
+  await waitFor(() => alice.state === "open" && syncs === 2, "alice back on a and synced");
+  assert.equal(alice.url, a.url);
+  assert.equal(tried[before], a.url);
+  alice.close();
+});
+
+// A fake node that speaks just enough of the protocol, to answer what a
+// real one answers only while a shard is down or moving: `unavailable`
+// with retry_after_ms, for every send and for syncs of conversation
+// "down", `failures` times, then as it should.
+async function fakeNode(retryAfterMs, failures) {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => wss.once("listening", r));
+  const sends = []; // {at, client_msg_id}
+  const syncs = []; // conv_id
+  const answered = []; // when each `unavailable` went out
+  let connections = 0;
+  wss.on("connection", (ws) => {
+    ++connections;
+    const reply = (f) => ws.send(JSON.stringify(f));
+    const unavailable = (rid) => {
+      answered.push(Date.now());
+      reply({ type: "error", rid, code: "unavailable", message: "shard moving", retry_after_ms: retryAfterMs });
+    };
+    reply({ type: "welcome", user_id: "hana", session_id: "s1", node: "fake", heartbeat_s: 15 });
+    ws.on("message", (data) => {
+      const f = JSON.parse(data.toString());
+      switch (f.type) {
+        case "conversations":
+          return reply({ type: "inbox", rid: f.rid, conversations: [] });
+        case "sync":
+          syncs.push(f.conv_id);
+          if (f.conv_id === "down") return unavailable(f.rid);
+          return reply({ type: "history", rid: f.rid, conv_id: f.conv_id, messages: [], has_more: false });
+        case "send":
+          sends.push({ at: Date.now(), client_msg_id: f.client_msg_id });
+          if (sends.length <= failures) return unavailable(f.rid);
+          return reply({
+            type: "sent", rid: f.rid, conv_id: f.conv_id, msg_id: 1,
+            client_msg_id: f.client_msg_id, ts: Date.now(), duplicate: false,
+          });
+        case "ping":
+          return reply({ type: "pong", rid: f.rid });
+        default:
+          return reply({ type: "ok", rid: f.rid });
+      }
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${wss.address().port}`,
+    sends,
+    syncs,
+    answered,
+    get connections() {
+      return connections;
+    },
+    closeClients: (code) => {
+      for (const ws of wss.clients) ws.close(code, "test");
+    },
+    close: () => wss.close(),
+  };
+}
+
+test("a send answered unavailable is retried with its client_msg_id after retry_after_ms, backing off; other requests reject", async () => {
+  const retryAfterMs = 150;
+  const fake = await fakeNode(retryAfterMs, 4);
+  try {
+    const c = client(fake, "hana", { minBackoffMs: 50, maxBackoffMs: 400 });
+    await open(c);
+    const item = c.send("c1", "once");
+    await waitFor(() => item.state === "sent", "sent after the shard is back", 10000);
+    assert.equal(fake.sends.length, 5); // four refused, one stored: no more
+    assert.deepEqual(new Set(fake.sends.map((s) => s.client_msg_id)), new Set([item.client_msg_id]));
+    for (let k = 1; k < fake.sends.length; ++k) {
+      const waited = fake.sends[k].at - fake.answered[k - 1];
+      assert.ok(waited >= retryAfterMs, `retry ${k} after ${waited} ms, before retry_after_ms`);
+    }
+    // The fourth failure: minBackoffMs doubled three times (400) is more
+    // than retry_after_ms.
+    assert.ok(fake.sends[4].at - fake.answered[3] >= 400, "the delay grows with repeated failures");
+
+    // Any other request gets the error, with retry_after_ms; no retry.
+    await assert.rejects(
+      c.request({ type: "sync", conv_id: "down", limit: 10 }),
+      (e) => e.code === "unavailable" && e.retry_after_ms === retryAfterMs,
+    );
+    assert.equal(fake.syncs.filter((x) => x === "down").length, 1);
+    c.close();
+  } finally {
+    fake.close();
+  }
+});
+
+test("retry delays: at least retry_after_ms (1 s when none), growing to the cap, with jitter above", () => {
+  const o = { minBackoffMs: 100, maxBackoffMs: 1000 };
+  for (let i = 0; i < 50; ++i) {
+    const inRange = (d, lo) => d >= lo && d <= lo * 1.5;
+    assert.ok(inRange(retryDelay(300, 1, o), 300));
+    assert.ok(inRange(retryDelay(undefined, 1, o), 1000));
+    assert.ok(inRange(retryDelay(0, 1, o), 1000)); // 0 would be a busy loop
+    assert.ok(inRange(retryDelay(1, 4, o), 800));
+    assert.ok(inRange(retryDelay(1, 30, o), 1000));
+    assert.ok(inRange(retryDelay(5000, 30, o), 5000));
+  }
+});
+
+test("a connection closed normally (1000) reconnects to its node; any other close code moves on", async () => {
+  const f1 = await fakeNode(100, 0);
+  const f2 = await fakeNode(100, 0);
+  try {
+    const c = client([f1.url, f2.url], "hana");
+    await open(c);
+    f1.closeClients(1000);
+    await waitFor(() => f1.connections === 2 && c.state === "open", "back on the first node");
+    assert.equal(c.url, f1.url);
+    assert.equal(f2.connections, 0);
+    f1.closeClients(1011);
+    await waitFor(() => f2.connections === 1 && c.state === "open", "on the second node");
+    assert.equal(c.url, f2.url);
+    c.close();
+  } finally {
+    f1.close();
+    f2.close();
+  }
 });

@@ -1,6 +1,9 @@
 // One user's WebSocket to a node, kept open: heartbeat, reconnect with
 // exponential backoff and jitter, requests matched to answers by rid.
-// What the frames mean is the client's business (switchboard.js).
+// Given several nodes (options.urls), it stays on the node it reached and,
+// when an attempt fails or the connection closes abnormally, tries the
+// next one (round robin). What the frames mean is the client's business
+// (switchboard.js).
 import { Emitter } from "./emitter.js";
 
 export class SwitchboardError extends Error {
@@ -11,18 +14,31 @@ export class SwitchboardError extends Error {
   }
 }
 
-// Events: "state" {state, attempt, delayMs}; "welcome" (the frame);
+// The close code of a connection closed on purpose: reconnect to the same
+// node. Every other code (1001 going away, 1006 lost, 1011, 1013...), and
+// an attempt that never got its welcome, moves on to the next URL.
+const NORMAL_CLOSURE = 1000;
+
+// Events: "state" {state, attempt, delayMs, url}; "welcome" (the frame);
 // "frame" (any frame that is not an answer); "lost" (the socket went);
 // "unauthorized" {message} (the token was refused: no more retries).
 export class Connection extends Emitter {
+  // options.urls: the nodes' base URLs, at least one.
   constructor(options) {
     super();
     this.options = options;
+    this.urls = options.urls;
     this.state = "idle"; // connecting, open, reconnecting, closed, unauthorized
     this.attempt = 0;
   }
 
+  // The node of the current connection, or the one the next attempt goes to.
+  get url() {
+    return this.urls[this.#index];
+  }
+
   #ws = null;
+  #index = 0; // into urls
   #welcomed = false;
   #rid = 0;
   #pending = new Map(); // rid -> {resolve, reject, timer}
@@ -66,7 +82,7 @@ export class Connection extends Emitter {
 
   #open() {
     this.#setState(this.attempt ? "reconnecting" : "connecting");
-    const url = new URL("/v1/ws", this.options.url);
+    const url = new URL("/v1/ws", this.url);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("token", this.options.token);
     const ws = new this.options.WebSocket(url.toString());
@@ -84,8 +100,8 @@ export class Connection extends Emitter {
       }
       this.#onFrame(frame);
     };
-    ws.onclose = () => {
-      if (this.#ws === ws) this.#onClosed();
+    ws.onclose = (ev) => {
+      if (this.#ws === ws) this.#onClosed(ev?.code);
     };
     ws.onerror = () => {}; // onclose follows
   }
@@ -133,21 +149,26 @@ export class Connection extends Emitter {
     }
   }
 
-  async #onClosed() {
+  // `code`: the WebSocket close code; none when the heartbeat gave up.
+  async #onClosed(code) {
     const welcomed = this.#welcomed;
+    const url = this.url;
     this.#drop();
     this.emit("lost", {});
     if (this.state === "closed") return;
-    if (!welcomed && (await this.#tokenRefused())) return;
+    if (!welcomed && (await this.#tokenRefused(url))) return;
+    if (!welcomed || code !== NORMAL_CLOSURE) this.#index = (this.#index + 1) % this.urls.length;
     this.#scheduleReconnect();
   }
 
-  // A WebSocket refused at the handshake does not say why; the REST API
-  // does. Returns true (and stops) when the token is the reason.
-  async #tokenRefused() {
+  // A WebSocket refused at the handshake does not say why; the REST API of
+  // the node that refused it does. Returns true (and stops) when the token
+  // is the reason; false when it is not, or that node cannot be reached
+  // (the next attempt goes to the next node).
+  async #tokenRefused(url) {
     if (!this.options.fetch) return false;
     try {
-      const res = await this.options.fetch(new URL("/v1/conversations", this.options.url), {
+      const res = await this.options.fetch(new URL("/v1/conversations", url), {
         headers: { Authorization: `Bearer ${this.options.token}` },
       });
       if (res.status !== 401) return false;
@@ -176,7 +197,7 @@ export class Connection extends Emitter {
   #setState(state, extra = {}) {
     if (this.state === state && !extra.delayMs) return;
     this.state = state;
-    this.emit("state", { state, attempt: this.attempt, ...extra });
+    this.emit("state", { state, attempt: this.attempt, url: this.url, ...extra });
   }
 
   // A ping every heartbeat_s / 2; two heartbeats of silence: the link is dead.
@@ -185,7 +206,7 @@ export class Connection extends Emitter {
     this.#lastHeard = Date.now();
     this.#heartbeat = setInterval(() => {
       if (Date.now() - this.#lastHeard > 2 * heartbeatS * 1000) {
-        this.#onClosed();
+        this.#onClosed(); // no close code: abnormal, try the next node
         return;
       }
       this.#ws?.send(JSON.stringify({ type: "ping" }));

@@ -2,6 +2,22 @@
 // with its client_msg_id until the server answers `sent` (the same id is
 // never stored twice); one per conversation is in flight at a time, so a
 // retry can never put a message after a later one.
+//
+// A send answered `unavailable` (the conversation's shard is on a node that
+// is down or moving), `rate_limited` or not answered in time is retried
+// after at least the server's retry_after_ms, and after a growing delay
+// when that happens again and again, so that a shard that stays down is
+// not hammered.
+
+// When a send that failed for now is retried: at least `retryAfterMs` (the
+// server's, 1 s when it gave none), and minBackoffMs doubling per failure
+// of that message up to maxBackoffMs; plus up to half of that again
+// (jitter, so that clients waiting for the same shard spread out).
+export function retryDelay(retryAfterMs, failures, { minBackoffMs = 250, maxBackoffMs = 10000 } = {}) {
+  const grown = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(Math.max(failures - 1, 0), 20));
+  const d = Math.max(retryAfterMs > 0 ? retryAfterMs : 1000, grown);
+  return Math.round(d + Math.random() * (d / 2));
+}
 
 // A random client_msg_id. crypto.getRandomValues works on plain http too;
 // where there is none (Node before 19) Math.random is random enough for an
@@ -27,8 +43,9 @@ export class Outbox {
   // send(item): resolves to the `sent` answer or rejects with a
   //   SwitchboardError; canSend(): whether to try now;
   // onChange(item): an entry was added, sent or failed;
-  // storage: a localStorage-like object or null.
-  constructor({ token, storage, send, canSend, onSent, onChange }) {
+  // storage: a localStorage-like object or null;
+  // backoff: {minBackoffMs, maxBackoffMs} for retryDelay.
+  constructor({ token, storage, send, canSend, onSent, onChange, backoff = {} }) {
     this.items = [];
     this.storage = storage;
     this.key = `switchboard.outbox.${subjectOf(token)}`;
@@ -36,6 +53,7 @@ export class Outbox {
     this.canSend = canSend;
     this.onSent = onSent;
     this.onChange = onChange;
+    this.backoff = backoff;
     this.#load();
   }
 
@@ -76,7 +94,8 @@ export class Outbox {
           item.inflight = false;
           if (e.code === "disconnected") return; // flushed after the reconnect
           if (e.code === "rate_limited" || e.code === "unavailable" || e.code === "timeout") {
-            const wait = e.retry_after_ms ?? 1000;
+            item.failures = (item.failures ?? 0) + 1;
+            const wait = retryDelay(e.retry_after_ms, item.failures, this.backoff);
             item.retryAt = Date.now() + wait;
             this.#flushLater(wait);
             return;

@@ -2,7 +2,8 @@
 // PROTOCOL.md describes it, for browsers and Node.
 //
 // It keeps the connection up (connection.js: heartbeat, reconnect with
-// exponential backoff and jitter) and, after every (re)connect,
+// exponential backoff and jitter, to the next of its nodes when one
+// fails) and, after every (re)connect,
 // resynchronises: the inbox, then every held conversation from the last
 // msg_id it holds. It holds each conversation's messages as a gap-free
 // window (conversation.js), acks what it received, and retries
@@ -18,20 +19,38 @@ export { SwitchboardError } from "./connection.js";
 
 const PAGE = 200; // messages per sync when filling a gap
 
-// Asks a node started with --dev-login for a token of `userId`. Resolves to
-// {user_id, token, expires_at}; rejects with a SwitchboardError that carries
-// the node's code and message (forbidden: the node has no dev login).
-export async function devLogin(baseUrl, userId, fetchImpl = globalThis.fetch) {
-  let res;
-  try {
-    res = await fetchImpl(new URL("/v1/dev/login", baseUrl), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ user_id: userId }),
-    });
-  } catch (e) {
-    throw new SwitchboardError("unavailable", `cannot reach the node: ${e.message}`);
+// The nodes' base URLs of the options: `urls`, or `url` as a list of one.
+function nodeUrls({ url, urls }) {
+  if (urls !== undefined && url !== undefined) throw new TypeError("give options.url or options.urls, not both");
+  const list = urls === undefined ? [url] : urls;
+  if (!Array.isArray(list) || !list.length || !list.every(Boolean)) {
+    throw new TypeError("options.url or options.urls (a non-empty list) is required");
   }
+  for (const u of list) new URL(u); // a TypeError when one is no URL
+  return list.map(String);
+}
+
+// Asks a node started with --dev-login for a token of `userId`; `baseUrl`
+// is a node's URL or a list of them, tried in order while they cannot be
+// reached. Resolves to {user_id, token, expires_at}; rejects with a
+// SwitchboardError that carries the node's code and message (forbidden:
+// the node has no dev login; unavailable: no node could be reached).
+export async function devLogin(baseUrl, userId, fetchImpl = globalThis.fetch) {
+  let res = null;
+  let unreachable = null;
+  for (const url of [baseUrl].flat()) {
+    try {
+      res = await fetchImpl(new URL("/v1/dev/login", url), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ user_id: userId }),
+      });
+      break;
+    } catch (e) {
+      unreachable = e;
+    }
+  }
+  if (!res) throw new SwitchboardError("unavailable", `cannot reach the node: ${unreachable?.message}`);
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     const err = body.error ?? {};
@@ -42,7 +61,10 @@ export async function devLogin(baseUrl, userId, fetchImpl = globalThis.fetch) {
 
 export class SwitchboardClient extends Emitter {
   // options:
-  //   url: the node's base URL ("http://127.0.0.1:7070"; in a page, its origin)
+  //   urls: the base URLs of the nodes it may connect to
+  //     (["http://a:7070", "http://b:7070"]), tried in turn from the first;
+  //   url: one node's base URL, the same as urls: [url] (in a page, the
+  //     default is its origin)
   //   token: the user's token
   //   WebSocket: the WebSocket class (browsers: the global; Node: `ws`)
   //   fetch: for telling a refused token from a node that is down
@@ -52,8 +74,11 @@ export class SwitchboardClient extends Emitter {
   //   requestTimeoutMs: how long an answer may take (default 10000)
   constructor(options) {
     super();
+    const urls = nodeUrls({
+      url: options?.url ?? (options?.urls === undefined ? globalThis.location?.origin : undefined),
+      urls: options?.urls,
+    });
     this.options = {
-      url: globalThis.location?.origin,
       WebSocket: globalThis.WebSocket,
       fetch: globalThis.fetch?.bind(globalThis),
       storage: null,
@@ -62,8 +87,8 @@ export class SwitchboardClient extends Emitter {
       maxBackoffMs: 10000,
       requestTimeoutMs: 10000,
       ...options,
+      urls,
     };
-    if (!this.options.url) throw new TypeError("options.url is required");
     if (!this.options.token) throw new TypeError("options.token is required");
     if (!this.options.WebSocket) throw new TypeError("options.WebSocket is required");
     this.userId = null;
@@ -100,6 +125,7 @@ export class SwitchboardClient extends Emitter {
         this.#receive(item.conv_id, [m]);
       },
       onChange: (item) => this.emit("outbox", item),
+      backoff: { minBackoffMs: this.options.minBackoffMs, maxBackoffMs: this.options.maxBackoffMs },
     });
   }
 
@@ -120,6 +146,12 @@ export class SwitchboardClient extends Emitter {
 
   get attempt() {
     return this.#conn.attempt;
+  }
+
+  // The base URL of the node of the current connection, or of the one the
+  // next attempt goes to (one of options.urls).
+  get url() {
+    return this.#conn.url;
   }
 
   // Sends not yet acknowledged: {conv_id, client_msg_id, body, state}.
