@@ -78,9 +78,25 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
   auto& store = node.store();
   if (auto s = store.commit_and_wait(storage::batch{}); !s)
     return give_back("the store cannot write: " + s.err().message);
-  bool first = true;
+  // One page to the target; the target refuses it until its own watch has
+  // seen the move begin.
+  auto send_page = [&](actors::shard_chunk& c) {
+    std::string why;
+    auto deadline = std::chrono::steady_clock::now() + target_catch_up;
+    do {
+      why = node.ask(target_registry,
+                     caf::make_message(actors::ingest_atom::value, c),
+                     std::chrono::milliseconds(page_timeout));
+      if (why.find("is not moving to") == std::string::npos) break;
+      std::this_thread::sleep_for(50ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return why;
+  };
+  bool first = true;  // the target drops what it had of the shard first
   std::size_t keys = 0;
   for (std::size_t cf = 0; cf < storage::column_family_count; ++cf) {
+    if (!storage::moves_with_shard(static_cast<storage::column_family>(cf)))
+      continue;
     std::string after;
     for (;;) {
       auto page = store.read_shard(static_cast<std::uint16_t>(shard),
@@ -88,8 +104,7 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
                                    after, page_bytes);
       if (!page)
         return give_back("cannot read the shard: " + page.err().message);
-      bool last_cf = cf + 1 == storage::column_family_count;
-      if (page->kvs.empty() && !(first && last_cf)) break;
+      if (page->kvs.empty()) break;
       actors::shard_chunk c;
       c.shard = shard;
       c.epoch = epoch;
@@ -99,21 +114,21 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
         c.keys.push_back(k);
         c.values.push_back(std::move(v));
       }
-      if (!page->kvs.empty()) after = page->kvs.back().first;
+      after = page->kvs.back().first;
       keys += page->kvs.size();
-      std::string why;
-      auto deadline = std::chrono::steady_clock::now() + target_catch_up;
-      do {
-        why = node.ask(target_registry,
-                       caf::make_message(actors::ingest_atom::value, c),
-                       std::chrono::milliseconds(page_timeout));
-        if (why.find("is not moving to") == std::string::npos) break;
-        std::this_thread::sleep_for(50ms);
-      } while (std::chrono::steady_clock::now() < deadline);
-      if (!why.empty()) return give_back("the target refused a page: " + why);
+      if (auto why = send_page(c); !why.empty())
+        return give_back("the target refused a page: " + why);
       first = false;
       if (!page->more) break;
     }
+  }
+  if (first) {  // an empty shard: still, nothing stale stays at the target
+    actors::shard_chunk c;
+    c.shard = shard;
+    c.epoch = epoch;
+    c.first = true;
+    if (auto why = send_page(c); !why.empty())
+      return give_back("the target refused a page: " + why);
   }
   auto done = coord.finish_move(shard, moving->mod_revision);
   if (!done) {

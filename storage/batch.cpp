@@ -44,6 +44,7 @@ void batch::put_raw(column_family cf, std::string key, std::string value) {
 void batch::erase_shard(std::uint16_t shard) {
   for (std::size_t i = 0; i < column_family_count; ++i) {
     auto cf = static_cast<column_family>(i);
+    if (!moves_with_shard(cf)) continue;
     auto r = keys::shard_range(cf, shard);
     // The last shard's range runs to the end of the column family: no key
     // is longer than this one, nor greater.

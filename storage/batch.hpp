@@ -55,7 +55,8 @@ class batch {
   // A key and value as store::read_shard gave them, shard included: a
   // shard copied from another node's store (of the same format and S).
   void put_raw(column_family cf, std::string key, std::string value);
-  // Deletes every key of `shard`, in every column family.
+  // Deletes every key of `shard` in every column family that moves with
+  // it (moves_with_shard).
   void erase_shard(std::uint16_t shard);
 
   // For data whose loss in a power failure is acceptable (a user's last

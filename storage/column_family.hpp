@@ -32,4 +32,12 @@ constexpr std::array<std::string_view, column_family_count>
                            "devices",    "push_outbox",   "last_seen",
                            "revocations"};
 
+// Whether a shard's move copies the family's keys of the shard (and erases
+// them where it moved from). Not the revocations: in a cluster every node
+// keeps every revocation (the admin's revoke is made on every node), since
+// each checks tokens itself; a move must neither duplicate nor erase them.
+constexpr bool moves_with_shard(column_family cf) noexcept {
+  return cf != column_family::revocations;
+}
+
 }  // namespace switchboard::storage
