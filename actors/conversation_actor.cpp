@@ -49,7 +49,7 @@ bool busy(const conversation_state& st) {
   return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
          !st.cursor_dirty.empty() || !st.dup_waiting.empty() ||
          !st.waiting.empty() || st.ph == phase::loading ||
-         st.ph == phase::creating;
+         st.ph == phase::creating || st.members_busy;
 }
 
 void passivate(conv_self self) {
@@ -57,6 +57,9 @@ void passivate(conv_self self) {
                                             self->address());
   self->quit();
 }
+
+// The timeout tag of a leaving actor's check (0 is the idle timer's).
+constexpr std::uint64_t leave_check = 1;
 
 void arm_idle_timer(conv_self self) {
   self->delayed_send(self, self->state.ctx->lim.idle_actor, timeout_atom::value,
@@ -143,8 +146,20 @@ conversation_actor::behavior_type conversation(
         return rp;
       },
       [](continue_atom, continuation& c) { c.fn(); },
-      [self](timeout_atom, std::uint64_t) {
+      [self](move_atom) {
+        self->state.leaving = true;
+        self->send(self, timeout_atom::value, leave_check);
+      },
+      [self](timeout_atom, std::uint64_t tag) {
         auto& st = self->state;
+        if (tag == leave_check) {
+          // Every request that reached it is answered (its writes durable)
+          // before it stops; no new one comes (the shard is frozen).
+          if (!busy(st)) return passivate(self);
+          self->delayed_send(self, std::chrono::milliseconds(5),
+                             timeout_atom::value, leave_check);
+          return;
+        }
         bool idle = idle_long_enough(*st.ctx, st.last_activity_ms);
         if (idle && !busy(st)) {
           passivate(self);

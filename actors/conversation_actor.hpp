@@ -41,6 +41,12 @@ struct conversation_state {
   node_context* ctx = nullptr;
   phase ph = phase::loading;
   std::vector<std::function<void()>> waiting;  // requests while loading
+  // One change of members at a time (conversation_members.cpp): its inbox
+  // entries on other nodes are written before it and erased after it, and
+  // two changes of one user must not cross.
+  bool members_busy = false;
+  bool leaving = false;  // its shard moves away (move_atom)
+  std::deque<std::function<void()>> members_waiting;
 
   storage::conversation_meta meta;
   std::map<std::string, storage::member_state> members;

@@ -67,8 +67,20 @@ static void create_here(conv_self self, create_request req, inbox_here here,
   for (auto& m : req.members)
     b.put_member(st.conv_id, m, storage::member_state{0, 0, now});
   for (auto& m : here.add) b.put_inbox(m, st.conv_id);
+  // The entries of this node's users are written outside their shard's
+  // actors: admitted only while the shard is here and not moving away.
+  if (!st.ctx->dir->enter_writes(here.add)) {
+    st.ph = phase::missing;
+    rp.deliver(create_reply{
+        proto_error{"unavailable", "a member's shard is moving; retry",
+                    store_retry_after_ms},
+        {}, {}, {}, false});
+    run_waiting(self);
+    return;
+  }
   commit_then(self, std::move(b), [=](const storage::status& s) mutable {
     auto& st = self->state;
+    st.ctx->dir->leave_writes(here.add);
     if (!s) {
       st.ph = phase::missing;
       rp.deliver(create_reply{
@@ -92,9 +104,26 @@ static void change_members(conv_self self, std::vector<std::string> added,
                            std::vector<std::string> removed, inbox_here here,
                            caf::typed_response_promise<proto_error> rp);
 
+// The next change of members that waited, if any.
+static void members_done(conv_self self) {
+  auto& st = self->state;
+  st.members_busy = false;
+  if (st.members_waiting.empty()) return;
+  auto next = std::move(st.members_waiting.front());
+  st.members_waiting.pop_front();
+  next();
+}
+
 void do_members(conv_self self, members_request req,
                 caf::typed_response_promise<proto_error> rp) {
   auto& st = self->state;
+  if (st.members_busy) {
+    st.members_waiting.emplace_back(
+        [self, req = std::move(req), rp]() mutable {
+          do_members(self, std::move(req), std::move(rp));
+        });
+    return;
+  }
   st.last_activity_ms = now_ms();
   // Membership first: a non-member must not learn the kind of a
   // conversation (or that it exists) from a bad_request.
@@ -131,11 +160,13 @@ void do_members(conv_self self, members_request req,
   for (auto& r : req.remove)
     if (st.members.count(r)) removed.push_back(r);
   // Added members' inbox entries first, elsewhere; removed ones' after.
+  st.members_busy = true;
   write_inbox_elsewhere(
       self, added, {},
       [self, added, removed, rp](proto_error err, inbox_here here) mutable {
         if (!err.ok()) {
           rp.deliver(err);
+          members_done(self);
           return;
         }
         change_members(self, std::move(added), std::move(removed),
@@ -147,6 +178,10 @@ static void change_members(conv_self self, std::vector<std::string> added,
                            std::vector<std::string> removed, inbox_here here,
                            caf::typed_response_promise<proto_error> rp) {
   auto& st = self->state;
+  auto fail = [&](proto_error e) {
+    rp.deliver(std::move(e));
+    members_done(self);
+  };
   // The members may have changed while the entries were written.
   added.erase(std::remove_if(added.begin(), added.end(),
                              [&](const std::string& a) {
@@ -158,22 +193,27 @@ static void change_members(conv_self self, std::vector<std::string> added,
                                  return st.members.count(r) == 0;
                                }),
                 removed.end());
-  if (added.empty() && removed.empty()) {
-    rp.deliver(proto_error{});
-    return;
-  }
-  if (auto err = check_writable(st); !err.ok()) {
-    rp.deliver(err);
-    return;
-  }
+  if (added.empty() && removed.empty()) return fail(proto_error{});
+  if (auto err = check_writable(st); !err.ok()) return fail(err);
   if (st.members.size() + added.size() - removed.size() >
-      st.ctx->lim.max_members) {
-    rp.deliver(
-        proto_error{"bad_request", "a conversation has at most " +
-                                       std::to_string(st.ctx->lim.max_members) +
-                                       " members"});
-    return;
-  }
+      st.ctx->lim.max_members)
+    return fail(proto_error{
+        "bad_request", "a conversation has at most " +
+                           std::to_string(st.ctx->lim.max_members) +
+                           " members"});
+  // The inbox entries written here, outside their users' actors: admitted
+  // only while those users' shards are here and not moving away.
+  std::vector<std::string> add_here, remove_here, remove_elsewhere;
+  for (auto& a : here.add)
+    if (std::find(added.begin(), added.end(), a) != added.end())
+      add_here.push_back(a);
+  for (auto& r : removed)
+    (st.ctx->dir->is_local(r) ? remove_here : remove_elsewhere).push_back(r);
+  auto gated = add_here;
+  gated.insert(gated.end(), remove_here.begin(), remove_here.end());
+  if (!st.ctx->dir->enter_writes(gated))
+    return fail(proto_error{"unavailable", "a member's shard is moving; retry",
+                            store_retry_after_ms});
   // Everyone who was or now is a member hears of the change.
   auto audience = member_ids(st);
   audience.insert(audience.end(), added.begin(), added.end());
@@ -183,35 +223,32 @@ static void change_members(conv_self self, std::vector<std::string> added,
     st.members[a] = storage::member_state{0, 0, now};
     b.put_member(st.conv_id, a, st.members[a]);
   }
-  for (auto& a : here.add)
-    if (std::find(added.begin(), added.end(), a) != added.end())
-      b.put_inbox(a, st.conv_id);
-  std::vector<std::string> removed_elsewhere;
+  for (auto& a : add_here) b.put_inbox(a, st.conv_id);
   for (auto& r : removed) {
     st.members.erase(r);
     b.erase_member(st.conv_id, r);
-    if (st.ctx->dir->is_local(r))
-      b.erase_inbox(r, st.conv_id);
-    else
-      removed_elsewhere.push_back(r);
   }
+  for (auto& r : remove_here) b.erase_inbox(r, st.conv_id);
   commit_then(self, std::move(b), [=](const storage::status& s) mutable {
+    self->state.ctx->dir->leave_writes(gated);
     if (!s) {
       // The actor reloads its members from the store (reloading).
       rp.deliver(storage_unavailable(s.err().message));
+      members_done(self);
       return;
     }
     broadcast(self, audience,
               events::members(self->state.conv_id, added, removed), origin{});
     rp.deliver(proto_error{});
-    if (removed_elsewhere.empty()) return;
+    if (remove_elsewhere.empty()) return members_done(self);
     // A stray entry left by a failure here is filtered when read.
     write_inbox_elsewhere(
-        self, {}, removed_elsewhere, [self](proto_error err, inbox_here) {
+        self, {}, remove_elsewhere, [self](proto_error err, inbox_here) {
           if (!err.ok())
             metrics::emit(
                 self->state.ctx->log, "warn", "inbox_entry_not_erased",
                 {{"conv_id", self->state.conv_id}, {"error", err.message}});
+          members_done(self);
         });
   });
 }

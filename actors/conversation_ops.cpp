@@ -211,7 +211,9 @@ void write_inbox_elsewhere(conv_self self, const std::vector<std::string>& add,
   };
   auto* ctx = self->state.ctx;
   for (auto& n : nodes)
-    self->request(n.registry, ctx->lim.remote_request_timeout,
+    // Half the asker's timeout: its request to this actor may itself have
+    // come from another node, and must get this answer, not a timeout.
+    self->request(n.registry, ctx->lim.remote_request_timeout / 2,
                   inbox_atom::value, self->state.conv_id, n.add, n.remove)
         .then(
             [one_done](std::string& why) {

@@ -13,7 +13,9 @@ conversation_actor directory::conversation(const std::string& conv_id) {
   auto it = conversations_.find(conv_id);
   if (it != conversations_.end()) return it->second;
   auto a = sys_.spawn(actors::conversation, conv_id, &ctx_);
-  if (shut_down_)
+  // A frozen shard (moving away) starts no actor: this one exits at once,
+  // and its asker retries, to find the shard's new route.
+  if (shut_down_ || frozen_locked(conv_id))
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   else
     conversations_.emplace(conv_id, a);
@@ -25,7 +27,7 @@ user_actor directory::user(const std::string& user_id) {
   auto it = users_.find(user_id);
   if (it != users_.end()) return it->second;
   auto a = sys_.spawn(actors::user, user_id, &ctx_);
-  if (shut_down_)
+  if (shut_down_ || frozen_locked(user_id))
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   else
     users_.emplace(user_id, a);

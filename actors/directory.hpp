@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -105,10 +106,27 @@ class directory {
     caf::actor actor{};
     caf::message msg{};
     bool remote = false;
+    // In a cluster a local actor may be stopped with requests pending (its
+    // shard moves away), which then get no answer: bound the wait.
+    bool clustered = false;
     proto_error err{};
   };
   destination to_conversation(const std::string& conv_id, caf::message m);
   destination to_user(const std::string& user_id, caf::message m);
+
+  // A shard that moves away is frozen first: no actor of it starts here
+  // (one asked for exits at once), no write outside its actors is admitted
+  // (enter_writes), and freeze_shard returns once those admitted before
+  // have left, or after `timeout` (false then). thaw_shard ends it.
+  bool freeze_shard(std::uint32_t shard, std::uint32_t shards,
+                    std::chrono::milliseconds timeout);
+  void thaw_shard(std::uint32_t shard);
+  // Admits a store write for the shards of `ids` that is not made by their
+  // own actors (a conversation's inbox entries of its members, say): true
+  // when they are all this node's and none is frozen; then leave_writes
+  // must follow once the write is durable or failed.
+  bool enter_writes(const std::vector<std::string>& ids);
+  void leave_writes(const std::vector<std::string>& ids);
 
   // Stops every actor of `shard` (of `shards`) and waits until they are
   // gone, or `timeout` passed (false then): a shard's move copies its
@@ -131,18 +149,27 @@ class directory {
   std::unordered_map<std::string, session_entry> sessions_;
   std::unordered_map<std::string, std::size_t> sessions_per_user_;
   bool shut_down_ = false;  // actors activated after shutdown() exit at once
+  // Frozen shards and the writes admitted per shard (enter_writes), under
+  // mtx_; frozen_shards_ is their count (S), 0 while nothing is frozen.
+  bool frozen_locked(const std::string& id) const;
+  std::unordered_map<std::uint32_t, std::size_t> frozen_;  // shard -> 1
+  std::uint32_t frozen_shards_ = 0;
+  std::unordered_map<std::uint32_t, std::size_t> writes_in_;
+  std::condition_variable writes_left_;
   // Replaced whole, read without the map's mutex (std::atomic_load).
   std::shared_ptr<const std::vector<shard_route>> routes_;
 };
 
-// The timeout of a request to `d`: none for an actor of this node, which
-// always answers, or answers with an error when it is gone (a timer per
-// request costs CAF's clock thread); the cluster's for one elsewhere,
-// since a request to a dead node with no timeout never completes.
+// The timeout of a request to `d`: none for an actor of a standalone node,
+// which always answers, or answers with an error when it is gone (a timer
+// per request costs CAF's clock thread); the cluster's for one elsewhere,
+// since a request to a dead node with no timeout never completes; the
+// node's request timeout for a local one in a cluster (see clustered).
 inline caf::duration timeout_of(const directory::destination& d,
                                 const limits& lim) {
-  if (!d.remote) return caf::duration{caf::infinite};
-  return caf::duration{lim.remote_request_timeout};
+  if (d.remote) return caf::duration{lim.remote_request_timeout};
+  if (d.clustered) return caf::duration{lim.request_timeout};
+  return caf::duration{caf::infinite};
 }
 
 }  // namespace switchboard::actors

@@ -46,8 +46,9 @@ namespace {
 template <class Local>
 directory::destination route(const directory::shard_route& r,
                              caf::atom_value kind, const std::string& id,
-                             caf::message m, Local local) {
+                             caf::message m, bool clustered, Local local) {
   directory::destination d;
+  d.clustered = clustered;
   switch (r.what) {
     case directory::shard_route::kind::local:
       d.actor = local();
@@ -69,20 +70,73 @@ directory::destination route(const directory::shard_route& r,
 
 directory::destination directory::to_conversation(const std::string& conv_id,
                                                   caf::message m) {
-  return route(route_of(conv_id), conv_atom::value, conv_id, std::move(m), [&] {
-    return caf::actor_cast<caf::actor>(conversation(conv_id));
-  });
+  return route(route_of(conv_id), conv_atom::value, conv_id, std::move(m),
+               clustered(), [&] {
+                 return caf::actor_cast<caf::actor>(conversation(conv_id));
+               });
 }
 
 directory::destination directory::to_user(const std::string& user_id,
                                           caf::message m) {
   return route(route_of(user_id), user_atom::value, user_id, std::move(m),
+               clustered(),
                [&] { return caf::actor_cast<caf::actor>(user(user_id)); });
+}
+
+bool directory::frozen_locked(const std::string& id) const {
+  if (frozen_.empty() || frozen_shards_ == 0) return false;
+  return frozen_.count(storage::shard_of(id, frozen_shards_)) != 0;
+}
+
+bool directory::freeze_shard(std::uint32_t shard, std::uint32_t shards,
+                             std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mtx_);
+  frozen_shards_ = shards;
+  frozen_[shard] = 1;
+  return writes_left_.wait_for(lock, timeout, [&] {
+    auto it = writes_in_.find(shard);
+    return it == writes_in_.end() || it->second == 0;
+  });
+}
+
+void directory::thaw_shard(std::uint32_t shard) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  frozen_.erase(shard);
+}
+
+bool directory::enter_writes(const std::vector<std::string>& ids) {
+  auto routes = std::atomic_load(&routes_);
+  if (!routes || routes->empty()) return true;  // standalone
+  auto n = static_cast<std::uint32_t>(routes->size());
+  std::lock_guard<std::mutex> lock(mtx_);
+  for (auto& id : ids) {
+    auto s = storage::shard_of(id, n);
+    if ((*routes)[s].what != shard_route::kind::local || frozen_.count(s))
+      return false;
+  }
+  for (auto& id : ids) ++writes_in_[storage::shard_of(id, n)];
+  return true;
+}
+
+void directory::leave_writes(const std::vector<std::string>& ids) {
+  auto routes = std::atomic_load(&routes_);
+  if (!routes || routes->empty()) return;
+  auto n = static_cast<std::uint32_t>(routes->size());
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    for (auto& id : ids) {
+      auto it = writes_in_.find(storage::shard_of(id, n));
+      if (it != writes_in_.end() && it->second > 0 && --it->second == 0)
+        writes_in_.erase(it);
+    }
+  }
+  writes_left_.notify_all();
 }
 
 bool directory::quiesce_shard(std::uint32_t shard, std::uint32_t shards,
                               std::chrono::milliseconds timeout) {
-  std::vector<caf::actor> gone;
+  std::vector<conversation_actor> convs;
+  std::vector<user_actor> users;
   {
     std::lock_guard<std::mutex> lock(mtx_);
     auto in_shard = [&](const std::string& id) {
@@ -90,27 +144,34 @@ bool directory::quiesce_shard(std::uint32_t shard, std::uint32_t shards,
     };
     for (auto it = conversations_.begin(); it != conversations_.end();)
       if (in_shard(it->first)) {
-        gone.push_back(caf::actor_cast<caf::actor>(it->second));
+        convs.push_back(it->second);
         it = conversations_.erase(it);
       } else {
         ++it;
       }
     for (auto it = users_.begin(); it != users_.end();)
       if (in_shard(it->first)) {
-        gone.push_back(caf::actor_cast<caf::actor>(it->second));
+        users.push_back(it->second);
         it = users_.erase(it);
       } else {
         ++it;
       }
   }
-  if (gone.empty()) return true;
+  std::size_t left = convs.size() + users.size();
+  if (left == 0) return true;
   caf::scoped_actor self{sys_};
-  for (auto& a : gone) {
+  // A conversation answers what reached it first (its writes become
+  // durable, and so part of the copy); a user's actor holds nothing that
+  // needs it (its sessions register again with the next owner).
+  for (auto& a : convs) {
+    self->monitor(a);
+    caf::anon_send(a, move_atom::value);
+  }
+  for (auto& a : users) {
     self->monitor(a);
     self->send_exit(a, caf::exit_reason::user_shutdown);
   }
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::size_t left = gone.size();
   bool in_time = true;
   while (left > 0 && in_time) {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -4,6 +4,13 @@
 #include <boost/json/value.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -88,6 +95,43 @@ class session_handler : public connection_handler {
   session_actor actor_;
   std::atomic<bool> closed_{false};
 };
+
+// "" when host:port (a numeric IPv4 or IPv6 address, or a name) accepts a
+// TCP connection within `timeout`; why not otherwise.
+std::string tcp_reachable(const std::string& host, std::uint16_t port,
+                          std::chrono::milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+      rc != 0)
+    return "cannot resolve " + host + ": " + ::gai_strerror(rc);
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(found, ::freeaddrinfo);
+  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    0);
+  if (fd < 0) return std::string("socket: ") + std::strerror(errno);
+  std::string why;
+  if (::connect(fd, found->ai_addr, found->ai_addrlen) != 0) {
+    if (errno != EINPROGRESS) {
+      why = std::strerror(errno);
+    } else {
+      pollfd p{fd, POLLOUT, 0};
+      int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (n == 0)
+        why = "no answer within " + std::to_string(timeout.count()) + " ms";
+      else if (n < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        why = std::strerror(errno);
+      else if (err != 0)
+        why = std::strerror(err);
+    }
+  }
+  ::close(fd);
+  return why.empty() ? why
+                     : "cannot connect to " + host + ":" + service + ": " + why;
+}
 
 }  // namespace
 
@@ -218,6 +262,85 @@ proto_error node::take_budget(request_kind kind, const std::string& user) {
   return over_budget(impl_->ctx, kind, user);
 }
 
+namespace {
+
+// A write of user data outside the user's actor, to this node's store:
+// admitted only while the user's shard is here and not moving away.
+void write_user_data(node_context& ctx, const std::string& user,
+                     storage::batch b, std::function<void(proto_error)> done) {
+  if (!ctx.dir->enter_writes({user}))
+    return done(proto_error{"unavailable", "the user's shard is moving; retry",
+                            1000});
+  ctx.store->commit(std::move(b), [&ctx, user, done](const storage::status& s) {
+    ctx.dir->leave_writes({user});
+    if (s) return done(proto_error{});
+    bool now = s.err().code == storage::errc::unavailable ||
+               s.err().code == storage::errc::io_error;
+    done(now ? proto_error{"unavailable",
+                           "the node cannot write right now; retry: " +
+                               s.err().message,
+                           1000}
+             : proto_error{"internal", "storage error: " + s.err().message});
+  });
+}
+
+// `m` to the registry of the node that owns `user`'s shard, answered by a
+// string ("" once durable), from a short-lived actor of `sys`.
+void ask_owner(caf::actor_system& sys, node_context& ctx,
+               const directory::shard_route& r, caf::message m,
+               std::function<void(proto_error)> done) {
+  auto timeout = ctx.lim.remote_request_timeout;
+  sys.spawn([registry = r.registry, m = std::move(m), done,
+             timeout](caf::event_based_actor* self) {
+    self->request(registry, timeout, m)
+        .then(
+            [self, done](std::string& why) {
+              done(why.empty() ? proto_error{}
+                               : proto_error{"unavailable", why, 1000});
+              self->quit();
+            },
+            [self, done](caf::error&) {
+              done(proto_error{"unavailable",
+                               "the user's node did not answer; retry", 1000});
+              self->quit();
+            });
+  });
+}
+
+}  // namespace
+
+void node::put_device(const std::string& user, const std::string& platform,
+                      const std::string& token, std::int64_t registered_ms,
+                      std::function<void(proto_error)> done) {
+  auto r = impl_->dir.route_of(user);
+  using kind = directory::shard_route::kind;
+  if (r.what == kind::unavailable)
+    return done(proto_error{"unavailable", r.reason, r.retry_after_ms});
+  if (r.what == kind::remote)
+    return ask_owner(impl_->sys, impl_->ctx, r,
+                     caf::make_message(caf::put_atom::value, user, platform,
+                                       token, registered_ms),
+                     std::move(done));
+  storage::batch b;
+  b.put_device(user, storage::device{platform, token, registered_ms});
+  write_user_data(impl_->ctx, user, std::move(b), std::move(done));
+}
+
+void node::erase_device(const std::string& user, const std::string& token,
+                        std::function<void(proto_error)> done) {
+  auto r = impl_->dir.route_of(user);
+  using kind = directory::shard_route::kind;
+  if (r.what == kind::unavailable)
+    return done(proto_error{"unavailable", r.reason, r.retry_after_ms});
+  if (r.what == kind::remote)
+    return ask_owner(impl_->sys, impl_->ctx, r,
+                     caf::make_message(caf::delete_atom::value, user, token),
+                     std::move(done));
+  storage::batch b;
+  b.erase_device(user, token);
+  write_user_data(impl_->ctx, user, std::move(b), std::move(done));
+}
+
 storage::store& node::store() { return impl_->store; }
 
 bool node::wait_idle(std::chrono::milliseconds timeout) {
@@ -241,6 +364,14 @@ node::peer node::connect_peer(const std::string& host, std::uint16_t port,
   peer out;
   if (!impl_->registry) {
     out.error = "this node has no cluster port";
+    return out;
+  }
+  // CAF's middleman connects with a blocking connect(2), which waits out
+  // the kernel's SYN retries (minutes) for a host that drops packets, and
+  // every other connection of the node waits behind it: a peer is tried
+  // only once it accepts a TCP connection within the timeout.
+  if (auto why = tcp_reachable(host, port, timeout); !why.empty()) {
+    out.error = why;
     return out;
   }
   // The middleman's actor, not middleman::remote_actor: that one waits

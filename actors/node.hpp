@@ -78,7 +78,17 @@ class node {
   // `rate_limited` with retry_after_ms when it is spent.
   proto_error take_budget(request_kind kind, const std::string& user);
 
-  // The node's store, for writes outside any conversation (devices).
+  // A user's push device registered or removed, in the store of the node
+  // that owns the user's shard (this one, or a peer through its registry);
+  // `done` gets an empty error once durable, else `unavailable` (or
+  // `internal`); it runs on some other thread.
+  void put_device(const std::string& user, const std::string& platform,
+                  const std::string& token, std::int64_t registered_ms,
+                  std::function<void(proto_error)> done);
+  void erase_device(const std::string& user, const std::string& token,
+                    std::function<void(proto_error)> done);
+
+  // The node's store.
   storage::store& store();
 
   // Waits until every client request that has started is answered, or

@@ -26,9 +26,11 @@ caf::result<caf::message> forward(caf::event_based_actor* self,
 // Commits `b` and answers `rp` with "" or why not, inside the registry.
 void commit_then_answer(caf::event_based_actor* self, node_context* ctx,
                         storage::batch b,
-                        caf::typed_response_promise<std::string> rp) {
+                        caf::typed_response_promise<std::string> rp,
+                        std::function<void()> after = {}) {
   ctx->store->commit(std::move(b), [handle = caf::actor_cast<caf::actor>(self),
-                                    rp](const storage::status& s) mutable {
+                                    rp, after](const storage::status& s) mutable {
+    if (after) after();
     std::string why = s ? std::string() : s.err().message;
     caf::anon_send(handle, continue_atom::value,
                    continuation{[rp, why]() mutable { rp.deliver(why); }});
@@ -51,8 +53,19 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         storage::batch b;
         if (c.first) b.erase_shard(static_cast<std::uint16_t>(c.shard));
         auto cf = static_cast<storage::column_family>(c.cf);
-        for (std::size_t i = 0; i < c.keys.size(); ++i)
-          b.put_raw(cf, std::move(c.keys[i]), std::move(c.values[i]));
+        if (!storage::moves_with_shard(cf))
+          return std::string("that column family does not move");
+        for (std::size_t i = 0; i < c.keys.size(); ++i) {
+          auto& k = c.keys[i];
+          // Every key of the page must be of the shard (its first 2 bytes).
+          if (k.size() < 2 ||
+              ((static_cast<std::uint32_t>(static_cast<unsigned char>(k[0]))
+                << 8) |
+               static_cast<unsigned char>(k[1])) != c.shard)
+            return std::string("a key of the page is not of shard " +
+                               std::to_string(c.shard));
+          b.put_raw(cf, std::move(k), std::move(c.values[i]));
+        }
         auto rp = self->make_response_promise<std::string>();
         commit_then_answer(self, ctx, std::move(b), rp);
         return rp;
@@ -142,19 +155,17 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
           inbox_atom, const std::string& conv,
           const std::vector<std::string>& add,
           const std::vector<std::string>& remove) -> caf::result<std::string> {
+        // Admitted only while the users' shards are here and not moving.
+        auto users = add;
+        users.insert(users.end(), remove.begin(), remove.end());
+        if (!ctx->dir->enter_writes(users))
+          return make_cluster_error(cluster_errc::not_owner);
         storage::batch b;
-        for (auto& u : add) {
-          if (!ctx->dir->is_local(u))
-            return make_cluster_error(cluster_errc::not_owner);
-          b.put_inbox(u, conv);
-        }
-        for (auto& u : remove) {
-          if (!ctx->dir->is_local(u))
-            return make_cluster_error(cluster_errc::not_owner);
-          b.erase_inbox(u, conv);
-        }
+        for (auto& u : add) b.put_inbox(u, conv);
+        for (auto& u : remove) b.erase_inbox(u, conv);
         auto rp = self->make_response_promise<std::string>();
-        commit_then_answer(self, ctx, std::move(b), rp);
+        commit_then_answer(self, ctx, std::move(b), rp,
+                           [ctx, users] { ctx->dir->leave_writes(users); });
         return rp;
       },
       [self, ctx](admin_atom, std::string& method, std::string& target,
@@ -174,6 +185,30 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                                             text);
                                }});
                          });
+        return rp;
+      },
+      // A push device of a user of this node's shards.
+      [self, ctx](caf::put_atom, const std::string& user,
+                  const std::string& platform, const std::string& token,
+                  std::int64_t registered_ms) -> caf::result<std::string> {
+        if (!ctx->dir->enter_writes({user}))
+          return make_cluster_error(cluster_errc::not_owner);
+        storage::batch b;
+        b.put_device(user, storage::device{platform, token, registered_ms});
+        auto rp = self->make_response_promise<std::string>();
+        commit_then_answer(self, ctx, std::move(b), rp,
+                           [ctx, user] { ctx->dir->leave_writes({user}); });
+        return rp;
+      },
+      [self, ctx](caf::delete_atom, const std::string& user,
+                  const std::string& token) -> caf::result<std::string> {
+        if (!ctx->dir->enter_writes({user}))
+          return make_cluster_error(cluster_errc::not_owner);
+        storage::batch b;
+        b.erase_device(user, token);
+        auto rp = self->make_response_promise<std::string>();
+        commit_then_answer(self, ctx, std::move(b), rp,
+                           [ctx, user] { ctx->dir->leave_writes({user}); });
         return rp;
       },
       [](continue_atom, continuation& c) { c.fn(); },

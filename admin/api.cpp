@@ -32,20 +32,6 @@ net::http_response ok_json(const json::object& o) {
   return res;
 }
 
-std::vector<std::string> path_parts(const std::string& target) {
-  std::vector<std::string> parts;
-  auto path = target.substr(0, target.find('?'));
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    auto slash = path.find('/', start);
-    auto end = slash == std::string::npos ? path.size() : slash;
-    parts.push_back(rest::percent_decode(path.substr(start, end - start)));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
-}
-
 bool authorized(const std::string& expected, const std::string& header) {
   if (header.size() <= 7 || header.compare(0, 7, "Bearer ") != 0) return false;
   auto given = header.substr(7);
@@ -78,6 +64,10 @@ std::optional<std::vector<std::string>> user_list(const json::object& body,
 struct admin_api::impl {
   admin_context ctx;
   actors::io_pool pool{1};
+  // Requests a peer forwarded (scope=node): apart, so that a request of
+  // this node's own that waits for peers, on `pool`, never waits behind
+  // them, nor they behind it.
+  actors::io_pool peer_pool{1};
 
   json::object status() {
     auto& m = *ctx.metrics;
@@ -213,7 +203,8 @@ struct admin_api::impl {
       return method == m;
     };
     auto blocking = [&](std::function<net::http_response()> work) {
-      pool.post([work = std::move(work), reply] { reply(work()); });
+      (query("scope") == "node" ? peer_pool : pool)
+          .post([work = std::move(work), reply] { reply(work()); });
     };
     if (ctx.cluster.at_owner && query("scope") != "node" &&
         answered_in_cluster(parts, method))
@@ -246,6 +237,9 @@ struct admin_api::impl {
       if (!auth::valid_user_id(user))
         return reply(error_response(400, "bad_request", "not a user id"));
       auto now = auth::now_s();
+      // A revocation made on every node of a cluster has one time for all.
+      if (auto* nb = body.if_contains("not_before"); nb && nb->is_int64())
+        now = nb->as_int64();
       storage::batch b;
       b.put_revocation(user, now);
       ctx.store->commit(std::move(b), [this, user, now,

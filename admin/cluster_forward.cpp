@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <set>
 
 #include "rest/http_errors.hpp"
@@ -38,6 +39,28 @@ json::array failures(const std::vector<net::http_response>& all) {
 
 }  // namespace
 
+std::vector<std::string> path_parts(const std::string& target) {
+  std::vector<std::string> parts;
+  auto path = target.substr(0, target.find('?'));
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    auto end = slash == std::string::npos ? path.size() : slash;
+    parts.push_back(rest::percent_decode(path.substr(start, end - start)));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+bool peer_may_ask(const std::vector<std::string>& parts,
+                  const std::string& method) {
+  if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1")
+    return false;
+  if (answered_in_cluster(parts, method)) return true;
+  return false;
+}
+
 bool answered_in_cluster(const std::vector<std::string>& parts,
                          const std::string& method) {
   auto n = parts.size();
@@ -45,7 +68,8 @@ bool answered_in_cluster(const std::vector<std::string>& parts,
   const auto& what = parts[2];
   if (what == "users")
     return (method == "GET" && (n == 3 || n == 4)) ||
-           (method == "POST" && n == 5 && parts[4] == "kick");
+           (method == "POST" && n == 5 &&
+            (parts[4] == "kick" || parts[4] == "revoke"));
   if (what == "conversations")
     return method == "GET" && (n == 4 || (n == 5 && parts[4] == "messages"));
   return false;
@@ -111,6 +135,30 @@ std::optional<net::http_response> answer_in_cluster(
       return rest::error_response(
           404, "not_found", parts[3] + " has no connection in the cluster");
     return with_body(json::object{{"user_id", parts[3]}, {"closed", closed}});
+  }
+  if (n == 5 && parts[2] == "users" && parts[4] == "revoke" &&
+      req.method == "POST") {
+    // Every node checks tokens itself, so every node keeps the revocation,
+    // with one time for all. It holds only once every live node has it.
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    scoped.body = json::serialize(json::object{{"not_before", now}});
+    std::int64_t closed = 0;
+    auto all = cv.at_every_node(scoped);
+    for (auto& r : all) {
+      auto o = object_of(r);
+      if (r.status != 200 || !o) {
+        auto res = rest::error_response(
+            503, "unavailable",
+            "the revocation is not stored on every node; repeat it: " +
+                r.body);
+        return res;
+      }
+      closed += (*o)["closed"].as_int64();
+    }
+    return with_body(json::object{
+        {"user_id", parts[3]}, {"not_before", now}, {"closed", closed}});
   }
   return std::nullopt;
 }

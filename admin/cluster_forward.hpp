@@ -19,6 +19,16 @@ std::optional<net::http_response> answer_in_cluster(
     const admin_context::cluster_views& cv, const net::http_request& req,
     const std::vector<std::string>& parts);
 
+// The path of an admin request target, split at '/', percent-decoded:
+// "/admin/v1/users/a%20b?x=1" -> {"admin", "v1", "users", "a b"}.
+std::vector<std::string> path_parts(const std::string& target);
+
+// Whether a peer may have this node answer a request (the registry's
+// admin_atom): only the node's share of what answer_in_cluster gathers, and
+// a revocation, never the rest of the admin API (tokens, drain, ...).
+bool peer_may_ask(const std::vector<std::string>& parts,
+                  const std::string& method);
+
 // Whether answer_in_cluster answers a request of `method` on `parts`
 // ("admin", "v1", ...), the target's path split at '/'.
 bool answered_in_cluster(const std::vector<std::string>& parts,

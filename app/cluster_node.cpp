@@ -17,6 +17,20 @@ std::unique_ptr<cluster_node> cluster_node::start(
     std::string admin_addr, metrics::node_metrics& m, metrics::log_sink log) {
   auto p = std::make_unique<impl>(node, m, log);
   p->cluster_name = cfg.cluster;
+  auto* raw = p.get();
+  // Before the node registers, so that peers never see it without one.
+  node.set_move_handler(
+      [raw, alive = p->alive](std::uint32_t shard, std::string target,
+                              std::function<void(std::string)> done) {
+        std::lock_guard<std::mutex> living(alive->m);
+        if (!alive->alive) return done("the node is leaving its cluster");
+        {
+          std::lock_guard<std::mutex> lock(raw->mtx);
+          raw->moves.push_back(
+              [raw, shard, target, done] { done(raw->move(shard, target)); });
+        }
+        raw->cv.notify_all();
+      });
   cluster::coordinator_options o;
   o.etcd = cfg.etcd;
   o.cluster = cfg.cluster;
@@ -39,7 +53,6 @@ std::unique_ptr<cluster_node> cluster_node::start(
                 std::string_view detail) {
     metrics::emit(log, level, event, {{"detail", std::string(detail)}});
   };
-  auto* raw = p.get();
   o.on_change = [raw] { raw->poke(); };
   // A node restarted after a crash finds its own key, kept alive by the
   // old incarnation's lease until it expires: wait that out (a live
@@ -83,17 +96,6 @@ std::unique_ptr<cluster_node> cluster_node::start(
   p->dirty = false;
   p->loop = std::thread([raw] { raw->run(); });
   p->mover = std::thread([raw] { raw->run_moves(); });
-  node.set_move_handler(
-      [raw, alive = p->alive](std::uint32_t shard, std::string target,
-                              std::function<void(std::string)> done) {
-        if (!alive->load()) return done("the node is leaving its cluster");
-        {
-          std::lock_guard<std::mutex> lock(raw->mtx);
-          raw->moves.push_back(
-              [raw, shard, target, done] { done(raw->move(shard, target)); });
-        }
-        raw->cv.notify_all();
-      });
   return std::unique_ptr<cluster_node>(new cluster_node(std::move(p)));
 }
 
@@ -106,7 +108,10 @@ void cluster_node::hold(actors::node& node) {
 cluster_node::cluster_node(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 cluster_node::~cluster_node() {
-  impl_->alive->store(false);
+  {
+    std::lock_guard<std::mutex> living(impl_->alive->m);
+    impl_->alive->alive = false;
+  }
   {
     std::lock_guard<std::mutex> lock(impl_->mtx);
     impl_->stopping = true;

@@ -42,12 +42,20 @@ constexpr auto connect_timeout = std::chrono::milliseconds(2000);
 // about the time a returning node or a finished move takes to show.
 constexpr std::int64_t retry_after_ms = 1000;
 
+// A peer's "host:port" from etcd; port 0 (which nothing listens on) when
+// it is malformed: a bad record must not take the node down.
 inline std::pair<std::string, std::uint16_t> split_host_port(
     const std::string& a) {
   auto colon = a.rfind(':');
   if (colon == std::string::npos) return {a, 0};
+  unsigned long port = 0;
+  try {
+    port = std::stoul(a.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = 0;
+  }
   return {a.substr(0, colon),
-          static_cast<std::uint16_t>(std::stoul(a.substr(colon + 1)))};
+          static_cast<std::uint16_t>(port > 65535 ? 0 : port)};
 }
 
 inline route unavailable(std::string owner, std::string why) {
@@ -83,6 +91,7 @@ struct cluster_node::impl {
     std::int64_t incarnation = 0;
     caf::actor registry;
   };
+  std::mutex publish_mtx;  // publish_routes, whole
   std::mutex mtx;
   std::condition_variable cv;
   bool dirty = true;
@@ -90,10 +99,14 @@ struct cluster_node::impl {
   std::map<std::string, peer> peers;  // connected, by node id
   std::map<std::string, clock::time_point> retry_at;
   std::map<std::string, int> failures;  // connection attempts in a row
-  // Set false before the members go: a late down notice (a CAF thread)
-  // must not touch a cluster_node that is gone.
-  std::shared_ptr<std::atomic<bool>> alive =
-      std::make_shared<std::atomic<bool>>(true);
+  // Cleared, under its mutex, before the members go: a late down notice or
+  // move request (CAF threads) holds the mutex while it uses the impl, so
+  // it either finishes first or sees it gone.
+  struct liveness {
+    std::mutex m;
+    bool alive = true;
+  };
+  std::shared_ptr<liveness> alive = std::make_shared<liveness>();
   std::atomic<bool> ready{false};
   std::thread loop;
   // Moves asked by the registry (move_atom), run one at a time off CAF's
@@ -123,6 +136,7 @@ struct cluster_node::impl {
   }
 
   std::string move(std::uint32_t shard, const std::string& target) {
+    if (!coord) return "the node is still joining its cluster";
     // A node that joined a moment ago may not be connected yet.
     auto deadline = clock::now() + connect_timeout * 2;
     auto reg = registry_of(target);
@@ -138,6 +152,15 @@ struct cluster_node::impl {
 
   impl(actors::node& n, metrics::node_metrics& mm, metrics::log_sink l)
       : node(n), m(mm), log(std::move(l)) {}
+  // The coordinator first: its watch thread calls poke(), which needs the
+  // mutex and the condition variable declared after it.
+  ~impl() {
+    {
+      std::lock_guard<std::mutex> living(alive->m);
+      alive->alive = false;
+    }
+    coord.reset();
+  }
 
   void poke() {
     {
@@ -199,7 +222,8 @@ struct cluster_node::impl {
                      {"incarnation", std::to_string(r.incarnation)}});
       node.on_down(p.registry, [alive = alive, this, id = r.id,
                                 reg = p.registry](std::string why) {
-        if (!alive->load()) return;
+        std::lock_guard<std::mutex> living(alive->m);
+        if (!alive->alive) return;
         {
           std::lock_guard<std::mutex> lock(mtx);
           auto it = peers.find(id);
@@ -214,6 +238,10 @@ struct cluster_node::impl {
 
   // The directory's routes from the shard map, the lease and the peers.
   void publish_routes() {
+    // One publisher at a time, from reading the map to setting the routes:
+    // the loop and a move both publish, and an older map published after a
+    // newer one would make a moving shard local again.
+    std::lock_guard<std::mutex> publishing(publish_mtx);
     auto map = coord->shard_map();
     auto self_id = coord->self().id;
     bool valid = coord->lease_valid();

@@ -18,6 +18,7 @@
 #include "actors/conversation_ids.hpp"
 #include "actors/node.hpp"
 #include "admin/api.hpp"
+#include "admin/cluster_forward.hpp"
 #include "app/args.hpp"
 #include "app/cluster_node.hpp"
 #include "app/config.hpp"
@@ -34,6 +35,7 @@
 #include "rest/api.hpp"
 #include "rest/dev_login.hpp"
 #include "rest/http_errors.hpp"
+#include "rest/route.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::app {
@@ -170,7 +172,11 @@ int serve_main(int argc, char** argv) {
     log("error", "listen_failed", {{"error", e.what()}});
     return 1;
   }
+  // Owned here; read by the listeners' and the admin API's threads through
+  // `joined`, which is set once the node has joined and cleared before the
+  // node leaves.
   std::unique_ptr<cluster_node> cluster;
+  std::atomic<cluster_node*> joined_node{nullptr};
   if (!cfg.etcd.empty()) cluster_node::hold(*rt);
 
   static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
@@ -179,7 +185,7 @@ int serve_main(int argc, char** argv) {
   auth::token_verifier tokens(
       key, auth::time_rules{cfg.token_leeway_s, cfg.token_max_lifetime_s},
       &revoked);
-  handlers.http = [&rt, &state, &m, &web, &tokens, key, &cluster,
+  handlers.http = [&rt, &state, &m, &web, &tokens, key, &joined_node,
                    dev_login = cfg.dev_login, st = store.get()](
                       net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
@@ -187,7 +193,7 @@ int serve_main(int argc, char** argv) {
                                         "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
     if (rest::handle(*rt, tokens, req, reply)) return;
-    if (handle_ops(req, reply, state, m, *st, cluster.get())) return;
+    if (handle_ops(req, reply, state, m, *st, joined_node.load())) return;
     if (web.handle(req, reply)) return;
     reply(rest::error_response(404, "not_found", "no such path"));
   };
@@ -253,7 +259,7 @@ int serve_main(int argc, char** argv) {
     if (!cfg.etcd.empty()) {
       // The cluster joins after the listeners start: the views find it
       // through `cluster`, and answer 503 until it is there.
-      auto joined = [&cluster]() -> cluster_node* { return cluster.get(); };
+      auto joined = [&joined_node] { return joined_node.load(); };
       const std::string not_yet =
           R"({"error":{"code":"unavailable","message":"joining the cluster"}})";
       actx.cluster.nodes = [joined, not_yet] {
@@ -289,6 +295,11 @@ int serve_main(int argc, char** argv) {
                               std::string body,
                               std::function<void(int, std::string)> done) {
       auto* a = api->load();
+      // The cluster port has no authentication of its own: a peer may ask
+      // only for this node's share of a cluster-wide answer.
+      if (!admin::peer_may_ask(admin::path_parts(target), method) ||
+          rest::parse_query(target)["scope"] != "node")
+        return done(403, R"({"error":{"code":"forbidden","message":"not a request a peer may forward"}})");
       if (!a)
         return done(
             503,
@@ -319,6 +330,7 @@ int serve_main(int argc, char** argv) {
   if (!cfg.etcd.empty()) {
     try {
       cluster = cluster_node::start(cfg, *rt, addr, admin_addr, m, sink);
+      joined_node = cluster.get();
     } catch (const std::runtime_error& e) {
       log("error", "cluster_join_failed",
           {{"etcd", cfg.etcd}, {"cluster", cfg.cluster}, {"error", e.what()}});
@@ -360,10 +372,13 @@ int serve_main(int argc, char** argv) {
   if (!srv.wait_websockets_closed(left()))
     log("warn", "drain_timeout", {{"waiting_for", "connections to close"}});
   srv.stop();
-  cluster.reset();  // leaves the cluster: peers see this node gone at once
+  // The admin API first (it joins its threads: a rebalance in progress
+  // ends), then the cluster, which leaves: peers see this node gone at once.
   if (admin_srv) admin_srv->stop();
   admin_api_ptr->store(nullptr);
   admin_api.reset();
+  joined_node = nullptr;
+  cluster.reset();
   rate.stop();
   rt.reset();
   store.reset();

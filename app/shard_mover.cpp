@@ -143,6 +143,7 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
       return give_back("cannot switch the map: " + done.err().message);
   }
   refresh();
+  node.dir().thaw_shard(shard);  // its route sends everything away now
   storage::batch erase;
   erase.erase_shard(static_cast<std::uint16_t>(shard));
   if (auto s = store.commit_and_wait(std::move(erase)); !s)

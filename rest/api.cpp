@@ -72,15 +72,15 @@ void run(actors::node& rt, const std::string& user, const json::object& frame,
 // A store write that failed, as the protocol says: the node cannot write
 // right now (disk full, recovering) is 503 `unavailable` with Retry-After;
 // anything else is 500.
-net::http_response write_failed(const storage::error& e) {
-  bool now =
-      e.code == storage::errc::unavailable || e.code == storage::errc::io_error;
-  auto res =
-      now ? error_response(
-                503, "unavailable",
-                "the node cannot write right now; retry: " + e.message)
-          : error_response(500, "internal", "storage error: " + e.message);
-  if (now) res.headers.emplace_back("Retry-After", "1");
+// A device write that failed: `unavailable` (503 with Retry-After: the
+// store cannot write now, or the user's shard is on a node that is down or
+// moving) or `internal`.
+net::http_response device_failed(const actors::proto_error& e) {
+  auto res = error_response(status_of(e.code), e.code, e.message);
+  if (e.code == "unavailable")
+    res.headers.emplace_back(
+        "Retry-After",
+        std::to_string(std::max<std::int64_t>(1, (e.retry_after_ms + 999) / 1000)));
   return res;
 }
 
@@ -149,15 +149,14 @@ void register_device(actors::node& rt, const std::string& user,
                          "token must be a string of 1..255 characters"));
     return;
   }
-  storage::batch b;
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  b.put_device(user, storage::device{std::string(platform->as_string()),
-                                     std::string(token->as_string()), now});
-  rt.store().commit(std::move(b), [reply](const storage::status& s) {
-    reply(s ? no_content() : write_failed(s.err()));
-  });
+  rt.put_device(user, std::string(platform->as_string()),
+                std::string(token->as_string()), now,
+                [reply](const actors::proto_error& e) {
+                  reply(e.ok() ? no_content() : device_failed(e));
+                });
 }
 
 void delete_device(actors::node& rt, const std::string& user,
@@ -167,10 +166,8 @@ void delete_device(actors::node& rt, const std::string& user,
         error_response(400, "bad_request", "token must be 1..255 characters"));
     return;
   }
-  storage::batch b;
-  b.erase_device(user, token);
-  rt.store().commit(std::move(b), [reply](const storage::status& s) {
-    reply(s ? no_content() : write_failed(s.err()));
+  rt.erase_device(user, token, [reply](const actors::proto_error& e) {
+    reply(e.ok() ? no_content() : device_failed(e));
   });
 }
 

@@ -97,12 +97,26 @@ struct cluster_fixture {
     }
   }
 
+  // Waits until every node reaches every other one over the cluster port
+  // (switchboard_cluster_peers_connected), as an operator would check.
+  void wait_connected() {
+    auto want = static_cast<double>(nodes.size() - 1);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (auto& n : nodes)
+      while (metric(n->port(), "switchboard_cluster_peers_connected") != want) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::yield();
+      }
+  }
+
   // Spreads the shards over the live nodes; returns how many moved.
   std::size_t rebalance(int via = 1) {
     wait_live(via, nodes.size());
+    wait_connected();
     auto o = admin_json(via, "rebalance");
     INFO(boost::json::serialize(o));
     REQUIRE(o["failed"].as_int64() == 0);
+    wait_connected();
     return static_cast<std::size_t>(o["moved"].as_int64());
   }
 

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <set>
 
+#include "auth/token_verifier.hpp"
 #include "cluster/placement.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 #include "tests/support/tcp_proxy.hpp"
@@ -112,7 +113,24 @@ TEST_CASE("a dead node costs only its shards, and returns with all it acked",
     REQUIRE(e2e_fixture::send(*alice, on3, "x",
                               "a" + std::to_string(i))["type"] == "sent");
 
+  // A device is stored with its user's shard, wherever it is asked.
+  auto carol_id = user_homed_on(cl, "n3", "carol");
+  auto device = [&](int via, const std::string& user, const char* method,
+                    const std::string& target) {
+    return http_request(cl.node(via).port(), method, target,
+                        json::serialize(json::object{{"platform", "fcm"},
+                                                     {"token", "tok-" + user}}),
+                        "Bearer " + cl.node(via).token(user));
+  };
+  CHECK(device(1, carol_id, "POST", "/v1/devices").status == 204);
+  CHECK(device(2, carol_id, "DELETE", "/v1/devices/tok-" + carol_id).status ==
+        204);
+
   cl.node(3).kill();
+  // Nor can a device of a user of its shards be stored elsewhere.
+  auto refused = device(1, carol_id, "POST", "/v1/devices");
+  CHECK(refused.status == 503);
+  CHECK(device(1, alice_id, "POST", "/v1/devices").status == 204);
   // The dead node's conversation: unavailable, fast, never a hang.
   auto start = std::chrono::steady_clock::now();
   auto r = e2e_fixture::send(*alice, on3, "y", "a11");
@@ -335,6 +353,22 @@ TEST_CASE("the admin shell of any node sees and acts on the whole cluster",
   auto k = cl.admin_json(1, "kick " + alice_id);
   CHECK(k["closed"] == 1);
   CHECK(alice->wait_closed() == 1008);
+
+  // revoke from n1: her older tokens are refused on every node.
+  auto old_token = [&] {
+    auto now = switchboard::auth::now_s();
+    switchboard::auth::claims c{alice_id, now + 3600};
+    c.iat = now - 5;
+    return switchboard::auth::sign_token(node_process::secret, c);
+  }();
+  ws_client again(cl.node(2).port(), old_token);
+  auto rv = cl.admin_json(1, "revoke " + alice_id);
+  CHECK(rv["closed"] == 1);
+  CHECK(again.wait_closed() == 1008);
+  for (int i = 1; i <= 3; ++i)
+    CHECK(http_request(cl.node(i).port(), "GET", "/v1/conversations", {},
+                       "Bearer " + old_token)
+              .status == 401);
 }
 
 TEST_CASE(

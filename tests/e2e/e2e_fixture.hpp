@@ -37,6 +37,7 @@ struct e2e_fixture {
     json::object f{{"type", "create"}, {"kind", kind}, {"members", m}};
     if (!title.empty()) f["title"] = title;
     auto r = c.request(f);
+    INFO(json::serialize(r));
     REQUIRE(r["type"] == "created");
     return std::string(r["conv_id"].as_string());
   }
