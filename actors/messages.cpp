@@ -21,6 +21,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<std::vector<std::string>>>(
       "switchboard.string_lists");
   cfg.add_message_type<std::vector<std::string>>("switchboard.strings");
+  cfg.add_message_type<std::vector<std::int64_t>>("switchboard.int64s");
   cfg.add_message_type<session_actor>("switchboard.session_actor");
 }
 

@@ -46,6 +46,8 @@ using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
 // An admin API request another node forwards (admin/cluster_forward).
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
+// Every revocation a node keeps, for a node that joins (registry.hpp).
+using revoked_atom = caf::atom_constant<caf::atom("revoked")>;
 
 // A protocol error (PROTOCOL.md "Errors"); an empty code means success.
 struct proto_error {
@@ -306,4 +308,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::conv_summary))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::conv_summary>))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<std::vector<std::string>>))
+  CAF_ADD_TYPE_ID(switchboard, (std::vector<std::int64_t>))
 CAF_END_TYPE_ID_BLOCK(switchboard)

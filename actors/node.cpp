@@ -414,6 +414,24 @@ std::optional<std::int64_t> node::ask_connections(
   return out;
 }
 
+std::optional<std::vector<std::pair<std::string, std::int64_t>>>
+node::ask_revocations(const caf::actor& registry,
+                      std::chrono::milliseconds timeout) {
+  std::optional<std::vector<std::pair<std::string, std::int64_t>>> out;
+  if (!registry) return out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(registry, timeout, revoked_atom::value)
+      .receive(
+          [&](std::vector<std::string>& users,
+              std::vector<std::int64_t>& times) {
+            out.emplace();
+            for (std::size_t i = 0; i < users.size() && i < times.size(); ++i)
+              out->emplace_back(std::move(users[i]), times[i]);
+          },
+          [&](caf::error&) {});
+  return out;
+}
+
 caf::actor node::registry() const { return impl_->registry; }
 
 void node::set_move_handler(

@@ -121,6 +121,11 @@ class node {
   // not answer within `timeout`. Blocks the caller.
   std::optional<std::int64_t> ask_connections(
       const caf::actor& registry, std::chrono::milliseconds timeout);
+  // Every revocation the node of `registry` keeps (user, not-before
+  // seconds); nullopt when it did not answer within `timeout`. Blocks.
+  std::optional<std::vector<std::pair<std::string, std::int64_t>>>
+  ask_revocations(const caf::actor& registry,
+                  std::chrono::milliseconds timeout);
   // This node's registry (null on a standalone node).
   caf::actor registry() const;
   // What the registry's move_atom runs (node_context::move_shard); set it

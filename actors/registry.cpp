@@ -211,6 +211,30 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                            [ctx, user] { ctx->dir->leave_writes({user}); });
         return rp;
       },
+      // Every revocation this node keeps: users and times, in two lists.
+      [self, ctx](revoked_atom) -> caf::result<std::vector<std::string>,
+                                               std::vector<std::int64_t>> {
+        auto rp = self->make_response_promise<std::vector<std::string>,
+                                              std::vector<std::int64_t>>();
+        run_blocking(
+            self, *ctx->pool, [store = ctx->store] { return store->revocations(); },
+            [rp](storage::result<std::vector<std::pair<std::string, std::int64_t>>>
+                     r) mutable {
+              if (!r) {
+                rp.deliver(
+                    caf::make_error(caf::sec::runtime_error, r.err().message));
+                return;
+              }
+              std::vector<std::string> users;
+              std::vector<std::int64_t> times;
+              for (auto& [u, t] : *r) {
+                users.push_back(u);
+                times.push_back(t);
+              }
+              rp.deliver(std::move(users), std::move(times));
+            });
+        return rp;
+      },
       [](continue_atom, continuation& c) { c.fn(); },
       // The node's client connections, for the admin shell's `nodes`.
       [ctx](caf::get_atom) -> std::int64_t {

@@ -14,7 +14,8 @@ std::string cluster_app_id(const std::string& cluster) {
 
 std::unique_ptr<cluster_node> cluster_node::start(
     const config& cfg, actors::node& node, std::string client_addr,
-    std::string admin_addr, metrics::node_metrics& m, metrics::log_sink log) {
+    std::string admin_addr, metrics::node_metrics& m, metrics::log_sink log,
+    std::function<void(const revocations&)> learn_revocations) {
   auto p = std::make_unique<impl>(node, m, log);
   p->cluster_name = cfg.cluster;
   auto* raw = p.get();
@@ -92,6 +93,18 @@ std::unique_ptr<cluster_node> cluster_node::start(
   // peers once, so that a node that starts into a running cluster does not
   // answer its first requests `unavailable` for want of a connection.
   p->connect_peers();
+  // Revocations are kept by every node (an `admin revoke` is made on all
+  // that are live): take those made before this node joined from a peer.
+  for (auto& n : p->coord->live_nodes()) {
+    if (n.id == cfg.node_id) continue;
+    auto list = node.ask_revocations(p->registry_of(n.id),
+                                     std::chrono::milliseconds(2000));
+    if (!list) continue;
+    if (learn_revocations) learn_revocations(*list);
+    metrics::emit(log, "info", "revocations_learned",
+                  {{"from", n.id}, {"count", std::to_string(list->size())}});
+    break;
+  }
   p->publish_routes();
   p->dirty = false;
   p->loop = std::thread([raw] { raw->run(); });

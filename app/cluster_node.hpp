@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metrics/log_sink.hpp"
@@ -38,9 +40,13 @@ class cluster_node {
   // already, a shard count that differs from the cluster's); the node then
   // exits non-zero. `client_addr` and `admin_addr` are announced to peers
   // and operators.
+  // `learn_revocations` gets the revocations a live peer keeps, once, at
+  // the join: a node that joins knows the earlier `admin revoke`s.
+  using revocations = std::vector<std::pair<std::string, std::int64_t>>;
   static std::unique_ptr<cluster_node> start(
       const config& cfg, actors::node& node, std::string client_addr,
-      std::string admin_addr, metrics::node_metrics& m, metrics::log_sink log);
+      std::string admin_addr, metrics::node_metrics& m, metrics::log_sink log,
+      std::function<void(const revocations&)> learn_revocations);
   // Before start: every request of `node` answers `unavailable` (the node
   // listens before it knows the shard map, and must not serve as if it
   // were alone).

@@ -135,8 +135,38 @@ struct cluster_node::impl {
     return it == peers.end() ? caf::actor{} : it->second.registry;
   }
 
+  // Set while this node moves a shard away (one at a time: moves are
+  // serial in rebalance and in the mover).
+  std::atomic<bool> moving_now{false};
+
+  // A shard left "moving" from this node with no move running (the node
+  // crashed or lost etcd mid-move) is given back to itself, so that it
+  // is not unavailable forever. Runs on `loop`.
+  void sweep_stuck_moves() {
+    if (moving_now || !coord->lease_valid()) return;
+    auto self_id = coord->self().id;
+    auto map = coord->shard_map();
+    for (std::uint32_t n = 0; n < map.size(); ++n) {
+      auto& r = map[n];
+      if (!r || r->owner != self_id ||
+          r->state != cluster::shard_record::state_kind::moving)
+        continue;
+      if (moving_now) return;
+      auto back = coord->abort_move(n, r->mod_revision);
+      metrics::emit(log, back ? "warn" : "error", "stuck_move_undone",
+                    {{"shard", std::to_string(n)},
+                     {"target", r->target},
+                     {"error", back ? std::string() : back.err().message}});
+    }
+  }
+
   std::string move(std::uint32_t shard, const std::string& target) {
     if (!coord) return "the node is still joining its cluster";
+    if (moving_now.exchange(true)) return "another move is running here";
+    struct done_moving {
+      std::atomic<bool>& flag;
+      ~done_moving() { flag = false; }
+    } guard{moving_now};
     // A node that joined a moment ago may not be connected yet.
     auto deadline = clock::now() + connect_timeout * 2;
     auto reg = registry_of(target);
@@ -301,6 +331,7 @@ struct cluster_node::impl {
       lock.unlock();
       connect_peers();
       publish_routes();
+      sweep_stuck_moves();
       lock.lock();
     }
   }

@@ -329,7 +329,20 @@ int serve_main(int argc, char** argv) {
   auto addr = net_opts.host + ":" + std::to_string(port);
   if (!cfg.etcd.empty()) {
     try {
-      cluster = cluster_node::start(cfg, *rt, addr, admin_addr, m, sink);
+      cluster = cluster_node::start(
+          cfg, *rt, addr, admin_addr, m, sink,
+          [&revoked, st = store.get()](const cluster_node::revocations& list) {
+            storage::batch b;
+            for (auto& [user, t] : list)
+              if (t > revoked.not_before(user)) b.put_revocation(user, t);
+            if (b.empty()) return;
+            if (auto s = st->commit_and_wait(std::move(b)); !s) {
+              log("error", "revocations_not_stored",
+                  {{"error", s.err().message}});
+              return;  // not applied: a restart would forget them
+            }
+            for (auto& [user, t] : list) revoked.revoke(user, t);
+          });
       joined_node = cluster.get();
     } catch (const std::runtime_error& e) {
       log("error", "cluster_join_failed",

@@ -22,7 +22,7 @@ constexpr std::size_t page_bytes = 512 * 1024;
 // One page's round trip, its write in the target's store included.
 constexpr auto page_timeout = 10s;
 // How long the shard's actors here may take to stop.
-constexpr auto quiesce_timeout = 5s;
+constexpr auto quiesce_timeout = 10s;
 // The target learns of the move from its own watch, which may lag the txn:
 // a page it refuses as "not moving here" is sent again for this long.
 constexpr auto target_catch_up = 3s;
@@ -51,12 +51,23 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
   if (!moving) return "cannot start the move: " + moving.err().message;
   refresh();
   auto epoch = moving->epoch;
+  // Frozen from here on (freeze_shard); kept frozen when the shard's actors
+  // may still run, so that no second actor of a conversation ever starts.
+  bool may_thaw = true;
   auto give_back = [&](const std::string& why) {
     auto back = coord.abort_move(shard, moving->mod_revision);
-    if (!back)
+    if (!back) {
+      // The record changed (a finish that timed out but was applied, say):
+      // what the target has may be the only copy the map points at, so it
+      // is not dropped. An operator sees the state in `shards`.
       metrics::emit(
           log, "error", "shard_move_abort_failed",
           {{"shard", std::to_string(shard)}, {"error", back.err().message}});
+      if (may_thaw) node.dir().thaw_shard(shard);
+      refresh();
+      return why + " (and the move could not be undone: " +
+             back.err().message + ")";
+    }
     auto dropped = node.ask(target_registry,
                             caf::make_message(actors::drop_atom::value, shard),
                             std::chrono::milliseconds(page_timeout));
@@ -65,14 +76,26 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
                     {{"shard", std::to_string(shard)},
                      {"target", target},
                      {"error", dropped}});
+    if (may_thaw) node.dir().thaw_shard(shard);
     refresh();
     metrics::emit(
         log, "warn", "shard_move_failed",
         {{"shard", std::to_string(shard)}, {"target", target}, {"error", why}});
     return why;
   };
-  if (!node.dir().quiesce_shard(shard, coord.shards(), quiesce_timeout))
+  // No actor of the shard starts here from now on, and no write outside
+  // its actors (inbox entries of its users, devices) is still on its way.
+  if (!node.dir().freeze_shard(shard, coord.shards(), quiesce_timeout))
+    return give_back("writes to the shard did not finish in time");
+  if (!node.dir().quiesce_shard(shard, coord.shards(), quiesce_timeout)) {
+    // An actor still runs: a new one must not start beside it.
+    may_thaw = false;
+    metrics::emit(log, "error", "shard_stays_frozen",
+                  {{"shard", std::to_string(shard)},
+                   {"why", "its actors did not stop in time; restart the "
+                           "node to serve it again"}});
     return give_back("the shard's actors did not stop in time");
+  }
   // Every write of those actors is durable once an empty batch committed
   // after them has (the group commit completes batches in order).
   auto& store = node.store();

@@ -369,6 +369,11 @@ TEST_CASE("the admin shell of any node sees and acts on the whole cluster",
     CHECK(http_request(cl.node(i).port(), "GET", "/v1/conversations", {},
                        "Bearer " + old_token)
               .status == 401);
+  // A node that joins later knows it too.
+  cl.add_node();
+  CHECK(http_request(cl.node(4).port(), "GET", "/v1/conversations", {},
+                     "Bearer " + old_token)
+            .status == 401);
 }
 
 TEST_CASE(
