@@ -29,6 +29,8 @@ options:
   --spawn               start a node of our own on a temporary data directory
   --switchboard PATH    the node binary for --spawn
   --host HOST --port N  the node to load (default 127.0.0.1:7070)
+  --nodes H:P,H:P,...   or: the nodes to load, connections spread over them;
+                        the two users of a direct pair on different nodes
   --jwt-secret S        the node's token secret (default: SWITCHBOARD_JWT_SECRET)
   --token-command CMD   or: a command that prints a user's token, run once per
                         user with the user id as its last argument (or in
@@ -41,7 +43,8 @@ options:
   --group-size N        members per group (default 10)
   --size B              message body bytes (default 64)
   --threads T           harness I/O threads (default 1)
-  --node-pid PID        idle: the node whose RSS to read (--spawn sets it)
+  --node-pid PID        idle: a node whose RSS to read (repeat for several:
+                        summed; --spawn sets it)
   --json FILE           also write the results as JSON
   --quiet               no progress line
 The run fails (exit 1) on any correctness violation.
@@ -75,6 +78,8 @@ int main(int argc, char** argv) {
       };
       if (k == "--spawn")
         o.spawn = true;
+      else if (k == "--nodes")
+        o.nodes = parse_nodes(value());
       else if (k == "--quiet")
         o.progress = false;
       else if (k == "--switchboard")
@@ -102,7 +107,7 @@ int main(int argc, char** argv) {
       else if (k == "--threads")
         o.threads = std::stoi(value());
       else if (k == "--node-pid")
-        o.node_pid = std::stoi(value());
+        o.node_pids.push_back(std::stoi(value()));
       else if (k == "--json")
         o.json_file = value();
       else
@@ -111,6 +116,9 @@ int main(int argc, char** argv) {
     if (o.scenario != "direct" && o.scenario != "group" &&
         o.scenario != "connect" && o.scenario != "idle")
       throw std::invalid_argument("unknown scenario " + o.scenario);
+    if (o.spawn && !o.nodes.empty())
+      throw std::invalid_argument(
+          "--nodes names nodes of your own: not with --spawn");
     if (o.spawn && !o.token_command.empty())
       throw std::invalid_argument(
           "--spawn signs tokens with the secret it gives its node: "
@@ -128,10 +136,10 @@ int main(int argc, char** argv) {
     if (o.jwt_secret.empty())
       o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
     node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
-    o.host = "127.0.0.1";
-    o.port = node->port();
-    if (o.node_pid == 0) o.node_pid = node->pid();
+    o.nodes = {{"127.0.0.1", node->port()}};
+    if (o.node_pids.empty()) o.node_pids = {node->pid()};
   }
+  if (o.nodes.empty()) o.nodes = {{o.host, o.port}};
   if (o.jwt_secret.empty() && o.token_command.empty()) {
     std::cerr << "switchboard-bench: give --jwt-secret, "
                  "SWITCHBOARD_JWT_SECRET or --token-command (or --spawn)\n";
@@ -149,6 +157,7 @@ int main(int argc, char** argv) {
     std::cerr << "switchboard-bench: " << e.what() << "\n";
     return 2;
   }
+  r.nodes = static_cast<int>(o.nodes.size());
   report(r, o.json_file);
   return r.violations == 0 ? 0 : 1;
 }

@@ -34,8 +34,9 @@ json::object to_json(const histogram& h) {
 
 void report(const results& r, const std::string& json_file) {
   double s = r.seconds > 0 ? r.seconds : 1;
-  std::printf("\nscenario %s: %d connections, %.1f s\n", r.scenario.c_str(),
-              r.connections, r.seconds);
+  std::printf("\nscenario %s: %d connections over %d node%s, %.1f s\n",
+              r.scenario.c_str(), r.connections, r.nodes,
+              r.nodes == 1 ? "" : "s", r.seconds);
   if (r.scenario == "idle") {
     std::printf("| held | |\n|---|---:|\n");
     std::printf("| connections open | %llu |\n",
@@ -77,6 +78,7 @@ void report(const results& r, const std::string& json_file) {
   json::object o{{"scenario", r.scenario},
                  {"seconds", r.seconds},
                  {"connections", r.connections},
+                 {"nodes", r.nodes},
                  {"sent_per_s", static_cast<double>(r.sent) / s},
                  {"acked_per_s", static_cast<double>(r.acked) / s},
                  {"deliveries_per_s", static_cast<double>(r.received) / s},

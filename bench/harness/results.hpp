@@ -14,6 +14,7 @@ struct results {
   std::string scenario;
   double seconds = 0;  // of the load phase
   int connections = 0;
+  int nodes = 1;                 // the connections were spread over
   std::uint64_t sent = 0;        // send frames written
   std::uint64_t acked = 0;       // `sent` answers
   std::uint64_t received = 0;    // `message` events
