@@ -43,8 +43,9 @@ options:
   --group-size N        members per group (default 10)
   --size B              message body bytes (default 64)
   --threads T           harness I/O threads (default 1)
-  --node-pid PID        idle: a node whose RSS to read (repeat for several:
-                        summed; --spawn sets it)
+  --node-pid PID        a node whose RSS (idle) and CPU time (direct, group)
+                        to report; repeat for several, summed (--spawn sets
+                        it)
   --json FILE           also write the results as JSON
   --quiet               no progress line
 The run fails (exit 1) on any correctness violation.

@@ -53,6 +53,9 @@ void report(const results& r, const std::string& json_file) {
   if (r.scenario == "connect")
     std::printf("| handshakes | %.0f |\n",
                 static_cast<double>(r.handshakes) / s);
+  if (r.node_cpu_s >= 0 && r.acked > 0)
+    std::printf("| node CPU per message acknowledged | %.1f us |\n",
+                r.node_cpu_s * 1e6 / static_cast<double>(r.acked));
   if (r.rss_kb_per_connection >= 0)
     std::printf("| node RSS per connection | %.2f KB |\n",
                 r.rss_kb_per_connection);
@@ -91,6 +94,7 @@ void report(const results& r, const std::string& json_file) {
                  {"errors", std::move(errors)},
                  {"violations", r.violations},
                  {"violation_samples", std::move(samples)}};
+  if (r.node_cpu_s >= 0) o["node_cpu_s"] = r.node_cpu_s;
   if (r.rss_kb_per_connection >= 0)
     o["rss_kb_per_connection"] = r.rss_kb_per_connection;
   std::ofstream(json_file) << json::serialize(o) << "\n";
