@@ -132,13 +132,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   raise_fd_limit();
+  // What we start is stopped when main returns, and on SIGINT or SIGTERM.
+  if (o.spawn) stop_children_on_signal();
   std::unique_ptr<spawned_node> node;
-  if (o.spawn) {
-    if (o.jwt_secret.empty())
-      o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
-    node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
-    o.nodes = {{"127.0.0.1", node->port()}};
-    if (o.node_pids.empty()) o.node_pids = {node->pid()};
+  try {
+    if (o.spawn) {
+      if (o.jwt_secret.empty())
+        o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
+      node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
+      o.nodes = {{"127.0.0.1", node->port()}};
+      if (o.node_pids.empty()) o.node_pids = {node->pid()};
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard-bench: " << e.what() << "\n";
+    return 2;
   }
   if (o.nodes.empty()) o.nodes = {{o.host, o.port}};
   if (o.jwt_secret.empty() && o.token_command.empty()) {
