@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/harness/cluster_spawn.hpp"
 #include "bench/harness/connections.hpp"
 #include "bench/harness/messaging.hpp"
 #include "bench/harness/options.hpp"
@@ -27,7 +28,9 @@ scenarios:
 
 options:
   --spawn               start a node of our own on a temporary data directory
-  --switchboard PATH    the node binary for --spawn
+  --spawn-cluster N     start etcd and N nodes of our own, spread the shards
+                        over them (rebalance), and load them all as --nodes
+  --switchboard PATH    the node binary for --spawn and --spawn-cluster
   --host HOST --port N  the node to load (default 127.0.0.1:7070)
   --nodes H:P,H:P,...   or: the nodes to load, connections spread over them;
                         the two users of a direct pair on different nodes
@@ -44,8 +47,8 @@ options:
   --size B              message body bytes (default 64)
   --threads T           harness I/O threads (default 1)
   --node-pid PID        a node whose RSS (idle) and CPU time (direct, group)
-                        to report; repeat for several, summed (--spawn sets
-                        it)
+                        to report; repeat for several, summed (--spawn and
+                        --spawn-cluster set them)
   --json FILE           also write the results as JSON
   --quiet               no progress line
 The run fails (exit 1) on any correctness violation.
@@ -79,6 +82,8 @@ int main(int argc, char** argv) {
       };
       if (k == "--spawn")
         o.spawn = true;
+      else if (k == "--spawn-cluster")
+        o.spawn_cluster = std::stoi(value());
       else if (k == "--nodes")
         o.nodes = parse_nodes(value());
       else if (k == "--quiet")
@@ -117,15 +122,18 @@ int main(int argc, char** argv) {
     if (o.scenario != "direct" && o.scenario != "group" &&
         o.scenario != "connect" && o.scenario != "idle")
       throw std::invalid_argument("unknown scenario " + o.scenario);
-    if (o.spawn && !o.nodes.empty())
+    bool spawning = o.spawn || o.spawn_cluster > 0;
+    if (o.spawn && o.spawn_cluster > 0)
+      throw std::invalid_argument("--spawn or --spawn-cluster, not both");
+    if (spawning && !o.nodes.empty())
       throw std::invalid_argument(
-          "--nodes names nodes of your own: not with --spawn");
-    if (o.spawn && !o.token_command.empty())
+          "--nodes names nodes of your own: not with --spawn/--spawn-cluster");
+    if (spawning && !o.token_command.empty())
       throw std::invalid_argument(
           "--spawn signs tokens with the secret it gives its node: "
           "--token-command is for a node of your own");
     if (o.connections < 1 || o.duration_s <= 0 || o.window < 1 ||
-        o.group_size < 2 || o.threads < 1 || o.rate < 0)
+        o.group_size < 2 || o.threads < 1 || o.rate < 0 || o.spawn_cluster < 0)
       throw std::invalid_argument("a count, duration or rate is out of range");
   } catch (const std::exception& e) {
     std::cerr << "switchboard-bench: " << e.what() << "\n" << usage;
@@ -133,15 +141,24 @@ int main(int argc, char** argv) {
   }
   raise_fd_limit();
   // What we start is stopped when main returns, and on SIGINT or SIGTERM.
-  if (o.spawn) stop_children_on_signal();
+  if (o.spawn || o.spawn_cluster > 0) stop_children_on_signal();
   std::unique_ptr<spawned_node> node;
+  std::unique_ptr<spawned_cluster> cluster;
   try {
-    if (o.spawn) {
+    if (o.spawn || o.spawn_cluster > 0) {
       if (o.jwt_secret.empty())
         o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
-      node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
-      o.nodes = {{"127.0.0.1", node->port()}};
-      if (o.node_pids.empty()) o.node_pids = {node->pid()};
+      bool no_pids = o.node_pids.empty();
+      if (o.spawn) {
+        node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
+        o.nodes = {{"127.0.0.1", node->port()}};
+        if (no_pids) o.node_pids = {node->pid()};
+      } else {
+        cluster = std::make_unique<spawned_cluster>(
+            o.switchboard, o.jwt_secret, o.spawn_cluster, o.progress);
+        o.nodes = cluster->endpoints();
+        if (no_pids) o.node_pids = cluster->pids();
+      }
     }
   } catch (const std::exception& e) {
     std::cerr << "switchboard-bench: " << e.what() << "\n";

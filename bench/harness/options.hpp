@@ -30,6 +30,7 @@ struct options {
   int body_size = 64;
   std::vector<int> node_pids{};  // idle: whose RSS to read (summed)
   bool spawn = false;            // start a node of our own
+  int spawn_cluster = 0;         // or etcd and this many nodes
   std::string switchboard;       // the node binary for --spawn
   std::string json_file;         // --json
   bool progress = true;

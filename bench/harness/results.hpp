@@ -24,8 +24,8 @@ struct results {
   std::uint64_t violations = 0;
   std::vector<std::string> violation_samples;  // the first few
   double rss_kb_per_connection = -1;           // idle
-  // direct, group: CPU seconds the nodes (--spawn or --node-pid) used over
-  // the run, set-up and drain included; -1: unknown.
+  // direct, group: CPU seconds the nodes (--spawn, --spawn-cluster or
+  // --node-pid) used over the run, set-up and drain included; -1: unknown.
   double node_cpu_s = -1;
 
   void violation(const std::string& what) {
