@@ -74,8 +74,9 @@ class storm {
     if (!running_) return;
     auto c = connection::create(ioc_);
     auto begun = clock_type::now();
+    auto& node = node_of(o_, slot);
     c->open(
-        o_.host, o_.port, tokens_[static_cast<std::size_t>(slot)],
+        node.host, node.port, tokens_[static_cast<std::size_t>(slot)],
         [this, slot](bool ok, const std::string& err) {
           if (ok) return;
           ++r_.errors[err.rfind("connect", 0) == 0 ? "connect" : "handshake"];
@@ -116,6 +117,18 @@ long rss_kb(int pid) {
   return -1;
 }
 
+// The nodes' RSS summed; -1 when there is none, or one cannot be read.
+long rss_kb(const std::vector<int>& pids) {
+  if (pids.empty()) return -1;
+  long sum = 0;
+  for (int pid : pids) {
+    long kb = rss_kb(pid);
+    if (kb < 0) return -1;
+    sum += kb;
+  }
+  return sum;
+}
+
 }  // namespace
 
 results run_connect(const options& o) { return storm(o).run(); }
@@ -126,7 +139,7 @@ results run_idle(const options& o) {
   r.connections = o.connections;
   asio::io_context ioc;
   std::vector<std::shared_ptr<connection>> conns;
-  long before = o.node_pid > 0 ? rss_kb(o.node_pid) : -1;
+  long before = rss_kb(o.node_pids);
   int welcomed = 0, failed = 0, in_flight = 0;
   int next = 0;
   auto start = clock_type::now();
@@ -137,8 +150,9 @@ results run_idle(const options& o) {
       conns.push_back(c);
       ++in_flight;
       auto begun = clock_type::now();
+      auto& node = node_of(o, next);
       c->open(
-          o.host, o.port, make_token(o, "idle-" + std::to_string(next++)),
+          node.host, node.port, make_token(o, "idle-" + std::to_string(next++)),
           [&](bool ok, const std::string&) {
             if (ok) return;
             ++failed;
@@ -164,9 +178,10 @@ results run_idle(const options& o) {
   std::function<void()> ping = [&] {
     if (clock_type::now() - held_from >=
         std::chrono::duration<double>(o.duration_s)) {
-      if (o.node_pid > 0 && before >= 0 && welcomed > 0)
+      long after = rss_kb(o.node_pids);
+      if (before >= 0 && after >= 0 && welcomed > 0)
         r.rss_kb_per_connection =
-            static_cast<double>(rss_kb(o.node_pid) - before) / welcomed;
+            static_cast<double>(after - before) / welcomed;
       r.seconds =
           std::chrono::duration<double>(clock_type::now() - start).count();
       for (auto& c : conns) c->close();

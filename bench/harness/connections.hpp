@@ -11,7 +11,7 @@ results run_connect(const options& o);
 
 // `idle`: options.connections idle authenticated connections held open for
 // the duration (with heartbeats), and the node's RSS per connection (read
-// from /proc/PID/status of options.node_pid).
+// from /proc/PID/status of options.node_pids, summed).
 results run_idle(const options& o);
 
 }  // namespace switchboard::bench

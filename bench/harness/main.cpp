@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/harness/cluster_spawn.hpp"
 #include "bench/harness/connections.hpp"
 #include "bench/harness/messaging.hpp"
 #include "bench/harness/options.hpp"
@@ -27,8 +28,12 @@ scenarios:
 
 options:
   --spawn               start a node of our own on a temporary data directory
-  --switchboard PATH    the node binary for --spawn
+  --spawn-cluster N     start etcd and N nodes of our own, spread the shards
+                        over them (rebalance), and load them all as --nodes
+  --switchboard PATH    the node binary for --spawn and --spawn-cluster
   --host HOST --port N  the node to load (default 127.0.0.1:7070)
+  --nodes H:P,H:P,...   or: the nodes to load, connections spread over them;
+                        the two users of a direct pair on different nodes
   --jwt-secret S        the node's token secret (default: SWITCHBOARD_JWT_SECRET)
   --token-command CMD   or: a command that prints a user's token, run once per
                         user with the user id as its last argument (or in
@@ -41,7 +46,9 @@ options:
   --group-size N        members per group (default 10)
   --size B              message body bytes (default 64)
   --threads T           harness I/O threads (default 1)
-  --node-pid PID        idle: the node whose RSS to read (--spawn sets it)
+  --node-pid PID        a node whose RSS (idle) and CPU time (direct, group)
+                        to report; repeat for several, summed (--spawn and
+                        --spawn-cluster set them)
   --json FILE           also write the results as JSON
   --quiet               no progress line
 The run fails (exit 1) on any correctness violation.
@@ -75,6 +82,10 @@ int main(int argc, char** argv) {
       };
       if (k == "--spawn")
         o.spawn = true;
+      else if (k == "--spawn-cluster")
+        o.spawn_cluster = std::stoi(value());
+      else if (k == "--nodes")
+        o.nodes = parse_nodes(value());
       else if (k == "--quiet")
         o.progress = false;
       else if (k == "--switchboard")
@@ -102,7 +113,7 @@ int main(int argc, char** argv) {
       else if (k == "--threads")
         o.threads = std::stoi(value());
       else if (k == "--node-pid")
-        o.node_pid = std::stoi(value());
+        o.node_pids.push_back(std::stoi(value()));
       else if (k == "--json")
         o.json_file = value();
       else
@@ -111,27 +122,49 @@ int main(int argc, char** argv) {
     if (o.scenario != "direct" && o.scenario != "group" &&
         o.scenario != "connect" && o.scenario != "idle")
       throw std::invalid_argument("unknown scenario " + o.scenario);
-    if (o.spawn && !o.token_command.empty())
+    bool spawning = o.spawn || o.spawn_cluster > 0;
+    if (o.spawn && o.spawn_cluster > 0)
+      throw std::invalid_argument("--spawn or --spawn-cluster, not both");
+    if (spawning && !o.nodes.empty())
+      throw std::invalid_argument(
+          "--nodes names nodes of your own: not with --spawn/--spawn-cluster");
+    if (spawning && !o.token_command.empty())
       throw std::invalid_argument(
           "--spawn signs tokens with the secret it gives its node: "
           "--token-command is for a node of your own");
     if (o.connections < 1 || o.duration_s <= 0 || o.window < 1 ||
-        o.group_size < 2 || o.threads < 1 || o.rate < 0)
+        o.group_size < 2 || o.threads < 1 || o.rate < 0 || o.spawn_cluster < 0)
       throw std::invalid_argument("a count, duration or rate is out of range");
   } catch (const std::exception& e) {
     std::cerr << "switchboard-bench: " << e.what() << "\n" << usage;
     return 2;
   }
   raise_fd_limit();
+  // What we start is stopped when main returns, and on SIGINT or SIGTERM.
+  if (o.spawn || o.spawn_cluster > 0) stop_children_on_signal();
   std::unique_ptr<spawned_node> node;
-  if (o.spawn) {
-    if (o.jwt_secret.empty())
-      o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
-    node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
-    o.host = "127.0.0.1";
-    o.port = node->port();
-    if (o.node_pid == 0) o.node_pid = node->pid();
+  std::unique_ptr<spawned_cluster> cluster;
+  try {
+    if (o.spawn || o.spawn_cluster > 0) {
+      if (o.jwt_secret.empty())
+        o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
+      bool no_pids = o.node_pids.empty();
+      if (o.spawn) {
+        node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
+        o.nodes = {{"127.0.0.1", node->port()}};
+        if (no_pids) o.node_pids = {node->pid()};
+      } else {
+        cluster = std::make_unique<spawned_cluster>(
+            o.switchboard, o.jwt_secret, o.spawn_cluster, o.progress);
+        o.nodes = cluster->endpoints();
+        if (no_pids) o.node_pids = cluster->pids();
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard-bench: " << e.what() << "\n";
+    return 2;
   }
+  if (o.nodes.empty()) o.nodes = {{o.host, o.port}};
   if (o.jwt_secret.empty() && o.token_command.empty()) {
     std::cerr << "switchboard-bench: give --jwt-secret, "
                  "SWITCHBOARD_JWT_SECRET or --token-command (or --spawn)\n";
@@ -149,6 +182,7 @@ int main(int argc, char** argv) {
     std::cerr << "switchboard-bench: " << e.what() << "\n";
     return 2;
   }
+  r.nodes = static_cast<int>(o.nodes.size());
   report(r, o.json_file);
   return r.violations == 0 ? 0 : 1;
 }

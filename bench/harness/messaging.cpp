@@ -1,9 +1,14 @@
 #include "bench/harness/messaging.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -12,6 +17,32 @@
 namespace switchboard::bench {
 
 using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+// User and system CPU seconds of the processes `pids`, from
+// /proc/PID/stat; -1 when one cannot be read.
+double cpu_s(const std::vector<int>& pids) {
+  if (pids.empty()) return -1;
+  double ticks = 0;
+  for (int pid : pids) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto close = text.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) return -1;
+    std::istringstream fields(text.substr(close + 2));
+    std::string f;
+    // After the name: state is field 3; utime and stime are 14 and 15.
+    for (int k = 3; k <= 13 && fields >> f; ++k) {
+    }
+    double utime = 0, stime = 0;
+    if (!(fields >> utime >> stime)) return -1;
+    ticks += utime + stime;
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
 
 results run_messaging(const options& o) {
   int threads = std::max(1, o.threads);
@@ -27,6 +58,7 @@ results run_messaging(const options& o) {
         std::make_unique<worker>(o, first, my_units * unit, share));
     first += my_units * unit;
   }
+  double cpu_before = cpu_s(o.node_pids);
   std::vector<std::thread> ts;
   for (auto& w : workers) ts.emplace_back([&w] { w->run(); });
   std::atomic<bool> done{false};
@@ -50,7 +82,10 @@ results run_messaging(const options& o) {
   for (auto& t : ts) t.join();
   done = true;
   progress.join();
+  double cpu_after = cpu_s(o.node_pids);
   results out;
+  if (cpu_before >= 0 && cpu_after >= 0)
+    out.node_cpu_s = cpu_after - cpu_before;
   out.scenario = o.scenario;
   out.connections = first;
   for (auto& w : workers) {

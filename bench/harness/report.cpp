@@ -34,8 +34,9 @@ json::object to_json(const histogram& h) {
 
 void report(const results& r, const std::string& json_file) {
   double s = r.seconds > 0 ? r.seconds : 1;
-  std::printf("\nscenario %s: %d connections, %.1f s\n", r.scenario.c_str(),
-              r.connections, r.seconds);
+  std::printf("\nscenario %s: %d connections over %d node%s, %.1f s\n",
+              r.scenario.c_str(), r.connections, r.nodes,
+              r.nodes == 1 ? "" : "s", r.seconds);
   if (r.scenario == "idle") {
     std::printf("| held | |\n|---|---:|\n");
     std::printf("| connections open | %llu |\n",
@@ -52,6 +53,9 @@ void report(const results& r, const std::string& json_file) {
   if (r.scenario == "connect")
     std::printf("| handshakes | %.0f |\n",
                 static_cast<double>(r.handshakes) / s);
+  if (r.node_cpu_s >= 0 && r.acked > 0)
+    std::printf("| node CPU per message acknowledged | %.1f us |\n",
+                r.node_cpu_s * 1e6 / static_cast<double>(r.acked));
   if (r.rss_kb_per_connection >= 0)
     std::printf("| node RSS per connection | %.2f KB |\n",
                 r.rss_kb_per_connection);
@@ -77,6 +81,7 @@ void report(const results& r, const std::string& json_file) {
   json::object o{{"scenario", r.scenario},
                  {"seconds", r.seconds},
                  {"connections", r.connections},
+                 {"nodes", r.nodes},
                  {"sent_per_s", static_cast<double>(r.sent) / s},
                  {"acked_per_s", static_cast<double>(r.acked) / s},
                  {"deliveries_per_s", static_cast<double>(r.received) / s},
@@ -89,6 +94,7 @@ void report(const results& r, const std::string& json_file) {
                  {"errors", std::move(errors)},
                  {"violations", r.violations},
                  {"violation_samples", std::move(samples)}};
+  if (r.node_cpu_s >= 0) o["node_cpu_s"] = r.node_cpu_s;
   if (r.rss_kb_per_connection >= 0)
     o["rss_kb_per_connection"] = r.rss_kb_per_connection;
   std::ofstream(json_file) << json::serialize(o) << "\n";

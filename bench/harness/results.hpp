@@ -14,6 +14,7 @@ struct results {
   std::string scenario;
   double seconds = 0;  // of the load phase
   int connections = 0;
+  int nodes = 1;                 // the connections were spread over
   std::uint64_t sent = 0;        // send frames written
   std::uint64_t acked = 0;       // `sent` answers
   std::uint64_t received = 0;    // `message` events
@@ -23,6 +24,9 @@ struct results {
   std::uint64_t violations = 0;
   std::vector<std::string> violation_samples;  // the first few
   double rss_kb_per_connection = -1;           // idle
+  // direct, group: CPU seconds the nodes (--spawn, --spawn-cluster or
+  // --node-pid) used over the run, set-up and drain included; -1: unknown.
+  double node_cpu_s = -1;
 
   void violation(const std::string& what) {
     ++violations;

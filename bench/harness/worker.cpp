@@ -47,6 +47,7 @@ worker::worker(const options& o, int first_user, int users, double rate)
     user u;
     u.id = "bench-" + std::to_string(first_user + i);
     u.token = make_token(o, u.id);  // here: a failing command throws
+    u.node = &node_of(o, first_user + i);
     u.conv = static_cast<std::size_t>(i / size);
     members[u.conv].push_back(users_.size());
     users_.push_back(std::move(u));
@@ -67,7 +68,7 @@ void worker::connect_all() {
     auto& u = users_[i];
     u.conn = connection::create(ioc_);
     u.conn->open(
-        o_.host, o_.port, u.token,
+        u.node->host, u.node->port, u.token,
         [this](bool ok, const std::string& err) {
           if (!ok) {
             ++r_.errors["connect"];

@@ -41,7 +41,8 @@ class worker {
     std::string id;
     std::string token;
     std::shared_ptr<connection> conn;
-    std::size_t conv = 0;  // index into convs_
+    const endpoint* node = nullptr;  // where it connects (node_of)
+    std::size_t conv = 0;            // index into convs_
     std::uint64_t seq = 0;
   };
   struct conversation {

@@ -92,3 +92,24 @@ TEST_CASE("tokens can come from a command instead of the secret", "[bench]") {
   CHECK(bad.status != 0);
   CHECK(bad.output.find("token command") != std::string::npos);
 }
+
+TEST_CASE("--spawn-cluster loads a cluster of its own and stops it",
+          "[bench]") {
+  temp_dir dir;
+  auto json = (dir.path() / "out.json").string();
+  auto r = switchboard::testing::run_command(
+      {SWITCHBOARD_BENCH_BIN, "direct", "--spawn-cluster", "2", "--duration",
+       "1", "--connections", "8", "--window", "2", "--json", json});
+  INFO(r.output);
+  CHECK(r.status == 0);
+  // The progress lines say the shards were spread before the load.
+  CHECK(r.output.find("shards owned n1:") != std::string::npos);
+  std::ifstream in(json);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto v = boost::json::parse(text.str()).as_object();
+  CHECK(v["nodes"] == 2);
+  CHECK(v["violations"] == 0);
+  CHECK(v["errors"].as_object().empty());
+  CHECK(v["send_to_delivered"].as_object()["count"].to_number<int>() > 0);
+}

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/harness/options.hpp"
+#include "bench/harness/spawn.hpp"
+
+namespace switchboard::bench {
+
+// A one-member etcd (Debian's etcd-server, `etcd` in PATH) on free loopback
+// ports with a temporary data directory; the constructor returns once
+// /health answers true. Killed, and its directory removed, on destruction.
+class spawned_etcd {
+ public:
+  spawned_etcd();
+  ~spawned_etcd();
+  spawned_etcd(const spawned_etcd&) = delete;
+  spawned_etcd& operator=(const spawned_etcd&) = delete;
+
+  // "http://127.0.0.1:PORT": the nodes' --etcd.
+  std::string url() const;
+
+ private:
+  // One attempt on fresh ports; false (and `why`) when etcd exited.
+  bool try_start(std::string& why);
+  void stop();
+
+  std::string dir_;
+  pid_t pid_ = -1;
+  std::uint16_t client_port_ = 0;
+};
+
+// --spawn-cluster N: etcd and N nodes (n1..nN, as spawned_node starts them,
+// with the same secret, --etcd and --cluster-listen 127.0.0.1:0), started
+// one after the other (n1 creates the cluster), then, once n1 sees all of
+// them live, `switchboard admin -c rebalance` through n1's admin API, and a
+// check that every node owns shards. Throws std::runtime_error when any of
+// it fails, after stopping what it started. The destructor stops the nodes
+// together, then etcd.
+class spawned_cluster {
+ public:
+  spawned_cluster(const std::string& binary, const std::string& secret, int n,
+                  bool progress);
+  ~spawned_cluster();
+  spawned_cluster(const spawned_cluster&) = delete;
+  spawned_cluster& operator=(const spawned_cluster&) = delete;
+
+  std::vector<endpoint> endpoints() const;
+  std::vector<int> pids() const;
+
+ private:
+  // `switchboard admin --json -c COMMAND` on n1, parsed; throws on failure.
+  std::string admin(const std::string& command);
+  void wait_live(std::size_t want);
+  void rebalance(bool progress);
+
+  std::string binary_;
+  spawned_etcd etcd_;  // declared first: stops last
+  std::vector<std::unique_ptr<spawned_node>> nodes_;
+};
+
+}  // namespace switchboard::bench
