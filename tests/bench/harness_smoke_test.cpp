@@ -93,7 +93,7 @@ TEST_CASE("tokens can come from a command instead of the secret", "[bench]") {
   CHECK(bad.output.find("token command") != std::string::npos);
 }
 
-TEST_CASE("--spawn-cluster loads a cluster of its own and stops it",
+TEST_CASE("bench --spawn-cluster loads a cluster of its own and stops it",
           "[bench]") {
   temp_dir dir;
   auto json = (dir.path() / "out.json").string();
