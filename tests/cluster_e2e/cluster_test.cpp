@@ -26,6 +26,27 @@ std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
   return {};
 }
 
+// Every message of `conv` as (client_msg_id, msg_id), oldest first, read
+// page by page with sync.
+std::vector<std::pair<std::string, std::uint64_t>> history_of(
+    ws_client& c, const std::string& conv) {
+  std::vector<std::pair<std::string, std::uint64_t>> history;
+  std::uint64_t after = 0;
+  for (;;) {
+    auto h = c.request({{"type", "sync"},
+                        {"conv_id", conv},
+                        {"after", after},
+                        {"limit", 200}});
+    REQUIRE(h["type"] == "history");
+    for (auto& m : h["messages"].as_array()) {
+      auto& o = m.as_object();
+      after = e2e_fixture::u64(o.at("msg_id"));
+      history.emplace_back(str(o.at("client_msg_id")), after);
+    }
+    if (h["has_more"] == false) return history;
+  }
+}
+
 }  // namespace
 
 TEST_CASE("three nodes: users on two nodes, their conversation on the third",
@@ -300,21 +321,7 @@ TEST_CASE("a shard moves under load: nothing acknowledged is lost or doubled",
 
   // Every acknowledged message is there once, in order, with no gap.
   auto bob = cl.connect(2, "bob");
-  std::vector<std::pair<std::string, std::uint64_t>> history;
-  std::uint64_t after = 0;
-  for (;;) {
-    auto h = bob->request({{"type", "sync"},
-                           {"conv_id", conv},
-                           {"after", after},
-                           {"limit", 200}});
-    REQUIRE(h["type"] == "history");
-    for (auto& m : h["messages"].as_array()) {
-      auto& o = m.as_object();
-      after = e2e_fixture::u64(o.at("msg_id"));
-      history.emplace_back(str(o.at("client_msg_id")), after);
-    }
-    if (h["has_more"] == false) break;
-  }
+  auto history = history_of(*bob, conv);
   REQUIRE(history == sent);
   for (std::size_t i = 0; i < history.size(); ++i)
     CHECK(history[i].second == i + 1);
@@ -537,21 +544,7 @@ TEST_CASE("kill -9 of a node under load: its shards answer unavailable, the "
 
   auto reader = cl.connect(2, alice_id);
   for (auto* s : {&dying, &living}) {
-    std::vector<std::pair<std::string, std::uint64_t>> history;
-    std::uint64_t after = 0;
-    for (;;) {
-      auto h = reader->request({{"type", "sync"},
-                                {"conv_id", s->conv},
-                                {"after", after},
-                                {"limit", 200}});
-      REQUIRE(h["type"] == "history");
-      for (auto& m : h["messages"].as_array()) {
-        auto& o = m.as_object();
-        after = e2e_fixture::u64(o.at("msg_id"));
-        history.emplace_back(str(o.at("client_msg_id")), after);
-      }
-      if (h["has_more"] == false) break;
-    }
+    auto history = history_of(*reader, s->conv);
     // Every acknowledged message once, in order, gap-free; at most the one
     // unanswered when the node died may be there without an ack (it was
     // durable, and its retry got the same msg_id).
