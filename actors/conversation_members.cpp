@@ -74,7 +74,10 @@ static void create_here(conv_self self, create_request req, inbox_here here,
     rp.deliver(create_reply{
         proto_error{"unavailable", "a member's shard is moving; retry",
                     store_retry_after_ms},
-        {}, {}, {}, false});
+        {},
+        {},
+        {},
+        false});
     run_waiting(self);
     return;
   }
@@ -118,10 +121,9 @@ void do_members(conv_self self, members_request req,
                 caf::typed_response_promise<proto_error> rp) {
   auto& st = self->state;
   if (st.members_busy) {
-    st.members_waiting.emplace_back(
-        [self, req = std::move(req), rp]() mutable {
-          do_members(self, std::move(req), std::move(rp));
-        });
+    st.members_waiting.emplace_back([self, req = std::move(req), rp]() mutable {
+      do_members(self, std::move(req), std::move(rp));
+    });
     return;
   }
   st.last_activity_ms = now_ms();
@@ -197,10 +199,10 @@ static void change_members(conv_self self, std::vector<std::string> added,
   if (auto err = check_writable(st); !err.ok()) return fail(err);
   if (st.members.size() + added.size() - removed.size() >
       st.ctx->lim.max_members)
-    return fail(proto_error{
-        "bad_request", "a conversation has at most " +
-                           std::to_string(st.ctx->lim.max_members) +
-                           " members"});
+    return fail(
+        proto_error{"bad_request", "a conversation has at most " +
+                                       std::to_string(st.ctx->lim.max_members) +
+                                       " members"});
   // The inbox entries written here, outside their users' actors: admitted
   // only while those users' shards are here and not moving away.
   std::vector<std::string> add_here, remove_here, remove_elsewhere;

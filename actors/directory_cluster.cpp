@@ -70,10 +70,9 @@ directory::destination route(const directory::shard_route& r,
 
 directory::destination directory::to_conversation(const std::string& conv_id,
                                                   caf::message m) {
-  return route(route_of(conv_id), conv_atom::value, conv_id, std::move(m),
-               clustered(), [&] {
-                 return caf::actor_cast<caf::actor>(conversation(conv_id));
-               });
+  return route(
+      route_of(conv_id), conv_atom::value, conv_id, std::move(m), clustered(),
+      [&] { return caf::actor_cast<caf::actor>(conversation(conv_id)); });
 }
 
 directory::destination directory::to_user(const std::string& user_id,

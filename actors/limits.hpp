@@ -21,9 +21,9 @@ struct limits {
   std::array<rate_budget, request_kind_count> budgets = default_budgets;
   std::int64_t typing_interval_ms = 1000;      // per user and conversation
   std::size_t max_members_per_request = 1000;  // add + remove of `members`
-  int heartbeat_s = 15;                // sent in welcome
-  std::size_t max_queue = 4096;        // outgoing frames per connection
-  std::size_t max_queue_bytes = 4 << 20;  // outgoing bytes per connection
+  int heartbeat_s = 15;                        // sent in welcome
+  std::size_t max_queue = 4096;                // outgoing frames per connection
+  std::size_t max_queue_bytes = 4 << 20;       // outgoing bytes per connection
   std::size_t max_in_flight = 64;  // requests per connection before it waits
   std::size_t max_presence_ids = 500;  // user_ids per presence request
   std::size_t max_presence_subscriptions = 1000;  // users per connection

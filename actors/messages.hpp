@@ -271,8 +271,7 @@ using conversation_actor = caf::typed_actor<
     caf::replies_to<typing_atom, std::string>::with<proto_error>,
     caf::replies_to<members_atom, members_request>::with<proto_error>,
     // its shard moves away: finish what it has, then stop
-    caf::reacts_to<move_atom>,
-    caf::reacts_to<continue_atom, continuation>,
+    caf::reacts_to<move_atom>, caf::reacts_to<continue_atom, continuation>,
     caf::reacts_to<timeout_atom, std::uint64_t>>;
 
 // The registry's answer to a request for an actor its node does not hold

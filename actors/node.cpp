@@ -1,14 +1,14 @@
 #include "actors/node.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -108,8 +108,8 @@ std::string tcp_reachable(const std::string& host, std::uint16_t port,
       rc != 0)
     return "cannot resolve " + host + ": " + ::gai_strerror(rc);
   std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(found, ::freeaddrinfo);
-  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    0);
+  int fd =
+      ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::string("socket: ") + std::strerror(errno);
   std::string why;
   if (::connect(fd, found->ai_addr, found->ai_addrlen) != 0) {
@@ -269,8 +269,8 @@ namespace {
 void write_user_data(node_context& ctx, const std::string& user,
                      storage::batch b, std::function<void(proto_error)> done) {
   if (!ctx.dir->enter_writes({user}))
-    return done(proto_error{"unavailable", "the user's shard is moving; retry",
-                            1000});
+    return done(
+        proto_error{"unavailable", "the user's shard is moving; retry", 1000});
   ctx.store->commit(std::move(b), [&ctx, user, done](const storage::status& s) {
     ctx.dir->leave_writes({user});
     if (s) return done(proto_error{});

@@ -28,13 +28,14 @@ void commit_then_answer(caf::event_based_actor* self, node_context* ctx,
                         storage::batch b,
                         caf::typed_response_promise<std::string> rp,
                         std::function<void()> after = {}) {
-  ctx->store->commit(std::move(b), [handle = caf::actor_cast<caf::actor>(self),
-                                    rp, after](const storage::status& s) mutable {
-    if (after) after();
-    std::string why = s ? std::string() : s.err().message;
-    caf::anon_send(handle, continue_atom::value,
-                   continuation{[rp, why]() mutable { rp.deliver(why); }});
-  });
+  ctx->store->commit(
+      std::move(b), [handle = caf::actor_cast<caf::actor>(self), rp,
+                     after](const storage::status& s) mutable {
+        if (after) after();
+        std::string why = s ? std::string() : s.err().message;
+        caf::anon_send(handle, continue_atom::value,
+                       continuation{[rp, why]() mutable { rp.deliver(why); }});
+      });
 }
 
 caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
@@ -212,13 +213,15 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         return rp;
       },
       // Every revocation this node keeps: users and times, in two lists.
-      [self, ctx](revoked_atom) -> caf::result<std::vector<std::string>,
-                                               std::vector<std::int64_t>> {
+      [self, ctx](revoked_atom)
+          -> caf::result<std::vector<std::string>, std::vector<std::int64_t>> {
         auto rp = self->make_response_promise<std::vector<std::string>,
                                               std::vector<std::int64_t>>();
         run_blocking(
-            self, *ctx->pool, [store = ctx->store] { return store->revocations(); },
-            [rp](storage::result<std::vector<std::pair<std::string, std::int64_t>>>
+            self, *ctx->pool,
+            [store = ctx->store] { return store->revocations(); },
+            [rp](storage::result<
+                 std::vector<std::pair<std::string, std::int64_t>>>
                      r) mutable {
               if (!r) {
                 rp.deliver(

@@ -36,7 +36,7 @@ struct admin_context {
   storage::store* store = nullptr;
   metrics::node_metrics* metrics = nullptr;
   auth::revocation_list* revoked = nullptr;  // admin revoke USER
-  std::function<double()> messages_per_s;  // over the last minute
+  std::function<double()> messages_per_s;    // over the last minute
   std::function<void(std::string)> set_log_level;
   std::function<void()> drain;  // the SIGTERM drain
   // The cluster (app/cluster_node), each answering a JSON object as text;

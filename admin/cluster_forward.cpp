@@ -55,8 +55,7 @@ std::vector<std::string> path_parts(const std::string& target) {
 
 bool peer_may_ask(const std::vector<std::string>& parts,
                   const std::string& method) {
-  if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1")
-    return false;
+  if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1") return false;
   if (answered_in_cluster(parts, method)) return true;
   return false;
 }
@@ -151,8 +150,7 @@ std::optional<net::http_response> answer_in_cluster(
       if (r.status != 200 || !o) {
         auto res = rest::error_response(
             503, "unavailable",
-            "the revocation is not stored on every node; repeat it: " +
-                r.body);
+            "the revocation is not stored on every node; repeat it: " + r.body);
         return res;
       }
       closed += (*o)["closed"].as_int64();

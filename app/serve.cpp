@@ -299,7 +299,9 @@ int serve_main(int argc, char** argv) {
       // only for this node's share of a cluster-wide answer.
       if (!admin::peer_may_ask(admin::path_parts(target), method) ||
           rest::parse_query(target)["scope"] != "node")
-        return done(403, R"({"error":{"code":"forbidden","message":"not a request a peer may forward"}})");
+        return done(
+            403,
+            R"({"error":{"code":"forbidden","message":"not a request a peer may forward"}})");
       if (!a)
         return done(
             503,

@@ -65,8 +65,8 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
           {{"shard", std::to_string(shard)}, {"error", back.err().message}});
       if (may_thaw) node.dir().thaw_shard(shard);
       refresh();
-      return why + " (and the move could not be undone: " +
-             back.err().message + ")";
+      return why + " (and the move could not be undone: " + back.err().message +
+             ")";
     }
     auto dropped = node.ask(target_registry,
                             caf::make_message(actors::drop_atom::value, shard),
@@ -92,8 +92,9 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
     may_thaw = false;
     metrics::emit(log, "error", "shard_stays_frozen",
                   {{"shard", std::to_string(shard)},
-                   {"why", "its actors did not stop in time; restart the "
-                           "node to serve it again"}});
+                   {"why",
+                    "its actors did not stop in time; restart the "
+                    "node to serve it again"}});
     return give_back("the shard's actors did not stop in time");
   }
   // Every write of those actors is durable once an empty batch committed

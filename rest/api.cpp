@@ -78,9 +78,9 @@ void run(actors::node& rt, const std::string& user, const json::object& frame,
 net::http_response device_failed(const actors::proto_error& e) {
   auto res = error_response(status_of(e.code), e.code, e.message);
   if (e.code == "unavailable")
-    res.headers.emplace_back(
-        "Retry-After",
-        std::to_string(std::max<std::int64_t>(1, (e.retry_after_ms + 999) / 1000)));
+    res.headers.emplace_back("Retry-After",
+                             std::to_string(std::max<std::int64_t>(
+                                 1, (e.retry_after_ms + 999) / 1000)));
   return res;
 }
 

@@ -5,7 +5,8 @@
 
 using namespace switchboard::bench;
 
-TEST_CASE("bench --nodes takes HOST:PORT entries separated by commas", "[bench]") {
+TEST_CASE("bench --nodes takes HOST:PORT entries separated by commas",
+          "[bench]") {
   auto n = parse_nodes("127.0.0.1:7170,localhost:7270,[::1]:7370");
   REQUIRE(n.size() == 3);
   CHECK(n[0].host == "127.0.0.1");

@@ -462,9 +462,10 @@ TEST_CASE(
   CHECK(ids == std::vector<std::uint64_t>{1, 2});
 }
 
-TEST_CASE("kill -9 of a node under load: its shards answer unavailable, the "
-          "others no error; after its restart every acked message is there once",
-          "[cluster][e2e]") {
+TEST_CASE(
+    "kill -9 of a node under load: its shards answer unavailable, the "
+    "others no error; after its restart every acked message is there once",
+    "[cluster][e2e]") {
   std::vector<std::string> fast = {"--send-rate", "100000", "--send-burst",
                                    "100000"};
   cluster_fixture cl(3, fast);

@@ -94,8 +94,8 @@ TEST_CASE("token-leeway-s and token-max-lifetime-s are read", "[e2e][auth]") {
   e2e_fixture lenient;  // defaults: 60 s of leeway, 30 days
   CHECK(status(lenient, just_expired) == 200);
   CHECK(status(lenient, two_hours) == 200);
-  e2e_fixture strict({"--token-leeway-s", "0", "--token-max-lifetime-s",
-                      "3600"});
+  e2e_fixture strict(
+      {"--token-leeway-s", "0", "--token-max-lifetime-s", "3600"});
   CHECK(status(strict, just_expired) == 401);
   CHECK(status(strict, two_hours) == 401);
   CHECK(status(strict, token(now + 1800, now)) == 200);

@@ -90,8 +90,8 @@ TEST_CASE("in a channel a receipt goes to the reader's own devices only",
   auto bob2 = f.connect("bob");
   auto conv = e2e_fixture::create(*alice, "group", {"bob", "carol"});
   auto sent = e2e_fixture::send(*alice, conv, "to the channel", "1");
-  bob->send(json::object{{"type", "read"}, {"conv_id", conv},
-                         {"msg_id", sent["msg_id"]}});
+  bob->send(json::object{
+      {"type", "read"}, {"conv_id", conv}, {"msg_id", sent["msg_id"]}});
   // Bob's other device learns it.
   auto r = bob2->expect("receipt");
   CHECK(r["user_id"] == "bob");
