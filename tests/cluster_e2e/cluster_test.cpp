@@ -3,6 +3,7 @@
 #include <set>
 
 #include "auth/token_verifier.hpp"
+#include "cluster/etcd_client.hpp"
 #include "cluster/placement.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 #include "tests/support/tcp_proxy.hpp"
@@ -553,4 +554,30 @@ TEST_CASE(
     for (std::size_t i = 0; i < history.size(); ++i)
       CHECK(history[i].second == i + 1);
   }
+}
+
+TEST_CASE(
+    "lease-ttl-s is the node's lease TTL, and a cluster name its own key space",
+    "[cluster][e2e]") {
+  cluster_fixture cl(1);  // --lease-ttl-s 2, cluster "switchboard"
+  auto client = switchboard::cluster::etcd_client::create(cl.etcd.url());
+  REQUIRE(client);
+  auto key = client->range("/switchboard/nodes/n1");
+  REQUIRE(key);
+  REQUIRE(key->kvs.size() == 1);
+  auto lease = client->lease_keepalive(key->kvs[0].lease);
+  REQUIRE(lease);
+  CHECK(lease->ttl == 2);
+
+  // A node of another cluster on the same etcd: a cluster of its own, which
+  // the first never sees.
+  node_process other({"--etcd", cl.etcd.url(), "--cluster", "other",
+                      "--node-id", "n1", "--cluster-listen", "127.0.0.1:0",
+                      "--shards", "16"});
+  CHECK(client->range_prefix("/other/nodes/")->kvs.size() == 1);
+  CHECK(client->range_prefix("/other/shards/")->kvs.size() == 16);
+  CHECK(cl.admin_json(1, "nodes")["nodes"].as_array().size() == 1);
+  auto mine = cl.admin_json(1, "shards");
+  for (auto& s : mine["shards"].as_array())
+    CHECK(s.as_object().at("owner") == "n1");
 }
