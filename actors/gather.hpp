@@ -59,15 +59,8 @@ void gather_inboxes(Self* self, node_context* ctx,
   if (!g.here.empty())
     run_blocking(
         self, *ctx->pool,
-        [store = ctx->store, ids = pick(g.here)]()
-            -> storage::result<std::vector<std::vector<std::string>>> {
-          std::vector<std::vector<std::string>> out;
-          for (auto& u : ids) {
-            auto convs = store->inbox(u);
-            if (!convs) return convs.err();
-            out.push_back(std::move(*convs));
-          }
-          return out;
+        [store = ctx->store, ids = pick(g.here)] {
+          return read_inboxes(*store, ids);
         },
         [st, finish, pos = g.here](
             storage::result<std::vector<std::vector<std::string>>> r) mutable {

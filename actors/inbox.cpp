@@ -45,6 +45,18 @@ storage::result<std::vector<conv_summary>> read_summaries(
   return out;
 }
 
+storage::result<std::vector<std::vector<std::string>>> read_inboxes(
+    const storage::store& store, const std::vector<std::string>& users) {
+  std::vector<std::vector<std::string>> out;
+  out.reserve(users.size());
+  for (auto& u : users) {
+    auto convs = store.inbox(u);
+    if (!convs) return convs.err();
+    out.push_back(std::move(*convs));
+  }
+  return out;
+}
+
 std::string inbox_frame(const std::optional<std::string>& rid,
                         const std::vector<conv_summary>& list) {
   json::array convs;

@@ -19,6 +19,10 @@ storage::result<std::vector<conv_summary>> read_summaries(
     const storage::store& store, const std::string& user,
     const std::vector<std::string>& convs);
 
+// The conversation ids of each of `users`, in order. Blocking.
+storage::result<std::vector<std::vector<std::string>>> read_inboxes(
+    const storage::store& store, const std::vector<std::string>& users);
+
 // The `inbox` frame of `list`.
 std::string inbox_frame(const std::optional<std::string>& rid,
                         const std::vector<conv_summary>& list);

@@ -309,36 +309,43 @@ void ask_owner(caf::actor_system& sys, node_context& ctx,
 
 }  // namespace
 
-void node::put_device(const std::string& user, const std::string& platform,
-                      const std::string& token, std::int64_t registered_ms,
-                      std::function<void(proto_error)> done) {
-  auto r = impl_->dir.route_of(user);
+namespace {
+
+// Data of `user` written where the user's shard lives: `here` into this
+// node's store, or `there` (the same write as a message) to the owner's
+// registry.
+void write_at_owner(caf::actor_system& sys, node_context& ctx,
+                    const std::string& user, storage::batch here,
+                    caf::message there, std::function<void(proto_error)> done) {
+  auto r = ctx.dir->route_of(user);
   using kind = directory::shard_route::kind;
   if (r.what == kind::unavailable)
     return done(proto_error{"unavailable", r.reason, r.retry_after_ms});
   if (r.what == kind::remote)
-    return ask_owner(impl_->sys, impl_->ctx, r,
-                     caf::make_message(caf::put_atom::value, user, platform,
-                                       token, registered_ms),
-                     std::move(done));
+    return ask_owner(sys, ctx, r, std::move(there), std::move(done));
+  write_user_data(ctx, user, std::move(here), std::move(done));
+}
+
+}  // namespace
+
+void node::put_device(const std::string& user, const std::string& platform,
+                      const std::string& token, std::int64_t registered_ms,
+                      std::function<void(proto_error)> done) {
   storage::batch b;
   b.put_device(user, storage::device{platform, token, registered_ms});
-  write_user_data(impl_->ctx, user, std::move(b), std::move(done));
+  write_at_owner(impl_->sys, impl_->ctx, user, std::move(b),
+                 caf::make_message(caf::put_atom::value, user, platform, token,
+                                   registered_ms),
+                 std::move(done));
 }
 
 void node::erase_device(const std::string& user, const std::string& token,
                         std::function<void(proto_error)> done) {
-  auto r = impl_->dir.route_of(user);
-  using kind = directory::shard_route::kind;
-  if (r.what == kind::unavailable)
-    return done(proto_error{"unavailable", r.reason, r.retry_after_ms});
-  if (r.what == kind::remote)
-    return ask_owner(impl_->sys, impl_->ctx, r,
-                     caf::make_message(caf::delete_atom::value, user, token),
-                     std::move(done));
   storage::batch b;
   b.erase_device(user, token);
-  write_user_data(impl_->ctx, user, std::move(b), std::move(done));
+  write_at_owner(impl_->sys, impl_->ctx, user, std::move(b),
+                 caf::make_message(caf::delete_atom::value, user, token),
+                 std::move(done));
 }
 
 storage::store& node::store() { return impl_->store; }

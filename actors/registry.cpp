@@ -38,6 +38,31 @@ void commit_then_answer(caf::event_based_actor* self, node_context* ctx,
       });
 }
 
+// A read's result for `rp`: its value, or the storage error as a CAF error.
+template <class T>
+auto deliver_to(caf::typed_response_promise<T> rp) {
+  return [rp](storage::result<T> r) mutable {
+    if (r)
+      rp.deliver(std::move(*r));
+    else
+      rp.deliver(caf::make_error(caf::sec::runtime_error, r.err().message));
+  };
+}
+
+// `b`, data of `user` written outside the user's actor: admitted only while
+// the user's shard is here and not moving (directory::enter_writes).
+caf::result<std::string> write_for_user(caf::event_based_actor* self,
+                                        node_context* ctx,
+                                        const std::string& user,
+                                        storage::batch b) {
+  if (!ctx->dir->enter_writes({user}))
+    return make_cluster_error(cluster_errc::not_owner);
+  auto rp = self->make_response_promise<std::string>();
+  commit_then_answer(self, ctx, std::move(b), rp,
+                     [ctx, user] { ctx->dir->leave_writes({user}); });
+  return rp;
+}
+
 caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
   return {
       // A page of a shard that moves here: taken only while the map says
@@ -107,24 +132,10 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
             std::vector<std::vector<std::string>>>();
         run_blocking(
             self, *ctx->pool,
-            [store = ctx->store, users = std::move(users)]()
-                -> storage::result<std::vector<std::vector<std::string>>> {
-              std::vector<std::vector<std::string>> out;
-              for (auto& u : users) {
-                auto convs = store->inbox(u);
-                if (!convs) return convs.err();
-                out.push_back(std::move(*convs));
-              }
-              return out;
+            [store = ctx->store, users = std::move(users)] {
+              return read_inboxes(*store, users);
             },
-            [rp](storage::result<std::vector<std::vector<std::string>>>
-                     r) mutable {
-              if (r)
-                rp.deliver(std::move(*r));
-              else
-                rp.deliver(
-                    caf::make_error(caf::sec::runtime_error, r.err().message));
-            });
+            deliver_to(rp));
         return rp;
       },
       // The summaries of `convs` (of this node's shards) for `user`.
@@ -141,13 +152,7 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
              convs = std::move(convs)] {
               return read_summaries(*store, user, convs);
             },
-            [rp](storage::result<std::vector<conv_summary>> r) mutable {
-              if (r)
-                rp.deliver(std::move(*r));
-              else
-                rp.deliver(
-                    caf::make_error(caf::sec::runtime_error, r.err().message));
-            });
+            deliver_to(rp));
         return rp;
       },
       // Inbox entries of users of this node's shards: `conv` added for
@@ -192,25 +197,15 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
       [self, ctx](caf::put_atom, const std::string& user,
                   const std::string& platform, const std::string& token,
                   std::int64_t registered_ms) -> caf::result<std::string> {
-        if (!ctx->dir->enter_writes({user}))
-          return make_cluster_error(cluster_errc::not_owner);
         storage::batch b;
         b.put_device(user, storage::device{platform, token, registered_ms});
-        auto rp = self->make_response_promise<std::string>();
-        commit_then_answer(self, ctx, std::move(b), rp,
-                           [ctx, user] { ctx->dir->leave_writes({user}); });
-        return rp;
+        return write_for_user(self, ctx, user, std::move(b));
       },
       [self, ctx](caf::delete_atom, const std::string& user,
                   const std::string& token) -> caf::result<std::string> {
-        if (!ctx->dir->enter_writes({user}))
-          return make_cluster_error(cluster_errc::not_owner);
         storage::batch b;
         b.erase_device(user, token);
-        auto rp = self->make_response_promise<std::string>();
-        commit_then_answer(self, ctx, std::move(b), rp,
-                           [ctx, user] { ctx->dir->leave_writes({user}); });
-        return rp;
+        return write_for_user(self, ctx, user, std::move(b));
       },
       // Every revocation this node keeps: users and times, in two lists.
       [self, ctx](revoked_atom)
