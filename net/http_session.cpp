@@ -211,7 +211,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const session_context> ctx_;
-  std::string remote_;  // the peer, "ip:port"
+  std::string remote_;            // the peer, "ip:port"
   connection_limits::slot slot_;  // counted in the limits while open
   std::unique_ptr<std::array<char, 16384>> scratch_;  // do_close's reads
   std::size_t discarded_ = 0;
