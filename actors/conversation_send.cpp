@@ -3,9 +3,9 @@
 #include <unordered_map>
 
 #include "actors/blocking.hpp"
+#include "actors/budget_check.hpp"
 #include "actors/conversation_ops.hpp"
 #include "actors/events.hpp"
-#include "actors/rate_limiter.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
@@ -105,7 +105,6 @@ void on_written(conv_self self, const storage::status& written,
 void accept(conv_self self, std::vector<send_job>& jobs,
             const found_map& found) {
   auto& st = self->state;
-  auto now = std::chrono::steady_clock::now();
   storage::batch b;
   auto accepted = std::make_shared<std::vector<accepted_msg>>();
   accepted->reserve(jobs.size());
@@ -127,7 +126,8 @@ void accept(conv_self self, std::vector<send_job>& jobs,
       answer_duplicate(st, std::move(job), f->second);
       continue;
     }
-    if (auto wait = st.ctx->rates->try_take(job.req.sender, now); wait > 0) {
+    if (auto wait = take_budget(*st.ctx, send_budget, job.req.sender);
+        wait > 0) {
       drop_entry();
       st.ctx->metrics->rate_limited.inc();
       job.rp.deliver(

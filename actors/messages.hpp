@@ -48,6 +48,10 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
 // Every revocation a node keeps, for a node that joins (registry.hpp).
 using revoked_atom = caf::atom_constant<caf::atom("revoked")>;
+// (lend_atom, budget, user, debt, want) -> (granted, wait_ms): a slice of a
+// user's rate budget, from the owner of the user's shard
+// (budget_slices.hpp).
+using lend_atom = caf::atom_constant<caf::atom("lend")>;
 
 // A protocol error (PROTOCOL.md "Errors"); an empty code means success.
 struct proto_error {

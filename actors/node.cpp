@@ -18,7 +18,6 @@
 #include "actors/conversation_actor.hpp"
 #include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
-#include "actors/rate_limiter.hpp"
 #include "actors/registry.hpp"
 #include "actors/request_budgets.hpp"
 #include "actors/requests.hpp"
@@ -140,8 +139,8 @@ struct node::impl {
   caf::actor_system_config cfg;
   caf::actor_system sys;
   std::unique_ptr<io_pool> pool;
-  rate_limiter rates;
   request_budgets budgets;
+  budget_slices slices;
   node_context ctx;
   directory dir;
   metrics::node_metrics own_metrics;  // when the caller keeps none
@@ -153,8 +152,7 @@ struct node::impl {
       : store(s),
         sys(configure(cfg, o)),
         pool(std::make_unique<io_pool>(o.io_threads)),
-        rates(o.lim.send_rate, o.lim.send_burst),
-        budgets(o.lim.budgets),
+        budgets({o.lim.send_rate, o.lim.send_burst}, o.lim.budgets),
         dir(sys, ctx),
         direct_ids(o.direct_id_secret.empty() ? auth::random_hex(32)
                                               : o.direct_id_secret) {
@@ -163,8 +161,13 @@ struct node::impl {
     ctx.store = &store;
     ctx.pool = pool.get();
     ctx.dir = &dir;
-    ctx.rates = &rates;
     ctx.budgets = &budgets;
+    if (o.cluster) {
+      ctx.slices = &slices;
+      ctx.borrow = [this](budget_slices::borrow b) {
+        borrow_from_owner(sys, ctx, std::move(b));
+      };
+    }
     ctx.metrics = o.metrics ? o.metrics : &own_metrics;
     ctx.direct_ids = &direct_ids;
     ctx.log = o.log;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "actors/budget_slices.hpp"
 #include "actors/limits.hpp"
 #include "metrics/log_sink.hpp"
 
@@ -26,7 +27,6 @@ class hs256_key;
 namespace switchboard::actors {
 
 class io_pool;
-class rate_limiter;
 class request_budgets;
 
 // What every actor of a node shares. Owned by `node`; every pointer lives
@@ -37,8 +37,11 @@ struct node_context {
   storage::store* store = nullptr;
   io_pool* pool = nullptr;
   directory* dir = nullptr;
-  rate_limiter* rates = nullptr;
-  request_budgets* budgets = nullptr;
+  request_budgets* budgets = nullptr;  // the buckets of this node's users
+  // In a cluster: slices of other nodes' users' buckets, and how to ask
+  // for one (budget_check.hpp); null and empty on a standalone node.
+  budget_slices* slices = nullptr;
+  std::function<void(budget_slices::borrow)> borrow;
   metrics::node_metrics* metrics = nullptr;
   const auth::hs256_key* direct_ids = nullptr;  // direct_conversation_id
   metrics::log_sink log;  // the node's log (app/log.hpp); may be empty

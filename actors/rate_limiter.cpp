@@ -8,10 +8,8 @@ namespace switchboard::actors {
 rate_limiter::rate_limiter(double rate_per_s, double burst)
     : rate_(rate_per_s), burst_(std::max(1.0, burst)) {}
 
-std::int64_t rate_limiter::try_take(const std::string& user,
-                                    clock::time_point now, double cost) {
-  cost = std::clamp(cost, 0.0, burst_);
-  std::lock_guard<std::mutex> lock(mtx_);
+rate_limiter::bucket& rate_limiter::refilled(const std::string& user,
+                                             clock::time_point now) {
   auto [it, fresh] = buckets_.try_emplace(user, bucket{burst_, now});
   auto& b = it->second;
   if (!fresh) {
@@ -19,14 +17,39 @@ std::int64_t rate_limiter::try_take(const std::string& user,
     b.tokens = std::min(burst_, b.tokens + std::max(0.0, elapsed) * rate_);
     b.updated = now;
   }
+  return b;
+}
+
+std::int64_t rate_limiter::wait_for(double tokens, double cost) const {
+  if (rate_ <= 0) return 1000;
+  double wait_ms = std::ceil((cost - tokens) / rate_ * 1000.0);
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(wait_ms));
+}
+
+std::int64_t rate_limiter::try_take(const std::string& user,
+                                    clock::time_point now, double cost) {
+  cost = std::clamp(cost, 0.0, burst_);
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto& b = refilled(user, now);
   if (b.tokens >= cost) {
     b.tokens -= cost;
     if (buckets_.size() >= sweep_at_) sweep(now);
     return 0;
   }
-  if (rate_ <= 0) return 1000;
-  double wait_ms = std::ceil((cost - b.tokens) / rate_ * 1000.0);
-  return std::max<std::int64_t>(1, static_cast<std::int64_t>(wait_ms));
+  return wait_for(b.tokens, cost);
+}
+
+rate_limiter::loan rate_limiter::lend(const std::string& user, double debt,
+                                      double want, clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto& b = refilled(user, now);
+  b.tokens = std::max(-burst_, b.tokens - std::clamp(debt, 0.0, burst_));
+  loan l;
+  l.granted = std::clamp(b.tokens, 0.0, std::clamp(want, 0.0, burst_));
+  b.tokens -= l.granted;
+  if (b.tokens < 1) l.wait_ms = wait_for(b.tokens, 1);
+  if (buckets_.size() >= sweep_at_) sweep(now);
+  return l;
 }
 
 void rate_limiter::sweep(clock::time_point now) {

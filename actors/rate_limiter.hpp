@@ -23,12 +23,27 @@ class rate_limiter {
   std::int64_t try_take(const std::string& user, clock::time_point now,
                         double cost = 1.0);
 
+  // What lend() gave: `granted` tokens (0 to the `want` asked for), and
+  // while the bucket is empty, the milliseconds until it holds one again.
+  struct loan {
+    double granted = 0;
+    std::int64_t wait_ms = 0;
+  };
+  // Lends tokens of `user`'s bucket to another node (budget_slices.hpp):
+  // first takes `debt` (what that node let through on credit) even if it
+  // empties the bucket, down to minus the burst, then up to `want` more.
+  loan lend(const std::string& user, double debt, double want,
+            clock::time_point now);
+
  private:
   struct bucket {
     double tokens;
     clock::time_point updated;
   };
 
+  // `user`'s bucket, refilled up to `now`; requires mtx_.
+  bucket& refilled(const std::string& user, clock::time_point now);
+  std::int64_t wait_for(double tokens, double cost) const;
   void sweep(clock::time_point now);  // requires mtx_
 
   double rate_;

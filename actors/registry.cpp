@@ -6,6 +6,7 @@
 #include "actors/directory.hpp"
 #include "actors/inbox.hpp"
 #include "actors/node_context.hpp"
+#include "actors/request_budgets.hpp"
 #include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
@@ -232,6 +233,17 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
               rp.deliver(std::move(users), std::move(times));
             });
         return rp;
+      },
+      // A slice of the rate budget of a user of this node's shards.
+      [ctx](lend_atom, std::uint32_t budget, const std::string& user,
+            double debt, double want) -> caf::result<double, std::int64_t> {
+        if (!ctx->dir->is_local(user))
+          return make_cluster_error(cluster_errc::not_owner);
+        if (budget >= budget_count)
+          return caf::make_error(caf::sec::invalid_argument, "no such budget");
+        auto loan = ctx->budgets->lend(budget, user, debt, want,
+                                       request_budgets::clock::now());
+        return {loan.granted, loan.wait_ms};
       },
       [](continue_atom, continuation& c) { c.fn(); },
       // The node's client connections, for the admin shell's `nodes`.

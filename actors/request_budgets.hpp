@@ -54,21 +54,34 @@ constexpr std::array<rate_budget, request_kind_count> default_budgets = {{
     {2, 20},      // devices
 }};
 
-// A token bucket per user and request kind. Thread-safe.
+// A budget: a request_kind's index, or send_budget.
+constexpr std::size_t send_budget = request_kind_count;
+constexpr std::size_t budget_count = request_kind_count + 1;
+
+// A token bucket per user and budget, this node's own. In a cluster the
+// buckets of a user are those of the node that owns the user's shard;
+// other nodes borrow from them in slices (budget_slices.hpp). Thread-safe.
 class request_budgets {
  public:
   using clock = rate_limiter::clock;
 
-  explicit request_budgets(
-      const std::array<rate_budget, request_kind_count>& budgets);
+  request_budgets(rate_budget sends,
+                  const std::array<rate_budget, request_kind_count>& kinds);
 
-  // Takes `cost` tokens from `user`'s bucket of `kind`. Returns 0 when they
-  // were there, otherwise the milliseconds until they will be.
-  std::int64_t try_take(request_kind kind, const std::string& user, double cost,
-                        clock::time_point now);
+  // Takes `cost` tokens from `user`'s bucket of `budget`. Returns 0 when
+  // they were there, otherwise the milliseconds until they will be.
+  std::int64_t try_take(std::size_t budget, const std::string& user,
+                        double cost, clock::time_point now);
+  // Lends tokens of `user`'s bucket to another node (rate_limiter::lend).
+  rate_limiter::loan lend(std::size_t budget, const std::string& user,
+                          double debt, double want, clock::time_point now);
+  // What another node borrows of `budget` at a time: a quarter of a
+  // second's tokens, at most a quarter of the burst, at least one.
+  double slice(std::size_t budget) const;
 
  private:
-  std::array<std::unique_ptr<rate_limiter>, request_kind_count> buckets_;
+  std::array<rate_budget, budget_count> sizes_{};
+  std::array<std::unique_ptr<rate_limiter>, budget_count> buckets_;
 };
 
 }  // namespace switchboard::actors

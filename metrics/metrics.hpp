@@ -74,9 +74,9 @@ constexpr std::array<std::string_view, 20> limit_names = {
     "rate_ping",          "rate_devices"};
 
 // The kinds of requests that cross nodes, as metric labels.
-constexpr std::array<std::string_view, 8> remote_kinds = {
-    "create", "send",    "sync",     "cursor",
-    "typing", "members", "presence", "attach"};
+constexpr std::array<std::string_view, 9> remote_kinds = {
+    "create",  "send",     "sync",   "cursor", "typing",
+    "members", "presence", "attach", "budget"};
 
 struct node_metrics {
   gauge connections;           // open WebSocket connections

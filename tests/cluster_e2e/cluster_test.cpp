@@ -14,19 +14,6 @@ namespace json = boost::json;
 
 namespace {
 
-// A group of `members` created through `c` whose conversation lands on
-// `node`: group ids are random, so groups are created until one does (a
-// third of them, with three nodes).
-std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
-                     std::vector<std::string> members) {
-  for (int i = 0; i < 64; ++i) {
-    auto conv = e2e_fixture::create(c, "group", members, "t");
-    if (cl.owner_of(conv) == node) return conv;
-  }
-  FAIL("no group landed on " << node);
-  return {};
-}
-
 // Every message of `conv` as (client_msg_id, msg_id), oldest first, read
 // page by page with sync.
 std::vector<std::pair<std::string, std::uint64_t>> history_of(
