@@ -22,4 +22,14 @@ std::string user_homed_on(cluster_fixture& c, const std::string& node,
   return {};
 }
 
+std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
+                     std::vector<std::string> members) {
+  for (int i = 0; i < 64; ++i) {
+    auto conv = e2e_fixture::create(c, "group", members, "t");
+    if (cl.owner_of(conv) == node) return conv;
+  }
+  FAIL("no group landed on " << node);
+  return {};
+}
+
 }  // namespace switchboard::testing

@@ -133,4 +133,10 @@ struct cluster_fixture {
 std::string user_homed_on(cluster_fixture& c, const std::string& node,
                           const std::string& stem);
 
+// A group of `members` created through `c` whose conversation lands on
+// `node`: group ids are random, so groups are created until one does (a
+// third of them, with three nodes).
+std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
+                     std::vector<std::string> members);
+
 }  // namespace switchboard::testing
