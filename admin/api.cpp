@@ -212,7 +212,14 @@ struct admin_api::impl {
         return *answer_in_cluster(ctx.cluster, req, parts);
       });
     if (is({"status"}, "GET"))
-      return blocking([this] { return ok_json(status()); });
+      // A clustered node tells of the whole cluster too; a peer asks for
+      // this node's own alone (scope=node).
+      return blocking([this, whole = query("scope") != "node"] {
+        auto o = status();
+        if (whole && ctx.cluster.at_every_node)
+          o["cluster"] = cluster_status(ctx.cluster);
+        return ok_json(o);
+      });
     if (is({"users"}, "GET")) {
       auto users = ctx.node->dir().online_users(query("prefix"));
       return reply(ok_json({{"users", strings(users)}}));

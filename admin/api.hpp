@@ -52,7 +52,8 @@ struct admin_context {
     std::function<net::http_response(const std::string& id,
                                      const net::http_request& req)>
         at_owner;
-    // `req` answered by every live node, this one included.
+    // `req` answered by every live node, this one included; a failed
+    // answer (status >= 400) names its node in the body's `node_id`.
     std::function<std::vector<net::http_response>(const net::http_request&)>
         at_every_node;
   } cluster{};

@@ -18,6 +18,38 @@ std::string pad(std::string s, std::size_t n) {
 
 }  // namespace
 
+std::string status_text(json::object& o) {
+  auto out = key_values(o);
+  auto* c = o.if_contains("cluster");
+  if (!c || !c->is_object()) return out;
+  auto& cl = c->as_object();
+  std::ostringstream os;
+  os << "cluster " << scalar(cl["name"]) << ", " << scalar(cl["nodes_live"])
+     << " node(s) live\n"
+     << pad("node", 8) << pad("connections", 12) << pad("users_online", 13)
+     << pad("active_conversations", 21) << "messages_per_s\n";
+  auto row = [&os](const std::string& id, json::object& n) {
+    os << pad(id, 8) << pad(scalar(n["connections"]), 12)
+       << pad(scalar(n["users_online"]), 13)
+       << pad(scalar(n["active_conversations"]), 21)
+       << scalar(n["messages_per_s"]) << "\n";
+  };
+  if (auto& ns = cl["nodes"]; ns.is_array())
+    for (auto& v : ns.as_array())
+      if (v.is_object()) row(scalar(v.as_object()["node_id"]), v.as_object());
+  if (auto& t = cl["totals"]; t.is_object()) row("total", t.as_object());
+  if (auto& us = cl["unanswered"]; us.is_array())
+    for (auto& v : us.as_array()) {
+      if (!v.is_object()) continue;
+      auto& u = v.as_object();
+      bool live = u["live"] == true;
+      os << pad(scalar(u["node_id"]), 8)
+         << (live ? "DID NOT ANSWER: " : "DEAD: ") << scalar(u["error"])
+         << "\n";
+    }
+  return out + os.str();
+}
+
 std::vector<command> cluster_commands() {
   return {
       {"nodes", "nodes",

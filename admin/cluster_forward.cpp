@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <cmath>
+#include <map>
 #include <set>
 
 #include "rest/http_errors.hpp"
@@ -15,11 +17,38 @@ namespace json = boost::json;
 
 namespace {
 
-std::optional<json::object> object_of(const net::http_response& r) {
+std::optional<json::object> object_of(const std::string& text) {
   boost::system::error_code ec;
-  auto v = json::parse(r.body, ec);
+  auto v = json::parse(text, ec);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
+}
+
+std::optional<json::object> object_of(const net::http_response& r) {
+  return object_of(r.body);
+}
+
+std::string text_of(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::int64_t count_of(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  if (!v) return 0;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_double()) return std::llround(v->as_double());
+  return 0;
+}
+
+// Why a node's answer is not one: its error's message, or the body.
+std::string why_not(const net::http_response& r,
+                    const std::optional<json::object>& o) {
+  if (o)
+    if (auto* e = o->if_contains("error"); e && e->is_object())
+      if (auto m = text_of(e->as_object(), "message"); !m.empty()) return m;
+  return "answered " + std::to_string(r.status) + ": " + r.body;
 }
 
 net::http_response with_body(json::object o) {
@@ -56,6 +85,7 @@ std::vector<std::string> path_parts(const std::string& target) {
 bool peer_may_ask(const std::vector<std::string>& parts,
                   const std::string& method) {
   if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1") return false;
+  if (parts.size() == 3 && parts[2] == "status" && method == "GET") return true;
   if (answered_in_cluster(parts, method)) return true;
   return false;
 }
@@ -72,6 +102,78 @@ bool answered_in_cluster(const std::vector<std::string>& parts,
   if (what == "conversations")
     return method == "GET" && (n == 4 || (n == 5 && parts[4] == "messages"));
   return false;
+}
+
+json::object cluster_status(const admin_context::cluster_views& cv) {
+  static const char* const counted[] = {
+      "connections", "users_online", "active_conversations", "messages_per_s"};
+  net::http_request req;
+  req.method = "GET";
+  req.target = node_scoped("/admin/v1/status");
+  std::map<std::string, json::object> answered;
+  std::map<std::string, std::string> failed;  // id -> why
+  std::vector<std::string> unnamed;           // a failure naming no node
+  for (auto& r : cv.at_every_node(req)) {
+    auto o = object_of(r);
+    auto id = o ? text_of(*o, "node_id") : std::string();
+    if (r.status == 200 && o && !id.empty())
+      answered[id] = std::move(*o);
+    else if (!id.empty())
+      failed[id] = why_not(r, o);
+    else
+      unnamed.push_back(why_not(r, o));
+  }
+  // Every node the cluster knows of, asked after the others so that a live
+  // one not asked joined meanwhile: the live ones, and the dead that own
+  // shards (nodes_json).
+  std::string name;
+  std::map<std::string, bool> known;  // id -> live
+  if (auto o = object_of(cv.nodes ? cv.nodes() : std::string())) {
+    name = text_of(*o, "cluster");
+    if (auto* ns = o->if_contains("nodes"); ns && ns->is_array())
+      for (auto& n : ns->as_array())
+        if (n.is_object())
+          if (auto id = text_of(n.as_object(), "id"); !id.empty())
+            known[id] = n.as_object().if_contains("live") &&
+                        n.as_object().at("live") == true;
+  }
+  json::object totals;
+  for (auto* k : counted) totals[k] = 0;
+  json::array nodes;
+  std::set<std::string> live;
+  for (auto& [id, o] : answered) {
+    live.insert(id);
+    json::object n{{"node_id", id}};
+    for (auto* k : counted) {
+      n[k] = count_of(o, k);
+      totals[k] = totals[k].as_int64() + count_of(o, k);
+    }
+    nodes.emplace_back(std::move(n));
+  }
+  json::array unanswered;
+  for (auto& [id, why] : failed) {
+    live.insert(id);
+    unanswered.emplace_back(
+        json::object{{"node_id", id}, {"live", true}, {"error", why}});
+  }
+  for (auto& why : unnamed)
+    unanswered.emplace_back(
+        json::object{{"node_id", nullptr}, {"live", true}, {"error", why}});
+  for (auto& [id, is_live] : known) {
+    if (answered.count(id) || failed.count(id)) continue;
+    if (is_live) live.insert(id);
+    unanswered.emplace_back(
+        json::object{{"node_id", id},
+                     {"live", is_live},
+                     {"error", is_live ? "joined while the others were asked"
+                                       : "no lease in etcd; its shards are "
+                                         "unavailable until it returns"}});
+  }
+  return json::object{{"name", name},
+                      {"nodes_live", live.size() + unnamed.size()},
+                      {"nodes", std::move(nodes)},
+                      {"totals", std::move(totals)},
+                      {"unanswered", std::move(unanswered)}};
 }
 
 std::string node_scoped(const std::string& target) {

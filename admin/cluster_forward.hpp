@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,8 +25,9 @@ std::optional<net::http_response> answer_in_cluster(
 std::vector<std::string> path_parts(const std::string& target);
 
 // Whether a peer may have this node answer a request (the registry's
-// admin_atom): only the node's share of what answer_in_cluster gathers, and
-// a revocation, never the rest of the admin API (tokens, drain, ...).
+// admin_atom): only the node's share of what answer_in_cluster and
+// cluster_status gather, and a revocation, never the rest of the admin API
+// (tokens, drain, ...).
 bool peer_may_ask(const std::vector<std::string>& parts,
                   const std::string& method);
 
@@ -33,6 +35,12 @@ bool peer_may_ask(const std::vector<std::string>& parts,
 // ("admin", "v1", ...), the target's path split at '/'.
 bool answered_in_cluster(const std::vector<std::string>& parts,
                          const std::string& method);
+
+// The `cluster` member of `status` on a clustered node: the cluster's name,
+// how many nodes are live, each node's own counts (its `status?scope=node`),
+// their totals, and every node that did not answer, dead ones included
+// (docs/cluster.md). Blocks.
+boost::json::object cluster_status(const admin_context::cluster_views& cv);
 
 // `target` with `scope=node` added to its query.
 std::string node_scoped(const std::string& target);

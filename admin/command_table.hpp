@@ -37,6 +37,10 @@ outcome call(client& c, const std::string& method, const std::string& target,
 // The object's scalar members, one "key: value" line each.
 std::string key_values(boost::json::object& o);
 
+// `status` as plain text: the node's own lines, then, on a clustered node,
+// a table of every node's counts, their totals and who did not answer.
+std::string status_text(boost::json::object& o);
+
 // The cluster's commands: nodes, shards, where, rebalance.
 std::vector<command> cluster_commands();
 

@@ -92,10 +92,13 @@ const std::vector<command>& commands() {
         {"status", "status",
          "Node id, version, uptime, connections, users online, active "
          "conversations, "
-         "messages/s over the last minute, store size, durability.",
+         "messages/s over the last minute, store size, durability. On a "
+         "clustered node also the cluster: each node's connections, users "
+         "online, active conversations and messages/s, their totals, and "
+         "every node that did not answer.",
          0, 0, "",
          [](client& c, const args_t&, bool j) {
-           return call(c, "GET", "/admin/v1/status", {}, j, key_values);
+           return call(c, "GET", "/admin/v1/status", {}, j, status_text);
          }},
         {"users", "users [PREFIX]", "Users with a connection to this node.", 0,
          1, "u",

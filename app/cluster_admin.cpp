@@ -1,3 +1,4 @@
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <set>
@@ -38,6 +39,18 @@ json::object shard_json(std::uint32_t n,
   o["state"] = std::string(cluster::to_string(r->state));
   if (r->state == state::moving) o["target"] = r->target;
   return o;
+}
+
+// A failed answer's body naming the node it came from, so that a merged
+// answer can say which node did not answer.
+std::string named(const std::string& body, const std::string& id) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object())
+    v = json::object{
+        {"error", json::object{{"code", "unavailable"}, {"message", body}}}};
+  v.as_object()["node_id"] = id;
+  return json::serialize(v);
 }
 
 std::set<std::string> live_ids(const cluster::coordinator& c) {
@@ -179,7 +192,7 @@ std::vector<net::http_response> cluster_node::admin_at_every_node(
         p.registry_of(n.id), req.method, req.target, req.body, ask_timeout * 2);
     net::http_response res;
     res.status = status;
-    res.body = std::move(body);
+    res.body = status >= 400 ? named(body, n.id) : std::move(body);
     out.push_back(std::move(res));
   }
   return out;
