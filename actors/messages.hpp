@@ -247,7 +247,11 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<closed_atom>,              // the connection is gone
     caf::reacts_to<push_atom, std::string>,   // an event to write out
     // the user's actor is gone (its shard moved): register again
-    caf::reacts_to<attach_atom>, caf::reacts_to<continue_atom, continuation>>;
+    caf::reacts_to<attach_atom>,
+    // subscribe again to the presence of a user whose actor went away
+    // (user, attempt)
+    caf::reacts_to<subscribe_atom, std::string, std::uint32_t>,
+    caf::reacts_to<continue_atom, continuation>>;
 
 // One user: the registry of its connections, its presence and last seen.
 using user_actor = caf::typed_actor<

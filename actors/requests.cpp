@@ -183,8 +183,10 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
     };
     self->request(d.actor, timeout_of(d, ctx->lim), std::move(d.msg))
         .then(
-            [done, count](presence_status& s) {
+            [self, done, count, id, subscribe,
+             watched = c->rc.watched](presence_status& s) {
               count(true);
+              if (subscribe && watched) watch_presence_of(self, *watched, id);
               done(s);
             },
             [fail, count](caf::error& e) {
@@ -364,6 +366,17 @@ void handle(Self* self, request_context rc, client_frame& f) {
 }
 
 }  // namespace
+
+void watch_presence_of(caf::local_actor* self,
+                       std::unordered_map<caf::actor_addr, std::string>& w,
+                       const std::string& user) {
+  const auto& src = self->current_sender();
+  if (!src) return;
+  auto addr = caf::actor_cast<caf::actor_addr>(src);
+  if (w.count(addr)) return;
+  self->monitor(src);
+  w.emplace(std::move(addr), user);
+}
 
 void handle_request(session_actor::base* self, request_context rc,
                     client_frame& f) {

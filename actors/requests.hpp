@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "actors/client_connection.hpp"
@@ -27,6 +28,10 @@ struct request_context {
   // The asking connection, for the queue room of history pages; nullptr
   // for REST.
   std::shared_ptr<client_connection> conn{};
+  // The user actors that connection subscribed at (session_state's
+  // `watched`), filled in when a subscription is answered; nullptr for
+  // REST.
+  std::unordered_map<caf::actor_addr, std::string>* watched = nullptr;
 };
 
 // Carries out one validated client request through the conversation and
@@ -36,6 +41,13 @@ struct request_context {
 // any other `self` the subscription is ignored and the query answered.
 void handle_request(session_actor::base* self, request_context rc,
                     client_frame& f);
+
+// Inside the answer to a presence subscription of `user`: monitors the
+// actor that answered (the user's actor, wherever it runs) and keeps it in
+// `w`, so that the session can subscribe again when that actor goes away.
+void watch_presence_of(caf::local_actor* self,
+                       std::unordered_map<caf::actor_addr, std::string>& w,
+                       const std::string& user);
 void handle_request(caf::event_based_actor* self, request_context rc,
                     client_frame& f);
 

@@ -38,7 +38,7 @@ void handle_frame(self_ptr self, const std::string& text) {
                                    write(self, std::move(answer));
                                    self->state.conn->request_done();
                                  },
-                                 &st.subscriptions, st.conn},
+                                 &st.subscriptions, st.conn, &st.watched},
                  *parsed.frame);
 }
 
@@ -102,6 +102,32 @@ void attach(self_ptr self, int attempt) {
           });
 }
 
+// Subscribes again to `user`'s presence after the actor that had it went
+// away (the user's shard moved, or its node died), and writes the status
+// it has now, which may have changed in between. While the user's shard
+// has no owner, tries again later, backing off from 0.5 s to 8 s.
+void resubscribe(self_ptr self, const std::string& user,
+                 std::uint32_t attempt) {
+  auto& st = self->state;
+  if (!st.subscriptions.count(user)) return;
+  auto later = [self, user, attempt] {
+    auto ms = std::int64_t{500} << std::min<std::uint32_t>(attempt, 4);
+    self->delayed_send(self, std::chrono::milliseconds(ms),
+                       subscribe_atom::value, user, attempt + 1);
+  };
+  auto d = st.ctx->dir->to_user(
+      user, caf::make_message(subscribe_atom::value,
+                              caf::actor_cast<session_actor>(self)));
+  if (!d.err.ok()) return later();
+  self->request(d.actor, timeout_of(d, st.ctx->lim), std::move(d.msg))
+      .then(
+          [self, user](presence_status& s) {
+            watch_presence_of(self, self->state.watched, user);
+            write(self, events::presence(std::nullopt, {s}));
+          },
+          [later](caf::error&) { later(); });
+}
+
 }  // namespace
 
 session_actor::behavior_type session(self_ptr self, std::string user_id,
@@ -115,9 +141,15 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
   st.ctx = ctx;
   attach(self, 0);
   self->set_down_handler([self](caf::down_msg& dm) {
-    if (dm.source != self->state.user_actor) return;
+    auto& st = self->state;
+    if (auto it = st.watched.find(dm.source); it != st.watched.end()) {
+      auto user = std::move(it->second);
+      st.watched.erase(it);
+      resubscribe(self, user, 0);
+    }
+    if (dm.source != st.user_actor) return;
     // The user's actor is gone: register with its successor.
-    self->state.user_actor = {};
+    st.user_actor = {};
     attach(self, 0);
   });
   return {
@@ -140,6 +172,9 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
       },
       [self](push_atom, std::string& text) { write(self, std::move(text)); },
       [self](attach_atom) { attach(self, self->state.reattach_attempt); },
+      [self](subscribe_atom, const std::string& user, std::uint32_t attempt) {
+        resubscribe(self, user, attempt);
+      },
       [](continue_atom, continuation& c) { c.fn(); },
   };
 }

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct session_state {
   int reattach_attempt = 0;
   std::vector<std::string> early;  // frames that came before that
   std::unordered_set<std::string> subscriptions;  // presence watched
+  // The actors of the users in `subscriptions`, monitored: when one goes
+  // away (its shard moved, its node died) the session subscribes again to
+  // whichever actor has the user now.
+  std::unordered_map<caf::actor_addr, std::string> watched;
 
   static inline const char* name = "switchboard.session";
 };

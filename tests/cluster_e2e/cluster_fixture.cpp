@@ -22,6 +22,14 @@ std::string user_homed_on(cluster_fixture& c, const std::string& node,
   return {};
 }
 
+boost::json::object status_of(const boost::json::object& presence,
+                              const std::string& id) {
+  for (auto& s : presence.at("statuses").as_array())
+    if (s.as_object().at("user_id") == id.c_str()) return s.as_object();
+  FAIL("no status of " << id);
+  return {};
+}
+
 std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
                      std::vector<std::string> members) {
   for (int i = 0; i < 64; ++i) {

@@ -133,6 +133,10 @@ struct cluster_fixture {
 std::string user_homed_on(cluster_fixture& c, const std::string& node,
                           const std::string& stem);
 
+// The status of `id` in a `presence` frame.
+boost::json::object status_of(const boost::json::object& presence,
+                              const std::string& id);
+
 // A group of `members` created through `c` whose conversation lands on
 // `node`: group ids are random, so groups are created until one does (a
 // third of them, with three nodes).

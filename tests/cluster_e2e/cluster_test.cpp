@@ -167,17 +167,6 @@ TEST_CASE("a dead node costs only its shards, and returns with all it acked",
   for (std::size_t i = 0; i < ids.size(); ++i) CHECK(ids[i] == i + 1);
 }
 
-namespace {
-
-json::object status_of(const json::object& presence, const std::string& id) {
-  for (auto& s : presence.at("statuses").as_array())
-    if (s.as_object().at("user_id") == id.c_str()) return s.as_object();
-  FAIL("no status of " << id);
-  return {};
-}
-
-}  // namespace
-
 TEST_CASE("the conversation list and presence are gathered across nodes",
           "[cluster][e2e]") {
   cluster_fixture cl(3);

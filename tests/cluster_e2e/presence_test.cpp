@@ -1,0 +1,64 @@
+#include <chrono>
+
+#include "cluster/placement.hpp"
+#include "tests/cluster_e2e/cluster_fixture.hpp"
+
+using namespace switchboard::testing;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+// Waits for a presence event that shows `id` online (the watcher may get
+// the unchanged status once more first, when it subscribes again).
+void expect_online(ws_client& watcher, const std::string& id) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    REQUIRE(left.count() > 0);
+    auto p = watcher.wait_for("presence", left);
+    REQUIRE(p);
+    if (status_of(*p, id)["online"] == true) return;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a presence subscription follows its user's shard and node",
+          "[cluster][e2e]") {
+  cluster_fixture cl(1);
+  // carol's shard goes to n2 when n2 joins; bob watches her from n1.
+  std::string carol;
+  for (int i = 0; i < 1000 && carol.empty(); ++i) {
+    auto id = "carol" + std::to_string(i);
+    auto shard = switchboard::storage::shard_of(id, cluster_fixture::shards);
+    if (switchboard::cluster::place_shard(shard, {"n1", "n2"}) == "n2")
+      carol = id;
+  }
+  REQUIRE(!carol.empty());
+  auto bob = cl.connect(1, "bob");
+  e2e_fixture::create(*bob, "group", {"bob", carol}, "friends");
+  auto sub = bob->request(json::object{{"type", "presence"},
+                                       {"user_ids", json::array{carol}},
+                                       {"subscribe", true}});
+  CHECK(status_of(sub, carol)["online"] == false);
+
+  // Her shard moves: her actor on n1 stops, and bob's subscription goes
+  // with her to n2.
+  cl.add_node();
+  cl.rebalance();
+  REQUIRE(cl.owner_of(carol) == "n2");
+  {
+    auto c = cl.connect(1, carol);
+    expect_online(*bob, carol);
+  }
+  auto off = bob->expect("presence");
+  CHECK(status_of(off, carol)["online"] == false);
+
+  // Her node dies and comes back: the subscription is made again there.
+  cl.node(2).kill();
+  cl.node(2).start();
+  auto c = cl.connect(1, carol);
+  expect_online(*bob, carol);
+}
