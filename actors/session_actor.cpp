@@ -21,8 +21,47 @@ void write(self_ptr self, std::string text) {
   if (!text.empty()) self->state.conn->send_text(std::move(text));
 }
 
+void run(self_ptr self, client_frame& f,
+         std::function<void(std::string)> answer) {
+  auto& st = self->state;
+  handle_request(
+      self,
+      request_context{st.ctx, st.user_id, st.session_id, std::move(answer),
+                      &st.subscriptions, st.conn, &st.watched},
+      f);
+}
+
 // Every frame is answered (or needs no answer) exactly once; then the
 // connection hears of it, for its cap of requests in flight.
+void run_one(self_ptr self, client_frame& f) {
+  run(self, f, [self](std::string answer) {
+    write(self, std::move(answer));
+    self->state.conn->request_done();
+  });
+}
+
+// An ack or read on behalf of itself and the `folded` ones of its lane
+// (cursor_lanes.hpp). When it fails, each folded one goes on its own, for
+// an answer of its own.
+void run_cursor(self_ptr self, client_frame f,
+                std::vector<client_frame> folded) {
+  auto lane = f;
+  run(self, f,
+      [self, lane = std::move(lane),
+       folded = std::move(folded)](std::string answer) mutable {
+        bool failed = !answer.empty();
+        write(self, std::move(answer));
+        self->state.conn->request_done();
+        for (auto& g : folded)
+          if (failed)
+            run_one(self, g);
+          else
+            self->state.conn->request_done();
+        if (auto n = self->state.cursors.done(lane))
+          run_cursor(self, std::move(n->frame), std::move(n->folded));
+      });
+}
+
 void handle_frame(self_ptr self, const std::string& text) {
   auto& st = self->state;
   auto parsed = parse_frame(text, st.user_id, st.ctx->lim);
@@ -32,14 +71,12 @@ void handle_frame(self_ptr self, const std::string& text) {
     st.conn->request_done();
     return;
   }
-  handle_request(self,
-                 request_context{st.ctx, st.user_id, st.session_id,
-                                 [self](std::string answer) {
-                                   write(self, std::move(answer));
-                                   self->state.conn->request_done();
-                                 },
-                                 &st.subscriptions, st.conn, &st.watched},
-                 *parsed.frame);
+  auto& f = *parsed.frame;
+  if (f.type == "ack" || f.type == "read") {
+    if (st.cursors.arrive(f)) run_cursor(self, std::move(f), {});
+    return;
+  }
+  run_one(self, f);
 }
 
 // Registers the connection with its user's actor, wherever that runs.

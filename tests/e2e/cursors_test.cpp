@@ -1,0 +1,76 @@
+#include <set>
+
+#include "tests/e2e/e2e_fixture.hpp"
+
+using namespace switchboard::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct unlimited_fixture : e2e_fixture {
+  unlimited_fixture()
+      : e2e_fixture({"--send-rate", "1000000", "--send-burst", "1000000"}) {}
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(unlimited_fixture,
+                 "a burst of acks ends at the highest, in fewer receipts",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto conv = create(*alice, "direct", {"bob"});
+  constexpr int n = 50;
+  for (int i = 1; i <= n; ++i) send(*alice, conv, "m", std::to_string(i));
+  for (int i = 1; i <= n; ++i) bob->expect("message");
+  // bob acks every message at once, as a client that acks each on arrival.
+  for (int i = 1; i <= n; ++i)
+    bob->send(json::object{{"type", "ack"}, {"conv_id", conv}, {"msg_id", i}});
+  // alice's receipts rise to the last; acks that waited behind one in
+  // flight went as one.
+  std::int64_t last = 0;
+  int receipts = 0;
+  while (last < n) {
+    auto r = alice->expect("receipt");
+    CHECK(r["state"] == "delivered");
+    auto id = json::value_to<std::int64_t>(r["msg_id"]);
+    CHECK(id > last);
+    last = id;
+    ++receipts;
+  }
+  CHECK(last == n);
+  CHECK(receipts < n);
+  // The cursor is the highest, and every ack was answered (none is left
+  // holding the connection's requests in flight).
+  auto inbox = bob->request({{"type", "conversations"}});
+  CHECK(inbox["conversations"].as_array()[0].as_object()["delivered_upto"] ==
+        n);
+  CHECK(bob->request({{"type", "ping"}})["type"] == "pong");
+  CHECK_FALSE(alice->wait_for("receipt", 200ms));
+}
+
+TEST_CASE_METHOD(unlimited_fixture,
+                 "acks that fail are each answered with their own rid",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto carol = connect("carol");
+  auto conv = create(*alice, "direct", {"bob"});
+  send(*alice, conv, "m", "1");
+  // carol is no member: every ack of hers is refused, the ones that waited
+  // behind another too, each under its own rid.
+  constexpr int n = 20;
+  for (int i = 1; i <= n; ++i)
+    carol->send(json::object{{"type", "ack"},
+                             {"conv_id", conv},
+                             {"msg_id", i},
+                             {"rid", "a" + std::to_string(i)}});
+  std::set<std::string> rids;
+  for (int i = 1; i <= n; ++i) {
+    auto e = carol->expect("error");
+    CHECK(e["code"] == "forbidden");
+    rids.insert(str(e["rid"]));
+  }
+  CHECK(rids.size() == n);
+  CHECK(rids.count("a1") == 1);
+  CHECK(rids.count("a20") == 1);
+}
