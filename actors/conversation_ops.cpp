@@ -107,7 +107,11 @@ void deliver_here(conv_self self, const std::string& user,
   if (!ua) return;
   // The origin's connection has its answer: when it is its user's only
   // one, the user's actor would have nothing to do (a message per event).
-  if (!from.session.empty() && user == from.user && sessions <= 1) return;
+  // In a cluster the user's actor also has the user's connections on other
+  // nodes, which this count does not see.
+  if (!from.session.empty() && user == from.user && sessions <= 1 &&
+      !self->state.ctx->dir->clustered())
+    return;
   self->send(*ua, deliver_atom::value, text, std::string(from.session),
              chat_message);
 }
