@@ -145,6 +145,47 @@ void deliver_all(conv_self self, const Users& users, const std::string& text,
                    std::string(from.session), chat_message);
 }
 
+}  // namespace
+
+void broadcast_messages(conv_self self,
+                        const std::vector<outgoing_message>& messages) {
+  using kind = directory::shard_route::kind;
+  if (messages.empty()) return;
+  if (messages.size() == 1) {
+    auto& m = messages[0];
+    broadcast_members(self, m.text, {m.sender, m.origin_session}, {}, true);
+    return;
+  }
+  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  for (auto& [u, _] : self->state.members) {
+    auto r = self->state.ctx->dir->route_of(u);
+    if (r.what == kind::local) {
+      for (auto& m : messages)
+        deliver_here(self, u, m.text, {m.sender, m.origin_session}, true);
+    } else if (r.what == kind::remote) {
+      auto it =
+          std::find_if(elsewhere.begin(), elsewhere.end(),
+                       [&](const auto& e) { return e.first == r.registry; });
+      if (it == elsewhere.end())
+        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
+      it->second.push_back(u);
+    }
+  }
+  if (elsewhere.empty()) return;
+  std::vector<std::string> texts, excepts;
+  texts.reserve(messages.size());
+  excepts.reserve(messages.size());
+  for (auto& m : messages) {
+    texts.push_back(m.text);
+    excepts.push_back(m.origin_session);
+  }
+  for (auto& [registry, ids] : elsewhere)
+    caf::anon_send(registry, deliver_atom::value, std::move(ids), texts,
+                   excepts);
+}
+
+namespace {
+
 struct member_keys {
   const decltype(conversation_state::members)& members;
   struct iterator {

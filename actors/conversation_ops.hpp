@@ -56,6 +56,19 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
                        std::string_view skip_user = {},
                        bool chat_message = false);
 
+// The chat messages of one write, in msg_id order, each to every member
+// but its origin's connection: as broadcast_members() for each, except that
+// the users of each other node get them all in one message (one BASP
+// message per node and write, not per node and message), and each member's
+// route is looked up once.
+struct outgoing_message {
+  std::string text;
+  std::string sender;
+  std::string origin_session;
+};
+void broadcast_messages(conv_self self,
+                        const std::vector<outgoing_message>& messages);
+
 // The inbox entries of users whose shards other nodes own (a cluster):
 // their `conv` entries added for `add` and removed for `remove` in each
 // owner's store, one request per node, then `then(err, here)` inside the

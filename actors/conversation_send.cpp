@@ -85,11 +85,14 @@ void on_written(conv_self self, const storage::status& written,
   }
   st.durable_upto = accepted.back().msg.msg_id;
   st.ctx->metrics->messages_accepted.inc(accepted.size());
+  std::vector<outgoing_message> out;
+  out.reserve(accepted.size());
   for (auto& a : accepted) {
     a.rp.deliver(send_reply{{}, a.msg.msg_id, a.msg.ts, false});
-    broadcast_members(self, events::message(a.msg),
-                      {a.msg.sender, a.origin_session}, {}, true);
+    out.push_back({events::message(a.msg), std::move(a.msg.sender),
+                   std::move(a.origin_session)});
   }
+  broadcast_messages(self, out);
   while (!st.dup_waiting.empty() &&
          st.dup_waiting.begin()->first <= st.durable_upto) {
     auto node = st.dup_waiting.extract(st.dup_waiting.begin());

@@ -274,6 +274,18 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
           if (auto ua = ctx->dir->find_user(u))
             caf::anon_send(*ua, deliver_atom::value, text, except, chat);
       },
+      // The chat messages of one write (texts[i], skipping the connection
+      // excepts[i]) for several users of this node's shards.
+      [ctx](deliver_atom, const std::vector<std::string>& users,
+            const std::vector<std::string>& texts,
+            const std::vector<std::string>& excepts) {
+        if (texts.size() != excepts.size()) return;
+        for (auto& u : users)
+          if (auto ua = ctx->dir->find_user(u))
+            for (std::size_t i = 0; i < texts.size(); ++i)
+              caf::anon_send(*ua, deliver_atom::value, texts[i], excepts[i],
+                             true);
+      },
   };
 }
 

@@ -26,6 +26,8 @@ struct node_context;
 //   event for several users of this node's shards, one message per node
 //   and event rather than per user (users without an active actor have no
 //   connection, and are skipped).
+// - (deliver_atom, user_ids, texts, except_sessions): the chat messages of
+//   one write, the same way: one message per node and write.
 // - (ingest_atom, shard_chunk) -> string: a page of a shard that moves
 //   here, written as it is; "" once durable, else why not (the map does not
 //   say the shard moves here at that epoch).

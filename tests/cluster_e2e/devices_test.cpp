@@ -27,3 +27,31 @@ TEST_CASE("a sender's other device on another node gets its messages",
   auto r = alice2->expect("receipt");
   CHECK(str(r["user_id"]) == alice_id);
 }
+
+TEST_CASE("a burst reaches members on other nodes once each, in order",
+          "[cluster][e2e]") {
+  cluster_fixture cl(3, {"--send-rate", "100000", "--send-burst", "100000"});
+  cl.rebalance();
+  auto alice_id = user_homed_on(cl, "n1", "alice");
+  auto bob_id = user_homed_on(cl, "n3", "bob");
+  auto alice = cl.connect(1, alice_id);
+  auto alice2 = cl.connect(3, alice_id);
+  auto bob = cl.connect(2, bob_id);
+  auto conv = group_on(cl, *alice, "n2", {alice_id, bob_id});
+  // Sent without waiting, so that the conversation writes several at a
+  // time and each write's messages travel together.
+  constexpr int n = 200;
+  for (int i = 1; i <= n; ++i)
+    alice->send(json::object{{"type", "send"},
+                             {"conv_id", conv},
+                             {"client_msg_id", "b" + std::to_string(i)},
+                             {"body", "m" + std::to_string(i)}});
+  for (int i = 1; i <= n; ++i) CHECK(alice->expect("sent")["type"] == "sent");
+  for (auto* c : {bob.get(), alice2.get()})
+    for (int i = 1; i <= n; ++i) {
+      auto m = c->expect("message");
+      CHECK(m["msg_id"] == i);
+      CHECK(m["body"] == ("m" + std::to_string(i)).c_str());
+    }
+  CHECK_FALSE(alice->has("message"));
+}
