@@ -145,6 +145,28 @@ void deliver_all(conv_self self, const Users& users, const std::string& text,
                    std::string(from.session), chat_message);
 }
 
+// The messages of one write to a user of this node, in one message to its
+// actor.
+void deliver_all_here(conv_self self, const std::string& user,
+                      const std::vector<outgoing_message>& messages) {
+  std::size_t sessions = 0;
+  auto ua = self->state.ctx->dir->find_user(user, &sessions);
+  if (!ua) return;
+  bool alone = sessions <= 1 && !self->state.ctx->dir->clustered();
+  std::vector<std::string> texts, excepts;
+  for (auto& m : messages) {
+    // As deliver_here: nothing for the origin's only connection.
+    if (alone && user == m.sender && !m.origin_session.empty()) continue;
+    texts.push_back(m.text);
+    excepts.push_back(m.origin_session);
+  }
+  if (texts.size() == 1)
+    self->send(*ua, deliver_atom::value, std::move(texts[0]),
+               std::move(excepts[0]), true);
+  else if (!texts.empty())
+    self->send(*ua, deliver_atom::value, std::move(texts), std::move(excepts));
+}
+
 }  // namespace
 
 void broadcast_messages(conv_self self,
@@ -160,8 +182,7 @@ void broadcast_messages(conv_self self,
   for (auto& [u, _] : self->state.members) {
     auto r = self->state.ctx->dir->route_of(u);
     if (r.what == kind::local) {
-      for (auto& m : messages)
-        deliver_here(self, u, m.text, {m.sender, m.origin_session}, true);
+      deliver_all_here(self, u, messages);
     } else if (r.what == kind::remote) {
       auto it =
           std::find_if(elsewhere.begin(), elsewhere.end(),

@@ -246,6 +246,7 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<frame_atom, std::string>,  // a text frame from the client
     caf::reacts_to<closed_atom>,              // the connection is gone
     caf::reacts_to<push_atom, std::string>,   // an event to write out
+    caf::reacts_to<push_atom, std::vector<std::string>>,  // several, in order
     // the user's actor is gone (its shard moved): register again
     caf::reacts_to<attach_atom>,
     // subscribe again to the presence of a user whose actor went away
@@ -263,6 +264,10 @@ using user_actor = caf::typed_actor<
     // (event JSON, session_id to skip or "", is a chat message): to every
     // connection but one; chat messages are counted as deliveries
     caf::reacts_to<deliver_atom, std::string, std::string, bool>,
+    // (chat message JSONs, the session_id each skips): the messages of one
+    // write, in order, to the connections of another node in one message
+    caf::reacts_to<deliver_atom, std::vector<std::string>,
+                   std::vector<std::string>>,
     caf::replies_to<presence_atom>::with<presence_status>,
     // later presence changes go to the session as `push` events
     caf::replies_to<subscribe_atom, session_actor>::with<presence_status>,

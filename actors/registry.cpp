@@ -282,9 +282,7 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         if (texts.size() != excepts.size()) return;
         for (auto& u : users)
           if (auto ua = ctx->dir->find_user(u))
-            for (std::size_t i = 0; i < texts.size(); ++i)
-              caf::anon_send(*ua, deliver_atom::value, texts[i], excepts[i],
-                             true);
+            caf::anon_send(*ua, deliver_atom::value, texts, excepts);
       },
   };
 }

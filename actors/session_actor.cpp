@@ -208,6 +208,9 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
         self->quit();
       },
       [self](push_atom, std::string& text) { write(self, std::move(text)); },
+      [self](push_atom, std::vector<std::string>& texts) {
+        for (auto& t : texts) write(self, std::move(t));
+      },
       [self](attach_atom) { attach(self, self->state.reattach_attempt); },
       [self](subscribe_atom, const std::string& user, std::uint32_t attempt) {
         resubscribe(self, user, attempt);

@@ -135,6 +135,29 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
         }
         if (chat_message) self->state.ctx->metrics->messages_delivered.inc(n);
       },
+      [self](deliver_atom, const std::vector<std::string>& texts,
+             const std::vector<std::string>& excepts) {
+        auto& st = self->state;
+        if (texts.size() != excepts.size()) return;
+        std::uint64_t n = 0;
+        for (auto& s : st.sessions) {
+          auto conn = s.local.lock();
+          std::vector<std::string> theirs;
+          for (std::size_t i = 0; i < texts.size(); ++i) {
+            if (excepts[i] == s.id) continue;
+            ++n;
+            if (conn)
+              conn->send_text(texts[i]);
+            else
+              theirs.push_back(texts[i]);
+          }
+          if (theirs.size() == 1)
+            self->send(s.actor, push_atom::value, std::move(theirs[0]));
+          else if (!theirs.empty())
+            self->send(s.actor, push_atom::value, std::move(theirs));
+        }
+        st.ctx->metrics->messages_delivered.inc(n);
+      },
       [self](presence_atom) -> caf::result<presence_status> {
         auto& st = self->state;
         st.last_activity_ms = now_ms();

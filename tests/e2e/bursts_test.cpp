@@ -74,3 +74,28 @@ TEST_CASE_METHOD(unlimited_fixture,
   CHECK(rids.count("a1") == 1);
   CHECK(rids.count("a20") == 1);
 }
+
+TEST_CASE_METHOD(unlimited_fixture,
+                 "a pipelined burst reaches every other device once, in order",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto alice2 = connect("alice");
+  auto bob = connect("bob");
+  auto conv = create(*alice, "direct", {"bob"});
+  constexpr int n = 300;
+  for (int i = 1; i <= n; ++i)
+    alice->send(json::object{{"type", "send"},
+                             {"conv_id", conv},
+                             {"client_msg_id", std::to_string(i)},
+                             {"body", "m" + std::to_string(i)}});
+  for (int i = 1; i <= n; ++i) REQUIRE(alice->expect("sent")["msg_id"] == i);
+  for (auto* c : {bob.get(), alice2.get()})
+    for (int i = 1; i <= n; ++i) {
+      auto m = c->expect("message");
+      CHECK(m["msg_id"] == i);
+      CHECK(m["body"] == ("m" + std::to_string(i)).c_str());
+    }
+  // The sending connection has its answers, not its own messages.
+  CHECK_FALSE(alice->has("message"));
+  CHECK(metric(node.port(), "switchboard_messages_delivered_total") == 2 * n);
+}
