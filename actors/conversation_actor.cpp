@@ -113,8 +113,35 @@ conversation_actor::behavior_type conversation(
       [self](send_atom, send_request& req) -> caf::result<send_reply> {
         auto rp = self->make_response_promise<send_reply>();
         detail::when_ready(self, [self, req = std::move(req), rp]() mutable {
-          detail::do_send(self, std::move(req), rp);
+          detail::do_send(self, std::move(req), send_answer(rp));
         });
+        return rp;
+      },
+      [self](send_atom, std::vector<send_request>& reqs)
+          -> caf::result<std::vector<send_reply>> {
+        auto rp = self->make_response_promise<std::vector<send_reply>>();
+        struct gathered {
+          std::vector<send_reply> replies;
+          std::size_t left = 0;
+        };
+        auto g = std::make_shared<gathered>();
+        g->replies.resize(reqs.size());
+        g->left = reqs.size();
+        if (reqs.empty()) {
+          rp.deliver(std::vector<send_reply>{});
+          return rp;
+        }
+        // In order, as that many single sends would be.
+        for (std::size_t i = 0; i < reqs.size(); ++i)
+          detail::when_ready(
+              self, [self, req = std::move(reqs[i]), rp, g, i]() mutable {
+                detail::do_send(self, std::move(req),
+                                send_answer([rp, g, i](send_reply r) mutable {
+                                  g->replies[i] = std::move(r);
+                                  if (--g->left == 0)
+                                    rp.deliver(std::move(g->replies));
+                                }));
+              });
         return rp;
       },
       [self](sync_atom, sync_request& req) -> caf::result<history_reply> {

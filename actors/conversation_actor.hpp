@@ -17,6 +17,27 @@
 namespace switchboard::actors {
 
 // State of a conversation's actor. Owned by the actor; not thread-safe.
+// Where the answer to one send goes: its request's promise, or its place
+// in the answer to a batch of sends.
+class send_answer {
+ public:
+  send_answer() = default;
+  explicit send_answer(caf::typed_response_promise<send_reply> rp)
+      : rp_(std::move(rp)) {}
+  explicit send_answer(std::function<void(send_reply)> fn)
+      : fn_(std::move(fn)) {}
+  void deliver(send_reply r) {
+    if (fn_)
+      fn_(std::move(r));
+    else
+      rp_.deliver(std::move(r));
+  }
+
+ private:
+  caf::typed_response_promise<send_reply> rp_{};
+  std::function<void(send_reply)> fn_{};
+};
+
 struct conversation_state {
   enum class phase {
     loading,   // reading metadata, members and the last msg_id
@@ -28,7 +49,7 @@ struct conversation_state {
 
   struct send_job {
     send_request req;
-    caf::typed_response_promise<send_reply> rp;
+    send_answer rp;
     std::string key;  // (sender, client_msg_id): see dedup_key
   };
 

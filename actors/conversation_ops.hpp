@@ -118,8 +118,7 @@ void do_create(conv_self self, create_request req,
                caf::typed_response_promise<create_reply> rp);
 void do_members(conv_self self, members_request req,
                 caf::typed_response_promise<proto_error> rp);
-void do_send(conv_self self, send_request req,
-             caf::typed_response_promise<send_reply> rp);
+void do_send(conv_self self, send_request req, send_answer rp);
 void do_sync(conv_self self, sync_request req,
              caf::typed_response_promise<history_reply> rp);
 void do_cursor(conv_self self, cursor_request req,

@@ -55,7 +55,7 @@ void answer_duplicate(conversation_state& st, send_job job, sent_id id) {
 }
 
 struct accepted_msg {
-  caf::typed_response_promise<send_reply> rp;
+  send_answer rp;
   std::string key;  // dedup_key
   std::string origin_session;
   chat_message msg;
@@ -220,8 +220,7 @@ void pump(conv_self self) {
 
 }  // namespace
 
-void do_send(conv_self self, send_request req,
-             caf::typed_response_promise<send_reply> rp) {
+void do_send(conv_self self, send_request req, send_answer rp) {
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (auto err = check_member(st, req.sender); !err.ok()) {

@@ -278,6 +278,9 @@ using user_actor = caf::typed_actor<
 using conversation_actor = caf::typed_actor<
     caf::replies_to<create_atom, create_request>::with<create_reply>,
     caf::replies_to<send_atom, send_request>::with<send_reply>,
+    // several sends of one connection, in order: one answer each
+    caf::replies_to<send_atom,
+                    std::vector<send_request>>::with<std::vector<send_reply>>,
     caf::replies_to<sync_atom, sync_request>::with<history_reply>,
     caf::replies_to<cursor_atom, cursor_request>::with<proto_error>,
     // (user): a typing notification
@@ -311,6 +314,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::create_reply))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::send_request))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::send_reply))
+  CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::send_request>))
+  CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::send_reply>))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::sync_request))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::history_reply))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::cursor_request))

@@ -270,6 +270,56 @@ void send(const call_ptr<Self>& c, client_frame& f) {
       });
 }
 
+// Several sends of one connection to one conversation (request_lanes) as
+// one request: one answer each, as if each had been asked alone.
+void ask_sends(session_actor::base* self, node_context* ctx, std::string conv,
+               std::shared_ptr<const std::vector<send_request>> reqs,
+               std::vector<call_ptr<session_actor::base>> calls,
+               int attempt = 0) {
+  auto fail_all = [calls](const proto_error& e) {
+    for (auto& c : calls) c->fail(e);
+  };
+  auto d = ctx->dir->to_conversation(
+      conv, caf::make_message(send_atom::value, *reqs));
+  if (!d.err.ok()) return fail_all(d.err);
+  auto asked = std::chrono::steady_clock::now();
+  auto count = [ctx, asked, remote = d.remote](bool ok) {
+    if (!remote) return;
+    std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - asked;
+    ctx->metrics->remote_request("send", ok, took.count());
+  };
+  self->request(d.actor, timeout_of(d, ctx->lim), std::move(d.msg))
+      .then(
+          [calls, count, fail_all](std::vector<send_reply>& rs) {
+            count(true);
+            if (rs.size() != calls.size())
+              return fail_all(
+                  proto_error{"internal", "a batch of sends lost answers"});
+            auto now = std::chrono::steady_clock::now();
+            for (std::size_t i = 0; i < rs.size(); ++i) {
+              auto& c = calls[i];
+              if (!rs[i].err.ok()) {
+                c->fail(rs[i].err);
+                continue;
+              }
+              c->ctx()->metrics->send_latency.observe(
+                  std::chrono::duration<double>(now - c->start).count());
+              c->answer(
+                  events::sent(c->rid, c->conv_id, c->client_msg_id, rs[i]));
+            }
+          },
+          [self, ctx, conv, reqs, calls, attempt, count,
+           fail_all](caf::error& e) {
+            count(false);
+            if (e != caf::sec::request_timeout && attempt + 1 < max_attempts)
+              return ask_sends(self, ctx, conv, reqs, calls, attempt + 1);
+            fail_all(proto_error{
+                "unavailable", "the conversation did not answer in time; retry",
+                retry_after_ms});
+          });
+}
+
 template <class Self>
 void handle(Self* self, request_context rc, client_frame& f) {
   auto c = std::make_shared<call<Self>>(self, std::move(rc), f.rid);
@@ -386,6 +436,26 @@ void handle_request(session_actor::base* self, request_context rc,
 void handle_request(caf::event_based_actor* self, request_context rc,
                     client_frame& f) {
   handle(self, std::move(rc), f);
+}
+
+void handle_sends(session_actor::base* self, const request_context& rc,
+                  std::vector<client_frame>& frames) {
+  if (frames.empty()) return;
+  auto reqs = std::make_shared<std::vector<send_request>>();
+  std::vector<call_ptr<session_actor::base>> calls;
+  auto start = std::chrono::steady_clock::now();
+  for (auto& f : frames) {
+    auto c = std::make_shared<call<session_actor::base>>(self, rc, f.rid);
+    c->conv_id = f.conv_id;
+    c->client_msg_id = f.client_msg_id;
+    c->start = start;
+    reqs->push_back(send_request{rc.user, rc.origin_session,
+                                 std::move(f.client_msg_id),
+                                 std::move(f.body)});
+    calls.push_back(std::move(c));
+  }
+  ask_sends(self, rc.ctx, frames.front().conv_id, std::move(reqs),
+            std::move(calls));
 }
 
 }  // namespace switchboard::actors

@@ -51,4 +51,10 @@ void watch_presence_of(caf::local_actor* self,
 void handle_request(caf::event_based_actor* self, request_context rc,
                     client_frame& f);
 
+// Several `send` frames of one connection to one conversation, in order,
+// as one request to the conversation (request_lanes.hpp); rc.answer is
+// called once for each, with its answer.
+void handle_sends(session_actor::base* self, const request_context& rc,
+                  std::vector<client_frame>& frames);
+
 }  // namespace switchboard::actors

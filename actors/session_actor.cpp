@@ -1,5 +1,6 @@
 #include "actors/session_actor.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include "actors/blocking.hpp"
@@ -40,9 +41,34 @@ void run_one(self_ptr self, client_frame& f) {
   });
 }
 
-// An ack or read on behalf of itself and the `folded` ones of its lane
-// (cursor_lanes.hpp). When it fails, each folded one goes on its own, for
-// an answer of its own.
+request_context context(self_ptr self,
+                        std::function<void(std::string)> answer) {
+  auto& st = self->state;
+  return request_context{
+      st.ctx,  st.user_id, st.session_id, std::move(answer), &st.subscriptions,
+      st.conn, &st.watched};
+}
+
+void run_cursor(self_ptr self, client_frame f,
+                std::vector<client_frame> folded);
+
+// The next of `lane`'s cursors, once the one in flight is answered: the
+// highest of those that waited, for all of them.
+void next_cursor(self_ptr self, const client_frame& lane) {
+  auto waiting = self->state.lanes.done(lane);
+  if (waiting.empty()) return;
+  auto top = std::max_element(waiting.begin(), waiting.end(),
+                              [](const client_frame& a, const client_frame& b) {
+                                return a.msg_id < b.msg_id;
+                              });
+  auto f = std::move(*top);
+  waiting.erase(top);
+  run_cursor(self, std::move(f), std::move(waiting));
+}
+
+// An ack or read on behalf of itself and the `folded` ones of its lane.
+// When it fails, each folded one goes on its own, for an answer of its
+// own.
 void run_cursor(self_ptr self, client_frame f,
                 std::vector<client_frame> folded) {
   auto lane = f;
@@ -57,9 +83,28 @@ void run_cursor(self_ptr self, client_frame f,
             run_one(self, g);
           else
             self->state.conn->request_done();
-        if (auto n = self->state.cursors.done(lane))
-          run_cursor(self, std::move(n->frame), std::move(n->folded));
+        next_cursor(self, lane);
       });
+}
+
+// Sends of one lane, in order, as one request; once all are answered, the
+// ones that waited meanwhile go.
+void run_sends(self_ptr self, std::vector<client_frame> frames) {
+  client_frame lane;
+  lane.type = frames.front().type;
+  lane.conv_id = frames.front().conv_id;
+  auto left = std::make_shared<std::size_t>(frames.size());
+  auto each = [self, lane, left](std::string answer) {
+    write(self, std::move(answer));
+    self->state.conn->request_done();
+    if (--*left > 0) return;
+    auto next = self->state.lanes.done(lane);
+    if (!next.empty()) run_sends(self, std::move(next));
+  };
+  if (frames.size() == 1)
+    run(self, frames.front(), std::move(each));
+  else
+    handle_sends(self, context(self, std::move(each)), frames);
 }
 
 void handle_frame(self_ptr self, const std::string& text) {
@@ -73,7 +118,15 @@ void handle_frame(self_ptr self, const std::string& text) {
   }
   auto& f = *parsed.frame;
   if (f.type == "ack" || f.type == "read") {
-    if (st.cursors.arrive(f)) run_cursor(self, std::move(f), {});
+    if (st.lanes.arrive(f)) run_cursor(self, std::move(f), {});
+    return;
+  }
+  if (f.type == "send") {
+    if (st.lanes.arrive(f)) {
+      std::vector<client_frame> one;
+      one.push_back(std::move(f));
+      run_sends(self, std::move(one));
+    }
     return;
   }
   run_one(self, f);

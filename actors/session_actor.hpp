@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "actors/client_connection.hpp"
-#include "actors/cursor_lanes.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
+#include "actors/request_lanes.hpp"
 
 namespace switchboard::actors {
 
@@ -29,7 +29,7 @@ struct session_state {
   // away (its shard moved, its node died) the session subscribes again to
   // whichever actor has the user now.
   std::unordered_map<caf::actor_addr, std::string> watched;
-  cursor_lanes cursors;  // acks and reads, coalesced
+  request_lanes lanes;  // sends, acks and reads, per conversation
 
   static inline const char* name = "switchboard.session";
 };

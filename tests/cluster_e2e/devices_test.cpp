@@ -54,4 +54,11 @@ TEST_CASE("a burst reaches members on other nodes once each, in order",
       CHECK(m["body"] == ("m" + std::to_string(i)).c_str());
     }
   CHECK_FALSE(alice->has("message"));
+  // Sends that waited behind one in flight went to n2 together.
+  auto asked = metric(cl.node(1).port(),
+                      "switchboard_cluster_requests_total{kind=\"send\","
+                      "outcome=\"ok\"}");
+  INFO("remote send requests for " << n << " sends: " << asked);
+  CHECK(asked >= 1);
+  CHECK(asked < n / 2);
 }

@@ -1,4 +1,6 @@
+#include <map>
 #include <set>
+#include <vector>
 
 #include "tests/e2e/e2e_fixture.hpp"
 
@@ -98,4 +100,49 @@ TEST_CASE_METHOD(unlimited_fixture,
   // The sending connection has its answers, not its own messages.
   CHECK_FALSE(alice->has("message"));
   CHECK(metric(node.port(), "switchboard_messages_delivered_total") == 2 * n);
+}
+
+TEST_CASE_METHOD(unlimited_fixture,
+                 "sends that wait behind one in flight are answered one by one",
+                 "[e2e][messaging]") {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto conv = create(*alice, "direct", {"bob"});
+  // A burst with a repeat of a client_msg_id and a body over max_body in
+  // it: each frame gets its own answer under its own rid, the others are
+  // stored as if sent alone.
+  std::vector<json::object> frames;
+  for (int i = 1; i <= 30; ++i)
+    frames.push_back({{"type", "send"},
+                      {"conv_id", conv},
+                      {"client_msg_id", "c" + std::to_string(i)},
+                      {"body", "m" + std::to_string(i)},
+                      {"rid", "s" + std::to_string(i)}});
+  frames[19]["client_msg_id"] = "c5";           // s20 repeats s5
+  frames[24]["body"] = std::string(5000, 'x');  // s25 is too large
+  for (auto& f : frames) alice->send(f);
+  std::map<std::string, json::object> answers;
+  for (int i = 0; i < 29; ++i) {
+    auto a = alice->expect("sent");
+    answers[str(a["rid"])] = a;
+  }
+  auto refused = alice->expect("error");
+  answers[str(refused["rid"])] = refused;
+  REQUIRE(answers.size() == 30);
+  CHECK(answers["s25"]["type"] == "error");
+  CHECK(answers["s25"]["code"] == "too_large");
+  CHECK(answers["s20"]["duplicate"] == true);
+  CHECK(answers["s20"]["msg_id"] == answers["s5"]["msg_id"]);
+  // 28 messages, gap-free, in the order they were sent.
+  std::int64_t expected = 1;
+  for (int i = 1; i <= 30; ++i) {
+    if (i == 20 || i == 25) continue;
+    auto& a = answers["s" + std::to_string(i)];
+    CHECK(a["type"] == "sent");
+    CHECK(a["client_msg_id"] == ("c" + std::to_string(i)).c_str());
+    CHECK(a["duplicate"] == false);
+    CHECK(a["msg_id"] == expected++);
+  }
+  auto ids = history_ids(*bob, conv);
+  CHECK(ids.size() == 28);
 }
