@@ -235,12 +235,29 @@ struct cluster_node::impl {
         ++f;
         auto wait = std::min(reconnect_max, reconnect_after * f);
         retry_at[r.id] = clock::now() + wait;
-        if (f == 1 || f % 10 == 0)
-          metrics::emit(log, "warn", "peer_unreachable",
+        if (f == 1 || f % 10 == 0) {
+          // CAF refuses a peer whose BASP handshake offers none of this
+          // node's app-identifiers (cluster_app_id): say so in words,
+          // since CAF's error names neither the cluster nor the version.
+          bool refused =
+              p.error.find("incompatible_application_ids") != std::string::npos;
+          auto why =
+              refused ? "refused: node " + r.id + " at " + r.cluster_addr +
+                            " is of another cluster or another "
+                            "cluster protocol version (it does not "
+                            "offer " +
+                            cluster_app_id(cluster_name) + ", cluster name " +
+                            cluster_name + ", protocol version " +
+                            std::to_string(cluster_protocol_version) +
+                            "; CAF: " + p.error + ")"
+                      : p.error;
+          metrics::emit(log, refused ? "error" : "warn",
+                        refused ? "peer_refused" : "peer_unreachable",
                         {{"node_id", r.id},
                          {"cluster_addr", r.cluster_addr},
                          {"attempts", std::to_string(f)},
-                         {"error", p.error}});
+                         {"error", why}});
+        }
         continue;
       }
       retry_at.erase(r.id);

@@ -16,7 +16,7 @@ using switchboard::testing::steady;
 using switchboard::testing::tcp_proxy;
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a move switches owner and epoch in both copies; a stale "
+                 "a move switches owner and epoch in both copies, a stale "
                  "revision changes nothing",
                  "[coordinator]") {
   auto a = start("a", 16);

@@ -20,7 +20,7 @@ using switchboard::testing::steady;
 using switchboard::testing::tcp_proxy;
 
 TEST_CASE_METHOD(coordinator_fixture,
-                 "a first node creates the cluster and claims every shard; a "
+                 "a first node creates the cluster and claims every shard, a "
                  "second joins owning none",
                  "[coordinator]") {
   auto a = start("a", 16);

@@ -191,7 +191,7 @@ TEST_CASE("malformed answers are bad responses, not crashes", "[etcd_json]") {
 }
 
 TEST_CASE(
-    "an error answer names etcd's message; a missing lease is its own "
+    "an error answer names etcd's message, a missing lease is its own "
     "error",
     "[etcd_json]") {
   auto lease = ej::parse_error(

@@ -384,7 +384,7 @@ TEST_CASE(
 
 TEST_CASE(
     "kill -9 of a node under load: its shards answer unavailable, the "
-    "others no error; after its restart every acked message is there once",
+    "others no error, after its restart every acked message is there once",
     "[cluster][e2e]") {
   std::vector<std::string> fast = {"--send-rate", "100000", "--send-burst",
                                    "100000"};

@@ -14,7 +14,7 @@ json::object members_frame(const std::string& conv,
 }  // namespace
 
 TEST_CASE_METHOD(e2e_fixture,
-                 "any member adds; old, new and removed members hear of it",
+                 "any member adds, old, new and removed members hear of it",
                  "[e2e][members]") {
   auto alice = connect("alice");
   auto bob = connect("bob");
@@ -37,7 +37,7 @@ TEST_CASE_METHOD(e2e_fixture,
 }
 
 TEST_CASE_METHOD(e2e_fixture,
-                 "only the creator removes others; anyone may leave",
+                 "only the creator removes others, anyone may leave",
                  "[e2e][members]") {
   auto alice = connect("alice");
   auto bob = connect("bob");

@@ -82,6 +82,10 @@ void node_process::start() {
     auto n = ::read(fds[0], chunk, sizeof chunk);
     if (n <= 0) FAIL("the node exited at start: " << buf);
     buf.append(chunk, static_cast<std::size_t>(n));
+    {
+      std::lock_guard<std::mutex> lock(log_->m);
+      log_->text.append(chunk, static_cast<std::size_t>(n));
+    }
     std::size_t nl;
     while ((nl = buf.find('\n')) != std::string::npos) {
       auto line = buf.substr(0, nl);
@@ -103,14 +107,52 @@ void node_process::start() {
       }
     }
   }
-  // The node's later log lines are not read; keep its stderr from
-  // blocking by handing the pipe to a thread that drains it.
-  std::thread([fd = fds[0]] {
+  // The node's later log lines are kept for log() and wait_log(), by a
+  // thread that drains the pipe so that the node never blocks on stderr.
+  std::thread([fd = fds[0], out = log_] {
     char chunk[4096];
-    while (::read(fd, chunk, sizeof chunk) > 0) {
+    ssize_t n = 0;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0) {
+      {
+        std::lock_guard<std::mutex> lock(out->m);
+        out->text.append(chunk, static_cast<std::size_t>(n));
+      }
+      out->cv.notify_all();
     }
     ::close(fd);
   }).detach();
+}
+
+std::string node_process::log() const {
+  std::lock_guard<std::mutex> lock(log_->m);
+  return log_->text;
+}
+
+std::string node_process::wait_log(const std::vector<std::string>& parts,
+                                   std::chrono::milliseconds timeout) const {
+  std::string found;
+  auto has_line = [&] {
+    const auto& t = log_->text;
+    std::size_t start = 0;
+    for (auto nl = t.find('\n'); nl != std::string::npos;
+         start = nl + 1, nl = t.find('\n', start)) {
+      auto line = t.substr(start, nl - start);
+      bool all = true;
+      for (auto& p : parts)
+        if (line.find(p) == std::string::npos) {
+          all = false;
+          break;
+        }
+      if (all) {
+        found = std::move(line);
+        return true;
+      }
+    }
+    return false;
+  };
+  std::unique_lock<std::mutex> lock(log_->m);
+  log_->cv.wait_for(lock, timeout, has_line);
+  return found;
 }
 
 int node_process::stop() {

@@ -2,7 +2,11 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,6 +43,14 @@ class node_process {
   // Starts it again on the same data directory (a new port).
   void start();
 
+  // Everything the node wrote on stderr (its log, one JSON object a line)
+  // since it was first started, restarts included.
+  std::string log() const;
+  // The first complete log line that contains every one of `parts`,
+  // waiting up to `timeout` for it to be written; empty when none came.
+  std::string wait_log(const std::vector<std::string>& parts,
+                       std::chrono::milliseconds timeout) const;
+
  private:
   temp_dir dir_;
   std::vector<std::string> args_;
@@ -46,6 +58,14 @@ class node_process {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::uint16_t admin_port_ = 0;
+  // Filled by the thread that drains the node's stderr, which may outlive
+  // this object (it ends when the node's pipe closes).
+  struct log_buffer {
+    std::mutex m{};
+    std::condition_variable cv{};
+    std::string text{};
+  };
+  std::shared_ptr<log_buffer> log_ = std::make_shared<log_buffer>();
 };
 
 // Runs the switchboard binary with `args` (and extra `env`) to completion;
