@@ -59,6 +59,10 @@ TEST_CASE("a presence subscription follows its user's shard and node",
   // Her node dies and comes back: the subscription is made again there.
   cl.node(2).kill();
   cl.node(2).start();
+  // carol connects once her node is back and reachable (before that her
+  // connection would wait for its user registry, or be refused).
+  cl.wait_live(1, 2);
+  cl.wait_connected();
   auto c = cl.connect(1, carol);
   expect_online(*bob, carol);
 }
