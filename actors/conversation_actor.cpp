@@ -131,17 +131,18 @@ conversation_actor::behavior_type conversation(
           rp.deliver(std::vector<send_reply>{});
           return rp;
         }
-        // In order, as that many single sends would be.
+        // In order, as that many single sends would be, and in one write.
+        std::vector<send_answer> answers;
+        answers.reserve(reqs.size());
         for (std::size_t i = 0; i < reqs.size(); ++i)
-          detail::when_ready(
-              self, [self, req = std::move(reqs[i]), rp, g, i]() mutable {
-                detail::do_send(self, std::move(req),
-                                send_answer([rp, g, i](send_reply r) mutable {
-                                  g->replies[i] = std::move(r);
-                                  if (--g->left == 0)
-                                    rp.deliver(std::move(g->replies));
-                                }));
-              });
+          answers.emplace_back([rp, g, i](send_reply r) mutable {
+            g->replies[i] = std::move(r);
+            if (--g->left == 0) rp.deliver(std::move(g->replies));
+          });
+        detail::when_ready(self, [self, reqs = std::move(reqs),
+                                  answers = std::move(answers)]() mutable {
+          detail::do_sends(self, std::move(reqs), std::move(answers));
+        });
         return rp;
       },
       [self](sync_atom, sync_request& req) -> caf::result<history_reply> {

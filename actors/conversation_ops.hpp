@@ -119,6 +119,11 @@ void do_create(conv_self self, create_request req,
 void do_members(conv_self self, members_request req,
                 caf::typed_response_promise<proto_error> rp);
 void do_send(conv_self self, send_request req, send_answer rp);
+// Several sends, in order, queued together so that they go in one write:
+// their answers and their deliveries leave the actor together (a batch's
+// answer must not trail the messages it acknowledges).
+void do_sends(conv_self self, std::vector<send_request> reqs,
+              std::vector<send_answer> answers);
 void do_sync(conv_self self, sync_request req,
              caf::typed_response_promise<history_reply> rp);
 void do_cursor(conv_self self, cursor_request req,

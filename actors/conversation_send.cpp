@@ -218,9 +218,8 @@ void pump(conv_self self) {
       });
 }
 
-}  // namespace
-
-void do_send(conv_self self, send_request req, send_answer rp) {
+// Checks a send and queues it for the next write (pump), or answers it.
+void queue_send(conv_self self, send_request req, send_answer rp) {
   auto& st = self->state;
   st.last_activity_ms = now_ms();
   if (auto err = check_member(st, req.sender); !err.ok()) {
@@ -242,6 +241,19 @@ void do_send(conv_self self, send_request req, send_answer rp) {
   }
   auto key = dedup_key(req.sender, req.client_msg_id);
   st.queued.push_back(send_job{std::move(req), std::move(rp), std::move(key)});
+}
+
+}  // namespace
+
+void do_send(conv_self self, send_request req, send_answer rp) {
+  queue_send(self, std::move(req), std::move(rp));
+  pump(self);
+}
+
+void do_sends(conv_self self, std::vector<send_request> reqs,
+              std::vector<send_answer> answers) {
+  for (std::size_t i = 0; i < reqs.size() && i < answers.size(); ++i)
+    queue_send(self, std::move(reqs[i]), std::move(answers[i]));
   pump(self);
 }
 

@@ -57,7 +57,12 @@ bool ledger::acknowledged(std::size_t u, std::uint64_t seq,
   conv.sender_of[msg_id] = static_cast<long>(u);
   ++conv.acked;
   ++acked_;
-  if (track_delivery_) us.undelivered.emplace(msg_id, due);
+  if (track_delivery_) {
+    if (msg_id <= us.delivered_upto)
+      r_.send_to_delivered.record(since(now, due));
+    else
+      us.undelivered.emplace(msg_id, due);
+  }
   return true;
 }
 
@@ -80,7 +85,9 @@ void ledger::received(std::size_t u, std::uint64_t msg_id, std::uint64_t due_ns,
 
 void ledger::delivered_upto(std::size_t u, std::uint64_t msg_id,
                             std::uint64_t now) {
-  auto& pending = users_[u].undelivered;
+  auto& us = users_[u];
+  us.delivered_upto = std::max(us.delivered_upto, msg_id);
+  auto& pending = us.undelivered;
   auto end = pending.upper_bound(msg_id);
   for (auto it = pending.begin(); it != end; ++it)
     r_.send_to_delivered.record(since(now, it->second));

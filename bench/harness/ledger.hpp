@@ -53,6 +53,9 @@ class ledger {
     std::unordered_map<std::uint64_t, std::uint64_t> pending;  // seq -> due
     std::map<std::uint64_t, std::uint64_t> undelivered;        // msg_id -> due
     std::uint64_t last_received = 0;
+    // The highest delivered receipt so far: a receipt may overtake the
+    // `sent` of a message it covers (they travel different paths).
+    std::uint64_t delivered_upto = 0;
     std::vector<std::uint64_t> received_ids;
   };
   struct conversation {

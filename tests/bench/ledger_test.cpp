@@ -79,3 +79,17 @@ TEST_CASE("an unanswered send keeps the ledger from draining", "[bench]") {
   f.finish();
   CHECK(f.r.violations == 1);
 }
+
+TEST_CASE("a receipt that overtakes a send's answer still delivers it",
+          "[bench]") {
+  pair_fixture f;
+  f.l.sending(0, 1, 100);
+  f.l.received(1, 1, 100, 150);
+  // The receipt for msg_id 1 arrives before its `sent`.
+  f.l.delivered_upto(0, 1, 180);
+  CHECK(f.l.acknowledged(0, 1, 1, false, 200));
+  CHECK(f.l.drained());
+  f.finish();
+  CHECK(f.r.violations == 0);
+  CHECK(f.r.send_to_delivered.count() == 1);
+}
