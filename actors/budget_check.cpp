@@ -1,5 +1,6 @@
 #include "actors/budget_check.hpp"
 
+#include <atomic>
 #include <caf/all.hpp>
 
 #include "actors/directory.hpp"
@@ -13,8 +14,8 @@ std::int64_t take_budget(node_context& ctx, std::size_t budget,
   if (!ctx.slices || !ctx.dir->clustered() ||
       ctx.dir->route_of(user).what != directory::shard_route::kind::remote)
     return ctx.budgets->try_take(budget, user, cost, now);
-  auto o =
-      ctx.slices->take(budget, user, cost, ctx.budgets->slice(budget), now);
+  auto o = ctx.slices->take(budget, user, cost, ctx.budgets->slice(budget),
+                            ctx.budgets->burst(budget), now);
   if (o.ask && ctx.borrow) ctx.borrow(std::move(*o.ask));
   switch (o.what) {
     case budget_slices::outcome::kind::taken:
@@ -63,10 +64,18 @@ void borrow_from_owner(caf::actor_system& sys, node_context& ctx,
             },
             [self, ctx, b, took](caf::error& e) {
               ctx->metrics->remote_request("budget", false, took());
-              // This node's own bucket for the user meanwhile.
-              auto why = caf::to_string(e);
-              metrics::emit(ctx->log, "warn", "budget_not_lent",
-                            {{"user", b.user}, {"error", why}});
+              // This node's own bucket for the user meanwhile. Logged at
+              // most once a second per node: a dead node's users all
+              // fail at once.
+              static std::atomic<std::int64_t> logged_at_ms{0};
+              auto now = now_ms();
+              auto last = logged_at_ms.load();
+              if (now - last >= 1000 &&
+                  logged_at_ms.compare_exchange_strong(last, now)) {
+                auto why = caf::to_string(e);
+                metrics::emit(ctx->log, "warn", "budget_not_lent",
+                              {{"user", b.user}, {"error", why}});
+              }
               ctx->slices->unreachable(b, budget_slices::clock::now());
               self->quit();
             });

@@ -23,7 +23,7 @@ std::string budget_slices::key(std::size_t budget, const std::string& user) {
 
 budget_slices::outcome budget_slices::take(std::size_t budget,
                                            const std::string& user, double cost,
-                                           double slice,
+                                           double slice, double credit,
                                            clock::time_point now) {
   std::lock_guard<std::mutex> lock(mtx_);
   if (slices_.size() >= sweep_at_) sweep(now);
@@ -41,9 +41,9 @@ budget_slices::outcome budget_slices::take(std::size_t budget,
     o.wait_ms = ms_until(s.refused_until, now);
     return o;
   }
-  // On credit: up to a slice ahead of what the owner has said, and always
+  // On credit: up to `credit` ahead of what the owner has said, and always
   // one request when nothing is owed.
-  if (!ok) ok = s.tokens >= 0 || s.tokens - cost >= -slice;
+  if (!ok) ok = s.tokens >= 0 || s.tokens - cost >= -credit;
   if (ok) s.tokens -= cost;
   if (!s.in_flight && s.tokens < slice / 2) {
     s.in_flight = true;
@@ -86,7 +86,9 @@ std::size_t budget_slices::size() {
 void budget_slices::sweep(clock::time_point now) {
   for (auto it = slices_.begin(); it != slices_.end();) {
     auto& s = it->second;
-    if (!s.in_flight && s.tokens >= 0 && now - s.touched > slice_ttl * 5 &&
+    // What is still owed is forgiven with it: a user idle that long has
+    // refilled more than a node can let through on credit.
+    if (!s.in_flight && now - s.touched > slice_ttl * 5 &&
         now >= s.refused_until && now >= s.local_until)
       it = slices_.erase(it);
     else

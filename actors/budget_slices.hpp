@@ -18,9 +18,10 @@ namespace switchboard::actors {
 // reach. Another node does not ask the owner for every request: it borrows
 // a slice (request_budgets::slice) and spends it here, and asks for the
 // next one when it runs low. A node with nothing left lets requests through
-// on credit, up to a slice (and always one); its next borrow pays that debt
-// first, even into the red, so over time the cluster grants the bucket's
-// rate, and a burst can exceed the bucket by at most a slice per node. When
+// on credit, up to the budget's burst (and always one); its next borrow
+// pays that debt first, even deep into the red, so over time the cluster
+// grants the bucket's rate, and only a first burst can exceed the bucket,
+// by at most a burst per node, which the user then waits out. When
 // the owner says the bucket is empty, this node refuses for as long as the
 // owner said. When the owner cannot be reached (its node is dead or the
 // shard moves), this node uses a bucket of its own for the user for a
@@ -60,9 +61,11 @@ class budget_slices {
   };
 
   // Takes `cost` from `user`'s slice of `budget` (`slice`: how much one
-  // loan asks for).
+  // loan asks for; `credit`: how far this node may run ahead of the
+  // owner's answer, the budget's burst, so that a pipelined burst is not
+  // refused while a loan is in flight).
   outcome take(std::size_t budget, const std::string& user, double cost,
-               double slice, clock::time_point now);
+               double slice, double credit, clock::time_point now);
   // The owner lent `granted` tokens for `b`; with none, it is empty for
   // `wait_ms`.
   void lent(const borrow& b, double granted, std::int64_t wait_ms,

@@ -41,9 +41,15 @@ std::int64_t rate_limiter::try_take(const std::string& user,
 
 rate_limiter::loan rate_limiter::lend(const std::string& user, double debt,
                                       double want, clock::time_point now) {
+  // A peer's numbers: nothing but finite amounts counts.
+  if (!std::isfinite(debt)) debt = 0;
+  if (!std::isfinite(want)) want = 0;
+  // Debts are paid in full, down to a floor far below any burst a few
+  // nodes could let through on credit, so that the bucket stays bounded.
+  double floor = -16 * burst_;
   std::lock_guard<std::mutex> lock(mtx_);
   auto& b = refilled(user, now);
-  b.tokens = std::max(-burst_, b.tokens - std::clamp(debt, 0.0, burst_));
+  b.tokens = std::max(floor, b.tokens - std::clamp(debt, 0.0, -floor));
   loan l;
   l.granted = std::clamp(b.tokens, 0.0, std::clamp(want, 0.0, burst_));
   b.tokens -= l.granted;

@@ -31,7 +31,7 @@ class rate_limiter {
   };
   // Lends tokens of `user`'s bucket to another node (budget_slices.hpp):
   // first takes `debt` (what that node let through on credit) even if it
-  // empties the bucket, down to minus the burst, then up to `want` more.
+  // empties the bucket, down to minus 16 bursts, then up to `want` more.
   loan lend(const std::string& user, double debt, double want,
             clock::time_point now);
 

@@ -279,7 +279,12 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
       [ctx](deliver_atom, const std::vector<std::string>& users,
             const std::vector<std::string>& texts,
             const std::vector<std::string>& excepts) {
-        if (texts.size() != excepts.size()) return;
+        if (texts.size() != excepts.size()) {
+          metrics::emit(ctx->log, "error", "malformed_delivery",
+                        {{"texts", std::to_string(texts.size())},
+                         {"excepts", std::to_string(excepts.size())}});
+          return;
+        }
         for (auto& u : users)
           if (auto ua = ctx->dir->find_user(u))
             caf::anon_send(*ua, deliver_atom::value, texts, excepts);

@@ -78,6 +78,7 @@ class request_budgets {
   // What another node borrows of `budget` at a time: a quarter of a
   // second's tokens, at most a quarter of the burst, at least one.
   double slice(std::size_t budget) const;
+  double burst(std::size_t budget) const { return sizes_.at(budget).burst; }
 
  private:
   std::array<rate_budget, budget_count> sizes_{};

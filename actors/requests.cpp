@@ -155,7 +155,18 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
       g->statuses[i] = std::move(s);
       if (--g->left == 0) c->answer(events::presence(c->rid, g->statuses));
     };
-    auto fail = [done, id](caf::error&) {
+    // A subscription nobody took (the user's shard has no owner now, or
+    // its owner did not answer) is tried again by the session, as when
+    // the user's actor goes away later.
+    auto retry_later = [self, id, subscribe, watched = c->rc.watched] {
+      if constexpr (std::is_same_v<Self, session_actor::base>)
+        if (subscribe && watched)
+          self->delayed_send(caf::actor_cast<session_actor>(self),
+                             std::chrono::milliseconds(500),
+                             subscribe_atom::value, id, std::uint32_t{1});
+    };
+    auto fail = [done, id, retry_later](caf::error&) {
+      retry_later();
       done(presence_status{id, false, 0});
     };
     if (!visible[i]) {
@@ -171,6 +182,7 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
     // owner does not answer.
     auto d = ctx->dir->to_user(id, std::move(m));
     if (!d.err.ok()) {
+      retry_later();
       done(presence_status{id, false, 0});
       continue;
     }
@@ -293,9 +305,14 @@ void ask_sends(session_actor::base* self, node_context* ctx, std::string conv,
       .then(
           [calls, count, fail_all](std::vector<send_reply>& rs) {
             count(true);
-            if (rs.size() != calls.size())
+            if (rs.size() != calls.size()) {
+              metrics::emit(calls.front()->ctx()->log, "error",
+                            "send_batch_answers_lost",
+                            {{"sent", std::to_string(calls.size())},
+                             {"answered", std::to_string(rs.size())}});
               return fail_all(
                   proto_error{"internal", "a batch of sends lost answers"});
+            }
             auto now = std::chrono::steady_clock::now();
             for (std::size_t i = 0; i < rs.size(); ++i) {
               auto& c = calls[i];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
@@ -201,7 +202,12 @@ void resubscribe(self_ptr self, const std::string& user,
   auto& st = self->state;
   if (!st.subscriptions.count(user)) return;
   auto later = [self, user, attempt] {
-    auto ms = std::int64_t{500} << std::min<std::uint32_t>(attempt, 4);
+    // Spread over 0.75 to 1.25 of the step, so that the watchers of a
+    // dead node's users do not all ask at once.
+    thread_local std::mt19937 gen{std::random_device{}()};
+    auto step = std::int64_t{500} << std::min<std::uint32_t>(attempt, 4);
+    auto ms = std::uniform_int_distribution<std::int64_t>(step * 3 / 4,
+                                                          step * 5 / 4)(gen);
     self->delayed_send(self, std::chrono::milliseconds(ms),
                        subscribe_atom::value, user, attempt + 1);
   };

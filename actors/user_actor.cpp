@@ -138,7 +138,13 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
       [self](deliver_atom, const std::vector<std::string>& texts,
              const std::vector<std::string>& excepts) {
         auto& st = self->state;
-        if (texts.size() != excepts.size()) return;
+        if (texts.size() != excepts.size()) {
+          metrics::emit(st.ctx->log, "error", "malformed_delivery",
+                        {{"user_id", st.user_id},
+                         {"texts", std::to_string(texts.size())},
+                         {"excepts", std::to_string(excepts.size())}});
+          return;
+        }
         std::uint64_t n = 0;
         for (auto& s : st.sessions) {
           auto conn = s.local.lock();

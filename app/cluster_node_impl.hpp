@@ -72,8 +72,8 @@ inline route unavailable(std::string owner, std::string why) {
 // The version of what nodes say to each other (the message types of
 // actors/messages.hpp and the registry's protocol): nodes that differ do not
 // talk. Raise it with any change a node of the previous version would
-// misread.
-constexpr int cluster_protocol_version = 1;
+// misread. 2: batched sends and deliveries, rate budget loans (lend_atom).
+constexpr int cluster_protocol_version = 2;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 

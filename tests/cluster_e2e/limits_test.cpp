@@ -48,6 +48,19 @@ TEST_CASE("a user's rate budget is one for the whole cluster, not one per node",
                  "switchboard_cluster_requests_total{kind=\"budget\","
                  "outcome=\"ok\"}") > 0);
 
+  // A burst within the budget, pipelined at a node that must borrow, is
+  // not refused while the loan is on its way.
+  auto piper = user_homed_on(cl, "n3", "piper");
+  auto p = cl.connect(1, piper);
+  auto conv1 = group_on(cl, *p, "n1", {"bob"});
+  for (int i = 0; i < 10; ++i)
+    p->send(json::object{{"type", "send"},
+                         {"conv_id", conv1},
+                         {"client_msg_id", "p" + std::to_string(i)},
+                         {"body", "m"}});
+  for (int i = 0; i < 10; ++i) CHECK(p->expect("sent")["type"] == "sent");
+  CHECK_FALSE(p->has("error"));
+
   // Budgets checked where the client is connected (ping) are the same one
   // bucket, from two connections on two nodes that do not own the user.
   auto on_n1 = cl.connect(1, user);
