@@ -98,6 +98,18 @@ std::vector<std::string> member_ids(const conversation_state& st) {
 
 namespace {
 
+// Users of other nodes, by the registry that reaches them.
+using users_by_node =
+    std::vector<std::pair<caf::actor, std::vector<std::string>>>;
+
+void add_to_node(users_by_node& nodes, const caf::actor& registry,
+                 const std::string& user) {
+  auto it = std::find_if(nodes.begin(), nodes.end(),
+                         [&](const auto& e) { return e.first == registry; });
+  if (it == nodes.end()) it = nodes.insert(nodes.end(), {registry, {}});
+  it->second.push_back(user);
+}
+
 void deliver_here(conv_self self, const std::string& user,
                   const std::string& text, origin from, bool chat_message) {
   // Only users with an active actor have connections; the others catch up
@@ -125,19 +137,14 @@ template <class Users>
 void deliver_all(conv_self self, const Users& users, const std::string& text,
                  origin from, std::string_view skip_user, bool chat_message) {
   using kind = directory::shard_route::kind;
-  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  users_by_node elsewhere;
   for (const std::string& u : users) {
     if (u == skip_user) continue;
     auto r = self->state.ctx->dir->route_of(u);
     if (r.what == kind::local) {
       deliver_here(self, u, text, from, chat_message);
     } else if (r.what == kind::remote) {
-      auto it =
-          std::find_if(elsewhere.begin(), elsewhere.end(),
-                       [&](const auto& e) { return e.first == r.registry; });
-      if (it == elsewhere.end())
-        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
-      it->second.push_back(u);
+      add_to_node(elsewhere, r.registry, u);
     }
   }
   for (auto& [registry, ids] : elsewhere)
@@ -178,18 +185,13 @@ void broadcast_messages(conv_self self,
     broadcast_members(self, m.text, {m.sender, m.origin_session}, {}, true);
     return;
   }
-  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  users_by_node elsewhere;
   for (auto& [u, _] : self->state.members) {
     auto r = self->state.ctx->dir->route_of(u);
     if (r.what == kind::local) {
       deliver_all_here(self, u, messages);
     } else if (r.what == kind::remote) {
-      auto it =
-          std::find_if(elsewhere.begin(), elsewhere.end(),
-                       [&](const auto& e) { return e.first == r.registry; });
-      if (it == elsewhere.end())
-        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
-      it->second.push_back(u);
+      add_to_node(elsewhere, r.registry, u);
     }
   }
   if (elsewhere.empty()) return;

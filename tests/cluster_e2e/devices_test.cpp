@@ -41,18 +41,9 @@ TEST_CASE("a burst reaches members on other nodes once each, in order",
   // Sent without waiting, so that the conversation writes several at a
   // time and each write's messages travel together.
   constexpr int n = 200;
-  for (int i = 1; i <= n; ++i)
-    alice->send(json::object{{"type", "send"},
-                             {"conv_id", conv},
-                             {"client_msg_id", "b" + std::to_string(i)},
-                             {"body", "m" + std::to_string(i)}});
+  e2e_fixture::send_pipelined(*alice, conv, n, "b");
   for (int i = 1; i <= n; ++i) CHECK(alice->expect("sent")["type"] == "sent");
-  for (auto* c : {bob.get(), alice2.get()})
-    for (int i = 1; i <= n; ++i) {
-      auto m = c->expect("message");
-      CHECK(m["msg_id"] == i);
-      CHECK(m["body"] == ("m" + std::to_string(i)).c_str());
-    }
+  for (auto* c : {bob.get(), alice2.get()}) e2e_fixture::expect_in_order(*c, n);
   CHECK_FALSE(alice->has("message"));
   // Sends that waited behind one in flight went to n2 together.
   auto asked = metric(cl.node(1).port(),

@@ -50,6 +50,27 @@ struct e2e_fixture {
                       {"body", body}});
   }
 
+  // Sends m1..mN (client_msg_ids PREFIX1..) without waiting for answers,
+  // so that they reach the node as a burst.
+  static void send_pipelined(ws_client& c, const std::string& conv, int n,
+                             const std::string& prefix) {
+    for (int i = 1; i <= n; ++i)
+      c.send(json::object{{"type", "send"},
+                          {"conv_id", conv},
+                          {"client_msg_id", prefix + std::to_string(i)},
+                          {"body", "m" + std::to_string(i)}});
+  }
+
+  // The next n `message` events of `c` are m1..mN of a fresh conversation:
+  // each once, in order.
+  static void expect_in_order(ws_client& c, int n) {
+    for (int i = 1; i <= n; ++i) {
+      auto m = c.expect("message");
+      CHECK(m["msg_id"] == i);
+      CHECK(m["body"] == ("m" + std::to_string(i)).c_str());
+    }
+  }
+
   // Every msg_id of `conv`, oldest first, read page by page with sync.
   static std::vector<std::uint64_t> history_ids(ws_client& c,
                                                 const std::string& conv) {
@@ -72,6 +93,12 @@ struct e2e_fixture {
   static std::uint64_t u64(const json::value& v) {
     return json::value_to<std::uint64_t>(v);
   }
+};
+
+// A node whose send rate limit no test reaches.
+struct unlimited_fixture : e2e_fixture {
+  unlimited_fixture()
+      : e2e_fixture({"--send-rate", "1000000", "--send-burst", "1000000"}) {}
 };
 
 inline std::string str(const json::value& v) {

@@ -88,15 +88,6 @@ TEST_CASE_METHOD(e2e_fixture,
   CHECK(u64(bob->expect("message")["msg_id"]) == 2);  // no second copy of 1
 }
 
-namespace {
-
-struct unlimited_fixture : e2e_fixture {
-  unlimited_fixture()
-      : e2e_fixture({"--send-rate", "1000000", "--send-burst", "1000000"}) {}
-};
-
-}  // namespace
-
 TEST_CASE_METHOD(unlimited_fixture,
                  "a retry after hundreds of newer messages is still a "
                  "duplicate, with the original's id and ts",
