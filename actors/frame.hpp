@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct client_frame {
   std::vector<std::string> remove;    // members
   std::vector<std::string> user_ids;  // presence
   bool subscribe = false;             // presence
+  // When the connection read it (set by the session; unset for REST): a
+  // send's latency counts from here, also while it waits in a lane.
+  std::chrono::steady_clock::time_point arrived{};
 };
 
 struct parsed_frame {

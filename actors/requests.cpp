@@ -267,7 +267,9 @@ template <class Self>
 void send(const call_ptr<Self>& c, client_frame& f) {
   c->conv_id = f.conv_id;
   c->client_msg_id = f.client_msg_id;
-  c->start = std::chrono::steady_clock::now();
+  c->start = f.arrived != std::chrono::steady_clock::time_point{}
+                 ? f.arrived
+                 : std::chrono::steady_clock::now();
   ask_conversation<send_reply>(
       c, send_atom::value,
       send_request{c->rc.user, c->rc.origin_session, std::move(f.client_msg_id),
@@ -465,7 +467,8 @@ void handle_sends(session_actor::base* self, const request_context& rc,
     auto c = std::make_shared<call<session_actor::base>>(self, rc, f.rid);
     c->conv_id = f.conv_id;
     c->client_msg_id = f.client_msg_id;
-    c->start = start;
+    c->start = f.arrived != std::chrono::steady_clock::time_point{} ? f.arrived
+                                                                    : start;
     reqs->push_back(send_request{rc.user, rc.origin_session,
                                  std::move(f.client_msg_id),
                                  std::move(f.body)});

@@ -118,6 +118,7 @@ void handle_frame(self_ptr self, const std::string& text) {
     return;
   }
   auto& f = *parsed.frame;
+  f.arrived = std::chrono::steady_clock::now();
   if (f.type == "ack" || f.type == "read") {
     if (st.lanes.arrive(f)) run_cursor(self, std::move(f), {});
     return;

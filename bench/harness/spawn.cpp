@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -75,7 +76,14 @@ void stop_child(pid_t pid, int grace_ms) {
     exited = ::poll(&p, 1, grace_ms) == 1;
     ::close(pidfd);
   }
-  if (!exited) ::kill(pid, SIGKILL);
+  if (!exited) {
+    // A node that does not drain in time is a finding, not a detail.
+    std::fprintf(stderr,
+                 "switchboard-bench: process %d did not exit within %d ms of "
+                 "SIGTERM; killed\n",
+                 static_cast<int>(pid), grace_ms);
+    ::kill(pid, SIGKILL);
+  }
   int status = 0;
   ::waitpid(pid, &status, 0);
 }
