@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -182,9 +183,15 @@ spawned_node::spawned_node(const std::string& binary, const std::string& secret,
     throw std::runtime_error(why);
   };
   std::string buf, log;
+  // One deadline for the whole start: a node that keeps logging without
+  // ever listening must not hold the harness forever.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (port_ == 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     pollfd p{fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 30000) <= 0)
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
       fail("the node did not start within 30 s: " + log);
     char chunk[4096];
     auto n = ::read(fds[0], chunk, sizeof chunk);

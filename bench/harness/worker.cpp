@@ -83,21 +83,45 @@ void worker::connect_all() {
 void worker::on_welcome() {
   if (++welcomed_ + failed_ < static_cast<int>(users_.size())) return;
   // Every member's first: create the conversations.
-  for (std::size_t c = 0; c < convs_.size(); ++c) {
-    auto& conv = convs_[c];
-    auto& creator = users_[conv.members[0]];
-    json::array others;
-    for (std::size_t k = 1; k < conv.members.size(); ++k)
-      others.emplace_back(users_[conv.members[k]].id);
-    if (direct() && others.size() != 1) continue;  // an odd user out
-    json::object f{{"type", "create"},
-                   {"rid", "create-" + std::to_string(c)},
-                   {"kind", direct() ? "direct" : "group"},
-                   {"members", std::move(others)}};
-    creator.conn->send(json::serialize(f));
-    ++creating_;
-  }
+  for (std::size_t c = 0; c < convs_.size(); ++c)
+    if (send_create(c)) ++creating_;
   if (creating_ == 0) start_load();
+}
+
+bool worker::send_create(std::size_t c) {
+  auto& conv = convs_[c];
+  auto& creator = users_[conv.members[0]];
+  json::array others;
+  for (std::size_t k = 1; k < conv.members.size(); ++k)
+    others.emplace_back(users_[conv.members[k]].id);
+  if (direct() && others.size() != 1) return false;  // an odd user out
+  json::object f{{"type", "create"},
+                 {"rid", "create-" + std::to_string(c)},
+                 {"kind", direct() ? "direct" : "group"},
+                 {"members", std::move(others)}};
+  creator.conn->send(json::serialize(f));
+  return true;
+}
+
+void worker::on_create_failed(const frame_fields& f) {
+  // A client retries what the node could not do now (unavailable, as
+  // right after a cluster formed); anything else, or too many tries, is a
+  // finding, and the run goes on without that conversation.
+  auto c = seq_of(f.rid);
+  if (c >= convs_.size()) return;
+  auto& tries = create_tries_[c];
+  std::fprintf(stderr, "create %zu answered %s\n", static_cast<std::size_t>(c),
+               f.code.c_str());
+  if (f.code == "unavailable" && ++tries < 20) {
+    auto t = std::make_shared<asio::steady_timer>(ioc_);
+    t->expires_after(std::chrono::milliseconds(100 * tries));
+    t->async_wait([this, t, c](boost::system::error_code ec) {
+      if (!ec) send_create(c);
+    });
+    return;
+  }
+  r_.violation("create " + std::to_string(c) + " failed: " + f.code);
+  if (--creating_ == 0) start_load();
 }
 
 void worker::start_load() {
@@ -197,6 +221,10 @@ void worker::on_frame(std::size_t i, std::string_view text) {
     conv.quoted_id = quoted(conv.conv_id);
     if (--creating_ == 0) start_load();
     return;
+  }
+  if (f.type == "error" && f.rid.rfind("create-", 0) == 0) {
+    ++r_.errors[f.code];
+    return on_create_failed(f);
   }
   if (f.type == "error") {
     ++r_.errors[f.code];

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,9 @@ class worker {
   // each conversation creates it; once all exist, the load starts.
   void connect_all();
   void on_welcome();
+  // Sends conversation c's create; false for an odd user out.
+  bool send_create(std::size_t c);
+  void on_create_failed(const frame_fields& f);
   void start_load();
 
   // Load: closed loop (a window of sends per user, refilled by each `sent`)
@@ -88,6 +92,7 @@ class worker {
   frame_reader reader_;
   frame_fields fields_;  // on_frame's, reused
   int welcomed_ = 0, failed_ = 0, creating_ = 0;
+  std::map<std::size_t, int> create_tries_;  // failed creates, by conversation
   bool running_ = false;
   std::chrono::steady_clock::time_point start_, drain_deadline_;
   std::uint64_t start_ns_ = 0, issued_ = 0;
