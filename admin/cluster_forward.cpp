@@ -170,7 +170,9 @@ json::object cluster_status(const admin_context::cluster_views& cv) {
                                          "unavailable until it returns"}});
   }
   return json::object{{"name", name},
-                      {"nodes_live", live.size() + unnamed.size()},
+                      // Every node asked is in `known` as well, so one
+                      // whose failure named no node is counted there.
+                      {"nodes_live", live.size()},
                       {"nodes", std::move(nodes)},
                       {"totals", std::move(totals)},
                       {"unanswered", std::move(unanswered)}};
