@@ -75,6 +75,28 @@ struct call {
 template <class Self>
 using call_ptr = std::shared_ptr<call<Self>>;
 
+// Asks again, inside the asking actor, after a request failed other than
+// by a timeout: at once when the actor had gone away (it is activated
+// anew), after a pause when its shard had changed hands (not_owner: the
+// routes follow within a publish tick, so an immediate retry would ask the
+// old owner again).
+template <class Self, class F>
+void ask_again(Self* self, const caf::error& e, int attempt, F again) {
+  if (e != make_cluster_error(cluster_errc::not_owner)) return again();
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
+                         std::chrono::milliseconds(100 * (attempt + 1)),
+                         continue_atom::value, continuation{std::move(again)});
+}
+
+// The error for a request that got no answer after its retries.
+inline proto_error no_answer(const caf::error& e) {
+  if (e == make_cluster_error(cluster_errc::not_owner))
+    return {"unavailable", "the conversation's shard is moving; retry",
+            retry_after_ms};
+  return {"unavailable", "the conversation did not answer in time; retry",
+          retry_after_ms};
+}
+
 // Asks the conversation's actor, wherever it is now. An actor that
 // passivated between the directory lookup and the request is looked up
 // again; a timeout is `unavailable`. `on_reply(call, reply)` runs inside
@@ -103,13 +125,13 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
           },
           [c, atom, req, on_reply, attempt, count](caf::error& e) {
             count(atom, false);
-            if (e != caf::sec::request_timeout && attempt + 1 < max_attempts) {
-              ask_conversation<Reply>(c, atom, req, on_reply, attempt + 1);
-              return;
-            }
-            c->fail(proto_error{
-                "unavailable", "the conversation did not answer in time; retry",
-                retry_after_ms});
+            if (e != caf::sec::request_timeout && attempt + 1 < max_attempts)
+              return ask_again(c->self, e, attempt,
+                               [c, atom, req, on_reply, attempt] {
+                                 ask_conversation<Reply>(c, atom, req, on_reply,
+                                                         attempt + 1);
+                               });
+            c->fail(no_answer(e));
           });
 }
 
@@ -332,10 +354,11 @@ void ask_sends(session_actor::base* self, node_context* ctx, std::string conv,
            fail_all](caf::error& e) {
             count(false);
             if (e != caf::sec::request_timeout && attempt + 1 < max_attempts)
-              return ask_sends(self, ctx, conv, reqs, calls, attempt + 1);
-            fail_all(proto_error{
-                "unavailable", "the conversation did not answer in time; retry",
-                retry_after_ms});
+              return ask_again(
+                  self, e, attempt, [self, ctx, conv, reqs, calls, attempt] {
+                    ask_sends(self, ctx, conv, reqs, calls, attempt + 1);
+                  });
+            fail_all(no_answer(e));
           });
 }
 
