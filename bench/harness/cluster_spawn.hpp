@@ -7,33 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/harness/etcd_spawn.hpp"
 #include "bench/harness/options.hpp"
 #include "bench/harness/spawn.hpp"
 
 namespace switchboard::bench {
-
-// A one-member etcd (Debian's etcd-server, `etcd` in PATH) on free loopback
-// ports with a temporary data directory; the constructor returns once
-// /health answers true. Killed, and its directory removed, on destruction.
-class spawned_etcd {
- public:
-  spawned_etcd();
-  ~spawned_etcd();
-  spawned_etcd(const spawned_etcd&) = delete;
-  spawned_etcd& operator=(const spawned_etcd&) = delete;
-
-  // "http://127.0.0.1:PORT": the nodes' --etcd.
-  std::string url() const;
-
- private:
-  // One attempt on fresh ports; false (and `why`) when etcd exited.
-  bool try_start(std::string& why);
-  void stop();
-
-  std::string dir_;
-  pid_t pid_ = -1;
-  std::uint16_t client_port_ = 0;
-};
 
 // --spawn-cluster N: etcd and N nodes (n1..nN, as spawned_node starts them,
 // with the same secret, --etcd and --cluster-listen 127.0.0.1:0), started
