@@ -23,14 +23,17 @@ void write(self_ptr self, std::string text) {
   if (!text.empty()) self->state.conn->send_text(std::move(text));
 }
 
+request_context context(self_ptr self,
+                        std::function<void(std::string)> answer) {
+  auto& st = self->state;
+  return request_context{
+      st.ctx,  st.user_id, st.session_id, std::move(answer), &st.subscriptions,
+      st.conn, &st.watched};
+}
+
 void run(self_ptr self, client_frame& f,
          std::function<void(std::string)> answer) {
-  auto& st = self->state;
-  handle_request(
-      self,
-      request_context{st.ctx, st.user_id, st.session_id, std::move(answer),
-                      &st.subscriptions, st.conn, &st.watched},
-      f);
+  handle_request(self, context(self, std::move(answer)), f);
 }
 
 // Every frame is answered (or needs no answer) exactly once; then the
@@ -40,14 +43,6 @@ void run_one(self_ptr self, client_frame& f) {
     write(self, std::move(answer));
     self->state.conn->request_done();
   });
-}
-
-request_context context(self_ptr self,
-                        std::function<void(std::string)> answer) {
-  auto& st = self->state;
-  return request_context{
-      st.ctx,  st.user_id, st.session_id, std::move(answer), &st.subscriptions,
-      st.conn, &st.watched};
 }
 
 void run_cursor(self_ptr self, client_frame f,
