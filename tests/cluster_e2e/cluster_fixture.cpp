@@ -1,8 +1,13 @@
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include "cluster/placement.hpp"
 
 namespace switchboard::testing {
+
+namespace json = boost::json;
 
 std::string user_homed_on(cluster_fixture& c, const std::string& node,
                           const std::string& stem) {
@@ -32,9 +37,27 @@ boost::json::object status_of(const boost::json::object& presence,
 
 std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
                      std::vector<std::string> members) {
-  for (int i = 0; i < 64; ++i) {
-    auto conv = e2e_fixture::create(c, "group", members, "t");
+  json::array m;
+  for (auto& u : members) m.emplace_back(u);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int i = 0; i < 64;) {
+    auto r = c.request({{"type", "create"},
+                        {"kind", "group"},
+                        {"members", m},
+                        {"title", "t"}});
+    INFO(json::serialize(r));
+    // A cluster that has just formed may answer `unavailable` for a
+    // member's node a moment longer: retry as PROTOCOL.md asks a client to.
+    if (r["type"] == "error" && r["code"] == "unavailable") {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          json::value_to<std::int64_t>(r["retry_after_ms"])));
+      continue;
+    }
+    REQUIRE(r["type"] == "created");
+    auto conv = std::string(r["conv_id"].as_string());
     if (cl.owner_of(conv) == node) return conv;
+    ++i;
   }
   FAIL("no group landed on " << node);
   return {};
