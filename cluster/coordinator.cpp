@@ -1,7 +1,9 @@
 #include "cluster/coordinator.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
+#include <vector>
 
 #include "cluster/cluster_view.hpp"
 #include "cluster/cluster_watch.hpp"
@@ -42,6 +44,9 @@ status check(const coordinator_options& o) {
   if (o.shards > cluster_meta::max_shards)
     return invalid("cluster: --shards " + std::to_string(o.shards) +
                    " is above " + std::to_string(cluster_meta::max_shards));
+  if (o.replicas > cluster_meta::max_replicas)
+    return invalid("cluster: --replicas " + std::to_string(o.replicas) +
+                   " is above " + std::to_string(cluster_meta::max_replicas));
   return ok;
 }
 
@@ -54,15 +59,32 @@ result<cluster_meta> create_or_read_meta(etcd_client& client,
   fresh.shards = o.shards != 0 ? o.shards : cluster_meta::default_shards;
   fresh.created_ms = unix_ms();
   fresh.version = o.self.version;
+  fresh.replicas =
+      o.replicas != 0 ? o.replicas : cluster_meta::default_replicas;
+  fresh.min_insync =
+      o.min_insync != 0
+          ? o.min_insync
+          : std::min(cluster_meta::default_min_insync, fresh.replicas);
+  // Counts this start could not create a cluster with may still match a
+  // stored one: the txn then writes nothing, and refuses only if the
+  // cluster is new.
+  bool creatable = fresh.min_insync <= fresh.replicas;
   auto key = keys.meta();
-  auto txn =
-      client.txn({compare::create_revision(key, compare::op::equal, 0)},
-                 {txn_op::put(key, encode_meta(fresh))}, {txn_op::range(key)});
+  std::vector<txn_op> create;
+  if (creatable) create.push_back(txn_op::put(key, encode_meta(fresh)));
+  auto txn = client.txn({compare::create_revision(key, compare::op::equal, 0)},
+                        create, {txn_op::range(key)});
   if (!txn) return during(o, "reading meta", txn.err());
+  if (txn->succeeded && !creatable)
+    return invalid("cluster " + o.cluster + ": --min-insync " +
+                   std::to_string(fresh.min_insync) + " is above --replicas " +
+                   std::to_string(fresh.replicas));
   if (txn->succeeded) {
     log_to(o.log, "info", "cluster_created",
            "cluster " + o.cluster + " created with " +
-               std::to_string(fresh.shards) + " shards");
+               std::to_string(fresh.shards) + " shards, " +
+               std::to_string(fresh.replicas) + " replicas, min_insync " +
+               std::to_string(fresh.min_insync));
     return fresh;
   }
   if (txn->responses.empty() || txn->responses[0].kvs.empty())
@@ -78,6 +100,16 @@ result<cluster_meta> create_or_read_meta(etcd_client& client,
     return invalid("cluster " + o.cluster + " has " +
                    std::to_string(stored->shards) + " shards; --shards " +
                    std::to_string(o.shards) +
+                   " applies only when a cluster is created");
+  if (o.replicas != 0 && o.replicas != stored->replicas)
+    return invalid("cluster " + o.cluster + " has " +
+                   std::to_string(stored->replicas) + " replicas; --replicas " +
+                   std::to_string(o.replicas) +
+                   " applies only when a cluster is created");
+  if (o.min_insync != 0 && o.min_insync != stored->min_insync)
+    return invalid("cluster " + o.cluster + " has min_insync " +
+                   std::to_string(stored->min_insync) + "; --min-insync " +
+                   std::to_string(o.min_insync) +
                    " applies only when a cluster is created");
   return stored;
 }
@@ -126,7 +158,8 @@ result<std::unique_ptr<coordinator>> coordinator::start(
   c->registration_ = std::move(*registered);
 
   c->writer_ = std::make_unique<shard_writer>(c->client_, c->keys_, *c->view_,
-                                              *c->registration_, c->health_);
+                                              *c->registration_, c->health_,
+                                              c->meta_.replicas);
   auto claimed = c->writer_->claim_unowned();
   if (!claimed) return during(o, "claiming shards", claimed.err());
   log_to(o.log, "info", "node_joined",
@@ -189,6 +222,41 @@ result<shard_record> coordinator::finish_move(
 result<shard_record> coordinator::abort_move(
     std::uint32_t n, std::int64_t expected_mod_revision) {
   return writer_->abort_move(n, expected_mod_revision);
+}
+
+result<shard_record> coordinator::shrink_isr(
+    std::uint32_t n, std::string_view node,
+    std::int64_t expected_mod_revision) {
+  return writer_->shrink_isr(n, node, expected_mod_revision);
+}
+
+result<shard_record> coordinator::expand_isr(
+    std::uint32_t n, std::string_view node,
+    std::int64_t expected_mod_revision) {
+  return writer_->expand_isr(n, node, expected_mod_revision);
+}
+
+result<shard_record> coordinator::add_replica(
+    std::uint32_t n, std::string_view node,
+    std::int64_t expected_mod_revision) {
+  return writer_->add_replica(n, node, expected_mod_revision);
+}
+
+result<shard_record> coordinator::remove_replica(
+    std::uint32_t n, std::string_view node,
+    std::int64_t expected_mod_revision) {
+  return writer_->remove_replica(n, node, expected_mod_revision);
+}
+
+result<shard_record> coordinator::take_over(
+    std::uint32_t n, std::int64_t expected_mod_revision) {
+  return writer_->take_over(n, expected_mod_revision);
+}
+
+result<shard_record> coordinator::transfer(std::uint32_t n,
+                                           std::string_view target,
+                                           std::int64_t expected_mod_revision) {
+  return writer_->transfer(n, target, expected_mod_revision);
 }
 
 result<std::size_t> coordinator::claim_unowned() {

@@ -41,6 +41,13 @@ struct coordinator_options {
   // whatever is stored otherwise. A count that differs from the stored one
   // is refused.
   std::uint32_t shards = 0;
+  // The copies of each shard and the in-sync ones a write needs, if this
+  // start creates the cluster; 0: cluster_meta::default_replicas (3) and
+  // default_min_insync (2, but at most `replicas`) then, and whatever is
+  // stored otherwise. A non-zero value that differs from the stored one is
+  // refused, as is min_insync > replicas or replicas > 5 at creation.
+  std::uint32_t replicas = 0;
+  std::uint32_t min_insync = 0;
   etcd_options etcd_opts{};
   // A keepalive's latency (seconds) and outcome; may be empty.
   keepalive_callback on_keepalive{};
@@ -110,12 +117,38 @@ class coordinator {
   // unchanged.
   result<shard_record> begin_move(std::uint32_t n, std::string_view target,
                                   std::int64_t expected_mod_revision);
-  // Moving -> owned by the target, epoch + 1.
+  // Moving -> owned by the target, epoch + 1; the target takes the old
+  // owner's place (first) in replicas and isr.
   result<shard_record> finish_move(std::uint32_t n,
                                    std::int64_t expected_mod_revision);
   // Moving -> owned by the owner as before, same epoch.
   result<shard_record> abort_move(std::uint32_t n,
                                   std::int64_t expected_mod_revision);
+  // Replication's changes (DESIGN §5 "Replication"), one txn each as
+  // above; see shard_writer for what each requires (errc::invalid_argument
+  // otherwise). Epoch unchanged unless said.
+  // Removes `node` (not the owner) from the isr.
+  result<shard_record> shrink_isr(std::uint32_t n, std::string_view node,
+                                  std::int64_t expected_mod_revision);
+  // Appends `node` (a live replica) to the isr.
+  result<shard_record> expand_isr(std::uint32_t n, std::string_view node,
+                                  std::int64_t expected_mod_revision);
+  // Appends `node` (live) to the replicas, not to the isr; at most 5.
+  result<shard_record> add_replica(std::uint32_t n, std::string_view node,
+                                   std::int64_t expected_mod_revision);
+  // Removes `node` (not the owner) from the replicas and the isr.
+  result<shard_record> remove_replica(std::uint32_t n, std::string_view node,
+                                      std::int64_t expected_mod_revision);
+  // Failover: this node (in the isr) takes the shard of an owner that is
+  // not live: epoch + 1, isr = {self}, self first in the replicas.
+  // errc::lease_not_found when this node is not registered under a valid
+  // lease.
+  result<shard_record> take_over(std::uint32_t n,
+                                 std::int64_t expected_mod_revision);
+  // Graceful change of leader to `target` (live, in the isr): epoch + 1,
+  // `target` first in isr and replicas, the old owner kept in both.
+  result<shard_record> transfer(std::uint32_t n, std::string_view target,
+                                std::int64_t expected_mod_revision);
   // Claims the shards without a record that this node wins now (as start
   // does); call it after a node joined or left. The count claimed; 0 when
   // there were none. errc::lease_not_found when this node is not

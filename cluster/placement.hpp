@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@ std::uint64_t placement_weight(std::uint32_t shard, std::string_view node_id);
 // never matters.
 std::string place_shard(std::uint32_t shard,
                         const std::vector<std::string>& nodes);
+
+// Where `shard`'s n copies belong: the n nodes of `nodes` of highest
+// weight (all of them, when fewer), highest first, ties to the smaller id as
+// in place_shard, so place_replicas(s, nodes, 1)[0] == place_shard(s,
+// nodes). A node listed twice counts once.
+std::vector<std::string> place_replicas(std::uint32_t shard,
+                                        const std::vector<std::string>& nodes,
+                                        std::size_t n);
 
 // place_shard for every shard 0..shards-1.
 std::vector<std::string> place_all(std::uint32_t shards,

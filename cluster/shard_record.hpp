@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "cluster/cluster_meta.hpp"
 #include "cluster/result.hpp"
 
 namespace switchboard::cluster {
@@ -22,6 +24,12 @@ struct shard_record {
   std::int64_t epoch = 1;
   state_kind state = state_kind::owned;
   std::string target;  // the node it moves to; empty unless moving
+  // The nodes holding a copy (DESIGN §5 "Replication"), the owner first;
+  // at most cluster_meta::max_replicas, no duplicates.
+  std::vector<std::string> replicas{};
+  // The in-sync replicas: a subset of `replicas` that holds the owner, the
+  // owner first. Only these may take the shard over.
+  std::vector<std::string> isr{};
   // The key's mod_revision in etcd when this was read: what the next
   // change compares. Not part of the stored value.
   std::int64_t mod_revision = 0;
@@ -30,14 +38,25 @@ struct shard_record {
 // "owned" or "moving".
 std::string_view to_string(shard_record::state_kind s) noexcept;
 
-// The value stored in etcd: {"owner":..,"epoch":N,"state":"owned"|"moving"}
-// with "target" when moving. mod_revision is not written.
+// The value stored in etcd: {"owner":..,"epoch":N,"state":"owned"|"moving",
+// "replicas":[..],"isr":[..]} with "target" when moving. mod_revision is
+// not written. A record whose replicas and isr are both empty (made in
+// code without them) is written with both as [owner], as decode_shard
+// reads a record without them.
 std::string encode_shard(const shard_record& s);
 
 // The record in `value` (mod_revision left 0: the caller knows it);
 // errc::bad_response naming the field when it is not such an object, has
 // no owner, an epoch below 1, an unknown state, or a moving one without a
-// target. Never throws.
+// target; or when "replicas"/"isr" are not arrays of non-empty strings,
+// hold a duplicate, more than cluster_meta::max_replicas replicas, an isr
+// member that is not a replica, or an isr without the owner (or one of the two
+// arrays is missing). A record without both arrays (written before replication)
+// has replicas = isr = {owner}. Never throws.
 result<shard_record> decode_shard(std::string_view value);
+
+// `node` is in s.isr / in s.replicas.
+bool in_isr(const shard_record& s, std::string_view node);
+bool is_replica(const shard_record& s, std::string_view node);
 
 }  // namespace switchboard::cluster

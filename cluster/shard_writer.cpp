@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "cluster/placement.hpp"
+
 namespace switchboard::cluster {
 
 namespace {
@@ -24,8 +26,20 @@ error changed(std::uint32_t n, std::int64_t now, std::int64_t expected) {
 
 shard_writer::shard_writer(etcd_client& client, const cluster_keys& keys,
                            cluster_view& view, node_registration& self,
-                           etcd_health& health)
-    : client_(client), keys_(keys), view_(view), self_(self), health_(health) {}
+                           etcd_health& health, std::uint32_t replicas)
+    : client_(client),
+      keys_(keys),
+      view_(view),
+      self_(self),
+      health_(health),
+      replicas_(replicas) {}
+
+std::vector<std::string> shard_writer::moved_first(std::vector<std::string> ids,
+                                                   const std::string& first) {
+  ids.erase(std::remove(ids.begin(), ids.end(), first), ids.end());
+  ids.insert(ids.begin(), first);
+  return ids;
+}
 
 error shard_writer::not_registered() const {
   return {errc::lease_not_found,
@@ -68,22 +82,32 @@ result<bool> shard_writer::claim_together(
   std::vector<compare> compares{
       compare::create_revision(node_key, compare::op::equal, registered)};
   std::vector<txn_op> puts;
-  shard_record rec;
-  rec.owner = self.id;
-  rec.epoch = 1;
-  rec.state = state::owned;
-  auto value = encode_shard(rec);
+  std::vector<shard_record> recs;
+  auto live = view_.live_ids();
   for (auto n : shards) {
+    shard_record rec;
+    rec.owner = self.id;
+    rec.epoch = 1;
+    rec.state = state::owned;
+    // Self won the shard, so it is first anyway unless the view changed
+    // since; a new shard is empty on every copy: all are in sync.
+    rec.replicas = moved_first(place_replicas(n, live, replicas_), self.id);
+    if (rec.replicas.size() > std::max<std::size_t>(replicas_, 1))
+      rec.replicas.pop_back();
+    rec.isr = rec.replicas;
     compares.push_back(
         compare::create_revision(keys_.shard(n), compare::op::equal, 0));
-    puts.push_back(txn_op::put(keys_.shard(n), value));
+    puts.push_back(txn_op::put(keys_.shard(n), encode_shard(rec)));
+    recs.push_back(std::move(rec));
   }
   auto txn = client_.txn(compares, puts, {txn_op::range(node_key)});
   health_.record(txn);
   if (!txn) return txn.err();
   if (txn->succeeded) {
-    rec.mod_revision = txn->header.revision;
-    for (auto n : shards) view_.put_shard(n, rec);
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      recs[i].mod_revision = txn->header.revision;
+      view_.put_shard(shards[i], std::move(recs[i]));
+    }
     return true;
   }
   const auto& node =
@@ -115,14 +139,32 @@ result<shard_record> shard_writer::read_at(std::uint32_t n,
 }
 
 result<shard_record> shard_writer::replace(std::uint32_t n, shard_record next,
-                                           std::int64_t expected) {
+                                           std::int64_t expected,
+                                           bool as_registered) {
   auto key = keys_.shard(n);
+  std::vector<compare> compares{
+      compare::mod_revision(key, compare::op::equal, expected)};
+  std::vector<txn_op> reads{txn_op::range(key)};
+  std::int64_t registered = 0;
+  if (as_registered) {
+    registered = self_.key_revision();
+    if (registered == 0 || !self_.lease_valid()) return not_registered();
+    auto node_key = keys_.node(self_.self().id);
+    compares.push_back(
+        compare::create_revision(node_key, compare::op::equal, registered));
+    reads.push_back(txn_op::range(node_key));
+  }
   auto txn =
-      client_.txn({compare::mod_revision(key, compare::op::equal, expected)},
-                  {txn_op::put(key, encode_shard(next))}, {txn_op::range(key)});
+      client_.txn(compares, {txn_op::put(key, encode_shard(next))}, reads);
   health_.record(txn);
   if (!txn) return txn.err();
   if (!txn->succeeded) {
+    if (as_registered) {
+      const auto& node = txn->responses.size() < 2 ? std::vector<key_value>{}
+                                                   : txn->responses[1].kvs;
+      if (node.empty() || node[0].create_revision != registered)
+        return not_registered();
+    }
     std::int64_t now = 0;
     if (!txn->responses.empty() && !txn->responses[0].kvs.empty()) {
       const auto& kv = txn->responses[0].kvs[0];
@@ -161,9 +203,15 @@ result<shard_record> shard_writer::finish_move(std::uint32_t n,
   if (!rec) return rec.err();
   if (rec->state != state::moving) return invalid(n, "not moving");
   auto next = std::move(*rec);
-  next.owner = std::exchange(next.target, {});
+  auto old = std::exchange(next.owner, std::exchange(next.target, {}));
   next.epoch += 1;  // a new leader: the fencing token grows
   next.state = state::owned;
+  // The target takes the old owner's place (first) in both lists; the old
+  // copy is deleted after the switch.
+  for (auto* ids : {&next.replicas, &next.isr}) {
+    ids->erase(std::remove(ids->begin(), ids->end(), old), ids->end());
+    *ids = moved_first(std::move(*ids), next.owner);
+  }
   return replace(n, std::move(next), expected);
 }
 

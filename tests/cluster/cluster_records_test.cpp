@@ -129,3 +129,93 @@ TEST_CASE("cluster keys name and parse nodes and shards", "[cluster_records]") {
   CHECK_FALSE(k.shard_number("/sb/shards/-1"));
   CHECK_FALSE(k.shard_number("/sb/meta"));
 }
+
+TEST_CASE("a shard record round-trips its replicas and isr in order",
+          "[cluster_records]") {
+  shard_record s;
+  s.owner = "b";
+  s.replicas = {"b", "a", "c"};
+  s.isr = {"b", "c"};
+  auto text = encode_shard(s);
+  CHECK(text.find(R"("replicas":["b","a","c"])") != std::string::npos);
+  CHECK(text.find(R"("isr":["b","c"])") != std::string::npos);
+  auto back = decode_shard(text);
+  REQUIRE(back);
+  CHECK(back->replicas == std::vector<std::string>{"b", "a", "c"});
+  CHECK(back->isr == std::vector<std::string>{"b", "c"});
+  CHECK(in_isr(*back, "c"));
+  CHECK_FALSE(in_isr(*back, "a"));
+  CHECK(is_replica(*back, "a"));
+  CHECK_FALSE(is_replica(*back, "d"));
+}
+
+TEST_CASE("a shard record from before replication has the owner as its copy",
+          "[cluster_records]") {
+  auto old = decode_shard(R"({"owner":"a","epoch":2,"state":"owned"})");
+  REQUIRE(old);
+  CHECK(old->replicas == std::vector<std::string>{"a"});
+  CHECK(old->isr == std::vector<std::string>{"a"});
+  shard_record bare;  // made in code without replicas
+  bare.owner = "z";
+  CHECK(encode_shard(bare).find(R"("replicas":["z"],"isr":["z"])") !=
+        std::string::npos);
+  CHECK(decode_shard(encode_shard(bare))->isr == std::vector<std::string>{"z"});
+}
+
+TEST_CASE("replicas and isr that break the rules are errors naming the field",
+          "[cluster_records]") {
+  const std::pair<const char*, const char*> bad[] = {
+      {R"("replicas":["a","b"],"isr":["b"])", "isr: does not hold the owner a"},
+      {R"("replicas":["a"],"isr":["a","b"])", "isr: node b is not a replica"},
+      {R"("replicas":["a","b","a"],"isr":["a"])", "replicas: node a twice"},
+      {R"("replicas":["a","b"],"isr":["a","a"])", "isr: node a twice"},
+      {R"("replicas":["a",""],"isr":["a"])", "replicas: an empty node id"},
+      {R"("replicas":["a","b","c","d","e","f"],"isr":["a"])",
+       "replicas: more than 5"},
+      {R"("replicas":["a"])", "isr: missing while replicas is present"},
+      {R"("isr":["a"])", "replicas: missing while isr is present"},
+      {R"("replicas":["a",1],"isr":["a"])",
+       "replicas: an element is not a string"},
+      {R"("replicas":"a","isr":["a"])", "replicas: not an array"},
+  };
+  for (auto& [fields, message] : bad) {
+    auto text = std::string(R"({"owner":"a","epoch":1,"state":"owned",)") +
+                fields + "}";
+    INFO(text);
+    auto r = decode_shard(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == errc::bad_response);
+    CHECK(r.err().message == std::string("shard record: ") + message);
+  }
+  auto five =
+      decode_shard(R"({"owner":"a","epoch":1,"state":"owned",)"
+                   R"("replicas":["a","b","c","d","e"],"isr":["a","e"]})");
+  CHECK(five);
+}
+
+TEST_CASE("cluster meta keeps replicas and min_insync, one copy when absent",
+          "[cluster_records]") {
+  cluster_meta m;
+  m.shards = 16;
+  m.replicas = 5;
+  m.min_insync = 3;
+  auto back = decode_meta(encode_meta(m));
+  REQUIRE(back);
+  CHECK(back->replicas == 5);
+  CHECK(back->min_insync == 3);
+  CHECK(back->format == 2);
+  auto old = decode_meta(R"({"shards":16,"format":2})");
+  REQUIRE(old);
+  CHECK(old->replicas == 1);
+  CHECK(old->min_insync == 1);
+  for (const char* bad :
+       {R"({"shards":16,"replicas":0})", R"({"shards":16,"replicas":6})",
+        R"({"shards":16,"replicas":3,"min_insync":0})",
+        R"({"shards":16,"replicas":3,"min_insync":4})",
+        R"({"shards":16,"min_insync":2})", R"({"shards":16,"replicas":"x"})"}) {
+    auto r = decode_meta(bad);
+    INFO(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == errc::bad_response);
+  }
+}

@@ -54,3 +54,33 @@ TEST_CASE("placement weights are fixed (test vectors)", "[placement]") {
   CHECK(placement_weight(0, "n1") == 0xf8e09f80be48917eull);
   CHECK(placement_weight(255, "n2") == 0x26ae76b7177179cfull);
 }
+
+TEST_CASE("a shard's replicas are its nodes of highest weight, winner first",
+          "[placement]") {
+  std::vector<std::string> nodes = {"n1", "n2", "n3", "n4", "n5"};
+  std::vector<std::string> reversed(nodes.rbegin(), nodes.rend());
+  for (std::uint32_t s = 0; s < 256; ++s) {
+    auto three = place_replicas(s, nodes, 3);
+    REQUIRE(three.size() == 3);
+    CHECK(three[0] == place_shard(s, nodes));
+    CHECK(place_replicas(s, nodes, 1) == std::vector<std::string>{three[0]});
+    CHECK(place_replicas(s, reversed, 3) == three);
+    CHECK(placement_weight(s, three[0]) >= placement_weight(s, three[1]));
+    CHECK(placement_weight(s, three[1]) >= placement_weight(s, three[2]));
+    auto all = place_replicas(s, nodes, 5);
+    CHECK(std::equal(three.begin(), three.end(), all.begin()));
+    // A node that is not a replica leaves: the replicas stay.
+    auto others = nodes;
+    others.erase(std::find(others.begin(), others.end(), all[4]));
+    CHECK(place_replicas(s, others, 3) == three);
+  }
+}
+
+TEST_CASE("there are no more replicas than distinct nodes", "[placement]") {
+  CHECK(place_replicas(3, {}, 3).empty());
+  CHECK(place_replicas(3, {"n1", "n2"}, 0).empty());
+  auto two = place_replicas(3, {"n1", "n2"}, 3);
+  CHECK(two.size() == 2);
+  CHECK(two[0] == place_shard(3, {"n1", "n2"}));
+  CHECK(place_replicas(3, {"n1", "n2", "n1"}, 3) == two);
+}
