@@ -80,6 +80,12 @@ class directory {
     std::string reason{};             // unavailable: why, for the error
     std::int64_t epoch = 0;           // the shard's, as the map says
     std::string moving_to{};          // a move's target, while it moves
+    // local: the shard's in-sync replicas but this node, and their
+    // registries in the same order (null: not connected), and how many
+    // in-sync replicas (this node included) a write needs.
+    std::vector<std::string> followers{};
+    std::vector<caf::actor> follower_registries{};
+    std::size_t min_insync = 1;
   };
 
   // The route of every shard (routes.size() is the cluster's shard count),

@@ -35,6 +35,9 @@ struct limits {
   // A request to an actor on another node (DESIGN §5: at most 2 s, then
   // `unavailable`).
   std::chrono::milliseconds remote_request_timeout{2000};
+  // How long a follower may take to persist a replicated group before the
+  // leader removes it from the shard's in-sync replicas (DESIGN §5).
+  std::chrono::milliseconds replica_lag{1000};
 };
 
 }  // namespace switchboard::actors

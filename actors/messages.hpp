@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "actors/replication_types.hpp"
+
 namespace switchboard::actors {
 
 // --- atoms (at most 10 characters) ---
@@ -52,6 +54,11 @@ using revoked_atom = caf::atom_constant<caf::atom("revoked")>;
 // user's rate budget, from the owner of the user's shard
 // (budget_slices.hpp).
 using lend_atom = caf::atom_constant<caf::atom("lend")>;
+// Shard replication (replicator.hpp, registry_replication.cpp):
+// (replicate_atom, leader, appends) -> "" or why not, once durable at the
+// follower; (position_atom, shard) -> (epoch, seq) of the follower's copy.
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
+using position_atom = caf::atom_constant<caf::atom("position")>;
 
 // A protocol error (PROTOCOL.md "Errors"); an empty code means success.
 struct proto_error {
@@ -163,6 +170,9 @@ struct shard_chunk {
   std::uint8_t cf = 0;  // storage::column_family
   bool first = false;   // the move's first page: the receiver drops what
                         // it had of the shard first
+  // A copy for a replica of the shard (its leader's catch-up, DESIGN §5
+  // "Replication"), not a move: taken from the shard's leader at `epoch`.
+  bool replica = false;
   std::vector<std::string> keys;
   std::vector<std::string> values;
 };
@@ -231,7 +241,7 @@ typename Inspector::result_type inspect(Inspector& f, conv_summary& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_chunk& x) {
   return f(caf::meta::type_name("shard_chunk"), x.shard, x.epoch, x.cf, x.first,
-           x.keys, x.values);
+           x.replica, x.keys, x.values);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, presence_status& x) {
@@ -326,4 +336,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::conv_summary>))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<std::vector<std::string>>))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<std::int64_t>))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::repl_op))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::repl_append))
+  CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::repl_append>))
 CAF_END_TYPE_ID_BLOCK(switchboard)

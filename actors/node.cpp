@@ -19,9 +19,11 @@
 #include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/registry.hpp"
+#include "actors/replicator.hpp"
 #include "actors/request_budgets.hpp"
 #include "actors/requests.hpp"
 #include "actors/session_actor.hpp"
+#include "actors/shard_positions.hpp"
 #include "auth/jwt.hpp"
 #include "auth/secret.hpp"
 #include "metrics/metrics.hpp"
@@ -147,6 +149,9 @@ struct node::impl {
   auth::hs256_key direct_ids;
   caf::actor registry;
   std::uint16_t cluster_port = 0;
+  // In a cluster: shard replication (DESIGN §5), the store's sink.
+  std::unique_ptr<shard_positions> positions;
+  std::unique_ptr<replicator> repl;
 
   impl(storage::store& s, const node_options& o)
       : store(s),
@@ -163,6 +168,13 @@ struct node::impl {
     ctx.dir = &dir;
     ctx.budgets = &budgets;
     if (o.cluster) {
+      positions = std::make_unique<shard_positions>(s.shards());
+      if (auto stored = s.positions())
+        positions->load(*stored);
+      else
+        throw std::runtime_error("cannot read the shards' positions: " +
+                                 stored.err().message);
+      ctx.positions = positions.get();
       ctx.slices = &slices;
       ctx.borrow = [this](budget_slices::borrow b) {
         borrow_from_owner(sys, ctx, std::move(b));
@@ -177,6 +189,8 @@ struct node::impl {
 node::node(storage::store& store, node_options options)
     : impl_(std::make_unique<impl>(store, options)) {
   if (!options.cluster) return;
+  impl_->repl = std::make_unique<replicator>(impl_->sys, impl_->ctx);
+  store.set_replication(impl_->repl.get());
   impl_->registry = spawn_registry(impl_->sys, &impl_->ctx);
   auto port =
       impl_->sys.middleman().publish(impl_->registry, options.cluster_port,
@@ -200,6 +214,12 @@ node::~node() {
                                            impl_->cluster_port);
   }
   impl_->dir.shutdown();
+  if (impl_->repl) {
+    // Groups waiting for followers fail now (closed): nothing waits on a
+    // node that is going away.
+    impl_->store.set_replication(nullptr);
+    impl_->repl.reset();
+  }
   impl_->sys.await_all_actors_done();
   impl_->pool.reset();  // runs and drops what is queued
   // Every completion of an earlier commit runs before this one's: after it,
@@ -414,6 +434,33 @@ std::string node::ask(const caf::actor& dest, caf::message m,
   return out;
 }
 
+std::optional<std::pair<std::int64_t, std::uint64_t>> node::ask_position(
+    const caf::actor& registry, std::uint32_t shard,
+    std::chrono::milliseconds timeout) {
+  std::optional<std::pair<std::int64_t, std::uint64_t>> out;
+  if (!registry) return out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(registry, timeout, position_atom::value, shard)
+      .receive(
+          [&](const std::vector<std::int64_t>& p) {
+            if (p.size() == 2)
+              out.emplace(p[0], static_cast<std::uint64_t>(p[1]));
+          },
+          [&](caf::error&) {});
+  return out;
+}
+
+std::optional<std::vector<std::int64_t>> node::ask_positions(
+    const caf::actor& registry, std::chrono::milliseconds timeout) {
+  std::optional<std::vector<std::int64_t>> out;
+  if (!registry) return out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(registry, timeout, position_atom::value)
+      .receive([&](std::vector<std::int64_t>& p) { out = std::move(p); },
+               [&](caf::error&) {});
+  return out;
+}
+
 std::optional<std::int64_t> node::ask_connections(
     const caf::actor& registry, std::chrono::milliseconds timeout) {
   std::optional<std::int64_t> out;
@@ -450,6 +497,14 @@ void node::set_move_handler(
         fn) {
   impl_->ctx.move_shard = std::move(fn);
 }
+
+void node::set_isr_handler(std::function<void(std::uint32_t, std::string,
+                                              std::function<void(std::string)>)>
+                               fn) {
+  impl_->ctx.shrink_isr = std::move(fn);
+}
+
+shard_positions* node::positions() const { return impl_->positions.get(); }
 
 void node::set_admin_handler(
     std::function<void(std::string, std::string, std::string,

@@ -23,6 +23,7 @@ struct node_metrics;
 namespace switchboard::actors {
 
 class directory;
+class shard_positions;
 
 struct node_options {
   std::string node_id = "n1";
@@ -119,6 +120,15 @@ class node {
                   std::chrono::milliseconds timeout);
   // The client connections of the node of `registry`; nullopt when it did
   // not answer within `timeout`. Blocks the caller.
+  // Where the copy of `shard` of the node of `registry` stands ({epoch,
+  // seq}); nullopt when it did not answer within `timeout`. Blocks.
+  std::optional<std::pair<std::int64_t, std::uint64_t>> ask_position(
+      const caf::actor& registry, std::uint32_t shard,
+      std::chrono::milliseconds timeout);
+  // Every shard's position at the node of `registry`: {epoch, seq} per
+  // shard, in shard order; nullopt when it did not answer. Blocks.
+  std::optional<std::vector<std::int64_t>> ask_positions(
+      const caf::actor& registry, std::chrono::milliseconds timeout);
   std::optional<std::int64_t> ask_connections(
       const caf::actor& registry, std::chrono::milliseconds timeout);
   // Every revocation the node of `registry` keeps (user, not-before
@@ -133,6 +143,16 @@ class node {
   void set_move_handler(std::function<void(std::uint32_t, std::string,
                                            std::function<void(std::string)>)>
                             fn);
+
+  // What the replicator runs to drop a follower from a shard's in-sync
+  // replicas (node_context::shrink_isr); set it before the node takes
+  // requests.
+  void set_isr_handler(std::function<void(std::uint32_t, std::string,
+                                          std::function<void(std::string)>)>
+                           fn);
+  // Where this node's copy of each shard stands (null on a standalone
+  // node).
+  shard_positions* positions() const;
 
   // What the registry's admin_atom runs (node_context::admin_local).
   void set_admin_handler(

@@ -28,6 +28,7 @@ namespace switchboard::actors {
 
 class io_pool;
 class request_budgets;
+class shard_positions;
 
 // What every actor of a node shares. Owned by `node`; every pointer lives
 // as long as the node's actor system.
@@ -43,6 +44,15 @@ struct node_context {
   budget_slices* slices = nullptr;
   std::function<void(budget_slices::borrow)> borrow;
   metrics::node_metrics* metrics = nullptr;
+  // In a cluster: this node's place in each shard's replicated log; null on
+  // a standalone node.
+  shard_positions* positions = nullptr;
+  // Removes `node` from `shard`'s in-sync replicas by a txn in etcd
+  // (app/cluster_node); `done` gets "" or why not, on any thread. Empty on
+  // a standalone node.
+  std::function<void(std::uint32_t shard, std::string node,
+                     std::function<void(std::string)> done)>
+      shrink_isr;
   const auth::hs256_key* direct_ids = nullptr;  // direct_conversation_id
   metrics::log_sink log;  // the node's log (app/log.hpp); may be empty
   // Moves this node's `shard` to the node `target` (app/cluster_node: the

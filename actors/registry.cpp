@@ -7,6 +7,7 @@
 #include "actors/inbox.hpp"
 #include "actors/node_context.hpp"
 #include "actors/request_budgets.hpp"
+#include "actors/shard_positions.hpp"
 #include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
@@ -65,12 +66,18 @@ caf::result<std::string> write_for_user(caf::event_based_actor* self,
 }
 
 caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
-  return {
+  return caf::message_handler{
       // A page of a shard that moves here: taken only while the map says
       // the shard moves to this node, at the move's epoch.
       [self, ctx](ingest_atom, shard_chunk& c) -> caf::result<std::string> {
         auto r = ctx->dir->route_of_shard(c.shard);
-        if (r.moving_to != ctx->node_id || r.epoch != c.epoch)
+        // A replica's copy comes from the shard's leader at its epoch.
+        if (c.replica && (r.what != directory::shard_route::kind::remote ||
+                          r.epoch != c.epoch || !ctx->positions))
+          return std::string("shard " + std::to_string(c.shard) +
+                             " is not led from elsewhere at epoch " +
+                             std::to_string(c.epoch) + " here");
+        if (!c.replica && (r.moving_to != ctx->node_id || r.epoch != c.epoch))
           return std::string("shard " + std::to_string(c.shard) +
                              " is not moving to node " + ctx->node_id +
                              " at epoch " + std::to_string(c.epoch));
@@ -78,7 +85,11 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
             c.keys.size() != c.values.size())
           return std::string("malformed shard page");
         storage::batch b;
+        b.skip_replication();
         if (c.first) b.erase_shard(static_cast<std::uint16_t>(c.shard));
+        // The copy replaces the shard here, its position too (the page of
+        // shard_log, if the sender has one, sets it).
+        if (c.first && ctx->positions) ctx->positions->reset(c.shard, {});
         auto cf = static_cast<storage::column_family>(c.cf);
         if (!storage::moves_with_shard(cf))
           return std::string("that column family does not move");
@@ -91,6 +102,9 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                static_cast<unsigned char>(k[1])) != c.shard)
             return std::string("a key of the page is not of shard " +
                                std::to_string(c.shard));
+          if (ctx->positions && cf == storage::column_family::shard_log)
+            if (auto p = storage::decode_position(c.values[i]))
+              ctx->positions->reset(c.shard, *p);
           b.put_raw(cf, std::move(k), std::move(c.values[i]));
         }
         auto rp = self->make_response_promise<std::string>();
@@ -104,6 +118,7 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
           return std::string("shard " + std::to_string(shard) +
                              " is owned here");
         storage::batch b;
+        b.skip_replication();
         b.erase_shard(static_cast<std::uint16_t>(shard));
         auto rp = self->make_response_promise<std::string>();
         commit_then_answer(self, ctx, std::move(b), rp);
@@ -289,7 +304,8 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
           if (auto ua = ctx->dir->find_user(u))
             caf::anon_send(*ua, deliver_atom::value, texts, excepts);
       },
-  };
+  }
+      .or_else(replication_handlers(self, ctx));
 }
 
 }  // namespace

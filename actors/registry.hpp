@@ -37,4 +37,11 @@ struct node_context;
 // - (get_atom) -> int64: the node's client connections.
 caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
 
+// The registry's replication messages (registry_replication.cpp):
+// - (replicate_atom, leader, appends) -> string: a leader's group for
+//   shards this node follows; "" once durable here, else why not.
+// - (position_atom, shard) -> {epoch, seq}: where this node's copy stands.
+caf::message_handler replication_handlers(caf::event_based_actor* self,
+                                          node_context* ctx);
+
 }  // namespace switchboard::actors

@@ -248,6 +248,7 @@ struct admin_api::impl {
       if (auto* nb = body.if_contains("not_before"); nb && nb->is_int64())
         now = nb->as_int64();
       storage::batch b;
+      b.skip_replication();  // every node keeps every revocation
       b.put_revocation(user, now);
       ctx.store->commit(std::move(b), [this, user, now,
                                        reply](const storage::status& s) {

@@ -22,10 +22,18 @@ constexpr auto ask_timeout = std::chrono::milliseconds(1000);
 // One shard's move, asked of its owner: the copy of a large shard takes a
 // while, but never forever.
 constexpr auto move_timeout = std::chrono::milliseconds(120000);
+// How long rebalance tries a move again that met a change of its record.
+constexpr auto retry_for = std::chrono::seconds(30);
+constexpr auto retry_pause = std::chrono::milliseconds(100);
+
+// Each node's positions of every shard ({epoch, seq} per shard, in
+// order), as far as it answered.
+using positions_by_node = std::map<std::string, std::vector<std::int64_t>>;
 
 json::object shard_json(std::uint32_t n,
                         const std::optional<cluster::shard_record>& r,
-                        const std::set<std::string>& live) {
+                        const std::set<std::string>& live,
+                        const positions_by_node& positions = {}) {
   json::object o{{"shard", n}};
   if (!r) {
     o["owner"] = nullptr;
@@ -38,6 +46,29 @@ json::object shard_json(std::uint32_t n,
   o["owner_live"] = live.count(r->owner) != 0;
   o["state"] = std::string(cluster::to_string(r->state));
   if (r->state == state::moving) o["target"] = r->target;
+  // The copies: in sync or not, live or not, and how many group writes
+  // each is behind the leader ("lag"), where both said where they stand.
+  auto seq_of = [&](const std::string& id) -> std::optional<std::int64_t> {
+    auto it = positions.find(id);
+    if (it == positions.end() || it->second.size() <= 2 * n + 1)
+      return std::nullopt;
+    return it->second[2 * n + 1];
+  };
+  auto leader_seq = seq_of(r->owner);
+  json::array isr, replicas;
+  for (auto& i : r->isr) isr.emplace_back(i);
+  for (auto& id : r->replicas) {
+    json::object c{{"node", id},
+                   {"in_sync", cluster::in_isr(*r, id)},
+                   {"live", live.count(id) != 0}};
+    if (auto s = seq_of(id)) {
+      c["seq"] = *s;
+      if (leader_seq) c["lag"] = *leader_seq - *s;
+    }
+    replicas.emplace_back(std::move(c));
+  }
+  o["isr"] = std::move(isr);
+  o["replicas"] = std::move(replicas);
   return o;
 }
 
@@ -104,10 +135,17 @@ std::string cluster_node::shards_json() {
   auto& p = *impl_;
   auto live = live_ids(*p.coord);
   auto map = p.coord->shard_map();
+  positions_by_node positions;
+  for (auto& id : live)
+    if (auto got = p.node.ask_positions(p.registry_of(id), ask_timeout))
+      positions[id] = std::move(*got);
   json::array list;
   for (std::uint32_t n = 0; n < map.size(); ++n)
-    list.emplace_back(shard_json(n, map[n], live));
-  return json::serialize(json::object{{"shards", std::move(list)}});
+    list.emplace_back(shard_json(n, map[n], live, positions));
+  return json::serialize(
+      json::object{{"shards", std::move(list)},
+                   {"replicas", p.coord->meta().replicas},
+                   {"min_insync", p.coord->meta().min_insync}});
 }
 
 std::string cluster_node::where_json(const std::string& id) {
@@ -130,15 +168,28 @@ std::string cluster_node::rebalance_json(bool dry_run) {
                    {"to", target}};
     if (!dry_run) {
       std::string why;
-      if (!rec) {
-        why = "the shard has no owner";
-      } else if (rec->owner == p.coord->self().id) {
-        why = p.move(shard, target);
-      } else {
-        why = p.node.ask(
-            p.registry_of(rec->owner),
-            caf::make_message(actors::move_atom::value, shard, target),
-            move_timeout);
+      // The keeper changes records too (a copy added, a follower brought
+      // into sync): a move that met such a change, or a copy still
+      // catching up, is tried again for a while.
+      auto give_up = clock::now() + retry_for;
+      for (;;) {
+        rec = p.coord->shard(shard);
+        if (!rec) {
+          why = "the shard has no owner";
+        } else if (rec->owner == target) {
+          why.clear();  // done meanwhile
+        } else if (rec->owner == p.coord->self().id) {
+          why = p.move(shard, target);
+        } else {
+          why = p.node.ask(
+              p.registry_of(rec->owner),
+              caf::make_message(actors::move_atom::value, shard, target),
+              move_timeout);
+        }
+        bool again = why.find("changed meanwhile") != std::string::npos ||
+                     why.find("catching up") != std::string::npos;
+        if (!again || clock::now() >= give_up) break;
+        std::this_thread::sleep_for(retry_pause);
       }
       if (why.empty()) {
         ++moved;

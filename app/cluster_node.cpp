@@ -32,10 +32,19 @@ std::unique_ptr<cluster_node> cluster_node::start(
         }
         raw->cv.notify_all();
       });
+  node.set_isr_handler(
+      [raw, alive = p->alive](std::uint32_t shard, std::string node_id,
+                              std::function<void(std::string)> done) {
+        std::lock_guard<std::mutex> living(alive->m);
+        if (!alive->alive) return done("the node is leaving its cluster");
+        raw->shrink(shard, std::move(node_id), std::move(done));
+      });
   cluster::coordinator_options o;
   o.etcd = cfg.etcd;
   o.cluster = cfg.cluster;
   o.ttl_s = cfg.lease_ttl_s;
+  o.replicas = cfg.replicas;
+  o.min_insync = cfg.min_insync;
   // A new cluster gets the data directory's S: its keys hold their shard.
   o.shards = cfg.shards != 0 ? cfg.shards : node.store().shards();
   o.self.id = cfg.node_id;
@@ -109,6 +118,8 @@ std::unique_ptr<cluster_node> cluster_node::start(
   p->dirty = false;
   p->loop = std::thread([raw] { raw->run(); });
   p->mover = std::thread([raw] { raw->run_moves(); });
+  p->keeper = std::thread([raw] { raw->run_keeper(); });
+  p->isr_worker = std::thread([raw] { raw->run_isr_jobs(); });
   return std::unique_ptr<cluster_node>(new cluster_node(std::move(p)));
 }
 
@@ -132,6 +143,8 @@ cluster_node::~cluster_node() {
   impl_->cv.notify_all();
   if (impl_->loop.joinable()) impl_->loop.join();
   if (impl_->mover.joinable()) impl_->mover.join();
+  if (impl_->keeper.joinable()) impl_->keeper.join();
+  if (impl_->isr_worker.joinable()) impl_->isr_worker.join();
   impl_->coord.reset();  // revokes the lease: peers see the node gone
 }
 

@@ -16,6 +16,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/node.hpp"
+#include "actors/shard_positions.hpp"
 #include "app/cluster_node.hpp"
 #include "app/shard_mover.hpp"
 #include "cluster/coordinator.hpp"
@@ -73,7 +74,8 @@ inline route unavailable(std::string owner, std::string why) {
 // actors/messages.hpp and the registry's protocol): nodes that differ do not
 // talk. Raise it with any change a node of the previous version would
 // misread. 2: batched sends and deliveries, rate budget loans (lend_atom).
-constexpr int cluster_protocol_version = 2;
+// 3: shard replication (replicate_atom, position_atom, shard_chunk::replica).
+constexpr int cluster_protocol_version = 3;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 
@@ -113,6 +115,30 @@ struct cluster_node::impl {
   // threads.
   std::deque<std::function<void()>> moves;
   std::thread mover;
+
+  // --- replication (cluster_replicas.cpp, DESIGN §5 "Replication") ---
+  // The keeper takes over the shards of dead leaders, gives shards their
+  // copies and brings followers into the ISR, off the loop's thread (a
+  // catch-up copies a shard); the ISR worker runs the replicator's
+  // shrinks, which writes wait for, so never behind a copy.
+  bool keep_dirty = true;
+  std::thread keeper;
+  std::deque<std::function<void()>> isr_jobs;
+  std::thread isr_worker;
+  void run_keeper();
+  void run_isr_jobs();
+  // One pass; true when it changed something (another pass follows).
+  bool keep_replicas();
+  bool take_over_dead();
+  // Brings `node` (a replica of `shard`, live) into the ISR: "" or why not.
+  std::string join(std::uint32_t shard, const std::string& node);
+  // node_context::shrink_isr: queued for the ISR worker.
+  void shrink(std::uint32_t shard, std::string node,
+              std::function<void(std::string)> done);
+  std::string shrink_now(std::uint32_t shard, const std::string& node);
+  // Hands the leadership of `shard` to `target`, a member of its ISR: the
+  // shard is quiet for one barrier write and one txn. "" or why not.
+  std::string transfer(std::uint32_t shard, const std::string& target);
 
   void run_moves() {
     std::unique_lock<std::mutex> lock(mtx);
@@ -176,6 +202,15 @@ struct cluster_node::impl {
       reg = registry_of(target);
     }
     if (!reg) return "node " + target + " is not connected";
+    // A shard with copies: leadership goes to a copy in sync, gracefully;
+    // a copy still catching up cannot lead yet.
+    if (auto rec = coord->shard(shard)) {
+      if (cluster::in_isr(*rec, target)) return transfer(shard, target);
+      if (cluster::is_replica(*rec, target))
+        return "node " + target + " has a copy of shard " +
+               std::to_string(shard) +
+               " that is still catching up; retry once it is in sync";
+    }
     shard_move m{*coord, node, reg, [this] { publish_routes(); }, log};
     return m.run(shard, target);
   }
@@ -196,6 +231,7 @@ struct cluster_node::impl {
     {
       std::lock_guard<std::mutex> lock(mtx);
       dirty = true;
+      keep_dirty = true;
     }
     cv.notify_all();
   }
@@ -294,10 +330,18 @@ struct cluster_node::impl {
     bool valid = coord->lease_valid();
     std::vector<route> routes(map.size());
     std::int64_t owned = 0;
+    auto* positions = node.positions();
+    auto min_insync = static_cast<std::size_t>(coord->meta().min_insync);
     std::lock_guard<std::mutex> lock(mtx);
     for (std::size_t n = 0; n < map.size(); ++n) {
       auto shard = std::to_string(n);
       auto& rec = map[n];
+      // The position table hands out positions for the shards this node
+      // leads as the map says, lease or not: a write it takes while the
+      // lease is invalid fails in the replicator, never goes unreplicated.
+      if (positions)
+        positions->lead(static_cast<std::uint32_t>(n),
+                        rec && rec->owner == self_id ? rec->epoch : 0);
       if (rec) {
         routes[n].epoch = rec->epoch;
         if (rec->state == cluster::shard_record::state_kind::moving)
@@ -313,9 +357,27 @@ struct cluster_node::impl {
         r.moving_to = rec->target;
         routes[n] = std::move(r);
       } else if (rec->owner == self_id) {
-        if (valid) {
+        // A write needs min-insync copies in sync, or as many as the
+        // shard has when it has fewer.
+        auto needed = std::min(min_insync, rec->replicas.size());
+        if (valid && rec->isr.size() < needed) {
+          routes[n] = unavailable(self_id, "shard " + shard + " has " +
+                                               std::to_string(rec->isr.size()) +
+                                               " in-sync copies of the " +
+                                               std::to_string(needed) +
+                                               " a write needs; retry");
+          routes[n].epoch = rec->epoch;
+        } else if (valid) {
           routes[n].what = route::kind::local;
           routes[n].owner = self_id;
+          routes[n].min_insync = std::max<std::size_t>(needed, 1);
+          for (auto& f : rec->isr) {
+            if (f == self_id) continue;
+            routes[n].followers.push_back(f);
+            auto p = peers.find(f);
+            routes[n].follower_registries.push_back(
+                p == peers.end() ? caf::actor{} : p->second.registry);
+          }
           ++owned;
         } else {
           routes[n] = unavailable(

@@ -44,6 +44,32 @@ void add_cluster_options(std::vector<option_def>& d) {
          c.shards =
              static_cast<std::uint32_t>(parse_int(v, 0, storage::max_shards));
        }});
+  d.push_back({"replicas",
+               "copies of each shard, 1 to 5, on as many nodes (only when the "
+               "cluster is created; 0: 3)",
+               [](const config& c) { return std::to_string(c.replicas); },
+               [](config& c, const std::string& v) {
+                 c.replicas = static_cast<std::uint32_t>(parse_int(v, 0, 5));
+               }});
+  d.push_back(
+      {"min-insync",
+       "in-sync copies a write needs before it is acknowledged (only when "
+       "the cluster is created; 0: 2, or fewer when a shard has fewer "
+       "copies)",
+       [](const config& c) { return std::to_string(c.min_insync); },
+       [](config& c, const std::string& v) {
+         c.min_insync = static_cast<std::uint32_t>(parse_int(v, 0, 5));
+       }});
+  d.push_back({"replica-lag-ms",
+               "milliseconds a follower may take to persist a write before its "
+               "leader drops it from the in-sync copies",
+               [](const config& c) {
+                 return std::to_string(c.lim.replica_lag.count());
+               },
+               [](config& c, const std::string& v) {
+                 c.lim.replica_lag =
+                     std::chrono::milliseconds(parse_int(v, 50, 60000));
+               }});
   d.push_back({"lease-ttl-s",
                "seconds without etcd after which the node is dead to the "
                "cluster (and stops taking writes a little before)",

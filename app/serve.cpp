@@ -335,6 +335,7 @@ int serve_main(int argc, char** argv) {
           cfg, *rt, addr, admin_addr, m, sink,
           [&revoked, st = store.get()](const cluster_node::revocations& list) {
             storage::batch b;
+            b.skip_replication();  // every node keeps every revocation
             for (auto& [user, t] : list)
               if (t > revoked.not_before(user)) b.put_revocation(user, t);
             if (b.empty()) return;

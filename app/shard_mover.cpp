@@ -7,6 +7,7 @@
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
+#include "app/shard_copy.hpp"
 #include "cluster/coordinator.hpp"
 #include "storage/store.hpp"
 
@@ -17,15 +18,10 @@ namespace {
 using namespace std::chrono_literals;
 using state = cluster::shard_record::state_kind;
 
-// A page of keys sent to the target at once.
-constexpr std::size_t page_bytes = 512 * 1024;
-// One page's round trip, its write in the target's store included.
+// A drop's round trip.
 constexpr auto page_timeout = 10s;
 // How long the shard's actors here may take to stop.
 constexpr auto quiesce_timeout = 10s;
-// The target learns of the move from its own watch, which may lag the txn:
-// a page it refuses as "not moving here" is sent again for this long.
-constexpr auto target_catch_up = 3s;
 
 // Waits until `pred()` holds or `limit` passed; polls the coordinator's
 // watched copy, which has no notification of its own for one shard.
@@ -102,58 +98,10 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
   auto& store = node.store();
   if (auto s = store.commit_and_wait(storage::batch{}); !s)
     return give_back("the store cannot write: " + s.err().message);
-  // One page to the target; the target refuses it until its own watch has
-  // seen the move begin.
-  auto send_page = [&](actors::shard_chunk& c) {
-    std::string why;
-    auto deadline = std::chrono::steady_clock::now() + target_catch_up;
-    do {
-      why = node.ask(target_registry,
-                     caf::make_message(actors::ingest_atom::value, c),
-                     std::chrono::milliseconds(page_timeout));
-      if (why.find("is not moving to") == std::string::npos) break;
-      std::this_thread::sleep_for(50ms);
-    } while (std::chrono::steady_clock::now() < deadline);
-    return why;
-  };
-  bool first = true;  // the target drops what it had of the shard first
   std::size_t keys = 0;
-  for (std::size_t cf = 0; cf < storage::column_family_count; ++cf) {
-    if (!storage::moves_with_shard(static_cast<storage::column_family>(cf)))
-      continue;
-    std::string after;
-    for (;;) {
-      auto page = store.read_shard(static_cast<std::uint16_t>(shard),
-                                   static_cast<storage::column_family>(cf),
-                                   after, page_bytes);
-      if (!page)
-        return give_back("cannot read the shard: " + page.err().message);
-      if (page->kvs.empty()) break;
-      actors::shard_chunk c;
-      c.shard = shard;
-      c.epoch = epoch;
-      c.cf = static_cast<std::uint8_t>(cf);
-      c.first = first;
-      for (auto& [k, v] : page->kvs) {
-        c.keys.push_back(k);
-        c.values.push_back(std::move(v));
-      }
-      after = page->kvs.back().first;
-      keys += page->kvs.size();
-      if (auto why = send_page(c); !why.empty())
-        return give_back("the target refused a page: " + why);
-      first = false;
-      if (!page->more) break;
-    }
-  }
-  if (first) {  // an empty shard: still, nothing stale stays at the target
-    actors::shard_chunk c;
-    c.shard = shard;
-    c.epoch = epoch;
-    c.first = true;
-    if (auto why = send_page(c); !why.empty())
-      return give_back("the target refused a page: " + why);
-  }
+  if (auto why = copy_shard(node, target_registry, shard, epoch, false, keys);
+      !why.empty())
+    return give_back(why);
   auto done = coord.finish_move(shard, moving->mod_revision);
   if (!done) {
     // A txn that timed out may have been applied: the watched map says.
@@ -169,6 +117,7 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
   refresh();
   node.dir().thaw_shard(shard);  // its route sends everything away now
   storage::batch erase;
+  erase.skip_replication();  // no longer this node's shard
   erase.erase_shard(static_cast<std::uint16_t>(shard));
   if (auto s = store.commit_and_wait(std::move(erase)); !s)
     metrics::emit(

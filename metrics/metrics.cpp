@@ -144,6 +144,22 @@ std::string node_metrics::render() const {
          "Live peers whose registry this node is connected to.");
   sample(out, "switchboard_cluster_peers_connected", {},
          static_cast<double>(peers_connected.value()));
+  header(out, "switchboard_isr_shrinks_total", "counter",
+         "Followers this node removed from a shard's in-sync replicas.");
+  sample(out, "switchboard_isr_shrinks_total", {},
+         static_cast<double>(isr_shrinks.value()));
+  header(out, "switchboard_isr_expands_total", "counter",
+         "Followers this node brought into a shard's in-sync replicas.");
+  sample(out, "switchboard_isr_expands_total", {},
+         static_cast<double>(isr_expands.value()));
+  header(out, "switchboard_failovers_total", "counter",
+         "Shards this node took over from a dead leader.");
+  sample(out, "switchboard_failovers_total", {},
+         static_cast<double>(failovers.value()));
+  header(out, "switchboard_replication_seconds", "histogram",
+         "From a group's durability on its leader to its last follower's "
+         "acknowledgement.");
+  replication_seconds.render(out, "switchboard_replication_seconds");
   header(out, "switchboard_cluster_requests_total", "counter",
          "Requests to actors on other nodes, by kind and outcome.");
   for (std::size_t i = 0; i < remote_kinds.size(); ++i)

@@ -103,6 +103,15 @@ struct node_metrics {
   // The cluster (DESIGN §5); all zero on a standalone node.
   gauge shards_owned;     // shards this node owns and serves
   gauge peers_connected;  // live peers whose registry this node reaches
+  // Replication (DESIGN §5): followers dropped from and brought into an
+  // ISR by this node as leader, shards it took over from a dead leader,
+  // and the time from a write's durability here to its last follower's
+  // acknowledgement.
+  counter isr_shrinks;
+  counter isr_expands;
+  counter failovers;
+  histogram replication_seconds{
+      {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
   // Requests to actors on other nodes, by remote_kinds and outcome.
   std::array<std::array<counter, 2>, remote_kinds.size()> remote_requests;
   histogram remote_latency{

@@ -41,6 +41,19 @@ void batch::put_raw(column_family cf, std::string key, std::string value) {
   ops_.push_back(std::move(o));
 }
 
+void batch::add_raw(op o) {
+  if (o.key.size() < 2) {
+    if (!invalid_) invalid_ = "a raw key holds its shard: 2 bytes at least";
+    return;
+  }
+  if (static_cast<std::size_t>(o.cf) >= column_family_count) {
+    if (!invalid_) invalid_ = "no such column family";
+    return;
+  }
+  o.raw = true;
+  ops_.push_back(std::move(o));
+}
+
 void batch::erase_shard(std::uint16_t shard) {
   for (std::size_t i = 0; i < column_family_count; ++i) {
     auto cf = static_cast<column_family>(i);

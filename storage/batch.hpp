@@ -58,6 +58,17 @@ class batch {
   // Deletes every key of `shard` in every column family that moves with
   // it (moves_with_shard).
   void erase_shard(std::uint16_t shard);
+  // `o` as it is: an op of another store's batch, its shard assigned (a
+  // follower applying its leader's writes). Its key must hold the shard.
+  void add_raw(op o);
+
+  // A write that is not this node's to replicate (a follower's apply, a
+  // shard copied here or erased): it completes once durable here, never
+  // behind the groups that wait for followers (storage/replication_sink),
+  // so that two nodes following each other's shards never wait on each
+  // other.
+  void skip_replication() noexcept { local_ = true; }
+  bool local_only() const noexcept { return local_; }
 
   // For data whose loss in a power failure is acceptable (a user's last
   // seen): the commit is acknowledged once the batch is in the WAL, with no
@@ -97,6 +108,7 @@ class batch {
   std::vector<op> ops_;
   std::optional<std::string> invalid_;
   bool relaxed_ = false;
+  bool local_ = false;
   std::optional<std::uint64_t> fence_;
 };
 

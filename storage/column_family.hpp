@@ -19,6 +19,7 @@ enum class column_family : std::size_t {
   push_outbox,    // [seq be64] -> push_job
   last_seen,      // [user] -> ts_ms be64
   revocations,    // [user] -> seconds be64: tokens issued before are refused
+  shard_log,      // [] -> the shard's replication position (shard_position)
   count_,         // not a column family: the number of them
 };
 
@@ -27,10 +28,10 @@ constexpr std::size_t column_family_count =
 
 // RocksDB's name of each column family, in enum order.
 constexpr std::array<std::string_view, column_family_count>
-    column_family_names = {"messages",   "conversations", "directs",
-                           "members",    "inbox",         "idempotency",
-                           "devices",    "push_outbox",   "last_seen",
-                           "revocations"};
+    column_family_names = {"messages",    "conversations", "directs",
+                           "members",     "inbox",         "idempotency",
+                           "devices",     "push_outbox",   "last_seen",
+                           "revocations", "shard_log"};
 
 // Whether a shard's move copies the family's keys of the shard (and erases
 // them where it moved from). Not the revocations: in a cluster every node

@@ -40,6 +40,12 @@ void group_commit::submit(batch b, completion done) {
   if (was_empty) cv_.notify_one();
 }
 
+void group_commit::set_sink(replication_sink* sink) {
+  std::unique_lock<std::mutex> lock(mtx_);
+  sink_ = sink;
+  written_cv_.wait(lock, [this] { return !writing_; });
+}
+
 void group_commit::stop() {
   {
     std::lock_guard<std::mutex> lock(mtx_);
@@ -72,6 +78,7 @@ void group_commit::run() {
     std::string why;
     bool attempt_due = false;
     std::uint64_t generation = 0;
+    replication_sink* sink = nullptr;
     {
       std::unique_lock<std::mutex> lock(mtx_);
       if (health_.writable)
@@ -83,6 +90,8 @@ void group_commit::run() {
                        [this] { return stopping_ || !queue_.empty(); });
       group.swap(queue_);
       if (group.empty() && stopping_) break;
+      sink = sink_;
+      writing_ = true;
       writable = health_.writable;
       why = health_.reason;
       generation = health_.generation;
@@ -93,52 +102,140 @@ void group_commit::run() {
       complete(group, error{errc::unavailable, "the store is not writable: " +
                                                    why + "; retry later"});
       if (attempt_due) try_recover();
-      continue;
+    } else {
+      write_fenced(group, generation, sink);
     }
-    write_fenced(group, generation);
+    {
+      std::lock_guard<std::mutex> lock(mtx_);
+      writing_ = false;
+    }
+    written_cv_.notify_all();
   }
 }
 
 // Writes the batches of `group` whose fence the store has not passed, and
-// completes every batch in submission order.
+// completes every batch: the refused ones first, then the written ones in
+// submission order (through the sink, when there is one).
 void group_commit::write_fenced(std::vector<pending>& group,
-                                std::uint64_t generation) {
+                                std::uint64_t generation,
+                                replication_sink* sink) {
   auto stale = [generation](const pending& p) {
     return p.b.fence() && *p.b.fence() < generation;
   };
-  // Nearly always none is stale: no copy, no allocation then.
-  bool any_stale = std::any_of(group.begin(), group.end(), stale);
   std::vector<pending> fresh;
-  std::vector<bool> was_stale;
-  if (any_stale) {
+  // Nearly always none is stale: no copy, no allocation then.
+  if (std::any_of(group.begin(), group.end(), stale)) {
+    status refused = error{errc::unavailable,
+                           "the store failed since this writer read its "
+                           "state; reload and retry"};
     for (auto& p : group) {
-      was_stale.push_back(stale(p));
-      if (!was_stale.back()) fresh.push_back(std::move(p));
+      if (stale(p))
+        p.done(refused);
+      else
+        fresh.push_back(std::move(p));
     }
+    group.clear();
   } else {
     fresh.swap(group);
   }
-  status st = ok;
-  if (!fresh.empty()) {
-    st = write_group(fresh);
-    bool relaxed = std::all_of(fresh.begin(), fresh.end(),
-                               [](const pending& p) { return p.b.relaxed(); });
-    if (st && durability_ == durability::sync && !relaxed) st = sync_wal();
+  std::vector<shard_append> appends;
+  if (sink && !fresh.empty()) {
+    // A write for a shard this node does not lead (it moved, or another
+    // node took it over) is refused before it is written: its actor here
+    // is stale, and an acknowledgement of it would be a lie.
+    std::vector<bool> refused;
+    appends = appends_of(fresh, *sink, refused);
+    if (std::find(refused.begin(), refused.end(), true) != refused.end()) {
+      status no = error{errc::unavailable,
+                        "a shard of the write is not led by this node now; "
+                        "retry"};
+      std::vector<pending> kept;
+      for (std::size_t i = 0; i < fresh.size(); ++i)
+        refused[i] ? fresh[i].done(no) : kept.push_back(std::move(fresh[i]));
+      fresh.swap(kept);
+    }
   }
-  if (!any_stale) {
-    complete(fresh, st);
+  if (fresh.empty()) {
+    if (sink && !appends.empty()) sink->not_written(appends);
     return;
   }
-  status refused = error{errc::unavailable,
-                         "the store failed since this writer read its state; "
-                         "reload and retry"};
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < group.size(); ++i)
-    was_stale[i] ? group[i].done(refused) : fresh[next++].done(st);
-  group.clear();
+  status st = write_group(fresh, appends);
+  bool relaxed = std::all_of(fresh.begin(), fresh.end(),
+                             [](const pending& p) { return p.b.relaxed(); });
+  if (st && durability_ == durability::sync && !relaxed) st = sync_wal();
+  if (!sink) return complete(fresh, st);
+  if (!st) {
+    sink->not_written(appends);
+    return complete(fresh, st);
+  }
+  // A durable group's completions go through the sink, in order with the
+  // groups it still holds; a write that is not the sink's completes now.
+  std::vector<completion> done;
+  done.reserve(fresh.size());
+  for (auto& p : fresh) {
+    if (p.b.local_only())
+      p.done(st);
+    else
+      done.push_back(std::move(p.done));
+  }
+  fresh.clear();
+  sink->written(std::move(appends), std::move(done));
 }
 
-status group_commit::write_group(const std::vector<pending>& group) {
+std::vector<shard_append> group_commit::appends_of(
+    const std::vector<pending>& group, replication_sink& sink,
+    std::vector<bool>& refused) {
+  std::vector<shard_append> out;
+  refused.assign(group.size(), false);
+  // Groups write to few shards: linear searches beat a map.
+  std::vector<std::uint16_t> not_led;
+  auto find = [&](std::uint16_t s) -> shard_append* {
+    for (auto& a : out)
+      if (a.shard == s) return &a;
+    return nullptr;
+  };
+  auto shard_of_key = [](const std::string& k) {
+    return static_cast<std::uint16_t>((static_cast<unsigned char>(k[0]) << 8) |
+                                      static_cast<unsigned char>(k[1]));
+  };
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    const auto& b = group[i].b;
+    if (b.local_only()) continue;
+    // Every shard of the batch first: a batch for a shard this node does
+    // not lead is refused whole.
+    for (const auto& o : b.ops()) {
+      if (o.key.size() < 2) continue;
+      auto s = shard_of_key(o.key);
+      if (find(s)) continue;
+      if (std::find(not_led.begin(), not_led.end(), s) != not_led.end()) {
+        refused[i] = true;
+        continue;
+      }
+      auto at = sink.next_position(s);
+      if (!at) {
+        not_led.push_back(s);
+        refused[i] = true;
+        continue;
+      }
+      out.push_back(shard_append{s, *at, {}});
+    }
+    if (refused[i]) continue;
+    for (const auto& o : b.ops())
+      if (o.key.size() >= 2) find(shard_of_key(o.key))->ops.push_back(o);
+  }
+  // A shard whose only batches were refused keeps its position: its
+  // followers apply an append of the position alone.
+  for (auto& a : out) {
+    batch::op pos{column_family::shard_log, position_key(a.shard),
+                  encode_position(a.at), 0};
+    pos.raw = true;
+    a.ops.push_back(std::move(pos));
+  }
+  return out;
+}
+
+status group_commit::write_group(const std::vector<pending>& group,
+                                 const std::vector<shard_append>& appends) {
   if (hooks_.fault) {
     if (auto why = hooks_.fault(); !why.empty()) {
       fail(why, false);
@@ -155,6 +252,11 @@ status group_commit::write_group(const std::vector<pending>& group) {
                                     : wb.Delete(cf, o.key);
       if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
     }
+  }
+  for (const auto& a : appends) {  // each ends with its position
+    const auto& o = a.ops.back();
+    auto s = wb.Put(cfs_[static_cast<std::size_t>(o.cf)], o.key, *o.value);
+    if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
   }
   rocksdb::WriteOptions opts;  // not synced here: see sync_wal()
   auto start = clock::now();

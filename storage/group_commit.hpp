@@ -12,6 +12,7 @@
 
 #include "metrics/log_sink.hpp"
 #include "storage/batch.hpp"
+#include "storage/replication_sink.hpp"
 #include "storage/result.hpp"
 
 namespace rocksdb {
@@ -26,9 +27,6 @@ enum class durability {
   sync,   // WAL fsynced: survives a power loss
   async,  // WAL written, not fsynced: survives a process crash only
 };
-
-// Called once per submitted batch with the outcome of its write.
-using completion = std::function<void(const status&)>;
 
 struct commit_stats {
   std::uint64_t groups = 0;     // RocksDB writes issued
@@ -113,6 +111,11 @@ class group_commit {
   // after a failed write. Any thread; never blocks on RocksDB.
   void background_error(const std::string& why);
 
+  // Hands every group written from now on to `sink` (null: none). Returns
+  // once no group is being written with the previous one, so a sink may go
+  // after it was replaced by null. Not from the writer thread.
+  void set_sink(replication_sink* sink);
+
   store_health health() const;
   // health().writable without the copy: one atomic load.
   bool writable() const noexcept {
@@ -128,8 +131,16 @@ class group_commit {
   using clock = std::chrono::steady_clock;
 
   void run();
-  void write_fenced(std::vector<pending>& group, std::uint64_t generation);
-  status write_group(const std::vector<pending>& group);
+  void write_fenced(std::vector<pending>& group, std::uint64_t generation,
+                    replication_sink* sink);
+  status write_group(const std::vector<pending>& group,
+                     const std::vector<shard_append>& appends);
+  // The sink's appends of `group`: its ops of the shards this node leads,
+  // grouped by shard, each with its position's put.
+  // `refused[i]`: batch i writes to a shard this node does not lead.
+  static std::vector<shard_append> appends_of(const std::vector<pending>& group,
+                                              replication_sink& sink,
+                                              std::vector<bool>& refused);
   status sync_wal();
   // Marks the store not writable; `rocksdb_failed`: the failure came from
   // a RocksDB call, so its WAL may be poisoned.
@@ -150,6 +161,9 @@ class group_commit {
   bool stopping_ = false;
   store_health health_;               // guarded by mtx_
   std::atomic<bool> writable_{true};  // health_.writable, for readers
+  replication_sink* sink_ = nullptr;  // guarded by mtx_
+  bool writing_ = false;              // a group is out of the queue
+  std::condition_variable written_cv_;
   // Recovery (writer thread only, while not writable).
   clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};

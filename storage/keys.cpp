@@ -85,6 +85,8 @@ layout layout_of(column_family cf) noexcept {
       return {3, false};
     case column_family::push_outbox:
       return {0, true};
+    case column_family::shard_log:
+      return {0, false};
     case column_family::count_:
       break;
   }

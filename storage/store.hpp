@@ -14,6 +14,7 @@
 #include "storage/group_commit.hpp"
 #include "storage/message_record.hpp"
 #include "storage/records.hpp"
+#include "storage/replication_sink.hpp"
 #include "storage/result.hpp"
 
 namespace switchboard::storage {
@@ -88,6 +89,15 @@ class store {
   void commit(batch b, completion done);
   // commit() and wait for the outcome. For tests, tools and start-up.
   status commit_and_wait(batch b);
+  // Every group written from now on goes through `sink` (null: none; see
+  // group_commit::set_sink).
+  void set_replication(replication_sink* sink) noexcept;
+
+  // --- replication (DESIGN §5) ---
+
+  // The replication position of every shard that has one, by shard.
+  result<std::vector<std::pair<std::uint16_t, shard_position>>> positions()
+      const;
 
   // --- a conversation's log ---
   // These reads see every write RocksDB has applied, including a group

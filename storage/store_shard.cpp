@@ -39,4 +39,25 @@ result<store::shard_page> store::read_shard(std::uint16_t shard,
   return page;
 }
 
+void store::set_replication(replication_sink* sink) noexcept {
+  impl_->writer->set_sink(sink);
+}
+
+result<std::vector<std::pair<std::uint16_t, shard_position>>> store::positions()
+    const {
+  std::vector<std::pair<std::uint16_t, shard_position>> out;
+  auto it = impl_->iter(column_family::shard_log, false);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto k = it->key().ToStringView();
+    auto p = decode_position(it->value().ToStringView());
+    if (k.size() != 2 || !p) continue;
+    out.emplace_back(
+        static_cast<std::uint16_t>((static_cast<unsigned char>(k[0]) << 8) |
+                                   static_cast<unsigned char>(k[1])),
+        *p);
+  }
+  if (!it->status().ok()) return to_error(it->status());
+  return out;
+}
+
 }  // namespace switchboard::storage

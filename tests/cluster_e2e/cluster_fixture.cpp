@@ -63,4 +63,24 @@ std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
   return {};
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> history_of(
+    ws_client& c, const std::string& conv) {
+  std::vector<std::pair<std::string, std::uint64_t>> history;
+  std::uint64_t after = 0;
+  for (;;) {
+    auto h = c.request({{"type", "sync"},
+                        {"conv_id", conv},
+                        {"after", after},
+                        {"limit", 200}});
+    REQUIRE(h["type"] == "history");
+    for (auto& m : h["messages"].as_array()) {
+      auto& o = m.as_object();
+      after = e2e_fixture::u64(o.at("msg_id"));
+      history.emplace_back(std::string(o.at("client_msg_id").as_string()),
+                           after);
+    }
+    if (h["has_more"] == false) return history;
+  }
+}
+
 }  // namespace switchboard::testing

@@ -39,6 +39,12 @@ struct cluster_fixture {
         "--cluster-listen", "127.0.0.1:0",
         "--shards",         std::to_string(shards),
         "--lease-ttl-s",    "2"};
+    // One copy of each shard unless a test asks for more: the tests of the
+    // cluster without replication see a dead node's shards unavailable.
+    if (std::find(extra.begin(), extra.end(), "--replicas") == extra.end()) {
+      a.push_back("--replicas");
+      a.push_back("1");
+    }
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -142,5 +148,10 @@ boost::json::object status_of(const boost::json::object& presence,
 // third of them, with three nodes).
 std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
                      std::vector<std::string> members);
+
+// A conversation's whole history through `c`: (client_msg_id, msg_id) of
+// every message, oldest first.
+std::vector<std::pair<std::string, std::uint64_t>> history_of(
+    ws_client& c, const std::string& conv);
 
 }  // namespace switchboard::testing

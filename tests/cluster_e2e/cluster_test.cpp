@@ -15,25 +15,6 @@ namespace {
 
 // Every message of `conv` as (client_msg_id, msg_id), oldest first, read
 // page by page with sync.
-std::vector<std::pair<std::string, std::uint64_t>> history_of(
-    ws_client& c, const std::string& conv) {
-  std::vector<std::pair<std::string, std::uint64_t>> history;
-  std::uint64_t after = 0;
-  for (;;) {
-    auto h = c.request({{"type", "sync"},
-                        {"conv_id", conv},
-                        {"after", after},
-                        {"limit", 200}});
-    REQUIRE(h["type"] == "history");
-    for (auto& m : h["messages"].as_array()) {
-      auto& o = m.as_object();
-      after = e2e_fixture::u64(o.at("msg_id"));
-      history.emplace_back(str(o.at("client_msg_id")), after);
-    }
-    if (h["has_more"] == false) return history;
-  }
-}
-
 }  // namespace
 
 TEST_CASE("three nodes: users on two nodes, their conversation on the third",

@@ -1,0 +1,98 @@
+#include <caf/all.hpp>
+
+#include "actors/directory.hpp"
+#include "actors/messages.hpp"
+#include "actors/node_context.hpp"
+#include "actors/registry.hpp"
+#include "actors/shard_positions.hpp"
+#include "metrics/log_sink.hpp"
+#include "storage/store.hpp"
+
+// The follower's side of shard replication (DESIGN §5 "Replication"): the
+// registry applies what a shard's leader streams to it, and says where its
+// copy of a shard stands.
+namespace switchboard::actors {
+
+caf::message_handler replication_handlers(caf::event_based_actor* self,
+                                          node_context* ctx) {
+  return {
+      // A group's appends from `leader`: each must come from the shard's
+      // leader as this node's map says (or from a newer epoch it has not
+      // seen yet), follow the copy here without a gap, and carry an epoch
+      // no lower than the highest seen. All or nothing: one refusal
+      // refuses the message, and the leader drops this node from the ISR
+      // of those shards; it copies the shard again before it rejoins.
+      [self, ctx](
+          replicate_atom, const std::string& leader,
+          std::vector<repl_append>& appends) -> caf::result<std::string> {
+        if (!ctx->positions) return std::string("not a cluster node");
+        storage::batch b;
+        b.skip_replication();
+        for (auto& a : appends) {
+          auto r = ctx->dir->route_of_shard(a.shard);
+          if (r.what == directory::shard_route::kind::local)
+            return "shard " + std::to_string(a.shard) + " is led by " +
+                   ctx->node_id + ", not " + leader;
+          for (auto& o : a.ops) {
+            storage::batch::op op{static_cast<storage::column_family>(o.cf),
+                                  std::move(o.key), std::nullopt, 0};
+            if (!o.erase) op.value = std::move(o.value);
+            op.range_end = std::move(o.range_end);
+            if (op.key.size() < 2 ||
+                ((static_cast<unsigned char>(op.key[0]) << 8) |
+                 static_cast<unsigned char>(op.key[1])) != int(a.shard))
+              return "a write of the append is not of shard " +
+                     std::to_string(a.shard);
+            b.add_raw(std::move(op));
+          }
+        }
+        if (b.invalid()) return "malformed append: " + *b.invalid();
+        // The positions last: nothing is taken unless all are acceptable.
+        for (std::size_t i = 0; i < appends.size(); ++i) {
+          auto& a = appends[i];
+          auto why = ctx->positions->accept(
+              a.shard, storage::shard_position{a.epoch, a.seq},
+              ctx->dir->route_of_shard(a.shard).epoch);
+          if (!why.empty()) {
+            // Those taken already stay taken, unwritten: this copy is
+            // behind them now, and refuses until the leader copies it
+            // again (a reset).
+            metrics::emit(ctx->log, "warn", "append_refused",
+                          {{"leader", leader}, {"error", why}});
+            return why;
+          }
+        }
+        auto rp = self->make_response_promise<std::string>();
+        ctx->store->commit(
+            std::move(b), [handle = caf::actor_cast<caf::actor>(self),
+                           rp](const storage::status& s) mutable {
+              std::string why = s ? std::string() : s.err().message;
+              caf::anon_send(
+                  handle, continue_atom::value,
+                  continuation{[rp, why]() mutable { rp.deliver(why); }});
+            });
+        return rp;
+      },
+      // Where this node's copy of every shard stands: {epoch, seq} each.
+      [ctx](position_atom) -> std::vector<std::int64_t> {
+        std::vector<std::int64_t> out;
+        if (!ctx->positions) return out;
+        auto S = ctx->store->shards();
+        out.reserve(2 * S);
+        for (std::uint32_t n = 0; n < S; ++n) {
+          auto p = ctx->positions->at(n);
+          out.push_back(p.epoch);
+          out.push_back(static_cast<std::int64_t>(p.seq));
+        }
+        return out;
+      },
+      // Where this node's copy of `shard` stands: {epoch, seq}.
+      [ctx](position_atom, std::uint32_t shard) -> std::vector<std::int64_t> {
+        if (!ctx->positions) return {};
+        auto p = ctx->positions->at(shard);
+        return {p.epoch, static_cast<std::int64_t>(p.seq)};
+      },
+  };
+}
+
+}  // namespace switchboard::actors

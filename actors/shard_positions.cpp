@@ -1,0 +1,85 @@
+#include "actors/shard_positions.hpp"
+
+#include <algorithm>
+
+namespace switchboard::actors {
+
+shard_positions::shard_positions(std::uint32_t shards) : slots_(shards) {}
+
+void shard_positions::load(
+    const std::vector<std::pair<std::uint16_t, storage::shard_position>>&
+        stored) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  for (auto& [shard, p] : stored) {
+    if (shard >= slots_.size()) continue;
+    slots_[shard].at = p;
+    slots_[shard].highest_epoch =
+        std::max(slots_[shard].highest_epoch, p.epoch);
+  }
+}
+
+storage::shard_position shard_positions::at(std::uint32_t shard) const {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return shard < slots_.size() ? slots_[shard].at : storage::shard_position{};
+}
+
+void shard_positions::reset(std::uint32_t shard, storage::shard_position p) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size()) return;
+  slots_[shard].at = p;
+  slots_[shard].highest_epoch = std::max(slots_[shard].highest_epoch, p.epoch);
+}
+
+void shard_positions::lead(std::uint32_t shard, std::int64_t epoch) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size()) return;
+  auto& s = slots_[shard];
+  s.leading = epoch;
+  s.highest_epoch = std::max(s.highest_epoch, epoch);
+}
+
+std::int64_t shard_positions::leading(std::uint32_t shard) const {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return shard < slots_.size() ? slots_[shard].leading : 0;
+}
+
+std::optional<storage::shard_position> shard_positions::next(
+    std::uint32_t shard) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size() || slots_[shard].leading == 0) return std::nullopt;
+  auto& s = slots_[shard];
+  s.at = storage::shard_position{s.leading, s.at.seq + 1};
+  return s.at;
+}
+
+void shard_positions::give_back(std::uint32_t shard,
+                                storage::shard_position p) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size()) return;
+  auto& s = slots_[shard];
+  // Only the latest can go back; a later one taken meanwhile (none: one
+  // writer thread takes them all) would be left as it is.
+  if (s.at == p && p.seq > 0) s.at.seq = p.seq - 1;
+}
+
+std::string shard_positions::accept(std::uint32_t shard,
+                                    storage::shard_position p,
+                                    std::int64_t map_epoch) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size()) return "no such shard";
+  auto& s = slots_[shard];
+  auto n = std::to_string(shard);
+  if (s.leading != 0) return "shard " + n + " is led here";
+  auto floor = std::max(s.highest_epoch, map_epoch);
+  if (p.epoch < floor)
+    return "shard " + n + ": epoch " + std::to_string(p.epoch) + " is below " +
+           std::to_string(floor);
+  if (p.seq != s.at.seq + 1)
+    return "shard " + n + ": seq " + std::to_string(p.seq) +
+           " does not follow " + std::to_string(s.at.seq);
+  s.at = p;
+  s.highest_epoch = p.epoch;
+  return "";
+}
+
+}  // namespace switchboard::actors

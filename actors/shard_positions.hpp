@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/replication_sink.hpp"
+
+namespace switchboard::actors {
+
+// Where this node's copy of each shard's replicated log stands, and which
+// shards it leads at which epoch (DESIGN §5 "Replication"). The leader
+// side hands out the next position of a group (the store's writer), the
+// follower side checks what its leader sends. Loaded from the store at
+// start (storage::store::positions), then kept here: every write of a
+// position goes through this table first. Thread-safe.
+class shard_positions {
+ public:
+  explicit shard_positions(std::uint32_t shards);
+
+  void load(
+      const std::vector<std::pair<std::uint16_t, storage::shard_position>>&
+          stored);
+
+  // This node's position of `shard` ({0, 0}: none yet).
+  storage::shard_position at(std::uint32_t shard) const;
+  // Sets it after a copy of the shard arrived (catch-up).
+  void reset(std::uint32_t shard, storage::shard_position p);
+
+  // This node leads `shard` at `epoch` from now on (0: it does not).
+  void lead(std::uint32_t shard, std::int64_t epoch);
+  std::int64_t leading(std::uint32_t shard) const;
+
+  // Leader: the position of the next group's writes to `shard`, taken
+  // (nullopt when this node does not lead it).
+  std::optional<storage::shard_position> next(std::uint32_t shard);
+  // Leader: gives back a position next() gave to a write that failed.
+  void give_back(std::uint32_t shard, storage::shard_position p);
+
+  // Follower: takes `p` as the next position of `shard` when it follows
+  // the one held (seq + 1) at an epoch at least `map_epoch` and at least
+  // the highest seen, and this node does not lead the shard; "" then, or
+  // why not.
+  std::string accept(std::uint32_t shard, storage::shard_position p,
+                     std::int64_t map_epoch);
+
+ private:
+  struct slot {
+    storage::shard_position at{};
+    std::int64_t leading = 0;
+    std::int64_t highest_epoch = 0;  // the highest epoch seen
+  };
+  mutable std::mutex mtx_;
+  std::vector<slot> slots_;
+};
+
+}  // namespace switchboard::actors

@@ -1,0 +1,303 @@
+// The replication side of a cluster node (DESIGN §5 "Replication"): taking
+// over the shards of a dead leader, giving shards their copies, bringing
+// followers into the ISR and dropping those that fall behind. Every change
+// of the map is a txn on the shard's mod_revision (cluster/shard_writer).
+
+#include "app/cluster_node_impl.hpp"
+#include "app/shard_copy.hpp"
+#include "cluster/placement.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::app {
+
+namespace {
+
+using state = cluster::shard_record::state_kind;
+using namespace std::chrono_literals;
+
+// How long a join may wait for the shard's writes and actors to stop.
+constexpr auto quiet_timeout = 5s;
+// One question to a follower (its position).
+constexpr auto ask_timeout = 2s;
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+}  // namespace
+
+void cluster_node::impl::run_isr_jobs() {
+  std::unique_lock<std::mutex> lock(mtx);
+  for (;;) {
+    cv.wait(lock, [&] { return stopping || !isr_jobs.empty(); });
+    if (isr_jobs.empty()) return;  // stopping, nothing left
+    auto job = std::move(isr_jobs.front());
+    isr_jobs.pop_front();
+    lock.unlock();
+    job();
+    lock.lock();
+  }
+}
+
+void cluster_node::impl::shrink(std::uint32_t shard, std::string node_id,
+                                std::function<void(std::string)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mtx);
+    if (stopping) return done("the node is leaving its cluster");
+    isr_jobs.push_back(
+        [this, shard, node_id, done] { done(shrink_now(shard, node_id)); });
+  }
+  cv.notify_all();
+}
+
+std::string cluster_node::impl::shrink_now(std::uint32_t shard,
+                                           const std::string& node_id) {
+  // Twice: a record changed by another txn meanwhile (an ISR expansion, say)
+  // is read again.
+  std::string why;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto rec = coord->shard(shard);
+    if (!rec || rec->owner != coord->self().id)
+      return "shard " + std::to_string(shard) + " is not led here";
+    if (!contains(rec->isr, node_id)) {
+      publish_routes();
+      return "";
+    }
+    auto next = coord->shrink_isr(shard, node_id, rec->mod_revision);
+    if (next) {
+      m.isr_shrinks.inc();
+      metrics::emit(log, "warn", "isr_shrunk",
+                    {{"shard", std::to_string(shard)},
+                     {"node_id", node_id},
+                     {"isr", std::to_string(next->isr.size())}});
+      publish_routes();
+      return "";
+    }
+    why = next.err().message;
+    if (next.err().code != cluster::errc::conflict) break;
+  }
+  return why;
+}
+
+void cluster_node::impl::run_keeper() {
+  std::unique_lock<std::mutex> lock(mtx);
+  while (!stopping) {
+    cv.wait_for(lock, tick, [&] { return keep_dirty || stopping; });
+    if (stopping) break;
+    keep_dirty = false;
+    lock.unlock();
+    // Passes follow each other while they change something (a takeover,
+    // then the joins it needs), and the map's news is waited for otherwise.
+    while (keep_replicas()) {
+      std::lock_guard<std::mutex> l(mtx);
+      if (stopping) break;
+    }
+    lock.lock();
+  }
+}
+
+bool cluster_node::impl::take_over_dead() {
+  if (!coord->lease_valid()) return false;
+  auto self_id = coord->self().id;
+  std::vector<std::string> live;
+  for (auto& n : coord->live_nodes()) live.push_back(n.id);
+  auto map = coord->shard_map();
+  bool changed = false;
+  for (std::uint32_t n = 0; n < map.size(); ++n) {
+    auto& r = map[n];
+    if (!r || r->state != state::owned || contains(live, r->owner)) continue;
+    if (!contains(r->isr, self_id)) continue;
+    // The first live member of the ISR takes it: one txn, not a race of
+    // all of them (the txn on the revision would settle a race anyway).
+    std::string first;
+    for (auto& i : r->isr)
+      if (i != r->owner && contains(live, i)) {
+        first = i;
+        break;
+      }
+    if (first != self_id) continue;
+    auto start = clock::now();
+    auto next = coord->take_over(n, r->mod_revision);
+    if (!next) {
+      metrics::emit(log, "warn", "shard_takeover_failed",
+                    {{"shard", std::to_string(n)},
+                     {"owner", r->owner},
+                     {"error", next.err().message}});
+      continue;
+    }
+    changed = true;
+    m.failovers.inc();
+    metrics::emit(
+        log, "warn", "shard_taken_over",
+        {{"shard", std::to_string(n)},
+         {"from", r->owner},
+         {"epoch", std::to_string(next->epoch)},
+         {"txn_ms",
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             clock::now() - start)
+                             .count())}});
+  }
+  if (changed) publish_routes();
+  return changed;
+}
+
+bool cluster_node::impl::keep_replicas() {
+  if (!coord->lease_valid()) return false;
+  bool changed = take_over_dead();
+  auto self_id = coord->self().id;
+  std::vector<std::string> live;
+  for (auto& n : coord->live_nodes()) live.push_back(n.id);
+  auto want = static_cast<std::size_t>(coord->meta().replicas);
+  auto map = coord->shard_map();
+  for (std::uint32_t n = 0; n < map.size(); ++n) {
+    {
+      std::lock_guard<std::mutex> l(mtx);
+      if (stopping) return false;
+    }
+    auto& r = map[n];
+    if (!r || r->owner != self_id || r->state != state::owned) continue;
+    // A shard with fewer copies than the cluster wants gets one on the
+    // live node placement ranks highest among those without one.
+    if (r->replicas.size() < want) {
+      for (auto& c : cluster::place_replicas(n, live, live.size())) {
+        if (contains(r->replicas, c)) continue;
+        auto added = coord->add_replica(n, c, r->mod_revision);
+        if (added) {
+          metrics::emit(log, "info", "replica_added",
+                        {{"shard", std::to_string(n)}, {"node_id", c}});
+          r = *added;
+          changed = true;
+        }
+        break;
+      }
+    }
+    for (auto& f : r->replicas) {
+      if (f == self_id || contains(r->isr, f) || !contains(live, f)) continue;
+      if (!registry_of(f)) continue;  // not connected yet: a later pass
+      auto why = join(n, f);
+      if (why.empty()) {
+        changed = true;
+      } else {
+        metrics::emit(
+            log, "warn", "replica_join_failed",
+            {{"shard", std::to_string(n)}, {"node_id", f}, {"error", why}});
+      }
+      break;  // the record changed: the next pass reads it again
+    }
+  }
+  return changed;
+}
+
+std::string cluster_node::impl::join(std::uint32_t shard,
+                                     const std::string& node_id) {
+  auto reg = registry_of(node_id);
+  if (!reg) return "node " + node_id + " is not connected";
+  auto& dir = node.dir();
+  auto S = coord->shards();
+  // Quiet: no actor of the shard runs, no write of it is on its way, and
+  // everything written before is durable here and on the ISR (the store's
+  // groups complete in order, through the replicator).
+  if (!dir.freeze_shard(shard, S, quiet_timeout)) {
+    dir.thaw_shard(shard);
+    return "writes to the shard did not finish in time";
+  }
+  struct thaw {
+    actors::directory& d;
+    std::uint32_t s;
+    ~thaw() { d.thaw_shard(s); }
+  } thawed{dir, shard};
+  if (!dir.quiesce_shard(shard, S, quiet_timeout))
+    return "the shard's actors did not stop in time";
+  if (auto s = node.store().commit_and_wait(storage::batch{}); !s)
+    return "the store cannot write: " + s.err().message;
+  auto rec = coord->shard(shard);
+  if (!rec || rec->owner != coord->self().id || rec->state != state::owned)
+    return "shard " + std::to_string(shard) + " is not led here";
+  if (contains(rec->isr, node_id)) return "";
+  auto here = node.positions()->at(shard);
+  auto there = node.ask_position(reg, shard, ask_timeout);
+  if (!there) return "node " + node_id + " did not say where its copy stands";
+  std::size_t keys = 0;
+  bool copied = false;
+  auto start = clock::now();
+  // The same position is the same log: nothing to copy. Any other (behind,
+  // or ahead with writes no ISR member acknowledged) is replaced whole by
+  // this node's copy, never patched by a guess.
+  if (there->first != here.epoch || there->second != here.seq) {
+    if (auto why = copy_shard(node, reg, shard, rec->epoch, true, keys);
+        !why.empty())
+      return why;
+    copied = true;
+  }
+  auto next = coord->expand_isr(shard, node_id, rec->mod_revision);
+  if (!next) return "cannot add it to the ISR: " + next.err().message;
+  // The route names the new follower before any write of the shard is
+  // taken again (the thaw, after this).
+  publish_routes();
+  m.isr_expands.inc();
+  metrics::emit(
+      log, "info", "isr_expanded",
+      {{"shard", std::to_string(shard)},
+       {"node_id", node_id},
+       {"copied_keys", copied ? std::to_string(keys) : std::string("0")},
+       {"ms",
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           clock::now() - start)
+                           .count())}});
+  return "";
+}
+
+std::string cluster_node::impl::transfer(std::uint32_t shard,
+                                         const std::string& target) {
+  auto reg = registry_of(target);
+  if (!reg) return "node " + target + " is not connected";
+  auto& dir = node.dir();
+  auto S = coord->shards();
+  auto start = clock::now();
+  if (!dir.freeze_shard(shard, S, quiet_timeout)) {
+    dir.thaw_shard(shard);
+    return "writes to the shard did not finish in time";
+  }
+  struct thaw {
+    actors::directory& d;
+    std::uint32_t s;
+    ~thaw() { d.thaw_shard(s); }
+  } thawed{dir, shard};
+  if (!dir.quiesce_shard(shard, S, quiet_timeout))
+    return "the shard's actors did not stop in time";
+  // Every write taken so far is on the ISR, the target included.
+  if (auto s = node.store().commit_and_wait(storage::batch{}); !s)
+    return "the store cannot write: " + s.err().message;
+  auto rec = coord->shard(shard);
+  if (!rec || rec->owner != coord->self().id || rec->state != state::owned)
+    return "shard " + std::to_string(shard) + " is not led here";
+  if (!cluster::in_isr(*rec, target))
+    return "node " + target + " is not in sync on shard " +
+           std::to_string(shard);
+  auto here = node.positions()->at(shard);
+  auto there = node.ask_position(reg, shard, ask_timeout);
+  if (!there) return "node " + target + " did not say where its copy stands";
+  if (there->first != here.epoch || there->second != here.seq)
+    return "node " + target + "'s copy of shard " + std::to_string(shard) +
+           " is not where this node's is";
+  auto next = coord->transfer(shard, target, rec->mod_revision);
+  if (!next) {
+    // A txn that timed out may have been applied: the watched map says.
+    auto now = coord->shard(shard);
+    if (!now || now->owner != target)
+      return "cannot switch the map: " + next.err().message;
+  }
+  publish_routes();  // before the thaw: requests go to the new leader
+  metrics::emit(
+      log, "info", "leadership_transferred",
+      {{"shard", std::to_string(shard)},
+       {"to", target},
+       {"epoch", std::to_string(next ? next->epoch : rec->epoch + 1)},
+       {"ms",
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           clock::now() - start)
+                           .count())}});
+  return "";
+}
+
+}  // namespace switchboard::app
