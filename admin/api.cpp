@@ -344,6 +344,20 @@ struct admin_api::impl {
         return blocking(
             [&cv, as_json, dry] { return as_json(cv.rebalance(dry)); });
       }
+      if (is({"cluster", "transfer"}, "POST")) {
+        auto* s = body.if_contains("shard");
+        auto* n = body.if_contains("node");
+        if (!s || !s->is_int64() || s->as_int64() < 0 ||
+            s->as_int64() > 65535 || !n || !n->is_string() ||
+            n->as_string().empty())
+          return reply(
+              error_response(400, "bad_request",
+                             "expected {\"shard\": N, \"node\": \"NODE_ID\"}"));
+        return blocking([&cv, shard = std::uint32_t(s->as_int64()),
+                         node = std::string(n->as_string())] {
+          return cv.transfer(shard, node);
+        });
+      }
       return reply(error_response(404, "not_found", "no such path"));
     }
     if (is({"checkpoint"}, "POST")) {

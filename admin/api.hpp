@@ -47,6 +47,10 @@ struct admin_context {
     std::function<std::string()> shards;
     std::function<std::string(const std::string& id)> where;
     std::function<std::string(bool dry_run)> rebalance;
+    // Hands the leadership of a shard to a node with a copy in sync.
+    std::function<net::http_response(std::uint32_t shard,
+                                     const std::string& node)>
+        transfer;
     // `req` answered by the node that owns the shard of `id` (this one
     // too, through the same path), or 503 when none can now.
     std::function<net::http_response(const std::string& id,

@@ -78,7 +78,10 @@ std::vector<command> cluster_commands() {
                return os.str();
              });
        }},
-      {"shards", "shards", "Every shard: owner, epoch and state.", 0, 0, "",
+      {"shards", "shards",
+       "Every shard: leader, epoch, state, and each copy: in sync or not, "
+       "and how many writes it is behind.",
+       0, 0, "",
        [](client& c, const args_t&, bool j) {
          return call(
              c, "GET", "/admin/v1/cluster/shards", {}, j, [](json::object& o) {
@@ -91,6 +94,19 @@ std::vector<command> cluster_commands() {
                  if (s.contains("target")) os << " to " << scalar(s["target"]);
                  if (s.contains("owner_live") && !s["owner_live"].as_bool())
                    os << " (owner dead)";
+                 if (auto* r = s.if_contains("replicas");
+                     r && r->as_array().size() > 1) {
+                   os << "  copies";
+                   for (auto& cv : r->as_array()) {
+                     auto& c = cv.as_object();
+                     os << " " << scalar(c["node"]);
+                     if (!c["in_sync"].as_bool()) os << "(catching up)";
+                     if (!c["live"].as_bool()) os << "(dead)";
+                     if (auto* lag = c.if_contains("lag");
+                         lag && lag->is_int64() && lag->as_int64() != 0)
+                       os << "(lag " << lag->as_int64() << ")";
+                   }
+                 }
                  os << "\n";
                }
                return os.str();
@@ -111,6 +127,30 @@ std::vector<command> cluster_commands() {
                  out += " (owner dead)";
                return out + "\n";
              });
+       }},
+      {"transfer", "transfer SHARD NODE",
+       "Hands the leadership of SHARD to NODE, which must hold a copy in "
+       "sync: the shard pauses for one write and one etcd transaction.",
+       2, 2, "-",
+       [](client& c, const args_t& a, bool j) -> outcome {
+         std::int64_t shard = -1;
+         try {
+           std::size_t used = 0;
+           shard = std::stoll(a[0], &used);
+           if (used != a[0].size()) shard = -1;
+         } catch (const std::exception&) {
+           shard = -1;
+         }
+         if (shard < 0)
+           return {false,
+                   "error: SHARD must be a shard number, got '" + a[0] + "'"};
+         return call(c, "POST", "/admin/v1/cluster/transfer",
+                     json::object{{"shard", shard}, {"node", a[1]}}, j,
+                     [](json::object& o) {
+                       return "shard " + scalar(o["shard"]) + ": " +
+                              scalar(o["from"]) + " -> " + scalar(o["owner"]) +
+                              ", epoch " + scalar(o["epoch"]) + "\n";
+                     });
        }},
       {"rebalance", "rebalance [--dry-run]",
        "Moves shards one at a time to where rendezvous placement over the "

@@ -212,6 +212,51 @@ std::string cluster_node::rebalance_json(bool dry_run) {
   return json::serialize(out);
 }
 
+net::http_response cluster_node::transfer_json(std::uint32_t shard,
+                                               const std::string& node) {
+  auto& p = *impl_;
+  auto rec = p.coord->shard(shard);
+  if (shard >= p.coord->shards() || !rec)
+    return rest::error_response(
+        400, "bad_request",
+        "shard " + std::to_string(shard) + " does not exist or has no owner");
+  if (rec->owner == node)
+    return rest::error_response(
+        400, "bad_request",
+        "node " + node + " leads shard " + std::to_string(shard) + " already");
+  if (!cluster::in_isr(*rec, node))
+    return rest::error_response(
+        400, "bad_request",
+        "node " + node + " holds no copy of shard " + std::to_string(shard) +
+            " in sync (in sync: " +
+            [&] {
+              std::string s;
+              for (auto& i : rec->isr) s += (s.empty() ? "" : ",") + i;
+              return s;
+            }() +
+            ")");
+  std::string why;
+  if (rec->owner == p.coord->self().id)
+    why = p.move(shard, node);
+  else
+    why = p.node.ask(p.registry_of(rec->owner),
+                     caf::make_message(actors::move_atom::value, shard, node),
+                     move_timeout);
+  if (!why.empty()) return rest::error_response(503, "unavailable", why);
+  // This node's copy of the map learns of the txn from its watch.
+  auto deadline = clock::now() + std::chrono::seconds(2);
+  while (clock::now() < deadline) {
+    auto now = p.coord->shard(shard);
+    if (now && now->owner == node) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  net::http_response res;
+  auto o = shard_json(shard, p.coord->shard(shard), live_ids(*p.coord));
+  o["from"] = rec->owner;
+  res.body = json::serialize(o);
+  return res;
+}
+
 net::http_response cluster_node::admin_at_owner(const std::string& id,
                                                 const net::http_request& req) {
   auto& p = *impl_;

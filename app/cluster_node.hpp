@@ -71,6 +71,11 @@ class cluster_node {
   // Moves every shard whose rendezvous owner among the live nodes is not
   // its owner, one at a time; with `dry_run` only lists them.
   std::string rebalance_json(bool dry_run);
+  // Hands the leadership of `shard` to `node`, which must hold a copy in
+  // sync (admin `transfer`): 200 with the shard's record, 400 when the
+  // record does not allow it, 503 when the owner could not do it.
+  net::http_response transfer_json(std::uint32_t shard,
+                                   const std::string& node);
   // An admin API request answered by the owner of `id`'s shard (this node
   // too), or by every live node (admin/cluster_forward).
   net::http_response admin_at_owner(const std::string& id,

@@ -274,6 +274,13 @@ int serve_main(int argc, char** argv) {
       actx.cluster.rebalance = [joined, not_yet](bool dry) {
         return joined() ? joined()->rebalance_json(dry) : not_yet;
       };
+      actx.cluster.transfer = [joined](std::uint32_t shard,
+                                       const std::string& node) {
+        if (!joined())
+          return rest::error_response(503, "unavailable",
+                                      "joining the cluster");
+        return joined()->transfer_json(shard, node);
+      };
       actx.cluster.at_owner = [joined](const std::string& id,
                                        const net::http_request& req) {
         if (!joined())

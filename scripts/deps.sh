@@ -16,6 +16,9 @@ packages=(
   # a system etcd on 2379; where no init runs (containers, CI) or
   # policy-rc.d forbids it, none starts, and the tests never use 2379.
   etcd-server
+  # The replication fault tests cut a node's cluster port on loopback (they
+  # run as root; without iptables they say they were skipped).
+  iptables
 )
 
 missing=()

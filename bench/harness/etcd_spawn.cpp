@@ -132,13 +132,25 @@ std::string spawned_etcd::url() const {
 
 bool spawned_etcd::try_start(std::string& why) {
   client_port_ = free_loopback_port();
-  auto peer_port = free_loopback_port();
+  peer_port_ = free_loopback_port();
+  return start_on_ports(why, true);
+}
+
+void spawned_etcd::restart() {
+  if (pid_ > 0) kill();
+  std::string why;
+  if (!start_on_ports(why, false))
+    throw std::runtime_error("etcd did not start again: " + why);
+}
+
+bool spawned_etcd::start_on_ports(std::string& why, bool fresh) {
   auto client = url();
-  auto peer = "http://127.0.0.1:" + std::to_string(peer_port);
+  auto peer = "http://127.0.0.1:" + std::to_string(peer_port_);
   auto data = dir_ + "/data";
   auto log_path = dir_ + "/etcd.log";
-  int log =
-      ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int log = ::open(
+      log_path.c_str(),
+      O_WRONLY | O_CREAT | (fresh ? O_TRUNC : O_APPEND) | O_CLOEXEC, 0600);
   if (log < 0) throw std::runtime_error("cannot write " + log_path);
   try {
     pid_ = start_child(
@@ -161,7 +173,7 @@ bool spawned_etcd::try_start(std::string& why) {
       pid_ = -1;
       why = "etcd exited at start: " + tail_of(log_path);
       std::error_code ec;
-      std::filesystem::remove_all(data, ec);
+      if (fresh) std::filesystem::remove_all(data, ec);
       return false;
     }
   }

@@ -30,15 +30,23 @@ class spawned_etcd {
 
   // SIGKILL (a crash, for tests), then waits for it to be gone.
   void kill();
+  // Starts it again (after kill()) on the same ports and data: etcd
+  // restarted, its keys and leases kept. Throws std::runtime_error when it
+  // does not become healthy.
+  void restart();
 
  private:
   // One attempt on fresh ports; false (and `why`) when etcd exited.
   bool try_start(std::string& why);
+  // One attempt on the ports set; `fresh`: the data directory is new (and
+  // removed again when etcd exits at start).
+  bool start_on_ports(std::string& why, bool fresh);
   void stop();
 
   std::string dir_;
   pid_t pid_ = -1;
   std::uint16_t client_port_ = 0;
+  std::uint16_t peer_port_ = 0;
 };
 
 // A loopback port nobody listens on now. The kernel may hand it out again,
