@@ -1,0 +1,164 @@
+#include <catch2/catch.hpp>
+#include <future>
+#include <map>
+#include <mutex>
+
+#include "storage/shard.hpp"
+#include "tests/storage/store_fixture.hpp"
+
+// The store's writer and its replication sink (storage/replication_sink.hpp):
+// positions written with the group, writes for shards not led refused,
+// completions through the sink, local-only writes past it.
+using namespace switchboard::storage;
+using switchboard::testing::store_fixture;
+
+namespace {
+
+// Leads the shards in `led`, at epoch 7; keeps what it is handed, and
+// completes nothing until release().
+struct holding_sink final : replication_sink {
+  std::mutex m;
+  std::map<std::uint16_t, std::uint64_t> seq;
+  std::vector<std::uint16_t> led;
+  std::vector<std::vector<shard_append>> groups;
+  std::vector<completion> held;
+  std::vector<std::uint16_t> given_back;
+
+  std::optional<shard_position> next_position(std::uint16_t shard) override {
+    std::lock_guard<std::mutex> l(m);
+    if (std::find(led.begin(), led.end(), shard) == led.end())
+      return std::nullopt;
+    return shard_position{7, ++seq[shard]};
+  }
+  void not_written(const std::vector<shard_append>& a) override {
+    std::lock_guard<std::mutex> l(m);
+    for (auto& x : a) given_back.push_back(x.shard);
+  }
+  void written(std::vector<shard_append> a,
+               std::vector<completion> done) override {
+    std::lock_guard<std::mutex> l(m);
+    groups.push_back(std::move(a));
+    for (auto& d : done) held.push_back(std::move(d));
+  }
+  std::size_t held_count() {
+    std::lock_guard<std::mutex> l(m);
+    return held.size();
+  }
+  void release() {
+    std::vector<completion> out;
+    {
+      std::lock_guard<std::mutex> l(m);
+      out.swap(held);
+    }
+    for (auto& d : out) d(ok);
+  }
+};
+
+std::uint16_t shard_of_id(const store& s, const std::string& id) {
+  return static_cast<std::uint16_t>(shard_of(id, s.shards()));
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(store_fixture,
+                 "a sink gets each group's writes per shard it leads, with "
+                 "the position written in the same write",
+                 "[replication_sink]") {
+  holding_sink sink;
+  auto shard = shard_of_id(*db, "conv-a");
+  sink.led = {shard};
+  db->set_replication(&sink);
+
+  batch b;
+  message m{1, "alice", "hi", 5, "c1"};
+  b.put_message("conv-a", m);
+  std::promise<status> done;
+  db->commit(std::move(b), [&](const status& s) { done.set_value(s); });
+  // Durable here, and held by the sink: not acknowledged yet.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (sink.held_count() == 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::yield();
+  }
+  auto fut = done.get_future();
+  CHECK(fut.wait_for(std::chrono::milliseconds(0)) !=
+        std::future_status::ready);
+  {
+    std::lock_guard<std::mutex> l(sink.m);
+    REQUIRE(sink.groups.size() == 1);
+    REQUIRE(sink.groups[0].size() == 1);
+    auto& a = sink.groups[0][0];
+    CHECK(a.shard == shard);
+    CHECK(a.at == shard_position{7, 1});
+    REQUIRE(a.ops.size() == 2);  // the message, then the position
+    CHECK(a.ops[0].cf == column_family::messages);
+    CHECK(a.ops.back().cf == column_family::shard_log);
+  }
+  sink.release();
+  REQUIRE(fut.get().has_value());
+  db->set_replication(nullptr);
+  auto positions = db->positions();
+  REQUIRE(positions.has_value());
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].first == shard);
+  CHECK((*positions)[0].second == shard_position{7, 1});
+  // The position is durable with the group: it survives a reopen.
+  reopen();
+  auto again = db->positions();
+  REQUIRE(again.has_value());
+  REQUIRE(again->size() == 1);
+  CHECK((*again)[0].second == shard_position{7, 1});
+  CHECK(db->last_msg_id("conv-a").value() == 1);
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "a write for a shard not led is refused unwritten, a "
+                 "local-only one passes the sink",
+                 "[replication_sink]") {
+  holding_sink sink;  // leads nothing
+  db->set_replication(&sink);
+  batch b;
+  b.put_message("conv-b", message{1, "alice", "hi", 5, "c1"});
+  auto refused = db->commit_and_wait(std::move(b));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.err().code == errc::unavailable);
+  CHECK(db->last_msg_id("conv-b").value() == 0);
+
+  batch local;
+  local.skip_replication();
+  local.put_message("conv-b", message{1, "alice", "hi", 5, "c1"});
+  REQUIRE(db->commit_and_wait(std::move(local)).has_value());
+  CHECK(db->last_msg_id("conv-b").value() == 1);
+  CHECK(sink.held_count() == 0);
+  db->set_replication(nullptr);
+  // No position for a shard nobody led.
+  CHECK(db->positions().value().empty());
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "positions of a group that failed to write are given back",
+                 "[replication_sink]") {
+  // A store that fails its writes on demand.
+  db.reset();
+  bool fail = true;
+  std::mutex fm;
+  store_options o{dir.str(), durability::sync, {}};
+  o.write_fault = [&] {
+    std::lock_guard<std::mutex> l(fm);
+    return fail ? std::string("injected") : std::string();
+  };
+  auto opened = store::open(o);
+  REQUIRE(opened.has_value());
+  db = std::move(*opened);
+  holding_sink sink;
+  auto shard = shard_of_id(*db, "conv-c");
+  sink.led = {shard};
+  db->set_replication(&sink);
+  batch b;
+  b.put_message("conv-c", message{1, "alice", "hi", 5, "c1"});
+  CHECK_FALSE(db->commit_and_wait(std::move(b)).has_value());
+  db->set_replication(nullptr);
+  std::lock_guard<std::mutex> l(sink.m);
+  CHECK(sink.given_back == std::vector<std::uint16_t>{shard});
+  CHECK(sink.groups.empty());
+}
