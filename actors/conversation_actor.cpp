@@ -88,6 +88,7 @@ conversation_actor::behavior_type conversation(
           st.store_generation = r->generation;
           st.log = std::move(r->log);
           st.durable_upto = st.log->last_msg_id();
+          st.confirmed = st.ctx->positions == nullptr;
           if (r->meta) {
             st.meta = std::move(*r->meta);
             for (auto& m : r->members) st.members[m.user_id] = m.state;

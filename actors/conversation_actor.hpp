@@ -73,6 +73,13 @@ struct conversation_state {
   std::map<std::string, storage::member_state> members;
   std::optional<storage::conversation_log> log;
   std::uint64_t durable_upto = 0;  // highest acknowledged msg_id
+  // With replicas (DESIGN §5): whether what the store held when this actor
+  // loaded is known to be on every in-sync copy. A write that failed to
+  // replicate stays in the leader's store; a retry of it is answered `sent`
+  // only after a write of this actor has succeeded since (its followers
+  // refuse a gap, so it proves every earlier write of the shard is there).
+  bool confirmed = true;
+  std::vector<std::pair<send_job, sent_id>> unconfirmed_dups;
   // The store's failure generation when this state was read: every write
   // is fenced with it (storage::batch::fence).
   std::uint64_t store_generation = 0;

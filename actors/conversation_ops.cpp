@@ -66,6 +66,9 @@ void finish_reload(conv_self self) {
   for (auto& [_, j] : st.dup_waiting)
     j.rp.deliver(send_reply{err, 0, 0, false});
   st.dup_waiting.clear();
+  for (auto& [j, _] : st.unconfirmed_dups)
+    j.rp.deliver(send_reply{err, 0, 0, false});
+  st.unconfirmed_dups.clear();
   if (st.writes_in_flight > 0 || st.lookup_in_flight ||
       st.cursor_write_in_flight)
     return;

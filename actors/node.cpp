@@ -214,18 +214,20 @@ node::~node() {
                                            impl_->cluster_port);
   }
   impl_->dir.shutdown();
-  if (impl_->repl) {
-    // Groups waiting for followers fail now (closed): nothing waits on a
-    // node that is going away.
-    impl_->store.set_replication(nullptr);
-    impl_->repl.reset();
-  }
+  // From here on no shard takes a write (refused unwritten, so that the
+  // store never holds one its followers lack), and what waits for followers
+  // fails (closed): nothing waits on a node that is going away.
+  if (impl_->repl) impl_->repl->close();
   impl_->sys.await_all_actors_done();
   impl_->pool.reset();  // runs and drops what is queued
   // Every completion of an earlier commit runs before this one's: after it,
   // no write callback can reach into the actor system any more.
   (void)impl_->store.commit_and_wait(
       storage::batch{});  // an empty batch cannot fail usefully
+  if (impl_->repl) {
+    impl_->store.set_replication(nullptr);
+    impl_->repl.reset();
+  }
 }
 
 std::shared_ptr<connection_handler> node::open_session(

@@ -26,14 +26,17 @@ caf::result<caf::message> forward(caf::event_based_actor* self,
 }
 
 // Commits `b` and answers `rp` with "" or why not, inside the registry.
+// `after` runs once the write is done either way, `failed` when it failed.
 void commit_then_answer(caf::event_based_actor* self, node_context* ctx,
                         storage::batch b,
                         caf::typed_response_promise<std::string> rp,
-                        std::function<void()> after = {}) {
+                        std::function<void()> after = {},
+                        std::function<void()> failed = {}) {
   ctx->store->commit(
-      std::move(b), [handle = caf::actor_cast<caf::actor>(self), rp,
-                     after](const storage::status& s) mutable {
+      std::move(b), [handle = caf::actor_cast<caf::actor>(self), rp, after,
+                     failed](const storage::status& s) mutable {
         if (after) after();
+        if (!s && failed) failed();
         std::string why = s ? std::string() : s.err().message;
         caf::anon_send(handle, continue_atom::value,
                        continuation{[rp, why]() mutable { rp.deliver(why); }});
@@ -108,7 +111,12 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
           b.put_raw(cf, std::move(k), std::move(c.values[i]));
         }
         auto rp = self->make_response_promise<std::string>();
-        commit_then_answer(self, ctx, std::move(b), rp);
+        // A page that is not written leaves the copy incomplete, whatever
+        // its position says.
+        commit_then_answer(self, ctx, std::move(b), rp, {},
+                           [ctx, shard = c.shard] {
+                             if (ctx->positions) ctx->positions->diverge(shard);
+                           });
         return rp;
       },
       // What a failed move left here: dropped, unless the shard is ours.
@@ -121,7 +129,9 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         b.skip_replication();
         b.erase_shard(static_cast<std::uint16_t>(shard));
         auto rp = self->make_response_promise<std::string>();
-        commit_then_answer(self, ctx, std::move(b), rp);
+        commit_then_answer(self, ctx, std::move(b), rp, [ctx, shard] {
+          if (ctx->positions) ctx->positions->reset(shard, {});
+        });
         return rp;
       },
       [self, ctx](move_atom, std::uint32_t shard,

@@ -33,6 +33,13 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
           if (r.what == directory::shard_route::kind::local)
             return "shard " + std::to_string(a.shard) + " is led by " +
                    ctx->node_id + ", not " + leader;
+          // At the map's epoch only the map's leader writes; a higher
+          // epoch is a leader whose record this node's watch has not
+          // brought yet.
+          if (a.epoch == r.epoch && !r.owner.empty() && r.owner != leader)
+            return "shard " + std::to_string(a.shard) + " at epoch " +
+                   std::to_string(a.epoch) + " is led by " + r.owner +
+                   ", not " + leader;
           for (auto& o : a.ops) {
             storage::batch::op op{static_cast<storage::column_family>(o.cf),
                                   std::move(o.key), std::nullopt, 0};
@@ -47,26 +54,35 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
           }
         }
         if (b.invalid()) return "malformed append: " + *b.invalid();
-        // The positions last: nothing is taken unless all are acceptable.
-        for (std::size_t i = 0; i < appends.size(); ++i) {
-          auto& a = appends[i];
-          auto why = ctx->positions->accept(
+        // Every position checked first, then all taken: a refusal takes
+        // none. (The registry is one actor: nothing runs in between.)
+        for (auto& a : appends) {
+          auto why = ctx->positions->check(
               a.shard, storage::shard_position{a.epoch, a.seq},
               ctx->dir->route_of_shard(a.shard).epoch);
           if (!why.empty()) {
-            // Those taken already stay taken, unwritten: this copy is
-            // behind them now, and refuses until the leader copies it
-            // again (a reset).
             metrics::emit(ctx->log, "warn", "append_refused",
                           {{"leader", leader}, {"error", why}});
             return why;
           }
         }
+        std::vector<std::uint32_t> shards;
+        for (auto& a : appends) {
+          ctx->positions->accept(a.shard,
+                                 storage::shard_position{a.epoch, a.seq},
+                                 ctx->dir->route_of_shard(a.shard).epoch);
+          shards.push_back(a.shard);
+        }
         auto rp = self->make_response_promise<std::string>();
         ctx->store->commit(
-            std::move(b), [handle = caf::actor_cast<caf::actor>(self),
-                           rp](const storage::status& s) mutable {
+            std::move(b),
+            [handle = caf::actor_cast<caf::actor>(self), rp, ctx,
+             shards = std::move(shards)](const storage::status& s) mutable {
               std::string why = s ? std::string() : s.err().message;
+              // Taken and not written: this copy is not what its position
+              // says, and must be copied again before it is in sync.
+              if (!s)
+                for (auto n : shards) ctx->positions->diverge(n);
               caf::anon_send(
                   handle, continue_atom::value,
                   continuation{[rp, why]() mutable { rp.deliver(why); }});

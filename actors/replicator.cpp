@@ -25,6 +25,15 @@ struct ask {
 
 // One group the store wrote, until its completions ran.
 struct group {
+  group() = default;
+  group(const group&) = delete;
+  group& operator=(const group&) = delete;
+  // A group dropped unfinished (its message never reached the actor, which
+  // exited) still completes each batch once.
+  ~group() {
+    for (auto& d : done)
+      d(storage::error{storage::errc::closed, "the node is shutting down"});
+  }
   std::vector<storage::shard_append> appends;
   std::vector<storage::completion> done;
   std::vector<std::vector<ask>> asks;  // per append: its followers
@@ -173,7 +182,9 @@ void replicator::core::finish(const storage::status& st) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                       g->start)
             .count());
-  for (auto& d : g->done) d(st);
+  auto done = std::move(g->done);
+  g->done.clear();
+  for (auto& d : done) d(st);
   pending.fetch_sub(1, std::memory_order_acq_rel);
 }
 
@@ -241,13 +252,26 @@ replicator::replicator(caf::actor_system& sys, node_context& ctx)
   });
 }
 
-replicator::~replicator() {
-  caf::anon_send_exit(core_->actor, caf::exit_reason::user_shutdown);
-}
+replicator::~replicator() { close(); }
 
 std::optional<storage::shard_position> replicator::next_position(
     std::uint16_t shard) {
-  return ctx_.positions ? ctx_.positions->next(shard) : std::nullopt;
+  if (!ctx_.positions || closing_.load(std::memory_order_acquire))
+    return std::nullopt;
+  // Only a shard served here now, at the epoch it is led at: a write the
+  // replicator could not send to its ISR (the lease ran out, the shard
+  // lacks copies in sync) is refused before it is written, never left in
+  // this store alone.
+  auto r = ctx_.dir->route_of_shard(shard);
+  if (r.what != directory::shard_route::kind::local ||
+      r.epoch != ctx_.positions->leading(shard))
+    return std::nullopt;
+  return ctx_.positions->next(shard);
+}
+
+void replicator::close() {
+  closing_.store(true, std::memory_order_release);
+  caf::anon_send_exit(core_->actor, caf::exit_reason::user_shutdown);
 }
 
 void replicator::not_written(
@@ -258,6 +282,15 @@ void replicator::not_written(
 
 void replicator::written(std::vector<storage::shard_append> appends,
                          std::vector<storage::completion> done) {
+  if (closing_.load(std::memory_order_acquire)) {
+    // A group without appends wrote nothing of a replicated shard; one
+    // taken before the close is never acknowledged now.
+    storage::status st = storage::ok;
+    if (!appends.empty())
+      st = storage::error{storage::errc::closed, "the node is shutting down"};
+    for (auto& d : done) d(st);
+    return;
+  }
   bool replicated = false;
   for (auto& a : appends) {
     auto r = ctx_.dir->route_of_shard(a.shard);

@@ -37,10 +37,15 @@ class replicator final : public storage::replication_sink {
   void written(std::vector<storage::shard_append> appends,
                std::vector<storage::completion> done) override;
 
+  // The node goes: no shard takes writes through it any more (they are
+  // refused unwritten), and what waits for followers fails (closed).
+  void close();
+
   struct core;  // replicator.cpp
 
  private:
   node_context& ctx_;
+  std::atomic<bool> closing_{false};
   std::shared_ptr<core> core_;
 };
 

@@ -62,14 +62,26 @@ void shard_positions::give_back(std::uint32_t shard,
   if (s.at == p && p.seq > 0) s.at.seq = p.seq - 1;
 }
 
-std::string shard_positions::accept(std::uint32_t shard,
-                                    storage::shard_position p,
-                                    std::int64_t map_epoch) {
+namespace {
+// A diverged copy's position: no leader has it, and no seq follows it.
+constexpr storage::shard_position diverged{-1, ~std::uint64_t{0} - 1};
+}  // namespace
+
+void shard_positions::diverge(std::uint32_t shard) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard < slots_.size()) slots_[shard].at = diverged;
+}
+
+std::string shard_positions::check(std::uint32_t shard,
+                                   storage::shard_position p,
+                                   std::int64_t map_epoch) const {
   std::lock_guard<std::mutex> lock(mtx_);
   if (shard >= slots_.size()) return "no such shard";
-  auto& s = slots_[shard];
+  const auto& s = slots_[shard];
   auto n = std::to_string(shard);
   if (s.leading != 0) return "shard " + n + " is led here";
+  if (s.at == diverged)
+    return "shard " + n + ": this copy diverged; it needs a copy";
   auto floor = std::max(s.highest_epoch, map_epoch);
   if (p.epoch < floor)
     return "shard " + n + ": epoch " + std::to_string(p.epoch) + " is below " +
@@ -77,6 +89,15 @@ std::string shard_positions::accept(std::uint32_t shard,
   if (p.seq != s.at.seq + 1)
     return "shard " + n + ": seq " + std::to_string(p.seq) +
            " does not follow " + std::to_string(s.at.seq);
+  return "";
+}
+
+std::string shard_positions::accept(std::uint32_t shard,
+                                    storage::shard_position p,
+                                    std::int64_t map_epoch) {
+  if (auto why = check(shard, p, map_epoch); !why.empty()) return why;
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto& s = slots_[shard];
   s.at = p;
   s.highest_epoch = p.epoch;
   return "";

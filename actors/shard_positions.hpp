@@ -37,15 +37,22 @@ class shard_positions {
   // Leader: the position of the next group's writes to `shard`, taken
   // (nullopt when this node does not lead it).
   std::optional<storage::shard_position> next(std::uint32_t shard);
-  // Leader: gives back a position next() gave to a write that failed.
+  // Leader: gives back a position next() gave to a write that never
+  // reached the store (its RocksDB write failed).
   void give_back(std::uint32_t shard, storage::shard_position p);
 
-  // Follower: takes `p` as the next position of `shard` when it follows
-  // the one held (seq + 1) at an epoch at least `map_epoch` and at least
-  // the highest seen, and this node does not lead the shard; "" then, or
-  // why not.
+  // Follower: whether `p` may be the next position of `shard`: it follows
+  // the one held (seq + 1), at an epoch at least `map_epoch` and at least
+  // the highest seen, and this node does not lead the shard. "" or why not.
+  std::string check(std::uint32_t shard, storage::shard_position p,
+                    std::int64_t map_epoch) const;
+  // check(), and takes `p` when it passes.
   std::string accept(std::uint32_t shard, storage::shard_position p,
                      std::int64_t map_epoch);
+  // This copy of `shard` is not what its position says (a write of it
+  // failed, a copy did not arrive whole): it refuses every append, and
+  // compares unequal to any leader's position, until a copy resets it.
+  void diverge(std::uint32_t shard);
 
  private:
   struct slot {

@@ -187,7 +187,8 @@ std::string cluster_node::rebalance_json(bool dry_run) {
               move_timeout);
         }
         bool again = why.find("changed meanwhile") != std::string::npos ||
-                     why.find("catching up") != std::string::npos;
+                     why.find("catching up") != std::string::npos ||
+                     why.find("is running here") != std::string::npos;
         if (!again || clock::now() >= give_up) break;
         std::this_thread::sleep_for(retry_pause);
       }

@@ -129,6 +129,8 @@ struct cluster_node::impl {
   void run_isr_jobs();
   // One pass; true when it changed something (another pass follows).
   bool keep_replicas();
+  // On the loop: takes the shards of dead leaders this node is first in
+  // the ISR of; true when it took one.
   bool take_over_dead();
   // Brings `node` (a replica of `shard`, live) into the ISR: "" or why not.
   std::string join(std::uint32_t shard, const std::string& node);
@@ -411,6 +413,9 @@ struct cluster_node::impl {
       connect_peers();
       publish_routes();
       sweep_stuck_moves();
+      // Here, not on the keeper: a dead leader's shards are taken over at
+      // once, never behind a copy the keeper is making.
+      if (take_over_dead()) poke();
       lock.lock();
     }
   }

@@ -107,6 +107,8 @@ bool cluster_node::impl::take_over_dead() {
     auto& r = map[n];
     if (!r || r->state != state::owned || contains(live, r->owner)) continue;
     if (!contains(r->isr, self_id)) continue;
+    // A copy that diverged (a write of it failed here) must not lead.
+    if (node.positions() && node.positions()->at(n).epoch < 0) continue;
     // The first live member of the ISR takes it: one txn, not a race of
     // all of them (the txn on the revision would settle a race anyway).
     std::string first;
@@ -143,7 +145,7 @@ bool cluster_node::impl::take_over_dead() {
 
 bool cluster_node::impl::keep_replicas() {
   if (!coord->lease_valid()) return false;
-  bool changed = take_over_dead();
+  bool changed = false;
   auto self_id = coord->self().id;
   std::vector<std::string> live;
   for (auto& n : coord->live_nodes()) live.push_back(n.id);
@@ -192,6 +194,13 @@ std::string cluster_node::impl::join(std::uint32_t shard,
                                      const std::string& node_id) {
   auto reg = registry_of(node_id);
   if (!reg) return "node " + node_id + " is not connected";
+  // One freeze of a shard at a time: joins, moves and transfers exclude
+  // each other (the freeze is not counted).
+  if (moving_now.exchange(true)) return "a move or transfer is running here";
+  struct done_moving {
+    std::atomic<bool>& flag;
+    ~done_moving() { flag = false; }
+  } guard{moving_now};
   auto& dir = node.dir();
   auto S = coord->shards();
   // Quiet: no actor of the shard runs, no write of it is on its way, and
@@ -222,8 +231,11 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   auto start = clock::now();
   // The same position is the same log: nothing to copy. Any other (behind,
   // or ahead with writes no ISR member acknowledged) is replaced whole by
-  // this node's copy, never patched by a guess.
-  if (there->first != here.epoch || there->second != here.seq) {
+  // this node's copy, never patched by a guess. Position 0 proves nothing
+  // (a data directory from before replication has data and no position):
+  // copied too, which costs little for a shard that is empty.
+  if (there->first != here.epoch || there->second != here.seq ||
+      here.seq == 0) {
     if (auto why = copy_shard(node, reg, shard, rec->epoch, true, keys);
         !why.empty())
       return why;

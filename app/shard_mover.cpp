@@ -7,6 +7,7 @@
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
+#include "actors/shard_positions.hpp"
 #include "app/shard_copy.hpp"
 #include "cluster/coordinator.hpp"
 #include "storage/store.hpp"
@@ -119,10 +120,15 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
   storage::batch erase;
   erase.skip_replication();  // no longer this node's shard
   erase.erase_shard(static_cast<std::uint16_t>(shard));
-  if (auto s = store.commit_and_wait(std::move(erase)); !s)
+  auto erased = store.commit_and_wait(std::move(erase));
+  // The position goes with the keys; a copy left half-erased is no copy
+  // this node may ever join with (shard_positions::diverge).
+  if (auto* positions = node.positions())
+    erased ? positions->reset(shard, {}) : positions->diverge(shard);
+  if (!erased)
     metrics::emit(
         log, "error", "shard_copy_not_erased",
-        {{"shard", std::to_string(shard)}, {"error", s.err().message}});
+        {{"shard", std::to_string(shard)}, {"error", erased.err().message}});
   metrics::emit(log, "info", "shard_moved",
                 {{"shard", std::to_string(shard)},
                  {"target", target},

@@ -90,11 +90,13 @@ result<bool> shard_writer::claim_together(
     rec.epoch = 1;
     rec.state = state::owned;
     // Self won the shard, so it is first anyway unless the view changed
-    // since; a new shard is empty on every copy: all are in sync.
+    // since. Only self is in sync: this node's data directory may hold the
+    // shard already (a standalone node's that becomes a cluster), and the
+    // others join once its leader has compared or copied their copies.
     rec.replicas = moved_first(place_replicas(n, live, replicas_), self.id);
     if (rec.replicas.size() > std::max<std::size_t>(replicas_, 1))
       rec.replicas.pop_back();
-    rec.isr = rec.replicas;
+    rec.isr = {self.id};
     compares.push_back(
         compare::create_revision(keys_.shard(n), compare::op::equal, 0));
     puts.push_back(txn_op::put(keys_.shard(n), encode_shard(rec)));

@@ -34,8 +34,8 @@ class shard_writer {
 
   // Creates every shard without a record that `self` wins among the live
   // nodes: owner self, epoch 1, owned, replicas = place_replicas(n, live
-  // ids, `replicas` of the constructor) with self first, isr = replicas
-  // (a new shard is empty everywhere, so every copy is in sync). Each txn also
+  // ids, `replicas` of the constructor) with self first, isr = {self} (the
+  // leader brings the others in once it compared or copied them). Each txn also
   // requires this node's key to be the one its registration created, so a node
   // that lost its lease claims nothing: errc::lease_not_found then (also when
   // lease_valid() is false). A shard another node created first is

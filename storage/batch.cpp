@@ -41,6 +41,12 @@ void batch::put_raw(column_family cf, std::string key, std::string value) {
   ops_.push_back(std::move(o));
 }
 
+void batch::touch_shard(std::string_view id) {
+  std::string key;
+  keys::append_shard(key, unassigned);
+  put(column_family::shard_log, id, std::move(key), std::string());
+}
+
 void batch::add_raw(op o) {
   if (o.key.size() < 2) {
     if (!invalid_) invalid_ = "a raw key holds its shard: 2 bytes at least";

@@ -58,6 +58,12 @@ class batch {
   // Deletes every key of `shard` in every column family that moves with
   // it (moves_with_shard).
   void erase_shard(std::uint16_t shard);
+  // Writes nothing of its own, but makes the batch a write to the shard of
+  // `id`: with replication it is a group of that shard (its position
+  // written, its followers asked), a barrier that proves every earlier
+  // write of the shard is on them. Only for a store with a replication
+  // sink, which writes the shard's position over it in the same write.
+  void touch_shard(std::string_view id);
   // `o` as it is: an op of another store's batch, its shard assigned (a
   // follower applying its leader's writes). Its key must hold the shard.
   void add_raw(op o);

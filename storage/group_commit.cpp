@@ -160,14 +160,14 @@ void group_commit::write_fenced(std::vector<pending>& group,
     return;
   }
   status st = write_group(fresh, appends);
+  // Only a write that never reached RocksDB gives its positions back: after
+  // a failed WAL sync the group is in the memtable, and the recovery's
+  // flush keeps it, position included.
+  if (!st && sink) sink->not_written(appends);
   bool relaxed = std::all_of(fresh.begin(), fresh.end(),
                              [](const pending& p) { return p.b.relaxed(); });
   if (st && durability_ == durability::sync && !relaxed) st = sync_wal();
-  if (!sink) return complete(fresh, st);
-  if (!st) {
-    sink->not_written(appends);
-    return complete(fresh, st);
-  }
+  if (!sink || !st) return complete(fresh, st);
   // A durable group's completions go through the sink, in order with the
   // groups it still holds; a write that is not the sink's completes now.
   std::vector<completion> done;

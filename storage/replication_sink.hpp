@@ -56,8 +56,10 @@ class replication_sink {
   // node leads the shard now; nullopt when it does not (a follower's own
   // apply, a shard moving in or erased): those writes are local only.
   virtual std::optional<shard_position> next_position(std::uint16_t shard) = 0;
-  // On the writer thread after the group's write failed: the positions
-  // next_position gave it were not written.
+  // On the writer thread after the group's RocksDB write failed: the
+  // positions next_position gave it were not written. (A group whose write
+  // succeeded and whose WAL sync failed keeps them: its data and positions
+  // may survive the recovery.)
   virtual void not_written(const std::vector<shard_append>& appends) = 0;
   // On the writer thread once the group is durable here: completes each
   // of `done` with ok once the appends are on the followers that must

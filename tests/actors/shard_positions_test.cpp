@@ -44,3 +44,18 @@ TEST_CASE("a follower takes its leader's appends in order, at no lower epoch",
   CHECK(q.accept(0, {2, 10}, 0).find("below 3") != std::string::npos);
   CHECK(q.accept(0, {3, 10}, 0) == "");
 }
+
+TEST_CASE("a diverged copy refuses appends until a copy resets it",
+          "[shard_positions]") {
+  shard_positions p(2);
+  CHECK(p.accept(0, {1, 1}, 1) == "");
+  p.diverge(0);  // its write failed after the position was taken
+  CHECK(p.check(0, {1, 2}, 1).find("diverged") != std::string::npos);
+  CHECK(p.accept(0, {1, 2}, 1).find("diverged") != std::string::npos);
+  CHECK(p.at(0) != shard_position{1, 1});  // no leader's position matches
+  p.reset(0, {1, 5});  // a copy of the leader's shard arrived
+  CHECK(p.accept(0, {1, 6}, 1) == "");
+  // check() takes nothing.
+  CHECK(p.check(0, {1, 7}, 1) == "");
+  CHECK(p.at(0) == shard_position{1, 6});
+}

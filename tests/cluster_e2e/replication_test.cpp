@@ -6,7 +6,7 @@
 #include <map>
 #include <thread>
 
-#include "tests/cluster_e2e/cluster_fixture.hpp"
+#include "tests/cluster_e2e/replication_support.hpp"
 
 // Replicated shards (DESIGN §5 "Replication"): three nodes, three copies of
 // every shard, and faults under load with a check of every acknowledged
@@ -19,96 +19,6 @@ namespace {
 
 const std::vector<std::string> replicated = {
     "--replicas", "3", "--send-rate", "100000", "--send-burst", "100000"};
-
-// Waits until node `via` shows every shard with `want` in-sync copies.
-void wait_in_sync(cluster_fixture& cl, int via, std::size_t want) {
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  for (;;) {
-    auto o = cl.admin_json(via, "shards");
-    std::size_t short_of = 0;
-    for (auto& s : o["shards"].as_array())
-      if (s.as_object().at("isr").as_array().size() != want) ++short_of;
-    if (short_of == 0) return;
-    INFO(short_of << " shards without " << want << " in-sync copies");
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(50ms);  // a poll of the admin API, not a sync
-  }
-}
-
-// A client that sends to `conv` until stopped, retrying `unavailable` with
-// the same client_msg_id, and keeps every acknowledgement.
-struct sender {
-  std::string conv{};
-  std::vector<std::pair<std::string, std::uint64_t>> acked{};
-  std::atomic<int> acked_n{0};
-  std::atomic<int> unavailable{0};
-  std::string failure{};
-  std::atomic<bool> stop{false};
-  // The longest time between two acknowledgements, in milliseconds.
-  std::int64_t longest_outage_ms = 0;
-
-  void run(int port, const std::string& token) {
-    try {
-      std::unique_ptr<ws_client> c = std::make_unique<ws_client>(port, token);
-      auto last = std::chrono::steady_clock::now();
-      for (int i = 0; !stop; ++i) {
-        auto cmid = "k-" + std::to_string(i);
-        for (;;) {
-          auto r = e2e_fixture::send(*c, conv, "x", cmid);
-          if (r["type"] == "sent") {
-            acked.emplace_back(cmid, e2e_fixture::u64(r["msg_id"]));
-            ++acked_n;
-            auto now = std::chrono::steady_clock::now();
-            longest_outage_ms = std::max<std::int64_t>(
-                longest_outage_ms,
-                std::chrono::duration_cast<std::chrono::milliseconds>(now -
-                                                                      last)
-                    .count());
-            last = now;
-            break;
-          }
-          if (r["code"] != "unavailable") {
-            failure = json::serialize(r);
-            return;
-          }
-          ++unavailable;
-          if (stop) return;
-        }
-      }
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-  }
-};
-
-void wait_acks(sender& s, int more) {
-  int target = s.acked_n + more;
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (s.acked_n < target && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(1ms);  // a poll of the sender's count
-  INFO(s.failure);
-  REQUIRE(s.acked_n >= target);
-}
-
-// Every acknowledged message once, in order, with gap-free msg_ids.
-void check_history(cluster_fixture& cl, int via, const std::string& user,
-                   const sender& s) {
-  auto reader = cl.connect(via, user);
-  // After a failover the shard answers `unavailable` until a copy took it.
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  for (;;) {
-    auto h = reader->request(
-        {{"type", "sync"}, {"conv_id", s.conv}, {"after", 0}, {"limit", 1}});
-    if (h["type"] == "history") break;
-    INFO(json::serialize(h));
-    REQUIRE(h["code"] == "unavailable");
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-  }
-  auto history = history_of(*reader, s.conv);
-  CHECK(history == s.acked);
-  for (std::size_t i = 0; i < history.size(); ++i)
-    CHECK(history[i].second == i + 1);
-}
 
 }  // namespace
 

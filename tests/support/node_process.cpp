@@ -80,7 +80,7 @@ void node_process::start() {
     if (::poll(&p, 1, 200) <= 0) continue;
     char chunk[4096];
     auto n = ::read(fds[0], chunk, sizeof chunk);
-    if (n <= 0) FAIL("the node exited at start: " << buf);
+    if (n <= 0) FAIL("the node exited at start: " << log());
     buf.append(chunk, static_cast<std::size_t>(n));
     {
       std::lock_guard<std::mutex> lock(log_->m);
