@@ -463,6 +463,21 @@ std::optional<std::vector<std::int64_t>> node::ask_positions(
   return out;
 }
 
+std::optional<bool> node::peer_connected(const caf::actor& registry,
+                                         std::chrono::milliseconds timeout) {
+  std::optional<bool> out;
+  if (!registry) return false;
+  caf::scoped_actor self{impl_->sys};
+  self->request(impl_->sys.middleman().actor_handle(), timeout,
+                caf::get_atom::value, registry.node())
+      .receive(
+          [&](const caf::node_id&, const std::string&, std::uint16_t port) {
+            out = port != 0;  // 0: no direct connection
+          },
+          [&](caf::error&) {});
+  return out;
+}
+
 std::optional<std::int64_t> node::ask_connections(
     const caf::actor& registry, std::chrono::milliseconds timeout) {
   std::optional<std::int64_t> out;

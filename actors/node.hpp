@@ -167,6 +167,14 @@ class node {
                                         const std::string& body,
                                         std::chrono::milliseconds timeout);
 
+  // Whether this node still has a connection to the node of `registry` (a
+  // peer's), as CAF's middleman knows it; nullopt when it did not answer
+  // within `timeout`. CAF 0.17 closes a connection whose peer died without
+  // telling the monitors of that peer's actors (on_down waits in vain), so
+  // this is how a node learns at once that a peer's process is gone: a
+  // hint, etcd's lease is the verdict. Blocks.
+  std::optional<bool> peer_connected(const caf::actor& registry,
+                                     std::chrono::milliseconds timeout);
   // Runs `fn(down_reason)` once when `registry` (a peer's) is gone: its node
   // died or the connection to it broke (a hint; etcd's lease is the
   // verdict). `fn` runs on a CAF thread.

@@ -244,6 +244,7 @@ struct cluster_node::impl {
     auto live = coord->live_nodes();
     auto self_id = coord->self().id;
     std::vector<cluster::node_record> wanted;
+    drop_closed_peers();
     {
       std::lock_guard<std::mutex> lock(mtx);
       for (auto it = peers.begin(); it != peers.end();) {
@@ -318,6 +319,31 @@ struct cluster_node::impl {
                       {{"node_id", id}, {"reason", why}});
         poke();
       });
+    }
+  }
+
+  // Forgets the peers whose connection CAF closed (their process died, the
+  // network cut them off): their shards answer `unavailable` at once rather
+  // than after each request's timeout, until etcd's verdict (the lease)
+  // hands them to a copy, or a reconnection succeeds. Runs on `loop`.
+  void drop_closed_peers() {
+    std::vector<std::pair<std::string, caf::actor>> now;
+    {
+      std::lock_guard<std::mutex> lock(mtx);
+      for (auto& [id, p] : peers) now.emplace_back(id, p.registry);
+    }
+    for (auto& [id, reg] : now) {
+      auto connected = node.peer_connected(reg, connect_timeout / 4);
+      if (!connected || *connected) continue;  // no answer: not a verdict
+      {
+        std::lock_guard<std::mutex> lock(mtx);
+        auto it = peers.find(id);
+        if (it == peers.end() || it->second.registry != reg) continue;
+        peers.erase(it);
+        retry_at[id] = clock::now() + reconnect_after;
+      }
+      metrics::emit(log, "warn", "peer_down",
+                    {{"node_id", id}, {"reason", "its connection closed"}});
     }
   }
 
