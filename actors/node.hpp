@@ -175,9 +175,10 @@ class node {
   // hint, etcd's lease is the verdict. Blocks.
   std::optional<bool> peer_connected(const caf::actor& registry,
                                      std::chrono::milliseconds timeout);
-  // Runs `fn(down_reason)` once when `registry` (a peer's) is gone: its node
-  // died or the connection to it broke (a hint; etcd's lease is the
-  // verdict). `fn` runs on a CAF thread.
+  // Runs `fn(down_reason)` once when `registry` (a peer's) is gone (a hint;
+  // etcd's lease is the verdict), as far as CAF tells: the remote actor
+  // exited. A peer whose process died is not reported by CAF 0.17 (see
+  // peer_connected). `fn` runs on a CAF thread.
   void on_down(const caf::actor& registry, std::function<void(std::string)> fn);
   const limits& lim() const;
 

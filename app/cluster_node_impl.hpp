@@ -123,6 +123,10 @@ struct cluster_node::impl {
   // shrinks, which writes wait for, so never behind a copy.
   bool keep_dirty = true;
   std::thread keeper;
+  // Shards taken over and not yet taking writes, since when (under mtx).
+  std::map<std::uint32_t, clock::time_point> taken_over;
+  // Observes the failover of `shard` once its copies in sync suffice.
+  void failover_done(std::uint32_t shard, const cluster::shard_record& rec);
   std::deque<std::function<void()>> isr_jobs;
   std::thread isr_worker;
   void run_keeper();

@@ -79,6 +79,19 @@ std::string cluster_node::impl::shrink_now(std::uint32_t shard,
   return why;
 }
 
+void cluster_node::impl::failover_done(std::uint32_t shard,
+                                       const cluster::shard_record& rec) {
+  auto needed =
+      std::min<std::size_t>(coord->meta().min_insync, rec.replicas.size());
+  if (rec.isr.size() < needed) return;
+  std::lock_guard<std::mutex> l(mtx);
+  auto it = taken_over.find(shard);
+  if (it == taken_over.end()) return;
+  m.failover_seconds.observe(
+      std::chrono::duration<double>(clock::now() - it->second).count());
+  taken_over.erase(it);
+}
+
 void cluster_node::impl::run_keeper() {
   std::unique_lock<std::mutex> lock(mtx);
   while (!stopping) {
@@ -129,6 +142,11 @@ bool cluster_node::impl::take_over_dead() {
     }
     changed = true;
     m.failovers.inc();
+    {
+      std::lock_guard<std::mutex> l(mtx);
+      taken_over[n] = start;
+    }
+    failover_done(n, *next);
     metrics::emit(
         log, "warn", "shard_taken_over",
         {{"shard", std::to_string(n)},
@@ -246,6 +264,7 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   // The route names the new follower before any write of the shard is
   // taken again (the thaw, after this).
   publish_routes();
+  failover_done(shard, *next);
   m.isr_expands.inc();
   metrics::emit(
       log, "info", "isr_expanded",

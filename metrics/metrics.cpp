@@ -156,6 +156,10 @@ std::string node_metrics::render() const {
          "Shards this node took over from a dead leader.");
   sample(out, "switchboard_failovers_total", {},
          static_cast<double>(failovers.value()));
+  header(out, "switchboard_failover_seconds", "histogram",
+         "From taking over a dead leader's shard to the shard taking "
+         "writes again.");
+  failover_seconds.render(out, "switchboard_failover_seconds");
   header(out, "switchboard_replication_seconds", "histogram",
          "From a group's durability on its leader to its last follower's "
          "acknowledgement.");

@@ -110,6 +110,10 @@ struct node_metrics {
   counter isr_shrinks;
   counter isr_expands;
   counter failovers;
+  // From a takeover's txn to the shard taking writes again (a second copy
+  // in sync, or none needed).
+  histogram failover_seconds{
+      {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
   histogram replication_seconds{
       {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
   // Requests to actors on other nodes, by remote_kinds and outcome.

@@ -59,7 +59,7 @@ struct sender {
 
   void run(int port, const std::string& token) {
     try {
-      std::unique_ptr<ws_client> c = std::make_unique<ws_client>(port, token);
+      auto c = ws_client::connect_retrying(port, token);
       auto last = clock::now();
       for (; !stop; ++next) {
         auto cmid = "k-" + std::to_string(next);
@@ -109,7 +109,10 @@ inline void wait_acks(sender& s, int more) {
 // Every acknowledged message once, in order, with gap-free msg_ids.
 inline void check_history(cluster_fixture& cl, int via, const std::string& user,
                           const sender& s) {
-  auto reader = cl.connect(via, user);
+  // Right after a failover the user's shard may still be changing hands:
+  // a client reconnects then.
+  auto reader = ws_client::connect_retrying(cl.node(via).port(),
+                                            cl.node(via).token(user));
   // After a failover the shard answers `unavailable` until a copy took it.
   auto deadline = std::chrono::steady_clock::now() + 30s;
   for (;;) {

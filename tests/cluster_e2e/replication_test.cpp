@@ -297,3 +297,39 @@ TEST_CASE(
   REQUIRE(s.failure.empty());
   check_history(cl, 3, alice_id, s);
 }
+
+TEST_CASE(
+    "a follower killed under load is dropped from sync without a lost write, "
+    "and catches up when it returns",
+    "[cluster][e2e][replication]") {
+  cluster_fixture cl(3, replicated);
+  cl.wait_live(1, 3);
+  wait_in_sync(cl, 1, 3);
+  cl.rebalance();
+  auto alice_id = user_homed_on(cl, "n1", "alice");
+  auto setup = cl.connect(1, alice_id);
+  auto conv = group_on(cl, *setup, "n1", {alice_id});
+  auto shard = cl.admin_json(1, "where " + conv)["shard"].as_int64();
+
+  sender s;
+  s.conv = conv;
+  std::thread t([&] { s.run(cl.node(1).port(), cl.node(1).token(alice_id)); });
+  wait_acks(s, 30);
+  cl.node(3).kill();  // a follower of every shard n1 leads
+  wait_acks(s, 30);   // the leader dropped it and goes on with n2
+  cl.node(3).start();
+  cl.wait_live(1, 3);
+  wait_in_sync(cl, 1, 3);
+  wait_acks(s, 30);
+  s.stop = true;
+  t.join();
+  INFO(s.failure);
+  REQUIRE(s.failure.empty());
+  // n3's copy has every acknowledged message: it leads the shard now, and
+  // serves the history.
+  auto moved = cl.admin_json(2, "transfer " + std::to_string(shard) + " n3");
+  CHECK(moved["owner"] == "n3");
+  check_history(cl, 2, alice_id, s);
+  CHECK(metric(cl.node(1).port(), "switchboard_isr_shrinks_total") >= 1);
+  CHECK(metric(cl.node(1).port(), "switchboard_isr_expands_total") >= 1);
+}

@@ -115,6 +115,25 @@ struct ws_client::impl {
 };
 
 ws_client::ws_client(std::uint16_t port, const std::string& token, bool header)
+    : ws_client(port, token, header, nullptr) {}
+
+std::unique_ptr<ws_client> ws_client::connect_retrying(
+    std::uint16_t port, const std::string& token,
+    std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    bool ok = false;
+    std::unique_ptr<ws_client> c(new ws_client(port, token, false, &ok));
+    if (ok) return c;
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw std::runtime_error("no welcome from 127.0.0.1:" +
+                               std::to_string(port) + " within the wait");
+    std::this_thread::sleep_for(50ms);  // a reconnecting client's pause
+  }
+}
+
+ws_client::ws_client(std::uint16_t port, const std::string& token, bool header,
+                     bool* welcomed)
     : impl_(std::make_unique<impl>()) {
   auto& ws = impl_->ws;
   beast::get_lowest_layer(ws).connect(
@@ -133,7 +152,14 @@ ws_client::ws_client(std::uint16_t port, const std::string& token, bool header)
   if (ec) throw std::runtime_error("handshake failed: " + ec.message());
   impl_->do_read();
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
-  welcome = expect("welcome");
+  if (welcomed) {
+    auto w = wait_for("welcome", 5s);
+    *welcomed = w.has_value();
+    if (!w) return;
+    welcome = std::move(*w);
+  } else {
+    welcome = expect("welcome");
+  }
   session_id = std::string(welcome["session_id"].as_string());
 }
 

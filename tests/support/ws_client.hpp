@@ -23,6 +23,13 @@ class ws_client {
   // (default) or in an Authorization header. Throws std::runtime_error
   // when the handshake fails.
   ws_client(std::uint16_t port, const std::string& token, bool header = false);
+  // As a client that reconnects does: a connection closed before its
+  // `welcome` (the node answered 1013, its user's shard is changing hands)
+  // is tried again until `wait` passed. Throws std::runtime_error then, so
+  // that a thread other than the test's may use it.
+  static std::unique_ptr<ws_client> connect_retrying(
+      std::uint16_t port, const std::string& token,
+      std::chrono::milliseconds wait = 30s);
   ~ws_client();
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
@@ -61,6 +68,10 @@ class ws_client {
   boost::json::object welcome;  // the first frame
 
  private:
+  // `welcomed`: null to fail the test without a welcome, else set to
+  // whether one came.
+  ws_client(std::uint16_t port, const std::string& token, bool header,
+            bool* welcomed);
   struct impl;
   std::unique_ptr<impl> impl_;
 };
