@@ -117,9 +117,9 @@ std::unique_ptr<cluster_node> cluster_node::start(
   p->publish_routes();
   p->dirty = false;
   p->loop = std::thread([raw] { raw->run(); });
-  p->mover = std::thread([raw] { raw->run_moves(); });
+  p->mover = std::thread([raw] { raw->run_jobs(raw->moves); });
   p->keeper = std::thread([raw] { raw->run_keeper(); });
-  p->isr_worker = std::thread([raw] { raw->run_isr_jobs(); });
+  p->isr_worker = std::thread([raw] { raw->run_jobs(raw->isr_jobs); });
   return std::unique_ptr<cluster_node>(new cluster_node(std::move(p)));
 }
 

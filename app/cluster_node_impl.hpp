@@ -130,7 +130,6 @@ struct cluster_node::impl {
   std::deque<std::function<void()>> isr_jobs;
   std::thread isr_worker;
   void run_keeper();
-  void run_isr_jobs();
   // One pass; true when it changed something (another pass follows).
   bool keep_replicas();
   // On the loop: takes the shards of dead leaders this node is first in
@@ -146,13 +145,16 @@ struct cluster_node::impl {
   // shard is quiet for one barrier write and one txn. "" or why not.
   std::string transfer(std::uint32_t shard, const std::string& target);
 
-  void run_moves() {
+  // Runs the jobs of `queue` (under mtx) one at a time, off the lock,
+  // until the node stops and nothing is left: the mover's and the ISR
+  // worker's loop.
+  void run_jobs(std::deque<std::function<void()>>& queue) {
     std::unique_lock<std::mutex> lock(mtx);
     for (;;) {
-      cv.wait(lock, [&] { return stopping || !moves.empty(); });
-      if (moves.empty()) return;  // stopping, nothing left
-      auto job = std::move(moves.front());
-      moves.pop_front();
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, nothing left
+      auto job = std::move(queue.front());
+      queue.pop_front();
       lock.unlock();
       job();
       lock.lock();

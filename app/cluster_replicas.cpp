@@ -24,20 +24,33 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-}  // namespace
-
-void cluster_node::impl::run_isr_jobs() {
-  std::unique_lock<std::mutex> lock(mtx);
-  for (;;) {
-    cv.wait(lock, [&] { return stopping || !isr_jobs.empty(); });
-    if (isr_jobs.empty()) return;  // stopping, nothing left
-    auto job = std::move(isr_jobs.front());
-    isr_jobs.pop_front();
-    lock.unlock();
-    job();
-    lock.lock();
+// Holds one shard of this node quiet while it lives: no actor of the shard
+// runs, no write of it is on its way, and everything written before is
+// durable here and on the ISR (the store's groups complete in order,
+// through the replicator). failure() says why it could not be made so.
+class quiet_shard {
+ public:
+  quiet_shard(actors::node& n, std::uint32_t shard, std::uint32_t shards)
+      : dir_(n.dir()), shard_(shard) {
+    if (!dir_.freeze_shard(shard, shards, quiet_timeout))
+      failure_ = "writes to the shard did not finish in time";
+    else if (!dir_.quiesce_shard(shard, shards, quiet_timeout))
+      failure_ = "the shard's actors did not stop in time";
+    else if (auto s = n.store().commit_and_wait(storage::batch{}); !s)
+      failure_ = "the store cannot write: " + s.err().message;
   }
-}
+  ~quiet_shard() { dir_.thaw_shard(shard_); }
+  quiet_shard(const quiet_shard&) = delete;
+  quiet_shard& operator=(const quiet_shard&) = delete;
+  const std::string& failure() const { return failure_; }
+
+ private:
+  actors::directory& dir_;
+  std::uint32_t shard_;
+  std::string failure_;
+};
+
+}  // namespace
 
 void cluster_node::impl::shrink(std::uint32_t shard, std::string node_id,
                                 std::function<void(std::string)> done) {
@@ -219,24 +232,8 @@ std::string cluster_node::impl::join(std::uint32_t shard,
     std::atomic<bool>& flag;
     ~done_moving() { flag = false; }
   } guard{moving_now};
-  auto& dir = node.dir();
-  auto S = coord->shards();
-  // Quiet: no actor of the shard runs, no write of it is on its way, and
-  // everything written before is durable here and on the ISR (the store's
-  // groups complete in order, through the replicator).
-  if (!dir.freeze_shard(shard, S, quiet_timeout)) {
-    dir.thaw_shard(shard);
-    return "writes to the shard did not finish in time";
-  }
-  struct thaw {
-    actors::directory& d;
-    std::uint32_t s;
-    ~thaw() { d.thaw_shard(s); }
-  } thawed{dir, shard};
-  if (!dir.quiesce_shard(shard, S, quiet_timeout))
-    return "the shard's actors did not stop in time";
-  if (auto s = node.store().commit_and_wait(storage::batch{}); !s)
-    return "the store cannot write: " + s.err().message;
+  quiet_shard quiet(node, shard, coord->shards());
+  if (!quiet.failure().empty()) return quiet.failure();
   auto rec = coord->shard(shard);
   if (!rec || rec->owner != coord->self().id || rec->state != state::owned)
     return "shard " + std::to_string(shard) + " is not led here";
@@ -282,23 +279,10 @@ std::string cluster_node::impl::transfer(std::uint32_t shard,
                                          const std::string& target) {
   auto reg = registry_of(target);
   if (!reg) return "node " + target + " is not connected";
-  auto& dir = node.dir();
-  auto S = coord->shards();
   auto start = clock::now();
-  if (!dir.freeze_shard(shard, S, quiet_timeout)) {
-    dir.thaw_shard(shard);
-    return "writes to the shard did not finish in time";
-  }
-  struct thaw {
-    actors::directory& d;
-    std::uint32_t s;
-    ~thaw() { d.thaw_shard(s); }
-  } thawed{dir, shard};
-  if (!dir.quiesce_shard(shard, S, quiet_timeout))
-    return "the shard's actors did not stop in time";
   // Every write taken so far is on the ISR, the target included.
-  if (auto s = node.store().commit_and_wait(storage::batch{}); !s)
-    return "the store cannot write: " + s.err().message;
+  quiet_shard quiet(node, shard, coord->shards());
+  if (!quiet.failure().empty()) return quiet.failure();
   auto rec = coord->shard(shard);
   if (!rec || rec->owner != coord->self().id || rec->state != state::owned)
     return "shard " + std::to_string(shard) + " is not led here";

@@ -4,17 +4,14 @@
 #include <utility>
 
 #include "cluster/placement.hpp"
+#include "cluster/shard_refusal.hpp"
 
 namespace switchboard::cluster {
 
 namespace {
 
 using state = shard_record::state_kind;
-
-error invalid(std::uint32_t n, std::string_view why) {
-  return {errc::invalid_argument,
-          "shard " + std::to_string(n) + ": " + std::string(why)};
-}
+using detail::invalid;
 
 error changed(std::uint32_t n, std::int64_t now, std::int64_t expected) {
   return {errc::conflict,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "cluster/shard_refusal.hpp"
 #include "cluster/shard_writer.hpp"
 
 namespace switchboard::cluster {
@@ -10,11 +11,7 @@ namespace switchboard::cluster {
 namespace {
 
 using state = shard_record::state_kind;
-
-error invalid(std::uint32_t n, std::string_view why) {
-  return {errc::invalid_argument,
-          "shard " + std::to_string(n) + ": " + std::string(why)};
-}
+using detail::invalid;
 
 std::string node_named(std::string_view node) {
   return "node " + std::string(node);

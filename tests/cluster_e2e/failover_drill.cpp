@@ -25,14 +25,12 @@ TEST_CASE("failover drill: kill -9 of a leader, again and again", "[.drill]") {
   int faults = 20;
   if (const char* f = std::getenv("FAILOVER_DRILL_FAULTS"))
     faults = std::max(1, std::atoi(f));
-  cluster_fixture cl(3, {"--replicas", "3", "--send-rate", "100000",
-                         "--send-burst", "100000", "--lease-ttl-s", "5"});
-  cl.wait_live(1, 3);
-  wait_in_sync(cl, 1, 3);
-  cl.rebalance();
-  auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto setup = cl.connect(1, alice_id);
-  auto conv = group_on(cl, *setup, "n1", {alice_id});
+  replicated_three r({"--replicas", "3", "--send-rate", "100000",
+                      "--send-burst", "100000", "--lease-ttl-s", "5"},
+                     "n1", "n1");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
 
   sender s;
   s.conv = conv;

@@ -31,6 +31,25 @@ inline void wait_in_sync(cluster_fixture& cl, int via, std::size_t want) {
   }
 }
 
+// Three nodes with every shard's copies in sync and leadership spread
+// (rebalance), a user homed on `user_node` and a group of it led by
+// `conv_node`.
+struct replicated_three {
+  cluster_fixture cl;
+  std::string user;
+  std::string conv;
+  replicated_three(std::vector<std::string> args, const std::string& user_node,
+                   const std::string& conv_node)
+      : cl(3, std::move(args)) {
+    cl.wait_live(1, 3);
+    wait_in_sync(cl, 1, 3);
+    cl.rebalance();
+    user = user_homed_on(cl, user_node, "alice");
+    auto setup = cl.connect(std::stoi(user_node.substr(1)), user);
+    conv = group_on(cl, *setup, conv_node, {user});
+  }
+};
+
 // A client that sends to `conv` until stopped, retrying `unavailable` with
 // the same client_msg_id, and keeps every acknowledgement. run() may be
 // called again (on another node) after it returned: it goes on with the

@@ -26,13 +26,10 @@ TEST_CASE(
     "with three copies a leader's kill -9 costs seconds of unavailable and "
     "no acknowledged message, and a returning node catches up",
     "[cluster][e2e][replication]") {
-  cluster_fixture cl(3, replicated);
-  cl.wait_live(1, 3);
-  wait_in_sync(cl, 1, 3);
-  cl.rebalance();
-  auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto setup = cl.connect(1, alice_id);
-  auto conv = group_on(cl, *setup, "n3", {alice_id});
+  replicated_three r(replicated, "n1", "n3");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
 
   sender s;
   s.conv = conv;
@@ -80,13 +77,10 @@ TEST_CASE(
     "transfer hands a shard's leadership to a copy in sync, under load, and "
     "refuses a node without one",
     "[cluster][e2e][replication]") {
-  cluster_fixture cl(3, replicated);
-  cl.wait_live(1, 3);
-  wait_in_sync(cl, 1, 3);
-  cl.rebalance();
-  auto alice_id = user_homed_on(cl, "n2", "alice");
-  auto setup = cl.connect(2, alice_id);
-  auto conv = group_on(cl, *setup, "n1", {alice_id});
+  replicated_three r(replicated, "n2", "n1");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
   auto where = cl.admin_json(1, "where " + conv);
   auto shard = where["shard"].as_int64();
   auto epoch = where["epoch"].as_int64();
@@ -123,13 +117,10 @@ TEST_CASE(
     "a leader paused past its lease acknowledges nothing after, and comes "
     "back as a follower",
     "[cluster][e2e][replication]") {
-  cluster_fixture cl(3, replicated);
-  cl.wait_live(1, 3);
-  wait_in_sync(cl, 1, 3);
-  cl.rebalance();
-  auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto setup = cl.connect(1, alice_id);
-  auto conv = group_on(cl, *setup, "n3", {alice_id});
+  replicated_three r(replicated, "n1", "n3");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
 
   sender s;
   s.conv = conv;
@@ -227,13 +218,10 @@ TEST_CASE(
     WARN("skipped: " << why);
     return;
   }
-  cluster_fixture cl(3, replicated);
-  cl.wait_live(1, 3);
-  wait_in_sync(cl, 1, 3);
-  cl.rebalance();
-  auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto setup = cl.connect(1, alice_id);
-  auto conv = group_on(cl, *setup, "n3", {alice_id});
+  replicated_three r(replicated, "n1", "n3");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
   std::string port;
   auto nodes = cl.admin_json(1, "nodes");
   for (auto& n : nodes["nodes"].as_array()) {
@@ -274,13 +262,10 @@ TEST_CASE(
     "etcd restarted under load: the cluster keeps its map and leases, and "
     "no acknowledged message is lost",
     "[cluster][e2e][replication]") {
-  cluster_fixture cl(3, replicated);
-  cl.wait_live(1, 3);
-  wait_in_sync(cl, 1, 3);
-  cl.rebalance();
-  auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto setup = cl.connect(1, alice_id);
-  auto conv = group_on(cl, *setup, "n2", {alice_id});
+  replicated_three r(replicated, "n1", "n2");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
   sender s;
   s.conv = conv;
   std::thread t([&] { s.run(cl.node(1).port(), cl.node(1).token(alice_id)); });
@@ -302,13 +287,10 @@ TEST_CASE(
     "a follower killed under load is dropped from sync without a lost write, "
     "and catches up when it returns",
     "[cluster][e2e][replication]") {
-  cluster_fixture cl(3, replicated);
-  cl.wait_live(1, 3);
-  wait_in_sync(cl, 1, 3);
-  cl.rebalance();
-  auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto setup = cl.connect(1, alice_id);
-  auto conv = group_on(cl, *setup, "n1", {alice_id});
+  replicated_three r(replicated, "n1", "n1");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
   auto shard = cl.admin_json(1, "where " + conv)["shard"].as_int64();
 
   sender s;
