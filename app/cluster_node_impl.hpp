@@ -135,8 +135,10 @@ struct cluster_node::impl {
   // On the loop: takes the shards of dead leaders this node is first in
   // the ISR of; true when it took one.
   bool take_over_dead();
-  // Brings `node` (a replica of `shard`, live) into the ISR: "" or why not.
-  std::string join(std::uint32_t shard, const std::string& node);
+  // Brings `node` (a replica of `shard`, live; with `new_copy`, a node
+  // that becomes one) into the ISR: "" or why not.
+  std::string join(std::uint32_t shard, const std::string& node,
+                   bool new_copy = false);
   // node_context::shrink_isr: queued for the ISR worker.
   void shrink(std::uint32_t shard, std::string node,
               std::function<void(std::string)> done);

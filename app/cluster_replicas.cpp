@@ -190,39 +190,44 @@ bool cluster_node::impl::keep_replicas() {
     auto& r = map[n];
     if (!r || r->owner != self_id || r->state != state::owned) continue;
     // A shard with fewer copies than the cluster wants gets one on the
-    // live node placement ranks highest among those without one.
-    if (r->replicas.size() < want) {
-      for (auto& c : cluster::place_replicas(n, live, live.size())) {
-        if (contains(r->replicas, c)) continue;
-        auto added = coord->add_replica(n, c, r->mod_revision);
-        if (added) {
-          metrics::emit(log, "info", "replica_added",
-                        {{"shard", std::to_string(n)}, {"node_id", c}});
-          r = *added;
-          changed = true;
+    // live node placement ranks highest among those without one; else a
+    // copy out of sync is brought back.
+    std::string f;
+    bool new_copy = false;
+    if (r->replicas.size() < want)
+      for (auto& c : cluster::place_replicas(n, live, live.size()))
+        if (!contains(r->replicas, c) && registry_of(c)) {
+          f = c;
+          new_copy = true;
+          break;
         }
-        break;
-      }
-    }
-    for (auto& f : r->replicas) {
-      if (f == self_id || contains(r->isr, f) || !contains(live, f)) continue;
-      if (!registry_of(f)) continue;  // not connected yet: a later pass
-      auto why = join(n, f);
+    if (f.empty())
+      for (auto& c : r->replicas)
+        if (c != self_id && !contains(r->isr, c) && contains(live, c) &&
+            registry_of(c)) {  // not connected yet: a later pass
+          f = c;
+          break;
+        }
+    if (!f.empty()) {
+      auto why = join(n, f, new_copy);
       if (why.empty()) {
         changed = true;
       } else {
+        // A move or transfer of this node's (rebalance) goes first; the
+        // join is tried again on the next pass, which is not worth a warning.
+        bool busy = why.find("is running here") != std::string::npos;
         metrics::emit(
-            log, "warn", "replica_join_failed",
+            log, busy ? "debug" : "warn", "replica_join_failed",
             {{"shard", std::to_string(n)}, {"node_id", f}, {"error", why}});
       }
-      break;  // the record changed: the next pass reads it again
     }
   }
   return changed;
 }
 
 std::string cluster_node::impl::join(std::uint32_t shard,
-                                     const std::string& node_id) {
+                                     const std::string& node_id,
+                                     bool new_copy) {
   auto reg = registry_of(node_id);
   if (!reg) return "node " + node_id + " is not connected";
   // One freeze of a shard at a time: joins, moves and transfers exclude
@@ -238,9 +243,37 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   if (!rec || rec->owner != coord->self().id || rec->state != state::owned)
     return "shard " + std::to_string(shard) + " is not led here";
   if (contains(rec->isr, node_id)) return "";
+  // A new copy is added to the record only now, while the shard is quiet,
+  // and taken out again if it does not come into sync: a copy out of sync
+  // raises the count of copies a write needs (min-insync, or all of them
+  // when there are fewer), so it must not stay one longer than this.
+  bool added = false;
+  if (new_copy && !contains(rec->replicas, node_id)) {
+    auto with = coord->add_replica(shard, node_id, rec->mod_revision);
+    if (!with) return "cannot add a copy: " + with.err().message;
+    rec = std::move(*with);
+    added = true;
+    metrics::emit(log, "info", "replica_added",
+                  {{"shard", std::to_string(shard)}, {"node_id", node_id}});
+  }
+  auto undo = [&](const std::string& why) {
+    if (!added) return why;
+    auto now = coord->shard(shard);
+    auto back = now ? coord->remove_replica(shard, node_id, now->mod_revision)
+                    : cluster::result<cluster::shard_record>(cluster::error{
+                          cluster::errc::invalid_argument, "no record"});
+    if (!back)
+      metrics::emit(log, "error", "replica_not_removed",
+                    {{"shard", std::to_string(shard)},
+                     {"node_id", node_id},
+                     {"error", back.err().message}});
+    publish_routes();
+    return why;
+  };
   auto here = node.positions()->at(shard);
   auto there = node.ask_position(reg, shard, ask_timeout);
-  if (!there) return "node " + node_id + " did not say where its copy stands";
+  if (!there)
+    return undo("node " + node_id + " did not say where its copy stands");
   std::size_t keys = 0;
   bool copied = false;
   auto start = clock::now();
@@ -253,11 +286,11 @@ std::string cluster_node::impl::join(std::uint32_t shard,
       here.seq == 0) {
     if (auto why = copy_shard(node, reg, shard, rec->epoch, true, keys);
         !why.empty())
-      return why;
+      return undo(why);
     copied = true;
   }
   auto next = coord->expand_isr(shard, node_id, rec->mod_revision);
-  if (!next) return "cannot add it to the ISR: " + next.err().message;
+  if (!next) return undo("cannot add it to the ISR: " + next.err().message);
   // The route names the new follower before any write of the shard is
   // taken again (the thaw, after this).
   publish_routes();
