@@ -48,8 +48,8 @@ bool busy(const conversation_state& st) {
   if (st.reloading) return true;  // finish_reload passivates
   return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
          !st.cursor_dirty.empty() || !st.dup_waiting.empty() ||
-         !st.waiting.empty() || st.ph == phase::loading ||
-         st.ph == phase::creating || st.members_busy;
+         !st.unconfirmed_dups.empty() || !st.waiting.empty() ||
+         st.ph == phase::loading || st.ph == phase::creating || st.members_busy;
 }
 
 void passivate(conv_self self) {
@@ -96,6 +96,24 @@ conversation_actor::behavior_type conversation(
           } else {
             st.ph = phase::missing;
           }
+        }
+        // With copies, what the store holds may include a write that failed
+        // to reach them (it stayed here, unacknowledged): one barrier write
+        // of the shard first, whose success proves every earlier write is
+        // on every copy in sync, so that history and duplicates show only
+        // what was acknowledged. Requests wait meanwhile, as while loading.
+        if (st.ph == phase::ready && !st.confirmed) {
+          st.ph = phase::loading;
+          storage::batch b;
+          b.touch_shard(st.conv_id);
+          detail::commit_then(self, std::move(b),
+                              [self](const storage::status& s) {
+                                auto& st = self->state;
+                                if (s) st.confirmed = true;
+                                st.ph = phase::ready;
+                                detail::run_waiting(self);
+                              });
+          return;
         }
         detail::run_waiting(self);
         // Nothing to keep for an unknown id, nor after a failed load.

@@ -46,6 +46,9 @@ void commit_then(conv_self self, storage::batch b,
       auto& st = self->state;
       --st.writes_in_flight;
       then(s);
+      // Any write of the conversation that replicated proves the earlier
+      // ones are on every copy in sync (conversation_state::confirmed).
+      if (s) confirm_unconfirmed(self);
       if (!s) {
         if (!st.reloading)
           metrics::emit(st.ctx->log, "warn", "conversation_write_failed",
@@ -55,6 +58,15 @@ void commit_then(conv_self self, storage::batch b,
       if (st.reloading) finish_reload(self);
     });
   });
+}
+
+void confirm_unconfirmed(conv_self self) {
+  auto& st = self->state;
+  st.confirmed = true;
+  auto waiting = std::move(st.unconfirmed_dups);
+  st.unconfirmed_dups.clear();
+  for (auto& [job, id] : waiting)
+    job.rp.deliver(send_reply{{}, id.msg_id, id.ts, true});
 }
 
 void finish_reload(conv_self self) {

@@ -103,6 +103,9 @@ proto_error check_writable(const conversation_state& st);
 // it is durable (or failed); the actor counts it as a write in flight.
 // After a failure (once `then` has answered its own requests) the actor
 // starts reloading (conversation_state::reloading).
+// Every write that succeeded proves what the store held at load is on every
+// copy in sync: the duplicates that waited for that are answered.
+void confirm_unconfirmed(conv_self self);
 void commit_then(conv_self self, storage::batch b,
                  std::function<void(const storage::status&)> then);
 

@@ -58,21 +58,6 @@ void answer_duplicate(conversation_state& st, send_job job, sent_id id) {
   st.dup_waiting.emplace(id.msg_id, std::move(job));
 }
 
-// A write of this actor succeeded (or failed): the duplicates that waited
-// for one are answered.
-void confirm(conversation_state& st, const storage::status& s) {
-  if (s) st.confirmed = true;
-  auto waiting = std::move(st.unconfirmed_dups);
-  st.unconfirmed_dups.clear();
-  for (auto& [job, id] : waiting) {
-    if (s)
-      job.rp.deliver(send_reply{{}, id.msg_id, id.ts, true});
-    else
-      job.rp.deliver(
-          send_reply{storage_unavailable(s.err().message), 0, 0, false});
-  }
-}
-
 // Duplicates wait for a write and none is coming: a barrier write of the
 // conversation's shard, with nothing in it.
 void confirm_by_barrier(conv_self self) {
@@ -80,8 +65,9 @@ void confirm_by_barrier(conv_self self) {
   if (st.unconfirmed_dups.empty() || st.writes_in_flight > 0) return;
   storage::batch b;
   b.touch_shard(st.conv_id);
-  commit_then(self, std::move(b),
-              [self](const storage::status& s) { confirm(self->state, s); });
+  // Its success answers them (commit_then); a failure reloads the actor,
+  // which answers them `unavailable` (finish_reload).
+  commit_then(self, std::move(b), [](const storage::status&) {});
 }
 
 struct accepted_msg {
@@ -111,11 +97,9 @@ void on_written(conv_self self, const storage::status& written,
          it != st.dup_waiting.end() && it->first <= last;)
       it->second.rp.deliver(send_reply{err, 0, 0, false}),
           it = st.dup_waiting.erase(it);
-    confirm(st, written);
     return;
   }
   st.durable_upto = accepted.back().msg.msg_id;
-  confirm(st, written);
   st.ctx->metrics->messages_accepted.inc(accepted.size());
   std::vector<outgoing_message> out;
   out.reserve(accepted.size());

@@ -521,6 +521,14 @@ void node::set_isr_handler(std::function<void(std::uint32_t, std::string,
   impl_->ctx.shrink_isr = std::move(fn);
 }
 
+void node::set_lease_check(std::function<bool()> fn) {
+  std::atomic_store(
+      &impl_->ctx.lease_check,
+      std::shared_ptr<const std::function<bool()>>(
+          fn ? std::make_shared<const std::function<bool()>>(std::move(fn))
+             : nullptr));
+}
+
 shard_positions* node::positions() const { return impl_->positions.get(); }
 
 void node::set_admin_handler(

@@ -150,6 +150,9 @@ class node {
   void set_isr_handler(std::function<void(std::uint32_t, std::string,
                                           std::function<void(std::string)>)>
                            fn);
+  // Whether the node's lease is valid now (node_context::lease_valid); set
+  // it before the node takes requests.
+  void set_lease_check(std::function<bool()> fn);
   // Where this node's copy of each shard stands (null on a standalone
   // node).
   shard_positions* positions() const;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "actors/budget_slices.hpp"
@@ -53,6 +54,16 @@ struct node_context {
   std::function<void(std::uint32_t shard, std::string node,
                      std::function<void(std::string)> done)>
       shrink_isr;
+  // Whether this node's lease is valid now (cluster::coordinator::
+  // lease_valid); null on a standalone node. Set while the node runs:
+  // read and written with std::atomic_load / std::atomic_store only
+  // (lease_ok()). Any thread.
+  std::shared_ptr<const std::function<bool()>> lease_check;
+  // False when a lease check is set and says the lease is not valid.
+  bool lease_ok() const {
+    auto f = std::atomic_load(&lease_check);
+    return !f || (*f)();
+  }
   const auth::hs256_key* direct_ids = nullptr;  // direct_conversation_id
   metrics::log_sink log;  // the node's log (app/log.hpp); may be empty
   // Moves this node's `shard` to the node `target` (app/cluster_node: the

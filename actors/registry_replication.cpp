@@ -56,11 +56,20 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
         if (b.invalid()) return "malformed append: " + *b.invalid();
         // Every position checked first, then all taken: a refusal takes
         // none. (The registry is one actor: nothing runs in between.)
+        auto step_of = [](const repl_append& a) {
+          return storage::shard_step{{a.prev_epoch, a.prev_seq},
+                                     {a.epoch, a.seq}};
+        };
         for (auto& a : appends) {
+          bool mismatch = false;
           auto why = ctx->positions->check(
-              a.shard, storage::shard_position{a.epoch, a.seq},
-              ctx->dir->route_of_shard(a.shard).epoch);
+              a.shard, step_of(a), ctx->dir->route_of_shard(a.shard).epoch,
+              &mismatch);
           if (!why.empty()) {
+            // This copy does not hold what the leader's log has before the
+            // append (it missed a write, or holds one the leader does not):
+            // it can only be copied again, never continued.
+            if (mismatch) ctx->positions->diverge(a.shard);
             metrics::emit(ctx->log, "warn", "append_refused",
                           {{"leader", leader}, {"error", why}});
             return why;
@@ -68,8 +77,7 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
         }
         std::vector<std::uint32_t> shards;
         for (auto& a : appends) {
-          ctx->positions->accept(a.shard,
-                                 storage::shard_position{a.epoch, a.seq},
+          ctx->positions->accept(a.shard, step_of(a),
                                  ctx->dir->route_of_shard(a.shard).epoch);
           shards.push_back(a.shard);
         }
@@ -81,8 +89,10 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
               std::string why = s ? std::string() : s.err().message;
               // Taken and not written: this copy is not what its position
               // says, and must be copied again before it is in sync.
-              if (!s)
-                for (auto n : shards) ctx->positions->diverge(n);
+              for (auto n : shards) {
+                if (!s) ctx->positions->diverge(n);
+                ctx->positions->settled(n);
+              }
               caf::anon_send(
                   handle, continue_atom::value,
                   continuation{[rp, why]() mutable { rp.deliver(why); }});
@@ -103,10 +113,13 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
         return out;
       },
       // Where this node's copy of `shard` stands: {epoch, seq}.
+      // Empty while a write of it is not yet durable here: a leader
+      // compares only with a position the store holds (it asks again).
       [ctx](position_atom, std::uint32_t shard) -> std::vector<std::int64_t> {
         if (!ctx->positions) return {};
-        auto p = ctx->positions->at(shard);
-        return {p.epoch, static_cast<std::int64_t>(p.seq)};
+        auto p = ctx->positions->settled_at(shard);
+        if (!p) return {};
+        return {p->epoch, static_cast<std::int64_t>(p->seq)};
       },
   };
 }

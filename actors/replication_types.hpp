@@ -22,6 +22,8 @@ struct repl_op {
 // it has seen and any gap in seq (DESIGN §5 "Replication").
 struct repl_append {
   std::uint32_t shard = 0;
+  std::int64_t prev_epoch = 0;  // the position it follows: the follower
+  std::uint64_t prev_seq = 0;   // must hold exactly that one
   std::int64_t epoch = 0;
   std::uint64_t seq = 0;
   std::vector<repl_op> ops;
@@ -34,7 +36,8 @@ typename Inspector::result_type inspect(Inspector& f, repl_op& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, repl_append& x) {
-  return f(caf::meta::type_name("repl_append"), x.shard, x.epoch, x.seq, x.ops);
+  return f(caf::meta::type_name("repl_append"), x.shard, x.prev_epoch,
+           x.prev_seq, x.epoch, x.seq, x.ops);
 }
 
 }  // namespace switchboard::actors

@@ -88,6 +88,8 @@ void replicator::core::take(std::shared_ptr<group> g) {
         slot.first = r.follower_registries[f];
       repl_append w;
       w.shard = a.shard;
+      w.prev_epoch = a.prev.epoch;
+      w.prev_seq = a.prev.seq;
       w.epoch = a.at.epoch;
       w.seq = a.at.seq;
       w.ops.reserve(a.ops.size());
@@ -199,7 +201,7 @@ void replicator::core::settle() {
       auto n = std::to_string(a.shard);
       auto r = ctx->dir->route_of_shard(a.shard);
       if (r.what != directory::shard_route::kind::local ||
-          r.epoch != a.at.epoch) {
+          r.epoch != a.at.epoch || !ctx->lease_ok()) {
         failed = "shard " + n + " is not written here now (" +
                  (r.reason.empty() ? "its leader changed" : r.reason) + ")";
         break;
@@ -254,10 +256,13 @@ replicator::replicator(caf::actor_system& sys, node_context& ctx)
 
 replicator::~replicator() { close(); }
 
-std::optional<storage::shard_position> replicator::next_position(
+std::optional<storage::shard_step> replicator::next_position(
     std::uint16_t shard) {
   if (!ctx_.positions || closing_.load(std::memory_order_acquire))
     return std::nullopt;
+  // The lease itself, not only the routes the cluster loop publishes
+  // from it: a loop that is late must not let a stale leader write.
+  if (!ctx_.lease_ok()) return std::nullopt;
   // Only a shard served here now, at the epoch it is led at: a write the
   // replicator could not send to its ISR (the lease ran out, the shard
   // lacks copies in sync) is refused before it is written, never left in
@@ -277,7 +282,8 @@ void replicator::close() {
 void replicator::not_written(
     const std::vector<storage::shard_append>& appends) {
   if (!ctx_.positions) return;
-  for (auto& a : appends) ctx_.positions->give_back(a.shard, a.at);
+  for (auto& a : appends)
+    ctx_.positions->give_back(a.shard, storage::shard_step{a.prev, a.at});
 }
 
 void replicator::written(std::vector<storage::shard_append> appends,

@@ -31,7 +31,7 @@ class replicator final : public storage::replication_sink {
   replicator(const replicator&) = delete;
   replicator& operator=(const replicator&) = delete;
 
-  std::optional<storage::shard_position> next_position(
+  std::optional<storage::shard_step> next_position(
       std::uint16_t shard) override;
   void not_written(const std::vector<storage::shard_append>& appends) override;
   void written(std::vector<storage::shard_append> appends,

@@ -43,29 +43,29 @@ std::int64_t shard_positions::leading(std::uint32_t shard) const {
   return shard < slots_.size() ? slots_[shard].leading : 0;
 }
 
-std::optional<storage::shard_position> shard_positions::next(
-    std::uint32_t shard) {
-  std::lock_guard<std::mutex> lock(mtx_);
-  if (shard >= slots_.size() || slots_[shard].leading == 0) return std::nullopt;
-  auto& s = slots_[shard];
-  s.at = storage::shard_position{s.leading, s.at.seq + 1};
-  return s.at;
-}
-
-void shard_positions::give_back(std::uint32_t shard,
-                                storage::shard_position p) {
-  std::lock_guard<std::mutex> lock(mtx_);
-  if (shard >= slots_.size()) return;
-  auto& s = slots_[shard];
-  // Only the latest can go back; a later one taken meanwhile (none: one
-  // writer thread takes them all) would be left as it is.
-  if (s.at == p && p.seq > 0) s.at.seq = p.seq - 1;
-}
-
 namespace {
 // A diverged copy's position: no leader has it, and no seq follows it.
 constexpr storage::shard_position diverged{-1, ~std::uint64_t{0} - 1};
 }  // namespace
+
+std::optional<storage::shard_step> shard_positions::next(std::uint32_t shard) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size() || slots_[shard].leading == 0) return std::nullopt;
+  auto& s = slots_[shard];
+  if (s.at == diverged) return std::nullopt;  // not a log anybody may extend
+  storage::shard_step step{s.at, {s.leading, s.at.seq + 1}};
+  s.at = step.at;
+  return step;
+}
+
+void shard_positions::give_back(std::uint32_t shard,
+                                const storage::shard_step& step) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size()) return;
+  auto& s = slots_[shard];
+  // Only the latest can go back (one writer thread takes them all).
+  if (s.at == step.at) s.at = step.prev;
+}
 
 void shard_positions::diverge(std::uint32_t shard) {
   std::lock_guard<std::mutex> lock(mtx_);
@@ -73,8 +73,9 @@ void shard_positions::diverge(std::uint32_t shard) {
 }
 
 std::string shard_positions::check(std::uint32_t shard,
-                                   storage::shard_position p,
-                                   std::int64_t map_epoch) const {
+                                   const storage::shard_step& step,
+                                   std::int64_t map_epoch,
+                                   bool* mismatch) const {
   std::lock_guard<std::mutex> lock(mtx_);
   if (shard >= slots_.size()) return "no such shard";
   const auto& s = slots_[shard];
@@ -83,24 +84,43 @@ std::string shard_positions::check(std::uint32_t shard,
   if (s.at == diverged)
     return "shard " + n + ": this copy diverged; it needs a copy";
   auto floor = std::max(s.highest_epoch, map_epoch);
-  if (p.epoch < floor)
-    return "shard " + n + ": epoch " + std::to_string(p.epoch) + " is below " +
-           std::to_string(floor);
-  if (p.seq != s.at.seq + 1)
-    return "shard " + n + ": seq " + std::to_string(p.seq) +
-           " does not follow " + std::to_string(s.at.seq);
+  if (step.at.epoch < floor)
+    return "shard " + n + ": epoch " + std::to_string(step.at.epoch) +
+           " is below " + std::to_string(floor);
+  if (s.at != step.prev || step.at.seq != step.prev.seq + 1) {
+    if (mismatch) *mismatch = true;
+    return "shard " + n + ": the append follows " +
+           std::to_string(step.prev.epoch) + "/" +
+           std::to_string(step.prev.seq) + ", this copy is at " +
+           std::to_string(s.at.epoch) + "/" + std::to_string(s.at.seq);
+  }
   return "";
 }
 
 std::string shard_positions::accept(std::uint32_t shard,
-                                    storage::shard_position p,
+                                    const storage::shard_step& step,
                                     std::int64_t map_epoch) {
-  if (auto why = check(shard, p, map_epoch); !why.empty()) return why;
+  if (auto why = check(shard, step, map_epoch); !why.empty()) return why;
   std::lock_guard<std::mutex> lock(mtx_);
   auto& s = slots_[shard];
-  s.at = p;
-  s.highest_epoch = p.epoch;
+  s.at = step.at;
+  s.highest_epoch = step.at.epoch;
+  ++s.pending;
   return "";
+}
+
+void shard_positions::settled(std::uint32_t shard) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard < slots_.size() && slots_[shard].pending > 0)
+    --slots_[shard].pending;
+}
+
+std::optional<storage::shard_position> shard_positions::settled_at(
+    std::uint32_t shard) const {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size()) return storage::shard_position{};
+  if (slots_[shard].pending > 0) return std::nullopt;
+  return slots_[shard].at;
 }
 
 }  // namespace switchboard::actors

@@ -34,21 +34,29 @@ class shard_positions {
   void lead(std::uint32_t shard, std::int64_t epoch);
   std::int64_t leading(std::uint32_t shard) const;
 
-  // Leader: the position of the next group's writes to `shard`, taken
-  // (nullopt when this node does not lead it).
-  std::optional<storage::shard_position> next(std::uint32_t shard);
-  // Leader: gives back a position next() gave to a write that never
-  // reached the store (its RocksDB write failed).
-  void give_back(std::uint32_t shard, storage::shard_position p);
+  // Leader: the step of the next group's writes to `shard`, taken
+  // (nullopt when this node does not lead it, or its copy diverged).
+  std::optional<storage::shard_step> next(std::uint32_t shard);
+  // Leader: gives back a step next() gave to a write that never reached
+  // the store (its RocksDB write failed).
+  void give_back(std::uint32_t shard, const storage::shard_step& s);
 
-  // Follower: whether `p` may be the next position of `shard`: it follows
-  // the one held (seq + 1), at an epoch at least `map_epoch` and at least
-  // the highest seen, and this node does not lead the shard. "" or why not.
-  std::string check(std::uint32_t shard, storage::shard_position p,
-                    std::int64_t map_epoch) const;
-  // check(), and takes `p` when it passes.
-  std::string accept(std::uint32_t shard, storage::shard_position p,
+  // Follower: whether `s.at` may be the next position of `shard`: the
+  // position held is `s.prev` exactly, `s.at` is at an epoch at least
+  // `map_epoch` and at least the highest seen, and this node does not lead
+  // the shard. "" or why not; `*mismatch` (when given) is set when the
+  // position held is not `s.prev`.
+  std::string check(std::uint32_t shard, const storage::shard_step& s,
+                    std::int64_t map_epoch, bool* mismatch = nullptr) const;
+  // check(), and takes `s.at` when it passes: a write of the shard is then
+  // pending until settled().
+  std::string accept(std::uint32_t shard, const storage::shard_step& s,
                      std::int64_t map_epoch);
+  // A write accept() took is durable or failed (after diverge()).
+  void settled(std::uint32_t shard);
+  // at(), once no taken write of the shard is pending; nullopt while one
+  // is (a leader must not compare with a position not yet durable).
+  std::optional<storage::shard_position> settled_at(std::uint32_t shard) const;
   // This copy of `shard` is not what its position says (a write of it
   // failed, a copy did not arrive whole): it refuses every append, and
   // compares unequal to any leader's position, until a copy resets it.
@@ -59,6 +67,7 @@ class shard_positions {
     storage::shard_position at{};
     std::int64_t leading = 0;
     std::int64_t highest_epoch = 0;  // the highest epoch seen
+    std::uint32_t pending = 0;       // taken writes not yet durable
   };
   mutable std::mutex mtx_;
   std::vector<slot> slots_;

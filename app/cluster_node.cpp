@@ -91,6 +91,12 @@ std::unique_ptr<cluster_node> cluster_node::start(
                              "' through etcd " + cfg.etcd + ": " + why);
   }
   p->coord = std::move(*c);
+  // The replicator asks the lease itself before each group (a cluster loop
+  // that is late publishing routes must not let a stale leader write).
+  node.set_lease_check([raw, alive = p->alive] {
+    std::lock_guard<std::mutex> living(alive->m);
+    return alive->alive && raw->coord->lease_valid();
+  });
   if (p->coord->shards() != node.store().shards())
     throw std::runtime_error(
         "the data directory " + cfg.data_dir + " has " +

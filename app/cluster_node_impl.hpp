@@ -428,6 +428,12 @@ struct cluster_node::impl {
                                                 ", the owner of shard " +
                                                 shard + ", is unreachable");
       }
+      // Every route keeps the map's epoch and leader, unavailable or not:
+      // a follower fences appends with them (registry_replication.cpp).
+      if (rec) {
+        routes[n].epoch = rec->epoch;
+        routes[n].owner = rec->owner;
+      }
     }
     node.dir().set_routes(std::move(routes));
     m.shards_owned.set(owned);

@@ -24,6 +24,25 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+// After a txn on shard n that failed: whether etcd holds `applied(record)`
+// now. A conflict or a refusal wrote nothing; anything else (a timeout, a
+// lost connection) may have been applied, so etcd is read until it
+// answers, or until this node's lease has run out (it takes no writes
+// then, so nothing can be acknowledged on a guess).
+template <class Applied>
+bool applied_after_all(cluster::coordinator& coord, std::uint32_t n,
+                       const cluster::error& failed, Applied applied) {
+  if (failed.code == cluster::errc::conflict ||
+      failed.code == cluster::errc::invalid_argument ||
+      failed.code == cluster::errc::lease_not_found)
+    return false;
+  while (coord.lease_valid()) {
+    if (auto now = coord.read_shard(n)) return applied(*now);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // retry
+  }
+  return false;
+}
+
 // Holds one shard of this node quiet while it lives: no actor of the shard
 // runs, no write of it is on its way, and everything written before is
 // durable here and on the ISR (the store's groups complete in order,
@@ -290,7 +309,18 @@ std::string cluster_node::impl::join(std::uint32_t shard,
     copied = true;
   }
   auto next = coord->expand_isr(shard, node_id, rec->mod_revision);
-  if (!next) return undo("cannot add it to the ISR: " + next.err().message);
+  if (!next) {
+    // Applied after all (a timeout): the follower is in sync in etcd, so
+    // the routes must name it before any write is taken (the thaw).
+    if (applied_after_all(*coord, shard, next.err(),
+                          [&](const cluster::shard_record& r) {
+                            return contains(r.isr, node_id);
+                          })) {
+      publish_routes();
+      return "";
+    }
+    return undo("cannot add it to the ISR: " + next.err().message);
+  }
   // The route names the new follower before any write of the shard is
   // taken again (the thaw, after this).
   publish_routes();
@@ -329,12 +359,11 @@ std::string cluster_node::impl::transfer(std::uint32_t shard,
     return "node " + target + "'s copy of shard " + std::to_string(shard) +
            " is not where this node's is";
   auto next = coord->transfer(shard, target, rec->mod_revision);
-  if (!next) {
-    // A txn that timed out may have been applied: the watched map says.
-    auto now = coord->shard(shard);
-    if (!now || now->owner != target)
-      return "cannot switch the map: " + next.err().message;
-  }
+  if (!next && !applied_after_all(*coord, shard, next.err(),
+                                  [&](const cluster::shard_record& r) {
+                                    return r.owner == target;
+                                  }))
+    return "cannot switch the map: " + next.err().message;
   publish_routes();  // before the thaw: requests go to the new leader
   metrics::emit(
       log, "info", "leadership_transferred",

@@ -208,6 +208,10 @@ bool coordinator::lease_valid() const { return registration_->lease_valid(); }
 
 bool coordinator::etcd_reachable() const { return health_.reachable(); }
 
+result<shard_record> coordinator::read_shard(std::uint32_t n) {
+  return writer_->read_now(n);
+}
+
 result<shard_record> coordinator::begin_move(
     std::uint32_t n, std::string_view target,
     std::int64_t expected_mod_revision) {

@@ -159,6 +159,11 @@ class coordinator {
   // its winner, ascending by shard.
   std::vector<std::pair<std::uint32_t, std::string>> planned_moves() const;
 
+  // Shard n's record as etcd holds it now (not the watched copy), which
+  // the copy then has too: after a txn that timed out, whether it was
+  // applied. Blocks up to the client's timeout.
+  result<shard_record> read_shard(std::uint32_t n);
+
   // For tests and drills: stops (true) or resumes the keepalives, as if
   // etcd could not be reached; see node_registration::suspend_keepalive.
   void suspend_keepalive(bool suspended);

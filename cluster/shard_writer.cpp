@@ -137,6 +137,22 @@ result<shard_record> shard_writer::read_at(std::uint32_t n,
   return read;
 }
 
+result<shard_record> shard_writer::read_now(std::uint32_t n) {
+  if (n >= view_.shards())
+    return invalid(n, "beyond the cluster's " + std::to_string(view_.shards()) +
+                          " shards");
+  auto got = client_.range(keys_.shard(n));
+  health_.record(got);
+  if (!got) return got.err();
+  if (got->kvs.empty()) return invalid(n, "no record (never claimed)");
+  const auto& kv = got->kvs[0];
+  auto read = decode_shard(kv.value);
+  if (!read) return read.err();
+  read->mod_revision = kv.mod_revision;
+  view_.put_shard(n, *read);
+  return read;
+}
+
 result<shard_record> shard_writer::replace(std::uint32_t n, shard_record next,
                                            std::int64_t expected,
                                            bool as_registered) {

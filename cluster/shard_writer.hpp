@@ -95,6 +95,14 @@ class shard_writer {
  private:
   // The record at mod_revision `expected`, from the view or else from etcd.
   result<shard_record> read_at(std::uint32_t n, std::int64_t expected);
+
+ public:
+  // Shard n's record as etcd holds it now (a linearizable read), put into
+  // the view; errc::invalid_argument when it has none. What a caller reads
+  // after a txn whose outcome it does not know (a timeout).
+  result<shard_record> read_now(std::uint32_t n);
+
+ private:
   // Writes `next` over the record at `expected`; `as_registered`: only
   // while this node's key is the one its registration created
   // (errc::lease_not_found otherwise).

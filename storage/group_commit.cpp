@@ -211,13 +211,13 @@ std::vector<shard_append> group_commit::appends_of(
         refused[i] = true;
         continue;
       }
-      auto at = sink.next_position(s);
-      if (!at) {
+      auto step = sink.next_position(s);
+      if (!step) {
         not_led.push_back(s);
         refused[i] = true;
         continue;
       }
-      out.push_back(shard_append{s, *at, {}});
+      out.push_back(shard_append{s, step->prev, step->at, {}});
     }
     if (refused[i]) continue;
     for (const auto& o : b.ops())

@@ -37,10 +37,19 @@ std::optional<shard_position> decode_position(std::string_view v);
 // The shard_log key of `shard`.
 std::string position_key(std::uint16_t shard);
 
+// A group's step in a shard's log: the position before it and its own.
+// A follower takes `at` only when it holds `prev` exactly (the log
+// matching of PacificA and Kafka): same epoch, same sequence.
+struct shard_step {
+  shard_position prev{};
+  shard_position at{};
+};
+
 // One group's writes to one shard this node leads, at their position: what
 // the shard's followers apply, in order.
 struct shard_append {
   std::uint16_t shard = 0;
+  shard_position prev{};
   shard_position at{};
   std::vector<batch::op> ops;  // shards assigned; the position's put last
 };
@@ -55,7 +64,7 @@ class replication_sink {
   // writes to: the position the group's writes to `shard` take, when this
   // node leads the shard now; nullopt when it does not (a follower's own
   // apply, a shard moving in or erased): those writes are local only.
-  virtual std::optional<shard_position> next_position(std::uint16_t shard) = 0;
+  virtual std::optional<shard_step> next_position(std::uint16_t shard) = 0;
   // On the writer thread after the group's RocksDB write failed: the
   // positions next_position gave it were not written. (A group whose write
   // succeeded and whose WAL sync failed keeps them: its data and positions

@@ -24,11 +24,13 @@ struct holding_sink final : replication_sink {
   std::vector<completion> held;
   std::vector<std::uint16_t> given_back;
 
-  std::optional<shard_position> next_position(std::uint16_t shard) override {
+  std::optional<shard_step> next_position(std::uint16_t shard) override {
     std::lock_guard<std::mutex> l(m);
     if (std::find(led.begin(), led.end(), shard) == led.end())
       return std::nullopt;
-    return shard_position{7, ++seq[shard]};
+    auto before = seq[shard]++;
+    return shard_step{shard_position{before ? 7 : 0, before},
+                      shard_position{7, before + 1}};
   }
   void not_written(const std::vector<shard_append>& a) override {
     std::lock_guard<std::mutex> l(m);
@@ -90,6 +92,7 @@ TEST_CASE_METHOD(store_fixture,
     auto& a = sink.groups[0][0];
     CHECK(a.shard == shard);
     CHECK(a.at == shard_position{7, 1});
+    CHECK(a.prev == shard_position{0, 0});
     REQUIRE(a.ops.size() == 2);  // the message, then the position
     CHECK(a.ops[0].cf == column_family::messages);
     CHECK(a.ops.back().cf == column_family::shard_log);
