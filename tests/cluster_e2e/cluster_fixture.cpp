@@ -1,6 +1,7 @@
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "cluster/placement.hpp"
@@ -49,7 +50,17 @@ std::string group_on(cluster_fixture& cl, ws_client& c, const std::string& node,
     // A cluster that has just formed may answer `unavailable` for a
     // member's node a moment longer: retry as PROTOCOL.md asks a client to.
     if (r["type"] == "error" && r["code"] == "unavailable") {
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      if (std::chrono::steady_clock::now() >= deadline) {
+        // What the nodes said meanwhile: their warnings and errors.
+        for (std::size_t k = 0; k < cl.nodes.size(); ++k) {
+          std::istringstream lines(cl.nodes[k]->log());
+          for (std::string line; std::getline(lines, line);)
+            if (line.find("\"level\":\"warn\"") != std::string::npos ||
+                line.find("\"level\":\"error\"") != std::string::npos)
+              UNSCOPED_INFO("n" << k + 1 << ": " << line);
+        }
+        FAIL("create answered unavailable for 20 s");
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(
           json::value_to<std::int64_t>(r["retry_after_ms"])));
       continue;
