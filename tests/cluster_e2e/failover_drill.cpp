@@ -40,8 +40,7 @@ TEST_CASE("failover drill: kill -9 of a leader, again and again", "[.drill]") {
     int v = std::stoi(victim.substr(1));
     int via = v % 3 + 1;  // a node that lives through this fault
     s.stop = false;
-    std::thread t(
-        [&] { s.run(cl.node(via).port(), cl.node(via).token(alice_id)); });
+    sender_thread t(s, cl.node(via).port(), cl.node(via).token(alice_id));
     wait_acks(s, 20);
     auto killed_ns = sender::now_ns();
     cl.node(v).kill();

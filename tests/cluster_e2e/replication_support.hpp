@@ -116,6 +116,25 @@ struct sender {
   }
 };
 
+// A sender's thread, stopped and joined when it goes (a failed REQUIRE
+// of the test must not leave it running: std::terminate).
+class sender_thread {
+ public:
+  sender_thread(sender& s, int port, std::string token)
+      : s_(s), t_([&s, port, token] { s.run(port, token); }) {}
+  ~sender_thread() { join(); }
+  sender_thread(const sender_thread&) = delete;
+  sender_thread& operator=(const sender_thread&) = delete;
+  void join() {
+    s_.stop = true;
+    if (t_.joinable()) t_.join();
+  }
+
+ private:
+  sender& s_;
+  std::thread t_;
+};
+
 inline void wait_acks(sender& s, int more) {
   int target = s.acked_n + more;
   auto deadline = std::chrono::steady_clock::now() + 30s;

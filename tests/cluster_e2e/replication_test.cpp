@@ -33,7 +33,7 @@ TEST_CASE(
 
   sender s;
   s.conv = conv;
-  std::thread t([&] { s.run(cl.node(1).port(), cl.node(1).token(alice_id)); });
+  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
   wait_acks(s, 50);
   cl.node(3).kill();  // the conversation's leader
   wait_acks(s, 50);   // served again by a copy
@@ -87,7 +87,7 @@ TEST_CASE(
 
   sender s;
   s.conv = conv;
-  std::thread t([&] { s.run(cl.node(2).port(), cl.node(2).token(alice_id)); });
+  sender_thread t(s, cl.node(2).port(), cl.node(2).token(alice_id));
   wait_acks(s, 30);
   auto moved = cl.admin_json(3, "transfer " + std::to_string(shard) + " n2");
   CHECK(moved["owner"] == "n2");
@@ -124,13 +124,12 @@ TEST_CASE(
 
   sender s;
   s.conv = conv;
-  std::thread t([&] { s.run(cl.node(1).port(), cl.node(1).token(alice_id)); });
+  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
   // A second client on the leader itself: what it sends while the node is
   // paused is read when it resumes, by then a stale leader.
   sender on_stale;
   on_stale.conv = conv;
-  std::thread t2(
-      [&] { on_stale.run(cl.node(3).port(), cl.node(3).token(alice_id)); });
+  sender_thread t2(on_stale, cl.node(3).port(), cl.node(3).token(alice_id));
   wait_acks(s, 30);
   ::kill(cl.node(3).pid(), SIGSTOP);
   // The lease is 2 s: n1 and n2 see n3 dead, and a copy takes the shard.
@@ -235,15 +234,7 @@ TEST_CASE(
 
   sender s;
   s.conv = conv;
-  std::thread t([&] { s.run(cl.node(1).port(), cl.node(1).token(alice_id)); });
-  struct joined {
-    sender& s;
-    std::thread& t;
-    ~joined() {
-      s.stop = true;
-      if (t.joinable()) t.join();
-    }
-  } join_at_exit{s, t};
+  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
   wait_acks(s, 30);
   port_cut cut{port};
   cut.cut();
@@ -302,7 +293,7 @@ TEST_CASE(
   auto& conv = r.conv;
   sender s;
   s.conv = conv;
-  std::thread t([&] { s.run(cl.node(1).port(), cl.node(1).token(alice_id)); });
+  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
   wait_acks(s, 30);
   cl.etcd.kill();
   cl.etcd.restart();
@@ -329,7 +320,7 @@ TEST_CASE(
 
   sender s;
   s.conv = conv;
-  std::thread t([&] { s.run(cl.node(1).port(), cl.node(1).token(alice_id)); });
+  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
   wait_acks(s, 30);
   cl.node(3).kill();  // a follower of every shard n1 leads
   wait_acks(s, 30);   // the leader dropped it and goes on with n2
