@@ -124,16 +124,10 @@ result<shard_record> shard_writer::read_at(std::uint32_t n,
   auto rec = view_.shard(n);
   if (rec && rec->mod_revision == expected) return std::move(*rec);
   // The view may lag behind what the caller saw: ask etcd.
-  auto got = client_.range(keys_.shard(n));
-  health_.record(got);
-  if (!got) return got.err();
-  if (got->kvs.empty()) return invalid(n, "no record (never claimed)");
-  const auto& kv = got->kvs[0];
-  auto read = decode_shard(kv.value);
+  auto read = read_now(n);
   if (!read) return read.err();
-  read->mod_revision = kv.mod_revision;
-  view_.put_shard(n, *read);
-  if (kv.mod_revision != expected) return changed(n, kv.mod_revision, expected);
+  if (read->mod_revision != expected)
+    return changed(n, read->mod_revision, expected);
   return read;
 }
 
