@@ -59,6 +59,10 @@ using lend_atom = caf::atom_constant<caf::atom("lend")>;
 // follower; (position_atom, shard) -> (epoch, seq) of the follower's copy.
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using position_atom = caf::atom_constant<caf::atom("position")>;
+// (hello_atom, node_id, incarnation, registry): a peer of a smaller id
+// that connected to this node gives it its registry (one connection per
+// pair of nodes; app/cluster_node).
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
 
 // A protocol error (PROTOCOL.md "Errors"); an empty code means success.
 struct proto_error {

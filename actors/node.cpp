@@ -521,6 +521,12 @@ void node::set_isr_handler(std::function<void(std::uint32_t, std::string,
   impl_->ctx.shrink_isr = std::move(fn);
 }
 
+void node::set_hello_handler(
+    std::function<void(const std::string&, std::int64_t, const caf::actor&)>
+        fn) {
+  impl_->ctx.peer_hello = std::move(fn);
+}
+
 void node::set_lease_check(std::function<bool()> fn) {
   std::atomic_store(
       &impl_->ctx.lease_check,

@@ -150,6 +150,11 @@ class node {
   void set_isr_handler(std::function<void(std::uint32_t, std::string,
                                           std::function<void(std::string)>)>
                            fn);
+  // What the registry's hello_atom runs (node_context::peer_hello); set it
+  // before the node joins its cluster.
+  void set_hello_handler(
+      std::function<void(const std::string&, std::int64_t, const caf::actor&)>
+          fn);
   // Whether the node's lease is valid now (node_context::lease_valid); set
   // it before the node takes requests.
   void set_lease_check(std::function<bool()> fn);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <caf/fwd.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,11 @@ struct node_context {
   std::function<void(std::uint32_t shard, std::string node,
                      std::function<void(std::string)> done)>
       shrink_isr;
+  // A peer of a smaller node id that connected gives its registry
+  // (registry's hello_atom; app/cluster_node). Empty on a standalone node.
+  std::function<void(const std::string& node, std::int64_t incarnation,
+                     const caf::actor& registry)>
+      peer_hello;
   // Whether this node's lease is valid now (cluster::coordinator::
   // lease_valid); null on a standalone node. Set while the node runs:
   // read and written with std::atomic_load / std::atomic_store only

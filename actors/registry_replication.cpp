@@ -99,6 +99,11 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
             });
         return rp;
       },
+      // A peer of a smaller id connected to this node: its registry.
+      [ctx](hello_atom, const std::string& node, std::int64_t incarnation,
+            const caf::actor& registry) {
+        if (ctx->peer_hello) ctx->peer_hello(node, incarnation, registry);
+      },
       // Where this node's copy of every shard stands: {epoch, seq} each.
       [ctx](position_atom) -> std::vector<std::int64_t> {
         std::vector<std::int64_t> out;

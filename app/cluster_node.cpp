@@ -39,6 +39,12 @@ std::unique_ptr<cluster_node> cluster_node::start(
         if (!alive->alive) return done("the node is leaving its cluster");
         raw->shrink(shard, std::move(node_id), std::move(done));
       });
+  node.set_hello_handler([raw, alive = p->alive](const std::string& id,
+                                                 std::int64_t incarnation,
+                                                 const caf::actor& reg) {
+    std::lock_guard<std::mutex> living(alive->m);
+    if (alive->alive && raw->ready_for_hello) raw->hello(id, incarnation, reg);
+  });
   cluster::coordinator_options o;
   o.etcd = cfg.etcd;
   o.cluster = cfg.cluster;
@@ -107,7 +113,15 @@ std::unique_ptr<cluster_node> cluster_node::start(
   // The first routes before the node serves anybody: connect to the live
   // peers once, so that a node that starts into a running cluster does not
   // answer its first requests `unavailable` for want of a connection.
+  p->ready_for_hello = true;
   p->connect_peers();
+  // Peers of a smaller id connect to this node and say hello (their watch
+  // sees it within a tick): wait for them a moment, so that the first
+  // routes reach them. One that does not come is connected to from here
+  // after hello_wait, by the loop.
+  auto hellos_by = std::chrono::steady_clock::now() + hello_wait;
+  while (std::chrono::steady_clock::now() < hellos_by && p->peers_missing() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   // Revocations are kept by every node (an `admin revoke` is made on all
   // that are live): take those made before this node joined from a peer.
   for (auto& n : p->coord->live_nodes()) {

@@ -39,6 +39,9 @@ constexpr auto reconnect_max = std::chrono::milliseconds(2000);
 // One connection attempt to a peer (DESIGN §5: every request across nodes
 // has a finite timeout).
 constexpr auto connect_timeout = std::chrono::milliseconds(2000);
+// How long a node waits for a live peer of a smaller id to connect and say
+// hello before it connects itself.
+constexpr auto hello_wait = std::chrono::milliseconds(2000);
 // What a client waits before retrying a shard that has no reachable owner:
 // about the time a returning node or a finished move takes to show.
 constexpr std::int64_t retry_after_ms = 1000;
@@ -75,7 +78,8 @@ inline route unavailable(std::string owner, std::string why) {
 // talk. Raise it with any change a node of the previous version would
 // misread. 2: batched sends and deliveries, rate budget loans (lend_atom).
 // 3: shard replication (replicate_atom, position_atom, shard_chunk::replica).
-constexpr int cluster_protocol_version = 3;
+// 4: one connection per pair of nodes, the smaller id's, and hello_atom.
+constexpr int cluster_protocol_version = 4;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 
@@ -101,6 +105,9 @@ struct cluster_node::impl {
   std::map<std::string, peer> peers;  // connected, by node id
   std::map<std::string, clock::time_point> retry_at;
   std::map<std::string, int> failures;  // connection attempts in a row
+  // Live peers of a smaller id not connected yet, since when (they connect
+  // to this node and say hello).
+  std::map<std::string, clock::time_point> first_seen;
   // Cleared, under its mutex, before the members go: a late down notice or
   // move request (CAF threads) holds the mutex while it uses the impl, so
   // it either finishes first or sees it gone.
@@ -110,6 +117,8 @@ struct cluster_node::impl {
   };
   std::shared_ptr<liveness> alive = std::make_shared<liveness>();
   std::atomic<bool> ready{false};
+  // Set once `coord` exists: hellos before are ignored (said again).
+  std::atomic<bool> ready_for_hello{false};
   std::thread loop;
   // Moves asked by the registry (move_atom), run one at a time off CAF's
   // threads.
@@ -266,6 +275,15 @@ struct cluster_node::impl {
       auto now = clock::now();
       for (auto& r : live) {
         if (r.id == self_id || peers.count(r.id)) continue;
+        // One connection per pair: the node of the smaller id connects and
+        // says hello (hello()); two made at once from both ends make CAF
+        // 0.17 close one, and with it the routes of both (its routing table
+        // keeps one connection per node). A smaller peer that has not said
+        // hello for hello_wait is connected to from here all the same.
+        if (r.id < self_id) {
+          auto [seen, fresh] = first_seen.try_emplace(r.id, now);
+          if (fresh || now - seen->second < hello_wait) continue;
+        }
         auto t = retry_at.find(r.id);
         if (t != retry_at.end() && t->second > now) continue;
         wanted.push_back(r);
@@ -309,25 +327,81 @@ struct cluster_node::impl {
       }
       retry_at.erase(r.id);
       failures.erase(r.id);
-      peers[r.id] = peer{r.incarnation, p.registry};
-      metrics::emit(log, "info", "peer_connected",
-                    {{"node_id", r.id},
-                     {"cluster_addr", r.cluster_addr},
-                     {"incarnation", std::to_string(r.incarnation)}});
-      node.on_down(p.registry, [alive = alive, this, id = r.id,
-                                reg = p.registry](std::string why) {
-        std::lock_guard<std::mutex> living(alive->m);
-        if (!alive->alive) return;
-        {
-          std::lock_guard<std::mutex> lock(mtx);
-          auto it = peers.find(id);
-          if (it != peers.end() && it->second.registry == reg) peers.erase(it);
-        }
-        metrics::emit(log, "warn", "peer_down",
-                      {{"node_id", id}, {"reason", why}});
-        poke();
-      });
+      add_peer_locked(r.id, r.incarnation, p.registry, "connected");
     }
+    say_hello();
+  }
+
+  // With mtx held: `reg` is the registry of node `id` at `incarnation`.
+  void add_peer_locked(const std::string& id, std::int64_t incarnation,
+                       const caf::actor& reg, const char* how) {
+    peers[id] = peer{incarnation, reg};
+    first_seen.erase(id);
+    metrics::emit(log, "info", "peer_connected",
+                  {{"node_id", id},
+                   {"incarnation", std::to_string(incarnation)},
+                   {"how", how}});
+    node.on_down(reg, [alive = alive, this, id, reg](std::string why) {
+      std::lock_guard<std::mutex> living(alive->m);
+      if (!alive->alive) return;
+      {
+        std::lock_guard<std::mutex> lock(mtx);
+        auto it = peers.find(id);
+        if (it != peers.end() && it->second.registry == reg) peers.erase(it);
+      }
+      metrics::emit(log, "warn", "peer_down",
+                    {{"node_id", id}, {"reason", why}});
+      poke();
+    });
+  }
+
+  // Live peers not connected (by either end) now.
+  std::size_t peers_missing() {
+    auto live = coord->live_nodes();
+    auto self_id = coord->self().id;
+    std::lock_guard<std::mutex> lock(mtx);
+    std::size_t missing = 0;
+    for (auto& r : live)
+      if (r.id != self_id && !peers.count(r.id)) ++missing;
+    return missing;
+  }
+
+  // Tells every connected peer of a greater id this node's registry, every
+  // tick (a hello that did not arrive is said again; the peer ignores a
+  // repeat). Runs on `loop`.
+  void say_hello() {
+    auto self_id = coord->self().id;
+    auto inc = coord->incarnation();
+    std::vector<caf::actor> to;
+    {
+      std::lock_guard<std::mutex> lock(mtx);
+      for (auto& [id, p] : peers)
+        if (id > self_id) to.push_back(p.registry);
+    }
+    for (auto& reg : to)
+      caf::anon_send(reg, actors::hello_atom::value, self_id, inc,
+                     node.registry());
+  }
+
+  // A peer of a smaller id connected and says hello (registry's
+  // hello_atom, on a CAF thread): its registry, if its record is live at
+  // that incarnation.
+  void hello(const std::string& id, std::int64_t incarnation,
+             const caf::actor& reg) {
+    if (!coord || !reg) return;
+    auto rec = coord->live_node(id);
+    if (!rec || rec->incarnation != incarnation) return;
+    {
+      std::lock_guard<std::mutex> lock(mtx);
+      auto it = peers.find(id);
+      if (it != peers.end() && it->second.registry == reg &&
+          it->second.incarnation == incarnation)
+        return;  // a repeat
+      retry_at.erase(id);
+      failures.erase(id);
+      add_peer_locked(id, incarnation, reg, "hello");
+    }
+    poke();
   }
 
   // Forgets the peers whose connection CAF closed (their process died, the

@@ -340,3 +340,49 @@ TEST_CASE(
   CHECK(metric(cl.node(1).port(), "switchboard_isr_shrinks_total") >= 1);
   CHECK(metric(cl.node(1).port(), "switchboard_isr_expands_total") >= 1);
 }
+
+TEST_CASE(
+    "with --min-insync 3 a shard with a dead copy refuses writes, and takes "
+    "them again once the copy is back in sync",
+    "[cluster][e2e][replication]") {
+  auto args = replicated;
+  args.insert(args.end(), {"--min-insync", "3", "--replica-lag-ms", "300"});
+  replicated_three r(args, "n1", "n1");
+  auto& cl = r.cl;
+  auto& alice_id = r.user;
+  auto& conv = r.conv;
+  auto c = ws_client::connect_retrying(cl.node(1).port(),
+                                       cl.node(1).token(alice_id));
+  auto sent = [&](const std::string& cmid) {
+    return e2e_fixture::send(*c, conv, "x", cmid);
+  };
+  REQUIRE(sent("a")["type"] == "sent");
+  cl.node(3).kill();
+  // Once n1 sees n3 gone (its connection, then its lease), the shard has
+  // two copies in sync of the three a write needs.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  json::object r2;
+  for (;;) {
+    r2 = sent("b");
+    if (r2["type"] == "error") break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+  }
+  INFO(json::serialize(r2));
+  CHECK(r2["code"] == "unavailable");
+  CHECK(json::value_to<std::int64_t>(r2["retry_after_ms"]) > 0);
+  cl.node(3).start();
+  cl.wait_live(1, 3);
+  wait_in_sync(cl, 1, 3);
+  deadline = std::chrono::steady_clock::now() + 30s;
+  for (;;) {
+    r2 = sent("b");  // the same client_msg_id: once, whatever came before
+    if (r2["type"] == "sent") break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(50ms);  // a client's retry pause
+  }
+  auto history = history_of(*c, conv);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].first == "a");
+  CHECK(history[1].first == "b");
+  CHECK(history[1].second == 2);
+}
