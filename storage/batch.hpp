@@ -93,6 +93,9 @@ class batch {
   bool empty() const noexcept { return ops_.empty(); }
   std::size_t size() const noexcept { return ops_.size(); }
   const std::vector<op>& ops() const noexcept { return ops_; }
+  // The ops, moved out (the batch is empty after): for the writer, once
+  // they are written.
+  std::vector<op> release_ops() noexcept { return std::move(ops_); }
   // Writes the shard of each key (its first two bytes) for a store of
   // `shards` shards. store::commit calls it; nobody else needs to.
   // Precondition: valid_shard_count(shards).

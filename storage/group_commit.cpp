@@ -168,6 +168,7 @@ void group_commit::write_fenced(std::vector<pending>& group,
                              [](const pending& p) { return p.b.relaxed(); });
   if (st && durability_ == durability::sync && !relaxed) st = sync_wal();
   if (!sink || !st) return complete(fresh, st);
+  fill_appends(fresh, appends);
   // A durable group's completions go through the sink, in order with the
   // groups it still holds; a write that is not the sink's completes now.
   std::vector<completion> done;
@@ -219,19 +220,35 @@ std::vector<shard_append> group_commit::appends_of(
       }
       out.push_back(shard_append{s, step->prev, step->at, {}});
     }
-    if (refused[i]) continue;
-    for (const auto& o : b.ops())
-      if (o.key.size() >= 2) find(shard_of_key(o.key))->ops.push_back(o);
+  }
+  return out;
+}
+
+void group_commit::fill_appends(std::vector<pending>& group,
+                                std::vector<shard_append>& appends) {
+  auto find = [&](const std::string& k) -> shard_append* {
+    auto s =
+        static_cast<std::uint16_t>((static_cast<unsigned char>(k[0]) << 8) |
+                                   static_cast<unsigned char>(k[1]));
+    for (auto& a : appends)
+      if (a.shard == s) return &a;
+    return nullptr;
+  };
+  // Written: the batches' ops move into the appends, no copy.
+  for (auto& p : group) {
+    if (p.b.local_only()) continue;
+    for (auto& o : p.b.release_ops())
+      if (o.key.size() >= 2)
+        if (auto* a = find(o.key)) a->ops.push_back(std::move(o));
   }
   // A shard whose only batches were refused keeps its position: its
   // followers apply an append of the position alone.
-  for (auto& a : out) {
+  for (auto& a : appends) {
     batch::op pos{column_family::shard_log, position_key(a.shard),
                   encode_position(a.at), 0};
     pos.raw = true;
     a.ops.push_back(std::move(pos));
   }
-  return out;
 }
 
 status group_commit::write_group(const std::vector<pending>& group,
@@ -253,9 +270,9 @@ status group_commit::write_group(const std::vector<pending>& group,
       if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
     }
   }
-  for (const auto& a : appends) {  // each ends with its position
-    const auto& o = a.ops.back();
-    auto s = wb.Put(cfs_[static_cast<std::size_t>(o.cf)], o.key, *o.value);
+  for (const auto& a : appends) {  // each shard's position, last
+    auto s = wb.Put(cfs_[static_cast<std::size_t>(column_family::shard_log)],
+                    position_key(a.shard), encode_position(a.at));
     if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
   }
   rocksdb::WriteOptions opts;  // not synced here: see sync_wal()

@@ -135,12 +135,17 @@ class group_commit {
                     replication_sink* sink);
   status write_group(const std::vector<pending>& group,
                      const std::vector<shard_append>& appends);
-  // The sink's appends of `group`: its ops of the shards this node leads,
-  // grouped by shard, each with its position's put.
+  // The sink's appends of `group`, one per shard this node leads that the
+  // group writes to, with its step; their ops come after the write
+  // (fill_appends).
   // `refused[i]`: batch i writes to a shard this node does not lead.
   static std::vector<shard_append> appends_of(const std::vector<pending>& group,
                                               replication_sink& sink,
                                               std::vector<bool>& refused);
+  // After the write: moves the written batches' ops into their shard's
+  // append, each ending with its position's put.
+  static void fill_appends(std::vector<pending>& group,
+                           std::vector<shard_append>& appends);
   status sync_wal();
   // Marks the store not writable; `rocksdb_failed`: the failure came from
   // a RocksDB call, so its WAL may be poisoned.
