@@ -386,3 +386,35 @@ TEST_CASE(
   CHECK(history[1].first == "b");
   CHECK(history[1].second == 2);
 }
+
+TEST_CASE(
+    "the replica lag bound is how long a write waits for a silent "
+    "follower: with a long one the write waits, and is acknowledged once "
+    "the follower answers",
+    "[cluster][e2e][replication]") {
+  auto args = replicated;
+  args.insert(args.end(), {"--replica-lag-ms", "60000"});
+  replicated_three r(args, "n1", "n1");
+  auto& cl = r.cl;
+  auto& conv = r.conv;
+  auto c =
+      ws_client::connect_retrying(cl.node(1).port(), cl.node(1).token(r.user));
+  REQUIRE(e2e_fixture::send(*c, conv, "x", "a")["type"] == "sent");
+  // n3 stops answering and keeps its connections: nothing but the bound
+  // would drop it from the copies in sync (with the default of 1000 ms the
+  // write below is acknowledged after about a second, without n3).
+  ::kill(cl.node(3).pid(), SIGSTOP);
+  struct resumed {  // also when a check below fails
+    pid_t pid;
+    ~resumed() { ::kill(pid, SIGCONT); }
+  } resume_at_exit{cl.node(3).pid()};
+  c->send(json::object{{"type", "send"},
+                       {"conv_id", conv},
+                       {"body", "x"},
+                       {"client_msg_id", "b"}});
+  CHECK_FALSE(c->wait_for("sent", 3s));  // 3 s of 60: still waiting for n3
+  ::kill(cl.node(3).pid(), SIGCONT);
+  auto sent = c->expect("sent", 30s);  // n3 persisted it: acknowledged
+  CHECK(sent["client_msg_id"] == "b");
+  CHECK(metric(cl.node(1).port(), "switchboard_isr_shrinks_total") == 0);
+}
