@@ -537,6 +537,8 @@ void node::set_lease_check(std::function<bool()> fn) {
 
 shard_positions* node::positions() const { return impl_->positions.get(); }
 
+replicator* node::replication() const { return impl_->repl.get(); }
+
 void node::set_admin_handler(
     std::function<void(std::string, std::string, std::string,
                        std::function<void(int, std::string)>)>

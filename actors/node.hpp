@@ -24,6 +24,7 @@ namespace switchboard::actors {
 
 class directory;
 class shard_positions;
+class replicator;
 
 struct node_options {
   std::string node_id = "n1";
@@ -161,6 +162,9 @@ class node {
   // Where this node's copy of each shard stands (null on a standalone
   // node).
   shard_positions* positions() const;
+  // The leader's side of replication, the store's sink (null on a
+  // standalone node).
+  replicator* replication() const;
 
   // What the registry's admin_atom runs (node_context::admin_local).
   void set_admin_handler(

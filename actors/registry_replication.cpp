@@ -1,4 +1,5 @@
 #include <caf/all.hpp>
+#include <map>
 
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
@@ -60,11 +61,24 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
           return storage::shard_step{{a.prev_epoch, a.prev_seq},
                                      {a.epoch, a.seq}};
         };
+        // A message may hold several appends of a shard (a catch-up's
+        // held writes): each after the first must follow the one before.
+        std::map<std::uint32_t, storage::shard_position> after;
         for (auto& a : appends) {
           bool mismatch = false;
-          auto why = ctx->positions->check(
-              a.shard, step_of(a), ctx->dir->route_of_shard(a.shard).epoch,
-              &mismatch);
+          std::string why;
+          auto seen = after.find(a.shard);
+          if (seen == after.end()) {
+            why = ctx->positions->check(a.shard, step_of(a),
+                                        ctx->dir->route_of_shard(a.shard).epoch,
+                                        &mismatch);
+          } else if (step_of(a).prev != seen->second ||
+                     a.seq != a.prev_seq + 1 || a.epoch < seen->second.epoch) {
+            mismatch = true;
+            why = "shard " + std::to_string(a.shard) +
+                  ": the appends of the message do not follow each other";
+          }
+          after[a.shard] = step_of(a).at;
           if (!why.empty()) {
             // This copy does not hold what the leader's log has before the
             // append (it missed a write, or holds one the leader does not):

@@ -1,78 +1,18 @@
 #include "actors/replicator.hpp"
 
 #include <caf/all.hpp>
-#include <deque>
-#include <map>
 
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
+#include "actors/replicator_core.hpp"
 #include "actors/shard_positions.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 
 namespace switchboard::actors {
 
-namespace {
-
-enum class outcome : std::uint8_t { waiting, persisted, refused, not_removed };
-
-struct ask {
-  std::string node;
-  outcome state = outcome::waiting;
-  std::string why;
-};
-
-// One group the store wrote, until its completions ran.
-struct group {
-  group() = default;
-  group(const group&) = delete;
-  group& operator=(const group&) = delete;
-  // A group dropped unfinished (its message never reached the actor, which
-  // exited) still completes each batch once.
-  ~group() {
-    for (auto& d : done)
-      d(storage::error{storage::errc::closed, "the node is shutting down"});
-  }
-  std::vector<storage::shard_append> appends;
-  std::vector<storage::completion> done;
-  std::vector<std::vector<ask>> asks;  // per append: its followers
-  std::chrono::steady_clock::time_point start{};
-  bool asked = false;  // a follower was asked
-};
-
-repl_op to_wire(const storage::batch::op& o) {
-  repl_op r;
-  r.cf = static_cast<std::uint8_t>(o.cf);
-  r.key = o.key;
-  r.erase = !o.value.has_value();
-  if (o.value) r.value = *o.value;
-  r.range_end = o.range_end;
-  return r;
-}
-
-}  // namespace
-
-// Everything but the atomic is touched inside the replicator's actor only.
-struct replicator::core {
-  node_context* ctx = nullptr;
-  caf::actor actor;
-  caf::event_based_actor* self = nullptr;  // while the actor runs
-  // Groups handed to the actor and not completed yet (the writer thread
-  // completes a group inline only when this is 0, to keep the order).
-  std::atomic<std::int64_t> pending{0};
-  std::deque<std::shared_ptr<group>> queue;
-  // (shard, node) whose removal from the ISR is under way.
-  std::map<std::pair<std::uint32_t, std::string>, bool> shrinking;
-
-  void take(std::shared_ptr<group> g);
-  void refused(const std::shared_ptr<group>& g, const std::string& node,
-               const std::string& why);
-  void shrunk(std::uint32_t shard, const std::string& node,
-              const std::string& why);
-  void settle();
-  void finish(const storage::status& st);
-};
+using namespace replicator_detail;
 
 void replicator::core::take(std::shared_ptr<group> g) {
   // Per follower: the appends of the shards it follows, as one message.
@@ -86,15 +26,7 @@ void replicator::core::take(std::shared_ptr<group> g) {
       auto& slot = out[r.followers[f]];
       if (f < r.follower_registries.size())
         slot.first = r.follower_registries[f];
-      repl_append w;
-      w.shard = a.shard;
-      w.prev_epoch = a.prev.epoch;
-      w.prev_seq = a.prev.seq;
-      w.epoch = a.at.epoch;
-      w.seq = a.at.seq;
-      w.ops.reserve(a.ops.size());
-      for (auto& o : a.ops) w.ops.push_back(to_wire(o));
-      slot.second.push_back(std::move(w));
+      slot.second.push_back(to_wire(a));
     }
   }
   queue.push_back(g);
@@ -123,6 +55,7 @@ void replicator::core::take(std::shared_ptr<group> g) {
                 refused(g, node, self->system().render(e));
             });
   }
+  if (!learners.empty()) feed_learners(*g);
   settle();
 }
 
@@ -308,7 +241,9 @@ void replicator::written(std::vector<storage::shard_append> appends,
       break;
     }
   }
-  if (!replicated && core_->pending.load(std::memory_order_acquire) == 0) {
+  // A learner gets every group of its shard (replicator_learners.cpp).
+  if (!replicated && core_->pending.load(std::memory_order_acquire) == 0 &&
+      core_->learner_count.load(std::memory_order_acquire) == 0) {
     for (auto& d : done) d(storage::ok);
     return;
   }

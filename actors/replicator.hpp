@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <caf/fwd.hpp>
+#include <chrono>
 #include <memory>
+#include <string>
 
 #include "actors/node_context.hpp"
 #include "storage/replication_sink.hpp"
@@ -40,6 +42,30 @@ class replicator final : public storage::replication_sink {
   // The node goes: no shard takes writes through it any more (they are
   // refused unwritten), and what waits for followers fails (closed).
   void close();
+
+  // --- a replica's catch-up while the shard takes writes (DESIGN §5) ---
+  // replicator_learners.cpp. Each blocks its caller (never a CAF or Asio
+  // thread) for at most `timeout`, and returns "" or why not.
+
+  // From now on every group's writes to `shard` also go to `node` (its
+  // registry `reg`), a replica out of sync that no write waits for: held
+  // here while its copy of the shard is made. A group the writer hands
+  // over after the next barrier write (store::commit_and_wait of an empty
+  // batch) is sure to be held; take the copy's snapshot after that.
+  std::string add_learner(std::uint32_t shard, const std::string& node,
+                          const caf::actor& reg,
+                          std::chrono::milliseconds timeout);
+  // The copy arrived at `node` whole, at position `copied`: the writes held
+  // since are sent (those the copy holds dropped; the first one left must
+  // follow `copied`), then each group's as it comes. Returns once `node`
+  // persisted what was held.
+  std::string learner_copied(std::uint32_t shard, const std::string& node,
+                             storage::shard_position copied,
+                             std::chrono::milliseconds timeout);
+  // Stops sending to `node` once what was sent is answered: "" when it
+  // took all of it, else why not (its copy must then be made again).
+  std::string drop_learner(std::uint32_t shard, const std::string& node,
+                           std::chrono::milliseconds timeout);
 
   struct core;  // replicator.cpp
 

@@ -3,7 +3,8 @@
 // The inside of app/cluster_node, shared by its parts and included by
 // them only: cluster_node.cpp (start, stop, moves), cluster_peers.cpp
 // (connections), cluster_routes.cpp (the directory's routes),
-// cluster_replicas.cpp (failover, copies, ISR) and cluster_admin.cpp (what
+// cluster_replicas.cpp (failover, the keeper, ISR shrinks), cluster_copies.cpp
+// (catch-up, joins, transfers, copies moved) and cluster_admin.cpp (what
 // the admin shell shows).
 
 #include <algorithm>
@@ -62,6 +63,10 @@ inline std::pair<std::string, std::uint16_t> split_host_port(
   }
   return {a.substr(0, colon),
           static_cast<std::uint16_t>(port > 65535 ? 0 : port)};
+}
+
+inline bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
 }
 
 inline route unavailable(std::string owner, std::string why) {
@@ -150,6 +155,12 @@ struct cluster_node::impl {
   // that becomes one) into the ISR: "" or why not.
   std::string join(std::uint32_t shard, const std::string& node,
                    bool new_copy = false);
+  // The part of a join while the shard takes writes: a copy from a
+  // snapshot and the stream of the writes since (the replicator's
+  // learner, left running). "" or why not; `keys` gets the count copied.
+  std::string catch_up(std::uint32_t shard, const std::string& node,
+                       const caf::actor& reg, std::int64_t epoch,
+                       std::size_t& keys);
   // node_context::shrink_isr: queued for the ISR worker.
   void shrink(std::uint32_t shard, std::string node,
               std::function<void(std::string)> done);

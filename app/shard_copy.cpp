@@ -32,7 +32,9 @@ bool lagging_map(const std::string& why) {
 
 std::string copy_shard(actors::node& node, const caf::actor& target,
                        std::uint32_t shard, std::int64_t epoch, bool replica,
-                       std::size_t& keys) {
+                       std::size_t& keys, const storage::store::snapshot* at,
+                       storage::shard_position* copied) {
+  if (copied) *copied = {};
   auto send_page = [&](actors::shard_chunk& c) {
     std::string why;
     auto deadline = std::chrono::steady_clock::now() + target_catch_up;
@@ -54,7 +56,7 @@ std::string copy_shard(actors::node& node, const caf::actor& target,
     for (;;) {
       auto page = store.read_shard(static_cast<std::uint16_t>(shard),
                                    static_cast<storage::column_family>(cf),
-                                   after, page_bytes);
+                                   after, page_bytes, at);
       if (!page) return "cannot read the shard: " + page.err().message;
       if (page->kvs.empty()) break;
       actors::shard_chunk c;
@@ -64,6 +66,8 @@ std::string copy_shard(actors::node& node, const caf::actor& target,
       c.first = first;
       c.replica = replica;
       for (auto& [k, v] : page->kvs) {
+        if (copied && cf == std::size_t(storage::column_family::shard_log))
+          if (auto p = storage::decode_position(v)) *copied = *p;
         c.keys.push_back(k);
         c.values.push_back(std::move(v));
       }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "storage/store.hpp"
+
 namespace switchboard::actors {
 class node;
 }
@@ -15,12 +17,16 @@ namespace switchboard::app {
 // `target`, column family by column family, in pages the target writes as
 // they are (ingest_atom): the copy of a move, or of a replica's catch-up
 // (`replica`). The first page has the target drop what it had of the shard.
-// The shard must be quiet here (frozen, its actors stopped, its writes
-// durable). A page the target refuses for want of the map's news (its
-// watch lags a txn) is sent again for up to 3 s. "" or why not; `keys`
-// gets the count sent. Blocks the calling thread.
+// Without a snapshot `at`, the shard must be quiet here (frozen, its
+// actors stopped, its writes durable); with one, the copy is of that
+// moment, its position included (set in `copied` when given: {0, 0} for a
+// shard without one). A page the target refuses for want of the map's
+// news (its watch lags a txn) is sent again for up to 3 s. "" or why not;
+// `keys` gets the count sent. Blocks the calling thread.
 std::string copy_shard(actors::node& node, const caf::actor& target,
                        std::uint32_t shard, std::int64_t epoch, bool replica,
-                       std::size_t& keys);
+                       std::size_t& keys,
+                       const storage::store::snapshot* at = nullptr,
+                       storage::shard_position* copied = nullptr);
 
 }  // namespace switchboard::app

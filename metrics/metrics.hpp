@@ -109,6 +109,12 @@ struct node_metrics {
   // acknowledgement.
   counter isr_shrinks;
   counter isr_expands;
+  // How each follower brought into an ISR got there: its copy made while
+  // the shard took writes (streamed), made in the join's pause (a shard
+  // without a position, or a stream that failed), or none needed.
+  counter catch_ups_streamed;
+  counter catch_ups_paused;
+  counter catch_ups_none;
   counter failovers;
   // From a takeover's txn to the shard taking writes again (a second copy
   // in sync, or none needed).

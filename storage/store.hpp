@@ -186,9 +186,18 @@ class store {
     std::vector<std::pair<std::string, std::string>> kvs;
     bool more = false;  // the shard has keys after the last one
   };
+  // A consistent view of the whole store as of the moment it was taken,
+  // for reads while writes go on (a replica's catch-up copies a shard from
+  // one, DESIGN §5 "Replication"). Its data and each shard's position
+  // (column_family::shard_log) are of the same moment, since a group
+  // writes both in one RocksDB write. Released when the last holder drops
+  // it; it must not outlive the store.
+  class snapshot;
+  std::shared_ptr<const snapshot> take_snapshot() const;
+  // `at`: read from that snapshot (null: the store as it is now).
   result<shard_page> read_shard(std::uint16_t shard, column_family cf,
-                                std::string_view after,
-                                std::size_t max_bytes) const;
+                                std::string_view after, std::size_t max_bytes,
+                                const snapshot* at = nullptr) const;
 
   status checkpoint(const std::string& dir);
   // Compacts every column family.

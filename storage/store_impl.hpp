@@ -56,9 +56,11 @@ struct store::impl {
     return cfs[static_cast<std::size_t>(c)];
   }
 
-  std::unique_ptr<rocksdb::Iterator> iter(column_family c,
-                                          bool prefix = true) const {
+  std::unique_ptr<rocksdb::Iterator> iter(
+      column_family c, bool prefix = true,
+      const rocksdb::Snapshot* at = nullptr) const {
     rocksdb::ReadOptions ro;
+    ro.snapshot = at;
     // Without a prefix the iterator crosses conversations and shards: it
     // must not let prefix bloom filters skip files.
     ro.prefix_same_as_start = prefix;

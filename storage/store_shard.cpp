@@ -10,13 +10,31 @@
 // (batch::erase_shard).
 namespace switchboard::storage {
 
+class store::snapshot {
+ public:
+  snapshot(rocksdb::DB* db) : db_(db), at_(db->GetSnapshot()) {}
+  ~snapshot() { db_->ReleaseSnapshot(at_); }
+  snapshot(const snapshot&) = delete;
+  snapshot& operator=(const snapshot&) = delete;
+  const rocksdb::Snapshot* at() const { return at_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* at_;
+};
+
+std::shared_ptr<const store::snapshot> store::take_snapshot() const {
+  return std::make_shared<const snapshot>(impl_->db.get());
+}
+
 result<store::shard_page> store::read_shard(std::uint16_t shard,
                                             column_family cf,
                                             std::string_view after,
-                                            std::size_t max_bytes) const {
+                                            std::size_t max_bytes,
+                                            const snapshot* at) const {
   auto r = keys::shard_range(cf, shard);
   shard_page page;
-  auto it = impl_->iter(cf, false);
+  auto it = impl_->iter(cf, false, at ? at->at() : nullptr);
   if (after.empty()) {
     it->Seek(r.begin);
   } else {

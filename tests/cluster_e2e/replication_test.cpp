@@ -339,6 +339,24 @@ TEST_CASE(
   check_history(cl, 2, alice_id, s);
   CHECK(metric(cl.node(1).port(), "switchboard_isr_shrinks_total") >= 1);
   CHECK(metric(cl.node(1).port(), "switchboard_isr_expands_total") >= 1);
+  // Its copy of the shard written to was made while the shard took writes
+  // (a snapshot, then the stream of the writes since), not in a pause of
+  // them: the join's pause had nothing left to copy.
+  CHECK(metric(cl.node(1).port(),
+               "switchboard_replica_catch_ups_total{how=\"streamed\"}") >= 1);
+  std::istringstream lines(cl.node(1).log());
+  std::string rejoin;  // the last of n3's joins of the shard
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("\"isr_expanded\"") != std::string::npos &&
+        line.find("\"shard\":\"" + std::to_string(shard) + "\"") !=
+            std::string::npos &&
+        line.find("\"node_id\":\"n3\"") != std::string::npos)
+      rejoin = line;
+  INFO(rejoin);
+  REQUIRE(!rejoin.empty());
+  auto e = json::parse(rejoin).as_object();
+  CHECK(e["streamed_keys"] != "0");
+  CHECK(e["copied_keys"] == "0");
 }
 
 TEST_CASE(

@@ -165,3 +165,52 @@ TEST_CASE_METHOD(store_fixture,
   CHECK(sink.given_back == std::vector<std::uint16_t>{shard});
   CHECK(sink.groups.empty());
 }
+
+TEST_CASE_METHOD(store_fixture,
+                 "a snapshot reads a shard and its position as of one moment "
+                 "while writes go on",
+                 "[replication_sink]") {
+  struct leading_sink final : replication_sink {
+    std::uint16_t led = 0;
+    std::uint64_t seq = 0;
+    std::optional<shard_step> next_position(std::uint16_t shard) override {
+      if (shard != led) return std::nullopt;
+      ++seq;
+      return shard_step{shard_position{seq > 1 ? 3 : 0, seq - 1},
+                        shard_position{3, seq}};
+    }
+    void not_written(const std::vector<shard_append>&) override {}
+    void written(std::vector<shard_append>,
+                 std::vector<completion> done) override {
+      for (auto& d : done) d(ok);
+    }
+  } sink;
+  auto shard = shard_of_id(*db, "conv-s");
+  sink.led = shard;
+  db->set_replication(&sink);
+  auto write = [&](std::uint64_t id) {
+    batch b;
+    b.put_message("conv-s",
+                  message{id, "alice", "m", 5, "c" + std::to_string(id)});
+    REQUIRE(db->commit_and_wait(std::move(b)).has_value());
+  };
+  write(1);
+  write(2);
+  auto snap = db->take_snapshot();
+  write(3);
+  db->set_replication(nullptr);
+
+  auto messages_at = [&](const store::snapshot* at) {
+    auto page = db->read_shard(shard, column_family::messages, "", 1 << 20, at);
+    REQUIRE(page.has_value());
+    return page->kvs.size();
+  };
+  CHECK(messages_at(snap.get()) == 2);
+  CHECK(messages_at(nullptr) == 3);
+  auto log =
+      db->read_shard(shard, column_family::shard_log, "", 1 << 20, snap.get());
+  REQUIRE(log.has_value());
+  REQUIRE(log->kvs.size() == 1);
+  CHECK(decode_position(log->kvs[0].second) == shard_position{3, 2});
+  CHECK(db->positions().value()[0].second == shard_position{3, 3});
+}
