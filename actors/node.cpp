@@ -515,6 +515,13 @@ void node::set_move_handler(
   impl_->ctx.move_shard = std::move(fn);
 }
 
+void node::set_copy_move_handler(
+    std::function<void(std::uint32_t, std::string, std::string,
+                       std::function<void(std::string)>)>
+        fn) {
+  impl_->ctx.move_copy = std::move(fn);
+}
+
 void node::set_isr_handler(std::function<void(std::uint32_t, std::string,
                                               std::function<void(std::string)>)>
                                fn) {

@@ -145,6 +145,13 @@ class node {
                                            std::function<void(std::string)>)>
                             fn);
 
+  // What the registry's move_atom with a copy to add and one to remove
+  // runs (node_context::move_copy); set it before the node takes requests.
+  void set_copy_move_handler(
+      std::function<void(std::uint32_t, std::string, std::string,
+                         std::function<void(std::string)>)>
+          fn);
+
   // What the replicator runs to drop a follower from a shard's in-sync
   // replicas (node_context::shrink_isr); set it before the node takes
   // requests.

@@ -78,6 +78,14 @@ struct node_context {
   std::function<void(std::uint32_t shard, std::string target,
                      std::function<void(std::string)> done)>
       move_shard;
+  // Moves a copy of this node's `shard` (it leads it) to the node `add`
+  // from the node `remove` (either may be empty: a copy added, or one
+  // removed), the new copy in sync before the old one goes
+  // (app/cluster_node: the registry's move_atom with both); `done` gets ""
+  // or why not, on any thread. Empty on a standalone node.
+  std::function<void(std::uint32_t shard, std::string add, std::string remove,
+                     std::function<void(std::string)> done)>
+      move_copy;
   // Answers an admin API request (method, target, body) as this node's own
   // admin API would, for a peer that forwarded it (the registry's
   // admin_atom); `done(status, body)` on any thread. Empty without one.

@@ -134,6 +134,20 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         });
         return rp;
       },
+      [self, ctx](move_atom, std::uint32_t shard, std::string& add,
+                  std::string& remove) -> caf::result<std::string> {
+        if (!ctx->move_copy) return std::string("not a cluster node");
+        auto rp = self->make_response_promise<std::string>();
+        ctx->move_copy(shard, std::move(add), std::move(remove),
+                       [handle = caf::actor_cast<caf::actor>(self),
+                        rp](std::string why) mutable {
+                         caf::anon_send(handle, continue_atom::value,
+                                        continuation{[rp, why]() mutable {
+                                          rp.deliver(why);
+                                        }});
+                       });
+        return rp;
+      },
       [self, ctx](move_atom, std::uint32_t shard,
                   std::string& target) -> caf::result<std::string> {
         if (!ctx->move_shard) return std::string("not a cluster node");

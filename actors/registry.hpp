@@ -34,6 +34,8 @@ struct node_context;
 // - (drop_atom, shard) -> string: erases what a failed move left here.
 // - (move_atom, shard, target) -> string: moves a shard of this node to
 //   `target` (node_context::move_shard); "" once the target owns it.
+// - (move_atom, shard, add, remove) -> string: moves a copy of a shard this
+//   node leads (node_context::move_copy); "" once done.
 // - (get_atom) -> int64: the node's client connections.
 caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
 

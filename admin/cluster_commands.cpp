@@ -154,7 +154,8 @@ std::vector<command> cluster_commands() {
        }},
       {"rebalance", "rebalance [--dry-run]",
        "Moves shards one at a time to where rendezvous placement over the "
-       "live nodes puts them; --dry-run lists the moves only.",
+       "live nodes puts them: their copies (a new one in sync before an old "
+       "one goes), then their leadership; --dry-run lists the moves only.",
        0, 1, "-",
        [](client& c, const args_t& a, bool j) -> outcome {
          bool dry = !a.empty() && a[0] == "--dry-run";
@@ -171,8 +172,23 @@ std::vector<command> cluster_commands() {
                            os << ": failed: " << scalar(m["error"]);
                          os << "\n";
                        }
+                       if (o.contains("copies"))
+                         for (auto& v : o["copies"].as_array()) {
+                           auto& m = v.as_object();
+                           os << "shard " << pad(scalar(m["shard"]), 5)
+                              << "copy "
+                              << (m["remove"] == "" ? "-"
+                                                    : scalar(m["remove"]))
+                              << " -> "
+                              << (m["add"] == "" ? "-" : scalar(m["add"]));
+                           if (m.contains("error"))
+                             os << ": failed: " << scalar(m["error"]);
+                           os << "\n";
+                         }
                        if (dry)
-                         os << scalar(o["planned"]) << " move(s) planned\n";
+                         os << scalar(o["planned"]) << " move(s), "
+                            << scalar(o["copies_planned"])
+                            << " copy move(s) planned\n";
                        else
                          os << scalar(o["moved"]) << " moved, "
                             << scalar(o["failed"]) << " failed\n";

@@ -158,54 +158,90 @@ std::string cluster_node::where_json(const std::string& id) {
 
 std::string cluster_node::rebalance_json(bool dry_run) {
   auto& p = *impl_;
+  // Asks the shard's leader (this node or a peer) `m`, or runs `here` when
+  // it is this node. The keeper changes records too (a copy added, a
+  // follower brought into sync): a step that met such a change, or a copy
+  // still catching up, is tried again for a while.
+  auto at_leader = [&](std::uint32_t shard, auto done, auto here,
+                       caf::message m) {
+    std::string why;
+    auto give_up = clock::now() + retry_for;
+    for (;;) {
+      auto rec = p.coord->shard(shard);
+      if (!rec)
+        why = "the shard has no owner";
+      else if (done(*rec))
+        why.clear();
+      else if (rec->owner == p.coord->self().id)
+        why = here();
+      else
+        why = p.node.ask(p.registry_of(rec->owner), m, move_timeout);
+      bool again = why.find("changed meanwhile") != std::string::npos ||
+                   why.find("catching up") != std::string::npos ||
+                   why.find("is running here") != std::string::npos;
+      if (!again || clock::now() >= give_up) return why;
+      std::this_thread::sleep_for(retry_pause);
+    }
+  };
+  std::size_t moved = 0, failed = 0;
+  auto outcome = [&](json::object& o, const std::string& why) {
+    if (why.empty()) {
+      ++moved;
+      o["moved"] = true;
+    } else {
+      ++failed;
+      o["moved"] = false;
+      o["error"] = why;
+    }
+  };
+  // Copies first, so that leadership moves to a copy in sync (a transfer,
+  // not a copy of the shard), then the copies of the old leaders.
+  json::array copies;
+  std::size_t copies_planned = 0;
+  auto move_copies = [&] {
+    auto planned = p.coord->planned_copy_moves();
+    copies_planned += planned.size();
+    for (auto& c : planned) {
+      json::object o{{"shard", c.shard}, {"add", c.add}, {"remove", c.remove}};
+      if (!dry_run)
+        outcome(o, at_leader(
+                       c.shard,
+                       [&](const cluster::shard_record& r) {
+                         return (c.add.empty() || cluster::in_isr(r, c.add)) &&
+                                (c.remove.empty() ||
+                                 !cluster::is_replica(r, c.remove));
+                       },
+                       [&] { return p.move_copy(c.shard, c.add, c.remove); },
+                       caf::make_message(actors::move_atom::value, c.shard,
+                                         c.add, c.remove)));
+      copies.emplace_back(std::move(o));
+    }
+  };
+  move_copies();
   auto planned = p.coord->planned_moves();
   json::array moves;
-  std::size_t moved = 0, failed = 0;
   for (auto& [shard, target] : planned) {
     auto rec = p.coord->shard(shard);
     json::object o{{"shard", shard},
                    {"from", rec ? rec->owner : std::string()},
                    {"to", target}};
-    if (!dry_run) {
-      std::string why;
-      // The keeper changes records too (a copy added, a follower brought
-      // into sync): a move that met such a change, or a copy still
-      // catching up, is tried again for a while.
-      auto give_up = clock::now() + retry_for;
-      for (;;) {
-        rec = p.coord->shard(shard);
-        if (!rec) {
-          why = "the shard has no owner";
-        } else if (rec->owner == target) {
-          why.clear();  // done meanwhile
-        } else if (rec->owner == p.coord->self().id) {
-          why = p.move(shard, target);
-        } else {
-          why = p.node.ask(
-              p.registry_of(rec->owner),
-              caf::make_message(actors::move_atom::value, shard, target),
-              move_timeout);
-        }
-        bool again = why.find("changed meanwhile") != std::string::npos ||
-                     why.find("catching up") != std::string::npos ||
-                     why.find("is running here") != std::string::npos;
-        if (!again || clock::now() >= give_up) break;
-        std::this_thread::sleep_for(retry_pause);
-      }
-      if (why.empty()) {
-        ++moved;
-        o["moved"] = true;
-      } else {
-        ++failed;
-        o["moved"] = false;
-        o["error"] = why;
-      }
-    }
+    if (!dry_run)
+      outcome(o, at_leader(
+                     shard,
+                     [&](const cluster::shard_record& r) {
+                       return r.owner == target;
+                     },
+                     [&] { return p.move(shard, target); },
+                     caf::make_message(actors::move_atom::value, shard,
+                                       target)));
     moves.emplace_back(std::move(o));
   }
+  if (!dry_run) move_copies();
   json::object out{{"dry_run", dry_run},
                    {"planned", planned.size()},
-                   {"moves", std::move(moves)}};
+                   {"moves", std::move(moves)},
+                   {"copies_planned", copies_planned},
+                   {"copies", std::move(copies)}};
   if (!dry_run) {
     out["moved"] = moved;
     out["failed"] = failed;

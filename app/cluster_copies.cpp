@@ -289,4 +289,59 @@ std::string cluster_node::impl::transfer(std::uint32_t shard,
   return "";
 }
 
+std::string cluster_node::impl::move_copy(std::uint32_t shard,
+                                          const std::string& add,
+                                          const std::string& remove) {
+  auto n = std::to_string(shard);
+  auto rec = coord->shard(shard);
+  auto led = [&] {
+    return rec && rec->owner == coord->self().id && rec->state == state::owned;
+  };
+  if (!led()) return "shard " + n + " is not led here";
+  if (!add.empty() && !cluster::in_isr(*rec, add)) {
+    if (cluster::is_replica(*rec, add))
+      return "node " + add + " has a copy of shard " + n +
+             " that is still catching up; retry once it is in sync";
+    if (auto why = join(shard, add, true); !why.empty())
+      return "cannot add a copy on node " + add + ": " + why;
+    rec = coord->shard(shard);
+    if (!led()) return "shard " + n + " is not led here";
+  }
+  if (remove.empty() || !cluster::is_replica(*rec, remove)) return "";
+  if (remove == rec->owner)
+    return "node " + remove + " leads shard " + n +
+           ": its leadership moves first";
+  // Never fewer copies in sync than a write needs (min-insync, or all of
+  // them when there are fewer).
+  std::size_t in_sync = 0;
+  for (auto& i : rec->isr)
+    if (i != remove) ++in_sync;
+  auto needed = std::min<std::size_t>(coord->meta().min_insync,
+                                      rec->replicas.size() - 1);
+  if (in_sync < needed)
+    return "without node " + remove + " shard " + n + " would have " +
+           std::to_string(in_sync) + " copies in sync, fewer than the " +
+           std::to_string(needed) + " its writes need";
+  auto next = coord->remove_replica(shard, remove, rec->mod_revision);
+  if (!next && !applied_after_all(*coord, shard, next.err(),
+                                  [&](const cluster::shard_record& r) {
+                                    return !cluster::is_replica(r, remove);
+                                  }))
+    return "cannot remove the copy on node " + remove + ": " +
+           next.err().message;
+  publish_routes();  // no write goes to it any more
+  metrics::emit(log, "info", "replica_moved",
+                {{"shard", n}, {"from", remove}, {"to", add}});
+  // Its data there goes too; a node that is not connected (dead) keeps it
+  // until a later copy replaces it.
+  if (auto reg = registry_of(remove)) {
+    auto why = node.ask(
+        reg, caf::make_message(actors::drop_atom::value, shard), ask_timeout);
+    if (!why.empty())
+      metrics::emit(log, "warn", "replica_not_dropped",
+                    {{"shard", n}, {"node_id", remove}, {"error", why}});
+  }
+  return "";
+}
+
 }  // namespace switchboard::app

@@ -32,6 +32,20 @@ std::unique_ptr<cluster_node> cluster_node::start(
         }
         raw->cv.notify_all();
       });
+  node.set_copy_move_handler(
+      [raw, alive = p->alive](std::uint32_t shard, std::string add,
+                              std::string remove,
+                              std::function<void(std::string)> done) {
+        std::lock_guard<std::mutex> living(alive->m);
+        if (!alive->alive) return done("the node is leaving its cluster");
+        {
+          std::lock_guard<std::mutex> lock(raw->mtx);
+          raw->moves.push_back([raw, shard, add, remove, done] {
+            done(raw->move_copy(shard, add, remove));
+          });
+        }
+        raw->cv.notify_all();
+      });
   node.set_isr_handler(
       [raw, alive = p->alive](std::uint32_t shard, std::string node_id,
                               std::function<void(std::string)> done) {

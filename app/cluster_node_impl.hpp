@@ -86,7 +86,8 @@ inline route unavailable(std::string owner, std::string why) {
 // misread. 2: batched sends and deliveries, rate budget loans (lend_atom).
 // 3: shard replication (replicate_atom, position_atom, shard_chunk::replica).
 // 4: one connection per pair of nodes, the smaller id's, and hello_atom.
-constexpr int cluster_protocol_version = 4;
+// 5: copies moved by rebalance (move_atom with a copy to add and remove).
+constexpr int cluster_protocol_version = 5;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 
@@ -161,6 +162,12 @@ struct cluster_node::impl {
   std::string catch_up(std::uint32_t shard, const std::string& node,
                        const caf::actor& reg, std::int64_t epoch,
                        std::size_t& keys);
+  // Moves a copy of `shard` (led here) to `add` from `remove` (either may
+  // be empty): `add` joins the ISR first (join), then `remove` leaves the
+  // record, never leaving fewer copies in sync than min-insync, and its
+  // data there is dropped. "" or why not.
+  std::string move_copy(std::uint32_t shard, const std::string& add,
+                        const std::string& remove);
   // node_context::shrink_isr: queued for the ISR worker.
   void shrink(std::uint32_t shard, std::string node,
               std::function<void(std::string)> done);

@@ -169,4 +169,45 @@ std::vector<std::pair<std::uint32_t, std::string>> cluster_view::planned_moves()
   return out;
 }
 
+std::vector<copy_move> cluster_view::planned_copy_moves(
+    std::size_t replicas) const {
+  std::vector<copy_move> out;
+  if (replicas <= 1) return out;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto ids = live_ids_locked();
+  auto live = [&](const std::string& id) {
+    return std::binary_search(ids.begin(), ids.end(), id);
+  };
+  for (std::uint32_t n = 0; n < shards_; ++n) {
+    const auto& rec = shard_slots_[n].rec;
+    if (!rec || rec->state != shard_record::state_kind::owned ||
+        !live(rec->owner))
+      continue;
+    auto want = place_replicas(n, ids, replicas);
+    auto wanted = [&](const std::string& id) {
+      return std::find(want.begin(), want.end(), id) != want.end();
+    };
+    std::vector<std::string> adds, removes;
+    for (auto& w : want)
+      if (!is_replica(*rec, w)) adds.push_back(w);
+    for (int dead = 1; dead >= 0; --dead)
+      for (auto& r : rec->replicas)
+        if (r != rec->owner && !wanted(r) && live(r) != bool(dead))
+          removes.push_back(r);
+    // A removal alone only while the shard keeps the copies it wants.
+    auto copies = rec->replicas.size();
+    for (std::size_t i = 0; i < std::max(adds.size(), removes.size()); ++i) {
+      copy_move m;
+      m.shard = n;
+      if (i < adds.size()) m.add = adds[i];
+      if (i < removes.size()) m.remove = removes[i];
+      if (m.add.empty() && copies <= replicas) break;
+      if (m.add.empty()) --copies;
+      if (m.remove.empty()) ++copies;
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
 }  // namespace switchboard::cluster

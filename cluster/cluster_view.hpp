@@ -58,6 +58,12 @@ class cluster_view {
   // (shard, rendezvous winner) for every shard owned (not moving) by a
   // live node that is not its winner, ascending.
   std::vector<std::pair<std::uint32_t, std::string>> planned_moves() const;
+  // For every shard owned (not moving) by a live node, towards its
+  // rendezvous placement: the `replicas` live nodes of highest weight
+  // (place_replicas). Copies on dead nodes go first; the owner's copy is
+  // never removed (its leadership moves first), ascending by shard. None
+  // with `replicas` 1: the owner's move carries the only copy.
+  std::vector<copy_move> planned_copy_moves(std::size_t replicas) const;
 
  private:
   struct node_slot {

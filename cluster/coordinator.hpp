@@ -158,6 +158,9 @@ class coordinator {
   // nodes) for each shard owned (not moving) by a live node that is not
   // its winner, ascending by shard.
   std::vector<std::pair<std::uint32_t, std::string>> planned_moves() const;
+  // What a rebalance would move of the shards' copies (cluster_view's
+  // planned_copy_moves, at the cluster's replicas).
+  std::vector<copy_move> planned_copy_moves() const;
 
   // Shard n's record as etcd holds it now (not the watched copy), which
   // the copy then has too: after a txn that timed out, whether it was

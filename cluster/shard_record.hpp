@@ -59,4 +59,14 @@ result<shard_record> decode_shard(std::string_view value);
 bool in_isr(const shard_record& s, std::string_view node);
 bool is_replica(const shard_record& s, std::string_view node);
 
+// A copy of a shard that rebalance moves (DESIGN §5 "Replication"): to
+// `add` (empty: none, the shard has more copies than the cluster wants)
+// from `remove` (empty: none, it has fewer), the new copy in sync before
+// the old one goes.
+struct copy_move {
+  std::uint32_t shard = 0;
+  std::string add;
+  std::string remove;
+};
+
 }  // namespace switchboard::cluster

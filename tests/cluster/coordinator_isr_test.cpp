@@ -2,7 +2,11 @@
 // test: the isr and the replicas of a shard.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <tuple>
+
 #include "cluster/coordinator.hpp"
+#include "cluster/placement.hpp"
 #include "tests/cluster/isr_fixture.hpp"
 
 using namespace switchboard::cluster;
@@ -116,4 +120,46 @@ TEST_CASE_METHOD(isr_fixture,
   auto fifth = a->add_replica(1, "c", four);
   REQUIRE(fifth);
   CHECK(fifth->replicas == names{"a", "b", "v", "w", "c"});
+}
+
+TEST_CASE_METHOD(isr_fixture,
+                 "rebalance plans each shard's copies towards placement: a "
+                 "copy added for each removed, dead copies first, never the "
+                 "owner's",
+                 "[coordinator][isr]") {
+  auto a = start("a", 4);
+  auto b = start("b");
+  auto c = start("c");
+  auto d = start("d");
+  REQUIRE(events.eventually(
+      [&] { return live(*a) == ids{"a", "b", "c", "d"}; }));
+  REQUIRE(a->meta().replicas == 3);
+  names all{"a", "b", "c", "d"};
+  auto outsider = [&](std::uint32_t n) {
+    auto want = place_replicas(n, all, 3);
+    for (auto& x : all)
+      if (std::find(want.begin(), want.end(), x) == want.end()) return x;
+    return std::string();
+  };
+  // 0: a live copy where placement does not want one, one missing.
+  auto w0 = place_replicas(0, all, 3);
+  put_record(0, record(w0[0], {w0[0], outsider(0), w0[1]}, {w0[0], w0[1]}),
+             {a.get()});
+  // 1: a copy on a node that is not live ("z"), one missing.
+  auto w1 = place_replicas(1, all, 3);
+  put_record(1, record(w1[0], {w1[0], "z", w1[1]}, {w1[0], w1[1]}), {a.get()});
+  // 2: where placement wants it, in another order: nothing to move.
+  auto w2 = place_replicas(2, all, 3);
+  put_record(2, record(w2[0], {w2[2], w2[0], w2[1]}, {w2[0]}), {a.get()});
+  // 3: one copy too many, the owner's among the unwanted: only the other.
+  auto w3 = place_replicas(3, all, 3);
+  auto o3 = outsider(3);
+  put_record(3, record(o3, {o3, w3[0], w3[1], w3[2], "z"}, {o3}), {a.get()});
+
+  auto plan = a->planned_copy_moves();
+  std::vector<std::tuple<std::uint32_t, std::string, std::string>> got;
+  for (auto& m : plan) got.emplace_back(m.shard, m.add, m.remove);
+  std::vector<std::tuple<std::uint32_t, std::string, std::string>> expected{
+      {0, w0[2], outsider(0)}, {1, w1[2], "z"}, {3, "", "z"}};
+  CHECK(got == expected);
 }
