@@ -91,8 +91,21 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
         }
         std::vector<std::uint32_t> shards;
         for (auto& a : appends) {
-          ctx->positions->accept(a.shard, step_of(a),
-                                 ctx->dir->route_of_shard(a.shard).epoch);
+          auto why = ctx->positions->accept(
+              a.shard, step_of(a), ctx->dir->route_of_shard(a.shard).epoch);
+          if (!why.empty()) {
+            // Changed since the check (a newer epoch in the map, a copy
+            // that diverged): what was taken of the message is not written,
+            // so those copies are not what their positions say.
+            for (auto n : shards) {
+              ctx->positions->diverge(n);
+              ctx->positions->settled(n);
+            }
+            ctx->positions->diverge(a.shard);
+            metrics::emit(ctx->log, "warn", "append_refused",
+                          {{"leader", leader}, {"error", why}});
+            return why;
+          }
           shards.push_back(a.shard);
         }
         auto rp = self->make_response_promise<std::string>();

@@ -71,17 +71,19 @@ inline repl_append to_wire(const storage::shard_append& a) {
 }
 
 // A replica catching up on a shard while its writes go on (DESIGN §5
-// "Replication", catch-up): not in the ISR, so no write waits for it. While
-// its copy is made, every group's writes to the shard are held here; once
-// the copy arrived they are sent (those the copy holds already dropped),
-// then each group's as it comes, as to a follower.
+// "Replication", catch-up): not in the ISR, so no write waits for it. Every
+// group's writes to the shard are queued for it, in order; while its copy
+// is made they wait, then they are sent (those the copy holds dropped),
+// a window of messages at a time, as to a follower.
 struct learner {
   enum class phase : std::uint8_t { copying, streaming, failed };
+  std::uint64_t id = 0;  // tells its answers from an earlier learner's
   caf::actor registry;
   phase state = phase::copying;
-  std::vector<repl_append> held;  // while copying, in order
-  std::size_t held_bytes = 0;
-  std::size_t in_flight = 0;  // requests not answered yet
+  bool draining = false;          // being dropped: nothing more is queued
+  std::deque<repl_append> queue;  // not sent yet, in order
+  std::size_t queued_bytes = 0;
+  std::size_t in_flight = 0;  // messages not answered yet
   std::uint64_t acked = 0;    // the highest seq it persisted
   std::string why;            // failed's
   // Run once it persisted up to a seq, or failed (learner_copied).
@@ -90,9 +92,9 @@ struct learner {
   std::vector<std::function<void()>> on_idle;
 };
 
-// What a learner may hold while its copy is made; more fails its catch-up
-// (the shard is then copied under a pause of its writes instead).
-constexpr std::size_t learner_hold_max = 64u << 20;
+// What a learner may have queued; more fails its catch-up (the shard is
+// then copied under a pause of its writes instead).
+constexpr std::size_t learner_queue_max = 64u << 20;
 
 }  // namespace replicator_detail
 
@@ -112,6 +114,7 @@ struct replicator::core {
   std::map<std::pair<std::uint32_t, std::string>, replicator_detail::learner>
       learners;
   std::atomic<std::size_t> learner_count{0};
+  std::uint64_t next_learner_id = 1;
 
   void take(std::shared_ptr<replicator_detail::group> g);
   void refused(const std::shared_ptr<replicator_detail::group>& g,
@@ -122,10 +125,10 @@ struct replicator::core {
   void finish(const storage::status& st);
 
   // replicator_learners.cpp
-  // Hands the group's appends to the learners of their shards.
+  // Queues the group's appends for the learners of their shards.
   void feed_learners(const replicator_detail::group& g);
-  void send_to_learner(const std::pair<std::uint32_t, std::string>& key,
-                       std::vector<repl_append> appends);
+  // Sends what the learner has queued, a window of messages at a time.
+  void pump(const std::pair<std::uint32_t, std::string>& key);
   void learner_failed(replicator_detail::learner& l,
                       const std::pair<std::uint32_t, std::string>& key,
                       const std::string& why);

@@ -74,10 +74,17 @@ class quiet_shard {
 // ended).
 class learning {
  public:
-  learning(actors::replicator* r, std::uint32_t shard, std::string node)
-      : repl_(r), shard_(shard), node_(std::move(node)) {}
+  learning(actors::replicator* r, std::uint32_t shard, std::string node,
+           metrics::log_sink& log)
+      : repl_(r), shard_(shard), node_(std::move(node)), log_(log) {}
   ~learning() {
-    if (on_) repl_->drop_learner(shard_, node_, ask_timeout);
+    if (!on_) return;
+    if (auto why = repl_->drop_learner(shard_, node_, ask_timeout);
+        !why.empty())
+      metrics::emit(log_, "warn", "replica_stream_failed",
+                    {{"shard", std::to_string(shard_)},
+                     {"node_id", node_},
+                     {"error", why}});
   }
   learning(const learning&) = delete;
   learning& operator=(const learning&) = delete;
@@ -92,8 +99,33 @@ class learning {
   actors::replicator* repl_;
   std::uint32_t shard_;
   std::string node_;
+  metrics::log_sink& log_;
   bool on_ = false;
 };
+
+// Runs `fn` when it goes, unless dismissed.
+struct on_exit {
+  std::function<void()> fn;
+  ~on_exit() {
+    if (fn) fn();
+  }
+  void dismiss() { fn = nullptr; }
+};
+
+// Where the copy of `shard` at `reg` stands, asked until it answers with
+// one: a copy with a write not yet durable says none, and is asked again
+// (within ask_timeout in all).
+std::optional<std::pair<std::int64_t, std::uint64_t>> settled_position(
+    actors::node& node, const caf::actor& reg, std::uint32_t shard) {
+  auto deadline = clock::now() + ask_timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    if (auto p = node.ask_position(reg, shard, left)) return p;
+    std::this_thread::sleep_for(10ms);  // its write is on its way
+  }
+}
 
 }  // namespace
 
@@ -141,7 +173,22 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   // replica where this node is and copies nothing. A shard without a
   // position (nothing written under replication, or data from before it)
   // is copied in the pause: its position cannot show a copy whole.
-  learning stream(node.replication(), shard, node_id);
+  // A node that this join does not make a copy of the shard keeps nothing
+  // of it (the catch-up, or the copy in the pause, sent it pages).
+  on_exit stray;
+  if (new_copy)
+    stray.fn = [this, shard, node_id, reg] {
+      auto r = coord->shard(shard);
+      if (r && cluster::is_replica(*r, node_id)) return;
+      auto why = node.ask(
+          reg, caf::make_message(actors::drop_atom::value, shard), ask_timeout);
+      if (!why.empty())
+        metrics::emit(log, "warn", "replica_not_dropped",
+                      {{"shard", std::to_string(shard)},
+                       {"node_id", node_id},
+                       {"error", why}});
+    };
+  learning stream(node.replication(), shard, node_id, log);
   std::size_t streamed_keys = 0;
   if (auto rec = coord->shard(shard); led_here(rec) &&
                                       !contains(rec->isr, node_id) &&
@@ -169,7 +216,10 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   auto rec = coord->shard(shard);
   if (!led_here(rec))
     return "shard " + std::to_string(shard) + " is not led here";
-  if (contains(rec->isr, node_id)) return "";
+  if (contains(rec->isr, node_id)) {
+    stray.dismiss();
+    return "";
+  }
   // A new copy is added to the record only now, while the shard is quiet,
   // and taken out again if it does not come into sync: a copy out of sync
   // raises the count of copies a write needs (min-insync, or all of them
@@ -198,7 +248,7 @@ std::string cluster_node::impl::join(std::uint32_t shard,
     return why;
   };
   auto here = node.positions()->at(shard);
-  auto there = node.ask_position(reg, shard, ask_timeout);
+  auto there = settled_position(node, reg, shard);
   if (!there)
     return undo("node " + node_id + " did not say where its copy stands");
   std::size_t keys = 0;
@@ -224,6 +274,7 @@ std::string cluster_node::impl::join(std::uint32_t shard,
                             return contains(r.isr, node_id);
                           })) {
       publish_routes();
+      stray.dismiss();
       return "";
     }
     return undo("cannot add it to the ISR: " + next.err().message);
@@ -231,6 +282,7 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   // The route names the new follower before any write of the shard is
   // taken again (the thaw, after this).
   publish_routes();
+  stray.dismiss();
   failover_done(shard, *next);
   m.isr_expands.inc();
   (copied          ? m.catch_ups_paused
@@ -265,7 +317,7 @@ std::string cluster_node::impl::transfer(std::uint32_t shard,
     return "node " + target + " is not in sync on shard " +
            std::to_string(shard);
   auto here = node.positions()->at(shard);
-  auto there = node.ask_position(reg, shard, ask_timeout);
+  auto there = settled_position(node, reg, shard);
   if (!there) return "node " + target + " did not say where its copy stands";
   if (there->first != here.epoch || there->second != here.seq)
     return "node " + target + "'s copy of shard " + std::to_string(shard) +
@@ -316,8 +368,8 @@ std::string cluster_node::impl::move_copy(std::uint32_t shard,
   std::size_t in_sync = 0;
   for (auto& i : rec->isr)
     if (i != remove) ++in_sync;
-  auto needed = std::min<std::size_t>(coord->meta().min_insync,
-                                      rec->replicas.size() - 1);
+  auto needed =
+      std::min<std::size_t>(coord->meta().min_insync, rec->replicas.size() - 1);
   if (in_sync < needed)
     return "without node " + remove + " shard " + n + " would have " +
            std::to_string(in_sync) + " copies in sync, fewer than the " +
@@ -335,8 +387,8 @@ std::string cluster_node::impl::move_copy(std::uint32_t shard,
   // Its data there goes too; a node that is not connected (dead) keeps it
   // until a later copy replaces it.
   if (auto reg = registry_of(remove)) {
-    auto why = node.ask(
-        reg, caf::make_message(actors::drop_atom::value, shard), ask_timeout);
+    auto why = node.ask(reg, caf::make_message(actors::drop_atom::value, shard),
+                        ask_timeout);
     if (!why.empty())
       metrics::emit(log, "warn", "replica_not_dropped",
                     {{"shard", n}, {"node_id", remove}, {"error", why}});
