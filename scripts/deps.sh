@@ -7,6 +7,8 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libcaf-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
   libcereal-dev catch2 libssl-dev libcpptoml-dev libedit-dev libjemalloc-dev
+  # Push providers (push/): libcurl with HTTP/2 (nghttp2), as APNs requires.
+  libcurl4-openssl-dev
   chromium
   # The fuzz targets (fuzz/): clang, and the libFuzzer and sanitizer
   # runtimes, only recommended by clang's packages (not installed here).

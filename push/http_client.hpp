@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace switchboard::push {
+
+// The HTTP client of the push providers (docs/push.md): libcurl's multi
+// interface on one thread of its own, so that no send blocks an actor or
+// an Asio thread. Requests to one host share its connections, HTTP/2 where
+// the server offers it (many streams on one connection, as APNs requires);
+// every request has a finite timeout. Thread-safe.
+class http_client {
+ public:
+  enum class version : std::uint8_t {
+    any,        // HTTP/2 over TLS when offered, else HTTP/1.1
+    http2_only  // HTTP/2 only (plain http: prior knowledge)
+  };
+  struct request {
+    std::string method = "POST";
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::chrono::milliseconds timeout{10000};
+    version http = version::any;
+  };
+  struct response {
+    long status = 0;    // 0: no HTTP answer (see error)
+    std::string error;  // why there is none: refused, timed out, TLS
+    std::vector<std::pair<std::string, std::string>> headers;  // lower case
+    std::string body;
+    long http_version = 0;  // 11, 2 (when answered)
+    // The first header `name` (lower case), if any.
+    std::optional<std::string> header(std::string_view name) const;
+  };
+  using callback = std::function<void(response)>;
+
+  // `max_body` bounds what is kept of a response body (a provider's answer
+  // is small; a larger one is cut there).
+  explicit http_client(std::size_t max_body = 64 * 1024);
+  ~http_client();  // fails what is in flight (error "shutting down")
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  // Queues `r`; `done` runs once on the client's thread with the answer.
+  // It must not block: hand longer work elsewhere.
+  void send(request r, callback done);
+
+  // Requests queued or on their way.
+  std::size_t in_flight() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace switchboard::push
