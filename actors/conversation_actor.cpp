@@ -49,7 +49,8 @@ bool busy(const conversation_state& st) {
   return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
          !st.cursor_dirty.empty() || !st.dup_waiting.empty() ||
          !st.unconfirmed_dups.empty() || !st.waiting.empty() ||
-         st.ph == phase::loading || st.ph == phase::creating || st.members_busy;
+         st.ph == phase::loading || st.ph == phase::creating ||
+         st.members_busy || st.push_burst.has_value();  // its grace timer runs
 }
 
 void passivate(conv_self self) {
@@ -197,8 +198,21 @@ conversation_actor::behavior_type conversation(
         self->state.leaving = true;
         self->send(self, timeout_atom::value, leave_check);
       },
+      [self](push_atom, std::uint64_t seq, std::uint64_t msg_id,
+             std::string& sender, std::int64_t created_ms) {
+        storage::push_entry e;
+        e.seq = seq;
+        e.job.conv_id = self->state.conv_id;
+        e.job.msg_id = msg_id;
+        e.job.sender = std::move(sender);
+        e.job.created_ms = created_ms;
+        detail::when_ready(self, [self, e = std::move(e)]() mutable {
+          detail::adopt_burst(self, std::move(e));
+        });
+      },
       [self](timeout_atom, std::uint64_t tag) {
         auto& st = self->state;
+        if (detail::is_push_due(tag)) return detail::burst_due(self);
         if (tag == leave_check) {
           // Every request that reached it is answered (its writes durable)
           // before it stops; no new one comes (the shard is frozen).

@@ -13,6 +13,7 @@
 #include "actors/node_context.hpp"
 #include "storage/conversation_log.hpp"
 #include "storage/records.hpp"
+#include "storage/store.hpp"
 
 namespace switchboard::actors {
 
@@ -107,6 +108,7 @@ struct conversation_state {
     std::vector<std::string> receipts;  // events to send once durable
     std::string user;
     std::string origin_session;
+    bool read = false;  // a read, not only an ack
   };
   bool cursor_write_in_flight = false;
   std::set<std::string> cursor_dirty;  // members whose cursors moved
@@ -118,6 +120,12 @@ struct conversation_state {
   // passivates and the next request activates a fresh one that reads the
   // store, so msg_ids stay gap-free and no failed change stays applied.
   bool reloading = false;
+
+  // Push notifications (conversation_push.cpp): the burst of messages
+  // since the last push, a job in the outbox written with them, until its
+  // grace ends; its timer is armed once per burst.
+  std::optional<storage::push_entry> push_burst;
+  bool push_timer_armed = false;
 
   std::int64_t last_activity_ms = 0;
   // When each member last had a typing event sent (the throttle).

@@ -8,6 +8,7 @@
 #include "actors/events.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
+#include "push/service.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::actors::detail {
@@ -107,6 +108,8 @@ void flush_cursors(conv_self self) {
         else
           broadcast_members(self, r, {w.user, w.origin_session});
       w.rp.deliver(proto_error{});
+      // The badge is computed from the stored cursors: after the write.
+      if (w.read && st.ctx->push) st.ctx->push->read(w.user, st.conv_id);
     }
     if (!st.reloading && s) flush_cursors(self);
   });
@@ -149,6 +152,11 @@ void do_cursor(conv_self self, cursor_request req,
     rp.deliver(proto_error{});
     return;
   }
+  // A device has the messages up to there: no push for them; a read clears
+  // what was shown of the conversation.
+  if (st.ctx->push)
+    st.ctx->push->cursor(req.user, st.conv_id, ms.delivered_upto);
+  w.read = req.read;
   st.cursor_dirty.insert(req.user);
   st.cursor_waiters.push_back(std::move(w));
   flush_cursors(self);

@@ -101,6 +101,7 @@ void on_written(conv_self self, const storage::status& written,
   }
   st.durable_upto = accepted.back().msg.msg_id;
   st.ctx->metrics->messages_accepted.inc(accepted.size());
+  burst_written(self);
   std::vector<outgoing_message> out;
   out.reserve(accepted.size());
   for (auto& a : accepted) {
@@ -173,6 +174,7 @@ void accept(conv_self self, std::vector<send_job>& jobs,
     confirm_by_barrier(self);
     return;
   }
+  note_burst(self, b, accepted->back().msg);
   commit_then(self, std::move(b), [self, accepted](const storage::status& s) {
     on_written(self, s, *accepted);
   });

@@ -302,7 +302,11 @@ using conversation_actor = caf::typed_actor<
     caf::replies_to<members_atom, members_request>::with<proto_error>,
     // its shard moves away: finish what it has, then stop
     caf::reacts_to<move_atom>, caf::reacts_to<continue_atom, continuation>,
-    caf::reacts_to<timeout_atom, std::uint64_t>>;
+    caf::reacts_to<timeout_atom, std::uint64_t>,
+    // a push burst of it the outbox held at start: (seq, msg_id, sender,
+    // created_ms)
+    caf::reacts_to<push_atom, std::uint64_t, std::uint64_t, std::string,
+                   std::int64_t>>;
 
 // The registry's answer to a request for an actor its node does not hold
 // now (the shard moved or is moving, the node is not ready): the asker

@@ -183,6 +183,7 @@ struct node::impl {
     ctx.metrics = o.metrics ? o.metrics : &own_metrics;
     ctx.direct_ids = &direct_ids;
     ctx.log = o.log;
+    if (!o.cluster) ctx.push = o.push;
   }
 };
 
@@ -545,6 +546,13 @@ void node::set_lease_check(std::function<bool()> fn) {
 shard_positions* node::positions() const { return impl_->positions.get(); }
 
 replicator* node::replication() const { return impl_->repl.get(); }
+
+void node::resume_pushes(std::vector<storage::push_entry> bursts) {
+  if (!impl_->ctx.push) return;
+  for (auto& b : bursts)
+    caf::anon_send(impl_->dir.conversation(b.job.conv_id), push_atom::value,
+                   b.seq, b.job.msg_id, b.job.sender, b.job.created_ms);
+}
 
 void node::set_admin_handler(
     std::function<void(std::string, std::string, std::string,

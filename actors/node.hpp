@@ -20,6 +20,13 @@ namespace switchboard::metrics {
 struct node_metrics;
 }
 
+namespace switchboard::push {
+class service;
+}
+namespace switchboard::storage {
+struct push_entry;
+}
+
 namespace switchboard::actors {
 
 class directory;
@@ -36,6 +43,9 @@ struct node_options {
   // secret); empty: a random key, for tests that never restart a node.
   std::string direct_id_secret;
   metrics::log_sink log{};  // where the actors' log lines go
+  // Push notifications (must outlive the node); null: none. Not used by a
+  // cluster node (not built there yet).
+  push::service* push = nullptr;
   // The cluster port (CAF's middleman, BASP), when `cluster`; a standalone
   // node loads no network layer at all. Port 0: the kernel's choice.
   bool cluster = false;
@@ -168,6 +178,11 @@ class node {
   void set_lease_check(std::function<bool()> fn);
   // Where this node's copy of each shard stands (null on a standalone
   // node).
+  // The conversations' push bursts the outbox held at start
+  // (push::service::start): each goes to its conversation's actor, which
+  // sends its pushes when its grace ends.
+  void resume_pushes(std::vector<storage::push_entry> bursts);
+
   shard_positions* positions() const;
   // The leader's side of replication, the store's sink (null on a
   // standalone node).

@@ -23,6 +23,9 @@ namespace switchboard::actors {
 
 class directory;
 }  // namespace switchboard::actors
+namespace switchboard::push {
+class service;
+}
 namespace switchboard::auth {
 class hs256_key;
 }
@@ -46,6 +49,9 @@ struct node_context {
   budget_slices* slices = nullptr;
   std::function<void(budget_slices::borrow)> borrow;
   metrics::node_metrics* metrics = nullptr;
+  // Push notifications (push/service.hpp); null when no provider is
+  // configured, or in a cluster (not built there yet).
+  push::service* push = nullptr;
   // In a cluster: this node's place in each shard's replicated log; null on
   // a standalone node.
   shard_positions* positions = nullptr;

@@ -42,6 +42,10 @@ struct config {
   std::string cluster_listen = "127.0.0.1:7072";  // CAF's middleman
   std::uint32_t shards = 0;  // when the cluster is created; 0: 256
   int lease_ttl_s = 5;       // membership lease
+  // Push notifications (docs/push.md).
+  long long push_grace_ms = 10000;
+  std::string push_gateway_url;  // empty: the gateway provider is off
+  std::string push_gateway_app_id;
   // Copies of each shard and the in-sync copies a write needs, when the
   // cluster is created; 0: 3 and 2 (DESIGN §5 "Replication").
   std::uint32_t replicas = 0;

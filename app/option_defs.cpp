@@ -253,6 +253,7 @@ const std::vector<option_def>& option_defs() {
     };
     add_budget_options(d);
     add_cluster_options(d);
+    add_push_options(d);
     return d;
   }();
   return d;

@@ -23,6 +23,8 @@ const std::vector<option_def>& option_defs();
 
 // The options of the cluster (cluster_options.cpp), appended to `d`.
 void add_cluster_options(std::vector<option_def>& d);
+// push_options.cpp
+void add_push_options(std::vector<option_def>& d);
 
 // `v` as an integer in min..max; throws std::invalid_argument saying what
 // was expected.

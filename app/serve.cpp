@@ -32,6 +32,7 @@
 #include "auth/token_verifier.hpp"
 #include "metrics/metrics.hpp"
 #include "net/server.hpp"
+#include "push/service.hpp"
 #include "rest/api.hpp"
 #include "rest/dev_login.hpp"
 #include "rest/http_errors.hpp"
@@ -152,6 +153,31 @@ int serve_main(int argc, char** argv) {
   } else {
     for (auto& [user, t] : *r) revoked.revoke(user, t);
   }
+  // Push notifications (docs/push.md): before the node, which calls them,
+  // and gone after it.
+  std::unique_ptr<push::service> pushes;
+  if (!cfg.push_gateway_url.empty() && cfg.push_gateway_app_id.empty()) {
+    log("error", "bad_config",
+        {{"error", "--push-gateway-url needs --push-gateway-app-id"}});
+    return 1;
+  }
+  {
+    push::service_options po;
+    po.grace = std::chrono::milliseconds(cfg.push_grace_ms);
+    po.gateway_url = cfg.push_gateway_url;
+    po.gateway_app_id = cfg.push_gateway_app_id;
+    auto s = std::make_unique<push::service>(*store, po, sink, &m);
+    for (auto& p : s->providers_off())
+      log("info", "push_provider_off",
+          {{"provider", p},
+           {"why", p == "gateway" ? "no --push-gateway-url"
+                                  : "not built in this version"}});
+    if (s->enabled() && !cfg.etcd.empty())
+      log("warn", "push_off_in_cluster",
+          {{"why", "push notifications are not built for clusters yet"}});
+    else if (s->enabled())
+      pushes = std::move(s);
+  }
   actors::node_options node_opts{cfg.node_id,
                                  cfg.lim,
                                  cfg.scheduler_threads,
@@ -159,6 +185,7 @@ int serve_main(int argc, char** argv) {
                                  &m,
                                  actors::direct_id_secret(secret),
                                  sink};
+  node_opts.push = pushes.get();
   if (!cfg.etcd.empty()) {
     node_opts.cluster = true;
     std::tie(node_opts.cluster_host, node_opts.cluster_port) =
@@ -175,6 +202,8 @@ int serve_main(int argc, char** argv) {
   // Owned here; read by the listeners' and the admin API's threads through
   // `joined`, which is set once the node has joined and cleared before the
   // node leaves.
+  // What the outbox held at the last stop: sent from now on.
+  if (pushes) rt->resume_pushes(pushes->start());
   std::unique_ptr<cluster_node> cluster;
   std::atomic<cluster_node*> joined_node{nullptr};
   if (!cfg.etcd.empty()) cluster_node::hold(*rt);

@@ -144,6 +144,40 @@ std::string node_metrics::render() const {
          "Live peers whose registry this node is connected to.");
   sample(out, "switchboard_cluster_peers_connected", {},
          static_cast<double>(peers_connected.value()));
+  auto count = [&](const char* name, const char* help, const counter& c) {
+    header(out, name, "counter", help);
+    sample(out, name, {}, static_cast<double>(c.value()));
+  };
+  count("switchboard_push_bursts_total",
+        "Conversation bursts whose push grace ended.", push_bursts);
+  count("switchboard_push_jobs_total",
+        "Push jobs made for members that did not receive a message.",
+        push_created);
+  count("switchboard_push_collapsed_total",
+        "Push jobs that replaced a pending one of the same user and "
+        "conversation.",
+        push_collapsed);
+  count("switchboard_push_cancelled_total",
+        "Pending push jobs cancelled by an ack or read.", push_cancelled);
+  count("switchboard_push_sent_total", "Pushes a provider took.", push_sent);
+  count("switchboard_push_failed_total", "Pushes a provider refused for good.",
+        push_failed);
+  count("switchboard_push_retried_total",
+        "Push jobs tried again after a provider refused them for now.",
+        push_retried);
+  count("switchboard_push_devices_removed_total",
+        "Devices removed because their provider said they are gone.",
+        push_removed);
+  count("switchboard_push_expired_total",
+        "Push jobs dropped unsent for their age.", push_expired);
+  count("switchboard_push_provider_off_total",
+        "Devices skipped because their provider is not configured.", push_off);
+  header(out, "switchboard_push_backlog", "gauge", "Push jobs not yet sent.");
+  sample(out, "switchboard_push_backlog", {},
+         static_cast<double>(push_backlog.value()));
+  header(out, "switchboard_push_send_seconds", "histogram",
+         "From a push's send to its provider's answer.");
+  push_send_seconds.render(out, "switchboard_push_send_seconds");
   header(out, "switchboard_isr_shrinks_total", "counter",
          "Followers this node removed from a shard's in-sync replicas.");
   sample(out, "switchboard_isr_shrinks_total", {},

@@ -100,6 +100,25 @@ struct node_metrics {
   counter store_write_failures;  // group writes or WAL syncs that failed
   counter store_unwritable;      // times the store stopped being writable
 
+  // Push notifications (push/service.hpp, docs/push.md): conversation
+  // bursts whose grace ended, members' jobs made of them, jobs that
+  // replaced a pending one, jobs cancelled by a cursor, sends by outcome,
+  // devices removed, jobs dropped for their age, devices skipped for a
+  // provider that is off, jobs not yet sent, and one send's time.
+  counter push_bursts;
+  counter push_created;
+  counter push_collapsed;
+  counter push_cancelled;
+  counter push_sent;
+  counter push_failed;
+  counter push_retried;
+  counter push_removed;
+  counter push_expired;
+  counter push_off;
+  gauge push_backlog;
+  histogram push_send_seconds{
+      {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5}};
+
   // The cluster (DESIGN §5); all zero on a standalone node.
   gauge shards_owned;     // shards this node owns and serves
   gauge peers_connected;  // live peers whose registry this node reaches

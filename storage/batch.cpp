@@ -157,14 +157,17 @@ void batch::erase_device(std::string_view user, std::string_view token) {
 }
 
 void batch::put_push_job(std::uint64_t seq, const push_job& job) {
-  if (!check("user_id", job.user_id)) return;
-  put(column_family::push_outbox, job.user_id, keys::seq_key(unassigned, seq),
+  // A member's job lives in its user's shard, a conversation's burst (no
+  // user) in the conversation's.
+  const auto& home = job.user_id.empty() ? job.conv_id : job.user_id;
+  if (!check("push job's user_id or conv_id", home)) return;
+  put(column_family::push_outbox, home, keys::seq_key(unassigned, seq),
       encode(job));
 }
 
-void batch::erase_push_job(std::string_view user, std::uint64_t seq) {
-  if (!check("user_id", user)) return;
-  erase(column_family::push_outbox, user, keys::seq_key(unassigned, seq));
+void batch::erase_push_job(std::string_view home, std::uint64_t seq) {
+  if (!check("push job's user_id or conv_id", home)) return;
+  erase(column_family::push_outbox, home, keys::seq_key(unassigned, seq));
 }
 
 void batch::put_last_seen(std::string_view user, std::int64_t ts_ms) {

@@ -46,8 +46,10 @@ class batch {
   void put_device(std::string_view user, const device& d);
   void erase_device(std::string_view user, std::string_view token);
   // A job is stored in the shard of job.user_id.
+  // A job of the push outbox: in its user's shard, or a conversation's
+  // burst (user_id empty) in the conversation's; `home` is that id.
   void put_push_job(std::uint64_t seq, const push_job& job);
-  void erase_push_job(std::string_view user, std::uint64_t seq);
+  void erase_push_job(std::string_view home, std::uint64_t seq);
   void put_last_seen(std::string_view user, std::int64_t ts_ms);
   // Tokens of `user` issued before `not_before_s` are refused.
   void put_revocation(std::string_view user, std::int64_t not_before_s);

@@ -47,11 +47,16 @@ struct fake_http_server::impl {
       handler now;
       {
         std::lock_guard<std::mutex> l(m);
-        seen.push_back(r);
         now = h;
       }
-      cv.notify_all();
+      // Kept once its answer is decided: a test that waits for a request
+      // and then changes the answers changes only later ones.
       auto out = now(r);
+      {
+        std::lock_guard<std::mutex> l(m);
+        seen.push_back(r);
+      }
+      cv.notify_all();
       http::response<http::string_body> res{
           static_cast<http::status>(out.status), req.version()};
       for (auto& [k, v] : out.headers) res.set(k, v);

@@ -40,7 +40,7 @@ class fake_http_server {
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(port_);
   }
-  // Every request so far.
+  // Every request answered (or being answered) so far, in order.
   std::vector<request> requests() const;
   // Waits until `n` requests came, or `deadline` passed; whether they did.
   bool wait_for(std::size_t n, std::chrono::milliseconds deadline) const;

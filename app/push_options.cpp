@@ -1,0 +1,34 @@
+#include "app/option_defs.hpp"
+
+// The options of push notifications (docs/push.md). A provider without its
+// options is off: its devices are kept and nothing is sent to them.
+namespace switchboard::app {
+
+void add_push_options(std::vector<option_def>& d) {
+  d.push_back({"push-grace-ms",
+               "milliseconds a member has to receive a message (an ack or "
+               "read on any device) before it is pushed; 0: at once",
+               [](const config& c) { return std::to_string(c.push_grace_ms); },
+               [](config& c, const std::string& v) {
+                 c.push_grace_ms = parse_int(v, 0, 24LL * 3600 * 1000);
+               }});
+  d.push_back({"push-gateway-url",
+               "Matrix push gateway (Sygnal or any other) for devices of "
+               "platform gateway, http(s)://HOST:PORT (empty: off)",
+               [](const config& c) { return c.push_gateway_url; },
+               [](config& c, const std::string& v) {
+                 if (!v.empty() && v.rfind("http://", 0) != 0 &&
+                     v.rfind("https://", 0) != 0)
+                   throw std::invalid_argument(
+                       "expected http://HOST:PORT or https://HOST:PORT, got '" +
+                       v + "'");
+                 c.push_gateway_url = v;
+               }});
+  d.push_back(
+      {"push-gateway-app-id",
+       "the app_id the push gateway knows this server's app by",
+       [](const config& c) { return c.push_gateway_app_id; },
+       [](config& c, const std::string& v) { c.push_gateway_app_id = v; }});
+}
+
+}  // namespace switchboard::app

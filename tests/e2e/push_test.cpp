@@ -1,0 +1,226 @@
+#include <mutex>
+
+#include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/fake_http_server.hpp"
+
+// Push notifications through a Matrix push gateway (docs/push.md), against a
+// local fake gateway: who gets a push, how often, and what survives a
+// provider's outage and a crash.
+using namespace switchboard::testing;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+// A gateway whose answer the test sets; 200 with no rejection by default.
+struct gateway {
+  std::mutex m;
+  int status = 200;
+  std::string body = R"({"rejected":[]})";
+  std::map<std::string, std::string> headers;
+  fake_http_server server{[this](const fake_http_server::request&) {
+    std::lock_guard<std::mutex> l(m);
+    return fake_http_server::response{status, headers, body};
+  }};
+  void answer(int s, std::string b, std::map<std::string, std::string> h = {}) {
+    std::lock_guard<std::mutex> l(m);
+    status = s;
+    body = std::move(b);
+    headers = std::move(h);
+  }
+  std::vector<json::object> notifications() {
+    std::vector<json::object> out;
+    for (auto& r : server.requests())
+      out.push_back(json::parse(r.body).at("notification").as_object());
+    return out;
+  }
+};
+
+std::vector<std::string> args(gateway& gw, int grace_ms) {
+  return {"--push-grace-ms",       std::to_string(grace_ms),
+          "--push-gateway-url",    gw.server.url(),
+          "--push-gateway-app-id", "org.example.chat",
+          "--send-rate",           "1000000",
+          "--send-burst",          "1000000"};
+}
+
+void add_device(node_process& n, const std::string& user,
+                const std::string& token) {
+  auto r = http_request(n.port(), "POST", "/v1/devices",
+                        R"({"platform":"gateway","token":")" + token + "\"}",
+                        "Bearer " + n.token(user));
+  REQUIRE(r.status == 204);
+}
+
+// Waits until the node's metric `series` is at least `want`.
+void wait_metric(node_process& n, const std::string& series, double want) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (metric(n.port(), series) < want) {
+    INFO(series << " below " << want);
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(20ms);  // a poll of /metrics, not a sync
+  }
+}
+
+// Waits until every burst that began is evaluated and every job is sent.
+void wait_settled(node_process& n, double bursts) {
+  wait_metric(n, "switchboard_push_bursts_total", bursts);
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (metric(n.port(), "switchboard_push_backlog") != 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an offline member gets one push per burst with the ids and the badge, "
+    "the sender none",
+    "[e2e][push]") {
+  gateway gw;
+  e2e_fixture f(args(gw, 800));
+  add_device(f.node, "alice", "pk-alice");
+  add_device(f.node, "bob", "pk-bob");
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  for (int i = 1; i <= 3; ++i)
+    REQUIRE(e2e_fixture::send(*alice, conv, "secret " + std::to_string(i),
+                              "m" + std::to_string(i))["type"] == "sent");
+  REQUIRE(gw.server.wait_for(1, 20s));
+  wait_settled(f.node, 1);
+  auto sent = gw.notifications();
+  REQUIRE(sent.size() == 1);
+  auto& n = sent[0];
+  CHECK(n.at("event_id") == json::value(conv + ":3"));
+  CHECK(n.at("room_id") == json::value(conv));
+  CHECK(n.at("sender") == "alice");
+  CHECK(n.at("counts").at("unread") == 1);
+  CHECK_FALSE(n.contains("content"));  // no body without a preview
+  auto& d = n.at("devices").as_array().at(0).as_object();
+  CHECK(d.at("pushkey") == "pk-bob");
+  CHECK(d.at("app_id") == "org.example.chat");
+  CHECK(metric(f.node.port(), "switchboard_push_jobs_total") == 1);
+  CHECK(metric(f.node.port(), "switchboard_push_sent_total") == 1);
+
+  // The next message is a new burst: one more push.
+  REQUIRE(e2e_fixture::send(*alice, conv, "again", "m4")["type"] == "sent");
+  REQUIRE(gw.server.wait_for(2, 20s));
+  wait_settled(f.node, 2);
+  CHECK(gw.notifications().size() == 2);
+}
+
+TEST_CASE(
+    "a member who acks on any device within the grace gets no push, one "
+    "offline does",
+    "[e2e][push]") {
+  gateway gw;
+  e2e_fixture f(args(gw, 1500));
+  add_device(f.node, "bob", "pk-bob");
+  add_device(f.node, "carol", "pk-carol");
+  auto alice = f.connect("alice");
+  auto bob = f.connect("bob");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob", "carol"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  auto m = bob->expect("message");
+  bob->send(json::object{{"type", "ack"}, {"conv_id", conv}, {"msg_id", 1}});
+  alice->expect("receipt");  // bob's ack is in
+  REQUIRE(gw.server.wait_for(1, 20s));
+  wait_settled(f.node, 1);
+  auto sent = gw.notifications();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].at("devices").as_array().at(0).at("pushkey") == "pk-carol");
+}
+
+TEST_CASE(
+    "a gateway that answers 503 gets the job again after its Retry-After, "
+    "once, and a rejected pushkey removes its device",
+    "[e2e][push]") {
+  gateway gw;
+  gw.answer(503, "{}", {{"retry-after", "1"}});
+  e2e_fixture f(args(gw, 0));
+  add_device(f.node, "bob", "pk-bob");
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  REQUIRE(gw.server.wait_for(1, 20s));
+  gw.answer(200, R"({"rejected":[]})");
+  REQUIRE(gw.server.wait_for(2, 20s));
+  wait_settled(f.node, 1);
+  CHECK(gw.server.requests().size() == 2);
+  CHECK(metric(f.node.port(), "switchboard_push_retried_total") == 1);
+  CHECK(metric(f.node.port(), "switchboard_push_sent_total") == 1);
+
+  gw.answer(200, R"({"rejected":["pk-bob"]})");
+  REQUIRE(e2e_fixture::send(*alice, conv, "again", "m2")["type"] == "sent");
+  REQUIRE(gw.server.wait_for(3, 20s));
+  wait_metric(f.node, "switchboard_push_devices_removed_total", 1);
+  wait_settled(f.node, 2);
+  // Bob has no device now: a third burst sends nothing.
+  REQUIRE(e2e_fixture::send(*alice, conv, "third", "m3")["type"] == "sent");
+  wait_settled(f.node, 3);
+  CHECK(gw.server.requests().size() == 3);
+}
+
+TEST_CASE("a read on any device clears the pushed conversation and its badge",
+          "[e2e][push]") {
+  gateway gw;
+  e2e_fixture f(args(gw, 0));
+  add_device(f.node, "bob", "pk-bob");
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  REQUIRE(gw.server.wait_for(1, 20s));
+  wait_settled(f.node, 1);
+  auto bob = f.connect("bob");
+  bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 1}});
+  REQUIRE(gw.server.wait_for(2, 20s));
+  auto sent = gw.notifications();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].at("counts").at("unread") == 1);
+  CHECK_FALSE(sent[1].contains("event_id"));  // counts only: a silent update
+  CHECK(sent[1].at("prio") == "low");
+  CHECK(sent[1].at("counts").at("unread") == 0);
+}
+
+TEST_CASE(
+    "kill -9 within the grace, or with a job the gateway has not taken: "
+    "after the restart each push is sent once",
+    "[e2e][push]") {
+  gateway gw;
+  e2e_fixture f(args(gw, 2000));
+  add_device(f.node, "bob", "pk-bob");
+  add_device(f.node, "carol", "pk-carol");
+  std::string conv;
+  {
+    auto alice = f.connect("alice");
+    conv = e2e_fixture::create(*alice, "group", {"bob"});
+    // Acknowledged: the burst's job is durable with the message.
+    REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  }
+  f.node.kill();  // within the grace: nothing was pushed
+  CHECK(gw.server.requests().empty());
+  f.node.start();
+  REQUIRE(gw.server.wait_for(1, 20s));
+  wait_settled(f.node, 1);
+  CHECK(gw.server.requests().size() == 1);
+
+  // A member's job the gateway refuses for now, then a crash.
+  gw.answer(503, "{}", {{"retry-after", "30"}});
+  {
+    auto alice = f.connect("alice");
+    auto other = e2e_fixture::create(*alice, "group", {"carol"});
+    REQUIRE(e2e_fixture::send(*alice, other, "hi", "c1")["type"] == "sent");
+  }
+  REQUIRE(gw.server.wait_for(2, 20s));
+  wait_metric(f.node, "switchboard_push_retried_total", 1);
+  f.node.kill();
+  gw.answer(200, R"({"rejected":[]})");
+  f.node.start();
+  REQUIRE(gw.server.wait_for(3, 20s));
+  wait_metric(f.node, "switchboard_push_sent_total", 1);
+  wait_settled(f.node, 0);
+  auto sent = gw.notifications();
+  REQUIRE(sent.size() == 3);
+  CHECK(sent[2].at("devices").as_array().at(0).at("pushkey") == "pk-carol");
+}
