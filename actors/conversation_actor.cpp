@@ -49,8 +49,7 @@ bool busy(const conversation_state& st) {
   return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
          !st.cursor_dirty.empty() || !st.dup_waiting.empty() ||
          !st.unconfirmed_dups.empty() || !st.waiting.empty() ||
-         st.ph == phase::loading || st.ph == phase::creating ||
-         st.members_busy || st.push_burst.has_value();  // its grace timer runs
+         st.ph == phase::loading || st.ph == phase::creating || st.members_busy;
 }
 
 void passivate(conv_self self) {
@@ -207,12 +206,11 @@ conversation_actor::behavior_type conversation(
         e.job.sender = std::move(sender);
         e.job.created_ms = created_ms;
         detail::when_ready(self, [self, e = std::move(e)]() mutable {
-          detail::adopt_burst(self, std::move(e));
+          detail::burst_due(self, std::move(e));
         });
       },
       [self](timeout_atom, std::uint64_t tag) {
         auto& st = self->state;
-        if (detail::is_push_due(tag)) return detail::burst_due(self);
         if (tag == leave_check) {
           // Every request that reached it is answered (its writes durable)
           // before it stops; no new one comes (the shard is frozen).

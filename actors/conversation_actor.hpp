@@ -122,10 +122,12 @@ struct conversation_state {
   bool reloading = false;
 
   // Push notifications (conversation_push.cpp): the burst of messages
-  // since the last push, a job in the outbox written with them, until its
-  // grace ends; its timer is armed once per burst.
+  // since the last push, a job in the outbox written with them, until the
+  // push service says its grace ended (after a passivation the service's
+  // copy is what remains).
   std::optional<storage::push_entry> push_burst;
-  bool push_timer_armed = false;
+  // The last bursts handed over: a late repeat of a wake is ignored.
+  std::deque<std::uint64_t> push_handed;
 
   std::int64_t last_activity_ms = 0;
   // When each member last had a typing event sent (the throttle).

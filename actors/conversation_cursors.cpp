@@ -108,8 +108,13 @@ void flush_cursors(conv_self self) {
         else
           broadcast_members(self, r, {w.user, w.origin_session});
       w.rp.deliver(proto_error{});
-      // The badge is computed from the stored cursors: after the write.
-      if (w.read && st.ctx->push) st.ctx->push->read(w.user, st.conv_id);
+      // Once durable: a device has the messages up to there, so no push
+      // for them; a read clears what was shown (the badge is computed from
+      // the stored cursors).
+      if (st.ctx->push)
+        if (auto m = st.members.find(w.user); m != st.members.end())
+          st.ctx->push->cursor(w.user, st.conv_id, m->second.delivered_upto,
+                               w.read);
     }
     if (!st.reloading && s) flush_cursors(self);
   });
@@ -154,8 +159,6 @@ void do_cursor(conv_self self, cursor_request req,
   }
   // A device has the messages up to there: no push for them; a read clears
   // what was shown of the conversation.
-  if (st.ctx->push)
-    st.ctx->push->cursor(req.user, st.conv_id, ms.delivered_upto);
   w.read = req.read;
   st.cursor_dirty.insert(req.user);
   st.cursor_waiters.push_back(std::move(w));

@@ -138,12 +138,10 @@ void do_typing(conv_self self, std::string user,
 // Adds the burst's job, with `newest` its newest message, to the batch
 // that writes the messages (nothing for a channel, or without pushes).
 void note_burst(conv_self self, storage::batch& b, const chat_message& newest);
-// The batch note_burst added to is durable: the grace timer runs.
+// The batch note_burst added to is durable: the push service learns of it.
 void burst_written(conv_self self);
-// A burst the outbox held at start.
-void adopt_burst(conv_self self, storage::push_entry e);
-// Whether a timeout_atom's tag is the grace timer's; its handler.
-bool is_push_due(std::uint64_t tag);
-void burst_due(conv_self self);
+// The push service says the grace of the burst `due` ended: its members'
+// jobs are made.
+void burst_due(conv_self self, storage::push_entry due);
 
 }  // namespace switchboard::actors::detail

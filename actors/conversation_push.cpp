@@ -1,8 +1,9 @@
 // A conversation's side of push notifications (docs/push.md): the burst of
-// messages since the last push is a job in the outbox, written with them;
-// when its grace ends, each member but the sender whose cursors do not
-// cover the newest message gets a job of its own (push/service.hpp sends
-// those), in one write that also erases the burst.
+// messages since the last push is a job in the outbox, written with them,
+// and told to the push service once durable; when its grace ends the
+// service wakes this actor (activating it if it passivated), and each
+// member but the sender whose cursors do not cover the newest message gets
+// a job of its own, in one write that also erases the burst.
 
 #include <algorithm>
 
@@ -15,35 +16,28 @@ namespace switchboard::actors::detail {
 
 namespace {
 
-// The grace timer's tag (timeout_atom).
-constexpr std::uint64_t push_due_tag = 2;
-
 bool pushes(const conversation_state& st) {
   // A channel sends no per-message pushes: its members pull.
   return st.ctx->push && st.members.size() > 1 &&
          st.members.size() <= st.ctx->lim.fanout_threshold;
 }
 
-void arm(conv_self self) {
-  auto& st = self->state;
-  if (!st.push_burst || st.push_timer_armed) return;
-  st.push_timer_armed = true;
-  auto due = st.push_burst->job.created_ms + st.ctx->push->grace().count();
-  auto wait = std::max<std::int64_t>(0, due - now_ms());
-  self->delayed_send(self, std::chrono::milliseconds(wait), timeout_atom::value,
-                     push_due_tag);
+// Whether `user`'s cursors cover `msg_id` (a device of it has it).
+bool covered(const conversation_state& st, const std::string& user,
+             std::uint64_t msg_id) {
+  auto it = st.members.find(user);
+  return it == st.members.end() ||  // not a member any more
+         std::max(it->second.delivered_upto, it->second.read_upto) >= msg_id;
 }
 
 }  // namespace
-
-bool is_push_due(std::uint64_t tag) { return tag == push_due_tag; }
 
 void note_burst(conv_self self, storage::batch& b, const chat_message& newest) {
   auto& st = self->state;
   if (!pushes(st)) return;
   if (!st.push_burst) {
     storage::push_entry e;
-    e.seq = st.ctx->store->next_push_seq();
+    e.seq = st.ctx->push->next_seq();
     e.job.conv_id = st.conv_id;
     e.job.created_ms = now_ms();
     st.push_burst = std::move(e);
@@ -54,55 +48,67 @@ void note_burst(conv_self self, storage::batch& b, const chat_message& newest) {
   b.put_push_job(st.push_burst->seq, j);
 }
 
-void burst_written(conv_self self) { arm(self); }
-
-void adopt_burst(conv_self self, storage::push_entry e) {
+void burst_written(conv_self self) {
   auto& st = self->state;
-  if (!st.ctx->push) return;
-  if (st.push_burst && st.push_burst->seq != e.seq) {
-    // A newer burst began already: the old one is only erased.
-    storage::batch b;
-    b.erase_push_job(st.conv_id, e.seq);
-    commit_then(self, std::move(b), [](const storage::status&) {});
-    return;
-  }
-  st.push_burst = std::move(e);
-  arm(self);
+  if (st.push_burst && st.ctx->push)
+    st.ctx->push->burst(st.conv_id, *st.push_burst);
 }
 
-void burst_due(conv_self self) {
+void burst_due(conv_self self, storage::push_entry due) {
   auto& st = self->state;
-  st.push_timer_armed = false;
-  if (!st.push_burst || !st.ctx->push) return;
-  auto due = std::move(*st.push_burst);
-  st.push_burst.reset();  // the next message begins a new burst
-  st.ctx->metrics->push_bursts.inc();
+  if (!st.ctx->push) return;
+  if (std::find(st.push_handed.begin(), st.push_handed.end(), due.seq) !=
+      st.push_handed.end()) {
+    st.ctx->push->burst_done(st.conv_id, due.seq);
+    return;
+  }
+  // The newest message of it this actor knows (the service's may be older).
+  if (st.push_burst && st.push_burst->seq == due.seq) {
+    due = std::move(*st.push_burst);
+    st.push_burst.reset();  // the next message begins a new burst
+  }
+  due.job.conv_id = st.conv_id;
+  // Not past what is durable: a message still being written may fail.
+  due.job.msg_id = std::min(due.job.msg_id, st.durable_upto);
   storage::batch b;
   b.erase_push_job(st.conv_id, due.seq);
   auto jobs = std::make_shared<std::vector<storage::push_entry>>();
   for (auto& [user, ms] : st.members) {
-    if (user == due.job.sender ||
-        std::max(ms.delivered_upto, ms.read_upto) >= due.job.msg_id)
+    if (user == due.job.sender || due.job.msg_id == 0 ||
+        covered(st, user, due.job.msg_id))
       continue;  // it sent the message, or a device of it has it
     storage::push_entry e;
-    e.seq = st.ctx->push->slot(user, st.conv_id);
+    e.seq = st.ctx->push->next_seq();
     e.job = due.job;
     e.job.user_id = user;
     b.put_push_job(e.seq, e.job);
     jobs->push_back(std::move(e));
   }
   commit_then(
-      self, std::move(b), [self, jobs, due](const storage::status& s) mutable {
+      self, std::move(b),
+      [self, jobs, seq = due.seq](const storage::status& s) {
         auto& st = self->state;
-        if (s) {
-          st.ctx->push->handed(*jobs);
+        if (!s) {
+          // The burst stays in the outbox; the service wakes this
+          // conversation again.
+          metrics::emit(st.ctx->log, "warn", "push_burst_not_handed",
+                        {{"conv_id", st.conv_id}, {"error", s.err().message}});
           return;
         }
-        metrics::emit(st.ctx->log, "warn", "push_burst_not_handed",
-                      {{"conv_id", st.conv_id}, {"error", s.err().message}});
-        // Its job is still in the outbox: the next start sends it,
-        // or the next burst of this actor replaces it.
-        if (!st.push_burst) st.push_burst = std::move(due);
+        // An ack that came while the write was on its way covers its job.
+        std::vector<storage::push_entry> still;
+        storage::batch drop;
+        for (auto& j : *jobs)
+          if (covered(st, j.job.user_id, j.job.msg_id))
+            drop.erase_push_job(j.job.user_id, j.seq);
+          else
+            still.push_back(std::move(j));
+        if (!drop.empty())
+          commit_then(self, std::move(drop), [](const storage::status&) {});
+        st.ctx->push->handed(still);
+        st.ctx->push->burst_done(st.conv_id, seq);
+        st.push_handed.push_back(seq);
+        if (st.push_handed.size() > 8) st.push_handed.pop_front();
       });
 }
 

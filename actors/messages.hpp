@@ -303,7 +303,7 @@ using conversation_actor = caf::typed_actor<
     // its shard moves away: finish what it has, then stop
     caf::reacts_to<move_atom>, caf::reacts_to<continue_atom, continuation>,
     caf::reacts_to<timeout_atom, std::uint64_t>,
-    // a push burst of it the outbox held at start: (seq, msg_id, sender,
+    // its push burst's grace ended (push::service): (seq, msg_id, sender,
     // created_ms)
     caf::reacts_to<push_atom, std::uint64_t, std::uint64_t, std::string,
                    std::int64_t>>;

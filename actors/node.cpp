@@ -547,11 +547,10 @@ shard_positions* node::positions() const { return impl_->positions.get(); }
 
 replicator* node::replication() const { return impl_->repl.get(); }
 
-void node::resume_pushes(std::vector<storage::push_entry> bursts) {
+void node::wake_push_burst(const storage::push_entry& b) {
   if (!impl_->ctx.push) return;
-  for (auto& b : bursts)
-    caf::anon_send(impl_->dir.conversation(b.job.conv_id), push_atom::value,
-                   b.seq, b.job.msg_id, b.job.sender, b.job.created_ms);
+  caf::anon_send(impl_->dir.conversation(b.job.conv_id), push_atom::value,
+                 b.seq, b.job.msg_id, b.job.sender, b.job.created_ms);
 }
 
 void node::set_admin_handler(

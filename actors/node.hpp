@@ -178,10 +178,9 @@ class node {
   void set_lease_check(std::function<bool()> fn);
   // Where this node's copy of each shard stands (null on a standalone
   // node).
-  // The conversations' push bursts the outbox held at start
-  // (push::service::start): each goes to its conversation's actor, which
-  // sends its pushes when its grace ends.
-  void resume_pushes(std::vector<storage::push_entry> bursts);
+  // A conversation's push burst whose grace ended (push::service's
+  // waker): to the conversation's actor, which makes its members' jobs.
+  void wake_push_burst(const storage::push_entry& burst);
 
   shard_positions* positions() const;
   // The leader's side of replication, the store's sink (null on a

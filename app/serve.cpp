@@ -202,8 +202,11 @@ int serve_main(int argc, char** argv) {
   // Owned here; read by the listeners' and the admin API's threads through
   // `joined`, which is set once the node has joined and cleared before the
   // node leaves.
-  // What the outbox held at the last stop: sent from now on.
-  if (pushes) rt->resume_pushes(pushes->start());
+  // What the outbox holds is sent from now on; bursts wake their
+  // conversations' actors.
+  if (pushes)
+    pushes->start(
+        [r = rt.get()](storage::push_entry e) { r->wake_push_burst(e); });
   std::unique_ptr<cluster_node> cluster;
   std::atomic<cluster_node*> joined_node{nullptr};
   if (!cfg.etcd.empty()) cluster_node::hold(*rt);
@@ -432,7 +435,11 @@ int serve_main(int argc, char** argv) {
   joined_node = nullptr;
   cluster.reset();
   rate.stop();
+  // The push service stops waking actors first, and goes after them (they
+  // call it), before the store it writes to.
+  if (pushes) pushes->stop();
   rt.reset();
+  pushes.reset();
   store.reset();
   log("info", "stopped");
   return 0;

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "metrics/metrics.hpp"
 #include "push/backoff.hpp"
@@ -18,15 +19,23 @@ namespace switchboard::push {
 namespace {
 
 using clock = std::chrono::steady_clock;
-using key_t = std::pair<std::string, std::string>;  // user, conv
+using key_t = std::pair<std::string, std::string>;               // user, conv
+using burst_key = std::pair<std::string, std::uint64_t>;         // conv, seq
+using results_t = std::vector<std::pair<std::string, outcome>>;  // token
 using namespace std::chrono_literals;
 
 // Retries of a send the provider refused for now.
 constexpr auto retry_base = 500ms;
 constexpr auto retry_cap = std::chrono::milliseconds(5 * 60 * 1000);
-// A badge counts at most this many conversations (it shows "999+" then).
+// A burst whose conversation did not say it was handed over this long after
+// it was woken is woken again (its write failed, its actor went away).
+constexpr auto burst_rewake = 10s;
+// Members' jobs being sent at once: a backlog drains this many at a time.
+constexpr std::size_t sends_max = 256;
+// A badge counts at most this many conversations.
 constexpr std::size_t badge_scan_max = 1000;
-// Conversations remembered as pushed (for the clear on read), per node.
+// Conversations remembered as pushed (for the clear on read), the oldest
+// forgotten first.
 constexpr std::size_t pushed_max = 100000;
 
 std::int64_t wall_ms() {
@@ -47,24 +56,49 @@ struct service::impl {
   metrics::node_metrics* m;
   std::shared_ptr<http_client> http;
   std::unique_ptr<gateway_provider> gateway;
+  std::function<void(storage::push_entry)> waker;
 
+  // A member's job (user, conv).
   struct entry {
     std::uint64_t seq = 0;
     storage::push_job job;
+    std::vector<std::uint64_t> replaced;  // older seqs, erased once settled
+    std::set<std::string> delivered;      // devices that took this job
     bool sending = false;
     bool newer = false;      // replaced while its send was on its way
     bool cancelled = false;  // covered by a cursor while on its way
+    bool cancelled_by_read = false;
     std::uint32_t attempts = 0;
     clock::time_point next{};
     bool scheduled = false;  // in due_at, at `next`
   };
+  // A conversation's burst, until its actor handed it over.
+  struct burst {
+    storage::push_entry e;
+    clock::time_point due{};
+  };
+
   mutable std::mutex mtx;
   std::condition_variable cv;
   bool stopping = false;
   std::map<key_t, entry> pending;
-  // The entries waiting to be sent, by when (not those on their way).
-  std::set<std::pair<clock::time_point, key_t>> due_at;
+  std::set<std::pair<clock::time_point, key_t>> due_at;  // not on their way
+  std::size_t sending = 0;
+  std::map<burst_key, burst> bursts;
+  std::set<std::tuple<clock::time_point, std::string, std::uint64_t>>
+      bursts_due;
+  std::set<key_t> pushed;  // sent, not cleared since
+  std::deque<key_t> pushed_order;
+  std::deque<key_t> clears;
+  struct answered {
+    key_t key;
+    results_t results;
+  };
+  std::deque<answered> done;  // sends answered, for the worker to settle
+  std::mt19937_64 rng{std::random_device{}()};
+  std::thread worker;
 
+  // --- with mtx held ---
   void unschedule(const key_t& k, entry& e) {
     if (!e.scheduled) return;
     due_at.erase({e.next, k});
@@ -76,41 +110,63 @@ struct service::impl {
     e.scheduled = true;
     due_at.emplace(t, k);
   }
-  void drop(std::map<key_t, entry>::iterator it) {
+  // Erases the entry and its jobs (and those it replaced) from the outbox.
+  void finish(std::map<key_t, entry>::iterator it) {
+    erase_job(it->first.first, it->second.seq);
+    for (auto s : it->second.replaced) erase_job(it->first.first, s);
     unschedule(it->first, it->second);
     pending.erase(it);
+    backlog();
   }
-  std::set<key_t> pushed;  // sent, not cleared since
-  std::deque<key_t> clears;
-  // Sends answered, for the worker to settle.
-  struct answered {
-    key_t key;
-    std::vector<std::pair<std::string, outcome>> results;  // token, outcome
-  };
-  std::deque<answered> done;
-  std::mt19937_64 rng{std::random_device{}()};
-  std::thread worker;
+  void remember_pushed(const key_t& k) {
+    if (!pushed.insert(k).second) return;
+    pushed_order.push_back(k);
+    while (pushed_order.size() > pushed_max) {
+      pushed.erase(pushed_order.front());
+      pushed_order.pop_front();
+    }
+  }
+  void schedule_burst(burst_key k, burst& b, clock::time_point t) {
+    bursts_due.erase({b.due, k.first, k.second});
+    b.due = t;
+    bursts_due.emplace(t, std::move(k.first), k.second);
+  }
+  void backlog() {
+    m->push_backlog.set(static_cast<std::int64_t>(pending.size()));
+  }
 
+  // --- any thread ---
   provider* provider_for(const std::string& platform) {
     if (platform == "gateway") return gateway.get();
     return nullptr;
   }
 
-  void backlog() {
-    m->push_backlog.set(static_cast<std::int64_t>(pending.size()));
-  }
-
-  void erase_job(const std::string& user, std::uint64_t seq) {
+  void erase_job(const std::string& home, std::uint64_t seq) {
     storage::batch b;
-    b.erase_push_job(user, seq);
-    store.commit(std::move(b), [this, user](const storage::status& s) {
+    b.erase_push_job(home, seq);
+    store.commit(std::move(b), [log = log, home](const storage::status& s) {
       if (!s)
         metrics::emit(log, "warn", "push_job_not_erased",
+                      {{"id", home}, {"error", s.err().message}});
+    });
+  }
+
+  void remove_device(const std::string& user, const std::string& token,
+                     const std::string& why) {
+    m->push_removed.inc();
+    metrics::emit(log, "info", "push_device_removed",
+                  {{"user_id", user}, {"reason", why}});
+    storage::batch b;
+    b.erase_device(user, token);
+    store.commit(std::move(b), [log = log, user](const storage::status& s) {
+      if (!s)
+        metrics::emit(log, "warn", "push_device_not_removed",
                       {{"user_id", user}, {"error", s.err().message}});
     });
   }
 
-  // The user's number of conversations with unread messages.
+  // The user's number of conversations with unread messages (blocking
+  // store reads: the worker's thread only).
   std::uint32_t badge(const std::string& user) {
     auto convs = store.inbox(user);
     if (!convs) return 0;
@@ -125,11 +181,12 @@ struct service::impl {
     return n;
   }
 
-  // Sends `n` to every device of `user` that has a provider; `then` gets
-  // the outcomes (on an HTTP thread; none when nothing was sent).
-  void send_all(
-      const std::string& user, const notification& n,
-      std::function<void(std::vector<std::pair<std::string, outcome>>)> then) {
+  // Sends `n` to every device of `user` with a provider but those in
+  // `skip`; `then` gets the outcomes (on an HTTP thread, or here when
+  // nothing was sent).
+  void send_all(const std::string& user, const notification& n,
+                const std::set<std::string>& skip,
+                std::function<void(results_t)> then) {
     auto devices = store.devices(user);
     if (!devices) {
       outcome o;
@@ -140,14 +197,15 @@ struct service::impl {
     struct gather {
       std::mutex m;
       std::size_t left = 0;
-      std::vector<std::pair<std::string, outcome>> results;
-      std::function<void(std::vector<std::pair<std::string, outcome>>)> then;
+      results_t results;
+      std::function<void(results_t)> then;
       clock::time_point start = clock::now();
     };
     auto g = std::make_shared<gather>();
     g->then = std::move(then);
     std::vector<std::pair<provider*, target>> sends;
     for (auto& d : *devices) {
+      if (skip.count(d.token)) continue;
       auto* p = provider_for(d.platform);
       if (!p) {
         m->push_off.inc();
@@ -170,36 +228,27 @@ struct service::impl {
       });
   }
 
-  void remove_device(const std::string& user, const std::string& token,
-                     const std::string& why) {
-    m->push_removed.inc();
-    metrics::emit(log, "info", "push_device_removed",
-                  {{"user_id", user}, {"reason", why}});
-    storage::batch b;
-    b.erase_device(user, token);
-    store.commit(std::move(b), [this, user](const storage::status& s) {
-      if (!s)
-        metrics::emit(log, "warn", "push_device_not_removed",
-                      {{"user_id", user}, {"error", s.err().message}});
-    });
-  }
-
   // On the worker, after the sends of `a` were answered.
   void settle(answered a) {
-    bool retry = false;
+    bool retry = false, delivered = false;
     std::chrono::milliseconds after{0};
+    std::vector<std::string> took;  // devices done with this job
     for (auto& [token, o] : a.results) {
       switch (o.what) {
         case outcome::kind::sent:
           m->push_sent.inc();
+          delivered = true;
+          took.push_back(token);
           break;
         case outcome::kind::gone:
           remove_device(a.key.first, token, o.reason);
+          took.push_back(token);
           break;
         case outcome::kind::failed:
           m->push_failed.inc();
           metrics::emit(log, "warn", "push_failed",
                         {{"user_id", a.key.first}, {"reason", o.reason}});
+          took.push_back(token);
           break;
         case outcome::kind::retry:
           retry = true;
@@ -209,17 +258,30 @@ struct service::impl {
           break;
       }
     }
-    std::unique_lock<std::mutex> l(mtx);
+    std::lock_guard<std::mutex> l(mtx);
+    --sending;
     auto it = pending.find(a.key);
     if (it == pending.end()) return;
     auto& e = it->second;
     e.sending = false;
+    e.delivered.insert(took.begin(), took.end());
+    if (delivered) remember_pushed(a.key);
+    // The jobs it replaced are older than one durable already.
+    for (auto s : e.replaced) erase_job(a.key.first, s);
+    e.replaced.clear();
     if (e.cancelled) {
-      erase_job(a.key.first, e.seq);
-      drop(it);
+      if (e.cancelled_by_read && pushed.count(a.key)) {
+        pushed.erase(a.key);
+        clears.push_back(a.key);
+      }
+      finish(it);
+    } else if (e.newer) {
+      // The newest, at once, to every device.
+      e.newer = false;
+      e.delivered.clear();
+      schedule(a.key, e, clock::now());
     } else if (retry) {
-      // Every device again (a provider that took it collapses a repeat by
-      // its collapse key); the newest job if one replaced it.
+      // The devices that took it are not sent it again.
       m->push_retried.inc();
       ++e.attempts;
       std::uniform_real_distribution<double> unit(0, 1);
@@ -227,21 +289,46 @@ struct service::impl {
           a.key, e,
           clock::now() + std::max(after, backoff_delay(e.attempts, retry_base,
                                                        retry_cap, unit(rng))));
-      e.newer = false;
-    } else if (e.newer) {
-      e.newer = false;
-      schedule(a.key, e, clock::now());  // the newest, at once
     } else {
-      erase_job(a.key.first, e.seq);
-      drop(it);
-      if (pushed.size() < pushed_max) pushed.insert(a.key);
+      finish(it);
     }
-    backlog();
+  }
+
+  void send_clear(const key_t& k) {
+    notification n;
+    n.user_id = k.first;
+    n.conv_id = k.second;
+    n.clear = true;
+    n.badge = badge(k.first);
+    // Best effort: a clear that does not arrive is corrected by the next
+    // push's badge.
+    send_all(k.first, n, {}, [this, user = k.first](results_t results) {
+      for (auto& [token, o] : results)
+        if (o.what == outcome::kind::gone) remove_device(user, token, o.reason);
+    });
+  }
+
+  void send_job(const key_t& k, const entry& e) {
+    notification n;
+    n.user_id = e.job.user_id;
+    n.conv_id = e.job.conv_id;
+    n.msg_id = e.job.msg_id;
+    n.sender = e.job.sender;
+    n.preview = e.job.preview;
+    n.badge = badge(e.job.user_id);
+    send_all(e.job.user_id, n, e.delivered, [this, k](results_t results) {
+      {
+        std::lock_guard<std::mutex> g(mtx);
+        done.push_back(answered{k, std::move(results)});
+      }
+      cv.notify_all();
+    });
   }
 
   void run() {
     std::unique_lock<std::mutex> l(mtx);
     while (!stopping) {
+      auto now = clock::now();
       if (!done.empty()) {
         auto a = std::move(done.front());
         done.pop_front();
@@ -254,58 +341,52 @@ struct service::impl {
         auto k = std::move(clears.front());
         clears.pop_front();
         l.unlock();
-        notification n;
-        n.user_id = k.first;
-        n.conv_id = k.second;
-        n.clear = true;
-        n.badge = badge(k.first);
-        send_all(k.first, n, [this, user = k.first](auto results) {
-          for (auto& [token, o] : results)
-            if (o.what == outcome::kind::gone)
-              remove_device(user, token, o.reason);
-        });
+        send_clear(k);
         l.lock();
         continue;
       }
-      if (due_at.empty() || due_at.begin()->first > clock::now()) {
-        if (due_at.empty())
-          cv.wait(l);
-        else
-          cv.wait_until(l, due_at.begin()->first);
-        continue;
-      }
-      auto due_key = due_at.begin()->second;
-      auto* due = &pending.at(due_key);
-      unschedule(due_key, *due);
-      due->sending = true;
-      auto job = due->job;
-      auto seq = due->seq;
-      l.unlock();
-      if (wall_ms() - job.created_ms > o.max_age.count()) {
-        m->push_expired.inc();
-        metrics::emit(log, "warn", "push_expired",
-                      {{"user_id", job.user_id}, {"conv_id", job.conv_id}});
-        erase_job(job.user_id, seq);
+      if (!bursts_due.empty() && std::get<0>(*bursts_due.begin()) <= now) {
+        burst_key k{std::get<1>(*bursts_due.begin()),
+                    std::get<2>(*bursts_due.begin())};
+        auto& b = bursts.at(k);
+        // Woken again later unless its conversation hands it over first.
+        schedule_burst(k, b, now + burst_rewake);
+        auto e = b.e;
+        auto wake = waker;
+        l.unlock();
+        if (wake) wake(std::move(e));
         l.lock();
-        drop(pending.find(due_key));
-        backlog();
         continue;
       }
-      notification n;
-      n.user_id = job.user_id;
-      n.conv_id = job.conv_id;
-      n.msg_id = job.msg_id;
-      n.sender = job.sender;
-      n.preview = job.preview;
-      n.badge = badge(job.user_id);
-      send_all(job.user_id, n, [this, due_key](auto results) {
-        {
-          std::lock_guard<std::mutex> g(mtx);
-          done.push_back(answered{due_key, std::move(results)});
+      if (sending < sends_max && !due_at.empty() &&
+          due_at.begin()->first <= now) {
+        auto k = due_at.begin()->second;
+        auto& e = pending.at(k);
+        unschedule(k, e);
+        if (wall_ms() - e.job.created_ms > o.max_age.count()) {
+          m->push_expired.inc();
+          metrics::emit(log, "warn", "push_expired",
+                        {{"user_id", k.first}, {"conv_id", k.second}});
+          finish(pending.find(k));
+          continue;
         }
-        cv.notify_all();
-      });
-      l.lock();
+        e.sending = true;
+        ++sending;
+        auto copy = e;
+        l.unlock();
+        send_job(k, copy);
+        l.lock();
+        continue;
+      }
+      auto wake_at = clock::time_point::max();
+      if (!bursts_due.empty())
+        wake_at = std::min(wake_at, std::get<0>(*bursts_due.begin()));
+      if (sending < sends_max && !due_at.empty())
+        wake_at = std::min(wake_at, due_at.begin()->first);
+      if (wake_at == clock::time_point::max())
+        cv.wait(l);
+      else
+        cv.wait_until(l, wake_at);
     }
   }
 };
@@ -318,18 +399,20 @@ service::service(storage::store& store, service_options o,
   if (!p.o.gateway_url.empty())
     p.gateway = std::make_unique<gateway_provider>(p.http, p.o.gateway_url,
                                                    p.o.gateway_app_id);
-  p.worker = std::thread([&p] { p.run(); });
 }
 
-service::~service() {
+service::~service() { stop(); }
+
+void service::stop() {
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
     impl_->stopping = true;
   }
   impl_->cv.notify_all();
-  impl_->worker.join();
-  // The HTTP client goes with the impl: sends in flight fail, and their
-  // jobs stay in the outbox for the next start.
+  if (impl_->worker.joinable()) impl_->worker.join();
+  // The HTTP client goes now, while the rest is here: it fails the sends in
+  // flight, whose callbacks still run; their jobs stay in the outbox.
+  impl_->gateway.reset();
   impl_->http.reset();
 }
 
@@ -343,45 +426,71 @@ std::vector<std::string> service::providers_off() const {
   return off;
 }
 
-std::vector<storage::push_entry> service::start() {
-  std::vector<storage::push_entry> bursts;
+void service::start(std::function<void(storage::push_entry)> waker) {
   auto jobs = impl_->store.push_jobs(1000000);
-  if (!jobs) {
+  if (!jobs)
     metrics::emit(impl_->log, "error", "push_outbox_not_read",
                   {{"error", jobs.err().message}});
-    return bursts;
+  {
+    std::lock_guard<std::mutex> l(impl_->mtx);
+    impl_->waker = std::move(waker);
+    if (jobs)
+      for (auto& j : *jobs) {
+        if (j.job.user_id.empty()) {
+          burst_key k{j.job.conv_id, j.seq};
+          auto& b = impl_->bursts[k];
+          b.e = j;
+          auto left = j.job.created_ms + impl_->o.grace.count() - wall_ms();
+          impl_->schedule_burst(
+              k, b,
+              clock::now() +
+                  std::chrono::milliseconds(std::max<std::int64_t>(0, left)));
+          continue;
+        }
+        key_t k{j.job.user_id, j.job.conv_id};
+        auto& e = impl_->pending[k];
+        if (e.seq != 0) {
+          // Two of one user and conversation (a crash between a write and
+          // an erase): the newer stays.
+          auto older = std::min(e.seq, j.seq);
+          impl_->erase_job(k.first, older);
+          if (older == j.seq) continue;
+        }
+        e.seq = j.seq;
+        e.job = std::move(j.job);
+        impl_->schedule(k, e, clock::now());
+      }
+    impl_->backlog();
   }
-  std::lock_guard<std::mutex> l(impl_->mtx);
-  for (auto& j : *jobs) {
-    if (j.job.user_id.empty()) {
-      bursts.push_back(std::move(j));
-      continue;
-    }
-    key_t k{j.job.user_id, j.job.conv_id};
-    auto& e = impl_->pending[k];
-    if (e.seq != 0 && e.seq > j.seq) {
-      impl_->erase_job(j.job.user_id, j.seq);  // an older one: collapsed
-      continue;
-    }
-    if (e.seq != 0) impl_->erase_job(e.job.user_id, e.seq);
-    e.seq = j.seq;
-    e.job = std::move(j.job);
-    impl_->schedule(k, e, clock::now());
-  }
-  impl_->backlog();
-  impl_->cv.notify_all();
-  return bursts;
+  impl_->worker = std::thread([p = impl_.get()] { p->run(); });
 }
 
-std::uint64_t service::slot(const std::string& user, const std::string& conv) {
-  std::lock_guard<std::mutex> l(impl_->mtx);
-  auto it = impl_->pending.find({user, conv});
-  if (it != impl_->pending.end()) {
-    impl_->m->push_collapsed.inc();
-    return it->second.seq;
+void service::burst(const std::string& conv, const storage::push_entry& e) {
+  {
+    std::lock_guard<std::mutex> l(impl_->mtx);
+    if (impl_->stopping) return;
+    burst_key k{conv, e.seq};
+    auto [it, fresh] = impl_->bursts.try_emplace(k);
+    it->second.e = e;
+    if (!fresh) return;  // a later message of it: its grace runs already
+    auto left = e.job.created_ms + impl_->o.grace.count() - wall_ms();
+    impl_->schedule_burst(k, it->second,
+                          clock::now() + std::chrono::milliseconds(
+                                             std::max<std::int64_t>(0, left)));
   }
-  return impl_->store.next_push_seq();
+  impl_->cv.notify_all();
 }
+
+void service::burst_done(const std::string& conv, std::uint64_t seq) {
+  std::lock_guard<std::mutex> l(impl_->mtx);
+  auto it = impl_->bursts.find({conv, seq});
+  if (it == impl_->bursts.end()) return;
+  impl_->bursts_due.erase({it->second.due, conv, seq});
+  impl_->bursts.erase(it);
+  impl_->m->push_bursts.inc();
+}
+
+std::uint64_t service::next_seq() { return impl_->store.next_push_seq(); }
 
 void service::handed(const std::vector<storage::push_entry>& jobs) {
   {
@@ -389,14 +498,27 @@ void service::handed(const std::vector<storage::push_entry>& jobs) {
     for (auto& j : jobs) {
       impl_->m->push_created.inc();
       key_t k{j.job.user_id, j.job.conv_id};
-      auto& e = impl_->pending[k];
+      auto [it, fresh] = impl_->pending.try_emplace(k);
+      auto& e = it->second;
+      if (!fresh && e.seq != j.seq) {
+        impl_->m->push_collapsed.inc();
+        // The job it replaces goes once nothing sends it: now, or when its
+        // send is settled.
+        if (e.sending)
+          e.replaced.push_back(e.seq);
+        else
+          impl_->erase_job(k.first, e.seq);
+      }
       e.seq = j.seq;
       e.job = j.job;
       e.cancelled = false;
-      if (e.sending)
+      e.cancelled_by_read = false;
+      if (e.sending) {
         e.newer = true;
-      else
+      } else {
+        e.delivered.clear();
         impl_->schedule(k, e, clock::now());
+      }
     }
     impl_->backlog();
   }
@@ -404,27 +526,21 @@ void service::handed(const std::vector<storage::push_entry>& jobs) {
 }
 
 void service::cursor(const std::string& user, const std::string& conv,
-                     std::uint64_t upto) {
-  std::lock_guard<std::mutex> l(impl_->mtx);
-  key_t k{user, conv};
-  if (auto it = impl_->pending.find(k);
-      it != impl_->pending.end() && it->second.job.msg_id <= upto) {
-    impl_->m->push_cancelled.inc();
-    if (it->second.sending) {
-      it->second.cancelled = true;
-    } else {
-      impl_->erase_job(user, it->second.seq);
-      impl_->drop(it);
-    }
-    impl_->backlog();
-  }
-}
-
-void service::read(const std::string& user, const std::string& conv) {
+                     std::uint64_t upto, bool read) {
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
     key_t k{user, conv};
-    if (!impl_->pushed.erase(k)) return;
+    if (auto it = impl_->pending.find(k);
+        it != impl_->pending.end() && it->second.job.msg_id <= upto) {
+      impl_->m->push_cancelled.inc();
+      if (it->second.sending) {
+        it->second.cancelled = true;
+        it->second.cancelled_by_read = it->second.cancelled_by_read || read;
+      } else {
+        impl_->finish(it);
+      }
+    }
+    if (!read || !impl_->pushed.erase(k)) return;
     impl_->clears.push_back(std::move(k));
   }
   impl_->cv.notify_all();

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,14 +32,14 @@ struct service_options {
 
 // The push path of a standalone node (docs/push.md). The outbox
 // (storage's push_outbox) holds two kinds of jobs: a conversation's burst
-// (user_id empty: its messages since the last push, written with them,
-// whose grace runs in the conversation's actor) and, once the grace ended,
-// one job per member that did not receive the newest message: at most one
-// per user and conversation, the newest replacing older ones. Those are
-// sent here, on a thread of the service's own, to each of the user's
-// devices whose provider is configured; a job leaves the outbox once every
-// device had it (or refused it for good), so a restart sends what was left,
-// once. Thread-safe.
+// (user_id empty: its messages since the last push, written with them;
+// its grace runs here, and its conversation's actor, woken when it ends,
+// decides who gets a push) and one job per member that did not receive the
+// newest message: at most one per user and conversation, the newest
+// replacing older ones. Those are sent here, on a thread of the service's
+// own, to each of the user's devices whose provider is configured; a job
+// leaves the outbox once every device had it (or refused it for good), so
+// a restart sends what was left. Thread-safe.
 class service {
  public:
   service(storage::store& store, service_options o, metrics::log_sink log,
@@ -54,24 +55,33 @@ class service {
   // is sent to them).
   std::vector<std::string> providers_off() const;
 
-  // Reads the outbox: the members' jobs are sent from now on; the
-  // conversations' bursts are returned, for their actors to finish.
-  std::vector<storage::push_entry> start();
+  // Reads the outbox and starts sending: members' jobs at once, and each
+  // conversation's burst is handed to `waker` when its grace ends (and
+  // again every 10 s until its conversation says burst_done). `waker` runs
+  // on the service's thread and must not block (it posts to the
+  // conversation's actor).
+  void start(std::function<void(storage::push_entry)> waker);
+  // Stops sending (what is in flight stays in the outbox); the other calls
+  // still work, and send nothing. Before the node goes: `waker` uses it.
+  void stop();
 
-  // --- a conversation's burst whose grace ended (its actor) ---
-  // The outbox seq to write the job of (user, conv) at: the pending one's
-  // (the newest replaces it), or a new one.
-  std::uint64_t slot(const std::string& user, const std::string& conv);
-  // The write of these members' jobs is durable: they are sent.
+  // --- a conversation's side ---
+  // A seq for a new job of the outbox.
+  std::uint64_t next_seq();
+  // The burst `e` of `conv` is durable: its grace runs (a later call for
+  // the same seq updates its newest message).
+  void burst(const std::string& conv, const storage::push_entry& e);
+  // The members' jobs of a burst are durable, the burst erased: these are
+  // sent, each replacing the pending job of its user and conversation.
   void handed(const std::vector<storage::push_entry>& jobs);
+  void burst_done(const std::string& conv, std::uint64_t seq);
 
-  // `user`'s cursor of `conv` reached `upto` on some device: its pending
-  // push of a message up to there is cancelled.
+  // `user`'s cursor of `conv` is durable at `upto`: its pending push of a
+  // message up to there is cancelled; with `read`, the devices that were
+  // pushed for `conv` get a silent update that clears it and sets the
+  // badge.
   void cursor(const std::string& user, const std::string& conv,
-              std::uint64_t upto);
-  // `user` read `conv` (its cursor is durable): the devices that were
-  // pushed for it get a silent update that clears it and sets the badge.
-  void read(const std::string& user, const std::string& conv);
+              std::uint64_t upto, bool read);
 
   // Jobs of `user` not yet sent.
   std::size_t pending_for(const std::string& user) const;

@@ -62,9 +62,11 @@ void wait_metric(node_process& n, const std::string& series, double want) {
   }
 }
 
-// Waits until every burst that began is evaluated and every job is sent.
-void wait_settled(node_process& n, double bursts) {
+// Waits until `bursts` bursts were handed over, `jobs` members' jobs made
+// of them, and every job is settled.
+void wait_settled(node_process& n, double bursts, double jobs = 0) {
   wait_metric(n, "switchboard_push_bursts_total", bursts);
+  wait_metric(n, "switchboard_push_jobs_total", jobs);
   auto deadline = std::chrono::steady_clock::now() + 20s;
   while (metric(n.port(), "switchboard_push_backlog") != 0) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
@@ -115,7 +117,7 @@ TEST_CASE(
     "offline does",
     "[e2e][push]") {
   gateway gw;
-  e2e_fixture f(args(gw, 1500));
+  e2e_fixture f(args(gw, 3000));
   add_device(f.node, "bob", "pk-bob");
   add_device(f.node, "carol", "pk-carol");
   auto alice = f.connect("alice");
@@ -156,9 +158,9 @@ TEST_CASE(
   REQUIRE(gw.server.wait_for(3, 20s));
   wait_metric(f.node, "switchboard_push_devices_removed_total", 1);
   wait_settled(f.node, 2);
-  // Bob has no device now: a third burst sends nothing.
+  // Bob has no device now: a third burst's job sends nothing.
   REQUIRE(e2e_fixture::send(*alice, conv, "third", "m3")["type"] == "sent");
-  wait_settled(f.node, 3);
+  wait_settled(f.node, 3, 3);
   CHECK(gw.server.requests().size() == 3);
 }
 
@@ -188,7 +190,7 @@ TEST_CASE(
     "after the restart each push is sent once",
     "[e2e][push]") {
   gateway gw;
-  e2e_fixture f(args(gw, 2000));
+  e2e_fixture f(args(gw, 5000));
   add_device(f.node, "bob", "pk-bob");
   add_device(f.node, "carol", "pk-carol");
   std::string conv;
