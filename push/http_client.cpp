@@ -207,6 +207,9 @@ http_client::http_client(std::size_t max_body)
   impl_->max_body = max_body;
   impl_->multi = curl_multi_init();
   curl_multi_setopt(impl_->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  // A provider without HTTP/2 gets at most this many connections; more
+  // requests wait for one (HTTP/2 multiplexes them on one).
+  curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
   impl_->thread = std::thread([p = impl_.get()] { p->run(); });
 }
 
