@@ -68,6 +68,17 @@ caf::result<std::string> write_for_user(caf::event_based_actor* self,
   return rp;
 }
 
+// What a request answered on another thread is handed: it delivers `why`
+// to `rp` inside the registry.
+std::function<void(std::string)> answer_inside(
+    caf::event_based_actor* self, caf::typed_response_promise<std::string> rp) {
+  return [handle = caf::actor_cast<caf::actor>(self),
+          rp](std::string why) mutable {
+    caf::anon_send(handle, continue_atom::value,
+                   continuation{[rp, why]() mutable { rp.deliver(why); }});
+  };
+}
+
 caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
   return caf::message_handler{
       // A page of a shard that moves here: taken only while the map says
@@ -139,27 +150,14 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         if (!ctx->move_copy) return std::string("not a cluster node");
         auto rp = self->make_response_promise<std::string>();
         ctx->move_copy(shard, std::move(add), std::move(remove),
-                       [handle = caf::actor_cast<caf::actor>(self),
-                        rp](std::string why) mutable {
-                         caf::anon_send(handle, continue_atom::value,
-                                        continuation{[rp, why]() mutable {
-                                          rp.deliver(why);
-                                        }});
-                       });
+                       answer_inside(self, rp));
         return rp;
       },
       [self, ctx](move_atom, std::uint32_t shard,
                   std::string& target) -> caf::result<std::string> {
         if (!ctx->move_shard) return std::string("not a cluster node");
         auto rp = self->make_response_promise<std::string>();
-        ctx->move_shard(shard, std::move(target),
-                        [handle = caf::actor_cast<caf::actor>(self),
-                         rp](std::string why) mutable {
-                          caf::anon_send(handle, continue_atom::value,
-                                         continuation{[rp, why]() mutable {
-                                           rp.deliver(why);
-                                         }});
-                        });
+        ctx->move_shard(shard, std::move(target), answer_inside(self, rp));
         return rp;
       },
       // The conversation ids of each of `users` (of this node's shards).
