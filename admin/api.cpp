@@ -15,6 +15,7 @@
 #include "auth/jwt.hpp"
 #include "auth/token_verifier.hpp"
 #include "metrics/metrics.hpp"
+#include "push/service.hpp"
 #include "rest/http_errors.hpp"
 #include "rest/route.hpp"
 #include "storage/store.hpp"
@@ -102,10 +103,25 @@ struct admin_api::impl {
       return error_response(500, "internal", "storage error");
     if (sessions.empty() && !*seen && inbox->empty())
       return error_response(404, "not_found", "no such user: " + id);
-    json::object o{{"user_id", id},
-                   {"online", !sessions.empty()},
-                   {"connections", std::move(conns)},
-                   {"conversations", inbox->size()}};
+    auto devices = ctx.store->devices(id);
+    if (!devices) return error_response(500, "internal", "storage error");
+    // A device's token is the provider's credential for it: its last
+    // characters only.
+    json::array devs;
+    for (auto& d : *devices)
+      devs.emplace_back(json::object{
+          {"platform", d.platform},
+          {"token", d.token.size() <= 6
+                        ? d.token
+                        : "..." + d.token.substr(d.token.size() - 6)},
+          {"registered_ms", d.registered_ms}});
+    json::object o{
+        {"user_id", id},
+        {"online", !sessions.empty()},
+        {"connections", std::move(conns)},
+        {"conversations", inbox->size()},
+        {"devices", std::move(devs)},
+        {"pending_pushes", ctx.push ? ctx.push->pending_for(id) : 0}};
     if (*seen)
       o["last_seen"] = **seen;
     else
@@ -226,6 +242,21 @@ struct admin_api::impl {
     }
     if (is({"users", "*"}, "GET"))
       return blocking([this, id = parts[3]] { return user(id); });
+    if (is({"users", "*", "push-test"}, "POST")) {
+      if (!ctx.push)
+        return reply(error_response(
+            404, "not_found",
+            "no push provider is configured on this node (docs/push.md)"));
+      return blocking([this, id = parts[3]] {
+        if (!auth::valid_user_id(id))
+          return error_response(400, "bad_request", "not a user id: " + id);
+        json::array out;
+        for (auto& [device, what] :
+             ctx.push->test(id, std::chrono::seconds(15)))
+          out.emplace_back(json::object{{"device", device}, {"outcome", what}});
+        return ok_json({{"user_id", id}, {"devices", std::move(out)}});
+      });
+    }
     if (is({"users", "*", "kick"}, "POST")) {
       std::string reason = "kicked by an operator";
       if (auto* r = body.if_contains("reason");

@@ -16,6 +16,9 @@ class revocation_list;
 namespace switchboard::metrics {
 struct node_metrics;
 }
+namespace switchboard::push {
+class service;
+}
 namespace switchboard::storage {
 class store;
 }
@@ -36,7 +39,8 @@ struct admin_context {
   storage::store* store = nullptr;
   metrics::node_metrics* metrics = nullptr;
   auth::revocation_list* revoked = nullptr;  // admin revoke USER
-  std::function<double()> messages_per_s;    // over the last minute
+  push::service* push = nullptr;           // null: no push provider configured
+  std::function<double()> messages_per_s;  // over the last minute
   std::function<void(std::string)> set_log_level;
   std::function<void()> drain;  // the SIGTERM drain
   // The cluster (app/cluster_node), each answering a JSON object as text;

@@ -161,39 +161,36 @@ std::vector<command> cluster_commands() {
          bool dry = !a.empty() && a[0] == "--dry-run";
          if (!a.empty() && !dry)
            return {false, "error: the only option is --dry-run"};
-         return call(c, "POST", "/admin/v1/cluster/rebalance",
-                     json::object{{"dry_run", dry}}, j, [dry](json::object& o) {
-                       std::ostringstream os;
-                       for (auto& v : o["moves"].as_array()) {
-                         auto& m = v.as_object();
-                         os << "shard " << pad(scalar(m["shard"]), 5)
-                            << scalar(m["from"]) << " -> " << scalar(m["to"]);
-                         if (m.contains("error"))
-                           os << ": failed: " << scalar(m["error"]);
-                         os << "\n";
-                       }
-                       if (o.contains("copies"))
-                         for (auto& v : o["copies"].as_array()) {
-                           auto& m = v.as_object();
-                           os << "shard " << pad(scalar(m["shard"]), 5)
-                              << "copy "
-                              << (m["remove"] == "" ? "-"
-                                                    : scalar(m["remove"]))
-                              << " -> "
-                              << (m["add"] == "" ? "-" : scalar(m["add"]));
-                           if (m.contains("error"))
-                             os << ": failed: " << scalar(m["error"]);
-                           os << "\n";
-                         }
-                       if (dry)
-                         os << scalar(o["planned"]) << " move(s), "
-                            << scalar(o["copies_planned"])
-                            << " copy move(s) planned\n";
-                       else
-                         os << scalar(o["moved"]) << " moved, "
-                            << scalar(o["failed"]) << " failed\n";
-                       return os.str();
-                     });
+         return call(
+             c, "POST", "/admin/v1/cluster/rebalance",
+             json::object{{"dry_run", dry}}, j, [dry](json::object& o) {
+               std::ostringstream os;
+               for (auto& v : o["moves"].as_array()) {
+                 auto& m = v.as_object();
+                 os << "shard " << pad(scalar(m["shard"]), 5)
+                    << scalar(m["from"]) << " -> " << scalar(m["to"]);
+                 if (m.contains("error"))
+                   os << ": failed: " << scalar(m["error"]);
+                 os << "\n";
+               }
+               if (o.contains("copies"))
+                 for (auto& v : o["copies"].as_array()) {
+                   auto& m = v.as_object();
+                   os << "shard " << pad(scalar(m["shard"]), 5) << "copy "
+                      << (m["remove"] == "" ? "-" : scalar(m["remove"]))
+                      << " -> " << (m["add"] == "" ? "-" : scalar(m["add"]));
+                   if (m.contains("error"))
+                     os << ": failed: " << scalar(m["error"]);
+                   os << "\n";
+                 }
+               if (dry)
+                 os << scalar(o["planned"]) << " move(s), "
+                    << scalar(o["copies_planned"]) << " copy move(s) planned\n";
+               else
+                 os << scalar(o["moved"]) << " moved, " << scalar(o["failed"])
+                    << " failed\n";
+               return os.str();
+             });
        }},
   };
 }

@@ -43,5 +43,7 @@ std::string status_text(boost::json::object& o);
 
 // The cluster's commands: nodes, shards, where, rebalance.
 std::vector<command> cluster_commands();
+// Push notifications' commands: devices, push test (push_commands.cpp).
+std::vector<command> push_commands();
 
 }  // namespace switchboard::admin::detail

@@ -281,6 +281,8 @@ const std::vector<command>& commands() {
          }},
     };
     auto more = cluster_commands();
+    auto push = push_commands();
+    more.insert(more.end(), push.begin(), push.end());
     t.insert(t.end() - 2, more.begin(), more.end());  // before help, quit
     return t;
   }();

@@ -280,6 +280,7 @@ int serve_main(int argc, char** argv) {
     actx.started = std::chrono::steady_clock::now();
     actx.node = rt.get();
     actx.store = store.get();
+    actx.push = pushes.get();
     actx.metrics = &m;
     actx.revoked = &revoked;
     actx.messages_per_s = [&rate] { return rate.per_second(); };

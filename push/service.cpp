@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -553,6 +554,52 @@ std::size_t service::pending_for(const std::string& user) const {
        it != impl_->pending.end() && it->first.first == user; ++it)
     ++n;
   return n;
+}
+
+std::vector<std::pair<std::string, std::string>> service::test(
+    const std::string& user, std::chrono::milliseconds timeout) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto hint = [](const std::string& token) {
+    return token.size() <= 6 ? token : "..." + token.substr(token.size() - 6);
+  };
+  auto devices = impl_->store.devices(user);
+  if (!devices) return {{"", "failed: " + devices.err().message}};
+  for (auto& d : *devices)
+    if (!impl_->provider_for(d.platform))
+      out.emplace_back(hint(d.token), "provider off");
+  notification n;
+  n.user_id = user;
+  n.conv_id = "switchboard-test";
+  n.sender = "switchboard";
+  n.badge = impl_->badge(user);
+  auto p = std::make_shared<std::promise<results_t>>();
+  auto f = p->get_future();
+  impl_->send_all(user, n, {},
+                  [p](results_t r) { p->set_value(std::move(r)); });
+  if (f.wait_for(timeout) != std::future_status::ready) {
+    out.emplace_back("", "no answer in time");
+    return out;
+  }
+  for (auto& [token, o] : f.get()) {
+    std::string what;
+    switch (o.what) {
+      case outcome::kind::sent:
+        what = "sent";
+        break;
+      case outcome::kind::gone:
+        impl_->remove_device(user, token, o.reason);
+        what = "gone (removed)";
+        break;
+      case outcome::kind::failed:
+        what = "failed: " + o.reason;
+        break;
+      case outcome::kind::retry:
+        what = "retry: " + o.reason;
+        break;
+    }
+    out.emplace_back(hint(token), what);
+  }
+  return out;
 }
 
 }  // namespace switchboard::push

@@ -86,6 +86,14 @@ class service {
   // Jobs of `user` not yet sent.
   std::size_t pending_for(const std::string& user) const;
 
+  // The admin shell's `push test USER`: a notification (conversation
+  // "switchboard-test", message 0) to each of `user`'s devices now, outside
+  // the outbox; per device (its token's last characters), how it ended:
+  // "sent", "gone" (removed), "failed: ...", "retry: ...", "provider off".
+  // Blocks up to `timeout`.
+  std::vector<std::pair<std::string, std::string>> test(
+      const std::string& user, std::chrono::milliseconds timeout);
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -1,3 +1,4 @@
+#include <fstream>
 #include <mutex>
 
 #include "tests/e2e/e2e_fixture.hpp"
@@ -225,4 +226,47 @@ TEST_CASE(
   auto sent = gw.notifications();
   REQUIRE(sent.size() == 3);
   CHECK(sent[2].at("devices").as_array().at(0).at("pushkey") == "pk-carol");
+}
+
+TEST_CASE(
+    "the admin shell lists a user's devices and pending pushes, and push "
+    "test sends one now",
+    "[e2e][push][admin]") {
+  gateway gw;
+  gw.answer(503, "{}", {{"retry-after", "30"}});
+  e2e_fixture f(args(gw, 0));
+  add_device(f.node, "bob", "pk-bob-123456789");
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  wait_metric(f.node, "switchboard_push_retried_total", 1);
+  auto shell = [&](const std::string& command, bool as_json) {
+    std::ifstream in(f.node.data_dir() + "/admin_token");
+    std::string token;
+    std::getline(in, token);
+    std::vector<std::string> a{
+        "admin", "--node", "127.0.0.1:" + std::to_string(f.node.admin_port()),
+        "--token", token};
+    if (as_json) a.push_back("--json");
+    a.push_back("-c");
+    a.push_back(command);
+    auto r = run_switchboard(a);
+    INFO(command << ": " << r.output);
+    REQUIRE(r.status == 0);
+    return r.output;
+  };
+  auto listed = shell("devices bob", false);
+  CHECK(listed.find("gateway ...456789 registered") != std::string::npos);
+  CHECK(listed.find("pending pushes: 1") != std::string::npos);
+  CHECK(listed.find("pk-bob-123") == std::string::npos);  // not the token
+
+  gw.answer(200, R"({"rejected":[]})");
+  auto before = gw.server.requests().size();
+  auto tested = json::parse(shell("push test bob", true)).as_object();
+  auto& d = tested.at("devices").as_array().at(0).as_object();
+  CHECK(d.at("device") == "...456789");
+  CHECK(d.at("outcome") == "sent");
+  auto sent = gw.notifications();
+  REQUIRE(sent.size() == before + 1);
+  CHECK(sent.back().at("event_id") == "switchboard-test:0");
 }
