@@ -46,6 +46,8 @@ struct config {
   long long push_grace_ms = 10000;
   std::string push_gateway_url;  // empty: the gateway provider is off
   std::string push_gateway_app_id;
+  std::string fcm_credentials;  // a file; empty: FCM is off
+  std::string fcm_url = "https://fcm.googleapis.com";
   // Copies of each shard and the in-sync copies a write needs, when the
   // cluster is created; 0: 3 and 2 (DESIGN §5 "Replication").
   std::uint32_t replicas = 0;

@@ -29,6 +29,19 @@ void add_push_options(std::vector<option_def>& d) {
        "the app_id the push gateway knows this server's app by",
        [](const config& c) { return c.push_gateway_app_id; },
        [](config& c, const std::string& v) { c.push_gateway_app_id = v; }});
+  d.push_back({"fcm-credentials",
+               "FCM: the service account's JSON key file (project_id, "
+               "client_email, private_key, token_uri); empty: FCM off",
+               [](const config& c) { return c.fcm_credentials; },
+               [](config& c, const std::string& v) { c.fcm_credentials = v; }});
+  d.push_back({"fcm-url", "FCM's API, https://HOST[:PORT] (a test's fake)",
+               [](const config& c) { return c.fcm_url; },
+               [](config& c, const std::string& v) {
+                 if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+                   throw std::invalid_argument(
+                       "expected http(s)://HOST[:PORT], got '" + v + "'");
+                 c.fcm_url = v;
+               }});
 }
 
 }  // namespace switchboard::app

@@ -8,9 +8,11 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -166,11 +168,32 @@ int serve_main(int argc, char** argv) {
     po.grace = std::chrono::milliseconds(cfg.push_grace_ms);
     po.gateway_url = cfg.push_gateway_url;
     po.gateway_app_id = cfg.push_gateway_app_id;
-    auto s = std::make_unique<push::service>(*store, po, sink, &m);
+    po.fcm_url = cfg.fcm_url;
+    if (!cfg.fcm_credentials.empty()) {
+      std::ifstream in(cfg.fcm_credentials);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in || text.str().empty()) {
+        log("error", "bad_config",
+            {{"error",
+              "--fcm-credentials: cannot read " + cfg.fcm_credentials}});
+        return 1;
+      }
+      po.fcm_credentials = text.str();
+    }
+    std::unique_ptr<push::service> s;
+    try {
+      s = std::make_unique<push::service>(*store, po, sink, &m);
+    } catch (const std::invalid_argument& e) {
+      log("error", "bad_config",
+          {{"error", std::string("--fcm-credentials: ") + e.what()}});
+      return 1;
+    }
     for (auto& p : s->providers_off())
       log("info", "push_provider_off",
           {{"provider", p},
            {"why", p == "gateway" ? "no --push-gateway-url"
+                   : p == "fcm"   ? "no --fcm-credentials"
                                   : "not built in this version"}});
     if (s->enabled() && !cfg.etcd.empty())
       log("warn", "push_off_in_cluster",

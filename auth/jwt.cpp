@@ -13,63 +13,16 @@
 #include <stdexcept>
 #include <utility>
 
+#include "auth/base64url.hpp"
+
 namespace switchboard::auth {
 
 namespace {
 
-constexpr char b64url_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string b64url_encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::uint32_t buf = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buf = (buf << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(b64url_chars[(buf >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(b64url_chars[(buf << (6 - bits)) & 0x3f]);
-  return out;
-}
-
-std::optional<std::string> b64url_decode(std::string_view in) {
-  std::string out;
-  std::uint32_t buf = 0;
-  int bits = 0;
-  for (char ch : in) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '-')
-      v = 62;
-    else if (ch == '_')
-      v = 63;
-    else
-      return std::nullopt;  // padding and other alphabets are not JWT
-    buf = (buf << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buf >> bits) & 0xff));
-    }
-  }
-  if (bits >= 6) return std::nullopt;  // a dangling character
-  return out;
-}
-
 // A token part, parsed into `arena`: the values live as long as it does.
 std::optional<boost::json::value> parse_part(
     std::string_view b64, boost::json::monotonic_resource& arena) {
-  auto raw = b64url_decode(b64);
+  auto raw = base64url_decode(b64);
   if (!raw) return std::nullopt;
   boost::system::error_code ec;
   auto v = boost::json::parse(*raw, ec, &arena);
@@ -187,10 +140,10 @@ std::string sign_token(const hs256_key& key, const claims& c) {
   payload["exp"] = c.exp;
   if (c.iat != 0) payload["iat"] = c.iat;
   if (c.nbf != 0) payload["nbf"] = c.nbf;
-  std::string signing_input = b64url_encode(R"({"alg":"HS256","typ":"JWT"})") +
-                              "." +
-                              b64url_encode(boost::json::serialize(payload));
-  return signing_input + "." + b64url_encode(key.mac(signing_input));
+  std::string signing_input =
+      base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+      base64url_encode(boost::json::serialize(payload));
+  return signing_input + "." + base64url_encode(key.mac(signing_input));
 }
 
 std::string sign_token(std::string_view secret, const claims& c) {
@@ -215,7 +168,7 @@ verify_result verify_token(const hs256_key& key, std::string_view token,
   boost::json::monotonic_resource arena(scratch, sizeof scratch);
   auto header_v = parse_part(token.substr(0, dot1), arena);
   auto payload_v = parse_part(token.substr(dot1 + 1, dot2 - dot1 - 1), arena);
-  auto sig = b64url_decode(token.substr(dot2 + 1));
+  auto sig = base64url_decode(token.substr(dot2 + 1));
   if (!header_v || !payload_v || !sig) return fail(token_error::malformed);
   auto* header = &header_v->as_object();
   auto* payload = &payload_v->as_object();

@@ -12,6 +12,7 @@
 
 #include "metrics/metrics.hpp"
 #include "push/backoff.hpp"
+#include "push/fcm_provider.hpp"
 #include "push/gateway_provider.hpp"
 #include "storage/store.hpp"
 
@@ -57,6 +58,7 @@ struct service::impl {
   metrics::node_metrics* m;
   std::shared_ptr<http_client> http;
   std::unique_ptr<gateway_provider> gateway;
+  std::unique_ptr<fcm_provider> fcm;
   std::function<void(storage::push_entry)> waker;
 
   // A member's job (user, conv).
@@ -139,6 +141,7 @@ struct service::impl {
   // --- any thread ---
   provider* provider_for(const std::string& platform) {
     if (platform == "gateway") return gateway.get();
+    if (platform == "fcm") return fcm.get();
     return nullptr;
   }
 
@@ -400,6 +403,9 @@ service::service(storage::store& store, service_options o,
   if (!p.o.gateway_url.empty())
     p.gateway = std::make_unique<gateway_provider>(p.http, p.o.gateway_url,
                                                    p.o.gateway_app_id);
+  if (!p.o.fcm_credentials.empty())
+    p.fcm = std::make_unique<fcm_provider>(p.http, p.o.fcm_credentials,
+                                           p.o.fcm_url, p.log);
 }
 
 service::~service() { stop(); }
@@ -414,15 +420,17 @@ void service::stop() {
   // The HTTP client goes now, while the rest is here: it fails the sends in
   // flight, whose callbacks still run; their jobs stay in the outbox.
   impl_->gateway.reset();
+  impl_->fcm.reset();
   impl_->http.reset();
 }
 
-bool service::enabled() const { return impl_->gateway != nullptr; }
+bool service::enabled() const { return impl_->gateway || impl_->fcm; }
 
 std::chrono::milliseconds service::grace() const { return impl_->o.grace; }
 
 std::vector<std::string> service::providers_off() const {
-  std::vector<std::string> off{"fcm", "apns", "webpush"};
+  std::vector<std::string> off{"apns", "webpush"};
+  if (!impl_->fcm) off.push_back("fcm");
   if (!impl_->gateway) off.push_back("gateway");
   return off;
 }

@@ -28,6 +28,10 @@ struct service_options {
   // The Matrix push gateway for devices of platform "gateway"; empty: off.
   std::string gateway_url;
   std::string gateway_app_id;
+  // FCM for devices of platform "fcm": the service account's JSON key (its
+  // contents; empty: off) and the API's URL.
+  std::string fcm_credentials;
+  std::string fcm_url = "https://fcm.googleapis.com";
 };
 
 // The push path of a standalone node (docs/push.md). The outbox
@@ -42,6 +46,8 @@ struct service_options {
 // a restart sends what was left. Thread-safe.
 class service {
  public:
+  // Throws std::invalid_argument for a provider's configuration it cannot
+  // use (FCM credentials that are not a service account's key).
   service(storage::store& store, service_options o, metrics::log_sink log,
           metrics::node_metrics* m);
   ~service();

@@ -2,7 +2,9 @@
 #include <mutex>
 
 #include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/fake_fcm.hpp"
 #include "tests/support/fake_http_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 // Push notifications through a Matrix push gateway (docs/push.md), against a
 // local fake gateway: who gets a push, how often, and what survives a
@@ -269,4 +271,30 @@ TEST_CASE(
   auto sent = gw.notifications();
   REQUIRE(sent.size() == before + 1);
   CHECK(sent.back().at("event_id") == "switchboard-test:0");
+}
+
+TEST_CASE(
+    "an offline member's FCM device gets the push through FCM, with "
+    "the token exchange FCM checks",
+    "[e2e][push][fcm]") {
+  fake_fcm fcm;
+  temp_dir dir;
+  auto key = (dir.path() / "service-account.json").string();
+  std::ofstream(key) << fcm.credentials();
+  e2e_fixture f({"--push-grace-ms", "0", "--fcm-credentials", key, "--fcm-url",
+                 fcm.url()});
+  auto r = http_request(f.node.port(), "POST", "/v1/devices",
+                        R"({"platform":"fcm","token":"fcm-bob"})",
+                        "Bearer " + f.node.token("bob"));
+  REQUIRE(r.status == 204);
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  wait_metric(f.node, "switchboard_push_sent_total", 1);
+  INFO(fcm.problem());
+  CHECK(fcm.problem().empty());
+  auto sent = fcm.messages();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].at("token") == "fcm-bob");
+  CHECK(sent[0].at("data").at("conv_id") == json::value(conv));
 }
