@@ -45,6 +45,7 @@ void note_burst(conv_self self, storage::batch& b, const chat_message& newest) {
   auto& j = st.push_burst->job;
   j.msg_id = newest.msg_id;
   j.sender = newest.sender;
+  j.preview = st.ctx->push->preview(newest.body);
   b.put_push_job(st.push_burst->seq, j);
 }
 

@@ -44,6 +44,7 @@ struct config {
   int lease_ttl_s = 5;       // membership lease
   // Push notifications (docs/push.md).
   long long push_grace_ms = 10000;
+  bool push_preview = false;     // ids only
   std::string push_gateway_url;  // empty: the gateway provider is off
   std::string push_gateway_app_id;
   std::string fcm_credentials;  // a file; empty: FCM is off

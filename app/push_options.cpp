@@ -12,6 +12,18 @@ void add_push_options(std::vector<option_def>& d) {
                [](config& c, const std::string& v) {
                  c.push_grace_ms = parse_int(v, 0, 24LL * 3600 * 1000);
                }});
+  d.push_back({"push-preview",
+               "true: a push carries the start of the message (200 bytes); "
+               "false: ids only, no body through the providers",
+               [](const config& c) {
+                 return std::string(c.push_preview ? "true" : "false");
+               },
+               [](config& c, const std::string& v) {
+                 if (v != "true" && v != "false")
+                   throw std::invalid_argument("expected true or false, got '" +
+                                               v + "'");
+                 c.push_preview = v == "true";
+               }});
   d.push_back({"push-gateway-url",
                "Matrix push gateway (Sygnal or any other) for devices of "
                "platform gateway, http(s)://HOST:PORT (empty: off)",

@@ -168,6 +168,7 @@ int serve_main(int argc, char** argv) {
     po.grace = std::chrono::milliseconds(cfg.push_grace_ms);
     po.gateway_url = cfg.push_gateway_url;
     po.gateway_app_id = cfg.push_gateway_app_id;
+    po.preview = cfg.push_preview;
     po.fcm_url = cfg.fcm_url;
     if (!cfg.fcm_credentials.empty()) {
       std::ifstream in(cfg.fcm_credentials);

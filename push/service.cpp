@@ -428,6 +428,15 @@ bool service::enabled() const { return impl_->gateway || impl_->fcm; }
 
 std::chrono::milliseconds service::grace() const { return impl_->o.grace; }
 
+std::string service::preview(const std::string& body) const {
+  if (!impl_->o.preview) return {};
+  if (body.size() <= preview_max) return body;
+  auto n = preview_max;
+  // Not inside a character: back to the byte that starts one.
+  while (n > 0 && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
+  return body.substr(0, n);
+}
+
 std::vector<std::string> service::providers_off() const {
   std::vector<std::string> off{"apns", "webpush"};
   if (!impl_->fcm) off.push_back("fcm");

@@ -25,6 +25,9 @@ struct service_options {
   std::chrono::milliseconds grace{10000};
   // A job older than this is dropped unsent (and counted).
   std::chrono::milliseconds max_age{std::chrono::hours(24)};
+  // Whether a push carries the start of the message's body (cut to
+  // preview_max bytes, on a UTF-8 boundary); off: ids only.
+  bool preview = false;
   // The Matrix push gateway for devices of platform "gateway"; empty: off.
   std::string gateway_url;
   std::string gateway_app_id;
@@ -57,6 +60,11 @@ class service {
   // Whether any provider is configured: without one no job is made.
   bool enabled() const;
   std::chrono::milliseconds grace() const;
+  // The preview of `body` a push carries: empty unless the node adds
+  // previews; at most preview_max bytes, cut on a UTF-8 boundary.
+  std::string preview(const std::string& body) const;
+  // Well inside every provider's payload limit (FCM and APNs: 4 KB).
+  static constexpr std::size_t preview_max = 200;
   // The platforms whose provider is off (their devices are kept, nothing
   // is sent to them).
   std::vector<std::string> providers_off() const;

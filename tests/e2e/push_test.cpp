@@ -298,3 +298,25 @@ TEST_CASE(
   CHECK(sent[0].at("token") == "fcm-bob");
   CHECK(sent[0].at("data").at("conv_id") == json::value(conv));
 }
+
+TEST_CASE(
+    "with --push-preview a push carries the start of the message, cut "
+    "on a character",
+    "[e2e][push]") {
+  gateway gw;
+  auto a = args(gw, 0);
+  a.insert(a.end(), {"--push-preview", "true"});
+  e2e_fixture f(a);
+  add_device(f.node, "bob", "pk-bob");
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  // "x", then é (2 bytes) 150 times: byte 200 is inside a character.
+  std::string body = "x";
+  for (int i = 0; i < 150; ++i) body += "\xC3\xA9";
+  REQUIRE(e2e_fixture::send(*alice, conv, body, "m1")["type"] == "sent");
+  REQUIRE(gw.server.wait_for(1, 20s));
+  auto n = gw.notifications().at(0);
+  auto preview = std::string(n.at("content").at("body").as_string());
+  CHECK(preview.size() == 199);
+  CHECK(preview == body.substr(0, 199));
+}
