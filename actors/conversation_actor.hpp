@@ -108,7 +108,8 @@ struct conversation_state {
     std::vector<std::string> receipts;  // events to send once durable
     std::string user;
     std::string origin_session;
-    bool read = false;  // a read, not only an ack
+    bool read = false;            // a read, not only an ack
+    std::uint64_t delivered = 0;  // the user's delivered cursor it writes
   };
   bool cursor_write_in_flight = false;
   std::set<std::string> cursor_dirty;  // members whose cursors moved
@@ -126,8 +127,12 @@ struct conversation_state {
   // push service says its grace ended (after a passivation the service's
   // copy is what remains).
   std::optional<storage::push_entry> push_burst;
-  // The last bursts handed over: a late repeat of a wake is ignored.
+  // The last bursts handed over, and those whose hand-over is being
+  // written: a repeat of a wake is ignored.
   std::deque<std::uint64_t> push_handed;
+  std::set<std::uint64_t> push_handing;
+  // The burst's grace ended while a message of it was being written.
+  bool push_due_waiting = false;
 
   std::int64_t last_activity_ms = 0;
   // When each member last had a typing event sent (the throttle).

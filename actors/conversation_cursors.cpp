@@ -112,9 +112,7 @@ void flush_cursors(conv_self self) {
       // for them; a read clears what was shown (the badge is computed from
       // the stored cursors).
       if (st.ctx->push)
-        if (auto m = st.members.find(w.user); m != st.members.end())
-          st.ctx->push->cursor(w.user, st.conv_id, m->second.delivered_upto,
-                               w.read);
+        st.ctx->push->cursor(w.user, st.conv_id, w.delivered, w.read);
     }
     if (!st.reloading && s) flush_cursors(self);
   });
@@ -160,6 +158,7 @@ void do_cursor(conv_self self, cursor_request req,
   // A device has the messages up to there: no push for them; a read clears
   // what was shown of the conversation.
   w.read = req.read;
+  w.delivered = ms.delivered_upto;
   st.cursor_dirty.insert(req.user);
   st.cursor_waiters.push_back(std::move(w));
   flush_cursors(self);

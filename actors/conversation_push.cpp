@@ -51,20 +51,38 @@ void note_burst(conv_self self, storage::batch& b, const chat_message& newest) {
 
 void burst_written(conv_self self) {
   auto& st = self->state;
-  if (st.push_burst && st.ctx->push)
-    st.ctx->push->burst(st.conv_id, *st.push_burst);
+  if (!st.push_burst || !st.ctx->push) return;
+  st.ctx->push->burst(st.conv_id, *st.push_burst);
+  // Its grace ended while messages of it were being written: handed over
+  // now that they are durable.
+  if (st.push_due_waiting && st.push_burst->job.msg_id <= st.durable_upto) {
+    st.push_due_waiting = false;
+    burst_due(self, *st.push_burst);
+  }
 }
 
 void burst_due(conv_self self, storage::push_entry due) {
+  using phase = conversation_state::phase;
   auto& st = self->state;
   if (!st.ctx->push) return;
+  // Not now (the store could not be read, a write failed and the actor
+  // reloads): the service wakes it again.
+  if ((st.ph != phase::ready && st.ph != phase::missing) || st.reloading)
+    return;
   if (std::find(st.push_handed.begin(), st.push_handed.end(), due.seq) !=
       st.push_handed.end()) {
     st.ctx->push->burst_done(st.conv_id, due.seq);
     return;
   }
+  if (st.push_handing.count(due.seq)) return;  // its write is on its way
   // The newest message of it this actor knows (the service's may be older).
   if (st.push_burst && st.push_burst->seq == due.seq) {
+    if (st.push_burst->job.msg_id > st.durable_upto) {
+      // A message of it is still being written: once it is durable
+      // (burst_written), not without it.
+      st.push_due_waiting = true;
+      return;
+    }
     due = std::move(*st.push_burst);
     st.push_burst.reset();  // the next message begins a new burst
   }
@@ -85,10 +103,12 @@ void burst_due(conv_self self, storage::push_entry due) {
     b.put_push_job(e.seq, e.job);
     jobs->push_back(std::move(e));
   }
+  st.push_handing.insert(due.seq);
   commit_then(
       self, std::move(b),
       [self, jobs, seq = due.seq](const storage::status& s) {
         auto& st = self->state;
+        st.push_handing.erase(seq);
         if (!s) {
           // The burst stays in the outbox; the service wakes this
           // conversation again.

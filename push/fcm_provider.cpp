@@ -140,10 +140,12 @@ struct fcm_provider::state : std::enable_shared_from_this<state> {
     }
     if (tok.empty()) {
       outcome o;
-      // Refused credentials are for an operator to fix, not a device.
+      // Refused credentials (or a clock the token endpoint disagrees with)
+      // are for an operator to fix; the jobs wait, a minute at least.
       bool refused = res.status >= 400 && res.status < 500 && res.status != 429;
-      o.what = refused ? outcome::kind::failed : outcome::kind::retry;
+      o.what = outcome::kind::retry;
       o.reason = refused ? "credentials_refused" : "token_unavailable";
+      if (refused) o.retry_after = quota_wait;
       metrics::emit(
           log, "warn", "fcm_token_failed",
           {{"status", std::to_string(res.status)},
@@ -169,11 +171,13 @@ struct fcm_provider::state : std::enable_shared_from_this<state> {
     }
     client->send(
         std::move(r),
-        [self = shared_from_this(), done = std::move(w.done)](
-            http_client::response res) { done(self->outcome_of(res)); });
+        [self = shared_from_this(), tok, done = std::move(w.done)](
+            http_client::response res) { done(self->outcome_of(res, tok)); });
   }
 
-  outcome outcome_of(const http_client::response& res) {
+  // `bearer`: the token the send carried.
+  outcome outcome_of(const http_client::response& res,
+                     const std::string& bearer) {
     outcome o;
     if (res.status == 200) return o;
     if (res.status == 0) {
@@ -190,9 +194,10 @@ struct fcm_provider::state : std::enable_shared_from_this<state> {
          error_message(v).find("token") != std::string::npos)) {
       o.what = outcome::kind::gone;
     } else if (res.status == 401 || code == "UNAUTHENTICATED") {
-      // The token expired or was revoked: the next send fetches another.
+      // The token expired or was revoked: the next send fetches another
+      // (unless one fetched since replaced it).
       std::lock_guard<std::mutex> l(m);
-      token.clear();
+      if (token == bearer) token.clear();
       o.what = outcome::kind::retry;
     } else if (code == "QUOTA_EXCEEDED" || res.status == 429) {
       o.what = outcome::kind::retry;

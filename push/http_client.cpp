@@ -214,13 +214,23 @@ http_client::http_client(std::size_t max_body)
 }
 
 http_client::~http_client() {
+  shutdown();
+  curl_multi_cleanup(impl_->multi);
+}
+
+void http_client::shutdown() {
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
     impl_->stopping = true;
+    curl_multi_wakeup(impl_->multi);
   }
-  curl_multi_wakeup(impl_->multi);
+  if (!impl_->thread.joinable()) return;
+  if (impl_->thread.get_id() == std::this_thread::get_id()) {
+    // Dropped from a callback of its own: it cannot wait for itself.
+    impl_->thread.detach();
+    return;
+  }
   impl_->thread.join();
-  curl_multi_cleanup(impl_->multi);
 }
 
 void http_client::send(request r, callback done) {
@@ -243,7 +253,8 @@ void http_client::send(request r, callback done) {
     if (t->done) t->done(std::move(res));
     return;
   }
-  curl_multi_wakeup(impl_->multi);
+  std::lock_guard<std::mutex> l(impl_->mtx);
+  if (!impl_->stopping) curl_multi_wakeup(impl_->multi);
 }
 
 std::size_t http_client::in_flight() const {

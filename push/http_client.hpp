@@ -45,7 +45,12 @@ class http_client {
   // `max_body` bounds what is kept of a response body (a provider's answer
   // is small; a larger one is cut there).
   explicit http_client(std::size_t max_body = 64 * 1024);
-  ~http_client();  // fails what is in flight (error "shutting down")
+  ~http_client();  // shutdown()
+  // Fails what is queued or in flight (error "the node is shutting down";
+  // their callbacks run) and stops the client's thread; later sends fail
+  // at once. Call it from another thread than the client's (a callback
+  // must not), before the last owner lets go.
+  void shutdown();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 

@@ -90,8 +90,11 @@ struct service::impl {
   std::map<burst_key, burst> bursts;
   std::set<std::tuple<clock::time_point, std::string, std::uint64_t>>
       bursts_due;
-  std::set<key_t> pushed;  // sent, not cleared since
-  std::deque<key_t> pushed_order;
+  // Sent, not cleared since: by key, the generation of its entry in
+  // pushed_order (the oldest forgotten first; a stale entry is skipped).
+  std::map<key_t, std::uint64_t> pushed;
+  std::deque<std::pair<key_t, std::uint64_t>> pushed_order;
+  std::uint64_t pushed_gen = 0;
   std::deque<key_t> clears;
   struct answered {
     key_t key;
@@ -122,10 +125,13 @@ struct service::impl {
     backlog();
   }
   void remember_pushed(const key_t& k) {
-    if (!pushed.insert(k).second) return;
-    pushed_order.push_back(k);
-    while (pushed_order.size() > pushed_max) {
-      pushed.erase(pushed_order.front());
+    auto gen = ++pushed_gen;
+    pushed[k] = gen;
+    pushed_order.emplace_back(k, gen);
+    while (pushed.size() > pushed_max || pushed_order.size() > 2 * pushed_max) {
+      auto& [old, g] = pushed_order.front();
+      if (auto it = pushed.find(old); it != pushed.end() && it->second == g)
+        pushed.erase(it);
       pushed_order.pop_front();
     }
   }
@@ -419,6 +425,9 @@ void service::stop() {
   if (impl_->worker.joinable()) impl_->worker.join();
   // The HTTP client goes now, while the rest is here: it fails the sends in
   // flight, whose callbacks still run; their jobs stay in the outbox.
+  // Its thread stops here, failing what is in flight (their callbacks run
+  // while the rest is here); then nothing holds it but this.
+  if (impl_->http) impl_->http->shutdown();
   impl_->gateway.reset();
   impl_->fcm.reset();
   impl_->http.reset();
