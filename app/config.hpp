@@ -49,6 +49,8 @@ struct config {
   std::string push_gateway_app_id;
   std::string fcm_credentials;  // a file; empty: FCM is off
   std::string fcm_url = "https://fcm.googleapis.com";
+  std::string webpush_vapid_key;  // a file; empty: Web Push is off
+  std::string webpush_subject;
   // Copies of each shard and the in-sync copies a write needs, when the
   // cluster is created; 0: 3 and 2 (DESIGN §5 "Replication").
   std::uint32_t replicas = 0;

@@ -46,6 +46,17 @@ void add_push_options(std::vector<option_def>& d) {
                "client_email, private_key, token_uri); empty: FCM off",
                [](const config& c) { return c.fcm_credentials; },
                [](config& c, const std::string& v) { c.fcm_credentials = v; }});
+  d.push_back(
+      {"webpush-vapid-key",
+       "Web Push: this server's VAPID key file (a PEM P-256 private "
+       "key); empty: Web Push off",
+       [](const config& c) { return c.webpush_vapid_key; },
+       [](config& c, const std::string& v) { c.webpush_vapid_key = v; }});
+  d.push_back({"webpush-subject",
+               "Web Push: the contact push services see, mailto:ADDRESS or an "
+               "https: URL",
+               [](const config& c) { return c.webpush_subject; },
+               [](config& c, const std::string& v) { c.webpush_subject = v; }});
   d.push_back({"fcm-url", "FCM's API, https://HOST[:PORT] (a test's fake)",
                [](const config& c) { return c.fcm_url; },
                [](config& c, const std::string& v) {

@@ -170,32 +170,38 @@ int serve_main(int argc, char** argv) {
     po.gateway_app_id = cfg.push_gateway_app_id;
     po.preview = cfg.push_preview;
     po.fcm_url = cfg.fcm_url;
-    if (!cfg.fcm_credentials.empty()) {
-      std::ifstream in(cfg.fcm_credentials);
+    // A provider's key file, whole; false (and a log line) when unread.
+    auto read_key = [&](const std::string& option, const std::string& file,
+                        std::string& out) {
+      if (file.empty()) return true;
+      std::ifstream in(file);
       std::stringstream text;
       text << in.rdbuf();
-      if (!in || text.str().empty()) {
-        log("error", "bad_config",
-            {{"error",
-              "--fcm-credentials: cannot read " + cfg.fcm_credentials}});
-        return 1;
-      }
-      po.fcm_credentials = text.str();
-    }
+      out = text.str();
+      if (in && !out.empty()) return true;
+      log("error", "bad_config",
+          {{"error", "--" + option + ": cannot read " + file}});
+      return false;
+    };
+    if (!read_key("fcm-credentials", cfg.fcm_credentials, po.fcm_credentials) ||
+        !read_key("webpush-vapid-key", cfg.webpush_vapid_key,
+                  po.webpush_vapid_key))
+      return 1;
+    po.webpush_subject = cfg.webpush_subject;
     std::unique_ptr<push::service> s;
     try {
       s = std::make_unique<push::service>(*store, po, sink, &m);
     } catch (const std::invalid_argument& e) {
-      log("error", "bad_config",
-          {{"error", std::string("--fcm-credentials: ") + e.what()}});
+      log("error", "bad_config", {{"error", std::string("push: ") + e.what()}});
       return 1;
     }
     for (auto& p : s->providers_off())
       log("info", "push_provider_off",
           {{"provider", p},
-           {"why", p == "gateway" ? "no --push-gateway-url"
-                   : p == "fcm"   ? "no --fcm-credentials"
-                                  : "not built in this version"}});
+           {"why", p == "gateway"   ? "no --push-gateway-url"
+                   : p == "fcm"     ? "no --fcm-credentials"
+                   : p == "webpush" ? "no --webpush-vapid-key"
+                                    : "not built in this version"}});
     if (s->enabled() && !cfg.etcd.empty())
       log("warn", "push_off_in_cluster",
           {{"why", "push notifications are not built for clusters yet"}});

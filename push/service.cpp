@@ -14,6 +14,7 @@
 #include "push/backoff.hpp"
 #include "push/fcm_provider.hpp"
 #include "push/gateway_provider.hpp"
+#include "push/webpush_provider.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::push {
@@ -59,6 +60,7 @@ struct service::impl {
   std::shared_ptr<http_client> http;
   std::unique_ptr<gateway_provider> gateway;
   std::unique_ptr<fcm_provider> fcm;
+  std::unique_ptr<webpush_provider> webpush;
   std::function<void(storage::push_entry)> waker;
 
   // A member's job (user, conv).
@@ -148,6 +150,7 @@ struct service::impl {
   provider* provider_for(const std::string& platform) {
     if (platform == "gateway") return gateway.get();
     if (platform == "fcm") return fcm.get();
+    if (platform == "webpush") return webpush.get();
     return nullptr;
   }
 
@@ -412,6 +415,9 @@ service::service(storage::store& store, service_options o,
   if (!p.o.fcm_credentials.empty())
     p.fcm = std::make_unique<fcm_provider>(p.http, p.o.fcm_credentials,
                                            p.o.fcm_url, p.log);
+  if (!p.o.webpush_vapid_key.empty())
+    p.webpush = std::make_unique<webpush_provider>(
+        p.http, p.o.webpush_vapid_key, p.o.webpush_subject);
 }
 
 service::~service() { stop(); }
@@ -430,10 +436,13 @@ void service::stop() {
   if (impl_->http) impl_->http->shutdown();
   impl_->gateway.reset();
   impl_->fcm.reset();
+  impl_->webpush.reset();
   impl_->http.reset();
 }
 
-bool service::enabled() const { return impl_->gateway || impl_->fcm; }
+bool service::enabled() const {
+  return impl_->gateway || impl_->fcm || impl_->webpush;
+}
 
 std::chrono::milliseconds service::grace() const { return impl_->o.grace; }
 
@@ -447,8 +456,9 @@ std::string service::preview(const std::string& body) const {
 }
 
 std::vector<std::string> service::providers_off() const {
-  std::vector<std::string> off{"apns", "webpush"};
+  std::vector<std::string> off{"apns"};
   if (!impl_->fcm) off.push_back("fcm");
+  if (!impl_->webpush) off.push_back("webpush");
   if (!impl_->gateway) off.push_back("gateway");
   return off;
 }

@@ -35,6 +35,10 @@ struct service_options {
   // contents; empty: off) and the API's URL.
   std::string fcm_credentials;
   std::string fcm_url = "https://fcm.googleapis.com";
+  // Web Push for devices of platform "webpush": the VAPID key (a PEM P-256
+  // private key's contents; empty: off) and the contact in its tokens.
+  std::string webpush_vapid_key;
+  std::string webpush_subject;
 };
 
 // The push path of a standalone node (docs/push.md). The outbox
@@ -50,7 +54,8 @@ struct service_options {
 class service {
  public:
   // Throws std::invalid_argument for a provider's configuration it cannot
-  // use (FCM credentials that are not a service account's key).
+  // use (FCM credentials that are not a service account's key, a VAPID key
+  // that is not P-256, a subject that is no mailto: or https: URL).
   service(storage::store& store, service_options o, metrics::log_sink log,
           metrics::node_metrics* m);
   ~service();

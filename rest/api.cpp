@@ -143,10 +143,14 @@ void register_device(actors::node& rt, const std::string& user,
         "platform must be \"fcm\", \"apns\", \"webpush\" or \"gateway\""));
     return;
   }
+  // A Web Push token is the browser's subscription (PushSubscription's
+  // JSON: its endpoint and keys), longer than any provider's device token.
+  std::size_t most = platform->as_string() == "webpush" ? 4096 : 255;
   if (!token || !token->is_string() || token->as_string().empty() ||
-      token->as_string().size() > 255) {
+      token->as_string().size() > most) {
     reply(error_response(400, "bad_request",
-                         "token must be a string of 1..255 characters"));
+                         "token must be a string of 1.." +
+                             std::to_string(most) + " characters"));
     return;
   }
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -161,9 +165,9 @@ void register_device(actors::node& rt, const std::string& user,
 
 void delete_device(actors::node& rt, const std::string& user,
                    const std::string& token, const net::http_reply& reply) {
-  if (token.empty() || token.size() > 255) {
+  if (token.empty() || token.size() > 4096) {
     reply(
-        error_response(400, "bad_request", "token must be 1..255 characters"));
+        error_response(400, "bad_request", "token must be 1..4096 characters"));
     return;
   }
   rt.erase_device(user, token, [reply](const actors::proto_error& e) {

@@ -3,6 +3,7 @@
 
 #include "tests/e2e/e2e_fixture.hpp"
 #include "tests/support/fake_fcm.hpp"
+#include "tests/support/fake_webpush.hpp"
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -319,4 +320,40 @@ TEST_CASE(
   auto preview = std::string(n.at("content").at("body").as_string());
   CHECK(preview.size() == 199);
   CHECK(preview == body.substr(0, 199));
+}
+
+TEST_CASE("an offline member's browser gets the push through its push "
+          "service: VAPID-authorized, decrypted with the subscription's keys",
+          "[e2e][push][webpush]") {
+  fake_webpush service;
+  temp_dir dir;
+  auto key = (dir.path() / "vapid.pem").string();
+  {
+    auto* k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+    auto* bio = BIO_new_file(key.c_str(), "w");
+    PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
+    BIO_free(bio);
+    EVP_PKEY_free(k);
+  }
+  e2e_fixture f({"--push-grace-ms", "0", "--webpush-vapid-key", key,
+                 "--webpush-subject", "mailto:ops@example.org"});
+  // The browser's subscription, longer than any provider's device token.
+  auto sub = service.subscription();
+  CHECK(sub.size() > 100);
+  auto r = http_request(
+      f.node.port(), "POST", "/v1/devices",
+      json::serialize(json::object{{"platform", "webpush"}, {"token", sub}}),
+      "Bearer " + f.node.token("bob"));
+  REQUIRE(r.status == 204);
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  wait_metric(f.node, "switchboard_push_sent_total", 1);
+  INFO(service.problem());
+  CHECK(service.problem().empty());
+  auto got = service.payloads();
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].at("conv_id") == json::value(conv));
+  CHECK(got[0].at("msg_id") == 1);
+  CHECK(got[0].at("sender") == "alice");
 }

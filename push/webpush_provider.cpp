@@ -1,0 +1,121 @@
+#include "push/webpush_provider.hpp"
+
+#include <openssl/sha.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <stdexcept>
+
+#include "auth/base64url.hpp"
+#include "push/gateway_provider.hpp"
+
+namespace switchboard::push {
+
+namespace json = boost::json;
+
+namespace {
+
+// What a push service keeps an undelivered push for.
+constexpr const char* ttl_s = "86400";
+// VAPID tokens live at most a day (RFC 8292 §2); these, 12 hours.
+constexpr std::int64_t vapid_life_s = 12 * 3600;
+
+struct subscription {
+  std::string endpoint, p256dh, auth;
+};
+
+std::optional<subscription> parse(const std::string& token) {
+  boost::system::error_code ec;
+  auto v = json::parse(token, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  auto& o = v.as_object();
+  auto* e = o.if_contains("endpoint");
+  auto* k = o.if_contains("keys");
+  if (!e || !e->is_string() || !k || !k->is_object()) return std::nullopt;
+  auto* p = k->as_object().if_contains("p256dh");
+  auto* a = k->as_object().if_contains("auth");
+  if (!p || !p->is_string() || !a || !a->is_string()) return std::nullopt;
+  auto pd = auth::base64url_decode(std::string(p->as_string()));
+  auto ad = auth::base64url_decode(std::string(a->as_string()));
+  std::string url(e->as_string());
+  if (!pd || !ad ||
+      (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0))
+    return std::nullopt;
+  return subscription{url, *pd, *ad};
+}
+
+// scheme://host[:port] of a URL: VAPID's audience.
+std::string origin(const std::string& url) {
+  auto start = url.find("://");
+  auto slash = url.find('/', start == std::string::npos ? 0 : start + 3);
+  return slash == std::string::npos ? url : url.substr(0, slash);
+}
+
+// A Topic (at most 32 characters of base64url) per conversation.
+std::string topic(const std::string& conv) {
+  unsigned char h[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(conv.data()), conv.size(), h);
+  return auth::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(h), 24));
+}
+
+}  // namespace
+
+webpush_provider::webpush_provider(std::shared_ptr<http_client> http,
+                                   const std::string& vapid_pem,
+                                   std::string subject)
+    : http_(std::move(http)), vapid_(vapid_pem), subject_(std::move(subject)) {
+  if (subject_.rfind("mailto:", 0) != 0 && subject_.rfind("https://", 0) != 0)
+    throw std::invalid_argument(
+        "--webpush-subject must be a mailto: or https: URL, got '" + subject_ +
+        "'");
+}
+
+std::string webpush_provider::payload(const notification& n) {
+  json::object o{{"conv_id", n.conv_id}, {"badge", n.badge}};
+  if (n.clear) {
+    o["clear"] = true;
+  } else {
+    o["msg_id"] = n.msg_id;
+    o["sender"] = n.sender;
+    if (!n.preview.empty()) o["preview"] = n.preview;
+  }
+  return json::serialize(o);
+}
+
+void webpush_provider::send(const target& to, const notification& n,
+                            std::function<void(outcome)> done) {
+  auto sub = parse(to.token);
+  outcome bad;
+  bad.what = outcome::kind::gone;
+  bad.reason = "not_a_subscription";
+  if (!sub) return done(bad);
+  http_client::request r;
+  r.url = sub->endpoint;
+  try {
+    r.body = webpush_encrypt(sub->p256dh, sub->auth, payload(n));
+  } catch (const std::invalid_argument&) {
+    return done(bad);  // keys no push service would take either
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto jwt =
+      vapid_.jwt(json::serialize(json::object{{"aud", origin(sub->endpoint)},
+                                              {"exp", now + vapid_life_s},
+                                              {"sub", subject_}}));
+  r.headers = {{"Content-Type", "application/octet-stream"},
+               {"Content-Encoding", "aes128gcm"},
+               {"TTL", ttl_s},
+               {"Urgency", n.clear ? "normal" : "high"},
+               {"Topic", topic(n.conv_id)},
+               {"Authorization",
+                "vapid t=" + jwt +
+                    ", k=" + auth::base64url_encode(vapid_.public_key())}};
+  http_->send(std::move(r),
+              [done = std::move(done)](http_client::response res) {
+                done(common_outcome(res));
+              });
+}
+
+}  // namespace switchboard::push

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "push/http_client.hpp"
+#include "push/provider.hpp"
+#include "push/webpush_crypto.hpp"
+
+namespace switchboard::push {
+
+// Web Push (RFC 8030) for devices of platform "webpush", whose token is the
+// browser's subscription as PushSubscription.toJSON() gives it:
+// {"endpoint": URL, "keys": {"p256dh": ..., "auth": ...}}. The payload, a
+// JSON object of ids and the badge, is encrypted for the subscription
+// (RFC 8291, aes128gcm); the request carries the VAPID authorization of
+// this server (RFC 8292: an ES256 JWT for the endpoint's origin, signed with
+// --webpush-vapid-key, `sub` --webpush-subject), a TTL, an Urgency and a
+// Topic per conversation (a newer push replaces an older one the push
+// service still holds). 404 and 410 remove the device; so does a token
+// that is not a subscription.
+class webpush_provider final : public provider {
+ public:
+  // `vapid_pem`: a P-256 private key; throws std::invalid_argument when it
+  // is not, or when `subject` is not a mailto: or https: URL.
+  webpush_provider(std::shared_ptr<http_client> http,
+                   const std::string& vapid_pem, std::string subject);
+  const char* name() const override { return "webpush"; }
+  void send(const target& to, const notification& n,
+            std::function<void(outcome)> done) override;
+
+  // The JSON a push decrypts to (for tests).
+  static std::string payload(const notification& n);
+
+ private:
+  std::shared_ptr<http_client> http_;
+  es256_signer vapid_;
+  std::string subject_;
+};
+
+}  // namespace switchboard::push

@@ -1,0 +1,112 @@
+#include "push/webpush_provider.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <catch2/catch.hpp>
+#include <future>
+
+#include "tests/support/fake_webpush.hpp"
+
+// Web Push against a local push service that verifies the VAPID
+// authorization and decrypts the payload with the subscription's keys, as
+// a browser does.
+using namespace switchboard::push;
+using switchboard::testing::fake_webpush;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string p256_pem() {
+  auto* k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  auto* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  auto n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  EVP_PKEY_free(k);
+  return pem;
+}
+
+outcome send_one(webpush_provider& p, const target& t, const notification& n) {
+  std::promise<outcome> pr;
+  auto f = pr.get_future();
+  p.send(t, n, [&](outcome o) { pr.set_value(std::move(o)); });
+  REQUIRE(f.wait_for(15s) == std::future_status::ready);
+  return f.get();
+}
+
+notification message() {
+  notification n;
+  n.user_id = "bob";
+  n.conv_id = "c-1";
+  n.msg_id = 7;
+  n.sender = "alice";
+  n.badge = 4;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a Web Push is encrypted for its subscription and authorized by "
+    "VAPID, with a topic per conversation",
+    "[push][webpush]") {
+  fake_webpush service;
+  auto http = std::make_shared<http_client>();
+  webpush_provider p(http, p256_pem(), "mailto:ops@example.org");
+  target browser{"webpush", service.subscription(), 0};
+  CHECK(send_one(p, browser, message()).what == outcome::kind::sent);
+  INFO(service.problem());
+  CHECK(service.problem().empty());
+  auto got = service.payloads();
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].at("conv_id") == "c-1");
+  CHECK(got[0].at("msg_id") == 7);
+  CHECK(got[0].at("sender") == "alice");
+  CHECK(got[0].at("badge") == 4);
+  CHECK_FALSE(got[0].contains("preview"));
+  auto second = message();
+  second.msg_id = 8;
+  send_one(p, browser, second);
+  auto reqs = service.requests();
+  REQUIRE(reqs.size() == 2);
+  // The same conversation, the same Topic: the newer replaces the older.
+  CHECK(reqs[0].headers.at("topic") == reqs[1].headers.at("topic"));
+  CHECK(reqs[0].headers.at("urgency") == "high");
+  CHECK(reqs[0].body != reqs[1].body);
+}
+
+TEST_CASE(
+    "a 410, or a token that is not a subscription, is a device to "
+    "remove",
+    "[push][webpush]") {
+  fake_webpush service;
+  auto http = std::make_shared<http_client>();
+  webpush_provider p(http, p256_pem(), "https://example.org/contact");
+  service.answer(410);
+  auto o = send_one(p, target{"webpush", service.subscription(), 0}, message());
+  CHECK(o.what == outcome::kind::gone);
+  o = send_one(p, target{"webpush", "not json", 0}, message());
+  CHECK(o.what == outcome::kind::gone);
+  CHECK(o.reason == "not_a_subscription");
+  o = send_one(p,
+               target{"webpush",
+                      R"({"endpoint":"https://x/y","keys":{"p256dh":"AAAA",)"
+                      R"("auth":"AAAAAAAAAAAAAAAAAAAAAA"}})",
+                      0},
+               message());
+  CHECK(o.what == outcome::kind::gone);  // not a P-256 key
+}
+
+TEST_CASE(
+    "a VAPID key that is not P-256, or a subject that is no URL, is "
+    "refused",
+    "[push][webpush]") {
+  auto http = std::make_shared<http_client>();
+  CHECK_THROWS_WITH(webpush_provider(http, "junk", "mailto:a@b"),
+                    "not a P-256 private key in PEM");
+  CHECK_THROWS_AS(webpush_provider(http, p256_pem(), "ops@example.org"),
+                  std::invalid_argument);
+}
