@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "push/gateway_provider.hpp"
-#include "push/rs256.hpp"
+#include "push/jwt_signer.hpp"
 
 namespace switchboard::push {
 
@@ -68,7 +68,7 @@ struct fcm_provider::state : std::enable_shared_from_this<state> {
   // client must go when its owner drops it.
   std::weak_ptr<http_client> http;
   std::string project, email, token_uri, send_url;
-  std::unique_ptr<rs256_signer> signer;
+  std::unique_ptr<jwt_signer> signer;  // RS256
   metrics::log_sink log;
 
   std::mutex m;
@@ -228,7 +228,8 @@ fcm_provider::fcm_provider(std::shared_ptr<http_client> http,
   st_->project = field(o, "project_id");
   st_->email = field(o, "client_email");
   st_->token_uri = field(o, "token_uri");
-  st_->signer = std::make_unique<rs256_signer>(field(o, "private_key"));
+  st_->signer = std::make_unique<jwt_signer>(field(o, "private_key"),
+                                             jwt_signer::alg::rs256);
   while (!api_url.empty() && api_url.back() == '/') api_url.pop_back();
   st_->send_url = api_url + "/v1/projects/" + st_->project + "/messages:send";
   st_->http = http;

@@ -1,16 +1,13 @@
 #include "push/webpush_crypto.hpp"
 
 #include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <memory>
 #include <stdexcept>
-
-#include "auth/base64url.hpp"
 
 namespace switchboard::push {
 
@@ -147,60 +144,6 @@ std::string webpush_encrypt(std::string_view ua_public, std::string_view auth,
   body += as_public;
   body += out;
   return body;
-}
-
-struct es256_signer::impl {
-  EVP_PKEY* key = nullptr;
-  std::string pub;
-  ~impl() { EVP_PKEY_free(key); }
-};
-
-es256_signer::es256_signer(const std::string& pem)
-    : impl_(std::make_unique<impl>()) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  if (bio)
-    impl_->key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
-  char group[32] = {0};
-  std::size_t glen = 0;
-  if (!impl_->key || EVP_PKEY_get_base_id(impl_->key) != EVP_PKEY_EC ||
-      EVP_PKEY_get_utf8_string_param(impl_->key, OSSL_PKEY_PARAM_GROUP_NAME,
-                                     group, sizeof group, &glen) != 1 ||
-      std::string(group) != "prime256v1")
-    throw std::invalid_argument("not a P-256 private key in PEM");
-  impl_->pub = point_of(impl_->key);
-}
-
-es256_signer::~es256_signer() = default;
-
-const std::string& es256_signer::public_key() const { return impl_->pub; }
-
-std::string es256_signer::jwt(std::string_view claims_json) const {
-  auto input = auth::base64url_encode(R"({"typ":"JWT","alg":"ES256"})") + "." +
-               auth::base64url_encode(claims_json);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                              &EVP_MD_CTX_free);
-  std::size_t len = 0;
-  if (!ctx ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
-                         impl_->key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, bytes(input), input.size()) != 1)
-    throw std::runtime_error("ES256 signing failed");
-  std::string der(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()),
-                     &len, bytes(input), input.size()) != 1)
-    throw std::runtime_error("ES256 signing failed");
-  // DER's ECDSA-Sig-Value to JWS's r || s.
-  const auto* p = bytes(der);
-  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
-      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)), &ECDSA_SIG_free);
-  if (!sig) throw std::runtime_error("ES256 signing failed");
-  std::string raw(64, '\0');
-  auto* out = reinterpret_cast<unsigned char*>(raw.data());
-  if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), out, 32) != 32 ||
-      BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), out + 32, 32) != 32)
-    throw std::runtime_error("ES256 signing failed");
-  return input + "." + auth::base64url_encode(raw);
 }
 
 }  // namespace switchboard::push

@@ -8,6 +8,7 @@
 
 #include "auth/base64url.hpp"
 #include "push/gateway_provider.hpp"
+#include "push/webpush_crypto.hpp"
 
 namespace switchboard::push {
 
@@ -64,7 +65,9 @@ std::string topic(const std::string& conv) {
 webpush_provider::webpush_provider(std::shared_ptr<http_client> http,
                                    const std::string& vapid_pem,
                                    std::string subject)
-    : http_(std::move(http)), vapid_(vapid_pem), subject_(std::move(subject)) {
+    : http_(std::move(http)),
+      vapid_(vapid_pem, jwt_signer::alg::es256),
+      subject_(std::move(subject)) {
   if (subject_.rfind("mailto:", 0) != 0 && subject_.rfind("https://", 0) != 0)
     throw std::invalid_argument(
         "--webpush-subject must be a mailto: or https: URL, got '" + subject_ +

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "push/http_client.hpp"
+#include "push/jwt_signer.hpp"
 #include "push/provider.hpp"
-#include "push/webpush_crypto.hpp"
 
 namespace switchboard::push {
 
@@ -34,7 +34,7 @@ class webpush_provider final : public provider {
 
  private:
   std::shared_ptr<http_client> http_;
-  es256_signer vapid_;
+  jwt_signer vapid_;  // ES256
   std::string subject_;
 };
 

@@ -1,8 +1,8 @@
 #include "push/fcm_provider.hpp"
 
 #include <catch2/catch.hpp>
-#include <future>
 
+#include "tests/push/send_one.hpp"
 #include "tests/support/fake_fcm.hpp"
 
 // FCM HTTP v1 against a local FCM that checks the token exchange and the
@@ -11,16 +11,9 @@
 using namespace switchboard::push;
 using switchboard::testing::fake_fcm;
 using namespace std::chrono_literals;
+using switchboard::testing::send_one;
 
 namespace {
-
-outcome send_one(fcm_provider& p, const target& t, const notification& n) {
-  std::promise<outcome> pr;
-  auto f = pr.get_future();
-  p.send(t, n, [&](outcome o) { pr.set_value(std::move(o)); });
-  REQUIRE(f.wait_for(15s) == std::future_status::ready);
-  return f.get();
-}
 
 notification message() {
   notification n;

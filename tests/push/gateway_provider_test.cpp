@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <future>
 
 #include "push/backoff.hpp"
+#include "tests/push/send_one.hpp"
 #include "tests/support/fake_http_server.hpp"
 
 // The Matrix push gateway provider against a local gateway: the body the
@@ -13,16 +13,9 @@ using namespace switchboard::push;
 using switchboard::testing::fake_http_server;
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using switchboard::testing::send_one;
 
 namespace {
-
-outcome send_one(gateway_provider& g, const target& t, const notification& n) {
-  std::promise<outcome> p;
-  auto f = p.get_future();
-  g.send(t, n, [&](outcome o) { p.set_value(std::move(o)); });
-  REQUIRE(f.wait_for(15s) == std::future_status::ready);
-  return f.get();
-}
 
 const target phone{"gateway", "pk-1", 1700000000123};
 

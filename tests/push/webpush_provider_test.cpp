@@ -4,8 +4,8 @@
 #include <openssl/pem.h>
 
 #include <catch2/catch.hpp>
-#include <future>
 
+#include "tests/push/send_one.hpp"
 #include "tests/support/fake_webpush.hpp"
 
 // Web Push against a local push service that verifies the VAPID
@@ -14,6 +14,7 @@
 using namespace switchboard::push;
 using switchboard::testing::fake_webpush;
 using namespace std::chrono_literals;
+using switchboard::testing::send_one;
 
 namespace {
 
@@ -27,14 +28,6 @@ std::string p256_pem() {
   BIO_free(bio);
   EVP_PKEY_free(k);
   return pem;
-}
-
-outcome send_one(webpush_provider& p, const target& t, const notification& n) {
-  std::promise<outcome> pr;
-  auto f = pr.get_future();
-  p.send(t, n, [&](outcome o) { pr.set_value(std::move(o)); });
-  REQUIRE(f.wait_for(15s) == std::future_status::ready);
-  return f.get();
 }
 
 notification message() {

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+
+#include "push/provider.hpp"
+
+namespace switchboard::testing {
+
+// Sends `n` to `t` through `p` and waits (15 s at most) for how it ended.
+inline push::outcome send_one(push::provider& p, const push::target& t,
+                              const push::notification& n) {
+  std::promise<push::outcome> pr;
+  auto f = pr.get_future();
+  p.send(t, n, [&](push::outcome o) { pr.set_value(std::move(o)); });
+  REQUIRE(f.wait_for(std::chrono::seconds(15)) == std::future_status::ready);
+  return f.get();
+}
+
+}  // namespace switchboard::testing
