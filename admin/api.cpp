@@ -85,7 +85,18 @@ struct admin_api::impl {
         {"messages_per_s",
          ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
         {"store_bytes", ctx.store->disk_size()},
-        {"durability", ctx.durability}};
+        {"durability", ctx.durability},
+        // Push providers without their options send nothing (push.md).
+        {"push_providers_off",
+         [this] {
+           std::string out;
+           for (auto& p : ctx.push ? ctx.push->providers_off()
+                                   : std::vector<std::string>{
+                                         "apns", "fcm", "gateway", "webpush"})
+             out += (out.empty() ? "" : ", ") + p;
+           return out.empty() ? std::string("none") : out;
+         }()},
+        {"push_backlog", m.push_backlog.value()}};
   }
 
   net::http_response user(const std::string& id) {

@@ -47,6 +47,8 @@ TEST_CASE_METHOD(admin_fixture, "status, users, user, conv, tail and metrics",
   CHECK(st["connections"] == 1);
   CHECK(st["users_online"] == 1);
   CHECK(st["durability"] == "sync");
+  // No push provider configured: the shell says each is off.
+  CHECK(st["push_providers_off"] == "apns, fcm, gateway, webpush");
   CHECK(st["store_bytes"].to_number<std::int64_t>() > 0);
   auto plain = admin("status");
   CHECK(plain.status == 0);

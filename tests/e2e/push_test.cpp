@@ -3,8 +3,8 @@
 
 #include "tests/e2e/e2e_fixture.hpp"
 #include "tests/support/fake_fcm.hpp"
-#include "tests/support/fake_webpush.hpp"
 #include "tests/support/fake_http_server.hpp"
+#include "tests/support/fake_webpush.hpp"
 #include "tests/support/temp_dir.hpp"
 
 // Push notifications through a Matrix push gateway (docs/push.md), against a
@@ -258,6 +258,10 @@ TEST_CASE(
     REQUIRE(r.status == 0);
     return r.output;
   };
+  // The gateway is configured; the others are off, and the shell says so.
+  auto st = json::parse(shell("status", true)).as_object();
+  CHECK(st.at("push_providers_off") == "apns, fcm, webpush");
+  CHECK(st.at("push_backlog") == 1);
   auto listed = shell("devices bob", false);
   CHECK(listed.find("gateway ...456789 registered") != std::string::npos);
   CHECK(listed.find("pending pushes: 1") != std::string::npos);
@@ -322,9 +326,10 @@ TEST_CASE(
   CHECK(preview == body.substr(0, 199));
 }
 
-TEST_CASE("an offline member's browser gets the push through its push "
-          "service: VAPID-authorized, decrypted with the subscription's keys",
-          "[e2e][push][webpush]") {
+TEST_CASE(
+    "an offline member's browser gets the push through its push "
+    "service: VAPID-authorized, decrypted with the subscription's keys",
+    "[e2e][push][webpush]") {
   fake_webpush service;
   temp_dir dir;
   auto key = (dir.path() / "vapid.pem").string();
