@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""What push notifications cost message delivery (docs/push.md, issue 15).
+
+Runs `switchboard-bench group` open loop against a node of its own, with
+and without pushes, interleaved: with them, every user has a device of a
+local fake Matrix push gateway (this script answers it, 200 at once) and
+the grace is 0. The group scenario's members do not ack, so each message
+is a push to each member but its sender (4 per message in groups of 5).
+Prints, per run, the pushes the gateway took per second, the latency of
+send -> received and the node's CPU per message, and the median p99 ratio
+with/without.
+
+  bench/push_bench.py --bin build/app/switchboard \\
+      --bench build/bench/switchboard-bench --rate 250 --runs 3
+"""
+import argparse
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+SECRET = "push-bench-secret-0123456789abcdef"
+
+
+class Gateway(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    count = 0
+    lock = threading.Lock()
+
+    def setup(self):
+        super().setup()
+        # Headers and body are two writes: without this, Nagle's algorithm
+        # and the client's delayed ack hold each answer 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with Gateway.lock:
+            Gateway.count += 1
+        body = b'{"rejected":[]}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_ready(port, deadline=30):
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz") as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)  # polling the node's readiness, with a deadline
+    raise RuntimeError("the node did not become ready")
+
+
+def token(binary, user):
+    return subprocess.run([binary, "token", user, "--jwt-secret", SECRET],
+                          check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def run(args, push, gw_port):
+    data = tempfile.mkdtemp(prefix="push-bench-")
+    port, admin = free_port(), free_port()
+    cmd = [args.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir",
+           data, "--admin-listen", f"127.0.0.1:{admin}", "--jwt-secret",
+           SECRET, "--send-rate", "100000000", "--send-burst", "100000000",
+           "--max-queue", "1000000", "--heartbeat-s", "60",
+           "--max-connections-per-address", "0", "--rate-cursor",
+           "100000000/100000000", "--rate-devices", "100000000/100000000"]
+    if push:
+        cmd += ["--push-grace-ms", "0", "--push-gateway-url",
+                f"http://127.0.0.1:{gw_port}", "--push-gateway-app-id",
+                "bench"]
+    node = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(port)
+        # The same devices in both runs: only whether pushes go differs.
+        for i in range(args.connections):
+            user = f"bench-{i}"
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/v1/devices", method="POST",
+                data=json.dumps({"platform": "gateway",
+                                 "token": "pk-" + user}).encode(),
+                headers={"Authorization": "Bearer " + token(args.bin, user),
+                         "Content-Type": "application/json"})
+            urllib.request.urlopen(req).close()
+        out = os.path.join(data, "bench.json")
+        before = Gateway.count
+        subprocess.run([args.bench, "group", "--group-size",
+                        str(args.group_size), "--port", str(port),
+                        "--jwt-secret", SECRET, "--rate", str(args.rate),
+                        "--connections", str(args.connections), "--duration",
+                        str(args.duration), "--node-pid", str(node.pid),
+                        "--json", out, "--quiet"], check=True,
+                       stdout=subprocess.DEVNULL)
+        pushes = Gateway.count - before
+        with open(out) as f:
+            r = json.load(f)
+        return {"pushes_per_s": pushes / args.duration,
+                "p50": r["send_to_received"]["p50_ms"],
+                "p99": r["send_to_received"]["p99_ms"],
+                "cpu_us": r.get("node_cpu_s", 0) * 1e6 /
+                max(1, r["acked_per_s"] * args.duration)}
+    finally:
+        node.send_signal(signal.SIGTERM)
+        node.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--bin", default="build/app/switchboard")
+    p.add_argument("--bench", default="build/bench/switchboard-bench")
+    p.add_argument("--rate", type=int, default=250)
+    p.add_argument("--group-size", type=int, default=5)
+    p.add_argument("--connections", type=int, default=200)
+    p.add_argument("--duration", type=int, default=15)
+    p.add_argument("--runs", type=int, default=3)
+    args = p.parse_args()
+    gw_port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", gw_port), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("| run | pushes | pushes/s | p50 ms | p99 ms | node CPU us/msg |")
+    print("|---|---|---:|---:|---:|---:|")
+    p99 = {False: [], True: []}
+    for i in range(args.runs):
+        for push in (False, True):
+            r = run(args, push, gw_port)
+            p99[push].append(r["p99"])
+            print(f"| {i + 1} | {'on' if push else 'off'} | "
+                  f"{r['pushes_per_s']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
+                  f"| {r['cpu_us']:.0f} |", flush=True)
+    on, off = sorted(p99[True]), sorted(p99[False])
+    print(f"\nmedian p99 with pushes / without: "
+          f"{on[len(on) // 2] / off[len(off) // 2]:.2f}")
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
