@@ -76,6 +76,13 @@ void node_metrics::remote_request(std::string_view kind, bool ok,
     }
 }
 
+void node_metrics::push_send(std::string_view provider,
+                             std::size_t outcome) noexcept {
+  if (outcome >= push_outcomes.size()) return;
+  for (std::size_t i = 0; i < push_providers.size(); ++i)
+    if (push_providers[i] == provider) return push_sends[i][outcome].inc();
+}
+
 std::string node_metrics::render() const {
   std::string out;
   header(out, "switchboard_connections", "gauge",
@@ -172,6 +179,16 @@ std::string node_metrics::render() const {
         "Push jobs dropped unsent for their age.", push_expired);
   count("switchboard_push_provider_off_total",
         "Devices skipped because their provider is not configured.", push_off);
+  header(out, "switchboard_push_sends_total", "counter",
+         "Pushes a provider answered, by provider and outcome (sent, retry: "
+         "refused for now, gone: the device was removed, failed: refused for "
+         "good).");
+  for (std::size_t p = 0; p < push_providers.size(); ++p)
+    for (std::size_t k = 0; k < push_outcomes.size(); ++k)
+      sample(out, "switchboard_push_sends_total",
+             "provider=\"" + std::string(push_providers[p]) + "\",outcome=\"" +
+                 std::string(push_outcomes[k]) + "\"",
+             static_cast<double>(push_sends[p][k].value()));
   header(out, "switchboard_push_backlog", "gauge", "Push jobs not yet sent.");
   sample(out, "switchboard_push_backlog", {},
          static_cast<double>(push_backlog.value()));

@@ -74,6 +74,12 @@ constexpr std::array<std::string_view, 20> limit_names = {
     "rate_ping",          "rate_devices"};
 
 // The kinds of requests that cross nodes, as metric labels.
+// The push providers and the ends of a send, as push_sends counts them.
+constexpr std::array<std::string_view, 4> push_providers = {
+    "apns", "fcm", "gateway", "webpush"};
+constexpr std::array<std::string_view, 4> push_outcomes = {"sent", "retry",
+                                                           "gone", "failed"};
+
 constexpr std::array<std::string_view, 9> remote_kinds = {
     "create",  "send",     "sync",   "cursor", "typing",
     "members", "presence", "attach", "budget"};
@@ -116,6 +122,11 @@ struct node_metrics {
   counter push_expired;
   counter push_off;
   gauge push_backlog;
+  // Sends a provider answered, by push_providers and push_outcomes.
+  std::array<std::array<counter, push_outcomes.size()>, push_providers.size()>
+      push_sends;
+  // Counts one (a provider not in push_providers counts nowhere).
+  void push_send(std::string_view provider, std::size_t outcome) noexcept;
   histogram push_send_seconds{
       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5}};
 

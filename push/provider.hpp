@@ -39,7 +39,8 @@ struct outcome {
   };
   kind what = kind::sent;
   std::chrono::milliseconds retry_after{0};  // the provider's, if it said
-  std::string reason;  // a short label for metrics and logs
+  std::string reason;         // a short label for metrics and logs
+  const char* provider = "";  // who answered (provider::name())
 };
 
 // A push provider (FCM, APNs, Web Push, a Matrix push gateway). send()

@@ -229,7 +229,9 @@ struct service::impl {
     if (sends.empty()) return g->then({});
     g->left = sends.size();
     for (auto& [p, t] : sends)
-      p->send(t, n, [this, g, token = t.token](outcome o) {
+      p->send(t, n, [this, g, token = t.token, name = p->name()](outcome o) {
+        o.provider = name;
+        m->push_send(name, static_cast<std::size_t>(o.what));
         m->push_send_seconds.observe(
             std::chrono::duration<double>(clock::now() - g->start).count());
         std::unique_lock<std::mutex> l(g->m);

@@ -108,6 +108,9 @@ TEST_CASE(
   CHECK(d.at("app_id") == "org.example.chat");
   CHECK(metric(f.node.port(), "switchboard_push_jobs_total") == 1);
   CHECK(metric(f.node.port(), "switchboard_push_sent_total") == 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_sends_total{provider="
+               "\"gateway\",outcome=\"sent\"}") == 1);
 
   // The next message is a new burst: one more push.
   REQUIRE(e2e_fixture::send(*alice, conv, "again", "m4")["type"] == "sent");
@@ -156,6 +159,9 @@ TEST_CASE(
   CHECK(gw.server.requests().size() == 2);
   CHECK(metric(f.node.port(), "switchboard_push_retried_total") == 1);
   CHECK(metric(f.node.port(), "switchboard_push_sent_total") == 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_sends_total{provider="
+               "\"gateway\",outcome=\"retry\"}") == 1);
 
   gw.answer(200, R"({"rejected":["pk-bob"]})");
   REQUIRE(e2e_fixture::send(*alice, conv, "again", "m2")["type"] == "sent");
@@ -301,6 +307,9 @@ TEST_CASE(
   auto sent = fcm.messages();
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].at("token") == "fcm-bob");
+  CHECK(metric(f.node.port(),
+               "switchboard_push_sends_total{provider="
+               "\"fcm\",outcome=\"sent\"}") == 1);
   CHECK(sent[0].at("data").at("conv_id") == json::value(conv));
 }
 
