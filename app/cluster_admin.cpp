@@ -226,14 +226,13 @@ std::string cluster_node::rebalance_json(bool dry_run) {
                    {"from", rec ? rec->owner : std::string()},
                    {"to", target}};
     if (!dry_run)
-      outcome(o, at_leader(
-                     shard,
-                     [&](const cluster::shard_record& r) {
-                       return r.owner == target;
-                     },
-                     [&] { return p.move(shard, target); },
-                     caf::make_message(actors::move_atom::value, shard,
-                                       target)));
+      outcome(
+          o,
+          at_leader(
+              shard,
+              [&](const cluster::shard_record& r) { return r.owner == target; },
+              [&] { return p.move(shard, target); },
+              caf::make_message(actors::move_atom::value, shard, target)));
     moves.emplace_back(std::move(o));
   }
   if (!dry_run) move_copies();

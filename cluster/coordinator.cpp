@@ -273,8 +273,7 @@ std::vector<std::pair<std::uint32_t, std::string>> coordinator::planned_moves()
 }
 
 std::vector<copy_move> coordinator::planned_copy_moves() const {
-  return view_->planned_copy_moves(
-      static_cast<std::size_t>(meta().replicas));
+  return view_->planned_copy_moves(static_cast<std::size_t>(meta().replicas));
 }
 
 void coordinator::suspend_keepalive(bool suspended) {

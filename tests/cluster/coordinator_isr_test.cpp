@@ -1,8 +1,7 @@
 // Replication's txns on the shard map against a real etcd started by each
 // test: the isr and the replicas of a shard.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <tuple>
 
 #include "cluster/coordinator.hpp"
@@ -131,8 +130,9 @@ TEST_CASE_METHOD(isr_fixture,
   auto b = start("b");
   auto c = start("c");
   auto d = start("d");
-  REQUIRE(events.eventually(
-      [&] { return live(*a) == ids{"a", "b", "c", "d"}; }));
+  REQUIRE(events.eventually([&] {
+    return live(*a) == ids{"a", "b", "c", "d"};
+  }));
   REQUIRE(a->meta().replicas == 3);
   names all{"a", "b", "c", "d"};
   auto outsider = [&](std::uint32_t n) {
