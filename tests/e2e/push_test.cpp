@@ -370,4 +370,33 @@ TEST_CASE(
   CHECK(got[0].at("conv_id") == json::value(conv));
   CHECK(got[0].at("msg_id") == 1);
   CHECK(got[0].at("sender") == "alice");
+  CHECK(service.subject() == "mailto:ops@example.org");  // --webpush-subject
+}
+
+TEST_CASE(
+    "a push provider's configuration it cannot use stops the node at "
+    "start, saying why",
+    "[e2e][push]") {
+  temp_dir dir;
+  auto garbage = (dir.path() / "garbage").string();
+  std::ofstream(garbage) << "not a key";
+  auto refused = [&](std::vector<std::string> extra, const std::string& why) {
+    std::vector<std::string> a{
+        "serve",      "--data-dir",  (dir.path() / "data").string(),
+        "--listen",   "127.0.0.1:0", "--admin-listen",
+        "127.0.0.1:0"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    auto r = run_switchboard(a);
+    INFO(r.output);
+    CHECK(r.status != 0);
+    CHECK(r.output.find(why) != std::string::npos);
+  };
+  refused({"--push-gateway-url", "http://127.0.0.1:9"},
+          "--push-gateway-url needs --push-gateway-app-id");
+  refused({"--fcm-credentials", (dir.path() / "missing.json").string()},
+          "--fcm-credentials: cannot read");
+  refused({"--fcm-credentials", garbage},
+          "the FCM credentials are not a JSON object");
+  refused({"--webpush-vapid-key", garbage, "--webpush-subject", "mailto:a@b"},
+          "not a P-256 private key in PEM");
 }

@@ -57,6 +57,11 @@ class fake_webpush {
     std::lock_guard<std::mutex> l(m_);
     return problem_;
   }
+  // The `sub` (the server's contact) of the last VAPID token.
+  std::string subject() {
+    std::lock_guard<std::mutex> l(m_);
+    return subject_;
+  }
 
  private:
   static std::string point(EVP_PKEY* k) {
@@ -136,6 +141,8 @@ class fake_webpush {
         c.at("exp").as_int64() <= now ||
         c.at("exp").as_int64() > now + 24 * 3600)
       return fail("vapid claims: " + *claims);
+    if (auto* sub = c.if_contains("sub"); sub && sub->is_string())
+      subject_ = std::string(sub->as_string());
     return true;
   }
 
@@ -226,6 +233,7 @@ class fake_webpush {
   int status_ = 201;
   std::vector<boost::json::object> payloads_;
   std::string problem_;
+  std::string subject_;
   // Last: it goes first, before what its threads use.
   fake_http_server server{
       [this](const fake_http_server::request& r) { return handle(r); }};
