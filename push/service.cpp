@@ -410,6 +410,11 @@ service::service(storage::store& store, service_options o,
                  metrics::log_sink log, metrics::node_metrics* m)
     : impl_(std::make_unique<impl>(store, std::move(o), std::move(log), m)) {
   auto& p = *impl_;
+  // No provider, no client (and no thread of its own): every node makes a
+  // service, most configure none.
+  if (p.o.gateway_url.empty() && p.o.fcm_credentials.empty() &&
+      p.o.webpush_vapid_key.empty())
+    return;
   p.http = std::make_shared<http_client>();
   if (!p.o.gateway_url.empty())
     p.gateway = std::make_unique<gateway_provider>(p.http, p.o.gateway_url,
