@@ -116,16 +116,11 @@ struct admin_api::impl {
       return error_response(404, "not_found", "no such user: " + id);
     auto devices = ctx.store->devices(id);
     if (!devices) return error_response(500, "internal", "storage error");
-    // A device's token is the provider's credential for it: its last
-    // characters only.
     json::array devs;
     for (auto& d : *devices)
-      devs.emplace_back(json::object{
-          {"platform", d.platform},
-          {"token", d.token.size() <= 6
-                        ? d.token
-                        : "..." + d.token.substr(d.token.size() - 6)},
-          {"registered_ms", d.registered_ms}});
+      devs.emplace_back(json::object{{"platform", d.platform},
+                                     {"token", push::token_hint(d.token)},
+                                     {"registered_ms", d.registered_ms}});
     json::object o{
         {"user_id", id},
         {"online", !sessions.empty()},

@@ -599,12 +599,14 @@ std::size_t service::pending_for(const std::string& user) const {
   return n;
 }
 
+std::string token_hint(const std::string& token) {
+  return token.size() <= 6 ? token : "..." + token.substr(token.size() - 6);
+}
+
 std::vector<std::pair<std::string, std::string>> service::test(
     const std::string& user, std::chrono::milliseconds timeout) {
   std::vector<std::pair<std::string, std::string>> out;
-  auto hint = [](const std::string& token) {
-    return token.size() <= 6 ? token : "..." + token.substr(token.size() - 6);
-  };
+  auto hint = token_hint;
   auto devices = impl_->store.devices(user);
   if (!devices) return {{"", "failed: " + devices.err().message}};
   for (auto& d : *devices)

@@ -51,6 +51,10 @@ struct service_options {
 // own, to each of the user's devices whose provider is configured; a job
 // leaves the outbox once every device had it (or refused it for good), so
 // a restart sends what was left. Thread-safe.
+// What an operator is shown of a device token (a credential for the
+// device): its last 6 characters.
+std::string token_hint(const std::string& token);
+
 class service {
  public:
   // Throws std::invalid_argument for a provider's configuration it cannot
