@@ -51,6 +51,12 @@ struct config {
   std::string fcm_url = "https://fcm.googleapis.com";
   std::string webpush_vapid_key;  // a file; empty: Web Push is off
   std::string webpush_subject;
+  std::string apns_key;  // a .p8 file; empty: APNs is off
+  std::string apns_key_id;
+  std::string apns_team_id;
+  std::string apns_topic;
+  std::string apns_url = "https://api.push.apple.com";
+  std::string push_ca_file;  // empty: the system's authorities
   // Copies of each shard and the in-sync copies a write needs, when the
   // cluster is created; 0: 3 and 2 (DESIGN §5 "Replication").
   std::uint32_t replicas = 0;

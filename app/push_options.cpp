@@ -65,6 +65,38 @@ void add_push_options(std::vector<option_def>& d) {
                        "expected http(s)://HOST[:PORT], got '" + v + "'");
                  c.fcm_url = v;
                }});
+  d.push_back({"apns-key",
+               "APNs: the provider key file from Apple (AuthKey_ID.p8, an "
+               "EC P-256 key); empty: APNs off",
+               [](const config& c) { return c.apns_key; },
+               [](config& c, const std::string& v) { c.apns_key = v; }});
+  d.push_back({"apns-key-id", "APNs: the key's 10-character Key ID",
+               [](const config& c) { return c.apns_key_id; },
+               [](config& c, const std::string& v) { c.apns_key_id = v; }});
+  d.push_back({"apns-team-id", "APNs: the Apple developer Team ID",
+               [](const config& c) { return c.apns_team_id; },
+               [](config& c, const std::string& v) { c.apns_team_id = v; }});
+  d.push_back({"apns-topic", "APNs: the app's bundle id (apns-topic)",
+               [](const config& c) { return c.apns_topic; },
+               [](config& c, const std::string& v) { c.apns_topic = v; }});
+  d.push_back({"apns-url",
+               "APNs' API, https://HOST[:PORT]: "
+               "https://api.sandbox.push.apple.com for development builds",
+               [](const config& c) { return c.apns_url; },
+               [](config& c, const std::string& v) {
+                 if (v.rfind("https://", 0) != 0)
+                   throw std::invalid_argument(
+                       "expected https://HOST[:PORT] (APNs is HTTP/2 over "
+                       "TLS), got '" +
+                       v + "'");
+                 c.apns_url = v;
+               }});
+  d.push_back({"push-ca-file",
+               "a PEM file of the certificate authorities to trust for the "
+               "push providers instead of the system's (a TLS proxy's own); "
+               "empty: the system's",
+               [](const config& c) { return c.push_ca_file; },
+               [](config& c, const std::string& v) { c.push_ca_file = v; }});
 }
 
 }  // namespace switchboard::app

@@ -8,11 +8,9 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -28,6 +26,7 @@
 #include "app/log.hpp"
 #include "app/messages_rate.hpp"
 #include "app/ops_routes.hpp"
+#include "app/push_setup.hpp"
 #include "app/static_files.hpp"
 #include "app/token_auth.hpp"
 #include "auth/secret.hpp"
@@ -157,57 +156,9 @@ int serve_main(int argc, char** argv) {
   }
   // Push notifications (docs/push.md): before the node, which calls them,
   // and gone after it.
-  std::unique_ptr<push::service> pushes;
-  if (!cfg.push_gateway_url.empty() && cfg.push_gateway_app_id.empty()) {
-    log("error", "bad_config",
-        {{"error", "--push-gateway-url needs --push-gateway-app-id"}});
-    return 1;
-  }
-  {
-    push::service_options po;
-    po.grace = std::chrono::milliseconds(cfg.push_grace_ms);
-    po.gateway_url = cfg.push_gateway_url;
-    po.gateway_app_id = cfg.push_gateway_app_id;
-    po.preview = cfg.push_preview;
-    po.fcm_url = cfg.fcm_url;
-    // A provider's key file, whole; false (and a log line) when unread.
-    auto read_key = [&](const std::string& option, const std::string& file,
-                        std::string& out) {
-      if (file.empty()) return true;
-      std::ifstream in(file);
-      std::stringstream text;
-      text << in.rdbuf();
-      out = text.str();
-      if (in && !out.empty()) return true;
-      log("error", "bad_config",
-          {{"error", "--" + option + ": cannot read " + file}});
-      return false;
-    };
-    if (!read_key("fcm-credentials", cfg.fcm_credentials, po.fcm_credentials) ||
-        !read_key("webpush-vapid-key", cfg.webpush_vapid_key,
-                  po.webpush_vapid_key))
-      return 1;
-    po.webpush_subject = cfg.webpush_subject;
-    std::unique_ptr<push::service> s;
-    try {
-      s = std::make_unique<push::service>(*store, po, sink, &m);
-    } catch (const std::invalid_argument& e) {
-      log("error", "bad_config", {{"error", std::string("push: ") + e.what()}});
-      return 1;
-    }
-    for (auto& p : s->providers_off())
-      log("info", "push_provider_off",
-          {{"provider", p},
-           {"why", p == "gateway"   ? "no --push-gateway-url"
-                   : p == "fcm"     ? "no --fcm-credentials"
-                   : p == "webpush" ? "no --webpush-vapid-key"
-                                    : "not built in this version"}});
-    if (s->enabled() && !cfg.etcd.empty())
-      log("warn", "push_off_in_cluster",
-          {{"why", "push notifications are not built for clusters yet"}});
-    else if (s->enabled())
-      pushes = std::move(s);
-  }
+  bool push_ok = false;
+  auto pushes = make_push_service(cfg, *store, sink, m, push_ok);
+  if (!push_ok) return 1;
   actors::node_options node_opts{cfg.node_id,
                                  cfg.lim,
                                  cfg.scheduler_threads,
@@ -242,6 +193,12 @@ int serve_main(int argc, char** argv) {
   if (!cfg.etcd.empty()) cluster_node::hold(*rt);
 
   static_files web(cfg.web_root.empty() ? default_web_root() : cfg.web_root);
+  // The browser page's push settings: the key its service worker
+  // subscribes with (empty: Web Push is off on this node).
+  web.add("/push-config.json", "application/json",
+          // base64url: no character JSON would escape
+          "{\"webpush_key\":\"" +
+              (pushes ? pushes->webpush_key() : std::string()) + "\"}");
   net::server_handlers handlers;
   auto key = std::make_shared<const auth::hs256_key>(secret);
   auth::token_verifier tokens(

@@ -50,19 +50,26 @@ std::string safe_relative(const std::string& path) {
 
 }  // namespace
 
+void static_files::add(const std::string& path, std::string content_type,
+                       std::string body) {
+  made_[path] = {std::move(content_type), std::move(body)};
+}
+
 bool static_files::handle(const net::http_request& req,
                           const net::http_reply& reply) const {
-  auto rel = safe_relative(req.target.substr(0, req.target.find('?')));
+  auto path = req.target.substr(0, req.target.find('?'));
+  if (auto it = made_.find(path); it != made_.end()) {
+    answer(req, reply, it->second.first.c_str(), it->second.second);
+    return true;
+  }
+  auto rel = safe_relative(path);
   if (rel.empty() || root_.empty()) return false;
   fs::path file = fs::path(root_) / rel;
   const char* type = content_type_of(file.extension().string());
   std::error_code ec;
   if (!type || !fs::is_regular_file(file, ec)) return false;
-  net::http_response res;
   if (req.method != "GET" && req.method != "HEAD") {
-    res = rest::error_response(405, "method_not_allowed", "use GET");
-    res.headers.emplace_back("Allow", "GET, HEAD");
-    reply(std::move(res));
+    answer(req, reply, type, {});
     return true;
   }
   std::ifstream in(file, std::ios::binary);
@@ -72,8 +79,21 @@ bool static_files::handle(const net::http_request& req,
     reply(rest::error_response(500, "internal", "cannot read file"));
     return true;
   }
+  answer(req, reply, type, text.str());
+  return true;
+}
+
+void static_files::answer(const net::http_request& req,
+                          const net::http_reply& reply, const char* type,
+                          std::string body) const {
+  net::http_response res;
+  if (req.method != "GET" && req.method != "HEAD") {
+    res = rest::error_response(405, "method_not_allowed", "use GET");
+    res.headers.emplace_back("Allow", "GET, HEAD");
+    return reply(std::move(res));
+  }
   res.content_type = type;
-  res.body = text.str();
+  res.body = std::move(body);
   res.headers = {
       {"Cache-Control", "no-cache"},
       {"X-Content-Type-Options", "nosniff"},
@@ -83,7 +103,6 @@ bool static_files::handle(const net::http_request& req,
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"},
   };
   reply(std::move(res));
-  return true;
 }
 
 std::string default_web_root() {

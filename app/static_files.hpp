@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "net/http_types.hpp"
@@ -22,8 +23,16 @@ class static_files {
 
   const std::string& root() const noexcept { return root_; }
 
+  // Serves `body` as `path` (e.g. "/push-config.json"): a file the node
+  // makes from its configuration, served like those of the root.
+  void add(const std::string& path, std::string content_type, std::string body);
+
  private:
+  void answer(const net::http_request& req, const net::http_reply& reply,
+              const char* type, std::string body) const;
+
   std::string root_;
+  std::map<std::string, std::pair<std::string, std::string>> made_;
 };
 
 // Where the node finds the browser client when --web-root is not given:

@@ -1,5 +1,6 @@
 #include "metrics/metrics.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -81,6 +82,21 @@ void node_metrics::push_send(std::string_view provider,
   if (outcome >= push_outcomes.size()) return;
   for (std::size_t i = 0; i < push_providers.size(); ++i)
     if (push_providers[i] == provider) return push_sends[i][outcome].inc();
+}
+
+void node_metrics::push_failure(std::string_view provider,
+                                std::string_view reason) {
+  std::string label;
+  for (char c : reason.substr(0, 40))
+    label +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  if (label.empty()) label = "unknown";
+  std::lock_guard<std::mutex> l(push_reasons_mtx);
+  std::size_t known = 0;
+  for (auto& [k, n] : push_reasons) known += k.first == provider;
+  std::pair<std::string, std::string> key{std::string(provider), label};
+  if (!push_reasons.count(key) && known >= 32) key.second = "other";
+  ++push_reasons[key];
 }
 
 std::string node_metrics::render() const {
@@ -189,6 +205,16 @@ std::string node_metrics::render() const {
              "provider=\"" + std::string(push_providers[p]) + "\",outcome=\"" +
                  std::string(push_outcomes[k]) + "\"",
              static_cast<double>(push_sends[p][k].value()));
+  header(out, "switchboard_push_failures_total", "counter",
+         "Pushes a provider did not take (retry, gone or failed), by "
+         "provider and the provider's reason.");
+  {
+    std::lock_guard<std::mutex> l(push_reasons_mtx);
+    for (auto& [k, n] : push_reasons)
+      sample(out, "switchboard_push_failures_total",
+             "provider=\"" + k.first + "\",reason=\"" + k.second + "\"",
+             static_cast<double>(n));
+  }
   header(out, "switchboard_push_backlog", "gauge", "Push jobs not yet sent.");
   sample(out, "switchboard_push_backlog", {},
          static_cast<double>(push_backlog.value()));

@@ -3,6 +3,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,6 +129,13 @@ struct node_metrics {
       push_sends;
   // Counts one (a provider not in push_providers counts nowhere).
   void push_send(std::string_view provider, std::size_t outcome) noexcept;
+  // A send that did not end `sent`, by provider and the provider's reason
+  // (UNREGISTERED, BadDeviceToken, http_503, unreachable): a label set the
+  // providers choose, so bounded here (letters, digits and _, 40 at most;
+  // past 32 reasons per provider they count as "other").
+  void push_failure(std::string_view provider, std::string_view reason);
+  mutable std::mutex push_reasons_mtx;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> push_reasons;
   histogram push_send_seconds{
       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5}};
 

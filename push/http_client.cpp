@@ -55,6 +55,7 @@ struct http_client::impl {
   };
 
   std::size_t max_body;
+  std::string ca_file;
   CURLM* multi = nullptr;
   std::mutex mtx;
   std::deque<std::unique_ptr<transfer>> queue;  // under mtx
@@ -106,6 +107,7 @@ struct http_client::impl {
     // Wait for a connection that can take another stream rather than open
     // one more to the same host.
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (!ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
     bool plain = r.url.rfind("http://", 0) == 0;
     long v = CURL_HTTP_VERSION_2TLS;
     if (r.http == version::http2_only)
@@ -201,10 +203,11 @@ struct http_client::impl {
   }
 };
 
-http_client::http_client(std::size_t max_body)
+http_client::http_client(std::size_t max_body, std::string ca_file)
     : impl_(std::make_unique<impl>()) {
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   impl_->max_body = max_body;
+  impl_->ca_file = std::move(ca_file);
   impl_->multi = curl_multi_init();
   curl_multi_setopt(impl_->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   // A provider without HTTP/2 gets at most this many connections; more

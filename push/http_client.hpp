@@ -43,8 +43,11 @@ class http_client {
   using callback = std::function<void(response)>;
 
   // `max_body` bounds what is kept of a response body (a provider's answer
-  // is small; a larger one is cut there).
-  explicit http_client(std::size_t max_body = 64 * 1024);
+  // is small; a larger one is cut there). `ca_file`: a PEM bundle of the
+  // certificate authorities to trust instead of the system's (a TLS proxy's
+  // own, a test's fake provider); empty: the system's.
+  explicit http_client(std::size_t max_body = 64 * 1024,
+                       std::string ca_file = {});
   ~http_client();  // shutdown()
   // Fails what is queued or in flight (error "the node is shutting down";
   // their callbacks run) and stops the client's thread; later sends fail

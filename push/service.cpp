@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "metrics/metrics.hpp"
+#include "push/apns_provider.hpp"
 #include "push/backoff.hpp"
 #include "push/fcm_provider.hpp"
 #include "push/gateway_provider.hpp"
@@ -61,6 +62,7 @@ struct service::impl {
   std::unique_ptr<gateway_provider> gateway;
   std::unique_ptr<fcm_provider> fcm;
   std::unique_ptr<webpush_provider> webpush;
+  std::unique_ptr<apns_provider> apns;
   std::function<void(storage::push_entry)> waker;
 
   // A member's job (user, conv).
@@ -151,6 +153,7 @@ struct service::impl {
     if (platform == "gateway") return gateway.get();
     if (platform == "fcm") return fcm.get();
     if (platform == "webpush") return webpush.get();
+    if (platform == "apns") return apns.get();
     return nullptr;
   }
 
@@ -232,6 +235,7 @@ struct service::impl {
       p->send(t, n, [this, g, token = t.token, name = p->name()](outcome o) {
         o.provider = name;
         m->push_send(name, static_cast<std::size_t>(o.what));
+        if (o.what != outcome::kind::sent) m->push_failure(name, o.reason);
         m->push_send_seconds.observe(
             std::chrono::duration<double>(clock::now() - g->start).count());
         std::unique_lock<std::mutex> l(g->m);
@@ -413,9 +417,9 @@ service::service(storage::store& store, service_options o,
   // No provider, no client (and no thread of its own): every node makes a
   // service, most configure none.
   if (p.o.gateway_url.empty() && p.o.fcm_credentials.empty() &&
-      p.o.webpush_vapid_key.empty())
+      p.o.webpush_vapid_key.empty() && p.o.apns_key.empty())
     return;
-  p.http = std::make_shared<http_client>();
+  p.http = std::make_shared<http_client>(64 * 1024, p.o.ca_file);
   if (!p.o.gateway_url.empty())
     p.gateway = std::make_unique<gateway_provider>(p.http, p.o.gateway_url,
                                                    p.o.gateway_app_id);
@@ -425,6 +429,10 @@ service::service(storage::store& store, service_options o,
   if (!p.o.webpush_vapid_key.empty())
     p.webpush = std::make_unique<webpush_provider>(
         p.http, p.o.webpush_vapid_key, p.o.webpush_subject);
+  if (!p.o.apns_key.empty())
+    p.apns = std::make_unique<apns_provider>(
+        p.http, apns_options{p.o.apns_key, p.o.apns_key_id, p.o.apns_team_id,
+                             p.o.apns_topic, p.o.apns_url});
 }
 
 service::~service() { stop(); }
@@ -444,11 +452,12 @@ void service::stop() {
   impl_->gateway.reset();
   impl_->fcm.reset();
   impl_->webpush.reset();
+  impl_->apns.reset();
   impl_->http.reset();
 }
 
 bool service::enabled() const {
-  return impl_->gateway || impl_->fcm || impl_->webpush;
+  return impl_->gateway || impl_->fcm || impl_->webpush || impl_->apns;
 }
 
 std::chrono::milliseconds service::grace() const { return impl_->o.grace; }
@@ -463,11 +472,16 @@ std::string service::preview(const std::string& body) const {
 }
 
 std::vector<std::string> service::providers_off() const {
-  std::vector<std::string> off{"apns"};
+  std::vector<std::string> off;
+  if (!impl_->apns) off.push_back("apns");
   if (!impl_->fcm) off.push_back("fcm");
   if (!impl_->webpush) off.push_back("webpush");
   if (!impl_->gateway) off.push_back("gateway");
   return off;
+}
+
+std::string service::webpush_key() const {
+  return impl_->webpush ? impl_->webpush->public_key() : std::string();
 }
 
 void service::start(std::function<void(storage::push_entry)> waker) {

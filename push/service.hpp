@@ -39,6 +39,18 @@ struct service_options {
   // private key's contents; empty: off) and the contact in its tokens.
   std::string webpush_vapid_key;
   std::string webpush_subject;
+  // APNs for devices of platform "apns": the .p8 key (its contents; empty:
+  // off), its key id, the team id, the app's bundle id (the topic) and the
+  // API's URL.
+  std::string apns_key;
+  std::string apns_key_id;
+  std::string apns_team_id;
+  std::string apns_topic;
+  std::string apns_url = "https://api.push.apple.com";
+  // A PEM bundle of certificate authorities to trust instead of the
+  // system's for every provider (a TLS proxy's, a test's); empty: the
+  // system's.
+  std::string ca_file;
 };
 
 // The push path of a standalone node (docs/push.md). The outbox
@@ -59,7 +71,8 @@ class service {
  public:
   // Throws std::invalid_argument for a provider's configuration it cannot
   // use (FCM credentials that are not a service account's key, a VAPID key
-  // that is not P-256, a subject that is no mailto: or https: URL).
+  // or an APNs key that is not P-256, a subject that is no mailto: or
+  // https: URL, an APNs key without its ids or topic).
   service(storage::store& store, service_options o, metrics::log_sink log,
           metrics::node_metrics* m);
   ~service();
@@ -77,6 +90,9 @@ class service {
   // The platforms whose provider is off (their devices are kept, nothing
   // is sent to them).
   std::vector<std::string> providers_off() const;
+  // Web Push's VAPID public key (base64url) that browsers subscribe with;
+  // empty when Web Push is off.
+  std::string webpush_key() const;
 
   // Reads the outbox and starts sending: members' jobs at once, and each
   // conversation's burst is handed to `waker` when its grace ends (and

@@ -74,6 +74,10 @@ webpush_provider::webpush_provider(std::shared_ptr<http_client> http,
         "'");
 }
 
+std::string webpush_provider::public_key() const {
+  return auth::base64url_encode(vapid_.public_key());
+}
+
 std::string webpush_provider::payload(const notification& n) {
   json::object o{{"conv_id", n.conv_id}, {"badge", n.badge}};
   if (n.clear) {

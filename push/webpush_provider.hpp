@@ -29,6 +29,10 @@ class webpush_provider final : public provider {
   void send(const target& to, const notification& n,
             std::function<void(outcome)> done) override;
 
+  // The VAPID public key, base64url of the uncompressed point: what a
+  // browser subscribes with (PushManager.subscribe's applicationServerKey).
+  std::string public_key() const;
+
   // The JSON a push decrypts to (for tests).
   static std::string payload(const notification& n);
 

@@ -9,6 +9,8 @@ packages=(
   libcereal-dev catch2 libssl-dev libcpptoml-dev libedit-dev libjemalloc-dev
   # Push providers (push/): libcurl with HTTP/2 (nghttp2), as APNs requires.
   libcurl4-openssl-dev
+  # The tests' fake APNs: an HTTP/2 server over TLS (nghttp2's server side).
+  libnghttp2-dev
   chromium
   # The fuzz targets (fuzz/): clang, and the libFuzzer and sanitizer
   # runtimes, only recommended by clang's packages (not installed here).

@@ -2,6 +2,7 @@
 #include <mutex>
 
 #include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/fake_apns.hpp"
 #include "tests/support/fake_fcm.hpp"
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/fake_webpush.hpp"
@@ -162,6 +163,9 @@ TEST_CASE(
   CHECK(metric(f.node.port(),
                "switchboard_push_sends_total{provider="
                "\"gateway\",outcome=\"retry\"}") == 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_failures_total{provider="
+               "\"gateway\",reason=\"http_503\"}") == 1);
 
   gw.answer(200, R"({"rejected":["pk-bob"]})");
   REQUIRE(e2e_fixture::send(*alice, conv, "again", "m2")["type"] == "sent");
@@ -374,6 +378,93 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "an offline member's iPhone gets one APNs alert per burst over HTTP/2, "
+    "and a background push clears it when read elsewhere",
+    "[e2e][push][apns]") {
+  fake_apns apple;
+  temp_dir dir;
+  auto key = (dir.path() / "AuthKey.p8").string();
+  std::ofstream(key) << apple.key_pem();
+  e2e_fixture f({"--push-grace-ms", "300", "--apns-key", key, "--apns-key-id",
+                 fake_apns::key_id, "--apns-team-id", fake_apns::team_id,
+                 "--apns-topic", fake_apns::topic, "--apns-url", apple.url(),
+                 "--push-ca-file", apple.ca_file()});
+  const std::string phone = "0123456789abcdef0123456789abcdef";
+  auto r = http_request(f.node.port(), "POST", "/v1/devices",
+                        R"({"platform":"apns","token":")" + phone + "\"}",
+                        "Bearer " + f.node.token("bob"));
+  REQUIRE(r.status == 204);
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  for (int i = 1; i <= 3; ++i)
+    REQUIRE(e2e_fixture::send(*alice, conv, "m",
+                              "m" + std::to_string(i))["type"] == "sent");
+  wait_settled(f.node, 1, 1);
+  wait_metric(f.node, "switchboard_push_sent_total", 1);
+  INFO(apple.problem());
+  CHECK(apple.problem().empty());
+  auto got = apple.pushes();
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].token == phone);
+  CHECK(got[0].headers.at("apns-push-type") == "alert");
+  CHECK(got[0].headers.at("apns-collapse-id") == conv);
+  CHECK(got[0].payload.at("msg_id") == 3);
+  CHECK(got[0].payload.at("aps").at("badge") == 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_sends_total{provider="
+               "\"apns\",outcome=\"sent\"}") == 1);
+
+  auto bob = f.connect("bob");
+  bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 3}});
+  REQUIRE(apple.wait_for(2, 20s));
+  got = apple.pushes();
+  REQUIRE(got.size() == 2);
+  CHECK(got[1].headers.at("apns-push-type") == "background");
+  CHECK(got[1].payload.at("clear") == true);
+  CHECK(got[1].payload.at("badge") == 0);
+  CHECK(apple.connections() == 1);
+}
+
+TEST_CASE(
+    "APNs 410 Unregistered removes the iPhone: the next burst is not sent "
+    "to it",
+    "[e2e][push][apns]") {
+  fake_apns apple;
+  temp_dir dir;
+  auto key = (dir.path() / "AuthKey.p8").string();
+  std::ofstream(key) << apple.key_pem();
+  e2e_fixture f({"--push-grace-ms", "0", "--apns-key", key, "--apns-key-id",
+                 fake_apns::key_id, "--apns-team-id", fake_apns::team_id,
+                 "--apns-topic", fake_apns::topic, "--apns-url", apple.url(),
+                 "--push-ca-file", apple.ca_file()});
+  const std::string phone = "fedcba9876543210fedcba9876543210";
+  auto r = http_request(f.node.port(), "POST", "/v1/devices",
+                        R"({"platform":"apns","token":")" + phone + "\"}",
+                        "Bearer " + f.node.token("bob"));
+  REQUIRE(r.status == 204);
+  // Unregistered since a moment after the registration.
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  apple.unregister(phone, now_ms + 1000);
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  REQUIRE(apple.wait_for(1, 20s));
+  wait_settled(f.node, 1, 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_sends_total{provider="
+               "\"apns\",outcome=\"gone\"}") == 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_failures_total{provider="
+               "\"apns\",reason=\"Unregistered\"}") == 1);
+  wait_metric(f.node, "switchboard_push_devices_removed_total", 1);
+  REQUIRE(e2e_fixture::send(*alice, conv, "again", "m2")["type"] == "sent");
+  wait_settled(f.node, 2, 1);
+  CHECK(apple.requests().size() == 1);
+}
+
+TEST_CASE(
     "a push provider's configuration it cannot use stops the node at "
     "start, saying why",
     "[e2e][push]") {
@@ -399,4 +490,11 @@ TEST_CASE(
           "the FCM credentials are not a JSON object");
   refused({"--webpush-vapid-key", garbage, "--webpush-subject", "mailto:a@b"},
           "not a P-256 private key in PEM");
+  refused({"--apns-key", garbage, "--apns-key-id", "K", "--apns-team-id", "T",
+           "--apns-topic", "org.example.chat"},
+          "not a P-256 private key in PEM");
+  refused({"--apns-key", garbage}, "--apns-key-id, --apns-team-id");
+  refused({"--apns-url", "http://127.0.0.1:9"}, "APNs is HTTP/2 over TLS");
+  refused({"--push-ca-file", (dir.path() / "missing.pem").string()},
+          "--push-ca-file: cannot read");
 }

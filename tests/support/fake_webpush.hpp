@@ -1,7 +1,6 @@
 #pragma once
 
 #include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "auth/base64url.hpp"
+#include "tests/support/es256_check.hpp"
 #include "tests/support/fake_http_server.hpp"
 
 namespace switchboard::testing {
@@ -105,42 +105,19 @@ class fake_webpush {
       return fail("no vapid authorization: " + header);
     auto jwt = header.substr(t + 2, header.find(',', t) - t - 2);
     auto key = auth::base64url_decode(header.substr(k + 2));
-    auto dot1 = jwt.find('.'), dot2 = jwt.rfind('.');
-    auto claims = auth::base64url_decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1));
-    auto sig = auth::base64url_decode(jwt.substr(dot2 + 1));
-    if (!key || !claims || !sig || sig->size() != 64)
-      return fail("malformed vapid");
+    if (!key) return fail("malformed vapid key");
     auto* pub = from_point(*key);
-    auto* s = ECDSA_SIG_new();
-    ECDSA_SIG_set0(
-        s,
-        BN_bin2bn(reinterpret_cast<const unsigned char*>(sig->data()), 32,
-                  nullptr),
-        BN_bin2bn(reinterpret_cast<const unsigned char*>(sig->data()) + 32, 32,
-                  nullptr));
-    unsigned char* der = nullptr;
-    int der_len = i2d_ECDSA_SIG(s, &der);
-    auto* ctx = EVP_MD_CTX_new();
-    auto input = jwt.substr(0, dot2);
-    bool ok =
-        pub &&
-        EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, pub) == 1 &&
-        EVP_DigestVerify(ctx, der, static_cast<std::size_t>(der_len),
-                         reinterpret_cast<const unsigned char*>(input.data()),
-                         input.size()) == 1;
-    EVP_MD_CTX_free(ctx);
-    OPENSSL_free(der);
-    ECDSA_SIG_free(s);
+    auto token = es256_check(jwt, pub);
     EVP_PKEY_free(pub);
-    if (!ok) return fail("vapid signature does not verify with k");
-    auto c = boost::json::parse(*claims).as_object();
+    if (!token) return fail("vapid signature does not verify with k");
+    auto& c = token->claims;
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
     if (c.at("aud") != boost::json::value(server.url()) ||
         c.at("exp").as_int64() <= now ||
         c.at("exp").as_int64() > now + 24 * 3600)
-      return fail("vapid claims: " + *claims);
+      return fail("vapid claims: " + boost::json::serialize(c));
     if (auto* sub = c.if_contains("sub"); sub && sub->is_string())
       subject_ = std::string(sub->as_string());
     return true;
