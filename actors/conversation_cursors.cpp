@@ -111,8 +111,7 @@ void flush_cursors(conv_self self) {
       // Once durable: a device has the messages up to there, so no push
       // for them; a read clears what was shown (the badge is computed from
       // the stored cursors).
-      if (st.ctx->push)
-        st.ctx->push->cursor(w.user, st.conv_id, w.delivered, w.read);
+      push_cursor(self, w.user, w.delivered, w.read);
     }
     if (!st.reloading && s) flush_cursors(self);
   });

@@ -143,5 +143,10 @@ void burst_written(conv_self self);
 // The push service says the grace of the burst `due` ended: its members'
 // jobs are made.
 void burst_due(conv_self self, storage::push_entry due);
+// `user`'s cursor is durable at `upto` (`read`: a read cursor): its
+// pending push is cancelled, and a read clears what was shown, at the push
+// service of the user's shard's leader.
+void push_cursor(conv_self self, const std::string& user, std::uint64_t upto,
+                 bool read);
 
 }  // namespace switchboard::actors::detail

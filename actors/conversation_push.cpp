@@ -8,6 +8,8 @@
 #include <algorithm>
 
 #include "actors/conversation_ops.hpp"
+#include "actors/directory.hpp"
+#include "actors/gather.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 #include "push/service.hpp"
@@ -15,6 +17,13 @@
 namespace switchboard::actors::detail {
 
 namespace {
+
+// One node's share of a burst's jobs.
+struct remote_jobs {
+  caf::actor registry;
+  std::vector<std::string> users;
+  std::vector<std::uint64_t> seqs;
+};
 
 bool pushes(const conversation_state& st) {
   // A channel sends no per-message pushes: its members pull.
@@ -31,6 +40,12 @@ bool covered(const conversation_state& st, const std::string& user,
 }
 
 }  // namespace
+
+// Writes `b` (the burst erased, this node's members' jobs) and hands the
+// jobs to the push service once durable.
+void hand_over(conv_self self, storage::batch b,
+               std::shared_ptr<std::vector<storage::push_entry>> jobs,
+               std::uint64_t seq);
 
 void note_burst(conv_self self, storage::batch& b, const chat_message& newest) {
   auto& st = self->state;
@@ -92,6 +107,7 @@ void burst_due(conv_self self, storage::push_entry due) {
   storage::batch b;
   b.erase_push_job(st.conv_id, due.seq);
   auto jobs = std::make_shared<std::vector<storage::push_entry>>();
+  std::vector<storage::push_entry> wanted;
   for (auto& [user, ms] : st.members) {
     if (user == due.job.sender || due.job.msg_id == 0 ||
         covered(st, user, due.job.msg_id))
@@ -100,37 +116,105 @@ void burst_due(conv_self self, storage::push_entry due) {
     e.seq = st.ctx->push->next_seq();
     e.job = due.job;
     e.job.user_id = user;
-    b.put_push_job(e.seq, e.job);
-    jobs->push_back(std::move(e));
+    wanted.push_back(std::move(e));
+  }
+  // Members whose user's shard another node leads: their jobs are written
+  // there (registry_push.cpp), one request per node, before the burst goes.
+  std::vector<std::string> users;
+  for (auto& e : wanted) users.push_back(e.job.user_id);
+  auto g = group_by_owner(*st.ctx->dir, users);
+  if (!g.err.ok()) {
+    // Woken again by the service: the burst stays until they are here.
+    metrics::emit(st.ctx->log, "debug", "push_burst_not_handed",
+                  {{"conv_id", st.conv_id}, {"error", g.err.message}});
+    return;
+  }
+  for (auto i : g.here) {
+    b.put_push_job(wanted[i].seq, wanted[i].job);
+    jobs->push_back(std::move(wanted[i]));
+  }
+  std::vector<remote_jobs> elsewhere;
+  for (auto& [registry, pos] : g.elsewhere) {
+    remote_jobs r{registry, {}, {}};
+    for (auto i : pos) {
+      r.users.push_back(wanted[i].job.user_id);
+      r.seqs.push_back(wanted[i].seq);
+    }
+    elsewhere.push_back(std::move(r));
   }
   st.push_handing.insert(due.seq);
-  commit_then(
-      self, std::move(b),
-      [self, jobs, seq = due.seq](const storage::status& s) {
-        auto& st = self->state;
-        st.push_handing.erase(seq);
-        if (!s) {
-          // The burst stays in the outbox; the service wakes this
-          // conversation again.
-          metrics::emit(st.ctx->log, "warn", "push_burst_not_handed",
-                        {{"conv_id", st.conv_id}, {"error", s.err().message}});
-          return;
-        }
-        // An ack that came while the write was on its way covers its job.
-        std::vector<storage::push_entry> still;
-        storage::batch drop;
-        for (auto& j : *jobs)
-          if (covered(st, j.job.user_id, j.job.msg_id))
-            drop.erase_push_job(j.job.user_id, j.seq);
-          else
-            still.push_back(std::move(j));
-        if (!drop.empty())
-          commit_then(self, std::move(drop), [](const storage::status&) {});
-        st.ctx->push->handed(still);
-        st.ctx->push->burst_done(st.conv_id, seq);
-        st.push_handed.push_back(seq);
-        if (st.push_handed.size() > 8) st.push_handed.pop_front();
-      });
+  if (elsewhere.empty()) return hand_over(self, std::move(b), jobs, due.seq);
+  auto left = std::make_shared<std::size_t>(elsewhere.size());
+  auto failed = std::make_shared<std::string>();
+  auto batch = std::make_shared<storage::batch>(std::move(b));
+  auto one_done = [self, left, failed, batch, jobs,
+                   seq = due.seq](std::string why) {
+    if (!why.empty() && failed->empty()) *failed = std::move(why);
+    if (--*left > 0) return;
+    if (!failed->empty()) {
+      // The burst stays in the outbox; the service wakes this conversation
+      // again (the users whose node took theirs may get the push twice).
+      self->state.push_handing.erase(seq);
+      metrics::emit(self->state.ctx->log, "warn", "push_burst_not_handed",
+                    {{"conv_id", self->state.conv_id}, {"error", *failed}});
+      return;
+    }
+    hand_over(self, std::move(*batch), jobs, seq);
+  };
+  for (auto& n : elsewhere)
+    self->request(n.registry, st.ctx->lim.remote_request_timeout,
+                  outbox_atom::value, st.conv_id, due.job.msg_id,
+                  due.job.sender, due.job.preview, due.job.created_ms, n.users,
+                  n.seqs)
+        .then([one_done](std::string& why) { one_done(why); },
+              [one_done](caf::error& e) {
+                one_done("a member's node did not take its jobs: " +
+                         caf::to_string(e));
+              });
+}
+
+void hand_over(conv_self self, storage::batch b,
+               std::shared_ptr<std::vector<storage::push_entry>> jobs,
+               std::uint64_t seq) {
+  commit_then(self, std::move(b), [self, jobs, seq](const storage::status& s) {
+    auto& st = self->state;
+    st.push_handing.erase(seq);
+    if (!s) {
+      // The burst stays in the outbox; the service wakes this
+      // conversation again.
+      metrics::emit(st.ctx->log, "warn", "push_burst_not_handed",
+                    {{"conv_id", st.conv_id}, {"error", s.err().message}});
+      return;
+    }
+    // An ack that came while the write was on its way covers its job.
+    std::vector<storage::push_entry> still;
+    storage::batch drop;
+    for (auto& j : *jobs)
+      if (covered(st, j.job.user_id, j.job.msg_id))
+        drop.erase_push_job(j.job.user_id, j.seq);
+      else
+        still.push_back(std::move(j));
+    if (!drop.empty())
+      commit_then(self, std::move(drop), [](const storage::status&) {});
+    st.ctx->push->handed(still);
+    st.ctx->push->burst_done(st.conv_id, seq);
+    st.push_handed.push_back(seq);
+    if (st.push_handed.size() > 8) st.push_handed.pop_front();
+  });
+}
+
+void push_cursor(conv_self self, const std::string& user, std::uint64_t upto,
+                 bool read) {
+  auto& st = self->state;
+  if (!st.ctx->push) return;
+  auto r = st.ctx->dir->route_of(user);
+  if (r.what == directory::shard_route::kind::local)
+    return st.ctx->push->cursor(user, st.conv_id, upto, read);
+  // The user's pending job is at its shard's leader. Best effort: one that
+  // is lost leaves a push that a device had (and a badge the next corrects).
+  if (r.what == directory::shard_route::kind::remote)
+    caf::anon_send(r.registry, pushcur_atom::value, user, st.conv_id, upto,
+                   read);
 }
 
 }  // namespace switchboard::actors::detail

@@ -3,6 +3,7 @@
 #include "actors/conversation_actor.hpp"
 #include "actors/directory.hpp"
 #include "actors/user_actor.hpp"
+#include "push/service.hpp"
 #include "storage/shard.hpp"
 
 // The directory's part in a cluster (DESIGN §5): where each shard's actors
@@ -10,10 +11,19 @@
 namespace switchboard::actors {
 
 void directory::set_routes(std::vector<shard_route> routes) {
-  std::atomic_store(
-      &routes_,
-      std::shared_ptr<const std::vector<shard_route>>(
-          std::make_shared<const std::vector<shard_route>>(std::move(routes))));
+  auto fresh =
+      std::make_shared<const std::vector<shard_route>>(std::move(routes));
+  auto old = std::atomic_load(&routes_);
+  std::atomic_store(&routes_,
+                    std::shared_ptr<const std::vector<shard_route>>(fresh));
+  // A shard this node begins to lead brings its push outbox (moved or
+  // replicated here): the push service reads it again.
+  using kind = shard_route::kind;
+  bool gained = false;
+  for (std::size_t n = 0; n < fresh->size() && !gained; ++n)
+    gained = (*fresh)[n].what == kind::local &&
+             (!old || n >= old->size() || (*old)[n].what != kind::local);
+  if (gained && ctx_.push) ctx_.push->rescan();
 }
 
 bool directory::clustered() const {

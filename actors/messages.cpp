@@ -25,6 +25,7 @@ void register_types(caf::actor_system_config& cfg) {
       "switchboard.string_lists");
   cfg.add_message_type<std::vector<std::string>>("switchboard.strings");
   cfg.add_message_type<std::vector<std::int64_t>>("switchboard.int64s");
+  cfg.add_message_type<std::vector<std::uint64_t>>("switchboard.uint64s");
   cfg.add_message_type<session_actor>("switchboard.session_actor");
 }
 

@@ -46,6 +46,12 @@ using move_atom = caf::atom_constant<caf::atom("move")>;
 // the users' owner, conversation summaries at the conversations' owner.
 using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
+// Push notifications across nodes (registry_push.cpp): members' jobs
+// written at their users' owner, a cursor told to the user's owner, and a
+// user's unread conversations counted at the conversations' owners.
+using outbox_atom = caf::atom_constant<caf::atom("outbox")>;
+using pushcur_atom = caf::atom_constant<caf::atom("pushcur")>;
+using unread_atom = caf::atom_constant<caf::atom("unread")>;
 // An admin API request another node forwards (admin/cluster_forward).
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
 // Every revocation a node keeps, for a node that joins (registry.hpp).

@@ -17,6 +17,7 @@
 #include "actors/budget_check.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/directory.hpp"
+#include "actors/gather.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/registry.hpp"
 #include "actors/replicator.hpp"
@@ -183,7 +184,7 @@ struct node::impl {
     ctx.metrics = o.metrics ? o.metrics : &own_metrics;
     ctx.direct_ids = &direct_ids;
     ctx.log = o.log;
-    if (!o.cluster) ctx.push = o.push;
+    ctx.push = o.push;
   }
 };
 
@@ -548,9 +549,41 @@ shard_positions* node::positions() const { return impl_->positions.get(); }
 replicator* node::replication() const { return impl_->repl.get(); }
 
 void node::wake_push_burst(const storage::push_entry& b) {
-  if (!impl_->ctx.push) return;
+  // Not an actor of a shard another node leads now.
+  if (!impl_->ctx.push || !impl_->dir.is_local(b.job.conv_id)) return;
   caf::anon_send(impl_->dir.conversation(b.job.conv_id), push_atom::value,
                  b.seq, b.job.msg_id, b.job.sender, b.job.created_ms);
+}
+
+bool node::leads(const std::string& id) const {
+  return impl_->dir.is_local(id);
+}
+
+std::uint32_t node::unread_conversations(const std::string& user,
+                                         std::chrono::milliseconds timeout) {
+  auto convs = impl_->ctx.store->inbox(user);
+  if (!convs) return 0;
+  if (convs->size() > 1000) convs->resize(1000);
+  auto g = group_by_owner(impl_->dir, *convs);
+  auto pick = [&](const std::vector<std::size_t>& pos) {
+    std::vector<std::string> out;
+    for (auto i : pos) out.push_back((*convs)[i]);
+    return out;
+  };
+  std::uint32_t n = 0;
+  if (auto here = impl_->ctx.store->unread_among(user, pick(g.here)))
+    n += *here;
+  if (g.elsewhere.empty()) return n;
+  caf::scoped_actor self{impl_->sys};
+  for (auto& [registry, pos] : g.elsewhere)
+    self->request(registry, timeout, unread_atom::value, user, pick(pos))
+        .receive([&](std::uint32_t k) { n += k; },
+                 [&](caf::error& e) {
+                   metrics::emit(
+                       impl_->ctx.log, "debug", "badge_incomplete",
+                       {{"user_id", user}, {"error", impl_->sys.render(e)}});
+                 });
+  return n;
 }
 
 void node::set_admin_handler(

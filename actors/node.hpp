@@ -43,8 +43,7 @@ struct node_options {
   // secret); empty: a random key, for tests that never restart a node.
   std::string direct_id_secret;
   metrics::log_sink log{};  // where the actors' log lines go
-  // Push notifications (must outlive the node); null: none. Not used by a
-  // cluster node (not built there yet).
+  // Push notifications (must outlive the node); null: none.
   push::service* push = nullptr;
   // The cluster port (CAF's middleman, BASP), when `cluster`; a standalone
   // node loads no network layer at all. Port 0: the kernel's choice.
@@ -181,6 +180,15 @@ class node {
   // A conversation's push burst whose grace ended (push::service's
   // waker): to the conversation's actor, which makes its members' jobs.
   void wake_push_burst(const storage::push_entry& burst);
+  // The push service's view of a cluster (push::service::set_cluster):
+  // whether this node leads the shard of `id` now, and how many of
+  // `user`'s conversations (1,000 at most) have messages past its read
+  // cursor, counted where their shards are: this node's store for its
+  // own, one request per other node (`timeout` each; a node that does not
+  // answer counts none). Blocks: the push service's thread.
+  bool leads(const std::string& id) const;
+  std::uint32_t unread_conversations(const std::string& user,
+                                     std::chrono::milliseconds timeout);
 
   shard_positions* positions() const;
   // The leader's side of replication, the store's sink (null on a

@@ -50,7 +50,7 @@ struct node_context {
   std::function<void(budget_slices::borrow)> borrow;
   metrics::node_metrics* metrics = nullptr;
   // Push notifications (push/service.hpp); null when no provider is
-  // configured, or in a cluster (not built there yet).
+  // configured.
   push::service* push = nullptr;
   // In a cluster: this node's place in each shard's replicated log; null on
   // a standalone node.

@@ -327,7 +327,8 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
             caf::anon_send(*ua, deliver_atom::value, texts, excepts);
       },
   }
-      .or_else(replication_handlers(self, ctx));
+      .or_else(replication_handlers(self, ctx))
+      .or_else(push_handlers(self, ctx));
 }
 
 }  // namespace

@@ -46,4 +46,16 @@ caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
 caf::message_handler replication_handlers(caf::event_based_actor* self,
                                           node_context* ctx);
 
+// The registry's push messages (registry_push.cpp), for the users and
+// conversations of this node's shards:
+// - (outbox_atom, conv, msg_id, sender, preview, created_ms, users, seqs)
+//   -> string: a burst's jobs for `users` (seqs[i] each), written in the
+//   users' shards and handed to this node's push service; "" once durable.
+// - (pushcur_atom, user, conv, upto, read): `user`'s cursor of `conv` is
+//   durable at `upto` (push::service::cursor).
+// - (unread_atom, user, convs) -> uint32: how many of `convs` have
+//   messages past `user`'s read cursor.
+caf::message_handler push_handlers(caf::event_based_actor* self,
+                                   node_context* ctx);
+
 }  // namespace switchboard::actors

@@ -87,7 +87,8 @@ inline route unavailable(std::string owner, std::string why) {
 // 3: shard replication (replicate_atom, position_atom, shard_chunk::replica).
 // 4: one connection per pair of nodes, the smaller id's, and hello_atom.
 // 5: copies moved by rebalance (move_atom with a copy to add and remove).
-constexpr int cluster_protocol_version = 5;
+// 6: push notifications across nodes (outbox_atom, pushcur_atom, unread_atom).
+constexpr int cluster_protocol_version = 6;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 

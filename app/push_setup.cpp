@@ -79,11 +79,6 @@ std::unique_ptr<push::service> make_push_service(const config& cfg,
   for (auto& p : s->providers_off())
     log("info", "push_provider_off", {{"provider", p}, {"why", why_off(p)}});
   if (!s->enabled()) return nullptr;
-  if (!cfg.etcd.empty()) {
-    log("warn", "push_off_in_cluster",
-        {{"why", "push notifications are not built for clusters yet"}});
-    return nullptr;
-  }
   return s;
 }
 

@@ -185,6 +185,13 @@ int serve_main(int argc, char** argv) {
   // node leaves.
   // What the outbox holds is sent from now on; bursts wake their
   // conversations' actors.
+  if (pushes && !cfg.etcd.empty())
+    pushes->set_cluster(
+        [r = rt.get()](const std::string& id) { return r->leads(id); },
+        [r = rt.get(),
+         t = cfg.lim.remote_request_timeout](const std::string& user) {
+          return r->unread_conversations(user, t);
+        });
   if (pushes)
     pushes->start(
         [r = rt.get()](storage::push_entry e) { r->wake_push_burst(e); });

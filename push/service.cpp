@@ -64,6 +64,9 @@ struct service::impl {
   std::unique_ptr<webpush_provider> webpush;
   std::unique_ptr<apns_provider> apns;
   std::function<void(storage::push_entry)> waker;
+  std::function<bool(const std::string&)> leads;  // empty: every shard
+  std::function<std::uint32_t(const std::string&)> cluster_badge;
+  bool rescan_wanted = false;  // under mtx
 
   // A member's job (user, conv).
   struct entry {
@@ -184,17 +187,51 @@ struct service::impl {
   // The user's number of conversations with unread messages (blocking
   // store reads: the worker's thread only).
   std::uint32_t badge(const std::string& user) {
+    if (cluster_badge) return cluster_badge(user);
     auto convs = store.inbox(user);
     if (!convs) return 0;
-    std::uint32_t n = 0;
-    std::size_t seen = 0;
-    for (auto& c : *convs) {
-      if (++seen > badge_scan_max) break;
-      auto last = store.last_msg_id(c);
-      auto me = store.member(c, user);
-      if (last && me && *me && (*me)->read_upto < *last) ++n;
+    if (convs->size() > badge_scan_max) convs->resize(badge_scan_max);
+    auto n = store.unread_among(user, *convs);
+    return n ? *n : 0;
+  }
+  bool here(const std::string& home) const { return !leads || leads(home); }
+
+  // Takes what the outbox holds of the shards this node leads and does not
+  // know yet: a burst's grace runs from its first message, a member's job
+  // is sent now.
+  void adopt(std::vector<storage::push_entry> jobs) {
+    for (auto& j : jobs) {
+      if (j.job.user_id.empty()) {
+        if (!here(j.job.conv_id)) continue;
+        burst_key k{j.job.conv_id, j.seq};
+        auto [it, fresh] = bursts.try_emplace(k);
+        if (!fresh) continue;
+        it->second.e = j;
+        auto left = j.job.created_ms + o.grace.count() - wall_ms();
+        schedule_burst(k, it->second,
+                       clock::now() + std::chrono::milliseconds(
+                                          std::max<std::int64_t>(0, left)));
+        continue;
+      }
+      if (!here(j.job.user_id)) continue;
+      key_t k{j.job.user_id, j.job.conv_id};
+      auto& e = pending[k];
+      if (e.seq == j.seq) continue;  // known
+      if (e.seq != 0) {
+        // Two of one user and conversation (a crash between a write and
+        // an erase): the newer stays.
+        auto older = std::min(e.seq, j.seq);
+        if (e.sending || older == j.seq) {
+          if (older == j.seq) erase_job(k.first, older);
+          continue;
+        }
+        erase_job(k.first, older);
+      }
+      e.seq = j.seq;
+      e.job = std::move(j.job);
+      schedule(k, e, clock::now());
     }
-    return n;
+    backlog();
   }
 
   // Sends `n` to every device of `user` with a provider but those in
@@ -356,6 +393,18 @@ struct service::impl {
         l.lock();
         continue;
       }
+      if (rescan_wanted) {
+        rescan_wanted = false;
+        l.unlock();
+        auto jobs = store.push_jobs(1000000);
+        l.lock();
+        if (!jobs)
+          metrics::emit(log, "error", "push_outbox_not_read",
+                        {{"error", jobs.err().message}});
+        else
+          adopt(std::move(*jobs));
+        continue;
+      }
       if (!clears.empty()) {
         auto k = std::move(clears.front());
         clears.pop_front();
@@ -368,6 +417,12 @@ struct service::impl {
         burst_key k{std::get<1>(*bursts_due.begin()),
                     std::get<2>(*bursts_due.begin())};
         auto& b = bursts.at(k);
+        if (!here(k.first)) {
+          // Its shard's leader is another node now: its burst.
+          bursts_due.erase({b.due, k.first, k.second});
+          bursts.erase(k);
+          continue;
+        }
         // Woken again later unless its conversation hands it over first.
         schedule_burst(k, b, now + burst_rewake);
         auto e = b.e;
@@ -382,6 +437,13 @@ struct service::impl {
         auto k = due_at.begin()->second;
         auto& e = pending.at(k);
         unschedule(k, e);
+        if (!here(k.first)) {
+          // The user's shard is led by another node now: its job (still in
+          // the outbox, which moved with the shard).
+          pending.erase(k);
+          backlog();
+          continue;
+        }
         if (wall_ms() - e.job.created_ms > o.max_age.count()) {
           m->push_expired.inc();
           metrics::emit(log, "warn", "push_expired",
@@ -492,35 +554,26 @@ void service::start(std::function<void(storage::push_entry)> waker) {
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
     impl_->waker = std::move(waker);
-    if (jobs)
-      for (auto& j : *jobs) {
-        if (j.job.user_id.empty()) {
-          burst_key k{j.job.conv_id, j.seq};
-          auto& b = impl_->bursts[k];
-          b.e = j;
-          auto left = j.job.created_ms + impl_->o.grace.count() - wall_ms();
-          impl_->schedule_burst(
-              k, b,
-              clock::now() +
-                  std::chrono::milliseconds(std::max<std::int64_t>(0, left)));
-          continue;
-        }
-        key_t k{j.job.user_id, j.job.conv_id};
-        auto& e = impl_->pending[k];
-        if (e.seq != 0) {
-          // Two of one user and conversation (a crash between a write and
-          // an erase): the newer stays.
-          auto older = std::min(e.seq, j.seq);
-          impl_->erase_job(k.first, older);
-          if (older == j.seq) continue;
-        }
-        e.seq = j.seq;
-        e.job = std::move(j.job);
-        impl_->schedule(k, e, clock::now());
-      }
-    impl_->backlog();
+    if (jobs) impl_->adopt(std::move(*jobs));
   }
   impl_->worker = std::thread([p = impl_.get()] { p->run(); });
+}
+
+void service::set_cluster(
+    std::function<bool(const std::string&)> leads,
+    std::function<std::uint32_t(const std::string&)> badge) {
+  std::lock_guard<std::mutex> l(impl_->mtx);
+  impl_->leads = std::move(leads);
+  impl_->cluster_badge = std::move(badge);
+}
+
+void service::rescan() {
+  {
+    std::lock_guard<std::mutex> l(impl_->mtx);
+    if (!impl_->worker.joinable()) return;  // start() reads it
+    impl_->rescan_wanted = true;
+  }
+  impl_->cv.notify_all();
 }
 
 void service::burst(const std::string& conv, const storage::push_entry& e) {

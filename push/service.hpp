@@ -53,7 +53,7 @@ struct service_options {
   std::string ca_file;
 };
 
-// The push path of a standalone node (docs/push.md). The outbox
+// The push path of a node (docs/push.md). The outbox
 // (storage's push_outbox) holds two kinds of jobs: a conversation's burst
 // (user_id empty: its messages since the last push, written with them;
 // its grace runs here, and its conversation's actor, woken when it ends,
@@ -93,6 +93,20 @@ class service {
   // Web Push's VAPID public key (base64url) that browsers subscribe with;
   // empty when Web Push is off.
   std::string webpush_key() const;
+
+  // --- a cluster (DESIGN §5) ---
+  // The outbox of a shard is sent by the shard's leader: `leads(home)`
+  // says whether this node leads the shard of `home` (a user's or a
+  // conversation's id) now; jobs of other shards are left to their leader.
+  // `badge(user)` counts the user's unread conversations wherever their
+  // shards are (blocking, bounded by its own timeouts). Both run on the
+  // service's thread. Set before start(); none on a standalone node.
+  void set_cluster(std::function<bool(const std::string&)> leads,
+                   std::function<std::uint32_t(const std::string&)> badge);
+  // The shards this node leads changed: the outbox is read again for the
+  // jobs of shards it now leads (those of shards it no longer leads were
+  // let go when their time came).
+  void rescan();
 
   // Reads the outbox and starts sending: members' jobs at once, and each
   // conversation's burst is handed to `waker` when its grace ends (and

@@ -144,6 +144,10 @@ class store {
   // The direct conversation of two users, in either order.
   result<std::optional<std::string>> find_direct(std::string_view a,
                                                  std::string_view b) const;
+  // How many of `convs` have messages past `user`'s read cursor (a push's
+  // badge): conversations the user is not a member of count none.
+  result<std::uint32_t> unread_among(
+      const std::string& user, const std::vector<std::string>& convs) const;
   result<std::optional<member_state>> member(std::string_view conv,
                                              std::string_view user) const;
   // Every member of `conv`, ordered by user id.

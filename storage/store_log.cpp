@@ -125,4 +125,17 @@ store::probe store::probe_idempotent(std::string_view conv,
   return probe::unknown;
 }
 
+result<std::uint32_t> store::unread_among(
+    const std::string& user, const std::vector<std::string>& convs) const {
+  std::uint32_t n = 0;
+  for (auto& c : convs) {
+    auto last = last_msg_id(c);
+    if (!last) return last.err();
+    auto me = member(c, user);
+    if (!me) return me.err();
+    if (*me && (*me)->read_upto < *last) ++n;
+  }
+  return n;
+}
+
 }  // namespace switchboard::storage

@@ -3,7 +3,9 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
+#include <random>
 
 #include "storage/keys.hpp"
 #include "storage/store.hpp"
@@ -157,7 +159,27 @@ result<std::vector<push_entry>> store::push_jobs(std::size_t limit) const {
   return out;
 }
 
-std::uint64_t store::next_push_seq() { return impl_->next_push_seq++; }
+std::uint64_t store::next_push_seq() {
+  // In a cluster a shard's outbox is written by its leader of the moment,
+  // and a new leader's own count may be behind the old one's: a seq is the
+  // time in microseconds (a new leader's follow the old one's, with clocks
+  // within a second), above every seq this store has seen, with 8 bits of
+  // this process's own at the bottom (two nodes' seqs of one microsecond
+  // differ).
+  static const std::uint64_t salt = std::random_device{}() & 0xff;
+  auto us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  auto now = (us << 8) | salt;
+  auto cur = impl_->next_push_seq.load(std::memory_order_relaxed);
+  for (;;) {
+    auto seq = std::max(cur, now);
+    if (impl_->next_push_seq.compare_exchange_weak(cur, seq + 1,
+                                                   std::memory_order_relaxed))
+      return seq;
+  }
+}
 
 result<std::vector<std::string>> store::conversations(std::string_view prefix,
                                                       std::size_t limit) const {

@@ -155,7 +155,7 @@ void check_everything_readable(store& db) {
   auto jobs = db.push_jobs(10);
   REQUIRE(jobs->size() == 1);
   CHECK((*jobs)[0].seq == 41);
-  CHECK(db.next_push_seq() == 42);
+  CHECK(db.next_push_seq() > 41);
   CHECK(*db.last_seen("bob") == std::optional<std::int64_t>(1700));
   CHECK(db.revocations()->size() == 1);
   CHECK(*db.conversations("", 10) == std::vector<std::string>{"c", g});

@@ -1,0 +1,129 @@
+#include <mutex>
+
+#include "tests/cluster_e2e/cluster_fixture.hpp"
+#include "tests/support/fake_http_server.hpp"
+
+// Push notifications in a cluster (docs/push.md): a member's job is made
+// by its conversation's node and sent by its user's node, which holds the
+// user's devices; the badge counts conversations on every node.
+using namespace switchboard::testing;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+std::vector<json::object> notifications(const fake_http_server& gw) {
+  std::vector<json::object> out;
+  for (auto& r : gw.requests())
+    out.push_back(json::parse(r.body).at("notification").as_object());
+  return out;
+}
+
+void wait_metric(node_process& n, const std::string& series, double want) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (metric(n.port(), series) < want) {
+    INFO(series << " below " << want);
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(20ms);  // a poll of /metrics, not a sync
+  }
+}
+
+// A gateway whose answer the test sets.
+struct gateway {
+  std::mutex m;
+  int status = 200;
+  std::map<std::string, std::string> headers;
+  fake_http_server server{[this](const fake_http_server::request&) {
+    std::lock_guard<std::mutex> l(m);
+    return fake_http_server::response{status, headers, R"({"rejected":[]})"};
+  }};
+  void answer(int s, std::map<std::string, std::string> h = {}) {
+    std::lock_guard<std::mutex> l(m);
+    status = s;
+    headers = std::move(h);
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "in a cluster an offline member's push is sent by its user's node, "
+    "with the badge of every node's conversations, and cleared on a read "
+    "elsewhere",
+    "[cluster][e2e][push]") {
+  fake_http_server gw([](const fake_http_server::request&) {
+    return fake_http_server::response{200, {}, R"({"rejected":[]})"};
+  });
+  cluster_fixture cl(3, {"--push-grace-ms", "0", "--push-gateway-url", gw.url(),
+                         "--push-gateway-app-id", "org.example.chat",
+                         "--rate-create", "1000/1000"});
+  cl.rebalance();
+  auto alice_id = user_homed_on(cl, "n1", "alice");
+  auto bob_id = user_homed_on(cl, "n3", "bob");
+  // bob's phone, registered through n1: kept at n3, his shard's node.
+  auto r = http_request(cl.node(1).port(), "POST", "/v1/devices",
+                        R"({"platform":"gateway","token":"pk-bob"})",
+                        "Bearer " + cl.node(1).token(bob_id));
+  REQUIRE(r.status == 204);
+  auto alice = cl.connect(1, alice_id);
+  // Two conversations with unread messages for bob, on n2 and on n1.
+  auto first = group_on(cl, *alice, "n1", {alice_id, bob_id});
+  REQUIRE(e2e_fixture::send(*alice, first, "one", "m1")["type"] == "sent");
+  REQUIRE(gw.wait_for(1, 20s));
+  auto conv = group_on(cl, *alice, "n2", {alice_id, bob_id});
+  REQUIRE(e2e_fixture::send(*alice, conv, "two", "m2")["type"] == "sent");
+  REQUIRE(gw.wait_for(2, 20s));
+  auto sent = notifications(gw);
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].at("room_id") == json::value(first));
+  CHECK(sent[0].at("counts").at("unread") == 1);
+  CHECK(sent[1].at("room_id") == json::value(conv));
+  CHECK(sent[1].at("event_id") == json::value(conv + ":1"));
+  CHECK(sent[1].at("counts").at("unread") == 2);  // n1's and n2's
+  // Sent from bob's node, not the conversation's.
+  wait_metric(cl.node(3), "switchboard_push_sent_total", 2);
+  CHECK(metric(cl.node(2).port(), "switchboard_push_sent_total") == 0);
+
+  // bob reads the n2 conversation on n1: his node clears it.
+  auto bob = cl.connect(1, bob_id);
+  bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 1}});
+  REQUIRE(gw.wait_for(3, 20s));
+  sent = notifications(gw);
+  REQUIRE(sent.size() == 3);
+  CHECK_FALSE(sent[2].contains("event_id"));
+  CHECK(sent[2].at("counts").at("unread") == 1);  // the n1 one is left
+}
+
+TEST_CASE(
+    "a push its user's node had not sent when it died is sent by the copy "
+    "that takes the user's shard",
+    "[cluster][e2e][push][replication]") {
+  gateway gw;
+  // Taken for now by nobody: the job stays in bob's node's outbox.
+  gw.answer(503, {{"retry-after", "3"}});
+  cluster_fixture cl(
+      3, {"--replicas", "3", "--push-grace-ms", "0", "--push-gateway-url",
+          gw.server.url(), "--push-gateway-app-id", "org.example.chat",
+          "--rate-create", "1000/1000"});
+  cl.rebalance();
+  auto alice_id = user_homed_on(cl, "n1", "alice");
+  auto bob_id = user_homed_on(cl, "n3", "bob");
+  auto r = http_request(cl.node(1).port(), "POST", "/v1/devices",
+                        R"({"platform":"gateway","token":"pk-bob"})",
+                        "Bearer " + cl.node(1).token(bob_id));
+  REQUIRE(r.status == 204);
+  auto alice = cl.connect(1, alice_id);
+  auto conv = group_on(cl, *alice, "n2", {alice_id, bob_id});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  REQUIRE(gw.server.wait_for(1, 20s));  // n3 tried, and was refused
+  cl.node(3).kill();
+  gw.answer(200);
+  // A copy of bob's shard leads it now and sends what n3 left.
+  REQUIRE(gw.server.wait_for(2, 30s));
+  auto last = json::parse(gw.server.requests().back().body)
+                  .at("notification")
+                  .as_object();
+  CHECK(last.at("event_id") == json::value(conv + ":1"));
+  CHECK(last.at("devices").at(0).at("pushkey") == "pk-bob");
+  CHECK(cl.owner_of(bob_id, 1) != "n3");
+}
