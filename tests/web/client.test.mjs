@@ -174,6 +174,16 @@ test("a refused token is reported, not retried; a refused dev login says why", a
   await assert.rejects(devLogin(dev.url, "no spaces"), (e) => e.code === "bad_request");
 });
 
+test("registerDevice posts a device for push with the user's token; a refusal rejects with the node's code", async () => {
+  const node = await startNode();
+  const bob = client(node, "bob");
+  const subscription = { endpoint: "https://push.example/1", keys: { p256dh: "BA", auth: "AA" } };
+  await bob.registerDevice("webpush", JSON.stringify(subscription));
+  await assert.rejects(bob.registerDevice("pigeon", "x"), (e) => e.code === "bad_request" && /platform/.test(e.message));
+  const bad = new SwitchboardClient({ url: node.url, token: "not-a-token", WebSocket });
+  await assert.rejects(bad.registerDevice("fcm", "t"), (e) => e.code === "unauthorized");
+});
+
 test("a member added to a group learns of it, loads its history and gets new messages", async () => {
   const node = await startNode();
   const alice = client(node, "alice");

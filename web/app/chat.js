@@ -5,8 +5,9 @@ import { h, $ } from "./dom.js";
 import { renderConvList } from "./conv_list.js";
 import { renderMessages, noteFailed } from "./message_view.js";
 import { convName, peerOf, presenceText } from "./names.js";
+import { enableNotifications } from "./notify.js";
 
-const OPEN_KEY = "switchboard.open";
+export const OPEN_KEY = "switchboard.open";
 
 export class ChatView {
   constructor(token, { onUnauthorized }) {
@@ -170,6 +171,15 @@ export class ChatView {
       }
     }, opts);
     document.addEventListener("visibilitychange", () => this.render(), opts);
+    $("notify-status").textContent = "";
+    $("notify").addEventListener("click", async () => {
+      $("notify-status").textContent = "Turning notifications on…";
+      $("notify-status").textContent = await enableNotifications(c);
+    }, opts);
+    // A notification clicked while this page is open (sw.js).
+    navigator.serviceWorker?.addEventListener("message", (ev) => {
+      if (typeof ev.data?.open === "string") this.select(ev.data.open);
+    }, opts);
   }
 
   async #removeMember(user) {

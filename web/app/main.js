@@ -1,10 +1,17 @@
 // The page's entry: sign-in (dev login or a pasted token), then the chat.
 import { devLogin } from "../lib/switchboard.js";
 import { $ } from "./dom.js";
-import { ChatView } from "./chat.js";
+import { ChatView, OPEN_KEY } from "./chat.js";
 
 const SESSION_KEY = "switchboard.session";
 let chat = null;
+
+// A notification clicked with no page open opens /?conv=ID (sw.js).
+const opened = new URLSearchParams(location.search).get("conv");
+if (opened) {
+  sessionStorage.setItem(OPEN_KEY, opened);
+  history.replaceState(null, "", "/");
+}
 
 function showSignIn(message = "") {
   chat?.stop();

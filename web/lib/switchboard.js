@@ -231,6 +231,28 @@ export class SwitchboardClient extends Emitter {
     return this.request({ type: "members", conv_id: convId, add, remove });
   }
 
+  // Registers a device of this user for push notifications, over REST
+  // (POST /v1/devices) to the node of the connection, with the user's
+  // token. `platform`: "webpush", "fcm", "apns" or "gateway"; `token`: the
+  // platform's (Web Push: the JSON of PushSubscription.toJSON()).
+  // Registering it again replaces it. Rejects with a SwitchboardError.
+  async registerDevice(platform, token) {
+    if (!this.options.fetch) throw new TypeError("options.fetch is required to register a device");
+    let res;
+    try {
+      res = await this.options.fetch(new URL("/v1/devices", this.url), {
+        method: "POST",
+        headers: { Authorization: `Bearer ${this.options.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ platform, token }),
+      });
+    } catch (e) {
+      throw new SwitchboardError("unavailable", `cannot reach the node: ${e.message}`);
+    }
+    if (res.ok) return;
+    const err = (await res.json().catch(() => ({}))).error ?? {};
+    throw new SwitchboardError(err.code ?? "internal", err.message ?? `HTTP ${res.status}`);
+  }
+
   // The state of one of this user's messages: pending, failed, sent,
   // delivered or read.
   stateOf(convId, msg) {
