@@ -147,18 +147,31 @@ void burst_due(conv_self self, storage::push_entry due) {
   auto left = std::make_shared<std::size_t>(elsewhere.size());
   auto failed = std::make_shared<std::string>();
   auto batch = std::make_shared<storage::batch>(std::move(b));
-  auto one_done = [self, left, failed, batch, jobs,
-                   seq = due.seq](std::string why) {
+  auto remote = std::make_shared<std::vector<std::string>>();
+  for (auto& n : elsewhere)
+    remote->insert(remote->end(), n.users.begin(), n.users.end());
+  auto one_done = [self, left, failed, batch, jobs, remote,
+                   msg = due.job.msg_id, seq = due.seq](std::string why) {
+    auto& st = self->state;
     if (!why.empty() && failed->empty()) *failed = std::move(why);
     if (--*left > 0) return;
     if (!failed->empty()) {
       // The burst stays in the outbox; the service wakes this conversation
-      // again (the users whose node took theirs may get the push twice).
-      self->state.push_handing.erase(seq);
-      metrics::emit(self->state.ctx->log, "warn", "push_burst_not_handed",
-                    {{"conv_id", self->state.conv_id}, {"error", *failed}});
+      // again, and the users' nodes that took theirs drop the second copy
+      // (push::service::handed: a job of a message they have).
+      st.push_handing.erase(seq);
+      metrics::emit(st.ctx->log, "warn", "push_burst_not_handed",
+                    {{"conv_id", st.conv_id}, {"error", *failed}});
       return;
     }
+    // A cursor that came while their jobs were on their way may have
+    // reached the users' nodes before the jobs did: told again.
+    for (auto& u : *remote)
+      if (auto it = st.members.find(u);
+          it != st.members.end() && covered(st, u, msg))
+        push_cursor(self, u,
+                    std::max(it->second.delivered_upto, it->second.read_upto),
+                    it->second.read_upto >= msg);
     hand_over(self, std::move(*batch), jobs, seq);
   };
   for (auto& n : elsewhere)
@@ -176,37 +189,51 @@ void burst_due(conv_self self, storage::push_entry due) {
 void hand_over(conv_self self, storage::batch b,
                std::shared_ptr<std::vector<storage::push_entry>> jobs,
                std::uint64_t seq) {
-  commit_then(self, std::move(b), [self, jobs, seq](const storage::status& s) {
-    auto& st = self->state;
+  auto& st = self->state;
+  // The users' shards are this node's and not moving away while their jobs
+  // are written (a move copies a shard once its writes have left).
+  std::vector<std::string> users;
+  for (auto& j : *jobs) users.push_back(j.job.user_id);
+  if (!users.empty() && !st.ctx->dir->enter_writes(users)) {
     st.push_handing.erase(seq);
-    if (!s) {
-      // The burst stays in the outbox; the service wakes this
-      // conversation again.
-      metrics::emit(st.ctx->log, "warn", "push_burst_not_handed",
-                    {{"conv_id", st.conv_id}, {"error", s.err().message}});
-      return;
-    }
-    // An ack that came while the write was on its way covers its job.
-    std::vector<storage::push_entry> still;
-    storage::batch drop;
-    for (auto& j : *jobs)
-      if (covered(st, j.job.user_id, j.job.msg_id))
-        drop.erase_push_job(j.job.user_id, j.seq);
-      else
-        still.push_back(std::move(j));
-    if (!drop.empty())
-      commit_then(self, std::move(drop), [](const storage::status&) {});
-    st.ctx->push->handed(still);
-    st.ctx->push->burst_done(st.conv_id, seq);
-    st.push_handed.push_back(seq);
-    if (st.push_handed.size() > 8) st.push_handed.pop_front();
-  });
+    metrics::emit(
+        st.ctx->log, "debug", "push_burst_not_handed",
+        {{"conv_id", st.conv_id}, {"error", "a member's shard moves"}});
+    return;
+  }
+  commit_then(
+      self, std::move(b), [self, jobs, seq, users](const storage::status& s) {
+        auto& st = self->state;
+        if (!users.empty()) st.ctx->dir->leave_writes(users);
+        st.push_handing.erase(seq);
+        if (!s) {
+          // The burst stays in the outbox; the service wakes this
+          // conversation again.
+          metrics::emit(st.ctx->log, "warn", "push_burst_not_handed",
+                        {{"conv_id", st.conv_id}, {"error", s.err().message}});
+          return;
+        }
+        // An ack that came while the write was on its way covers its job.
+        std::vector<storage::push_entry> still;
+        storage::batch drop;
+        for (auto& j : *jobs)
+          if (covered(st, j.job.user_id, j.job.msg_id))
+            drop.erase_push_job(j.job.user_id, j.seq);
+          else
+            still.push_back(std::move(j));
+        if (!drop.empty())
+          commit_then(self, std::move(drop), [](const storage::status&) {});
+        st.ctx->push->handed(still);
+        st.ctx->push->burst_done(st.conv_id, seq);
+        st.push_handed.push_back(seq);
+        if (st.push_handed.size() > 8) st.push_handed.pop_front();
+      });
 }
 
 void push_cursor(conv_self self, const std::string& user, std::uint64_t upto,
                  bool read) {
   auto& st = self->state;
-  if (!st.ctx->push) return;
+  if (!pushes(st)) return;
   auto r = st.ctx->dir->route_of(user);
   if (r.what == directory::shard_route::kind::local)
     return st.ctx->push->cursor(user, st.conv_id, upto, read);

@@ -13,17 +13,18 @@ namespace switchboard::actors {
 void directory::set_routes(std::vector<shard_route> routes) {
   auto fresh =
       std::make_shared<const std::vector<shard_route>>(std::move(routes));
-  auto old = std::atomic_load(&routes_);
-  std::atomic_store(&routes_,
-                    std::shared_ptr<const std::vector<shard_route>>(fresh));
-  // A shard this node begins to lead brings its push outbox (moved or
-  // replicated here): the push service reads it again.
+  auto old = std::atomic_exchange(
+      &routes_, std::shared_ptr<const std::vector<shard_route>>(fresh));
+  // A shard this node begins to lead (or leads at a new epoch) brings its
+  // push outbox, moved or replicated here: the push service reads it.
   using kind = shard_route::kind;
-  bool gained = false;
-  for (std::size_t n = 0; n < fresh->size() && !gained; ++n)
-    gained = (*fresh)[n].what == kind::local &&
-             (!old || n >= old->size() || (*old)[n].what != kind::local);
-  if (gained && ctx_.push) ctx_.push->rescan();
+  std::vector<std::uint16_t> gained;
+  for (std::size_t n = 0; n < fresh->size(); ++n)
+    if ((*fresh)[n].what == kind::local &&
+        (!old || n >= old->size() || (*old)[n].what != kind::local ||
+         (*old)[n].epoch != (*fresh)[n].epoch))
+      gained.push_back(static_cast<std::uint16_t>(n));
+  if (!gained.empty() && ctx_.push) ctx_.push->rescan(gained);
 }
 
 bool directory::clustered() const {

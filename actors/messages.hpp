@@ -52,6 +52,9 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using outbox_atom = caf::atom_constant<caf::atom("outbox")>;
 using pushcur_atom = caf::atom_constant<caf::atom("pushcur")>;
 using unread_atom = caf::atom_constant<caf::atom("unread")>;
+// (devices_atom, user) -> (platforms, tokens, registered_ms): the push
+// devices of a user of the registry's node's shards.
+using devices_atom = caf::atom_constant<caf::atom("devices")>;
 // An admin API request another node forwards (admin/cluster_forward).
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
 // Every revocation a node keeps, for a node that joins (registry.hpp).

@@ -375,6 +375,46 @@ void node::erase_device(const std::string& user, const std::string& token,
                  std::move(done));
 }
 
+void node::list_devices(
+    const std::string& user,
+    std::function<void(proto_error, std::vector<storage::device>)> done) {
+  auto r = impl_->dir.route_of(user);
+  using kind = directory::shard_route::kind;
+  if (r.what == kind::unavailable)
+    return done(proto_error{"unavailable", r.reason, r.retry_after_ms}, {});
+  if (r.what == kind::local)
+    return impl_->pool->post([store = &impl_->store, user, done] {
+      auto d = store->devices(user);
+      if (!d)
+        return done(
+            proto_error{"internal", "storage error: " + d.err().message}, {});
+      done(proto_error{}, std::move(*d));
+    });
+  auto timeout = impl_->ctx.lim.remote_request_timeout;
+  impl_->sys.spawn([registry = r.registry, user, done,
+                    timeout](caf::event_based_actor* self) {
+    self->request(registry, timeout, devices_atom::value, user)
+        .then(
+            [self, done](std::vector<std::string>& platforms,
+                         std::vector<std::string>& tokens,
+                         std::vector<std::int64_t>& since) {
+              std::vector<storage::device> out;
+              for (std::size_t i = 0; i < platforms.size() &&
+                                      i < tokens.size() && i < since.size();
+                   ++i)
+                out.push_back({platforms[i], tokens[i], since[i]});
+              done(proto_error{}, std::move(out));
+              self->quit();
+            },
+            [self, done](caf::error&) {
+              done(proto_error{"unavailable",
+                               "the user's node did not answer; retry", 1000},
+                   {});
+              self->quit();
+            });
+  });
+}
+
 storage::store& node::store() { return impl_->store; }
 
 bool node::wait_idle(std::chrono::milliseconds timeout) {
@@ -556,15 +596,25 @@ void node::wake_push_burst(const storage::push_entry& b) {
 }
 
 bool node::leads(const std::string& id) const {
-  return impl_->dir.is_local(id);
+  // Before the cluster set any route every id looks local: none is led yet.
+  return impl_->dir.clustered() && impl_->dir.is_local(id);
 }
 
 std::uint32_t node::unread_conversations(const std::string& user,
                                          std::chrono::milliseconds timeout) {
+  auto& log = impl_->ctx.log;
+  auto incomplete = [&](const std::string& why) {
+    metrics::emit(log, "debug", "badge_incomplete",
+                  {{"user_id", user}, {"error", why}});
+  };
   auto convs = impl_->ctx.store->inbox(user);
-  if (!convs) return 0;
+  if (!convs) {
+    incomplete(convs.err().message);
+    return 0;
+  }
   if (convs->size() > 1000) convs->resize(1000);
   auto g = group_by_owner(impl_->dir, *convs);
+  if (!g.err.ok()) incomplete(g.err.message);
   auto pick = [&](const std::vector<std::size_t>& pos) {
     std::vector<std::string> out;
     for (auto i : pos) out.push_back((*convs)[i]);
@@ -573,16 +623,22 @@ std::uint32_t node::unread_conversations(const std::string& user,
   std::uint32_t n = 0;
   if (auto here = impl_->ctx.store->unread_among(user, pick(g.here)))
     n += *here;
+  else
+    incomplete(here.err().message);
   if (g.elsewhere.empty()) return n;
+  // Every node asked at once, each answer awaited against the same
+  // deadline: a node that does not answer costs `timeout` once.
   caf::scoped_actor self{impl_->sys};
+  using handle =
+      decltype(self->request(g.elsewhere[0].first, timeout, unread_atom::value,
+                             user, std::vector<std::string>{}));
+  std::vector<handle> asked;
   for (auto& [registry, pos] : g.elsewhere)
-    self->request(registry, timeout, unread_atom::value, user, pick(pos))
-        .receive([&](std::uint32_t k) { n += k; },
-                 [&](caf::error& e) {
-                   metrics::emit(
-                       impl_->ctx.log, "debug", "badge_incomplete",
-                       {{"user_id", user}, {"error", impl_->sys.render(e)}});
-                 });
+    asked.push_back(
+        self->request(registry, timeout, unread_atom::value, user, pick(pos)));
+  for (auto& h : asked)
+    h.receive([&](std::uint32_t k) { n += k; },
+              [&](caf::error& e) { incomplete(impl_->sys.render(e)); });
   return n;
 }
 

@@ -12,6 +12,7 @@
 #include "actors/frame.hpp"
 #include "actors/limits.hpp"
 #include "metrics/log_sink.hpp"
+#include "storage/records.hpp"
 
 namespace switchboard::storage {
 class store;
@@ -98,6 +99,11 @@ class node {
                   std::function<void(proto_error)> done);
   void erase_device(const std::string& user, const std::string& token,
                     std::function<void(proto_error)> done);
+  // A user's push devices, from the node that owns the user's shard;
+  // `done` runs on some other thread.
+  void list_devices(
+      const std::string& user,
+      std::function<void(proto_error, std::vector<storage::device>)> done);
 
   // The node's store.
   storage::store& store();

@@ -55,6 +55,8 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
 //   durable at `upto` (push::service::cursor).
 // - (unread_atom, user, convs) -> uint32: how many of `convs` have
 //   messages past `user`'s read cursor.
+// - (devices_atom, user) -> (platforms, tokens, registered_ms): the user's
+//   push devices (GET /v1/devices).
 caf::message_handler push_handlers(caf::event_based_actor* self,
                                    node_context* ctx);
 

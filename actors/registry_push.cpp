@@ -58,6 +58,37 @@ caf::message_handler push_handlers(caf::event_based_actor* self,
         if (ctx->push && ctx->dir->is_local(user))
           ctx->push->cursor(user, conv, upto, read);
       },
+      [self, ctx](devices_atom, std::string& user)
+          -> caf::result<std::vector<std::string>, std::vector<std::string>,
+                         std::vector<std::int64_t>> {
+        if (!ctx->dir->is_local(user))
+          return make_cluster_error(cluster_errc::not_owner);
+        auto rp = self->make_response_promise<std::vector<std::string>,
+                                              std::vector<std::string>,
+                                              std::vector<std::int64_t>>();
+        run_blocking(
+            self, *ctx->pool,
+            [store = ctx->store, user = std::move(user)] {
+              return store->devices(user);
+            },
+            [rp](storage::result<std::vector<storage::device>> r) mutable {
+              if (!r) {
+                rp.deliver(
+                    caf::make_error(caf::sec::runtime_error, r.err().message));
+                return;
+              }
+              std::vector<std::string> platforms, tokens;
+              std::vector<std::int64_t> since;
+              for (auto& d : *r) {
+                platforms.push_back(d.platform);
+                tokens.push_back(d.token);
+                since.push_back(d.registered_ms);
+              }
+              rp.deliver(std::move(platforms), std::move(tokens),
+                         std::move(since));
+            });
+        return rp;
+      },
       [self, ctx](
           unread_atom, std::string& user,
           std::vector<std::string>& convs) -> caf::result<std::uint32_t> {

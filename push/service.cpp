@@ -16,6 +16,7 @@
 #include "push/fcm_provider.hpp"
 #include "push/gateway_provider.hpp"
 #include "push/webpush_provider.hpp"
+#include "storage/shard.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::push {
@@ -66,7 +67,10 @@ struct service::impl {
   std::function<void(storage::push_entry)> waker;
   std::function<bool(const std::string&)> leads;  // empty: every shard
   std::function<std::uint32_t(const std::string&)> cluster_badge;
-  bool rescan_wanted = false;  // under mtx
+  // Shards this node began to lead, whose outbox is read again when due.
+  std::set<std::uint16_t> rescan_shards;  // under mtx
+  clock::time_point rescan_due{};
+  bool started = false;  // under mtx
 
   // A member's job (user, conv).
   struct entry {
@@ -100,6 +104,12 @@ struct service::impl {
   // Sent, not cleared since: by key, the generation of its entry in
   // pushed_order (the oldest forgotten first; a stale entry is skipped).
   std::map<key_t, std::uint64_t> pushed;
+  // The newest message each (user, conversation) job settled for (sent,
+  // cancelled, dropped), the oldest forgotten first: a job of a message
+  // that is not newer is a hand-over made again (a conversation's retry,
+  // an outbox read again), not a new push.
+  std::map<key_t, std::uint64_t> settled;
+  std::deque<key_t> settled_order;
   std::deque<std::pair<key_t, std::uint64_t>> pushed_order;
   std::uint64_t pushed_gen = 0;
   std::deque<key_t> clears;
@@ -125,11 +135,31 @@ struct service::impl {
   }
   // Erases the entry and its jobs (and those it replaced) from the outbox.
   void finish(std::map<key_t, entry>::iterator it) {
+    auto& last = settled[it->first];
+    if (last == 0) settled_order.push_back(it->first);
+    last = std::max(last, it->second.job.msg_id);
+    while (settled_order.size() > pushed_max) {
+      settled.erase(settled_order.front());
+      settled_order.pop_front();
+    }
     erase_job(it->first.first, it->second.seq);
     for (auto s : it->second.replaced) erase_job(it->first.first, s);
     unschedule(it->first, it->second);
     pending.erase(it);
     backlog();
+  }
+  // Whether `j` is one this service has (pending) or had (settled) for its
+  // message or a newer one; its outbox entry goes then, unless it is the
+  // pending one.
+  bool known(const storage::push_entry& j) {
+    key_t k{j.job.user_id, j.job.conv_id};
+    auto p = pending.find(k);
+    if (p != pending.end() && p->second.seq == j.seq) return true;
+    auto st = settled.find(k);
+    bool old = (p != pending.end() && p->second.job.msg_id >= j.job.msg_id) ||
+               (st != settled.end() && st->second >= j.job.msg_id);
+    if (old) erase_job(k.first, j.seq);
+    return old;
   }
   void remember_pushed(const key_t& k) {
     auto gen = ++pushed_gen;
@@ -199,10 +229,15 @@ struct service::impl {
   // Takes what the outbox holds of the shards this node leads and does not
   // know yet: a burst's grace runs from its first message, a member's job
   // is sent now.
-  void adopt(std::vector<storage::push_entry> jobs) {
+  void adopt(std::vector<storage::push_entry> jobs,
+             const std::set<std::uint16_t>* only = nullptr) {
+    auto wanted = [&](const std::string& home) {
+      return here(home) &&
+             (!only || only->count(storage::shard_of(home, store.shards())));
+    };
     for (auto& j : jobs) {
       if (j.job.user_id.empty()) {
-        if (!here(j.job.conv_id)) continue;
+        if (!wanted(j.job.conv_id)) continue;
         burst_key k{j.job.conv_id, j.seq};
         auto [it, fresh] = bursts.try_emplace(k);
         if (!fresh) continue;
@@ -213,23 +248,24 @@ struct service::impl {
                                           std::max<std::int64_t>(0, left)));
         continue;
       }
-      if (!here(j.job.user_id)) continue;
+      if (!wanted(j.job.user_id) || known(j)) continue;
       key_t k{j.job.user_id, j.job.conv_id};
-      auto& e = pending[k];
-      if (e.seq == j.seq) continue;  // known
-      if (e.seq != 0) {
+      auto [it, fresh] = pending.try_emplace(k);
+      auto& e = it->second;
+      if (!fresh) {
         // Two of one user and conversation (a crash between a write and
-        // an erase): the newer stays.
-        auto older = std::min(e.seq, j.seq);
-        if (e.sending || older == j.seq) {
-          if (older == j.seq) erase_job(k.first, older);
-          continue;
+        // an erase): the newer message stays (known() kept this one).
+        if (e.sending) {
+          e.replaced.push_back(e.seq);
+          e.newer = true;
+        } else {
+          erase_job(k.first, e.seq);
         }
-        erase_job(k.first, older);
       }
       e.seq = j.seq;
       e.job = std::move(j.job);
-      schedule(k, e, clock::now());
+      e.delivered.clear();
+      if (!e.sending) schedule(k, e, clock::now());
     }
     backlog();
   }
@@ -393,16 +429,21 @@ struct service::impl {
         l.lock();
         continue;
       }
-      if (rescan_wanted) {
-        rescan_wanted = false;
+      if (!rescan_shards.empty() && rescan_due <= now) {
+        auto shards = std::move(rescan_shards);
+        rescan_shards.clear();
         l.unlock();
         auto jobs = store.push_jobs(1000000);
         l.lock();
-        if (!jobs)
+        if (!jobs) {
+          // Read again in a second: those shards' jobs wait for it.
           metrics::emit(log, "error", "push_outbox_not_read",
                         {{"error", jobs.err().message}});
-        else
-          adopt(std::move(*jobs));
+          rescan_shards.insert(shards.begin(), shards.end());
+          rescan_due = now + std::chrono::seconds(1);
+        } else {
+          adopt(std::move(*jobs), &shards);
+        }
         continue;
       }
       if (!clears.empty()) {
@@ -419,6 +460,16 @@ struct service::impl {
         auto& b = bursts.at(k);
         if (!here(k.first)) {
           // Its shard's leader is another node now: its burst.
+          bursts_due.erase({b.due, k.first, k.second});
+          bursts.erase(k);
+          continue;
+        }
+        if (wall_ms() - b.e.job.created_ms > o.max_age.count()) {
+          // Never handed over (its members' nodes kept refusing): dropped,
+          // as an old member's job is.
+          m->push_expired.inc();
+          metrics::emit(log, "warn", "push_expired", {{"conv_id", k.first}});
+          erase_job(k.first, k.second);
           bursts_due.erase({b.due, k.first, k.second});
           bursts.erase(k);
           continue;
@@ -460,6 +511,7 @@ struct service::impl {
         continue;
       }
       auto wake_at = clock::time_point::max();
+      if (!rescan_shards.empty()) wake_at = rescan_due;
       if (!bursts_due.empty())
         wake_at = std::min(wake_at, std::get<0>(*bursts_due.begin()));
       if (sending < sends_max && !due_at.empty())
@@ -555,6 +607,7 @@ void service::start(std::function<void(storage::push_entry)> waker) {
     std::lock_guard<std::mutex> l(impl_->mtx);
     impl_->waker = std::move(waker);
     if (jobs) impl_->adopt(std::move(*jobs));
+    impl_->started = true;
   }
   impl_->worker = std::thread([p = impl_.get()] { p->run(); });
 }
@@ -567,11 +620,12 @@ void service::set_cluster(
   impl_->cluster_badge = std::move(badge);
 }
 
-void service::rescan() {
+void service::rescan(const std::vector<std::uint16_t>& shards) {
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
-    if (!impl_->worker.joinable()) return;  // start() reads it
-    impl_->rescan_wanted = true;
+    if (!impl_->started) return;  // start() reads the whole outbox
+    impl_->rescan_shards.insert(shards.begin(), shards.end());
+    impl_->rescan_due = clock::now();
   }
   impl_->cv.notify_all();
 }
@@ -607,6 +661,7 @@ void service::handed(const std::vector<storage::push_entry>& jobs) {
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
     for (auto& j : jobs) {
+      if (impl_->known(j)) continue;
       impl_->m->push_created.inc();
       key_t k{j.job.user_id, j.job.conv_id};
       auto [it, fresh] = impl_->pending.try_emplace(k);

@@ -103,10 +103,11 @@ class service {
   // service's thread. Set before start(); none on a standalone node.
   void set_cluster(std::function<bool(const std::string&)> leads,
                    std::function<std::uint32_t(const std::string&)> badge);
-  // The shards this node leads changed: the outbox is read again for the
-  // jobs of shards it now leads (those of shards it no longer leads were
-  // let go when their time came).
-  void rescan();
+  // This node began to lead `shards`: their outbox is read again, and
+  // what it holds that this service does not know is sent (a job of a
+  // message it has sent already is dropped). Those of shards it no longer
+  // leads were let go when their time came.
+  void rescan(const std::vector<std::uint16_t>& shards);
 
   // Reads the outbox and starts sending: members' jobs at once, and each
   // conversation's burst is handed to `waker` when its grace ends (and

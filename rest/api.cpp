@@ -175,6 +175,22 @@ void delete_device(actors::node& rt, const std::string& user,
   });
 }
 
+// GET /v1/devices: the user's own devices, tokens whole (the user's own
+// credentials, needed to remove one).
+void list_devices(actors::node& rt, const std::string& user,
+                  const net::http_reply& reply) {
+  rt.list_devices(user, [reply](const actors::proto_error& e,
+                                std::vector<storage::device> devices) {
+    if (!e.ok()) return reply(device_failed(e));
+    json::array list;
+    for (auto& d : devices)
+      list.push_back(json::object{{"platform", d.platform},
+                                  {"token", d.token},
+                                  {"registered_ms", d.registered_ms}});
+    reply(json_response(200, json::object{{"devices", std::move(list)}}));
+  });
+}
+
 }  // namespace
 
 bool handle(actors::node& rt, const auth::token_verifier& tokens,
@@ -243,7 +259,9 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
                          {"retry_after_ms", e.retry_after_ms}}));
         break;
       }
-      if (r->kind == route_kind::devices)
+      if (r->kind == route_kind::devices && !post)
+        list_devices(rt, user, reply);
+      else if (r->kind == route_kind::devices)
         register_device(rt, user, body, reply);
       else
         delete_device(rt, user, r->param, reply);

@@ -55,9 +55,10 @@ bool route::allows(const std::string& method) const {
     case route_kind::conversations:
     case route_kind::messages:
       return method == "GET" || method == "POST";
+    case route_kind::devices:
+      return method == "GET" || method == "POST";
     case route_kind::members:
     case route_kind::read:
-    case route_kind::devices:
       return method == "POST";
     case route_kind::presence:
       return method == "GET";
@@ -71,6 +72,7 @@ std::string route::allowed() const {
   switch (kind) {
     case route_kind::conversations:
     case route_kind::messages:
+    case route_kind::devices:
       return "GET, POST";
     case route_kind::presence:
       return "GET";

@@ -164,17 +164,17 @@ std::uint64_t store::next_push_seq() {
   // and a new leader's own count may be behind the old one's: a seq is the
   // time in microseconds (a new leader's follow the old one's, with clocks
   // within a second), above every seq this store has seen, with 8 bits of
-  // this process's own at the bottom (two nodes' seqs of one microsecond
-  // differ).
+  // this process's own at the bottom that every seq of it keeps (two
+  // nodes' seqs differ unless their random bits meet in one microsecond).
   static const std::uint64_t salt = std::random_device{}() & 0xff;
   auto us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count());
-  auto now = (us << 8) | salt;
   auto cur = impl_->next_push_seq.load(std::memory_order_relaxed);
   for (;;) {
-    auto seq = std::max(cur, now);
+    auto seq = (std::max(cur, us << 8) & ~std::uint64_t{0xff}) | salt;
+    if (seq < cur) seq += 0x100;
     if (impl_->next_push_seq.compare_exchange_weak(cur, seq + 1,
                                                    std::memory_order_relaxed))
       return seq;

@@ -65,33 +65,45 @@ TEST_CASE(
                         R"({"platform":"gateway","token":"pk-bob"})",
                         "Bearer " + cl.node(1).token(bob_id));
   REQUIRE(r.status == 204);
+  // Listed from another node than his shard's too.
+  auto listed = http_request(cl.node(2).port(), "GET", "/v1/devices", {},
+                             "Bearer " + cl.node(2).token(bob_id));
+  REQUIRE(listed.status == 200);
+  CHECK(json::parse(listed.body).at("devices").at(0).at("token") == "pk-bob");
   auto alice = cl.connect(1, alice_id);
-  // Two conversations with unread messages for bob, on n2 and on n1.
+  // Three conversations with unread messages for bob, one on each node
+  // (n3's is counted from bob's own node's store).
   auto first = group_on(cl, *alice, "n1", {alice_id, bob_id});
   REQUIRE(e2e_fixture::send(*alice, first, "one", "m1")["type"] == "sent");
   REQUIRE(gw.wait_for(1, 20s));
-  auto conv = group_on(cl, *alice, "n2", {alice_id, bob_id});
-  REQUIRE(e2e_fixture::send(*alice, conv, "two", "m2")["type"] == "sent");
+  auto own = group_on(cl, *alice, "n3", {alice_id, bob_id});
+  REQUIRE(e2e_fixture::send(*alice, own, "two", "m2")["type"] == "sent");
   REQUIRE(gw.wait_for(2, 20s));
+  auto conv = group_on(cl, *alice, "n2", {alice_id, bob_id});
+  REQUIRE(e2e_fixture::send(*alice, conv, "three", "m3")["type"] == "sent");
+  REQUIRE(gw.wait_for(3, 20s));
   auto sent = notifications(gw);
-  REQUIRE(sent.size() == 2);
+  REQUIRE(sent.size() == 3);
   CHECK(sent[0].at("room_id") == json::value(first));
   CHECK(sent[0].at("counts").at("unread") == 1);
-  CHECK(sent[1].at("room_id") == json::value(conv));
-  CHECK(sent[1].at("event_id") == json::value(conv + ":1"));
-  CHECK(sent[1].at("counts").at("unread") == 2);  // n1's and n2's
-  // Sent from bob's node, not the conversation's.
-  wait_metric(cl.node(3), "switchboard_push_sent_total", 2);
+  CHECK(sent[1].at("room_id") == json::value(own));
+  CHECK(sent[1].at("counts").at("unread") == 2);
+  CHECK(sent[2].at("room_id") == json::value(conv));
+  CHECK(sent[2].at("event_id") == json::value(conv + ":1"));
+  CHECK(sent[2].at("counts").at("unread") == 3);  // one on each node
+  // Sent from bob's node, not the conversations'.
+  wait_metric(cl.node(3), "switchboard_push_sent_total", 3);
+  CHECK(metric(cl.node(1).port(), "switchboard_push_sent_total") == 0);
   CHECK(metric(cl.node(2).port(), "switchboard_push_sent_total") == 0);
 
   // bob reads the n2 conversation on n1: his node clears it.
   auto bob = cl.connect(1, bob_id);
   bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 1}});
-  REQUIRE(gw.wait_for(3, 20s));
+  REQUIRE(gw.wait_for(4, 20s));
   sent = notifications(gw);
-  REQUIRE(sent.size() == 3);
-  CHECK_FALSE(sent[2].contains("event_id"));
-  CHECK(sent[2].at("counts").at("unread") == 1);  // the n1 one is left
+  REQUIRE(sent.size() == 4);
+  CHECK_FALSE(sent[3].contains("event_id"));
+  CHECK(sent[3].at("counts").at("unread") == 2);  // n1's and n3's are left
 }
 
 TEST_CASE(
@@ -125,5 +137,13 @@ TEST_CASE(
                   .as_object();
   CHECK(last.at("event_id") == json::value(conv + ":1"));
   CHECK(last.at("devices").at(0).at("pushkey") == "pk-bob");
-  CHECK(cl.owner_of(bob_id, 1) != "n3");
+  auto heir = cl.owner_of(bob_id, 1);
+  REQUIRE(heir != "n3");
+  // Once: by the copy that leads bob's shard now, not by the other one.
+  auto& taker = cl.node(heir == "n1" ? 1 : 2);
+  auto& other = cl.node(heir == "n1" ? 2 : 1);
+  wait_metric(taker, "switchboard_push_sent_total", 1);
+  CHECK(metric(other.port(), "switchboard_push_backlog") == 0);
+  CHECK(metric(other.port(), "switchboard_push_sent_total") == 0);
+  CHECK(gw.server.requests().size() == 2);
 }

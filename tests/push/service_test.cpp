@@ -1,0 +1,78 @@
+#include "push/service.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "metrics/metrics.hpp"
+#include "storage/store.hpp"
+#include "tests/support/fake_http_server.hpp"
+#include "tests/support/temp_dir.hpp"
+
+// The push service on its own (a store, a fake gateway): what it does with
+// jobs handed to it more than once, as a conversation whose hand-over
+// failed half-way, or an outbox read again after a failover, hands them.
+using namespace switchboard;
+using namespace std::chrono_literals;
+
+namespace {
+
+storage::push_entry job(storage::store& db, const std::string& user,
+                        std::uint64_t msg) {
+  storage::push_entry e;
+  e.seq = db.next_push_seq();
+  e.job = storage::push_job{user, "c-1", msg, "alice", "", 0, 0};
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  e.job.created_ms = now;
+  storage::batch b;
+  b.put_push_job(e.seq, e.job);
+  REQUIRE(db.commit_and_wait(std::move(b)).has_value());
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a job handed again for a message already pushed is dropped, a newer "
+    "message's is sent",
+    "[push][service]") {
+  testing::temp_dir dir;
+  auto db = storage::store::open(
+      storage::store_options{dir.str(), storage::durability::sync, {}});
+  REQUIRE(db.has_value());
+  auto& store = **db;
+  storage::batch dev;
+  dev.put_device("bob", storage::device{"gateway", "pk-bob", 1});
+  REQUIRE(store.commit_and_wait(std::move(dev)).has_value());
+  testing::fake_http_server gw([](const testing::fake_http_server::request&) {
+    return testing::fake_http_server::response{200, {}, R"({"rejected":[]})"};
+  });
+  metrics::node_metrics m;
+  push::service_options o;
+  o.gateway_url = gw.url();
+  o.gateway_app_id = "org.example.chat";
+  push::service s(store, o, {}, &m);
+  s.start([](storage::push_entry) {});
+
+  s.handed({job(store, "bob", 5)});
+  REQUIRE(gw.wait_for(1, 10s));
+  auto settled = [&] {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (s.pending_for("bob") != 0 || store.push_jobs(10)->size() != 0) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(5ms);  // polls the outbox, not a sync
+    }
+  };
+  settled();
+  // The same message again, under a new seq: nothing more is sent, and
+  // its outbox entry goes.
+  s.handed({job(store, "bob", 5)});
+  settled();
+  // A newer message is a new push.
+  s.handed({job(store, "bob", 6)});
+  REQUIRE(gw.wait_for(2, 10s));
+  settled();
+  CHECK(gw.requests().size() == 2);
+  CHECK(m.push_created.value() == 2);
+  s.stop();
+}
