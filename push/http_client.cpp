@@ -241,13 +241,17 @@ void http_client::send(request r, callback done) {
   t->req = std::move(r);
   t->done = std::move(done);
   impl_->in_flight.fetch_add(1, std::memory_order_relaxed);
-  bool refused = false;
+  bool refused = false, wake = false;
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
-    if (impl_->stopping)
+    if (impl_->stopping) {
       refused = true;
-    else
+    } else {
+      // The thread takes the whole queue when it wakes: one wake-up for
+      // the requests queued before it does, not one each.
+      wake = impl_->queue.empty();
       impl_->queue.push_back(std::move(t));
+    }
   }
   if (refused) {
     impl_->in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -256,6 +260,7 @@ void http_client::send(request r, callback done) {
     if (t->done) t->done(std::move(res));
     return;
   }
+  if (!wake) return;
   std::lock_guard<std::mutex> l(impl_->mtx);
   if (!impl_->stopping) curl_multi_wakeup(impl_->multi);
 }

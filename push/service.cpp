@@ -42,6 +42,10 @@ constexpr std::size_t badge_scan_max = 1000;
 // Conversations remembered as pushed (for the clear on read), the oldest
 // forgotten first.
 constexpr std::size_t pushed_max = 100000;
+// Erases of the outbox wait at most this long, or for this many, to share
+// one write.
+constexpr auto erase_delay = std::chrono::milliseconds(5);
+constexpr std::size_t erase_batch = 256;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -67,6 +71,11 @@ struct service::impl {
   std::function<void(storage::push_entry)> waker;
   std::function<bool(const std::string&)> leads;  // empty: every shard
   std::function<std::uint32_t(const std::string&)> cluster_badge;
+  // Jobs done with, erased from the outbox together (one write for many
+  // sends, not one each): within erase_delay of the first, or at
+  // erase_batch.
+  std::vector<std::pair<std::string, std::uint64_t>> erases;  // under mtx
+  clock::time_point erases_due{};
   // Shards this node began to lead, whose outbox is read again when due.
   std::set<std::uint16_t> rescan_shards;  // under mtx
   clock::time_point rescan_due{};
@@ -190,14 +199,27 @@ struct service::impl {
     return nullptr;
   }
 
+  // With mtx held: the job leaves the outbox with the next flush_erases.
   void erase_job(const std::string& home, std::uint64_t seq) {
+    if (stopping) return flush_erases({{home, seq}});  // no worker to wait for
+    if (erases.empty()) erases_due = clock::now() + erase_delay;
+    erases.emplace_back(home, seq);
+  }
+  // The erases so far in one write (without mtx, but for the few after
+  // stop), relaxed (an erase lost to
+  // a power cut sends its job once more, as a crash may).
+  void flush_erases(std::vector<std::pair<std::string, std::uint64_t>> e) {
+    if (e.empty()) return;
     storage::batch b;
-    b.erase_push_job(home, seq);
-    store.commit(std::move(b), [log = log, home](const storage::status& s) {
-      if (!s)
-        metrics::emit(log, "warn", "push_job_not_erased",
-                      {{"id", home}, {"error", s.err().message}});
-    });
+    for (auto& [home, seq] : e) b.erase_push_job(home, seq);
+    b.relax_durability();
+    store.commit(
+        std::move(b), [log = log, n = e.size()](const storage::status& s) {
+          if (!s)
+            metrics::emit(
+                log, "warn", "push_job_not_erased",
+                {{"jobs", std::to_string(n)}, {"error", s.err().message}});
+        });
   }
 
   void remove_device(const std::string& user, const std::string& token,
@@ -429,6 +451,15 @@ struct service::impl {
         l.lock();
         continue;
       }
+      if (!erases.empty() &&
+          (erases_due <= now || erases.size() >= erase_batch)) {
+        auto e = std::move(erases);
+        erases.clear();
+        l.unlock();
+        flush_erases(std::move(e));
+        l.lock();
+        continue;
+      }
       if (!rescan_shards.empty() && rescan_due <= now) {
         auto shards = std::move(rescan_shards);
         rescan_shards.clear();
@@ -512,6 +543,7 @@ struct service::impl {
       }
       auto wake_at = clock::time_point::max();
       if (!rescan_shards.empty()) wake_at = rescan_due;
+      if (!erases.empty()) wake_at = std::min(wake_at, erases_due);
       if (!bursts_due.empty())
         wake_at = std::min(wake_at, std::get<0>(*bursts_due.begin()));
       if (sending < sends_max && !due_at.empty())
@@ -558,6 +590,14 @@ void service::stop() {
   }
   impl_->cv.notify_all();
   if (impl_->worker.joinable()) impl_->worker.join();
+  {
+    std::vector<std::pair<std::string, std::uint64_t>> left;
+    {
+      std::lock_guard<std::mutex> l(impl_->mtx);
+      left.swap(impl_->erases);
+    }
+    impl_->flush_erases(std::move(left));
+  }
   // The HTTP client goes now, while the rest is here: it fails the sends in
   // flight, whose callbacks still run; their jobs stay in the outbox.
   // Its thread stops here, failing what is in flight (their callbacks run
