@@ -98,7 +98,8 @@ bool answered_in_cluster(const std::vector<std::string>& parts,
   if (what == "users")
     return (method == "GET" && (n == 3 || n == 4)) ||
            (method == "POST" && n == 5 &&
-            (parts[4] == "kick" || parts[4] == "revoke"));
+            (parts[4] == "kick" || parts[4] == "revoke" ||
+             parts[4] == "push-test"));
   if (what == "conversations")
     return method == "GET" && (n == 4 || (n == 5 && parts[4] == "messages"));
   return false;
@@ -228,6 +229,10 @@ std::optional<net::http_response> answer_in_cluster(
     (*o)["connections"] = std::move(conns);
     return with_body(std::move(*o));
   }
+  // A user's devices and pushes are at the user's shard's owner.
+  if (n == 5 && parts[2] == "users" && parts[4] == "push-test" &&
+      req.method == "POST")
+    return cv.at_owner(parts[3], req);
   if (n == 5 && parts[2] == "users" && parts[4] == "kick" &&
       req.method == "POST") {
     std::int64_t closed = 0;

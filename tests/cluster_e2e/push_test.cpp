@@ -96,14 +96,24 @@ TEST_CASE(
   CHECK(metric(cl.node(1).port(), "switchboard_push_sent_total") == 0);
   CHECK(metric(cl.node(2).port(), "switchboard_push_sent_total") == 0);
 
+  // The admin shell of any node shows bob's devices and tests them at
+  // his node.
+  auto shown = cl.admin_json(2, "user " + bob_id);
+  CHECK(shown["devices"].at(0).at("platform") == "gateway");
+  CHECK(shown["pending_pushes"] == 0);
+  auto tested = cl.admin_json(1, "push test " + bob_id);
+  CHECK(tested["devices"].at(0).at("outcome") == "sent");
+  REQUIRE(gw.wait_for(4, 20s));
+  CHECK(notifications(gw).back().at("event_id") == "switchboard-test:0");
+
   // bob reads the n2 conversation on n1: his node clears it.
   auto bob = cl.connect(1, bob_id);
   bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 1}});
-  REQUIRE(gw.wait_for(4, 20s));
+  REQUIRE(gw.wait_for(5, 20s));
   sent = notifications(gw);
-  REQUIRE(sent.size() == 4);
-  CHECK_FALSE(sent[3].contains("event_id"));
-  CHECK(sent[3].at("counts").at("unread") == 2);  // n1's and n3's are left
+  REQUIRE(sent.size() == 5);
+  CHECK_FALSE(sent[4].contains("event_id"));
+  CHECK(sent[4].at("counts").at("unread") == 2);  // n1's and n3's are left
 }
 
 TEST_CASE(
