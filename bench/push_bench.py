@@ -3,15 +3,17 @@
 
 Runs `switchboard-bench group` open loop against a node of its own, with
 and without pushes, interleaved: with them, every user has a device of a
-local fake Matrix push gateway (this script answers it, 200 at once) and
-the grace is 0. The group scenario's members do not ack, so each message
+local fake Matrix push gateway (switchboard-fake-gateway, which answers
+200 at once on one thread, cheap next to the node; --python-gateway: one
+in this script, as the first measurements had) and the grace is 0. The group scenario's members do not ack, so each message
 is a push to each member but its sender (4 per message in groups of 5).
 Prints, per run, the pushes the gateway took per second, the latency of
 send -> received and the node's CPU per message, and the median p99 ratio
 with/without.
 
   bench/push_bench.py --bin build/app/switchboard \\
-      --bench build/bench/switchboard-bench --rate 250 --runs 3
+      --bench build/bench/switchboard-bench \\
+      --gateway build/bench/switchboard-fake-gateway --rate 250 --runs 3
 """
 import argparse
 import http.server
@@ -32,6 +34,7 @@ SECRET = "push-bench-secret-0123456789abcdef"
 class Gateway(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     count = 0
+    external = False  # switchboard-fake-gateway answers instead
     lock = threading.Lock()
 
     def setup(self):
@@ -82,6 +85,14 @@ def token(binary, user):
                           text=True).stdout.strip()
 
 
+def gateway_count(port):
+    """Pushes the gateway has answered."""
+    if Gateway.external:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/count") as r:
+            return int(r.read())
+    return Gateway.count
+
+
 def run(args, push, gw_port):
     data = tempfile.mkdtemp(prefix="push-bench-")
     port, admin = free_port(), free_port()
@@ -110,7 +121,7 @@ def run(args, push, gw_port):
                          "Content-Type": "application/json"})
             urllib.request.urlopen(req).close()
         out = os.path.join(data, "bench.json")
-        before = Gateway.count
+        before = gateway_count(gw_port)
         subprocess.run([args.bench, "group", "--group-size",
                         str(args.group_size), "--port", str(port),
                         "--jwt-secret", SECRET, "--rate", str(args.rate),
@@ -118,7 +129,7 @@ def run(args, push, gw_port):
                         str(args.duration), "--node-pid", str(node.pid),
                         "--json", out, "--quiet"], check=True,
                        stdout=subprocess.DEVNULL)
-        pushes = Gateway.count - before
+        pushes = gateway_count(gw_port) - before
         with open(out) as f:
             r = json.load(f)
         return {"pushes_per_s": pushes / args.duration,
@@ -141,10 +152,28 @@ def main():
     p.add_argument("--connections", type=int, default=200)
     p.add_argument("--duration", type=int, default=15)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--gateway", default="build/bench/switchboard-fake-gateway")
+    p.add_argument("--python-gateway", action="store_true",
+                   help="the gateway in this script (Python) instead")
     args = p.parse_args()
     gw_port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", gw_port), Gateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, fake = None, None
+    if args.python_gateway:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", gw_port),
+                                                 Gateway)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    else:
+        Gateway.external = True
+        fake = subprocess.Popen([args.gateway, str(gw_port)])
+        end = time.time() + 10
+        while True:
+            try:
+                gateway_count(gw_port)
+                break
+            except OSError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.05)  # polling the gateway's port, with a deadline
     print("| run | pushes | pushes/s | p50 ms | p99 ms | node CPU us/msg |")
     print("|---|---|---:|---:|---:|---:|")
     p99 = {False: [], True: []}
@@ -158,7 +187,11 @@ def main():
     on, off = sorted(p99[True]), sorted(p99[False])
     print(f"\nmedian p99 with pushes / without: "
           f"{on[len(on) // 2] / off[len(off) // 2]:.2f}")
-    server.shutdown()
+    if server:
+        server.shutdown()
+    if fake:
+        fake.terminate()
+        fake.wait(timeout=10)
 
 
 if __name__ == "__main__":
