@@ -19,15 +19,6 @@ std::vector<json::object> notifications(const fake_http_server& gw) {
   return out;
 }
 
-void wait_metric(node_process& n, const std::string& series, double want) {
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (metric(n.port(), series) < want) {
-    INFO(series << " below " << want);
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(20ms);  // a poll of /metrics, not a sync
-  }
-}
-
 // A gateway whose answer the test sets.
 struct gateway {
   std::mutex m;
@@ -44,6 +35,26 @@ struct gateway {
   }
 };
 
+// Nodes that push through `gw` at once.
+std::vector<std::string> push_args(gateway& gw) {
+  return {"--push-grace-ms",       "0",
+          "--push-gateway-url",    gw.server.url(),
+          "--push-gateway-app-id", "org.example.chat",
+          "--rate-create",         "1000/1000"};
+}
+
+// A user homed on `node` with a phone (pushkey "pk-bob"), registered
+// through n1.
+std::string user_with_phone(cluster_fixture& cl, const std::string& node,
+                            const std::string& name) {
+  auto id = user_homed_on(cl, node, name);
+  auto r = http_request(cl.node(1).port(), "POST", "/v1/devices",
+                        R"({"platform":"gateway","token":"pk-bob"})",
+                        "Bearer " + cl.node(1).token(id));
+  REQUIRE(r.status == 204);
+  return id;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -51,20 +62,13 @@ TEST_CASE(
     "with the badge of every node's conversations, and cleared on a read "
     "elsewhere",
     "[cluster][e2e][push]") {
-  fake_http_server gw([](const fake_http_server::request&) {
-    return fake_http_server::response{200, {}, R"({"rejected":[]})"};
-  });
-  cluster_fixture cl(3, {"--push-grace-ms", "0", "--push-gateway-url", gw.url(),
-                         "--push-gateway-app-id", "org.example.chat",
-                         "--rate-create", "1000/1000"});
+  gateway g;
+  auto& gw = g.server;
+  cluster_fixture cl(3, push_args(g));
   cl.rebalance();
   auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto bob_id = user_homed_on(cl, "n3", "bob");
   // bob's phone, registered through n1: kept at n3, his shard's node.
-  auto r = http_request(cl.node(1).port(), "POST", "/v1/devices",
-                        R"({"platform":"gateway","token":"pk-bob"})",
-                        "Bearer " + cl.node(1).token(bob_id));
-  REQUIRE(r.status == 204);
+  auto bob_id = user_with_phone(cl, "n3", "bob");
   // Listed from another node than his shard's too.
   auto listed = http_request(cl.node(2).port(), "GET", "/v1/devices", {},
                              "Bearer " + cl.node(2).token(bob_id));
@@ -123,17 +127,12 @@ TEST_CASE(
   gateway gw;
   // Taken for now by nobody: the job stays in bob's node's outbox.
   gw.answer(503, {{"retry-after", "3"}});
-  cluster_fixture cl(
-      3, {"--replicas", "3", "--push-grace-ms", "0", "--push-gateway-url",
-          gw.server.url(), "--push-gateway-app-id", "org.example.chat",
-          "--rate-create", "1000/1000"});
+  auto a = push_args(gw);
+  a.insert(a.end(), {"--replicas", "3"});
+  cluster_fixture cl(3, a);
   cl.rebalance();
   auto alice_id = user_homed_on(cl, "n1", "alice");
-  auto bob_id = user_homed_on(cl, "n3", "bob");
-  auto r = http_request(cl.node(1).port(), "POST", "/v1/devices",
-                        R"({"platform":"gateway","token":"pk-bob"})",
-                        "Bearer " + cl.node(1).token(bob_id));
-  REQUIRE(r.status == 204);
+  auto bob_id = user_with_phone(cl, "n3", "bob");
   auto alice = cl.connect(1, alice_id);
   auto conv = group_on(cl, *alice, "n2", {alice_id, bob_id});
   REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");

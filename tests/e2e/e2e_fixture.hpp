@@ -2,10 +2,12 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/jwt.hpp"
@@ -114,6 +116,18 @@ inline double metric(std::uint16_t port, const std::string& series) {
     if (line.rfind(series + " ", 0) == 0)
       return std::stod(line.substr(series.size() + 1));
   return 0;
+}
+
+// Waits (20 s at most) until the node's metric `series` is at least `want`.
+inline void wait_metric(node_process& n, const std::string& series,
+                        double want) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (metric(n.port(), series) < want) {
+    INFO(series << " below " << want);
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    // A poll of /metrics, not a sync.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace switchboard::testing

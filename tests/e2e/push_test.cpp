@@ -50,21 +50,27 @@ std::vector<std::string> args(gateway& gw, int grace_ms) {
 }
 
 void add_device(node_process& n, const std::string& user,
-                const std::string& token) {
-  auto r = http_request(n.port(), "POST", "/v1/devices",
-                        R"({"platform":"gateway","token":")" + token + "\"}",
-                        "Bearer " + n.token(user));
+                const std::string& token,
+                const std::string& platform = "gateway") {
+  auto r = http_request(
+      n.port(), "POST", "/v1/devices",
+      json::serialize(json::object{{"platform", platform}, {"token", token}}),
+      "Bearer " + n.token(user));
   REQUIRE(r.status == 204);
 }
 
-// Waits until the node's metric `series` is at least `want`.
-void wait_metric(node_process& n, const std::string& series, double want) {
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (metric(n.port(), series) < want) {
-    INFO(series << " below " << want);
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(20ms);  // a poll of /metrics, not a sync
-  }
+// A node that sends to `apple` (its key written into `dir`).
+std::vector<std::string> apns_args(const fake_apns& apple, const temp_dir& dir,
+                                   int grace_ms) {
+  auto key = (dir.path() / "AuthKey.p8").string();
+  std::ofstream(key) << apple.key_pem();
+  return {"--push-grace-ms", std::to_string(grace_ms),
+          "--apns-key",      key,
+          "--apns-key-id",   fake_apns::key_id,
+          "--apns-team-id",  fake_apns::team_id,
+          "--apns-topic",    fake_apns::topic,
+          "--apns-url",      apple.url(),
+          "--push-ca-file",  apple.ca_file()};
 }
 
 // Waits until `bursts` bursts were handed over, `jobs` members' jobs made
@@ -383,17 +389,9 @@ TEST_CASE(
     "[e2e][push][apns]") {
   fake_apns apple;
   temp_dir dir;
-  auto key = (dir.path() / "AuthKey.p8").string();
-  std::ofstream(key) << apple.key_pem();
-  e2e_fixture f({"--push-grace-ms", "300", "--apns-key", key, "--apns-key-id",
-                 fake_apns::key_id, "--apns-team-id", fake_apns::team_id,
-                 "--apns-topic", fake_apns::topic, "--apns-url", apple.url(),
-                 "--push-ca-file", apple.ca_file()});
+  e2e_fixture f(apns_args(apple, dir, 300));
   const std::string phone = "0123456789abcdef0123456789abcdef";
-  auto r = http_request(f.node.port(), "POST", "/v1/devices",
-                        R"({"platform":"apns","token":")" + phone + "\"}",
-                        "Bearer " + f.node.token("bob"));
-  REQUIRE(r.status == 204);
+  add_device(f.node, "bob", phone, "apns");
   auto alice = f.connect("alice");
   auto conv = e2e_fixture::create(*alice, "group", {"bob"});
   for (int i = 1; i <= 3; ++i)
@@ -431,17 +429,9 @@ TEST_CASE(
     "[e2e][push][apns]") {
   fake_apns apple;
   temp_dir dir;
-  auto key = (dir.path() / "AuthKey.p8").string();
-  std::ofstream(key) << apple.key_pem();
-  e2e_fixture f({"--push-grace-ms", "0", "--apns-key", key, "--apns-key-id",
-                 fake_apns::key_id, "--apns-team-id", fake_apns::team_id,
-                 "--apns-topic", fake_apns::topic, "--apns-url", apple.url(),
-                 "--push-ca-file", apple.ca_file()});
+  e2e_fixture f(apns_args(apple, dir, 0));
   const std::string phone = "fedcba9876543210fedcba9876543210";
-  auto r = http_request(f.node.port(), "POST", "/v1/devices",
-                        R"({"platform":"apns","token":")" + phone + "\"}",
-                        "Bearer " + f.node.token("bob"));
-  REQUIRE(r.status == 204);
+  add_device(f.node, "bob", phone, "apns");
   // Unregistered since a moment after the registration.
   auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())

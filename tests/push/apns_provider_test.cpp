@@ -27,6 +27,13 @@ std::shared_ptr<http_client> client(const fake_apns& apple) {
   return std::make_shared<http_client>(64 * 1024, apple.ca_file());
 }
 
+// A fake APNs and a provider that sends to it.
+struct apns_fixture {
+  fake_apns apple;
+  std::shared_ptr<http_client> http = client(apple);
+  apns_provider p{http, options(apple)};
+};
+
 notification message(std::uint64_t msg = 7) {
   notification n;
   n.user_id = "bob";
@@ -39,14 +46,12 @@ notification message(std::uint64_t msg = 7) {
 
 }  // namespace
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    apns_fixture,
     "an APNs push is an alert over HTTP/2 with TLS, with an ES256 provider "
     "token, its topic, priority, expiration and a collapse id per "
     "conversation",
     "[push][apns]") {
-  fake_apns apple;
-  auto http = client(apple);
-  apns_provider p(http, options(apple));
   auto o = send_one(p, {"apns", device, 0}, message());
   INFO(apple.problem() << " " << o.reason);
   CHECK(o.what == outcome::kind::sent);
@@ -64,11 +69,10 @@ TEST_CASE(
   CHECK(got[0].payload.at("conv_id") == "c-1");
 }
 
-TEST_CASE("APNs sends share one HTTP/2 connection and one provider token",
-          "[push][apns]") {
-  fake_apns apple;
-  auto http = client(apple);
-  apns_provider p(http, options(apple));
+TEST_CASE_METHOD(
+    apns_fixture,
+    "APNs sends share one HTTP/2 connection and one provider token",
+    "[push][apns]") {
   constexpr int n = 40;
   std::vector<std::promise<outcome>> done(n);
   for (int i = 0; i < n; ++i)
@@ -86,13 +90,11 @@ TEST_CASE("APNs sends share one HTTP/2 connection and one provider token",
   for (auto& g : got) CHECK(g.jwt == got[0].jwt);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    apns_fixture,
     "a read elsewhere is a background APNs push at priority 5 that carries "
     "the badge outside aps",
     "[push][apns]") {
-  fake_apns apple;
-  auto http = client(apple);
-  apns_provider p(http, options(apple));
   auto n = message();
   n.clear = true;
   n.badge = 1;
@@ -108,13 +110,11 @@ TEST_CASE(
   CHECK(got[0].payload.at("badge") == 1);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    apns_fixture,
     "APNs 410 removes a device registered before its timestamp and keeps "
     "one registered again after it",
     "[push][apns]") {
-  fake_apns apple;
-  auto http = client(apple);
-  apns_provider p(http, options(apple));
   apple.unregister(device, 1'000'000);
   auto old_one = send_one(p, {"apns", device, 999'000}, message());
   CHECK(old_one.what == outcome::kind::gone);
@@ -124,13 +124,10 @@ TEST_CASE(
   CHECK(again.reason == "Unregistered");
 }
 
-TEST_CASE(
-    "APNs BadDeviceToken removes the device, 429 and 503 retry, "
-    "InvalidProviderToken fails",
-    "[push][apns]") {
-  fake_apns apple;
-  auto http = client(apple);
-  apns_provider p(http, options(apple));
+TEST_CASE_METHOD(apns_fixture,
+                 "APNs BadDeviceToken removes the device, 429 and 503 retry, "
+                 "InvalidProviderToken fails",
+                 "[push][apns]") {
   apple.answer(400, "BadDeviceToken");
   CHECK(send_one(p, {"apns", device, 0}, message()).what ==
         outcome::kind::gone);
@@ -146,13 +143,11 @@ TEST_CASE(
   CHECK(o.reason == "InvalidProviderToken");
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    apns_fixture,
     "an expired APNs provider token is replaced: the send is retried with "
     "a new one",
     "[push][apns]") {
-  fake_apns apple;
-  auto http = client(apple);
-  apns_provider p(http, options(apple));
   REQUIRE(send_one(p, {"apns", device, 0}, message()).what ==
           outcome::kind::sent);
   apple.expire_tokens();
