@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "bench/harness/connections.hpp"
 #include "bench/harness/messaging.hpp"
 #include "bench/harness/options.hpp"
+#include "bench/harness/plot.hpp"
 #include "bench/harness/spawn.hpp"
 
 using namespace switchboard::bench;
@@ -50,6 +52,8 @@ options:
                         to report; repeat for several, summed (--spawn and
                         --spawn-cluster set them)
   --json FILE           also write the results as JSON
+  --plot FILE.svg       also draw them: each latency histogram by percentile
+                        and messages per second over the run
   --quiet               no progress line
 The run fails (exit 1) on any correctness violation.
 )";
@@ -116,6 +120,8 @@ int main(int argc, char** argv) {
         o.node_pids.push_back(std::stoi(value()));
       else if (k == "--json")
         o.json_file = value();
+      else if (k == "--plot")
+        o.plot_file = value();
       else
         throw std::invalid_argument("unknown option " + k);
     }
@@ -184,5 +190,13 @@ int main(int argc, char** argv) {
   }
   r.nodes = static_cast<int>(o.nodes.size());
   report(r, o.json_file);
+  if (!o.plot_file.empty()) {
+    std::ofstream out(o.plot_file);
+    out << plot_svg(r);
+    if (!out) {
+      std::cerr << "cannot write " << o.plot_file << "\n";
+      return 1;
+    }
+  }
   return r.violations == 0 ? 0 : 1;
 }

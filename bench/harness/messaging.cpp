@@ -62,15 +62,21 @@ results run_messaging(const options& o) {
   std::vector<std::thread> ts;
   for (auto& w : workers) ts.emplace_back([&w] { w->run(); });
   std::atomic<bool> done{false};
+  std::vector<results::second> per_second;  // the progress thread's
   std::thread progress([&] {
     auto start = clock_type::now();
+    std::uint64_t last_a = 0, last_r = 0;
     while (!done) {
       std::this_thread::sleep_for(
           std::chrono::seconds(1));  // the progress line's pace
-      if (done || !o.progress) continue;
+      if (done) continue;
       std::uint64_t s = 0, a = 0, r = 0;
       for (auto& w : workers)
         s += w->sent(), a += w->acked(), r += w->received();
+      per_second.push_back({a - last_a, r - last_r});
+      last_a = a;
+      last_r = r;
+      if (!o.progress) continue;
       std::fprintf(
           stderr, "[%3.0fs] sent %llu acked %llu received %llu\n",
           std::chrono::duration<double>(clock_type::now() - start).count(),
@@ -84,6 +90,7 @@ results run_messaging(const options& o) {
   progress.join();
   double cpu_after = cpu_s(o.node_pids);
   results out;
+  out.per_second = std::move(per_second);
   if (cpu_before >= 0 && cpu_after >= 0)
     out.node_cpu_s = cpu_after - cpu_before;
   out.scenario = o.scenario;

@@ -33,6 +33,7 @@ struct options {
   int spawn_cluster = 0;         // or etcd and this many nodes
   std::string switchboard;       // the node binary for --spawn
   std::string json_file;         // --json
+  std::string plot_file;         // --plot
   bool progress = true;
 };
 

@@ -27,6 +27,12 @@ struct results {
   // direct, group: CPU seconds the nodes (--spawn, --spawn-cluster or
   // --node-pid) used over the run, set-up and drain included; -1: unknown.
   double node_cpu_s = -1;
+  // direct, group: messages acked and received in each second of the run
+  // (for --plot).
+  struct second {
+    std::uint64_t acked = 0, received = 0;
+  };
+  std::vector<second> per_second;
 
   void violation(const std::string& what) {
     ++violations;
