@@ -298,10 +298,11 @@ void send(const call_ptr<Self>& c, client_frame& f) {
                    std::move(f.body)},
       [](call<Self>& c, send_reply& r) {
         if (!r.err.ok()) return c.fail(r.err);
-        c.ctx()->metrics->send_latency.observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                          c.start)
-                .count());
+        auto took = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - c.start)
+                        .count();
+        c.ctx()->metrics->send_latency.observe(took);
+        c.ctx()->metrics->slow_sends.note(c.conv_id, took);
         c.answer(events::sent(c.rid, c.conv_id, c.client_msg_id, r));
       });
 }
@@ -344,8 +345,9 @@ void ask_sends(session_actor::base* self, node_context* ctx, std::string conv,
                 c->fail(rs[i].err);
                 continue;
               }
-              c->ctx()->metrics->send_latency.observe(
-                  std::chrono::duration<double>(now - c->start).count());
+              auto took = std::chrono::duration<double>(now - c->start).count();
+              c->ctx()->metrics->send_latency.observe(took);
+              c->ctx()->metrics->slow_sends.note(c->conv_id, took);
               c->answer(
                   events::sent(c->rid, c->conv_id, c->client_msg_id, rs[i]));
             }

@@ -425,6 +425,38 @@ struct admin_api::impl {
       ctx.drain();
       return reply(ok_json({{"draining", true}}));
     }
+    if (is({"top"}, "GET")) {
+      // One sample for `top`: counters since start (the shell takes the
+      // differences) and the slowest sends since the last sample.
+      auto& m = *ctx.metrics;
+      auto hist = [](const metrics::histogram& h) {
+        auto s = h.snap();
+        json::array bounds, counts;
+        for (auto b : s.bounds) bounds.emplace_back(b);
+        for (auto c : s.counts) counts.emplace_back(c);
+        return json::object{{"bounds", std::move(bounds)},
+                            {"counts", std::move(counts)},
+                            {"count", s.count},
+                            {"sum", s.sum}};
+      };
+      json::array slow;
+      for (auto& [conv, seconds] : m.slow_sends.take())
+        slow.emplace_back(
+            json::object{{"conv_id", conv}, {"ms", seconds * 1000}});
+      return reply(ok_json(
+          {{"ts_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()},
+           {"connections", m.connections.value()},
+           {"users_online", ctx.node->dir().online_users("").size()},
+           {"active_conversations", ctx.node->dir().active_conversations()},
+           {"accepted", m.messages_accepted.value()},
+           {"delivered", m.messages_delivered.value()},
+           {"send_latency", hist(m.send_latency)},
+           {"commit_batches", hist(m.commit_batches)},
+           {"commit_seconds", hist(m.commit_seconds)},
+           {"slowest", std::move(slow)}}));
+    }
     if (is({"metrics"}, "GET")) {
       auto& m = *ctx.metrics;
       json::object errors;

@@ -45,5 +45,7 @@ std::string status_text(boost::json::object& o);
 std::vector<command> cluster_commands();
 // Push notifications' commands: devices, push test (push_commands.cpp).
 std::vector<command> push_commands();
+// The live view: top (top_command.cpp).
+std::vector<command> top_commands();
 
 }  // namespace switchboard::admin::detail

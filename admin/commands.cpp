@@ -283,6 +283,8 @@ const std::vector<command>& commands() {
     auto more = cluster_commands();
     auto push = push_commands();
     more.insert(more.end(), push.begin(), push.end());
+    auto top = top_commands();
+    more.insert(more.end(), top.begin(), top.end());
     t.insert(t.end() - 2, more.begin(), more.end());  // before help, quit
     return t;
   }();

@@ -19,6 +19,16 @@ void histogram::observe(double v) noexcept {
       std::memory_order_relaxed);
 }
 
+histogram::snapshot histogram::snap() const {
+  snapshot s;
+  s.bounds = bounds_;
+  for (auto& b : buckets_)
+    s.counts.push_back(b.load(std::memory_order_relaxed));
+  s.count = count_.load(std::memory_order_relaxed);
+  s.sum = static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6;
+  return s;
+}
+
 namespace {
 
 std::string number(double v) {

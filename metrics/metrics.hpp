@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/slowest.hpp"
+
 // The node's metrics: plain atomics that any thread bumps, rendered in the
 // Prometheus text format at /metrics. No user or conversation ids as labels.
 namespace switchboard::metrics {
@@ -47,6 +49,15 @@ class histogram {
   void observe(double v) noexcept;
   // Appends the _bucket, _sum and _count lines of `name`.
   void render(std::string& out, std::string_view name) const;
+  // What it counted so far: the bounds, the count of each bucket (not
+  // cumulative; +Inf last), the count and the sum.
+  struct snapshot {
+    std::vector<double> bounds;
+    std::vector<std::uint64_t> counts;
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  snapshot snap() const;
 
  private:
   std::vector<double> bounds_;
@@ -94,6 +105,7 @@ struct node_metrics {
   std::array<counter, error_codes.size()> errors;  // by code
   histogram send_latency{
       {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
+  slowest slow_sends;  // the same sends' slowest, by conversation (top)
   histogram commit_batches{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
   histogram commit_seconds{
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1}};

@@ -1,4 +1,6 @@
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "auth/token_verifier.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
@@ -276,4 +278,41 @@ TEST_CASE_METHOD(admin_fixture,
   CHECK(http_request(node.port(), "GET", "/v1/conversations", {},
                      "Bearer " + fresh_token)
             .status == 200);
+}
+
+TEST_CASE_METHOD(admin_fixture,
+                 "top shows each second's messages, latency and slowest "
+                 "conversations",
+                 "[e2e][admin]") {
+  auto alice = connect("alice");
+  auto conv = create(*alice, "group", {"bob"});
+  // Sends go on while top samples: each of its seconds has some.
+  std::atomic<bool> stop{false};
+  std::thread sender([&] {
+    for (int i = 0; !stop; ++i)
+      send(*alice, conv, "m", "t" + std::to_string(i));
+  });
+  auto r = admin("top 2", true);
+  stop = true;
+  sender.join();
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  std::istringstream lines(r.output);
+  std::string line;
+  int n = 0;
+  bool slowest_named = false;
+  while (std::getline(lines, line)) {
+    auto o = json::parse(line).as_object();
+    ++n;
+    CHECK(o.at("messages_in_per_s").as_int64() > 0);
+    CHECK(o.at("connections").as_int64() == 1);
+    CHECK(o.at("send_p99_ms").as_double() > 0);
+    for (auto& s : o.at("slowest").as_array())
+      slowest_named = slowest_named || s.at("conv_id") == json::value(conv);
+  }
+  CHECK(n == 2);
+  CHECK(slowest_named);
+  auto plain = admin("top 1");
+  REQUIRE(plain.status == 0);
+  CHECK(plain.output.find("p99 ms") != std::string::npos);
 }
