@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Whether the node uses the cores it is given (issue 16).
+
+Runs the closed-loop `switchboard-bench direct` against a node pinned with
+taskset to each CPU list in turn (default "0" and "0,1"), interleaved, and
+prints messages/s, the node's CPU per message and p99 per run. The harness
+is not pinned: on a 2-core machine it shares the cores with the node, so the
+two-core figure is the node's and the harness's together.
+
+  bench/cores_bench.py --runs 3 --duration 10 --cpus 0 --cpus 0,1
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+SECRET = "cores-bench-secret-0123456789abcdef"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_ready(port, deadline=30):
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz") as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)  # polling the node's readiness, with a deadline
+    raise RuntimeError("the node did not become ready")
+
+
+def run(args, cpus):
+    data = tempfile.mkdtemp(prefix="cores-bench-")
+    port, admin = free_port(), free_port()
+    cmd = ["taskset", "-c", cpus, args.bin, "serve", "--listen",
+           f"127.0.0.1:{port}", "--data-dir", data, "--admin-listen",
+           f"127.0.0.1:{admin}", "--jwt-secret", SECRET, "--send-rate",
+           "100000000", "--send-burst", "100000000", "--max-queue", "1000000",
+           "--max-connections-per-address", "0", "--rate-cursor",
+           "100000000/100000000"] + args.node_arg
+    node = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(port)
+        out = os.path.join(data, "bench.json")
+        subprocess.run([args.bench, "direct", "--port", str(port),
+                        "--jwt-secret", SECRET, "--connections",
+                        str(args.connections), "--window", str(args.window),
+                        "--duration", str(args.duration), "--node-pid",
+                        str(node.pid), "--json", out, "--quiet"], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(out) as f:
+            r = json.load(f)
+        return {"per_s": r["acked_per_s"],
+                "p99": r["send_to_received"]["p99_ms"],
+                "cpu_us": r.get("node_cpu_s", 0) * 1e6 /
+                max(1, r["acked_per_s"] * args.duration)}
+    finally:
+        node.send_signal(signal.SIGTERM)
+        node.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--bin", default="build/app/switchboard")
+    p.add_argument("--bench", default="build/bench/switchboard-bench")
+    p.add_argument("--cpus", action="append")
+    p.add_argument("--connections", type=int, default=100)
+    p.add_argument("--window", type=int, default=16)
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--node-arg", action="append", default=[],
+                   help="one more argument for the node, e.g. "
+                   "--node-arg=--scheduler-threads --node-arg=2")
+    args = p.parse_args()
+    cpus = args.cpus or ["0", "0,1"]
+    print("| run | node CPUs | msgs/s | p99 ms | node CPU us/msg |")
+    print("|---|---|---:|---:|---:|")
+    for i in range(args.runs):
+        for c in cpus:
+            r = run(args, c)
+            print(f"| {i + 1} | {c} | {r['per_s']:.0f} | {r['p99']:.2f} "
+                  f"| {r['cpu_us']:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
