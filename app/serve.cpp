@@ -119,6 +119,10 @@ int serve_main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A write to a peer that closed (libcurl's TLS connections to the push
+  // providers write with plain write(2); CURLOPT_NOSIGNAL leaves SIGPIPE to
+  // us) fails with EPIPE instead of ending the node.
+  ::signal(SIGPIPE, SIG_IGN);
 
   std::atomic<node_state> state{node_state::starting};
   metrics::node_metrics m;
