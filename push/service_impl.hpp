@@ -1,0 +1,263 @@
+#pragma once
+
+// The push service's inside (service.cpp, service_worker.cpp): its state
+// and the worker's steps. Internal to push/.
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "metrics/log_sink.hpp"
+#include "push/apns_provider.hpp"
+#include "push/fcm_provider.hpp"
+#include "push/gateway_provider.hpp"
+#include "push/http_client.hpp"
+#include "push/provider.hpp"
+#include "push/service.hpp"
+#include "push/webpush_provider.hpp"
+#include "storage/store.hpp"
+
+namespace switchboard::metrics {
+struct node_metrics;
+}
+
+namespace switchboard::push {
+
+namespace detail {
+
+using clock = std::chrono::steady_clock;
+using key_t = std::pair<std::string, std::string>;               // user, conv
+using burst_key = std::pair<std::string, std::uint64_t>;         // conv, seq
+using results_t = std::vector<std::pair<std::string, outcome>>;  // token
+using namespace std::chrono_literals;
+
+// Retries of a send the provider refused for now.
+constexpr auto retry_base = 500ms;
+constexpr auto retry_cap = std::chrono::milliseconds(5 * 60 * 1000);
+// A burst whose conversation did not say it was handed over this long after
+// it was woken is woken again (its write failed, its actor went away).
+constexpr auto burst_rewake = 10s;
+// Members' jobs being sent at once: a backlog drains this many at a time.
+constexpr std::size_t sends_max = 256;
+// A badge counts at most this many conversations.
+constexpr std::size_t badge_scan_max = 1000;
+// Conversations remembered as pushed (for the clear on read), the oldest
+// forgotten first.
+constexpr std::size_t pushed_max = 100000;
+// Erases of the outbox wait at most this long, or for this many, to share
+// one write.
+constexpr auto erase_delay = std::chrono::milliseconds(5);
+constexpr std::size_t erase_batch = 256;
+
+inline std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace detail
+
+// This header is push/'s own: its names are the service's vocabulary.
+using namespace detail;
+
+struct service::impl {
+  using clock = detail::clock;
+  using key_t = detail::key_t;
+  using burst_key = detail::burst_key;
+  using results_t = detail::results_t;
+  impl(storage::store& s, service_options opts, metrics::log_sink l,
+       metrics::node_metrics* mm)
+      : store(s), o(std::move(opts)), log(std::move(l)), m(mm) {}
+  storage::store& store;
+  service_options o;
+  metrics::log_sink log;
+  metrics::node_metrics* m;
+  std::shared_ptr<http_client> http;
+  std::unique_ptr<gateway_provider> gateway;
+  std::unique_ptr<fcm_provider> fcm;
+  std::unique_ptr<webpush_provider> webpush;
+  std::unique_ptr<apns_provider> apns;
+  std::function<void(storage::push_entry)> waker;
+  std::function<bool(const std::string&)> leads;  // empty: every shard
+  std::function<std::uint32_t(const std::string&)> cluster_badge;
+  // Jobs done with, erased from the outbox together (one write for many
+  // sends, not one each): within erase_delay of the first, or at
+  // erase_batch.
+  std::vector<std::pair<std::string, std::uint64_t>> erases;  // under mtx
+  clock::time_point erases_due{};
+  // Shards this node began to lead, whose outbox is read again when due.
+  std::set<std::uint16_t> rescan_shards;  // under mtx
+  clock::time_point rescan_due{};
+  bool started = false;  // under mtx
+
+  // A member's job (user, conv).
+  struct entry {
+    std::uint64_t seq = 0;
+    storage::push_job job;
+    std::vector<std::uint64_t> replaced;  // older seqs, erased once settled
+    std::set<std::string> delivered;      // devices that took this job
+    bool sending = false;
+    bool newer = false;      // replaced while its send was on its way
+    bool cancelled = false;  // covered by a cursor while on its way
+    bool cancelled_by_read = false;
+    std::uint32_t attempts = 0;
+    clock::time_point next{};
+    bool scheduled = false;  // in due_at, at `next`
+  };
+  // A conversation's burst, until its actor handed it over.
+  struct burst {
+    storage::push_entry e;
+    clock::time_point due{};
+  };
+
+  mutable std::mutex mtx;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::map<key_t, entry> pending;
+  std::set<std::pair<clock::time_point, key_t>> due_at;  // not on their way
+  std::size_t sending = 0;
+  std::map<burst_key, burst> bursts;
+  std::set<std::tuple<clock::time_point, std::string, std::uint64_t>>
+      bursts_due;
+  // Sent, not cleared since: by key, the generation of its entry in
+  // pushed_order (the oldest forgotten first; a stale entry is skipped).
+  std::map<key_t, std::uint64_t> pushed;
+  // The newest message each (user, conversation) job settled for (sent,
+  // cancelled, dropped), the oldest forgotten first: a job of a message
+  // that is not newer is a hand-over made again (a conversation's retry,
+  // an outbox read again), not a new push.
+  std::map<key_t, std::uint64_t> settled;
+  std::deque<key_t> settled_order;
+  std::deque<std::pair<key_t, std::uint64_t>> pushed_order;
+  std::uint64_t pushed_gen = 0;
+  std::deque<key_t> clears;
+  struct answered {
+    key_t key;
+    results_t results;
+  };
+  std::deque<answered> done;  // sends answered, for the worker to settle
+  std::mt19937_64 rng{std::random_device{}()};
+  std::thread worker;
+
+  // --- with mtx held ---
+  void unschedule(const key_t& k, entry& e) {
+    if (!e.scheduled) return;
+    due_at.erase({e.next, k});
+    e.scheduled = false;
+  }
+  void schedule(const key_t& k, entry& e, clock::time_point t) {
+    unschedule(k, e);
+    e.next = t;
+    e.scheduled = true;
+    due_at.emplace(t, k);
+  }
+  // Erases the entry and its jobs (and those it replaced) from the outbox.
+  void finish(std::map<key_t, entry>::iterator it) {
+    auto& last = settled[it->first];
+    if (last == 0) settled_order.push_back(it->first);
+    last = std::max(last, it->second.job.msg_id);
+    while (settled_order.size() > pushed_max) {
+      settled.erase(settled_order.front());
+      settled_order.pop_front();
+    }
+    erase_job(it->first.first, it->second.seq);
+    for (auto s : it->second.replaced) erase_job(it->first.first, s);
+    unschedule(it->first, it->second);
+    pending.erase(it);
+    backlog();
+  }
+  // Whether `j` is one this service has (pending) or had (settled) for its
+  // message or a newer one; its outbox entry goes then, unless it is the
+  // pending one.
+  bool known(const storage::push_entry& j) {
+    key_t k{j.job.user_id, j.job.conv_id};
+    auto p = pending.find(k);
+    if (p != pending.end() && p->second.seq == j.seq) return true;
+    auto st = settled.find(k);
+    bool old = (p != pending.end() && p->second.job.msg_id >= j.job.msg_id) ||
+               (st != settled.end() && st->second >= j.job.msg_id);
+    if (old) erase_job(k.first, j.seq);
+    return old;
+  }
+  void remember_pushed(const key_t& k) {
+    auto gen = ++pushed_gen;
+    pushed[k] = gen;
+    pushed_order.emplace_back(k, gen);
+    while (pushed.size() > pushed_max || pushed_order.size() > 2 * pushed_max) {
+      auto& [old, g] = pushed_order.front();
+      if (auto it = pushed.find(old); it != pushed.end() && it->second == g)
+        pushed.erase(it);
+      pushed_order.pop_front();
+    }
+  }
+  void schedule_burst(burst_key k, burst& b, clock::time_point t) {
+    bursts_due.erase({b.due, k.first, k.second});
+    b.due = t;
+    bursts_due.emplace(t, std::move(k.first), k.second);
+  }
+  void backlog() {
+    m->push_backlog.set(static_cast<std::int64_t>(pending.size()));
+  }
+
+  // --- any thread ---
+  provider* provider_for(const std::string& platform) {
+    if (platform == "gateway") return gateway.get();
+    if (platform == "fcm") return fcm.get();
+    if (platform == "webpush") return webpush.get();
+    if (platform == "apns") return apns.get();
+    return nullptr;
+  }
+
+  // With mtx held: the job leaves the outbox with the next flush_erases.
+  void erase_job(const std::string& home, std::uint64_t seq) {
+    if (stopping) return flush_erases({{home, seq}});  // no worker to wait for
+    if (erases.empty()) erases_due = clock::now() + erase_delay;
+    erases.emplace_back(home, seq);
+  }
+  // The erases so far in one write (without mtx, but for the few after
+  // stop), relaxed (an erase lost to
+  // a power cut sends its job once more, as a crash may).
+  void flush_erases(std::vector<std::pair<std::string, std::uint64_t>> e);
+
+  void remove_device(const std::string& user, const std::string& token,
+                     const std::string& why);
+
+  // The user's number of conversations with unread messages (blocking
+  // store reads: the worker's thread only).
+  std::uint32_t badge(const std::string& user);
+  bool here(const std::string& home) const { return !leads || leads(home); }
+
+  // Takes what the outbox holds of the shards this node leads and does not
+  // know yet: a burst's grace runs from its first message, a member's job
+  // is sent now.
+  void adopt(std::vector<storage::push_entry> jobs,
+             const std::set<std::uint16_t>* only = nullptr);
+
+  // Sends `n` to every device of `user` with a provider but those in
+  // `skip`; `then` gets the outcomes (on an HTTP thread, or here when
+  // nothing was sent).
+  void send_all(const std::string& user, const notification& n,
+                const std::set<std::string>& skip,
+                std::function<void(results_t)> then);
+
+  // On the worker, after the sends of `a` were answered.
+  void settle(answered a);
+
+  void send_clear(const key_t& k);
+
+  void send_job(const key_t& k, const entry& e);
+
+  void run();
+};
+
+}  // namespace switchboard::push
