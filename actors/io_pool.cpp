@@ -1,10 +1,15 @@
 #include "actors/io_pool.hpp"
 
+#include "common/thread_name.hpp"
+
 namespace switchboard::actors {
 
 io_pool::io_pool(int threads) {
   for (int i = 0; i < std::max(1, threads); ++i)
-    threads_.emplace_back([this] { run(); });
+    threads_.emplace_back([this] {
+      name_thread("sb-pool");
+      run();
+    });
 }
 
 io_pool::~io_pool() {

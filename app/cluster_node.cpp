@@ -4,6 +4,7 @@
 
 #include "app/cluster_node_impl.hpp"
 #include "app/config.hpp"
+#include "common/thread_name.hpp"
 
 namespace switchboard::app {
 
@@ -150,10 +151,22 @@ std::unique_ptr<cluster_node> cluster_node::start(
   }
   p->publish_routes();
   p->dirty = false;
-  p->loop = std::thread([raw] { raw->run(); });
-  p->mover = std::thread([raw] { raw->run_jobs(raw->moves); });
-  p->keeper = std::thread([raw] { raw->run_keeper(); });
-  p->isr_worker = std::thread([raw] { raw->run_jobs(raw->isr_jobs); });
+  p->loop = std::thread([raw] {
+    name_thread("sb-cluster");
+    raw->run();
+  });
+  p->mover = std::thread([raw] {
+    name_thread("sb-mover");
+    raw->run_jobs(raw->moves);
+  });
+  p->keeper = std::thread([raw] {
+    name_thread("sb-keeper");
+    raw->run_keeper();
+  });
+  p->isr_worker = std::thread([raw] {
+    name_thread("sb-isr");
+    raw->run_jobs(raw->isr_jobs);
+  });
   return std::unique_ptr<cluster_node>(new cluster_node(std::move(p)));
 }
 

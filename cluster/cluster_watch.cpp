@@ -4,6 +4,8 @@
 #include <chrono>
 #include <utility>
 
+#include "common/thread_name.hpp"
+
 namespace switchboard::cluster {
 
 cluster_watch::cluster_watch(etcd_client& client, const cluster_keys& keys,
@@ -29,7 +31,10 @@ result<std::unique_ptr<cluster_watch>> cluster_watch::start(
     if (loaded || loaded.err().code != errc::compacted) break;
   }
   if (!loaded) return loaded.err();
-  w->thread_ = std::thread([p = w.get()] { p->run(); });
+  w->thread_ = std::thread([p = w.get()] {
+    name_thread("sb-etcd-watch");
+    p->run();
+  });
   return w;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/thread_name.hpp"
+
 namespace switchboard::cluster {
 
 namespace {
@@ -42,7 +44,10 @@ result<std::unique_ptr<node_registration>> node_registration::start(
       new node_registration(client, keys, std::move(opts), health));
   auto registered = r->register_once();
   if (!registered) return registered.err();
-  r->thread_ = std::thread([p = r.get()] { p->run(); });
+  r->thread_ = std::thread([p = r.get()] {
+    name_thread("sb-etcd-lease");
+    p->run();
+  });
   return r;
 }
 

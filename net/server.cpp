@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_name.hpp"
 #include "metrics/metrics.hpp"
 #include "net/http_session.hpp"
 #include "net/socket.hpp"
@@ -169,7 +170,10 @@ std::uint16_t server::start() {
   auto port = acc.local_endpoint().port();
   impl_->do_accept();
   for (auto& c : impl_->contexts)
-    impl_->threads.emplace_back([ioc = c.get()] { ioc->run(); });
+    impl_->threads.emplace_back([ioc = c.get()] {
+      name_thread("sb-io");
+      ioc->run();
+    });
   return port;
 }
 

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "common/thread_name.hpp"
+
 namespace switchboard::push {
 
 namespace {
@@ -213,7 +215,10 @@ http_client::http_client(std::size_t max_body, std::string ca_file)
   // A provider without HTTP/2 gets at most this many connections; more
   // requests wait for one (HTTP/2 multiplexes them on one).
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
-  impl_->thread = std::thread([p = impl_.get()] { p->run(); });
+  impl_->thread = std::thread([p = impl_.get()] {
+    name_thread("sb-push-http");
+    p->run();
+  });
 }
 
 http_client::~http_client() {

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "common/thread_name.hpp"
 #include "metrics/metrics.hpp"
 #include "push/service_impl.hpp"
 
@@ -102,7 +103,10 @@ void service::start(std::function<void(storage::push_entry)> waker) {
     if (jobs) impl_->adopt(std::move(*jobs));
     impl_->started = true;
   }
-  impl_->worker = std::thread([p = impl_.get()] { p->run(); });
+  impl_->worker = std::thread([p = impl_.get()] {
+    name_thread("sb-push");
+    p->run();
+  });
 }
 
 void service::set_cluster(

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "common/thread_name.hpp"
+
 namespace switchboard::storage {
 
 namespace {
@@ -18,7 +20,10 @@ group_commit::group_commit(rocksdb::DB* db,
                            std::vector<rocksdb::ColumnFamilyHandle*> cfs,
                            durability d, writer_hooks hooks)
     : db_(db), cfs_(std::move(cfs)), durability_(d), hooks_(std::move(hooks)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_thread("sb-writer");
+    run();
+  });
 }
 
 group_commit::~group_commit() { stop(); }
