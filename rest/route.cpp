@@ -28,7 +28,7 @@ std::vector<std::string> split_path(std::string_view path) {
 
 }  // namespace
 
-std::string percent_decode(std::string_view s) {
+std::string percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -38,7 +38,7 @@ std::string percent_decode(std::string_view s) {
           static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {
-      out.push_back(s[i] == '+' ? ' ' : s[i]);
+      out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
     }
   }
   return out;
@@ -127,10 +127,10 @@ std::map<std::string, std::string> parse_query(std::string_view target) {
     auto pair = query.substr(0, amp);
     auto eq = pair.find('=');
     if (eq != std::string_view::npos)
-      params[percent_decode(pair.substr(0, eq))] =
-          percent_decode(pair.substr(eq + 1));
+      params[percent_decode(pair.substr(0, eq), true)] =
+          percent_decode(pair.substr(eq + 1), true);
     else if (!pair.empty())
-      params[percent_decode(pair)] = "";
+      params[percent_decode(pair, true)] = "";
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }

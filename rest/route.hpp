@@ -12,7 +12,7 @@ enum class route_kind {
   members,        // /v1/conversations/{id}/members       POST
   read,           // /v1/conversations/{id}/read          POST
   presence,       // /v1/presence                         GET
-  devices,        // /v1/devices                          POST
+  devices,        // /v1/devices                          GET, POST
   device,         // /v1/devices/{token}                  DELETE
 };
 
@@ -30,7 +30,10 @@ struct route {
 // nullopt when `target` is no REST path.
 std::optional<route> match_route(const std::string& target);
 
-std::string percent_decode(std::string_view s);
+// `s` with its %XX escapes decoded; `plus_is_space` (a query's, as HTML
+// forms write it): '+' is a space too. In a path '+' is itself (a device
+// token may hold one).
+std::string percent_decode(std::string_view s, bool plus_is_space = false);
 
 // The query of a request target ("/path?a=1&b=x%20y"), percent-decoded.
 std::map<std::string, std::string> parse_query(std::string_view target);
