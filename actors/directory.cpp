@@ -135,6 +135,11 @@ void directory::forget_session(const std::string& session_id) {
   sessions_.erase(it);
 }
 
+std::size_t directory::online_count() {
+  std::lock_guard<std::mutex> l(mtx_);
+  return sessions_per_user_.size();
+}
+
 std::size_t directory::sessions() {
   std::lock_guard<std::mutex> lock(mtx_);
   return sessions_.size();

@@ -64,6 +64,9 @@ class directory {
   std::size_t active_conversations();
   std::size_t active_users();
   std::size_t sessions();
+  // Users with a connection here (online_users("").size(), without the
+  // list).
+  std::size_t online_count();
 
   // Asks every actor it knows to exit (node shutdown).
   void shutdown();

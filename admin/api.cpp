@@ -80,7 +80,7 @@ struct admin_api::impl {
         {"version", ctx.version},
         {"uptime_s", static_cast<std::int64_t>(uptime)},
         {"connections", m.connections.value()},
-        {"users_online", ctx.node->dir().online_users("").size()},
+        {"users_online", ctx.node->dir().online_count()},
         {"active_conversations", ctx.node->dir().active_conversations()},
         {"messages_per_s",
          ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
@@ -448,7 +448,7 @@ struct admin_api::impl {
                          std::chrono::system_clock::now().time_since_epoch())
                          .count()},
            {"connections", m.connections.value()},
-           {"users_online", ctx.node->dir().online_users("").size()},
+           {"users_online", ctx.node->dir().online_count()},
            {"active_conversations", ctx.node->dir().active_conversations()},
            {"accepted", m.messages_accepted.value()},
            {"delivered", m.messages_delivered.value()},

@@ -192,10 +192,21 @@ int serve_main(int argc, char** argv) {
   if (pushes && !cfg.etcd.empty())
     pushes->set_cluster(
         [r = rt.get()](const std::string& id) { return r->leads(id); },
-        [r = rt.get(),
-         t = cfg.lim.remote_request_timeout](const std::string& user) {
+        // Each push waits for its badge on the push worker: a node that
+        // does not answer costs a quarter second, not the request timeout.
+        [r = rt.get(), t = std::min(cfg.lim.remote_request_timeout,
+                                    std::chrono::milliseconds(250))](
+            const std::string& user) {
           return r->unread_conversations(user, t);
         });
+  // Whatever path leaves from here, the push service stops before the node
+  // it calls into goes (the guard is destroyed before `rt`).
+  struct stop_pushes {
+    push::service* p;
+    ~stop_pushes() {
+      if (p) p->stop();
+    }
+  } push_guard{pushes.get()};
   if (pushes)
     pushes->start(
         [r = rt.get()](storage::push_entry e) { r->wake_push_burst(e); });

@@ -40,8 +40,11 @@ std::string reason_of(const std::string& body, std::int64_t* timestamp) {
   auto v = json::parse(body, ec);
   if (ec || !v.is_object()) return {};
   auto& o = v.as_object();
-  if (auto* t = o.if_contains("timestamp"); t && timestamp && t->is_number())
-    *timestamp = t->to_number<std::int64_t>();
+  if (auto* t = o.if_contains("timestamp"); t && timestamp && t->is_number()) {
+    boost::system::error_code bad;  // a fraction or out of range: none
+    auto v = t->to_number<std::int64_t>(bad);
+    if (!bad) *timestamp = v;
+  }
   auto* r = o.if_contains("reason");
   return r && r->is_string() ? std::string(r->as_string()) : std::string();
 }
@@ -135,7 +138,12 @@ std::string apns_provider::payload(const notification& n) {
 void apns_provider::send(const target& to, const notification& n,
                          std::function<void(outcome)> done) {
   auto http = state_->http.lock();
-  if (!http || to.token.empty() || to.token.size() > 200) {
+  // A device token is hex (64 characters today, up to 200): anything else
+  // would change the request's path.
+  bool hex =
+      !to.token.empty() && to.token.size() <= 200 &&
+      to.token.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+  if (!http || !hex) {
     outcome o;
     o.what = http ? outcome::kind::gone : outcome::kind::retry;
     o.reason = http ? "BadDeviceToken" : "stopping";

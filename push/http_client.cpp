@@ -109,7 +109,11 @@ struct http_client::impl {
     // Wait for a connection that can take another stream rather than open
     // one more to the same host.
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    if (!ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
+    if (!ca_file.empty()) {
+      // Only this bundle: not libcurl's built-in CA directory besides.
+      curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
+      curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+    }
     bool plain = r.url.rfind("http://", 0) == 0;
     long v = CURL_HTTP_VERSION_2TLS;
     if (r.http == version::http2_only)

@@ -203,8 +203,8 @@ void service::cursor(const std::string& user, const std::string& conv,
         impl_->finish(it);
       }
     }
-    if (!read || !impl_->pushed.erase(k)) return;
-    impl_->clears.push_back(std::move(k));
+    // The worker writes what finish() erased, and sends a clear.
+    if (read && impl_->pushed.erase(k)) impl_->clears.push_back(std::move(k));
   }
   impl_->cv.notify_all();
 }

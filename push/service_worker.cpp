@@ -84,6 +84,8 @@ void service::impl::adopt(std::vector<storage::push_entry> jobs,
     e.seq = j.seq;
     e.job = std::move(j.job);
     e.delivered.clear();
+    e.cancelled = false;
+    e.cancelled_by_read = false;
     if (!e.sending) schedule(k, e, clock::now());
   }
   backlog();

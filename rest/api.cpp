@@ -153,6 +153,13 @@ void register_device(actors::node& rt, const std::string& user,
                              std::to_string(most) + " characters"));
     return;
   }
+  if (platform->as_string() == "apns" &&
+      token->as_string().find_first_not_of("0123456789abcdefABCDEF") !=
+          std::string::npos) {
+    reply(error_response(400, "bad_request",
+                         "an APNs device token is hexadecimal"));
+    return;
+  }
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
@@ -187,7 +194,10 @@ void list_devices(actors::node& rt, const std::string& user,
       list.push_back(json::object{{"platform", d.platform},
                                   {"token", d.token},
                                   {"registered_ms", d.registered_ms}});
-    reply(json_response(200, json::object{{"devices", std::move(list)}}));
+    auto res = json_response(200, json::object{{"devices", std::move(list)}});
+    // The tokens are credentials (a Web Push subscription's keys).
+    res.headers.emplace_back("Cache-Control", "no-store");
+    reply(std::move(res));
   });
 }
 

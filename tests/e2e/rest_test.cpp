@@ -103,17 +103,22 @@ TEST_CASE_METHOD(rest_fixture, "members, presence and devices over REST",
              json::object{{"platform", "fcm"}, {"token", "tok-1"}})
             .status == 204);
   CHECK(call("alice", "POST", "/v1/devices",
-             json::object{{"platform", "apns"}, {"token", "tok-2"}})
+             json::object{{"platform", "apns"}, {"token", "ab12cd34"}})
             .status == 204);
+  expect_error(call("alice", "POST", "/v1/devices",
+                    json::object{{"platform", "apns"}, {"token", "a/b"}}),
+               400, "bad_request");
   // Listed to their user only, tokens whole (to remove one).
   auto listed = call("alice", "GET", "/v1/devices");
   REQUIRE(listed.status == 200);
   auto devices = listed.json().at("devices").as_array();
   REQUIRE(devices.size() == 2);
-  CHECK(devices[0].at("platform") == "fcm");
-  CHECK(devices[0].at("token") == "tok-1");
-  CHECK(devices[0].at("registered_ms").as_int64() > 0);
-  CHECK(devices[1].at("token") == "tok-2");
+  // In token order.
+  CHECK(devices[0].at("platform") == "apns");
+  CHECK(devices[0].at("token") == "ab12cd34");
+  CHECK(devices[1].at("platform") == "fcm");
+  CHECK(devices[1].at("token") == "tok-1");
+  CHECK(devices[1].at("registered_ms").as_int64() > 0);
   CHECK(call("bob", "GET", "/v1/devices")
             .json()
             .at("devices")
@@ -122,7 +127,7 @@ TEST_CASE_METHOD(rest_fixture, "members, presence and devices over REST",
   CHECK(call("alice", "DELETE", "/v1/devices/tok-1").status == 204);
   devices = call("alice", "GET", "/v1/devices").json().at("devices").as_array();
   REQUIRE(devices.size() == 1);
-  CHECK(devices[0].at("token") == "tok-2");
+  CHECK(devices[0].at("token") == "ab12cd34");
   expect_error(call("alice", "POST", "/v1/devices",
                     json::object{{"platform", "pager"}, {"token", "t"}}),
                400, "bad_request");

@@ -188,3 +188,13 @@ TEST_CASE(
   CHECK(o.what == outcome::kind::retry);
   CHECK(apple.requests().empty());
 }
+
+TEST_CASE_METHOD(apns_fixture,
+                 "an APNs token that is not hex is a device to remove, never "
+                 "part of a request's path",
+                 "[push][apns]") {
+  auto o = send_one(p, {"apns", "../3/device/x?y", 0}, message());
+  CHECK(o.what == outcome::kind::gone);
+  CHECK(o.reason == "BadDeviceToken");
+  CHECK(apple.requests().empty());
+}
