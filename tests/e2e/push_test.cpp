@@ -485,6 +485,11 @@ TEST_CASE(
           "not a P-256 private key in PEM");
   refused({"--apns-key", garbage}, "--apns-key-id, --apns-team-id");
   refused({"--apns-url", "http://127.0.0.1:9"}, "APNs is HTTP/2 over TLS");
+  refused({"--fcm-url", "ftp://127.0.0.1:9"},
+          "--fcm-url: expected http(s)://HOST[:PORT]");
+  refused({"--push-gateway-url", "ftp://127.0.0.1:9", "--push-gateway-app-id",
+           "a"},
+          "--push-gateway-url: expected http://HOST:PORT or https://");
   refused({"--push-ca-file", (dir.path() / "missing.pem").string()},
           "--push-ca-file: cannot read");
 }
