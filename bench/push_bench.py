@@ -28,6 +28,8 @@ import threading
 import time
 import urllib.request
 
+from bench_node import free_port, wait_ready
+
 SECRET = "push-bench-secret-0123456789abcdef"
 
 
@@ -56,27 +58,6 @@ class Gateway(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_ready(port, deadline=30):
-    end = time.time() + deadline
-    while time.time() < end:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz") as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)  # polling the node's readiness, with a deadline
-    raise RuntimeError("the node did not become ready")
 
 
 def token(binary, user):

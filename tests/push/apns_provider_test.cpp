@@ -35,13 +35,7 @@ struct apns_fixture {
 };
 
 notification message(std::uint64_t msg = 7) {
-  notification n;
-  n.user_id = "bob";
-  n.conv_id = "c-1";
-  n.msg_id = msg;
-  n.sender = "alice";
-  n.badge = 3;
-  return n;
+  return switchboard::testing::alice_to_bob(msg, 3);
 }
 
 }  // namespace

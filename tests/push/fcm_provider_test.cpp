@@ -15,15 +15,7 @@ using switchboard::testing::send_one;
 
 namespace {
 
-notification message() {
-  notification n;
-  n.user_id = "bob";
-  n.conv_id = "c-1";
-  n.msg_id = 42;
-  n.sender = "alice";
-  n.badge = 2;
-  return n;
-}
+notification message() { return switchboard::testing::alice_to_bob(42, 2); }
 
 const target phone{"fcm", "fcm-token-1", 0};
 

@@ -19,15 +19,7 @@ namespace {
 
 const target phone{"gateway", "pk-1", 1700000000123};
 
-notification message() {
-  notification n;
-  n.user_id = "bob";
-  n.conv_id = "c-1";
-  n.msg_id = 42;
-  n.sender = "alice";
-  n.badge = 3;
-  return n;
-}
+notification message() { return switchboard::testing::alice_to_bob(42, 3); }
 
 }  // namespace
 

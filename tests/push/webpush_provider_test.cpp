@@ -30,15 +30,7 @@ std::string p256_pem() {
   return pem;
 }
 
-notification message() {
-  notification n;
-  n.user_id = "bob";
-  n.conv_id = "c-1";
-  n.msg_id = 7;
-  n.sender = "alice";
-  n.badge = 4;
-  return n;
-}
+notification message() { return switchboard::testing::alice_to_bob(7, 4); }
 
 }  // namespace
 
