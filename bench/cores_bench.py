@@ -12,47 +12,28 @@ two-core figure is the node's and the harness's together.
 import argparse
 import json
 import os
-import shutil
-import signal
 import subprocess
-import tempfile
-import urllib.request
 
-from bench_node import free_port, wait_ready
+from bench_node import cpu_us_per_message, node
 
 SECRET = "cores-bench-secret-0123456789abcdef"
 
 
 def run(args, cpus):
-    data = tempfile.mkdtemp(prefix="cores-bench-")
-    port, admin = free_port(), free_port()
-    cmd = ["taskset", "-c", cpus, args.bin, "serve", "--listen",
-           f"127.0.0.1:{port}", "--data-dir", data, "--admin-listen",
-           f"127.0.0.1:{admin}", "--jwt-secret", SECRET, "--send-rate",
-           "100000000", "--send-burst", "100000000", "--max-queue", "1000000",
-           "--max-connections-per-address", "0", "--rate-cursor",
-           "100000000/100000000"] + args.node_arg
-    node = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        wait_ready(port)
+    with node(args.bin, SECRET, args.node_arg, "cores-bench-",
+              ["taskset", "-c", cpus]) as (proc, port, data):
         out = os.path.join(data, "bench.json")
         subprocess.run([args.bench, "direct", "--port", str(port),
                         "--jwt-secret", SECRET, "--connections",
                         str(args.connections), "--window", str(args.window),
                         "--duration", str(args.duration), "--node-pid",
-                        str(node.pid), "--json", out, "--quiet"], check=True,
+                        str(proc.pid), "--json", out, "--quiet"], check=True,
                        stdout=subprocess.DEVNULL)
         with open(out) as f:
             r = json.load(f)
         return {"per_s": r["acked_per_s"],
                 "p99": r["send_to_received"]["p99_ms"],
-                "cpu_us": r.get("node_cpu_s", 0) * 1e6 /
-                max(1, r["acked_per_s"] * args.duration)}
-    finally:
-        node.send_signal(signal.SIGTERM)
-        node.wait(timeout=60)
-        shutil.rmtree(data, ignore_errors=True)
+                "cpu_us": cpu_us_per_message(r, args.duration)}
 
 
 def main():

@@ -19,16 +19,13 @@ import argparse
 import http.server
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.request
 
-from bench_node import free_port, wait_ready
+from bench_node import cpu_us_per_message, free_port, node
 
 SECRET = "push-bench-secret-0123456789abcdef"
 
@@ -75,22 +72,12 @@ def gateway_count(port):
 
 
 def run(args, push, gw_port):
-    data = tempfile.mkdtemp(prefix="push-bench-")
-    port, admin = free_port(), free_port()
-    cmd = [args.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir",
-           data, "--admin-listen", f"127.0.0.1:{admin}", "--jwt-secret",
-           SECRET, "--send-rate", "100000000", "--send-burst", "100000000",
-           "--max-queue", "1000000", "--heartbeat-s", "60",
-           "--max-connections-per-address", "0", "--rate-cursor",
-           "100000000/100000000", "--rate-devices", "100000000/100000000"]
+    extra = ["--heartbeat-s", "60", "--rate-devices", "100000000/100000000"]
     if push:
-        cmd += ["--push-grace-ms", "0", "--push-gateway-url",
-                f"http://127.0.0.1:{gw_port}", "--push-gateway-app-id",
-                "bench"]
-    node = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        wait_ready(port)
+        extra += ["--push-grace-ms", "0", "--push-gateway-url",
+                  f"http://127.0.0.1:{gw_port}", "--push-gateway-app-id",
+                  "bench"]
+    with node(args.bin, SECRET, extra, "push-bench-") as (proc, port, data):
         # The same devices in both runs: only whether pushes go differs.
         for i in range(args.connections):
             user = f"bench-{i}"
@@ -107,7 +94,7 @@ def run(args, push, gw_port):
                         str(args.group_size), "--port", str(port),
                         "--jwt-secret", SECRET, "--rate", str(args.rate),
                         "--connections", str(args.connections), "--duration",
-                        str(args.duration), "--node-pid", str(node.pid),
+                        str(args.duration), "--node-pid", str(proc.pid),
                         "--json", out, "--quiet"], check=True,
                        stdout=subprocess.DEVNULL)
         pushes = gateway_count(gw_port) - before
@@ -116,12 +103,7 @@ def run(args, push, gw_port):
         return {"pushes_per_s": pushes / args.duration,
                 "p50": r["send_to_received"]["p50_ms"],
                 "p99": r["send_to_received"]["p99_ms"],
-                "cpu_us": r.get("node_cpu_s", 0) * 1e6 /
-                max(1, r["acked_per_s"] * args.duration)}
-    finally:
-        node.send_signal(signal.SIGTERM)
-        node.wait(timeout=60)
-        shutil.rmtree(data, ignore_errors=True)
+                "cpu_us": cpu_us_per_message(r, args.duration)}
 
 
 def main():
