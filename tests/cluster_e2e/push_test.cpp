@@ -1,7 +1,5 @@
-#include <mutex>
-
 #include "tests/cluster_e2e/cluster_fixture.hpp"
-#include "tests/support/fake_http_server.hpp"
+#include "tests/support/fake_gateway.hpp"
 
 // Push notifications in a cluster (docs/push.md): a member's job is made
 // by its conversation's node and sent by its user's node, which holds the
@@ -12,28 +10,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<json::object> notifications(const fake_http_server& gw) {
-  std::vector<json::object> out;
-  for (auto& r : gw.requests())
-    out.push_back(json::parse(r.body).at("notification").as_object());
-  return out;
-}
-
-// A gateway whose answer the test sets.
-struct gateway {
-  std::mutex m;
-  int status = 200;
-  std::map<std::string, std::string> headers;
-  fake_http_server server{[this](const fake_http_server::request&) {
-    std::lock_guard<std::mutex> l(m);
-    return fake_http_server::response{status, headers, R"({"rejected":[]})"};
-  }};
-  void answer(int s, std::map<std::string, std::string> h = {}) {
-    std::lock_guard<std::mutex> l(m);
-    status = s;
-    headers = std::move(h);
-  }
-};
+using gateway = fake_gateway;
 
 // Nodes that push through `gw` at once.
 std::vector<std::string> push_args(gateway& gw) {
@@ -86,7 +63,7 @@ TEST_CASE(
   auto conv = group_on(cl, *alice, "n2", {alice_id, bob_id});
   REQUIRE(e2e_fixture::send(*alice, conv, "three", "m3")["type"] == "sent");
   REQUIRE(gw.wait_for(3, 20s));
-  auto sent = notifications(gw);
+  auto sent = g.notifications();
   REQUIRE(sent.size() == 3);
   CHECK(sent[0].at("room_id") == json::value(first));
   CHECK(sent[0].at("counts").at("unread") == 1);
@@ -108,13 +85,13 @@ TEST_CASE(
   auto tested = cl.admin_json(1, "push test " + bob_id);
   CHECK(tested["devices"].at(0).at("outcome") == "sent");
   REQUIRE(gw.wait_for(4, 20s));
-  CHECK(notifications(gw).back().at("event_id") == "switchboard-test:0");
+  CHECK(g.notifications().back().at("event_id") == "switchboard-test:0");
 
   // bob reads the n2 conversation on n1: his node clears it.
   auto bob = cl.connect(1, bob_id);
   bob->send(json::object{{"type", "read"}, {"conv_id", conv}, {"msg_id", 1}});
   REQUIRE(gw.wait_for(5, 20s));
-  sent = notifications(gw);
+  sent = g.notifications();
   REQUIRE(sent.size() == 5);
   CHECK_FALSE(sent[4].contains("event_id"));
   CHECK(sent[4].at("counts").at("unread") == 2);  // n1's and n3's are left
@@ -126,7 +103,7 @@ TEST_CASE(
     "[cluster][e2e][push][replication]") {
   gateway gw;
   // Taken for now by nobody: the job stays in bob's node's outbox.
-  gw.answer(503, {{"retry-after", "3"}});
+  gw.answer(503, "{}", {{"retry-after", "3"}});
   auto a = push_args(gw);
   a.insert(a.end(), {"--replicas", "3"});
   cluster_fixture cl(3, a);
@@ -138,7 +115,7 @@ TEST_CASE(
   REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
   REQUIRE(gw.server.wait_for(1, 20s));  // n3 tried, and was refused
   cl.node(3).kill();
-  gw.answer(200);
+  gw.answer(200, R"({"rejected":[]})");
   // A copy of bob's shard leads it now and sends what n3 left.
   REQUIRE(gw.server.wait_for(2, 30s));
   auto last = json::parse(gw.server.requests().back().body)

@@ -4,6 +4,7 @@
 #include "tests/e2e/e2e_fixture.hpp"
 #include "tests/support/fake_apns.hpp"
 #include "tests/support/fake_fcm.hpp"
+#include "tests/support/fake_gateway.hpp"
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/fake_webpush.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -17,29 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-// A gateway whose answer the test sets; 200 with no rejection by default.
-struct gateway {
-  std::mutex m;
-  int status = 200;
-  std::string body = R"({"rejected":[]})";
-  std::map<std::string, std::string> headers;
-  fake_http_server server{[this](const fake_http_server::request&) {
-    std::lock_guard<std::mutex> l(m);
-    return fake_http_server::response{status, headers, body};
-  }};
-  void answer(int s, std::string b, std::map<std::string, std::string> h = {}) {
-    std::lock_guard<std::mutex> l(m);
-    status = s;
-    body = std::move(b);
-    headers = std::move(h);
-  }
-  std::vector<json::object> notifications() {
-    std::vector<json::object> out;
-    for (auto& r : server.requests())
-      out.push_back(json::parse(r.body).at("notification").as_object());
-    return out;
-  }
-};
+using gateway = fake_gateway;
 
 std::vector<std::string> args(gateway& gw, int grace_ms) {
   return {"--push-grace-ms",       std::to_string(grace_ms),
@@ -487,9 +466,9 @@ TEST_CASE(
   refused({"--apns-url", "http://127.0.0.1:9"}, "APNs is HTTP/2 over TLS");
   refused({"--fcm-url", "ftp://127.0.0.1:9"},
           "--fcm-url: expected http(s)://HOST[:PORT]");
-  refused({"--push-gateway-url", "ftp://127.0.0.1:9", "--push-gateway-app-id",
-           "a"},
-          "--push-gateway-url: expected http://HOST:PORT or https://");
+  refused(
+      {"--push-gateway-url", "ftp://127.0.0.1:9", "--push-gateway-app-id", "a"},
+      "--push-gateway-url: expected http://HOST:PORT or https://");
   refused({"--push-ca-file", (dir.path() / "missing.pem").string()},
           "--push-ca-file: cannot read");
 }
