@@ -113,3 +113,23 @@ TEST_CASE("bench --spawn-cluster loads a cluster of its own and stops it",
   CHECK(v["errors"].as_object().empty());
   CHECK(v["send_to_delivered"].as_object()["count"].to_number<int>() > 0);
 }
+
+TEST_CASE("bench plot writes the run as an SVG beside its report", "[bench]") {
+  switchboard::testing::node_process node;
+  temp_dir dir;
+  auto svg = (dir.path() / "run.svg").string();
+  auto r = switchboard::testing::run_command(
+      {SWITCHBOARD_BENCH_BIN, "direct", "--port", std::to_string(node.port()),
+       "--jwt-secret", switchboard::testing::node_process::secret, "--duration",
+       "2", "--connections", "4", "--window", "1", "--quiet", "--plot", svg});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  std::ifstream in(svg);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto s = text.str();
+  CHECK(s.rfind("<svg", 0) == 0);
+  CHECK(s.find("send -> received") != std::string::npos);
+  CHECK(s.find("messages per second over the run") != std::string::npos);
+  CHECK(s.find("</svg>") != std::string::npos);
+}
