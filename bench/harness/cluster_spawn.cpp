@@ -28,15 +28,17 @@ using clock_type = std::chrono::steady_clock;
 
 spawned_cluster::spawned_cluster(const std::string& binary,
                                  const std::string& secret, int n,
-                                 bool progress)
+                                 bool progress,
+                                 const std::vector<std::string>& extra)
     : binary_(binary) {
   auto begun = clock_type::now();
-  for (int i = 1; i <= n; ++i)
-    nodes_.push_back(std::make_unique<spawned_node>(
-        binary, secret,
-        std::vector<std::string>{"--etcd", etcd_.url(), "--node-id",
-                                 "n" + std::to_string(i), "--cluster-listen",
-                                 "127.0.0.1:0"}));
+  for (int i = 1; i <= n; ++i) {
+    std::vector<std::string> args{"--etcd",           etcd_.url(),
+                                  "--node-id",        "n" + std::to_string(i),
+                                  "--cluster-listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    nodes_.push_back(std::make_unique<spawned_node>(binary, secret, args));
+  }
   wait_live(nodes_.size());
   rebalance(progress);
   if (progress)

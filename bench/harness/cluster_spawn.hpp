@@ -22,8 +22,9 @@ namespace switchboard::bench {
 // together, then etcd.
 class spawned_cluster {
  public:
+  // `extra`: more arguments for every node.
   spawned_cluster(const std::string& binary, const std::string& secret, int n,
-                  bool progress);
+                  bool progress, const std::vector<std::string>& extra = {});
   ~spawned_cluster();
   spawned_cluster(const spawned_cluster&) = delete;
   spawned_cluster& operator=(const spawned_cluster&) = delete;

@@ -25,6 +25,11 @@ constexpr const char* usage = R"(usage: switchboard-bench SCENARIO [options]
 scenarios:
   direct    users in pairs; each sends to its peer, the peer acks
   group     groups of --group-size members, all online, all sending
+  channel   one conversation of --members members, --online of them
+            connected, the first --senders of those sending (one harness
+            thread); compare with a group of the same online size by
+            --members equal to --online and --node-arg --fanout-threshold
+            --node-arg N above it (bench/channel_bench.py does both)
   connect   a connection storm: handshakes per second
   idle      N idle authenticated connections; the node's RSS per connection
 
@@ -47,6 +52,11 @@ options:
   --window W            closed loop: messages in flight per sender (default 8)
   --group-size N        members per group (default 10)
   --size B              message body bytes (default 64)
+  --members N           channel: members (default 10000)
+  --online N            channel: members connected (default 1000)
+  --senders N           channel: members sending (default 20)
+  --node-arg ARG        one more argument for the nodes --spawn and
+                        --spawn-cluster start (repeat it: one per word)
   --threads T           harness I/O threads (default 1)
   --node-pid PID        a node whose RSS (idle) and CPU time (direct, group)
                         to report; repeat for several, summed (--spawn and
@@ -114,6 +124,14 @@ int main(int argc, char** argv) {
         o.group_size = std::stoi(value());
       else if (k == "--size")
         o.body_size = std::stoi(value());
+      else if (k == "--members")
+        o.members = std::stoi(value());
+      else if (k == "--online")
+        o.online = std::stoi(value());
+      else if (k == "--senders")
+        o.senders = std::stoi(value());
+      else if (k == "--node-arg")
+        o.node_args.push_back(value());
       else if (k == "--threads")
         o.threads = std::stoi(value());
       else if (k == "--node-pid")
@@ -126,8 +144,23 @@ int main(int argc, char** argv) {
         throw std::invalid_argument("unknown option " + k);
     }
     if (o.scenario != "direct" && o.scenario != "group" &&
-        o.scenario != "connect" && o.scenario != "idle")
+        o.scenario != "channel" && o.scenario != "connect" &&
+        o.scenario != "idle")
       throw std::invalid_argument("unknown scenario " + o.scenario);
+    if (o.scenario == "channel") {
+      if (o.online < 2 || o.members < o.online || o.senders < 1 ||
+          o.senders > o.online)
+        throw std::invalid_argument(
+            "channel: want 2 <= --online <= --members and 1 <= --senders <= "
+            "--online");
+      if (o.threads != 1)
+        throw std::invalid_argument(
+            "channel: one conversation, one harness thread (no --threads)");
+      o.connections = o.online;
+    }
+    if (!o.node_args.empty() && !o.spawn && o.spawn_cluster == 0)
+      throw std::invalid_argument(
+          "--node-arg is for the nodes --spawn or --spawn-cluster start");
     bool spawning = o.spawn || o.spawn_cluster > 0;
     if (o.spawn && o.spawn_cluster > 0)
       throw std::invalid_argument("--spawn or --spawn-cluster, not both");
@@ -156,12 +189,14 @@ int main(int argc, char** argv) {
         o.jwt_secret = "switchboard-bench-secret-0123456789abcdef";
       bool no_pids = o.node_pids.empty();
       if (o.spawn) {
-        node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret);
+        node = std::make_unique<spawned_node>(o.switchboard, o.jwt_secret,
+                                              o.node_args);
         o.nodes = {{"127.0.0.1", node->port()}};
         if (no_pids) o.node_pids = {node->pid()};
       } else {
-        cluster = std::make_unique<spawned_cluster>(
-            o.switchboard, o.jwt_secret, o.spawn_cluster, o.progress);
+        cluster = std::make_unique<spawned_cluster>(o.switchboard, o.jwt_secret,
+                                                    o.spawn_cluster, o.progress,
+                                                    o.node_args);
         o.nodes = cluster->endpoints();
         if (no_pids) o.node_pids = cluster->pids();
       }

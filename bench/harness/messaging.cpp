@@ -46,7 +46,9 @@ double cpu_s(const std::vector<int>& pids) {
 
 results run_messaging(const options& o) {
   int threads = std::max(1, o.threads);
-  int unit = o.scenario == "direct" ? 2 : o.group_size;
+  int unit = o.scenario == "direct"    ? 2
+             : o.scenario == "channel" ? o.online
+                                       : o.group_size;
   int units = std::max(1, o.connections / unit);
   std::vector<std::unique_ptr<worker>> workers;
   int first = 0;

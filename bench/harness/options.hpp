@@ -13,7 +13,7 @@ struct endpoint {
 };
 
 struct options {
-  std::string scenario;  // direct, group, connect, idle
+  std::string scenario;  // direct, group, channel, connect, idle
   std::string host = "127.0.0.1";
   std::uint16_t port = 7070;
   // The nodes to load (--nodes, or --host/--port alone, or what --spawn and
@@ -27,6 +27,13 @@ struct options {
   double rate = 0;  // messages/s offered in total; 0: closed loop
   int window = 8;   // closed loop: messages in flight per sender
   int group_size = 10;
+  // channel: one conversation of `members` members, `online` of them
+  // connected, the first `senders` of those sending.
+  int members = 10000;
+  int online = 1000;
+  int senders = 20;
+  // Arguments for the nodes the harness starts (--node-arg, repeated).
+  std::vector<std::string> node_args{};
   int body_size = 64;
   std::vector<int> node_pids{};  // idle: whose RSS to read (summed)
   bool spawn = false;            // start a node of our own

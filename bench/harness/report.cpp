@@ -44,7 +44,9 @@ void report(const results& r, const std::string& json_file) {
   } else {
     std::printf("| rate | per second |\n|---|---:|\n");
   }
-  if (r.scenario == "direct" || r.scenario == "group") {
+  bool messaging = r.scenario == "direct" || r.scenario == "group" ||
+                   r.scenario == "channel";
+  if (messaging) {
     std::printf("| messages sent | %.0f |\n", static_cast<double>(r.sent) / s);
     std::printf("| messages acknowledged | %.0f |\n",
                 static_cast<double>(r.acked) / s);
@@ -56,6 +58,9 @@ void report(const results& r, const std::string& json_file) {
   if (r.node_cpu_s >= 0 && r.acked > 0)
     std::printf("| node CPU per message acknowledged | %.1f us |\n",
                 r.node_cpu_s * 1e6 / static_cast<double>(r.acked));
+  if (r.node_cpu_s >= 0 && r.received > 0 && messaging)
+    std::printf("| node CPU per delivery | %.2f us |\n",
+                r.node_cpu_s * 1e6 / static_cast<double>(r.received));
   if (r.rss_kb_per_connection >= 0)
     std::printf("| node RSS per connection | %.2f KB |\n",
                 r.rss_kb_per_connection);

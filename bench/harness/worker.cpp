@@ -40,7 +40,7 @@ std::uint64_t seq_of(std::string_view id) {
 worker::worker(const options& o, int first_user, int users, double rate)
     : o_(o), rate_(rate), timer_(ioc_), ticker_(ioc_) {
   r_.scenario = o.scenario;
-  int size = direct() ? 2 : o.group_size;
+  int size = direct() ? 2 : channel() ? o.online : o.group_size;
   std::vector<std::vector<std::size_t>> members(
       static_cast<std::size_t>((users + size - 1) / size));
   for (int i = 0; i < users; ++i) {
@@ -124,6 +124,26 @@ void worker::on_create_failed(const frame_fields& f) {
   if (--creating_ == 0) start_load();
 }
 
+bool worker::add_offline_members() {
+  // A channel's members who never connect, added a request at a time (a
+  // create or members frame holds at most max_frame bytes).
+  constexpr int per_request = 1000;
+  int offline = o_.members - o_.online;
+  if (added_offline_ >= offline || convs_.empty() || convs_[0].conv_id.empty())
+    return false;
+  json::array add;
+  for (int k = added_offline_; k < offline && k < added_offline_ + per_request;
+       ++k)
+    add.emplace_back("bench-off-" + std::to_string(k));
+  added_offline_ += static_cast<int>(add.size());
+  json::object f{{"type", "members"},
+                 {"rid", "members-" + std::to_string(added_offline_)},
+                 {"conv_id", convs_[0].conv_id},
+                 {"add", std::move(add)}};
+  users_[convs_[0].members[0]].conn->send(json::serialize(f));
+  return true;
+}
+
 void worker::start_load() {
   start_ = clock_type::now();
   start_ns_ = now_ns();
@@ -131,7 +151,7 @@ void worker::start_load() {
   if (rate_ > 0) {
     tick();
   } else {
-    for (std::size_t i = 0; i < users_.size(); ++i)
+    for (std::size_t i = 0; i < senders(); ++i)
       for (int k = 0; k < o_.window; ++k) send_from(i, now_ns());
   }
   timer_.expires_after(std::chrono::duration_cast<clock_type::duration>(
@@ -157,6 +177,8 @@ void worker::tick() {
 }
 
 std::size_t worker::senders() const {
+  if (channel())
+    return std::min(users_.size(), static_cast<std::size_t>(o_.senders));
   return users_.size() - (direct() ? users_.size() % 2 : 0);
 }
 
@@ -219,6 +241,17 @@ void worker::on_frame(std::size_t i, std::string_view text) {
     auto& conv = convs_.at(seq_of(f.rid));
     conv.conv_id = f.conv_id;
     conv.quoted_id = quoted(conv.conv_id);
+    if (channel() && add_offline_members()) return;
+    if (--creating_ == 0) start_load();
+    return;
+  }
+  if (f.rid.rfind("members-", 0) == 0) {
+    if (f.type == "error") {
+      ++r_.errors[f.code];
+      r_.violation("adding the channel's offline members failed: " + f.code);
+    } else if (add_offline_members()) {
+      return;
+    }
     if (--creating_ == 0) start_load();
     return;
   }

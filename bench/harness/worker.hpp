@@ -53,6 +53,7 @@ class worker {
   };
 
   bool direct() const { return o_.scenario == "direct"; }
+  bool channel() const { return o_.scenario == "channel"; }
 
   // Set-up: every user connects; once all are welcomed, the first member of
   // each conversation creates it; once all exist, the load starts.
@@ -61,6 +62,9 @@ class worker {
   // Sends conversation c's create; false for an odd user out.
   bool send_create(std::size_t c);
   void on_create_failed(const frame_fields& f);
+  // channel: sends the next `members` request adding members who never
+  // connect; false when all are added.
+  bool add_offline_members();
   void start_load();
 
   // Load: closed loop (a window of sends per user, refilled by each `sent`)
@@ -91,7 +95,7 @@ class worker {
   std::optional<ledger> ledger_;
   frame_reader reader_;
   frame_fields fields_;  // on_frame's, reused
-  int welcomed_ = 0, failed_ = 0, creating_ = 0;
+  int welcomed_ = 0, failed_ = 0, creating_ = 0, added_offline_ = 0;
   std::map<std::size_t, int> create_tries_;  // failed creates, by conversation
   bool running_ = false;
   std::chrono::steady_clock::time_point start_, drain_deadline_;

@@ -55,6 +55,24 @@ TEST_CASE("the group scenario delivers to every member", "[bench]") {
         r["acked_per_s"].to_number<double>());
 }
 
+TEST_CASE("the channel scenario delivers to its online members only",
+          "[bench]") {
+  int status = 0;
+  // 1,500 members (two members requests after the create), 4 online, 2
+  // sending: every message reaches the 3 other online members.
+  auto r = run_bench(
+      "channel --duration 1 --members 1500 --online 4 --senders 2 --window 2 "
+      "--node-arg --fanout-threshold --node-arg 3",
+      status);
+  CHECK(status == 0);
+  CHECK(r["violations"] == 0);
+  auto acked = r["acked_per_s"].to_number<double>();
+  CHECK(acked > 0);
+  CHECK(r["deliveries_per_s"].to_number<double>() ==
+        Approx(3 * acked).epsilon(0.01));
+  CHECK(r["connections"] == 4);
+}
+
 TEST_CASE("the connect and idle scenarios count handshakes and memory",
           "[bench]") {
   int status = 0;
