@@ -53,6 +53,7 @@ bool busy(const conversation_state& st) {
 }
 
 void passivate(conv_self self) {
+  detail::channel_leave(self);
   self->state.ctx->dir->forget_conversation(self->state.conv_id,
                                             self->address());
   self->quit();
@@ -93,6 +94,7 @@ conversation_actor::behavior_type conversation(
             st.meta = std::move(*r->meta);
             for (auto& m : r->members) st.members[m.user_id] = m.state;
             st.ph = phase::ready;
+            detail::channel_members_changed(self, {}, {});
           } else {
             st.ph = phase::missing;
           }
@@ -120,6 +122,12 @@ conversation_actor::behavior_type conversation(
         if ((st.ph == phase::missing || st.ph == phase::failed) && !busy(st))
           passivate(self);
       });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    if (!detail::channel_down(self, dm))
+      metrics::emit(
+          self->state.ctx->log, "debug", "unexpected_down",
+          {{"conv_id", self->state.conv_id}, {"reason", to_string(dm.reason)}});
+  });
   arm_idle_timer(self);
   return {
       [self](create_atom, create_request& req) -> caf::result<create_reply> {
@@ -178,6 +186,13 @@ conversation_actor::behavior_type conversation(
         });
         return rp;
       },
+      [self](cursor_atom, cursors_request& req) -> caf::result<cursors_reply> {
+        auto rp = self->make_response_promise<cursors_reply>();
+        detail::when_ready(self, [self, req = std::move(req), rp]() mutable {
+          detail::do_cursors(self, std::move(req), rp);
+        });
+        return rp;
+      },
       [self](typing_atom, std::string& user) -> caf::result<proto_error> {
         auto rp = self->make_response_promise<proto_error>();
         detail::when_ready(self, [self, user = std::move(user), rp]() mutable {
@@ -209,8 +224,13 @@ conversation_actor::behavior_type conversation(
           detail::burst_due(self, std::move(e));
         });
       },
+      [self](channel_atom, const std::string& user, std::uint64_t gen,
+             bool online) { detail::channel_notice(self, user, gen, online); },
+      [self](channel_atom) { detail::channel_rewatch(self); },
       [self](timeout_atom, std::uint64_t tag) {
         auto& st = self->state;
+        if (tag == detail::channel_retry_tag)
+          return detail::channel_retry(self);
         if (tag == leave_check) {
           // Every request that reached it is answered (its writes durable)
           // before it stops; no new one comes (the shard is frozen).

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -133,6 +134,34 @@ struct conversation_state {
   std::set<std::uint64_t> push_handing;
   // The burst's grace ended while a message of it was being written.
   bool push_due_waiting = false;
+
+  // A channel: more members than the fan-out threshold
+  // (conversation_channel.cpp). Its members' user actors tell it when they
+  // go online or offline, and only the online ones are delivered to.
+  struct channel_member {
+    caf::actor_addr actor;  // the user's actor that told it
+    std::uint64_t gen = 0;  // that actor's count of online changes
+  };
+  struct channel_state {
+    std::unordered_map<std::string, channel_member> online;
+    // Members whose watch is not answered yet: delivered to as in a group,
+    // so that none misses an event while the channel learns.
+    std::unordered_set<std::string> unsure;
+    // Members whose actors said they went offline, kept so that an older
+    // "online" (a watch's answer overtaken) does not count.
+    std::unordered_map<std::string, channel_member> offline;
+    std::unordered_map<caf::actor_addr, std::string> monitored;
+    // Where each shard's members are watched (a null registry: here).
+    std::unordered_map<std::uint32_t, caf::actor> watched_at;
+    // Members to watch again once their shard has a reachable owner.
+    std::set<std::string> retry;
+    bool retry_armed = false;
+    // Typing in a channel: a few events per interval for the channel.
+    std::int64_t typing_window_ms = 0;
+    std::uint32_t typing_in_window = 0;
+  };
+  std::optional<channel_state> channel;
+  std::uint64_t channel_starts = 0;  // an answer to an older channel is stale
 
   std::int64_t last_activity_ms = 0;
   // When each member last had a typing event sent (the throttle).

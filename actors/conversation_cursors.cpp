@@ -103,7 +103,7 @@ void flush_cursors(conv_self self) {
       for (auto& r : w.receipts)
         // In a channel a receipt goes to the reader's own devices only:
         // every member's ack told to every member is N^2 traffic.
-        if (st.members.size() > st.ctx->lim.fanout_threshold)
+        if (st.channel)
           broadcast(self, {w.user}, r, {w.user, w.origin_session});
         else
           broadcast_members(self, r, {w.user, w.origin_session});
@@ -163,6 +163,32 @@ void do_cursor(conv_self self, cursor_request req,
   flush_cursors(self);
 }
 
+void do_cursors(conv_self self, cursors_request req,
+                caf::typed_response_promise<cursors_reply> rp) {
+  auto& st = self->state;
+  st.last_activity_ms = now_ms();
+  cursors_reply out;
+  if (auto err = check_member(st, req.user); !err.ok()) {
+    out.err = err;
+    rp.deliver(std::move(out));
+    return;
+  }
+  if (auto err = over_budget(*st.ctx, request_kind::sync, req.user);
+      !err.ok()) {
+    out.err = err;
+    rp.deliver(std::move(out));
+    return;
+  }
+  for (auto& u : req.user_ids) {
+    auto it = st.members.find(u);
+    if (it == st.members.end()) continue;
+    out.users.push_back(u);
+    out.delivered.push_back(it->second.delivered_upto);
+    out.read.push_back(it->second.read_upto);
+  }
+  rp.deliver(std::move(out));
+}
+
 void do_typing(conv_self self, std::string user,
                caf::typed_response_promise<proto_error> rp) {
   auto& st = self->state;
@@ -181,6 +207,13 @@ void do_typing(conv_self self, std::string user,
   auto& last = st.typing_at[user];
   if (last != 0 && now - last < st.ctx->lim.typing_interval_ms) {
     st.ctx->metrics->limit_hit("typing_throttled");
+    rp.deliver(proto_error{});
+    return;
+  }
+  // A channel's members see a few typing events per interval, whoever
+  // types: hundreds typing at once must not cost every member hundreds.
+  if (!channel_typing_allowed(self)) {
+    st.ctx->metrics->limit_hit("channel_typing");
     rp.deliver(proto_error{});
     return;
   }

@@ -99,6 +99,7 @@ static void create_here(conv_self self, create_request req, inbox_here here,
     rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
     broadcast(self, ids, events::members(st.conv_id, ids, {}),
               {req.creator, req.origin_session});
+    channel_members_changed(self, {}, {});
     run_waiting(self);
   });
 }
@@ -216,8 +217,10 @@ static void change_members(conv_self self, std::vector<std::string> added,
   if (!st.ctx->dir->enter_writes(gated))
     return fail(proto_error{"unavailable", "a member's shard is moving; retry",
                             store_retry_after_ms});
-  // Everyone who was or now is a member hears of the change.
-  auto audience = member_ids(st);
+  // Everyone who was or now is a member hears of the change (in a
+  // channel, those of them who are online).
+  std::vector<std::string> audience;
+  for_each_recipient(st, [&](const std::string& u) { audience.push_back(u); });
   audience.insert(audience.end(), added.begin(), added.end());
   auto now = now_ms();
   storage::batch b;
@@ -241,6 +244,7 @@ static void change_members(conv_self self, std::vector<std::string> added,
     }
     broadcast(self, audience,
               events::members(self->state.conv_id, added, removed), origin{});
+    channel_members_changed(self, added, removed);
     rp.deliver(proto_error{});
     if (remove_elsewhere.empty()) return members_done(self);
     // A stray entry left by a failure here is filtered when read.

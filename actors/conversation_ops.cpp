@@ -5,6 +5,7 @@
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "metrics/log_sink.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
 // The helpers every part of the conversation actor uses: errors, the
@@ -87,6 +88,7 @@ void finish_reload(conv_self self) {
   for (auto& w : st.cursor_waiters) w.rp.deliver(err);
   st.cursor_waiters.clear();
   st.cursor_dirty.clear();
+  channel_leave(self);
   st.ctx->dir->forget_conversation(st.conv_id, self->address());
   self->quit();
 }
@@ -148,20 +150,23 @@ void deliver_here(conv_self self, const std::string& user,
 // other node through its registry, one message per node (DESIGN §5: no
 // BASP message per recipient where a batch would do). Users whose shard
 // has no owner now have no connection anyone could reach.
-template <class Users>
-void deliver_all(conv_self self, const Users& users, const std::string& text,
+template <class ForEachUser>
+void deliver_all(conv_self self, ForEachUser&& each, const std::string& text,
                  origin from, std::string_view skip_user, bool chat_message) {
   using kind = directory::shard_route::kind;
   users_by_node elsewhere;
-  for (const std::string& u : users) {
-    if (u == skip_user) continue;
+  std::uint64_t visited = 0;
+  each([&](const std::string& u) {
+    if (u == skip_user) return;
+    ++visited;
     auto r = self->state.ctx->dir->route_of(u);
     if (r.what == kind::local) {
       deliver_here(self, u, text, from, chat_message);
     } else if (r.what == kind::remote) {
       add_to_node(elsewhere, r.registry, u);
     }
-  }
+  });
+  if (chat_message) self->state.ctx->metrics->fanout_members.inc(visited);
   for (auto& [registry, ids] : elsewhere)
     caf::anon_send(registry, deliver_atom::value, std::move(ids), text,
                    std::string(from.session), chat_message);
@@ -201,14 +206,17 @@ void broadcast_messages(conv_self self,
     return;
   }
   users_by_node elsewhere;
-  for (auto& [u, _] : self->state.members) {
+  std::uint64_t visited = 0;
+  for_each_recipient(self->state, [&](const std::string& u) {
+    ++visited;
     auto r = self->state.ctx->dir->route_of(u);
     if (r.what == kind::local) {
       deliver_all_here(self, u, messages);
     } else if (r.what == kind::remote) {
       add_to_node(elsewhere, r.registry, u);
     }
-  }
+  });
+  self->state.ctx->metrics->fanout_members.inc(visited);
   if (elsewhere.empty()) return;
   std::vector<std::string> texts, excepts;
   texts.reserve(messages.size());
@@ -222,35 +230,22 @@ void broadcast_messages(conv_self self,
                    excepts);
 }
 
-namespace {
-
-struct member_keys {
-  const decltype(conversation_state::members)& members;
-  struct iterator {
-    decltype(conversation_state::members)::const_iterator it;
-    const std::string& operator*() const { return it->first; }
-    iterator& operator++() {
-      ++it;
-      return *this;
-    }
-    bool operator!=(const iterator& o) const { return it != o.it; }
-  };
-  iterator begin() const { return {members.begin()}; }
-  iterator end() const { return {members.end()}; }
-};
-
-}  // namespace
-
 void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& text, origin from, std::string_view skip_user,
                bool chat_message) {
-  deliver_all(self, users, text, from, skip_user, chat_message);
+  deliver_all(
+      self,
+      [&](auto&& fn) {
+        for (auto& u : users) fn(u);
+      },
+      text, from, skip_user, chat_message);
 }
 
 void broadcast_members(conv_self self, const std::string& text, origin from,
                        std::string_view skip_user, bool chat_message) {
-  deliver_all(self, member_keys{self->state.members}, text, from, skip_user,
-              chat_message);
+  deliver_all(
+      self, [&](auto&& fn) { for_each_recipient(self->state, fn); }, text, from,
+      skip_user, chat_message);
 }
 
 void write_inbox_elsewhere(conv_self self, const std::vector<std::string>& add,

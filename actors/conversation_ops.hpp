@@ -37,6 +37,20 @@ proto_error check_member(const conversation_state& st, const std::string& user);
 
 std::vector<std::string> member_ids(const conversation_state& st);
 
+// Calls fn(user) for each member an event of the conversation goes to:
+// every member of a group; in a channel the members online (and those it
+// is not sure of yet, conversation_channel.cpp).
+template <class Fn>
+void for_each_recipient(const conversation_state& st, Fn&& fn) {
+  if (!st.channel) {
+    for (auto& [u, _] : st.members) fn(u);
+    return;
+  }
+  for (auto& [u, _] : st.channel->online) fn(u);
+  for (auto& u : st.channel->unsure)
+    if (st.channel->online.count(u) == 0) fn(u);
+}
+
 // Who caused an event: the connection `session` of `user` got an answer
 // instead, so the event skips it. Both empty: nobody (a REST call, the
 // admin).
@@ -51,7 +65,8 @@ void broadcast(conv_self self, const std::vector<std::string>& users,
                const std::string& text, origin from,
                std::string_view skip_user = {}, bool chat_message = false);
 
-// broadcast() to every member of the conversation.
+// broadcast() to every member of the conversation (in a channel, to the
+// online members: for_each_recipient).
 void broadcast_members(conv_self self, const std::string& text, origin from,
                        std::string_view skip_user = {},
                        bool chat_message = false);
@@ -131,8 +146,37 @@ void do_sync(conv_self self, sync_request req,
              caf::typed_response_promise<history_reply> rp);
 void do_cursor(conv_self self, cursor_request req,
                caf::typed_response_promise<proto_error> rp);
+// Members' cursors on request: in a channel the only way others learn
+// them, since receipts go to the reader's own devices only.
+void do_cursors(conv_self self, cursors_request req,
+                caf::typed_response_promise<cursors_reply> rp);
 void do_typing(conv_self self, std::string user,
                caf::typed_response_promise<proto_error> rp);
+
+// Channels (conversation_channel.cpp): more members than the fan-out
+// threshold. After the members changed (loaded, created, added, removed):
+// becomes a channel or a group again as their count says, and watches
+// added members or stops watching removed ones.
+void channel_members_changed(conv_self self,
+                             const std::vector<std::string>& added,
+                             const std::vector<std::string>& removed);
+// The actor of `user` (the message's sender) says it is online or not.
+void channel_notice(conv_self self, const std::string& user, std::uint64_t gen,
+                    bool online);
+// The routes changed: watches members where their shards went.
+void channel_rewatch(conv_self self);
+// The timeout tag of channel_retry, which watches again where a watch
+// failed.
+constexpr std::uint64_t channel_retry_tag = 2;
+void channel_retry(conv_self self);
+// A monitored user actor is gone; false when it was none of the channel's.
+bool channel_down(conv_self self, const caf::down_msg& dm);
+// Before the actor stops: its watches end.
+void channel_leave(conv_self self);
+// Typing in a channel: at most this many events per typing interval reach
+// its members, whoever types.
+constexpr std::uint32_t channel_typing_per_interval = 3;
+bool channel_typing_allowed(conv_self self);
 
 // Push notifications (conversation_push.cpp).
 // Adds the burst's job, with `newest` its newest message, to the batch

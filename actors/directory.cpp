@@ -58,7 +58,10 @@ void directory::forget_user(const std::string& id,
                             const caf::actor_addr& self) {
   std::lock_guard<std::mutex> lock(mtx_);
   auto it = users_.find(id);
-  if (it != users_.end() && it->second.address() == self) users_.erase(it);
+  if (it != users_.end() && it->second.address() == self) {
+    users_.erase(it);
+    online_.erase(id);
+  }
 }
 
 void directory::add_session(const std::string& session_id,
@@ -158,6 +161,8 @@ void directory::shutdown() {
   sessions_per_user_.clear();
   conversations_.clear();
   users_.clear();
+  online_.clear();
+  channels_.clear();
 }
 
 std::size_t directory::active_conversations() {

@@ -71,6 +71,38 @@ class directory {
   // Asks every actor it knows to exit (node shutdown).
   void shutdown();
 
+  // --- channels (conversation_channel.cpp, DESIGN §3 "Channels") ---
+
+  // A channel's actor, `channel` of conversation `conv`, asks to be told
+  // when any of `users` (of this node's shards) comes online or goes
+  // offline (their actors call user_online); answers those online now, with
+  // their actors and online generations. Replaces the conversation's older
+  // watch of the same user (a new actor after a passivation).
+  struct online_user {
+    std::string user;
+    std::uint64_t gen = 0;
+    caf::actor actor;
+  };
+  std::vector<online_user> watch_channel(const std::string& conv,
+                                         const conversation_actor& channel,
+                                         const std::vector<std::string>& users);
+  // Ends the watches of `conv` on `users`, if `channel` (when not null) is
+  // still the actor that made them.
+  void unwatch_channel(const std::string& conv,
+                       const std::vector<std::string>& users,
+                       const caf::actor_addr& channel = {});
+  // The user's actor (of this node) went online or offline, its `gen`th
+  // change: answers the channels to tell.
+  std::vector<conversation_actor> user_online(const std::string& user,
+                                              bool online, std::uint64_t gen);
+  // A channel of this node is told (channel_atom) whenever the routes
+  // change, to watch its members where they went.
+  void add_channel(const std::string& conv, const conversation_actor& a);
+  void remove_channel(const std::string& conv, const caf::actor_addr& a);
+  // The channels watching users and the online users they may see, for
+  // the admin shell and the tests' bounds.
+  std::size_t channel_watches();
+
   // --- the cluster (DESIGN §5) ---
 
   // Where the actors of one shard run now, as this node sees it.
@@ -101,6 +133,8 @@ class directory {
   bool clustered() const;
   // The route of the shard of `id` (a conversation or user id).
   shard_route route_of(const std::string& id) const;
+  // The cluster's shard count; 0 for a standalone node.
+  std::uint32_t shard_count() const;
   // The route of shard `n`; a standalone node's when no routes are set or
   // n is out of range.
   shard_route route_of_shard(std::uint32_t n) const;
@@ -165,6 +199,17 @@ class directory {
   std::uint32_t frozen_shards_ = 0;
   std::unordered_map<std::uint32_t, std::size_t> writes_in_;
   std::condition_variable writes_left_;
+  // Channels (watch_channel): which channels watch each user of this
+  // node's shards, the online generation of each user actor online here,
+  // and the channels whose actors run here.
+  struct channel_watch {
+    std::string conv;
+    conversation_actor actor;
+  };
+  std::unordered_map<std::string, std::vector<channel_watch>> watches_;
+  std::size_t watch_count_ = 0;
+  std::unordered_map<std::string, std::uint64_t> online_;
+  std::unordered_map<std::string, conversation_actor> channels_;
   // Replaced whole, read without the map's mutex (std::atomic_load).
   std::shared_ptr<const std::vector<shard_route>> routes_;
 };

@@ -25,6 +25,18 @@ void directory::set_routes(std::vector<shard_route> routes) {
          (*old)[n].epoch != (*fresh)[n].epoch))
       gained.push_back(static_cast<std::uint16_t>(n));
   if (!gained.empty() && ctx_.push) ctx_.push->rescan(gained);
+  // The channels here watch their members where the new routes say.
+  std::vector<conversation_actor> channels;
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    for (auto& [_, a] : channels_) channels.push_back(a);
+  }
+  for (auto& a : channels) caf::anon_send(a, channel_atom::value);
+}
+
+std::uint32_t directory::shard_count() const {
+  auto routes = std::atomic_load(&routes_);
+  return routes ? static_cast<std::uint32_t>(routes->size()) : 0;
 }
 
 bool directory::clustered() const {
@@ -162,7 +174,16 @@ bool directory::quiesce_shard(std::uint32_t shard, std::uint32_t shards,
     for (auto it = users_.begin(); it != users_.end();)
       if (in_shard(it->first)) {
         users.push_back(it->second);
+        online_.erase(it->first);
         it = users_.erase(it);
+      } else {
+        ++it;
+      }
+    // Channels watch the shard's users at its next owner.
+    for (auto it = watches_.begin(); it != watches_.end();)
+      if (in_shard(it->first)) {
+        watch_count_ -= it->second.size();
+        it = watches_.erase(it);
       } else {
         ++it;
       }

@@ -83,6 +83,23 @@ std::string history(const rid_t& rid, const std::string& conv_id,
       .done();
 }
 
+std::string receipts(const rid_t& rid, const std::string& conv_id,
+                     const cursors_reply& r) {
+  std::vector<std::string> items;
+  items.reserve(r.users.size());
+  for (std::size_t i = 0;
+       i < r.users.size() && i < r.delivered.size() && i < r.read.size(); ++i)
+    items.push_back(json_writer(96)
+                        .str("user_id", r.users[i])
+                        .num("delivered_upto", r.delivered[i])
+                        .num("read_upto", r.read[i])
+                        .done());
+  return frame("receipts", rid)
+      .str("conv_id", conv_id)
+      .raw("receipts", json_writer::array_of(items))
+      .done();
+}
+
 std::string presence(const rid_t& rid,
                      const std::vector<presence_status>& statuses) {
   std::vector<std::string> items;

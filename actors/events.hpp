@@ -23,6 +23,8 @@ std::string sent(const rid_t& rid, const std::string& conv_id,
                  const std::string& client_msg_id, const send_reply& r);
 std::string history(const rid_t& rid, const std::string& conv_id,
                     const history_reply& r);
+std::string receipts(const rid_t& rid, const std::string& conv_id,
+                     const cursors_reply& r);
 std::string presence(const rid_t& rid,
                      const std::vector<presence_status>& statuses);
 

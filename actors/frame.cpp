@@ -159,6 +159,14 @@ void parse_body(const json::object& o, const std::string& self,
           std::to_string(lim.max_members_per_request) + " users");
     return;
   }
+  if (t == "receipts") {
+    f.conv_id = get_conv_id(o);
+    f.user_ids = get_user_ids(o, "user_ids", true);
+    if (f.user_ids.empty() || f.user_ids.size() > lim.max_presence_ids)
+      bad("user_ids must hold 1.." + std::to_string(lim.max_presence_ids) +
+          " user ids");
+    return;
+  }
   if (t == "presence") {
     f.user_ids = get_user_ids(o, "user_ids", true);
     if (f.user_ids.empty() || f.user_ids.size() > lim.max_presence_ids)

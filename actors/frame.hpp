@@ -20,9 +20,9 @@ struct client_frame {
   std::string type;
   std::optional<std::string> rid;
 
-  std::string conv_id;               // send, ack, read, sync, members, typing
-  std::string kind;                  // create
-  std::string title;                 // create (group)
+  std::string conv_id;  // send, ack, read, sync, members, typing, receipts
+  std::string kind;     // create
+  std::string title;    // create (group)
   std::vector<std::string> members;  // create
   std::string client_msg_id;         // send
   std::string body;                  // send
@@ -34,7 +34,7 @@ struct client_frame {
   std::uint32_t limit = 50;           // sync
   std::vector<std::string> add;       // members
   std::vector<std::string> remove;    // members
-  std::vector<std::string> user_ids;  // presence
+  std::vector<std::string> user_ids;  // presence, receipts
   bool subscribe = false;             // presence
   // When the connection read it (set by the session; unset for REST): a
   // send's latency counts from here, also while it waits in a lane.

@@ -14,6 +14,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<history_reply>("switchboard.history_reply");
   cfg.add_message_type<cursor_request>("switchboard.cursor_request");
   cfg.add_message_type<members_request>("switchboard.members_request");
+  cfg.add_message_type<cursors_request>("switchboard.cursors_request");
+  cfg.add_message_type<cursors_reply>("switchboard.cursors_reply");
   cfg.add_message_type<presence_status>("switchboard.presence_status");
   cfg.add_message_type<shard_chunk>("switchboard.shard_chunk");
   cfg.add_message_type<repl_op>("switchboard.repl_op");
@@ -27,6 +29,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<std::int64_t>>("switchboard.int64s");
   cfg.add_message_type<std::vector<std::uint64_t>>("switchboard.uint64s");
   cfg.add_message_type<session_actor>("switchboard.session_actor");
+  cfg.add_message_type<conversation_actor>("switchboard.conversation_actor");
 }
 
 }  // namespace switchboard::actors

@@ -68,6 +68,11 @@ using lend_atom = caf::atom_constant<caf::atom("lend")>;
 // follower; (position_atom, shard) -> (epoch, seq) of the follower's copy.
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using position_atom = caf::atom_constant<caf::atom("position")>;
+// Channels (conversation_channel.cpp): a user's actor tells a channel
+// that watches it (user, gen, online); a channel of this node is told that
+// the routes changed (no arguments); a channel asks a node's registry to
+// watch users of its shards, or to stop (registry.hpp).
+using channel_atom = caf::atom_constant<caf::atom("channel")>;
 // (hello_atom, node_id, incarnation, registry): a peer of a smaller id
 // that connected to this node gives it its registry (one connection per
 // pair of nodes; app/cluster_node).
@@ -144,6 +149,21 @@ struct cursor_request {
   std::string origin_session;
   bool read = false;
   std::uint64_t msg_id = 0;
+};
+
+// A `receipts` request: `user` asks for the cursors of `user_ids`.
+struct cursors_request {
+  std::string user;
+  std::vector<std::string> user_ids;
+};
+
+// The cursors of those of the asked users who are members, in the order
+// asked.
+struct cursors_reply {
+  proto_error err;
+  std::vector<std::string> users;
+  std::vector<std::uint64_t> delivered;
+  std::vector<std::uint64_t> read;
 };
 
 struct members_request {
@@ -242,6 +262,15 @@ typename Inspector::result_type inspect(Inspector& f, cursor_request& x) {
            x.read, x.msg_id);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cursors_request& x) {
+  return f(caf::meta::type_name("cursors_request"), x.user, x.user_ids);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cursors_reply& x) {
+  return f(caf::meta::type_name("cursors_reply"), x.err, x.users, x.delivered,
+           x.read);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, members_request& x) {
   return f(caf::meta::type_name("members_request"), x.user, x.origin_session,
            x.add, x.remove, x.admin);
@@ -306,6 +335,8 @@ using conversation_actor = caf::typed_actor<
                     std::vector<send_request>>::with<std::vector<send_reply>>,
     caf::replies_to<sync_atom, sync_request>::with<history_reply>,
     caf::replies_to<cursor_atom, cursor_request>::with<proto_error>,
+    // members' cursors (a `receipts` request)
+    caf::replies_to<cursor_atom, cursors_request>::with<cursors_reply>,
     // (user): a typing notification
     caf::replies_to<typing_atom, std::string>::with<proto_error>,
     caf::replies_to<members_atom, members_request>::with<proto_error>,
@@ -315,7 +346,12 @@ using conversation_actor = caf::typed_actor<
     // its push burst's grace ended (push::service): (seq, msg_id, sender,
     // created_ms)
     caf::reacts_to<push_atom, std::uint64_t, std::uint64_t, std::string,
-                   std::int64_t>>;
+                   std::int64_t>,
+    // a channel's member (user, gen) went online (true) or offline, as its
+    // user's actor says (conversation_channel.cpp)
+    caf::reacts_to<channel_atom, std::string, std::uint64_t, bool>,
+    // the routes changed: a channel watches its members where they went
+    caf::reacts_to<channel_atom>>;
 
 // The registry's answer to a request for an actor its node does not hold
 // now (the shard moved or is moving, the node is not ready): the asker

@@ -301,6 +301,34 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         return forward(self, caf::actor_cast<caf::actor>(ctx->dir->user(id)),
                        m);
       },
+      // A channel of another node watches users of this node's shards, or
+      // stops (watch false): answers those online now.
+      [ctx](channel_atom, const std::string& conv,
+            const conversation_actor& channel, std::vector<std::string>& users,
+            bool watch)
+          -> std::tuple<std::vector<std::string>, std::vector<std::uint64_t>,
+                        std::vector<caf::actor>> {
+        std::vector<std::string> online;
+        std::vector<std::uint64_t> gens;
+        std::vector<caf::actor> actors;
+        if (!watch) {
+          ctx->dir->unwatch_channel(conv, users, channel.address());
+          return {online, gens, actors};
+        }
+        // Only users of this node's shards: the others are watched where
+        // the channel's next route change finds them.
+        users.erase(std::remove_if(users.begin(), users.end(),
+                                   [&](const std::string& u) {
+                                     return !ctx->dir->is_local(u);
+                                   }),
+                    users.end());
+        for (auto& o : ctx->dir->watch_channel(conv, channel, users)) {
+          online.push_back(std::move(o.user));
+          gens.push_back(o.gen);
+          actors.push_back(std::move(o.actor));
+        }
+        return {online, gens, actors};
+      },
       [ctx](detach_atom, const std::string& user, const std::string& session) {
         if (auto ua = ctx->dir->find_user(user))
           caf::anon_send(*ua, detach_atom::value, session);

@@ -37,6 +37,10 @@ struct node_context;
 // - (move_atom, shard, add, remove) -> string: moves a copy of a shard this
 //   node leads (node_context::move_copy); "" once done.
 // - (get_atom) -> int64: the node's client connections.
+// - (channel_atom, conv, channel, users, watch) -> (users, gens, actors):
+//   channel `conv` watches `users` of this node's shards (their actors tell
+//   it when they go online or offline) and learns who is online now, or
+//   stops watching them (watch false; the answer is empty).
 caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
 
 // The registry's replication messages (registry_replication.cpp):

@@ -428,6 +428,15 @@ void handle(Self* self, request_context rc, client_frame& f) {
           else
             c.answer(events::history(c.rid, c.conv_id, r));
         });
+  } else if (t == "receipts") {
+    ask_conversation<cursors_reply>(
+        c, cursor_atom::value, cursors_request{user, f.user_ids},
+        [](call<Self>& c, cursors_reply& r) {
+          if (!r.err.ok())
+            c.fail(r.err);
+          else
+            c.answer(events::receipts(c.rid, c.conv_id, r));
+        });
   } else if (t == "conversations" && ctx->dir->clustered()) {
     gather_inboxes(
         self, ctx, {user},

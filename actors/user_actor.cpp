@@ -25,6 +25,14 @@ void notify_watchers(self_ptr self) {
   for (auto& w : self->state.watchers) self->send(w, push_atom::value, text);
 }
 
+// The channels that watch this user learn that it is online or offline.
+void tell_channels(self_ptr self, bool online) {
+  auto& st = self->state;
+  auto gen = ++st.online_gen;
+  for (auto& ch : st.ctx->dir->user_online(st.user_id, online, gen))
+    self->send(ch, channel_atom::value, st.user_id, gen, online);
+}
+
 void went_offline(self_ptr self) {
   auto& st = self->state;
   st.last_seen = now_ms();
@@ -40,6 +48,7 @@ void went_offline(self_ptr self) {
                     {{"user_id", user}, {"error", s.err().message}});
   });
   notify_watchers(self);
+  tell_channels(self, false);
 }
 
 // Arms the passivation timer once the actor holds nothing: no session and
@@ -114,7 +123,10 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
         it->local = st.ctx->dir->connection(session_id);
         self->monitor(session);
         st.last_activity_ms = now_ms();
-        if (!was_online) notify_watchers(self);
+        if (!was_online) {
+          notify_watchers(self);
+          tell_channels(self, true);
+        }
         return caf::actor_cast<caf::strong_actor_ptr>(self);
       },
       [self](detach_atom, const std::string& session_id) {

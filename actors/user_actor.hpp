@@ -32,6 +32,9 @@ struct user_state {
   bool loaded = false;                  // last_seen read
   bool idle_timer_armed = false;
   std::int64_t last_seen = 0;
+  // Counts its changes between online and offline: a channel it tells
+  // keeps the newest (conversation_channel.cpp).
+  std::uint64_t online_gen = 0;
   std::vector<std::function<void()>> waiting;  // until loaded
   std::int64_t last_activity_ms = 0;
 

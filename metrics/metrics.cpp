@@ -127,6 +127,15 @@ std::string node_metrics::render() const {
          "Message events written to connections.");
   sample(out, "switchboard_messages_delivered_total", {},
          static_cast<double>(messages_delivered.value()));
+  header(out, "switchboard_fanout_members_total", "counter",
+         "Members visited by the fan-out of messages: a group's all, a "
+         "channel's online ones.");
+  sample(out, "switchboard_fanout_members_total", {},
+         static_cast<double>(fanout_members.value()));
+  header(out, "switchboard_channels", "gauge",
+         "Channels (conversations over the fan-out threshold) active here.");
+  sample(out, "switchboard_channels", {},
+         static_cast<double>(channels.value()));
   header(out, "switchboard_errors_total", "counter",
          "Error answers to clients, by code.");
   for (std::size_t i = 0; i < error_codes.size(); ++i)

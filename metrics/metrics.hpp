@@ -74,7 +74,7 @@ constexpr std::array<std::string_view, 9> error_codes = {
 
 // The resource limits of issue "one user cannot hurt the node", as metric
 // labels: each time one trips, switchboard_limit_hits_total{limit} grows.
-constexpr std::array<std::string_view, 20> limit_names = {
+constexpr std::array<std::string_view, 21> limit_names = {
     "queue_frames",       "queue_bytes",
     "in_flight",          "http_body",
     "http_timeout",       "connections_node",
@@ -84,7 +84,8 @@ constexpr std::array<std::string_view, 20> limit_names = {
     "rate_conversations", "rate_presence",
     "rate_typing",        "rate_create",
     "rate_members",       "rate_cursor",
-    "rate_ping",          "rate_devices"};
+    "rate_ping",          "rate_devices",
+    "channel_typing"};
 
 // The kinds of requests that cross nodes, as metric labels.
 // The push providers and the ends of a send, as push_sends counts them.
@@ -102,6 +103,10 @@ struct node_metrics {
   counter connections_total;   // accepted since start
   counter messages_accepted;   // acknowledged as sent
   counter messages_delivered;  // message events written to connections
+  // Members a conversation's fan-out of a message visited: every member of
+  // a group, the online members of a channel (conversation_channel.cpp).
+  counter fanout_members;
+  gauge channels;  // channels active on this node
   std::array<counter, error_codes.size()> errors;  // by code
   histogram send_latency{
       {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};

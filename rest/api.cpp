@@ -114,8 +114,8 @@ void history(actors::node& rt, const std::string& user, const route& r,
   run(rt, user, f, reply);
 }
 
-void presence(actors::node& rt, const std::string& user, const route& r,
-              const net::http_reply& reply) {
+// The query's comma-separated `user_ids`, as the frame's array.
+json::array user_ids_of(const route& r) {
   json::array ids;
   auto list = r.query("user_ids").value_or("");
   std::size_t start = 0;
@@ -126,7 +126,12 @@ void presence(actors::node& rt, const std::string& user, const route& r,
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  run(rt, user, {{"type", "presence"}, {"user_ids", std::move(ids)}}, reply);
+  return ids;
+}
+
+void presence(actors::node& rt, const std::string& user, const route& r,
+              const net::http_reply& reply) {
+  run(rt, user, {{"type", "presence"}, {"user_ids", user_ids_of(r)}}, reply);
 }
 
 void register_device(actors::node& rt, const std::string& user,
@@ -258,6 +263,13 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
       break;
     case route_kind::presence:
       presence(rt, user, *r, reply);
+      break;
+    case route_kind::receipts:
+      run(rt, user,
+          {{"type", "receipts"},
+           {"conv_id", r->param},
+           {"user_ids", user_ids_of(*r)}},
+          reply);
       break;
     case route_kind::devices:
     case route_kind::device:

@@ -61,6 +61,7 @@ bool route::allows(const std::string& method) const {
     case route_kind::read:
       return method == "POST";
     case route_kind::presence:
+    case route_kind::receipts:
       return method == "GET";
     case route_kind::device:
       return method == "DELETE";
@@ -75,6 +76,7 @@ std::string route::allowed() const {
     case route_kind::devices:
       return "GET, POST";
     case route_kind::presence:
+    case route_kind::receipts:
       return "GET";
     case route_kind::device:
       return "DELETE";
@@ -101,6 +103,8 @@ std::optional<route> match_route(const std::string& target) {
       r.kind = route_kind::members;
     else if (parts[3] == "read")
       r.kind = route_kind::read;
+    else if (parts[3] == "receipts")
+      r.kind = route_kind::receipts;
     else
       return std::nullopt;
   } else if (parts.size() == 2 && parts[1] == "presence") {

@@ -11,6 +11,7 @@ enum class route_kind {
   messages,       // /v1/conversations/{id}/messages      GET, POST
   members,        // /v1/conversations/{id}/members       POST
   read,           // /v1/conversations/{id}/read          POST
+  receipts,       // /v1/conversations/{id}/receipts      GET
   presence,       // /v1/presence                         GET
   devices,        // /v1/devices                          GET, POST
   device,         // /v1/devices/{token}                  DELETE

@@ -1,0 +1,294 @@
+#include <algorithm>
+
+#include "actors/conversation_ops.hpp"
+#include "actors/directory.hpp"
+#include "metrics/log_sink.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/shard.hpp"
+
+// A conversation with more members than the fan-out threshold is a channel
+// (PROTOCOL.md "Limits", DESIGN §3): it delivers only to the members that
+// are online, so an offline member costs nothing per message. It learns who
+// is online from the members' user actors: it asks the directory of each
+// node that holds some of its members' shards to watch them (the node
+// answers who is online now), and each watched user's actor tells it of
+// every change after. It monitors the actors that said they are online
+// (their node may die), watches again where the routes moved its members'
+// shards, and stops watching when it passivates. A member whose watch has
+// not been answered yet is "unsure" and delivered to as in a group, so a
+// message is never missed while the channel learns.
+namespace switchboard::actors::detail {
+
+namespace {
+
+using channel_state = conversation_state::channel_state;
+
+constexpr std::chrono::milliseconds retry_interval{1000};
+
+bool over_threshold(const conversation_state& st) {
+  return st.members.size() > st.ctx->lim.fanout_threshold;
+}
+
+conversation_actor handle_of(conv_self self) {
+  return caf::actor_cast<conversation_actor>(self);
+}
+
+// The shard of `user` as the routes count them (0 on a standalone node).
+std::uint32_t shard_index(const directory& dir, const std::string& user) {
+  auto n = dir.shard_count();
+  return n == 0 ? 0 : storage::shard_of(user, n);
+}
+
+// Forgets what the channel knew of `user`, and stops monitoring its actor.
+void forget(conv_self self, const std::string& user) {
+  auto& ch = *self->state.channel;
+  for (auto* m : {&ch.online, &ch.offline}) {
+    auto it = m->find(user);
+    if (it == m->end()) continue;
+    auto mo = ch.monitored.find(it->second.actor);
+    if (mo != ch.monitored.end() && mo->second == user) {
+      self->demonitor(it->second.actor);
+      ch.monitored.erase(mo);
+    }
+    m->erase(it);
+  }
+}
+
+// The actor `who` of `user` says the user is online or not, its `gen`th
+// change: kept unless the channel knows a newer change of the same actor.
+void note(conv_self self, const std::string& user,
+          const caf::strong_actor_ptr& who, std::uint64_t gen, bool online) {
+  auto& st = self->state;
+  if (!st.channel || !who || st.members.count(user) == 0) return;
+  auto& ch = *st.channel;
+  auto addr = caf::actor_cast<caf::actor_addr>(who);
+  const conversation_state::channel_member* known = nullptr;
+  if (auto it = ch.online.find(user); it != ch.online.end())
+    known = &it->second;
+  else if (auto off = ch.offline.find(user); off != ch.offline.end())
+    known = &off->second;
+  bool same_actor = known != nullptr && known->actor == addr;
+  if (same_actor && known->gen >= gen) return;
+  if (same_actor) {
+    ch.online.erase(user);
+    ch.offline.erase(user);
+  } else {
+    forget(self, user);
+    self->monitor(who);
+    ch.monitored[addr] = user;
+  }
+  (online ? ch.online : ch.offline)[user] = {addr, gen};
+}
+
+void arm_retry(conv_self self) {
+  auto& ch = *self->state.channel;
+  if (ch.retry.empty() || ch.retry_armed) return;
+  ch.retry_armed = true;
+  self->delayed_send(self, retry_interval, timeout_atom::value,
+                     channel_retry_tag);
+}
+
+// Asks the nodes of `users`' shards to watch them (this node's directory
+// at once, others through their registries), and records where each
+// shard's users are watched. `users` stay unsure until answered.
+void watch(conv_self self, const std::vector<std::string>& users) {
+  using kind = directory::shard_route::kind;
+  auto& st = self->state;
+  auto& ch = *st.channel;
+  auto* dir = st.ctx->dir;
+  std::vector<std::string> here;
+  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  for (auto& u : users) {
+    auto r = dir->route_of(u);
+    auto shard = shard_index(*dir, u);
+    ch.unsure.insert(u);
+    if (r.what == kind::local) {
+      here.push_back(u);
+      ch.watched_at[shard] = caf::actor{};
+    } else if (r.what == kind::remote) {
+      auto it =
+          std::find_if(elsewhere.begin(), elsewhere.end(),
+                       [&](const auto& e) { return e.first == r.registry; });
+      if (it == elsewhere.end())
+        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
+      it->second.push_back(u);
+      ch.watched_at[shard] = r.registry;
+    } else {
+      ch.retry.insert(u);
+      ch.watched_at.erase(shard);
+    }
+  }
+  if (!here.empty()) {
+    for (auto& o : dir->watch_channel(st.conv_id, handle_of(self), here))
+      note(self, o.user, caf::actor_cast<caf::strong_actor_ptr>(o.actor), o.gen,
+           true);
+    for (auto& u : here) ch.unsure.erase(u);
+  }
+  auto started = st.channel_starts;
+  for (auto& [registry, ids] : elsewhere)
+    self->request(registry, st.ctx->lim.remote_request_timeout,
+                  channel_atom::value, st.conv_id, handle_of(self), ids, true)
+        .then(
+            [self, started, ids](std::vector<std::string>& online,
+                                 std::vector<std::uint64_t>& gens,
+                                 std::vector<caf::actor>& actors) {
+              auto& st = self->state;
+              if (!st.channel || st.channel_starts != started) return;
+              for (std::size_t i = 0;
+                   i < online.size() && i < gens.size() && i < actors.size();
+                   ++i)
+                note(self, online[i],
+                     caf::actor_cast<caf::strong_actor_ptr>(actors[i]), gens[i],
+                     true);
+              for (auto& u : ids) st.channel->unsure.erase(u);
+            },
+            [self, started, ids](caf::error& e) {
+              auto& st = self->state;
+              metrics::emit(st.ctx->log, "warn", "channel_watch_failed",
+                            {{"conv_id", st.conv_id},
+                             {"users", std::to_string(ids.size())},
+                             {"error", to_string(e)}});
+              if (!st.channel || st.channel_starts != started) return;
+              // They stay unsure (delivered to) until a retry is answered.
+              for (auto& u : ids) st.channel->retry.insert(u);
+              arm_retry(self);
+            });
+  arm_retry(self);
+}
+
+// Ends the watches of `users` wherever their shards are now.
+void unwatch(conv_self self, const std::vector<std::string>& users) {
+  using kind = directory::shard_route::kind;
+  auto& st = self->state;
+  auto* dir = st.ctx->dir;
+  std::vector<std::string> here;
+  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  for (auto& u : users) {
+    auto r = dir->route_of(u);
+    if (r.what == kind::local) {
+      here.push_back(u);
+    } else if (r.what == kind::remote) {
+      auto it =
+          std::find_if(elsewhere.begin(), elsewhere.end(),
+                       [&](const auto& e) { return e.first == r.registry; });
+      if (it == elsewhere.end())
+        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
+      it->second.push_back(u);
+    }
+  }
+  if (!here.empty()) dir->unwatch_channel(st.conv_id, here, self->address());
+  for (auto& [registry, ids] : elsewhere)
+    caf::anon_send(registry, channel_atom::value, st.conv_id, handle_of(self),
+                   std::move(ids), false);
+}
+
+void start(conv_self self) {
+  auto& st = self->state;
+  st.channel.emplace();
+  ++st.channel_starts;
+  st.ctx->dir->add_channel(st.conv_id, handle_of(self));
+  st.ctx->metrics->channels.add(1);
+  watch(self, member_ids(st));
+}
+
+void stop(conv_self self) {
+  auto& st = self->state;
+  unwatch(self, member_ids(st));
+  for (auto& [addr, _] : st.channel->monitored) self->demonitor(addr);
+  st.channel.reset();
+  st.ctx->metrics->channels.add(-1);
+  st.ctx->dir->remove_channel(st.conv_id, self->address());
+}
+
+}  // namespace
+
+void channel_members_changed(conv_self self,
+                             const std::vector<std::string>& added,
+                             const std::vector<std::string>& removed) {
+  auto& st = self->state;
+  if (!st.channel) {
+    if (over_threshold(st)) start(self);
+    return;
+  }
+  if (!over_threshold(st)) {
+    // Removed members are no longer members: their watches go too.
+    if (!removed.empty()) unwatch(self, removed);
+    stop(self);
+    return;
+  }
+  if (!removed.empty()) {
+    for (auto& u : removed) {
+      forget(self, u);
+      st.channel->unsure.erase(u);
+      st.channel->retry.erase(u);
+    }
+    unwatch(self, removed);
+  }
+  if (!added.empty()) watch(self, added);
+}
+
+void channel_notice(conv_self self, const std::string& user, std::uint64_t gen,
+                    bool online) {
+  note(self, user, self->current_sender(), gen, online);
+}
+
+void channel_rewatch(conv_self self) {
+  using kind = directory::shard_route::kind;
+  auto& st = self->state;
+  if (!st.channel) return;
+  auto& ch = *st.channel;
+  auto* dir = st.ctx->dir;
+  std::vector<std::string> again;
+  for (auto& [u, _] : st.members) {
+    auto r = dir->route_of(u);
+    auto at = ch.watched_at.find(shard_index(*dir, u));
+    bool same = at != ch.watched_at.end() &&
+                ((r.what == kind::local && !at->second) ||
+                 (r.what == kind::remote && at->second == r.registry));
+    if (!same) again.push_back(u);
+  }
+  if (!again.empty()) watch(self, again);
+}
+
+void channel_retry(conv_self self) {
+  auto& st = self->state;
+  if (!st.channel) return;
+  st.channel->retry_armed = false;
+  std::vector<std::string> again;
+  for (auto& u : st.channel->retry)
+    if (st.members.count(u)) again.push_back(u);
+  st.channel->retry.clear();
+  if (!again.empty()) watch(self, again);
+}
+
+bool channel_down(conv_self self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  if (!st.channel) return false;
+  auto& ch = *st.channel;
+  auto it = ch.monitored.find(dm.source);
+  if (it == ch.monitored.end()) return false;
+  auto user = it->second;
+  ch.monitored.erase(it);
+  for (auto* m : {&ch.online, &ch.offline})
+    if (auto r = m->find(user); r != m->end() && r->second.actor == dm.source)
+      m->erase(r);
+  return true;
+}
+
+void channel_leave(conv_self self) {
+  if (self->state.channel) stop(self);
+}
+
+bool channel_typing_allowed(conv_self self) {
+  auto& st = self->state;
+  if (!st.channel) return true;
+  auto& ch = *st.channel;
+  auto now = now_ms();
+  if (now - ch.typing_window_ms >= st.ctx->lim.typing_interval_ms) {
+    ch.typing_window_ms = now;
+    ch.typing_in_window = 0;
+  }
+  return ++ch.typing_in_window <= channel_typing_per_interval;
+}
+
+}  // namespace switchboard::actors::detail

@@ -1,0 +1,90 @@
+#include <algorithm>
+
+#include "actors/directory.hpp"
+
+// The directory's part in channels (conversation_channel.cpp): which
+// channels watch each user of this node's shards, and which of those users
+// are online. The user's actor tells it every change (user_online) and the
+// channels to tell; a channel that starts watching learns who is online
+// now. Both happen under the directory's mutex, so a change is never lost
+// between the two: either the watch sees it, or the change sees the watch.
+namespace switchboard::actors {
+
+std::vector<directory::online_user> directory::watch_channel(
+    const std::string& conv, const conversation_actor& channel,
+    const std::vector<std::string>& users) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  std::vector<online_user> out;
+  for (auto& u : users) {
+    auto& ws = watches_[u];
+    auto it = std::find_if(ws.begin(), ws.end(), [&](const channel_watch& w) {
+      return w.conv == conv;
+    });
+    if (it == ws.end()) {
+      ws.push_back({conv, channel});
+      ++watch_count_;
+    } else {
+      it->actor = channel;
+    }
+    auto on = online_.find(u);
+    if (on == online_.end()) continue;
+    auto ua = users_.find(u);
+    if (ua == users_.end()) continue;
+    out.push_back({u, on->second, caf::actor_cast<caf::actor>(ua->second)});
+  }
+  return out;
+}
+
+void directory::unwatch_channel(const std::string& conv,
+                                const std::vector<std::string>& users,
+                                const caf::actor_addr& channel) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  for (auto& u : users) {
+    auto it = watches_.find(u);
+    if (it == watches_.end()) continue;
+    auto& ws = it->second;
+    auto n = ws.size();
+    ws.erase(std::remove_if(ws.begin(), ws.end(),
+                            [&](const channel_watch& w) {
+                              return w.conv == conv &&
+                                     (!channel || w.actor.address() == channel);
+                            }),
+             ws.end());
+    watch_count_ -= n - ws.size();
+    if (ws.empty()) watches_.erase(it);
+  }
+}
+
+std::vector<conversation_actor> directory::user_online(const std::string& user,
+                                                       bool online,
+                                                       std::uint64_t gen) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (online)
+    online_[user] = gen;
+  else
+    online_.erase(user);
+  std::vector<conversation_actor> out;
+  if (auto it = watches_.find(user); it != watches_.end())
+    for (auto& w : it->second) out.push_back(w.actor);
+  return out;
+}
+
+void directory::add_channel(const std::string& conv,
+                            const conversation_actor& a) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  channels_[conv] = a;
+}
+
+void directory::remove_channel(const std::string& conv,
+                               const caf::actor_addr& a) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = channels_.find(conv);
+  if (it != channels_.end() && it->second.address() == a) channels_.erase(it);
+}
+
+std::size_t directory::channel_watches() {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return watch_count_;
+}
+
+}  // namespace switchboard::actors
