@@ -144,18 +144,28 @@ struct conversation_state {
   };
   struct channel_state {
     std::unordered_map<std::string, channel_member> online;
-    // Members whose watch is not answered yet: delivered to as in a group,
-    // so that none misses an event while the channel learns.
-    std::unordered_set<std::string> unsure;
     // Members whose actors said they went offline, kept so that an older
     // "online" (a watch's answer overtaken) does not count.
     std::unordered_map<std::string, channel_member> offline;
+    // Members whose watch is not answered yet (or must be made again):
+    // delivered to as in a group, so that none misses an event while the
+    // channel learns.
+    std::unordered_set<std::string> unsure;
     std::unordered_map<caf::actor_addr, std::string> monitored;
-    // Where each shard's members are watched (a null registry: here).
+    // The members it watches, and where each shard's are watched (a null
+    // registry: here); the registries of other nodes are monitored.
+    std::unordered_set<std::string> watched;
     std::unordered_map<std::uint32_t, caf::actor> watched_at;
-    // Members to watch again once their shard has a reachable owner.
+    std::unordered_set<caf::actor_addr> registries;
+    // Watches of other nodes in flight: the newest request of each user
+    // (an older answer does not settle a newer watch).
+    std::unordered_map<std::string, std::uint64_t> pending;
+    std::uint64_t watches_sent = 0;
+    // Members to watch again soon (their shard had no reachable owner, or
+    // a watch failed).
     std::set<std::string> retry;
     bool retry_armed = false;
+    std::int64_t warned_ms = 0;  // the last failed watch logged
     // Typing in a channel: a few events per interval for the channel.
     std::int64_t typing_window_ms = 0;
     std::uint32_t typing_in_window = 0;

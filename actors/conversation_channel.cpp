@@ -12,18 +12,23 @@
 // is online from the members' user actors: it asks the directory of each
 // node that holds some of its members' shards to watch them (the node
 // answers who is online now), and each watched user's actor tells it of
-// every change after. It monitors the actors that said they are online
-// (their node may die), watches again where the routes moved its members'
-// shards, and stops watching when it passivates. A member whose watch has
-// not been answered yet is "unsure" and delivered to as in a group, so a
-// message is never missed while the channel learns.
+// every change after. It believes only the node that owns the user's shard
+// now, monitors the user actors that said they are online and the other
+// nodes' registries it watched through (either may go away: the members
+// concerned are watched again), watches again where new routes moved its
+// members' shards, and ends its watches where it made them when it
+// passivates. A member it is not sure of (its watch not answered yet, or
+// to be made again) is delivered to as in a group, so that a message is
+// never missed while the channel learns.
 namespace switchboard::actors::detail {
 
 namespace {
 
-using channel_state = conversation_state::channel_state;
+using kind = directory::shard_route::kind;
 
 constexpr std::chrono::milliseconds retry_interval{1000};
+// A watch that keeps failing is logged once a minute, not every retry.
+constexpr std::int64_t warn_interval_ms = 60000;
 
 bool over_threshold(const conversation_state& st) {
   return st.members.size() > st.ctx->lim.fanout_threshold;
@@ -37,6 +42,17 @@ conversation_actor handle_of(conv_self self) {
 std::uint32_t shard_index(const directory& dir, const std::string& user) {
   auto n = dir.shard_count();
   return n == 0 ? 0 : storage::shard_of(user, n);
+}
+
+// Whether `who` runs on the node that owns `user`'s shard now: a word from
+// any other node (an old owner's late answer or notice) is stale.
+bool from_owner(conv_self self, const std::string& user,
+                const caf::strong_actor_ptr& who) {
+  auto r = self->state.ctx->dir->route_of(user);
+  if (r.what == kind::local) return who->node() == self->node();
+  if (r.what == kind::remote)
+    return r.registry && who->node() == r.registry.node();
+  return false;
 }
 
 // Forgets what the channel knew of `user`, and stops monitoring its actor.
@@ -55,11 +71,13 @@ void forget(conv_self self, const std::string& user) {
 }
 
 // The actor `who` of `user` says the user is online or not, its `gen`th
-// change: kept unless the channel knows a newer change of the same actor.
+// change: kept unless the channel knows a newer change of the same actor,
+// or `who` is not at the user's shard's owner.
 void note(conv_self self, const std::string& user,
           const caf::strong_actor_ptr& who, std::uint64_t gen, bool online) {
   auto& st = self->state;
   if (!st.channel || !who || st.members.count(user) == 0) return;
+  if (!from_owner(self, user, who)) return;
   auto& ch = *st.channel;
   auto addr = caf::actor_cast<caf::actor_addr>(who);
   const conversation_state::channel_member* known = nullptr;
@@ -88,11 +106,35 @@ void arm_retry(conv_self self) {
                      channel_retry_tag);
 }
 
+// `users` of a remote watch `id` were not watched (its node refused them or
+// did not answer): they stay unsure and are watched again soon.
+void watch_again(conv_self self, const std::vector<std::string>& users,
+                 std::uint64_t id) {
+  auto& ch = *self->state.channel;
+  for (auto& u : users) {
+    auto p = ch.pending.find(u);
+    if (p == ch.pending.end() || p->second != id) continue;
+    ch.pending.erase(p);
+    if (ch.watched.count(u)) ch.retry.insert(u);
+  }
+  arm_retry(self);
+}
+
+void warn_failed(conv_self self, std::size_t users, const std::string& why) {
+  auto& st = self->state;
+  auto now = now_ms();
+  if (now - st.channel->warned_ms < warn_interval_ms) return;
+  st.channel->warned_ms = now;
+  metrics::emit(st.ctx->log, "warn", "channel_watch_failed",
+                {{"conv_id", st.conv_id},
+                 {"users", std::to_string(users)},
+                 {"error", why}});
+}
+
 // Asks the nodes of `users`' shards to watch them (this node's directory
 // at once, others through their registries), and records where each
-// shard's users are watched. `users` stay unsure until answered.
+// shard's users are watched. `users` are unsure until answered.
 void watch(conv_self self, const std::vector<std::string>& users) {
-  using kind = directory::shard_route::kind;
   auto& st = self->state;
   auto& ch = *st.channel;
   auto* dir = st.ctx->dir;
@@ -101,11 +143,13 @@ void watch(conv_self self, const std::vector<std::string>& users) {
   for (auto& u : users) {
     auto r = dir->route_of(u);
     auto shard = shard_index(*dir, u);
+    ch.watched.insert(u);
     ch.unsure.insert(u);
+    ch.retry.erase(u);
     if (r.what == kind::local) {
       here.push_back(u);
       ch.watched_at[shard] = caf::actor{};
-    } else if (r.what == kind::remote) {
+    } else if (r.what == kind::remote && r.registry) {
       auto it =
           std::find_if(elsewhere.begin(), elsewhere.end(),
                        [&](const auto& e) { return e.first == r.registry; });
@@ -122,59 +166,73 @@ void watch(conv_self self, const std::vector<std::string>& users) {
     for (auto& o : dir->watch_channel(st.conv_id, handle_of(self), here))
       note(self, o.user, caf::actor_cast<caf::strong_actor_ptr>(o.actor), o.gen,
            true);
-    for (auto& u : here) ch.unsure.erase(u);
+    for (auto& u : here) {
+      ch.unsure.erase(u);
+      ch.pending.erase(u);
+    }
   }
   auto started = st.channel_starts;
-  for (auto& [registry, ids] : elsewhere)
+  for (auto& [registry, ids] : elsewhere) {
+    if (ch.registries.insert(registry.address()).second)
+      self->monitor(registry);
+    auto id = ++ch.watches_sent;
+    for (auto& u : ids) ch.pending[u] = id;
     self->request(registry, st.ctx->lim.remote_request_timeout,
                   channel_atom::value, st.conv_id, handle_of(self), ids, true)
         .then(
-            [self, started, ids](std::vector<std::string>& online,
-                                 std::vector<std::uint64_t>& gens,
-                                 std::vector<caf::actor>& actors) {
+            [self, started, ids, id](std::vector<std::string>& online,
+                                     std::vector<std::uint64_t>& gens,
+                                     std::vector<caf::actor>& actors,
+                                     std::vector<std::string>& refused) {
               auto& st = self->state;
               if (!st.channel || st.channel_starts != started) return;
+              auto& ch = *st.channel;
               for (std::size_t i = 0;
                    i < online.size() && i < gens.size() && i < actors.size();
                    ++i)
                 note(self, online[i],
                      caf::actor_cast<caf::strong_actor_ptr>(actors[i]), gens[i],
                      true);
-              for (auto& u : ids) st.channel->unsure.erase(u);
+              // Refused: that node does not own their shard (now).
+              watch_again(self, refused, id);
+              for (auto& u : ids) {
+                auto p = ch.pending.find(u);
+                if (p == ch.pending.end() || p->second != id) continue;
+                ch.pending.erase(p);
+                ch.unsure.erase(u);
+              }
             },
-            [self, started, ids](caf::error& e) {
+            [self, started, ids, id](caf::error& e) {
               auto& st = self->state;
-              metrics::emit(st.ctx->log, "warn", "channel_watch_failed",
-                            {{"conv_id", st.conv_id},
-                             {"users", std::to_string(ids.size())},
-                             {"error", to_string(e)}});
               if (!st.channel || st.channel_starts != started) return;
-              // They stay unsure (delivered to) until a retry is answered.
-              for (auto& u : ids) st.channel->retry.insert(u);
-              arm_retry(self);
+              warn_failed(self, ids.size(), to_string(e));
+              watch_again(self, ids, id);
             });
+  }
   arm_retry(self);
 }
 
-// Ends the watches of `users` wherever their shards are now.
+// Ends the watches of `users` where they were made.
 void unwatch(conv_self self, const std::vector<std::string>& users) {
-  using kind = directory::shard_route::kind;
   auto& st = self->state;
+  auto& ch = *st.channel;
   auto* dir = st.ctx->dir;
   std::vector<std::string> here;
   std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
   for (auto& u : users) {
-    auto r = dir->route_of(u);
-    if (r.what == kind::local) {
+    if (ch.watched.erase(u) == 0) continue;
+    auto at = ch.watched_at.find(shard_index(*dir, u));
+    if (at == ch.watched_at.end()) continue;  // never reached a node
+    if (!at->second) {
       here.push_back(u);
-    } else if (r.what == kind::remote) {
-      auto it =
-          std::find_if(elsewhere.begin(), elsewhere.end(),
-                       [&](const auto& e) { return e.first == r.registry; });
-      if (it == elsewhere.end())
-        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
-      it->second.push_back(u);
+      continue;
     }
+    auto it =
+        std::find_if(elsewhere.begin(), elsewhere.end(),
+                     [&](const auto& e) { return e.first == at->second; });
+    if (it == elsewhere.end())
+      it = elsewhere.insert(elsewhere.end(), {at->second, {}});
+    it->second.push_back(u);
   }
   if (!here.empty()) dir->unwatch_channel(st.conv_id, here, self->address());
   for (auto& [registry, ids] : elsewhere)
@@ -193,8 +251,10 @@ void start(conv_self self) {
 
 void stop(conv_self self) {
   auto& st = self->state;
-  unwatch(self, member_ids(st));
-  for (auto& [addr, _] : st.channel->monitored) self->demonitor(addr);
+  auto& ch = *st.channel;
+  unwatch(self, {ch.watched.begin(), ch.watched.end()});
+  for (auto& [addr, _] : ch.monitored) self->demonitor(addr);
+  for (auto& addr : ch.registries) self->demonitor(addr);
   st.channel.reset();
   st.ctx->metrics->channels.add(-1);
   st.ctx->dir->remove_channel(st.conv_id, self->address());
@@ -210,17 +270,13 @@ void channel_members_changed(conv_self self,
     if (over_threshold(st)) start(self);
     return;
   }
-  if (!over_threshold(st)) {
-    // Removed members are no longer members: their watches go too.
-    if (!removed.empty()) unwatch(self, removed);
-    stop(self);
-    return;
-  }
+  if (!over_threshold(st)) return stop(self);
   if (!removed.empty()) {
     for (auto& u : removed) {
       forget(self, u);
       st.channel->unsure.erase(u);
       st.channel->retry.erase(u);
+      st.channel->pending.erase(u);
     }
     unwatch(self, removed);
   }
@@ -233,13 +289,12 @@ void channel_notice(conv_self self, const std::string& user, std::uint64_t gen,
 }
 
 void channel_rewatch(conv_self self) {
-  using kind = directory::shard_route::kind;
   auto& st = self->state;
   if (!st.channel) return;
   auto& ch = *st.channel;
   auto* dir = st.ctx->dir;
   std::vector<std::string> again;
-  for (auto& [u, _] : st.members) {
+  for (auto& u : ch.watched) {
     auto r = dir->route_of(u);
     auto at = ch.watched_at.find(shard_index(*dir, u));
     bool same = at != ch.watched_at.end() &&
@@ -256,7 +311,7 @@ void channel_retry(conv_self self) {
   st.channel->retry_armed = false;
   std::vector<std::string> again;
   for (auto& u : st.channel->retry)
-    if (st.members.count(u)) again.push_back(u);
+    if (st.channel->watched.count(u)) again.push_back(u);
   st.channel->retry.clear();
   if (!again.empty()) watch(self, again);
 }
@@ -265,6 +320,28 @@ bool channel_down(conv_self self, const caf::down_msg& dm) {
   auto& st = self->state;
   if (!st.channel) return false;
   auto& ch = *st.channel;
+  if (ch.registries.erase(dm.source) != 0) {
+    // A node's registry is gone (the node, or only the connection to it):
+    // its watches may be gone with it. Every member watched there is
+    // watched again, wherever its shard is by then.
+    auto* dir = st.ctx->dir;
+    std::vector<std::uint32_t> shards;
+    for (auto it = ch.watched_at.begin(); it != ch.watched_at.end();)
+      if (it->second && it->second.address() == dm.source) {
+        shards.push_back(it->first);
+        it = ch.watched_at.erase(it);
+      } else {
+        ++it;
+      }
+    for (auto& u : ch.watched)
+      if (std::find(shards.begin(), shards.end(), shard_index(*dir, u)) !=
+          shards.end()) {
+        ch.unsure.insert(u);
+        ch.retry.insert(u);
+      }
+    arm_retry(self);
+    return true;
+  }
   auto it = ch.monitored.find(dm.source);
   if (it == ch.monitored.end()) return false;
   auto user = it->second;
@@ -272,6 +349,13 @@ bool channel_down(conv_self self, const caf::down_msg& dm) {
   for (auto* m : {&ch.online, &ch.offline})
     if (auto r = m->find(user); r != m->end() && r->second.actor == dm.source)
       m->erase(r);
+  // Its actor is gone (its node died, or its shard stopped here for a
+  // while): the user's next actor is found by watching again.
+  if (ch.watched.count(user)) {
+    ch.unsure.insert(user);
+    ch.retry.insert(user);
+    arm_retry(self);
+  }
   return true;
 }
 

@@ -234,6 +234,9 @@ static void change_members(conv_self self, std::vector<std::string> added,
     b.erase_member(st.conv_id, r);
   }
   for (auto& r : remove_here) b.erase_inbox(r, st.conv_id);
+  // A channel delivers as its members are now: the added from here on, the
+  // removed no more (a failed write reloads the actor, channel and all).
+  channel_members_changed(self, added, removed);
   commit_then(self, std::move(b), [=](const storage::status& s) mutable {
     self->state.ctx->dir->leave_writes(gated);
     if (!s) {
@@ -244,7 +247,6 @@ static void change_members(conv_self self, std::vector<std::string> added,
     }
     broadcast(self, audience,
               events::members(self->state.conv_id, added, removed), origin{});
-    channel_members_changed(self, added, removed);
     rp.deliver(proto_error{});
     if (remove_elsewhere.empty()) return members_done(self);
     // A stray entry left by a failure here is filtered when read.

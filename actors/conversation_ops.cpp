@@ -158,11 +158,12 @@ void deliver_all(conv_self self, ForEachUser&& each, const std::string& text,
   std::uint64_t visited = 0;
   each([&](const std::string& u) {
     if (u == skip_user) return;
-    ++visited;
     auto r = self->state.ctx->dir->route_of(u);
     if (r.what == kind::local) {
+      ++visited;
       deliver_here(self, u, text, from, chat_message);
     } else if (r.what == kind::remote) {
+      ++visited;
       add_to_node(elsewhere, r.registry, u);
     }
   });
@@ -208,11 +209,12 @@ void broadcast_messages(conv_self self,
   users_by_node elsewhere;
   std::uint64_t visited = 0;
   for_each_recipient(self->state, [&](const std::string& u) {
-    ++visited;
     auto r = self->state.ctx->dir->route_of(u);
     if (r.what == kind::local) {
+      ++visited;
       deliver_all_here(self, u, messages);
     } else if (r.what == kind::remote) {
+      ++visited;
       add_to_node(elsewhere, r.registry, u);
     }
   });

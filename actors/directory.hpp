@@ -91,10 +91,14 @@ class directory {
   void unwatch_channel(const std::string& conv,
                        const std::vector<std::string>& users,
                        const caf::actor_addr& channel = {});
-  // The user's actor (of this node) went online or offline, its `gen`th
-  // change: answers the channels to tell.
+  // Ends every watch the channel actor `channel` made (it is gone).
+  void unwatch_channel_actor(const caf::actor_addr& channel);
+  // The user's actor `actor` (of this node) went online or offline, its
+  // `gen`th change: answers the channels to tell. Nothing is recorded for
+  // an actor the directory no longer holds for the user (one that exits).
   std::vector<conversation_actor> user_online(const std::string& user,
-                                              bool online, std::uint64_t gen);
+                                              bool online, std::uint64_t gen,
+                                              const caf::actor_addr& actor);
   // A channel of this node is told (channel_atom) whenever the routes
   // change, to watch its members where they went.
   void add_channel(const std::string& conv, const conversation_actor& a);

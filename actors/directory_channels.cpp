@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <iterator>
 
 #include "actors/directory.hpp"
 
@@ -55,10 +56,27 @@ void directory::unwatch_channel(const std::string& conv,
   }
 }
 
-std::vector<conversation_actor> directory::user_online(const std::string& user,
-                                                       bool online,
-                                                       std::uint64_t gen) {
+void directory::unwatch_channel_actor(const caf::actor_addr& channel) {
   std::lock_guard<std::mutex> lock(mtx_);
+  for (auto it = watches_.begin(); it != watches_.end();) {
+    auto& ws = it->second;
+    auto n = ws.size();
+    ws.erase(std::remove_if(ws.begin(), ws.end(),
+                            [&](const channel_watch& w) {
+                              return w.actor.address() == channel;
+                            }),
+             ws.end());
+    watch_count_ -= n - ws.size();
+    it = ws.empty() ? watches_.erase(it) : std::next(it);
+  }
+}
+
+std::vector<conversation_actor> directory::user_online(
+    const std::string& user, bool online, std::uint64_t gen,
+    const caf::actor_addr& actor) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto ua = users_.find(user);
+  if (ua == users_.end() || ua->second.address() != actor) return {};
   if (online)
     online_[user] = gen;
   else

@@ -25,10 +25,35 @@ void directory::set_routes(std::vector<shard_route> routes) {
          (*old)[n].epoch != (*fresh)[n].epoch))
       gained.push_back(static_cast<std::uint16_t>(n));
   if (!gained.empty() && ctx_.push) ctx_.push->rescan(gained);
-  // The channels here watch their members where the new routes say.
+  // The channels here watch their members where the new routes say (the
+  // routes are set every few hundred milliseconds; only a change counts).
+  bool changed = !old || old->size() != fresh->size();
+  for (std::size_t n = 0; !changed && n < fresh->size(); ++n) {
+    auto& a = (*old)[n];
+    auto& b = (*fresh)[n];
+    changed = a.what != b.what || a.owner != b.owner || a.epoch != b.epoch ||
+              a.registry != b.registry;
+  }
+  if (!changed) return;
+  // Shards this node no longer leads: their users are watched at their
+  // next owner (a shard only quiesced here, and still led here, keeps its
+  // watches for the users' next actors).
+  std::vector<bool> lost(fresh->size(), false);
+  bool any_lost = false;
+  for (std::size_t n = 0; old && n < fresh->size() && n < old->size(); ++n)
+    if ((*old)[n].what == kind::local && (*fresh)[n].what != kind::local)
+      lost[n] = any_lost = true;
   std::vector<conversation_actor> channels;
   {
     std::lock_guard<std::mutex> lock(mtx_);
+    auto shards = static_cast<std::uint32_t>(fresh->size());
+    for (auto it = watches_.begin(); any_lost && it != watches_.end();)
+      if (lost[storage::shard_of(it->first, shards)]) {
+        watch_count_ -= it->second.size();
+        it = watches_.erase(it);
+      } else {
+        ++it;
+      }
     for (auto& [_, a] : channels_) channels.push_back(a);
   }
   for (auto& a : channels) caf::anon_send(a, channel_atom::value);
@@ -176,14 +201,6 @@ bool directory::quiesce_shard(std::uint32_t shard, std::uint32_t shards,
         users.push_back(it->second);
         online_.erase(it->first);
         it = users_.erase(it);
-      } else {
-        ++it;
-      }
-    // Channels watch the shard's users at its next owner.
-    for (auto it = watches_.begin(); it != watches_.end();)
-      if (in_shard(it->first)) {
-        watch_count_ -= it->second.size();
-        it = watches_.erase(it);
       } else {
         ++it;
       }

@@ -1,6 +1,8 @@
 #include "actors/registry.hpp"
 
 #include <caf/all.hpp>
+#include <memory>
+#include <unordered_set>
 
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
@@ -80,6 +82,12 @@ std::function<void(std::string)> answer_inside(
 }
 
 caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
+  // The channels of other nodes that watch users here (channel_atom).
+  auto channels = std::make_shared<std::unordered_set<caf::actor_addr>>();
+  self->set_down_handler([ctx, channels](caf::down_msg& dm) {
+    if (channels->erase(dm.source) != 0)
+      ctx->dir->unwatch_channel_actor(dm.source);
+  });
   return caf::message_handler{
       // A page of a shard that moves here: taken only while the map says
       // the shard moves to this node, at the move's epoch.
@@ -303,31 +311,35 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
       },
       // A channel of another node watches users of this node's shards, or
       // stops (watch false): answers those online now.
-      [ctx](channel_atom, const std::string& conv,
-            const conversation_actor& channel, std::vector<std::string>& users,
-            bool watch)
+      [self, ctx, channels](channel_atom, const std::string& conv,
+                            const conversation_actor& channel,
+                            std::vector<std::string>& users, bool watch)
           -> std::tuple<std::vector<std::string>, std::vector<std::uint64_t>,
-                        std::vector<caf::actor>> {
-        std::vector<std::string> online;
+                        std::vector<caf::actor>, std::vector<std::string>> {
+        std::vector<std::string> online, refused;
         std::vector<std::uint64_t> gens;
         std::vector<caf::actor> actors;
         if (!watch) {
           ctx->dir->unwatch_channel(conv, users, channel.address());
-          return {online, gens, actors};
+          return {online, gens, actors, refused};
         }
-        // Only users of this node's shards: the others are watched where
-        // the channel's next route change finds them.
+        // Only users of this node's shards; the others are refused, and
+        // the channel watches them again where their shard is.
         users.erase(std::remove_if(users.begin(), users.end(),
                                    [&](const std::string& u) {
-                                     return !ctx->dir->is_local(u);
+                                     if (ctx->dir->is_local(u)) return false;
+                                     refused.push_back(u);
+                                     return true;
                                    }),
                     users.end());
+        // A channel that dies (or whose node does) leaves no watch here.
+        if (channels->insert(channel.address()).second) self->monitor(channel);
         for (auto& o : ctx->dir->watch_channel(conv, channel, users)) {
           online.push_back(std::move(o.user));
           gens.push_back(o.gen);
           actors.push_back(std::move(o.actor));
         }
-        return {online, gens, actors};
+        return {online, gens, actors, refused};
       },
       [ctx](detach_atom, const std::string& user, const std::string& session) {
         if (auto ua = ctx->dir->find_user(user))

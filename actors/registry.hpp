@@ -37,10 +37,12 @@ struct node_context;
 // - (move_atom, shard, add, remove) -> string: moves a copy of a shard this
 //   node leads (node_context::move_copy); "" once done.
 // - (get_atom) -> int64: the node's client connections.
-// - (channel_atom, conv, channel, users, watch) -> (users, gens, actors):
-//   channel `conv` watches `users` of this node's shards (their actors tell
-//   it when they go online or offline) and learns who is online now, or
-//   stops watching them (watch false; the answer is empty).
+// - (channel_atom, conv, channel, users, watch) -> (users, gens, actors,
+//   refused): channel `conv` watches `users` of this node's shards (their
+//   actors tell it when they go online or offline) and learns who is
+//   online now; those of other shards are refused. watch false: it stops
+//   watching them (the answer is empty). The registry monitors the channel
+//   and ends its watches when it is gone.
 caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
 
 // The registry's replication messages (registry_replication.cpp):

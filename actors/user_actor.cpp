@@ -29,7 +29,8 @@ void notify_watchers(self_ptr self) {
 void tell_channels(self_ptr self, bool online) {
   auto& st = self->state;
   auto gen = ++st.online_gen;
-  for (auto& ch : st.ctx->dir->user_online(st.user_id, online, gen))
+  for (auto& ch :
+       st.ctx->dir->user_online(st.user_id, online, gen, self->address()))
     self->send(ch, channel_atom::value, st.user_id, gen, online);
 }
 

@@ -103,8 +103,9 @@ struct node_metrics {
   counter connections_total;   // accepted since start
   counter messages_accepted;   // acknowledged as sent
   counter messages_delivered;  // message events written to connections
-  // Members a conversation's fan-out of a message visited: every member of
-  // a group, the online members of a channel (conversation_channel.cpp).
+  // Members a conversation's fan-out of a message delivered to or
+  // forwarded to their node: every reachable member of a group, the online
+  // members of a channel (conversation_channel.cpp).
   counter fanout_members;
   gauge channels;  // channels active on this node
   std::array<counter, error_codes.size()> errors;  // by code

@@ -1,3 +1,4 @@
+#include "cluster/placement.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 
 // Channels in a cluster: the channel's node delivers to its online members
@@ -15,14 +16,17 @@ double fanout(cluster_fixture& cl, int i) {
 
 // Sends from `from` until a message of it visits `want` members at the
 // channel's node `at` (its members' actors tell it of changes
-// asynchronously); fails after 30 s.
+// asynchronously, and a restarted node refuses to watch users until it
+// owns their shards again, which may take several seconds); fails after
+// 60 s.
 void send_until_visits(cluster_fixture& cl, int at, ws_client& from,
                        const std::string& conv, double want,
                        const std::string& stem) {
-  auto deadline = std::chrono::steady_clock::now() + 30s;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
   for (int i = 0;; ++i) {
     auto before = fanout(cl, at);
     auto sent = e2e_fixture::send(from, conv, stem, stem + std::to_string(i));
+    INFO(stem << ": " << boost::json::serialize(sent));
     REQUIRE(sent["type"] == "sent");
     // The fan-out follows the `sent` inside the conversation's actor; the
     // metric is read after.
@@ -32,7 +36,7 @@ void send_until_visits(cluster_fixture& cl, int at, ws_client& from,
       after = fanout(cl, at);
     }
     if (after - before == want) return;
-    INFO("visited " << after - before << ", want " << want);
+    INFO(stem << ": visited " << after - before << ", want " << want);
     REQUIRE(std::chrono::steady_clock::now() < deadline);
   }
 }
@@ -52,7 +56,8 @@ TEST_CASE(
     "a channel in a cluster delivers to online members of every node and "
     "drops those whose node dies",
     "[cluster][e2e][channel]") {
-  cluster_fixture cl(3, {"--fanout-threshold", "3"});
+  cluster_fixture cl(3, {"--fanout-threshold", "3", "--send-rate", "1000",
+                         "--send-burst", "1000"});
   cl.rebalance();
   auto alice_id = user_homed_on(cl, "n1", "alice");
   auto bob_id = user_homed_on(cl, "n2", "bob");
@@ -87,4 +92,33 @@ TEST_CASE(
   send_until_visits(cl, 1, *alice, conv, 2, "two");
   REQUIRE(e2e_fixture::send(*alice, conv, "back", "back")["type"] == "sent");
   expect_cmid(*carol, "back");
+}
+
+TEST_CASE("a channel watches its members where a rebalance moved their shards",
+          "[cluster][e2e][channel]") {
+  cluster_fixture cl(1, {"--fanout-threshold", "3", "--send-rate", "1000",
+                         "--send-burst", "1000"});
+  // carol's shard goes to n2 when n2 joins; she is offline until then.
+  std::string carol;
+  for (int i = 0; i < 1000 && carol.empty(); ++i) {
+    auto id = "carol" + std::to_string(i);
+    auto shard = switchboard::storage::shard_of(id, cluster_fixture::shards);
+    if (switchboard::cluster::place_shard(shard, {"n1", "n2"}) == "n2")
+      carol = id;
+  }
+  REQUIRE(!carol.empty());
+  auto alice = cl.connect(1, "alice");
+  auto conv = e2e_fixture::create(*alice, "group", {carol, "x1", "x2", "x3"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "before", "before")["type"] ==
+          "sent");
+  cl.add_node();
+  cl.rebalance();
+  REQUIRE(cl.owner_of(carol) == "n2");
+  // She connects through n1; her actor on n2 tells the channel (on either
+  // node now), which watches her there.
+  auto c = cl.connect(1, carol);
+  int at = cl.owner_of(conv) == "n1" ? 1 : 2;
+  send_until_visits(cl, at, *alice, conv, 2, "moved");
+  REQUIRE(e2e_fixture::send(*alice, conv, "after", "after")["type"] == "sent");
+  expect_cmid(*c, "after");
 }
