@@ -139,7 +139,7 @@ void watch(conv_self self, const std::vector<std::string>& users) {
   auto& ch = *st.channel;
   auto* dir = st.ctx->dir;
   std::vector<std::string> here;
-  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  users_by_node elsewhere;
   for (auto& u : users) {
     auto r = dir->route_of(u);
     auto shard = shard_index(*dir, u);
@@ -150,12 +150,7 @@ void watch(conv_self self, const std::vector<std::string>& users) {
       here.push_back(u);
       ch.watched_at[shard] = caf::actor{};
     } else if (r.what == kind::remote && r.registry) {
-      auto it =
-          std::find_if(elsewhere.begin(), elsewhere.end(),
-                       [&](const auto& e) { return e.first == r.registry; });
-      if (it == elsewhere.end())
-        it = elsewhere.insert(elsewhere.end(), {r.registry, {}});
-      it->second.push_back(u);
+      add_to_node(elsewhere, r.registry, u);
       ch.watched_at[shard] = r.registry;
     } else {
       ch.retry.insert(u);
@@ -218,7 +213,7 @@ void unwatch(conv_self self, const std::vector<std::string>& users) {
   auto& ch = *st.channel;
   auto* dir = st.ctx->dir;
   std::vector<std::string> here;
-  std::vector<std::pair<caf::actor, std::vector<std::string>>> elsewhere;
+  users_by_node elsewhere;
   for (auto& u : users) {
     if (ch.watched.erase(u) == 0) continue;
     auto at = ch.watched_at.find(shard_index(*dir, u));
@@ -227,12 +222,7 @@ void unwatch(conv_self self, const std::vector<std::string>& users) {
       here.push_back(u);
       continue;
     }
-    auto it =
-        std::find_if(elsewhere.begin(), elsewhere.end(),
-                     [&](const auto& e) { return e.first == at->second; });
-    if (it == elsewhere.end())
-      it = elsewhere.insert(elsewhere.end(), {at->second, {}});
-    it->second.push_back(u);
+    add_to_node(elsewhere, at->second, u);
   }
   if (!here.empty()) dir->unwatch_channel(st.conv_id, here, self->address());
   for (auto& [registry, ids] : elsewhere)

@@ -113,12 +113,6 @@ std::vector<std::string> member_ids(const conversation_state& st) {
   return out;
 }
 
-namespace {
-
-// Users of other nodes, by the registry that reaches them.
-using users_by_node =
-    std::vector<std::pair<caf::actor, std::vector<std::string>>>;
-
 void add_to_node(users_by_node& nodes, const caf::actor& registry,
                  const std::string& user) {
   auto it = std::find_if(nodes.begin(), nodes.end(),
@@ -126,6 +120,8 @@ void add_to_node(users_by_node& nodes, const caf::actor& registry,
   if (it == nodes.end()) it = nodes.insert(nodes.end(), {registry, {}});
   it->second.push_back(user);
 }
+
+namespace {
 
 void deliver_here(conv_self self, const std::string& user,
                   const std::string& text, origin from, bool chat_message) {

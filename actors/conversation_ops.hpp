@@ -51,6 +51,12 @@ void for_each_recipient(const conversation_state& st, Fn&& fn) {
     if (st.channel->online.count(u) == 0) fn(u);
 }
 
+// Users of other nodes, by the registry that reaches them.
+using users_by_node =
+    std::vector<std::pair<caf::actor, std::vector<std::string>>>;
+void add_to_node(users_by_node& nodes, const caf::actor& registry,
+                 const std::string& user);
+
 // Who caused an event: the connection `session` of `user` got an answer
 // instead, so the event skips it. Both empty: nobody (a REST call, the
 // admin).

@@ -1,4 +1,3 @@
-#include "cluster/placement.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 
 // Channels in a cluster: the channel's node delivers to its online members
@@ -78,6 +77,13 @@ TEST_CASE(
   REQUIRE(e2e_fixture::send(*alice, conv, "to all", "all")["type"] == "sent");
   expect_cmid(*carol, "all");
   expect_cmid(*bob, "all");
+  // The cursors on request, from a node the channel is not on.
+  auto r = bob->request({{"type", "receipts"},
+                         {"conv_id", conv},
+                         {"user_ids", json::array{alice_id.c_str(), "x1"}}});
+  REQUIRE(r["type"] == "receipts");
+  REQUIRE(r["receipts"].as_array().size() == 2);
+  CHECK(r["receipts"].as_array()[0].at("user_id") == alice_id.c_str());
 
   // n3 dies: bob's connection with it, carol's actor with it. Neither is
   // visited any more.
@@ -99,14 +105,7 @@ TEST_CASE("a channel watches its members where a rebalance moved their shards",
   cluster_fixture cl(1, {"--fanout-threshold", "3", "--send-rate", "1000",
                          "--send-burst", "1000"});
   // carol's shard goes to n2 when n2 joins; she is offline until then.
-  std::string carol;
-  for (int i = 0; i < 1000 && carol.empty(); ++i) {
-    auto id = "carol" + std::to_string(i);
-    auto shard = switchboard::storage::shard_of(id, cluster_fixture::shards);
-    if (switchboard::cluster::place_shard(shard, {"n1", "n2"}) == "n2")
-      carol = id;
-  }
-  REQUIRE(!carol.empty());
+  auto carol = user_placed_on("n2", {"n1", "n2"}, "carol");
   auto alice = cl.connect(1, "alice");
   auto conv = e2e_fixture::create(*alice, "group", {carol, "x1", "x2", "x3"});
   REQUIRE(e2e_fixture::send(*alice, conv, "before", "before")["type"] ==

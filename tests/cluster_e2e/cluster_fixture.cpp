@@ -28,6 +28,18 @@ std::string user_homed_on(cluster_fixture& c, const std::string& node,
   return {};
 }
 
+std::string user_placed_on(const std::string& node,
+                           const std::vector<std::string>& nodes,
+                           const std::string& stem) {
+  for (int k = 0; k < 1000; ++k) {
+    auto id = stem + std::to_string(k);
+    auto shard = storage::shard_of(id, cluster_fixture::shards);
+    if (cluster::place_shard(shard, nodes) == node) return id;
+  }
+  FAIL("no user id of stem " << stem << " is placed on " << node);
+  return {};
+}
+
 boost::json::object status_of(const boost::json::object& presence,
                               const std::string& id) {
   for (auto& s : presence.at("statuses").as_array())

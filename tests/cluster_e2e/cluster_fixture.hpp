@@ -139,6 +139,12 @@ struct cluster_fixture {
 std::string user_homed_on(cluster_fixture& c, const std::string& node,
                           const std::string& stem);
 
+// A user id whose shard rendezvous placement puts on `node` among `nodes`
+// (a cluster that will have those nodes): stem0, stem1, ... until one does.
+std::string user_placed_on(const std::string& node,
+                           const std::vector<std::string>& nodes,
+                           const std::string& stem);
+
 // The status of `id` in a `presence` frame.
 boost::json::object status_of(const boost::json::object& presence,
                               const std::string& id);

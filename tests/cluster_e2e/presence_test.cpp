@@ -1,6 +1,5 @@
 #include <chrono>
 
-#include "cluster/placement.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
 
 using namespace switchboard::testing;
@@ -29,14 +28,7 @@ TEST_CASE("a presence subscription follows its user's shard and node",
           "[cluster][e2e]") {
   cluster_fixture cl(1);
   // carol's shard goes to n2 when n2 joins; bob watches her from n1.
-  std::string carol;
-  for (int i = 0; i < 1000 && carol.empty(); ++i) {
-    auto id = "carol" + std::to_string(i);
-    auto shard = switchboard::storage::shard_of(id, cluster_fixture::shards);
-    if (switchboard::cluster::place_shard(shard, {"n1", "n2"}) == "n2")
-      carol = id;
-  }
-  REQUIRE(!carol.empty());
+  auto carol = user_placed_on("n2", {"n1", "n2"}, "carol");
   auto bob = cl.connect(1, "bob");
   e2e_fixture::create(*bob, "group", {"bob", carol}, "friends");
   auto sub = bob->request(json::object{{"type", "presence"},

@@ -37,6 +37,21 @@ std::uint64_t send_seen(ws_client& from, ws_client& to, const std::string& conv,
   return e2e_fixture::u64(sent["msg_id"]);
 }
 
+// Sends from `from` (each seen by `to`) until one message's fan-out
+// visits `want` members: the members' actors tell the channel of their
+// connections asynchronously. Fails after 20 s.
+void send_until_fanout(e2e_fixture& f, ws_client& from, ws_client& to,
+                       const std::string& conv, double want,
+                       const std::string& stem) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int i = 0;; ++i) {
+    auto before = fanout(f);
+    send_seen(from, to, conv, stem + std::to_string(i));
+    if (fanout(f) - before == want) return;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("a channel visits its online members only, a group every member",
@@ -71,13 +86,7 @@ TEST_CASE(
     auto carol = f.connect("carol");
     // Her actor tells the channel when she connects: a message after her
     // welcome may still overtake that, so wait until she is counted.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    for (int i = 2;; ++i) {
-      auto before = fanout(f);
-      send_seen(*alice, *bob, conv, std::to_string(i));
-      if (fanout(f) - before == 3) break;
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
-    }
+    send_until_fanout(f, *alice, *bob, conv, 3, "on");
     auto m = carol->expect("message");
     CHECK(m["conv_id"] == conv.c_str());
     // Her unread count comes from the cursors, as for any member.
@@ -86,13 +95,7 @@ TEST_CASE(
     CHECK(e2e_fixture::u64(c["unread"]) == e2e_fixture::u64(c["last_msg_id"]));
     carol->close();
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  for (int i = 100;; ++i) {
-    auto before = fanout(f);
-    send_seen(*alice, *bob, conv, std::to_string(i));
-    if (fanout(f) - before == 2) break;
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-  }
+  send_until_fanout(f, *alice, *bob, conv, 2, "off");
   // Offline, she catches up by sync and her inbox.
   auto carol = f.connect("carol");
   auto inbox = carol->request({{"type", "conversations"}});
@@ -159,13 +162,7 @@ TEST_CASE("typing in a channel is throttled for the whole channel",
   auto conv = e2e_fixture::create(*alice, "group", ids);
   for (auto& id : ids) typers.push_back(f.connect(id));
   // Everyone is counted online once a message reaches them all.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  for (int i = 0;; ++i) {
-    auto before = fanout(f);
-    send_seen(*alice, *typers.back(), conv, "w" + std::to_string(i));
-    if (fanout(f) - before == 7) break;
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-  }
+  send_until_fanout(f, *alice, *typers.back(), conv, 7, "w");
   alice->clear();
   for (auto& t : typers)
     t->send(json::object{{"type", "typing"}, {"conv_id", conv}});
