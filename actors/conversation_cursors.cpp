@@ -86,6 +86,9 @@ void flush_cursors(conv_self self) {
     if (auto it = st.members.find(user); it != st.members.end())
       b.put_member(st.conv_id, user, it->second);
   st.cursor_dirty.clear();
+  // Its receipts may come a moment later: it shares a message's fsync
+  // rather than costing one of its own (docs/benchmarks.md).
+  b.linger(st.ctx->lim.cursor_linger);
   auto waiters =
       std::make_shared<std::vector<conversation_state::cursor_waiter>>(
           std::move(st.cursor_waiters));

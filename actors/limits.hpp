@@ -19,7 +19,10 @@ struct limits {
   double send_rate = 20;               // sends per second per user
   double send_burst = 50;              // bucket size
   std::array<rate_budget, request_kind_count> budgets = default_budgets;
-  std::int64_t typing_interval_ms = 1000;      // per user and conversation
+  std::int64_t typing_interval_ms = 1000;  // per user and conversation
+  // A cursor write (ack, read) may wait this long for a message write to
+  // share its group commit and fsync (storage::batch::linger); 0: never.
+  std::chrono::milliseconds cursor_linger{2};
   std::size_t max_members_per_request = 1000;  // add + remove of `members`
   int heartbeat_s = 15;                        // sent in welcome
   std::size_t max_queue = 4096;                // outgoing frames per connection

@@ -244,6 +244,16 @@ const std::vector<option_def>& option_defs() {
            c.lim.idle_actor =
                std::chrono::milliseconds(parse_int(v, 10, 86400000));
          }},
+        {"cursor-linger-ms",
+         "an ack's or read's cursor write may wait this long for a message "
+         "write to share its fsync (0: never)",
+         [](const config& c) {
+           return std::to_string(c.lim.cursor_linger.count());
+         },
+         [](config& c, const std::string& v) {
+           c.lim.cursor_linger =
+               std::chrono::milliseconds(parse_int(v, 0, 1000));
+         }},
         SB_INT_OPTION("typing-interval-ms",
                       "one typing event per user and conversation per this",
                       lim.typing_interval_ms, 0, 60000),

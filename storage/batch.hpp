@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -85,6 +86,14 @@ class batch {
   void relax_durability() noexcept { relaxed_ = true; }
   bool relaxed() const noexcept { return relaxed_; }
 
+  // A write that may wait up to `d` for others to share its group, and
+  // so its fsync (a cursor, whose receipt may come a little later, need
+  // not cost an fsync of its own when a message is written soon after).
+  // The group goes once any batch in it does not linger, or the first
+  // one's time is up.
+  void linger(std::chrono::milliseconds d) noexcept { linger_ = d; }
+  std::chrono::milliseconds linger() const noexcept { return linger_; }
+
   // Fails the commit with errc::unavailable, unwritten, if the store has
   // stopped being writable since store_health::generation `g`: a writer
   // whose state (a next msg_id) was read before a failure must not write
@@ -119,6 +128,7 @@ class batch {
   std::vector<op> ops_;
   std::optional<std::string> invalid_;
   bool relaxed_ = false;
+  std::chrono::milliseconds linger_{0};
   bool local_ = false;
   std::optional<std::uint64_t> fence_;
 };

@@ -40,9 +40,12 @@ void group_commit::submit(batch b, completion done) {
     return;
   }
   bool was_empty = queue_.empty();
-  queue_.push_back(pending{std::move(b), std::move(done)});
+  bool lingers = b.linger().count() > 0;
+  auto due = clock::now() + b.linger();
+  queue_.push_back(pending{std::move(b), std::move(done), due});
   lock.unlock();
-  if (was_empty) cv_.notify_one();
+  // The writer may be waiting for a lingering group's company.
+  if (was_empty || !lingers) cv_.notify_one();
 }
 
 void group_commit::set_sink(replication_sink* sink) {
@@ -86,11 +89,21 @@ void group_commit::run() {
     replication_sink* sink = nullptr;
     {
       std::unique_lock<std::mutex> lock(mtx_);
-      if (health_.writable)
+      if (health_.writable) {
         cv_.wait(lock, [this] {
           return stopping_ || !queue_.empty() || !health_.writable;
         });
-      else
+        // Only lingering batches: they wait for company until the first
+        // one is due.
+        for (;;) {
+          auto due = clock::time_point::max();
+          for (auto& p : queue_) due = std::min(due, p.due);
+          if (stopping_ || !health_.writable || queue_.empty() ||
+              clock::now() >= due)
+            break;
+          cv_.wait_until(lock, due);
+        }
+      } else
         cv_.wait_until(lock, next_attempt_,
                        [this] { return stopping_ || !queue_.empty(); });
       group.swap(queue_);

@@ -69,7 +69,8 @@ struct writer_hooks {
 // and with durability::sync fsyncs the WAL (DBImpl::SyncWAL) before it
 // completes the group's batches, in submission order. There is no timer: a
 // group is whatever waited during the previous write, so a lone write is
-// not delayed.
+// not delayed, except a lingering one (batch::linger), which waits up to
+// its time for a write that does not linger, to share its group.
 //
 // The fsync is not overlapped with the next group's write: RocksDB 7.8
 // (Debian's build keeps its assertions) aborts in WritableFileWriter when
@@ -127,6 +128,7 @@ class group_commit {
   struct pending {
     batch b;
     completion done;
+    std::chrono::steady_clock::time_point due{};  // written by then
   };
   using clock = std::chrono::steady_clock;
 

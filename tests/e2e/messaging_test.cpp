@@ -286,3 +286,41 @@ TEST_CASE_METHOD(three_io_threads,
   CHECK(rest.status == 200);
   CHECK(rest.json()["messages"].as_array().size() == 20);
 }
+
+TEST_CASE("an ack's cursor write shares the group commit of the next message",
+          "[e2e][cursor]") {
+  // A linger far longer than the test: only the message can take it out.
+  e2e_fixture f({"--cursor-linger-ms", "1000"});
+  auto alice = f.connect("alice");
+  auto bob = f.connect("bob");
+  auto conv = e2e_fixture::create(*alice, "direct", {"bob"});
+  auto m1 = e2e_fixture::send(*alice, conv, "one", "m1");
+  bob->expect("message");
+  auto groups = [&] {
+    return metric(f.node.port(), "switchboard_commit_batch_size_count");
+  };
+  auto singles = [&] {
+    return metric(f.node.port(),
+                  "switchboard_commit_batch_size_bucket{le=\"1\"}");
+  };
+  auto shared_before = groups() - singles();
+  // The ack, then a message of the same connection: the conversation
+  // submits the cursor's write, then the message's.
+  bob->send(json::object{
+      {"type", "ack"}, {"conv_id", conv}, {"msg_id", m1["msg_id"]}});
+  auto m2 = e2e_fixture::send(*bob, conv, "two", "m2");
+  REQUIRE(m2["type"] == "sent");
+  auto r = alice->expect("receipt");
+  CHECK(r["state"] == "delivered");
+  CHECK(r["msg_id"] == m1["msg_id"]);
+  CHECK(groups() - singles() == shared_before + 1);
+}
+
+TEST_CASE("cursor-linger-ms outside 0..1000 is refused at start",
+          "[e2e][cursor]") {
+  temp_dir dir;
+  auto r = run_switchboard({"serve", "--data-dir", dir.str(), "--listen",
+                            "127.0.0.1:0", "--cursor-linger-ms", "1001"});
+  CHECK(r.status == 2);
+  CHECK(r.output.find("cursor-linger-ms") != std::string::npos);
+}

@@ -129,3 +129,35 @@ TEST_CASE_METHOD(store_fixture,
   CHECK(**db->last_seen("u0") == 0);
   CHECK(**db->last_seen("u199") == 199);
 }
+
+TEST_CASE_METHOD(store_fixture,
+                 "a lingering batch shares the group of the next write that "
+                 "does not linger, and goes alone when its time is up",
+                 "[group_commit]") {
+  auto before = db->stats();
+  std::promise<status> lingered;
+  batch cursor;
+  cursor.put_last_seen("carol", 1);
+  // Far longer than the test: only the next write can take it out.
+  cursor.linger(std::chrono::seconds(60));
+  db->commit(std::move(cursor),
+             [&](const status& s) { lingered.set_value(s); });
+  batch message;
+  message.put_last_seen("dave", 2);
+  REQUIRE(db->commit_and_wait(std::move(message)).has_value());
+  auto done = lingered.get_future();
+  REQUIRE(done.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(done.get().has_value());
+  auto after = db->stats();
+  CHECK(after.groups == before.groups + 1);
+  CHECK(after.syncs == before.syncs + 1);
+  CHECK(after.max_group >= 2);
+  // Alone, it is written once its time is up.
+  batch lone;
+  lone.put_last_seen("erin", 3);
+  lone.linger(std::chrono::milliseconds(20));
+  REQUIRE(db->commit_and_wait(std::move(lone)).has_value());
+  CHECK(db->stats().groups == after.groups + 1);
+  CHECK(**db->last_seen("carol") == 1);
+  CHECK(**db->last_seen("erin") == 3);
+}
