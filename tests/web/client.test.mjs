@@ -93,6 +93,29 @@ test("two users chat: sent, delivered, read, typing and presence", async () => {
   alice.close();
 });
 
+test("loadReceipts reads the other members' cursors that no receipt told", async () => {
+  // A channel from three members on: its readers' receipts stay with them.
+  const node = await startNode(["--fanout-threshold", "2"]);
+  const alice = client(node, "alice");
+  const bob = client(node, "bob");
+  await open(alice);
+  await open(bob);
+  const conv = await alice.create("group", ["bob", "carol"]);
+  const item = alice.send(conv.convId, "to the channel");
+  await waitFor(() => item.state === "sent", "sent");
+  await waitFor(() => bob.conversations.get(conv.convId)?.high === item.msg_id, "bob holds it");
+  bob.markRead(conv.convId);
+  const msg = conv.messages.at(-1);
+  await waitFor(async () => {
+    await alice.loadReceipts(conv.convId);
+    return conv.cursors.get("bob")?.read === item.msg_id;
+  }, "bob's read cursor");
+  assert.equal(conv.cursors.get("bob").delivered, item.msg_id);
+  assert.equal(conv.cursors.get("carol")?.read ?? 0, 0);
+  // carol has read nothing: still sent, not read by everyone.
+  assert.equal(alice.stateOf(conv.convId, msg), "sent");
+});
+
 test("after the node is killed and restarted mid-conversation, nothing is missing and nothing is twice", async () => {
   const node = await startNode();
   const alice = client(node, "alice");

@@ -227,6 +227,24 @@ export class SwitchboardClient extends Emitter {
     this.#conn.send({ type: "typing", conv_id: convId });
   }
 
+  // Reads the other members' delivered and read cursors (a `receipts`
+  // request, 500 members at a time) into the conversation's cursors: in a
+  // channel the server sends no receipts of others, and after a reload
+  // none of earlier reads. Resolves to the conversation.
+  async loadReceipts(convId) {
+    const conv = this.#conv(convId);
+    const others = (conv.members ?? []).filter((u) => u !== this.userId);
+    for (let i = 0; i < others.length; i += 500) {
+      const r = await this.request({ type: "receipts", conv_id: convId, user_ids: others.slice(i, i + 500) });
+      for (const c of r.receipts) {
+        conv.receipt(c.user_id, "delivered", c.delivered_upto);
+        conv.receipt(c.user_id, "read", c.read_upto);
+      }
+    }
+    this.emit("conversation", conv);
+    return conv;
+  }
+
   changeMembers(convId, { add = [], remove = [] }) {
     return this.request({ type: "members", conv_id: convId, add, remove });
   }
