@@ -33,10 +33,11 @@ net::http_response ok_json(const json::object& o) {
   return res;
 }
 
+// The admin token, compared in constant time; the header parsed as every
+// Bearer header of the node is (auth::bearer_token).
 bool authorized(const std::string& expected, const std::string& header) {
-  if (header.size() <= 7 || header.compare(0, 7, "Bearer ") != 0) return false;
-  auto given = header.substr(7);
-  return given.size() == expected.size() &&
+  auto given = auth::bearer_token(header);
+  return !given.empty() && given.size() == expected.size() &&
          CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 

@@ -139,6 +139,16 @@ TEST_CASE_METHOD(admin_fixture, "admin and client tokens never cross ports",
   CHECK(http_request(node.admin_port(), "GET", "/admin/v1/status", {},
                      "Bearer " + admin_token())
             .status == 200);
+  // The scheme in any case (RFC 7235), as on the client port.
+  CHECK(http_request(node.admin_port(), "GET", "/admin/v1/status", {},
+                     "bearer " + admin_token())
+            .status == 200);
+  CHECK(http_request(node.admin_port(), "GET", "/admin/v1/status", {},
+                     "Bearer " + admin_token() + "x")
+            .status == 401);
+  CHECK(
+      http_request(node.admin_port(), "GET", "/admin/v1/status", {}, "Bearer ")
+          .status == 401);
   // The admin token is no client token.
   CHECK(http_request(node.port(), "GET", "/v1/conversations", {},
                      "Bearer " + admin_token())
