@@ -10,6 +10,7 @@
 
 #include "actors/budget_slices.hpp"
 #include "actors/limits.hpp"
+#include "common/clock.hpp"
 #include "metrics/log_sink.hpp"
 
 namespace switchboard::storage {
@@ -108,11 +109,7 @@ inline bool idle_long_enough(const node_context& ctx,
                              std::int64_t last_activity_ms);
 
 // Server time: milliseconds since the Unix epoch.
-inline std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+inline std::int64_t now_ms() { return common::unix_ms(); }
 
 inline bool idle_long_enough(const node_context& ctx,
                              std::int64_t last_activity_ms) {

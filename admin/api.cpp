@@ -14,6 +14,7 @@
 #include "admin/cluster_forward.hpp"
 #include "auth/jwt.hpp"
 #include "auth/token_verifier.hpp"
+#include "common/clock.hpp"
 #include "metrics/metrics.hpp"
 #include "push/service.hpp"
 #include "rest/http_errors.hpp"
@@ -350,9 +351,7 @@ struct admin_api::impl {
                                       "ttl must be a positive integer"));
         ttl = t->as_int64();
       }
-      auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+      auto now = common::unix_s();
       auto token = auth::sign_token(
           ctx.jwt_secret, auth::claims{std::string(u->as_string()), now + ttl});
       return reply(ok_json(
@@ -445,9 +444,7 @@ struct admin_api::impl {
         slow.emplace_back(
             json::object{{"conv_id", conv}, {"ms", seconds * 1000}});
       return reply(ok_json(
-          {{"ts_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()},
+          {{"ts_ms", common::unix_ms()},
            {"connections", m.connections.value()},
            {"users_online", ctx.node->dir().online_count()},
            {"active_conversations", ctx.node->dir().active_conversations()},

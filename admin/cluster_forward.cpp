@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "common/clock.hpp"
 #include "rest/http_errors.hpp"
 #include "rest/route.hpp"
 
@@ -248,9 +249,7 @@ std::optional<net::http_response> answer_in_cluster(
       req.method == "POST") {
     // Every node checks tokens itself, so every node keeps the revocation,
     // with one time for all. It holds only once every live node has it.
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+    auto now = common::unix_s();
     scoped.body = json::serialize(json::object{{"not_before", now}});
     std::int64_t closed = 0;
     auto all = cv.at_every_node(scoped);

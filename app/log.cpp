@@ -7,6 +7,8 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 
+#include "common/clock.hpp"
+
 namespace switchboard::app {
 
 namespace {
@@ -29,9 +31,7 @@ void log(std::string_view level, std::string_view event,
              fields) {
   if (rank(level) < min_rank) return;
   boost::json::object o;
-  o["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
+  o["ts"] = common::unix_ms();
   o["level"] = level;
   o["event"] = event;
   for (auto& [k, v] : fields) o[k] = v;

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "common/clock.hpp"
+
 namespace switchboard::auth {
 
 void revocation_list::revoke(const std::string& user,
@@ -51,10 +53,6 @@ std::string_view bearer_token(std::string_view h) noexcept {
   return h;
 }
 
-std::int64_t now_s() noexcept {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t now_s() noexcept { return common::unix_s(); }
 
 }  // namespace switchboard::auth

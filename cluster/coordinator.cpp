@@ -8,16 +8,11 @@
 #include "cluster/cluster_view.hpp"
 #include "cluster/cluster_watch.hpp"
 #include "cluster/shard_writer.hpp"
+#include "common/clock.hpp"
 
 namespace switchboard::cluster {
 
 namespace {
-
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 error invalid(std::string what) {
   return {errc::invalid_argument, std::move(what)};
@@ -57,7 +52,7 @@ result<cluster_meta> create_or_read_meta(etcd_client& client,
                                          const coordinator_options& o) {
   cluster_meta fresh;
   fresh.shards = o.shards != 0 ? o.shards : cluster_meta::default_shards;
-  fresh.created_ms = unix_ms();
+  fresh.created_ms = common::unix_ms();
   fresh.version = o.self.version;
   fresh.replicas =
       o.replicas != 0 ? o.replicas : cluster_meta::default_replicas;
@@ -124,7 +119,7 @@ coordinator::coordinator(coordinator_options opts, etcd_client client)
 result<std::unique_ptr<coordinator>> coordinator::start(
     coordinator_options opts) {
   if (auto checked = check(opts); !checked) return checked.err();
-  if (opts.self.started_ms == 0) opts.self.started_ms = unix_ms();
+  if (opts.self.started_ms == 0) opts.self.started_ms = common::unix_ms();
   auto client = etcd_client::create(opts.etcd, opts.etcd_opts);
   if (!client) return client.err();
   std::unique_ptr<coordinator> c(

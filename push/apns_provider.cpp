@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "auth/base64url.hpp"
+#include "common/clock.hpp"
 #include "push/gateway_provider.hpp"
 #include "push/jwt_signer.hpp"
 
@@ -72,9 +73,7 @@ struct apns_provider::state {
     std::lock_guard<std::mutex> l(m);
     auto now = clock::now();
     if (token.empty() || now - made >= token_life) {
-      auto iat = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+      auto iat = common::unix_s();
       token = signer.jwt(
           json::serialize(json::object{{"iss", o.team_id}, {"iat", iat}}),
           "\"kid\":" + json::serialize(json::value(o.key_id)));
@@ -150,9 +149,7 @@ void apns_provider::send(const target& to, const notification& n,
     return done(o);
   }
   auto jwt = state_->current();
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = common::unix_s();
   http_client::request r;
   r.url = state_->url + to.token;
   r.http = http_client::version::http2_only;

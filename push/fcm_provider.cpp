@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "common/clock.hpp"
 #include "push/gateway_provider.hpp"
 #include "push/jwt_signer.hpp"
 
@@ -55,12 +56,6 @@ std::string error_message(const json::value& v) {
   return m && m->is_string() ? std::string(m->as_string()) : std::string();
 }
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 struct fcm_provider::state : std::enable_shared_from_this<state> {
@@ -83,7 +78,7 @@ struct fcm_provider::state : std::enable_shared_from_this<state> {
   std::deque<waiting> queue;  // sends waiting for a token
 
   void fetch() {
-    auto now = unix_now();
+    auto now = common::unix_s();
     json::object claims{{"iss", email},
                         {"scope", scope},
                         {"aud", token_uri},

@@ -135,7 +135,7 @@ void service::burst(const std::string& conv, const storage::push_entry& e) {
     auto [it, fresh] = impl_->bursts.try_emplace(k);
     it->second.e = e;
     if (!fresh) return;  // a later message of it: its grace runs already
-    auto left = e.job.created_ms + impl_->o.grace.count() - wall_ms();
+    auto left = e.job.created_ms + impl_->o.grace.count() - common::unix_ms();
     impl_->schedule_burst(k, it->second,
                           clock::now() + std::chrono::milliseconds(
                                              std::max<std::int64_t>(0, left)));

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "metrics/log_sink.hpp"
 #include "push/apns_provider.hpp"
 #include "push/fcm_provider.hpp"
@@ -58,12 +59,6 @@ constexpr std::size_t pushed_max = 100000;
 // one write.
 constexpr auto erase_delay = std::chrono::milliseconds(5);
 constexpr std::size_t erase_batch = 256;
-
-inline std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace detail
 

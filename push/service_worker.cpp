@@ -61,7 +61,7 @@ void service::impl::adopt(std::vector<storage::push_entry> jobs,
       auto [it, fresh] = bursts.try_emplace(k);
       if (!fresh) continue;
       it->second.e = j;
-      auto left = j.job.created_ms + o.grace.count() - wall_ms();
+      auto left = j.job.created_ms + o.grace.count() - common::unix_ms();
       schedule_burst(k, it->second,
                      clock::now() + std::chrono::milliseconds(
                                         std::max<std::int64_t>(0, left)));
@@ -290,7 +290,7 @@ void service::impl::run() {
         bursts.erase(k);
         continue;
       }
-      if (wall_ms() - b.e.job.created_ms > o.max_age.count()) {
+      if (common::unix_ms() - b.e.job.created_ms > o.max_age.count()) {
         // Never handed over (its members' nodes kept refusing): dropped,
         // as an old member's job is.
         m->push_expired.inc();
@@ -321,7 +321,7 @@ void service::impl::run() {
         backlog();
         continue;
       }
-      if (wall_ms() - e.job.created_ms > o.max_age.count()) {
+      if (common::unix_ms() - e.job.created_ms > o.max_age.count()) {
         m->push_expired.inc();
         metrics::emit(log, "warn", "push_expired",
                       {{"user_id", k.first}, {"conv_id", k.second}});

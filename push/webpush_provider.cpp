@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "auth/base64url.hpp"
+#include "common/clock.hpp"
 #include "push/gateway_provider.hpp"
 #include "push/webpush_crypto.hpp"
 
@@ -104,9 +105,7 @@ void webpush_provider::send(const target& to, const notification& n,
   } catch (const std::invalid_argument&) {
     return done(bad);  // keys no push service would take either
   }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = common::unix_s();
   auto jwt =
       vapid_.jwt(json::serialize(json::object{{"aud", origin(sub->endpoint)},
                                               {"exp", now + vapid_life_s},

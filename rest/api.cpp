@@ -9,6 +9,7 @@
 
 #include "actors/node.hpp"
 #include "auth/token_verifier.hpp"
+#include "common/clock.hpp"
 #include "rest/http_errors.hpp"
 #include "rest/json_body.hpp"
 #include "rest/route.hpp"
@@ -165,9 +166,7 @@ void register_device(actors::node& rt, const std::string& user,
                          "an APNs device token is hexadecimal"));
     return;
   }
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = common::unix_ms();
   rt.put_device(user, std::string(platform->as_string()),
                 std::string(token->as_string()), now,
                 [reply](const actors::proto_error& e) {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 
+#include "common/clock.hpp"
 #include "storage/keys.hpp"
 #include "storage/store.hpp"
 #include "storage/store_impl.hpp"
@@ -167,10 +168,7 @@ std::uint64_t store::next_push_seq() {
   // this process's own at the bottom that every seq of it keeps (two
   // nodes' seqs differ unless their random bits meet in one microsecond).
   static const std::uint64_t salt = std::random_device{}() & 0xff;
-  auto us = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  auto us = static_cast<std::uint64_t>(common::unix_us());
   auto cur = impl_->next_push_seq.load(std::memory_order_relaxed);
   for (;;) {
     auto seq = (std::max(cur, us << 8) & ~std::uint64_t{0xff}) | salt;
