@@ -102,15 +102,17 @@ TEST_CASE(
 
 TEST_CASE("a channel watches its members where a rebalance moved their shards",
           "[cluster][e2e][channel]") {
-  cluster_fixture cl(1, {"--fanout-threshold", "3", "--send-rate", "1000",
-                         "--send-burst", "1000"});
+  const std::vector<std::string> args = {
+      "--fanout-threshold", "3", "--send-rate", "1000", "--send-burst", "1000"};
+  cluster_fixture cl(1, args);
   // carol's shard goes to n2 when n2 joins; she is offline until then.
   auto carol = user_placed_on("n2", {"n1", "n2"}, "carol");
   auto alice = cl.connect(1, "alice");
   auto conv = e2e_fixture::create(*alice, "group", {carol, "x1", "x2", "x3"});
   REQUIRE(e2e_fixture::send(*alice, conv, "before", "before")["type"] ==
           "sent");
-  cl.add_node();
+  // The same limits on n2: the conversation may move there too.
+  cl.add_node(args);
   cl.rebalance();
   REQUIRE(cl.owner_of(carol) == "n2");
   // She connects through n1; her actor on n2 tells the channel (on either
