@@ -458,8 +458,8 @@ struct admin_api::impl {
     if (is({"metrics"}, "GET")) {
       auto& m = *ctx.metrics;
       json::object errors;
-      for (std::size_t i = 0; i < metrics::error_codes.size(); ++i)
-        errors[metrics::error_codes[i]] = m.errors[i].value();
+      for (std::size_t i = 0; i < common::proto_codes.size(); ++i)
+        errors[common::proto_codes[i].wire] = m.errors[i].value();
       return reply(ok_json(
           {{"connections", m.connections.value()},
            {"messages_accepted", m.messages_accepted.value()},

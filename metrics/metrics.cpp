@@ -67,9 +67,10 @@ void histogram::render(std::string& out, std::string_view name) const {
 }
 
 void node_metrics::error(std::string_view code) noexcept {
-  for (std::size_t i = 0; i < error_codes.size(); ++i)
-    if (error_codes[i] == code) return errors[i].inc();
-  errors.back().inc();  // unknown codes count as internal
+  auto c = common::code_of(code);
+  // Unknown codes count as internal.
+  errors[static_cast<std::size_t>(c.value_or(common::proto_code::internal))]
+      .inc();
 }
 
 void node_metrics::limit_hit(std::string_view name) noexcept {
@@ -138,9 +139,9 @@ std::string node_metrics::render() const {
          static_cast<double>(channels.value()));
   header(out, "switchboard_errors_total", "counter",
          "Error answers to clients, by code.");
-  for (std::size_t i = 0; i < error_codes.size(); ++i)
+  for (std::size_t i = 0; i < common::proto_codes.size(); ++i)
     sample(out, "switchboard_errors_total",
-           "code=\"" + std::string(error_codes[i]) + "\"",
+           "code=\"" + std::string(common::proto_codes[i].wire) + "\"",
            static_cast<double>(errors[i].value()));
   header(out, "switchboard_send_latency_seconds", "histogram",
          "From receiving a send to answering sent.");

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/proto_errors.hpp"
 #include "metrics/slowest.hpp"
 
 // The node's metrics: plain atomics that any thread bumps, rendered in the
@@ -66,12 +67,6 @@ class histogram {
   std::atomic<std::uint64_t> sum_micro_{0};  // sum in millionths
 };
 
-// The protocol's error codes, as metric labels.
-constexpr std::array<std::string_view, 9> error_codes = {
-    "bad_request",  "unauthorized",       "forbidden",
-    "not_found",    "method_not_allowed", "too_large",
-    "rate_limited", "unavailable",        "internal"};
-
 // The resource limits of issue "one user cannot hurt the node", as metric
 // labels: each time one trips, switchboard_limit_hits_total{limit} grows.
 constexpr std::array<std::string_view, 21> limit_names = {
@@ -108,7 +103,8 @@ struct node_metrics {
   // members of a channel (conversation_channel.cpp).
   counter fanout_members;
   gauge channels;  // channels active on this node
-  std::array<counter, error_codes.size()> errors;  // by code
+  // By protocol code, in common::proto_codes' order.
+  std::array<counter, common::proto_codes.size()> errors;
   histogram send_latency{
       {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
   slowest slow_sends;  // the same sends' slowest, by conversation (top)

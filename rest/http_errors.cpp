@@ -3,20 +3,15 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "common/proto_errors.hpp"
+
 namespace switchboard::rest {
 
 namespace json = boost::json;
 
 int status_of(const std::string& code) {
-  if (code == "bad_request") return 400;
-  if (code == "unauthorized") return 401;
-  if (code == "forbidden") return 403;
-  if (code == "not_found") return 404;
-  if (code == "method_not_allowed") return 405;
-  if (code == "too_large") return 413;
-  if (code == "rate_limited") return 429;
-  if (code == "unavailable") return 503;
-  return 500;
+  auto c = common::code_of(code);
+  return c ? common::info(*c).http_status : 500;
 }
 
 net::http_response error_response(int status, const std::string& code,

@@ -79,7 +79,7 @@ TEST_CASE("a labelled counter has one sample per label value", "[metrics]") {
   CHECK(value_of(text, "switchboard_errors_total{code=\"forbidden\"}") == 2);
   CHECK(value_of(text, "switchboard_errors_total{code=\"internal\"}") == 1);
   CHECK(lines_of(text, "switchboard_errors_total{").size() ==
-        error_codes.size());
+        switchboard::common::proto_codes.size());
   CHECK(value_of(text,
                  "switchboard_limit_hits_total{limit=\"channel_typing\"}") ==
         1);

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "common/proto_errors.hpp"
+#include "rest/http_errors.hpp"
+
 // A POST's body as the REST API takes it: a JSON object under
 // application/json (a charset parameter allowed), at most 16 levels deep;
 // anything else is a 400 `bad_request` with the protocol's error body.
@@ -62,4 +65,21 @@ TEST_CASE("a response body is the object serialised, with its status",
   CHECK(r.status == 201);
   CHECK(r.content_type == "application/json");
   CHECK(boost::json::parse(r.body).at("conv_id") == "g1");
+}
+
+TEST_CASE("each protocol error code has its HTTP status from one table",
+          "[rest][errors]") {
+  using switchboard::common::proto_codes;
+  CHECK(rest::status_of("bad_request") == 400);
+  CHECK(rest::status_of("forbidden") == 403);
+  CHECK(rest::status_of("rate_limited") == 429);
+  CHECK(rest::status_of("unavailable") == 503);
+  CHECK(rest::status_of("no such code") == 500);
+  for (auto& c : proto_codes) {
+    INFO(c.wire);
+    CHECK(rest::status_of(std::string(c.wire)) == c.http_status);
+    auto r = rest::error_response(c.http_status, std::string(c.wire), "m");
+    CHECK(boost::json::parse(r.body).at("error").at("code") ==
+          boost::json::string_view(c.wire.data(), c.wire.size()));
+  }
 }
