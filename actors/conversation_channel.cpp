@@ -1,11 +1,14 @@
+#include "actors/conversation_channel.hpp"
+
 #include <algorithm>
 
-#include "actors/conversation_ops.hpp"
 #include "actors/directory.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/shard.hpp"
 
+// (What it knows of each member: conversation_channel_roster.cpp.)
+//
 // A conversation with more members than the fan-out threshold is a channel
 // (PROTOCOL.md "Limits", DESIGN §3): it delivers only to the members that
 // are online, so an offline member costs nothing per message. It learns who
@@ -42,60 +45,6 @@ conversation_actor handle_of(conv_self self) {
 std::uint32_t shard_index(const directory& dir, const std::string& user) {
   auto n = dir.shard_count();
   return n == 0 ? 0 : storage::shard_of(user, n);
-}
-
-// Whether `who` runs on the node that owns `user`'s shard now: a word from
-// any other node (an old owner's late answer or notice) is stale.
-bool from_owner(conv_self self, const std::string& user,
-                const caf::strong_actor_ptr& who) {
-  auto r = self->state.ctx->dir->route_of(user);
-  if (r.what == kind::local) return who->node() == self->node();
-  if (r.what == kind::remote)
-    return r.registry && who->node() == r.registry.node();
-  return false;
-}
-
-// Forgets what the channel knew of `user`, and stops monitoring its actor.
-void forget(conv_self self, const std::string& user) {
-  auto& ch = *self->state.channel;
-  for (auto* m : {&ch.online, &ch.offline}) {
-    auto it = m->find(user);
-    if (it == m->end()) continue;
-    auto mo = ch.monitored.find(it->second.actor);
-    if (mo != ch.monitored.end() && mo->second == user) {
-      self->demonitor(it->second.actor);
-      ch.monitored.erase(mo);
-    }
-    m->erase(it);
-  }
-}
-
-// The actor `who` of `user` says the user is online or not, its `gen`th
-// change: kept unless the channel knows a newer change of the same actor,
-// or `who` is not at the user's shard's owner.
-void note(conv_self self, const std::string& user,
-          const caf::strong_actor_ptr& who, std::uint64_t gen, bool online) {
-  auto& st = self->state;
-  if (!st.channel || !who || st.members.count(user) == 0) return;
-  if (!from_owner(self, user, who)) return;
-  auto& ch = *st.channel;
-  auto addr = caf::actor_cast<caf::actor_addr>(who);
-  const conversation_state::channel_member* known = nullptr;
-  if (auto it = ch.online.find(user); it != ch.online.end())
-    known = &it->second;
-  else if (auto off = ch.offline.find(user); off != ch.offline.end())
-    known = &off->second;
-  bool same_actor = known != nullptr && known->actor == addr;
-  if (same_actor && known->gen >= gen) return;
-  if (same_actor) {
-    ch.online.erase(user);
-    ch.offline.erase(user);
-  } else {
-    forget(self, user);
-    self->monitor(who);
-    ch.monitored[addr] = user;
-  }
-  (online ? ch.online : ch.offline)[user] = {addr, gen};
 }
 
 void arm_retry(conv_self self) {
@@ -158,12 +107,16 @@ void watch(conv_self self, const std::vector<std::string>& users) {
     }
   }
   if (!here.empty()) {
-    for (auto& o : dir->watch_channel(st.conv_id, handle_of(self), here))
-      note(self, o.user, caf::actor_cast<caf::strong_actor_ptr>(o.actor), o.gen,
-           true);
+    std::vector<std::string> refused;  // their shard is moving away
+    for (auto& o :
+         dir->watch_channel(st.conv_id, handle_of(self), here, refused))
+      roster_note(self, o.user, caf::actor_cast<caf::strong_actor_ptr>(o.actor),
+                  o.gen, true);
+    for (auto& u : refused) ch.retry.insert(u);
     for (auto& u : here) {
-      ch.unsure.erase(u);
       ch.pending.erase(u);
+      if (std::find(refused.begin(), refused.end(), u) == refused.end())
+        ch.unsure.erase(u);
     }
   }
   auto started = st.channel_starts;
@@ -185,9 +138,9 @@ void watch(conv_self self, const std::vector<std::string>& users) {
               for (std::size_t i = 0;
                    i < online.size() && i < gens.size() && i < actors.size();
                    ++i)
-                note(self, online[i],
-                     caf::actor_cast<caf::strong_actor_ptr>(actors[i]), gens[i],
-                     true);
+                roster_note(self, online[i],
+                            caf::actor_cast<caf::strong_actor_ptr>(actors[i]),
+                            gens[i], true);
               // Refused: that node does not own their shard (now).
               watch_again(self, refused, id);
               for (auto& u : ids) {
@@ -263,7 +216,7 @@ void channel_members_changed(conv_self self,
   if (!over_threshold(st)) return stop(self);
   if (!removed.empty()) {
     for (auto& u : removed) {
-      forget(self, u);
+      roster_forget(self, u);
       st.channel->unsure.erase(u);
       st.channel->retry.erase(u);
       st.channel->pending.erase(u);
@@ -271,11 +224,6 @@ void channel_members_changed(conv_self self,
     unwatch(self, removed);
   }
   if (!added.empty()) watch(self, added);
-}
-
-void channel_notice(conv_self self, const std::string& user, std::uint64_t gen,
-                    bool online) {
-  note(self, user, self->current_sender(), gen, online);
 }
 
 void channel_rewatch(conv_self self) {
@@ -332,13 +280,9 @@ bool channel_down(conv_self self, const caf::down_msg& dm) {
     arm_retry(self);
     return true;
   }
-  auto it = ch.monitored.find(dm.source);
-  if (it == ch.monitored.end()) return false;
-  auto user = it->second;
-  ch.monitored.erase(it);
-  for (auto* m : {&ch.online, &ch.offline})
-    if (auto r = m->find(user); r != m->end() && r->second.actor == dm.source)
-      m->erase(r);
+  auto gone = roster_down(self, dm.source);
+  if (!gone) return false;
+  auto& user = *gone;
   // Its actor is gone (its node died, or its shard stopped here for a
   // while): the user's next actor is found by watching again.
   if (ch.watched.count(user)) {

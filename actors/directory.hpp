@@ -77,7 +77,9 @@ class directory {
   // when any of `users` (of this node's shards) comes online or goes
   // offline (their actors call user_online); answers those online now, with
   // their actors and online generations. Replaces the conversation's older
-  // watch of the same user (a new actor after a passivation).
+  // watch of the same user (a new actor after a passivation). Users of a
+  // shard frozen for a move are not watched here but put in `*refused`:
+  // the channel watches them at the shard's next owner.
   struct online_user {
     std::string user;
     std::uint64_t gen = 0;
@@ -85,7 +87,8 @@ class directory {
   };
   std::vector<online_user> watch_channel(const std::string& conv,
                                          const conversation_actor& channel,
-                                         const std::vector<std::string>& users);
+                                         const std::vector<std::string>& users,
+                                         std::vector<std::string>& refused);
   // Ends the watches of `conv` on `users`, if `channel` (when not null) is
   // still the actor that made them.
   void unwatch_channel(const std::string& conv,

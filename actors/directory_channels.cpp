@@ -13,10 +13,14 @@ namespace switchboard::actors {
 
 std::vector<directory::online_user> directory::watch_channel(
     const std::string& conv, const conversation_actor& channel,
-    const std::vector<std::string>& users) {
+    const std::vector<std::string>& users, std::vector<std::string>& refused) {
   std::lock_guard<std::mutex> lock(mtx_);
   std::vector<online_user> out;
   for (auto& u : users) {
+    if (frozen_locked(u)) {
+      refused.push_back(u);
+      continue;
+    }
     auto& ws = watches_[u];
     auto it = std::find_if(ws.begin(), ws.end(), [&](const channel_watch& w) {
       return w.conv == conv;

@@ -334,7 +334,7 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                     users.end());
         // A channel that dies (or whose node does) leaves no watch here.
         if (channels->insert(channel.address()).second) self->monitor(channel);
-        for (auto& o : ctx->dir->watch_channel(conv, channel, users)) {
+        for (auto& o : ctx->dir->watch_channel(conv, channel, users, refused)) {
           online.push_back(std::move(o.user));
           gens.push_back(o.gen);
           actors.push_back(std::move(o.actor));
