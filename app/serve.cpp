@@ -239,6 +239,8 @@ int serve_main(int argc, char** argv) {
     reply(rest::error_response(404, "not_found", "no such path"));
   };
   handlers.authenticate = token_authenticator(tokens);
+  // The transport's own refusals carry the protocol's error body.
+  handlers.refusal = rest::error_response;
   handlers.open_websocket = [&rt](
                                 const std::string& user,
                                 std::shared_ptr<actors::client_connection> conn,
@@ -369,6 +371,7 @@ int serve_main(int argc, char** argv) {
                                       net::http_reply reply) {
       api->handle(std::move(req), std::move(reply));
     };
+    ah.refusal = rest::error_response;
     admin_srv = std::make_unique<net::server>(admin_opts, ah);
     try {
       admin_addr = admin_opts.host + ":" + std::to_string(admin_srv->start());

@@ -46,9 +46,17 @@ using websocket_opener =
         std::shared_ptr<actors::client_connection> conn,
         const std::string& remote)>;
 
+// The answer the transport gives on its own (a connection refused at a
+// limit, a body too large, an upgrade refused), with the protocol's error
+// body: made by the layer that owns the protocol (rest::error_response).
+using refusal_writer = std::function<http_response(
+    int status, const std::string& code, const std::string& message)>;
+
 struct server_handlers {
   http_handler http;
   authenticator authenticate;
+  // Unset: a plain-text body with the message.
+  refusal_writer refusal;
   websocket_opener open_websocket;
   metrics::node_metrics* metrics = nullptr;  // connections, queue drops
   metrics::log_sink log{};                   // accept failures

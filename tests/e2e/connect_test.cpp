@@ -50,6 +50,13 @@ TEST_CASE_METHOD(e2e_fixture,
   // A token for an invalid user id.
   CHECK(upgrade("/v1/ws?token=" + node.token("no spaces")) == 401);
   CHECK(upgrade("/v2/ws?token=" + node.token("alice")) == 404);
+  // The refusals carry the protocol's error body, with the reason.
+  auto r =
+      http_request(node.port(), "GET", "/v1/ws?token=garbage", {}, {}, true);
+  CHECK(r.json()["error"].as_object()["code"] == "unauthorized");
+  CHECK(!r.json()["error"].as_object()["message"].as_string().empty());
+  auto missing = http_request(node.port(), "GET", "/v2/ws", {}, {}, true);
+  CHECK(missing.json()["error"].as_object()["code"] == "not_found");
 }
 
 TEST_CASE_METHOD(e2e_fixture, "a node stops cleanly with connections open",
