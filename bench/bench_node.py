@@ -60,6 +60,12 @@ def node(binary, secret, args=(), prefix="bench-", wrapper=()):
         shutil.rmtree(data, ignore_errors=True)
 
 
+def add_binary_args(parser):
+    """The node and harness binaries every bench script runs."""
+    parser.add_argument("--bin", default="build/app/switchboard")
+    parser.add_argument("--bench", default="build/bench/switchboard-bench")
+
+
 def cpu_us_per_message(r, duration):
     """The node's CPU per acknowledged message of a switchboard-bench JSON
     report, in microseconds."""

@@ -17,6 +17,8 @@ import os
 import subprocess
 import tempfile
 
+from bench_node import add_binary_args, cpu_us_per_message
+
 
 def run(args, kind):
     members = args.members if kind == "channel" else args.online
@@ -42,19 +44,17 @@ def run(args, kind):
                          f"{r['violation_samples']}")
     cpu = r.get("node_cpu_s", -1)
     delivered = r["deliveries_per_s"] * r["seconds"]
-    acked = r["acked_per_s"] * r["seconds"]
     return {"members": members,
             "msgs": r["acked_per_s"], "deliveries": r["deliveries_per_s"],
             "p50": r["send_to_received"]["p50_ms"],
             "p99": r["send_to_received"]["p99_ms"],
             "us_delivery": cpu * 1e6 / delivered if delivered else -1,
-            "us_msg": cpu * 1e6 / acked if acked else -1}
+            "us_msg": cpu_us_per_message(r, r["seconds"])}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--bin", default="build/app/switchboard")
-    p.add_argument("--bench", default="build/bench/switchboard-bench")
+    add_binary_args(p)
     p.add_argument("--members", type=int, default=10000)
     p.add_argument("--online", type=int, default=1000)
     p.add_argument("--senders", type=int, default=20)

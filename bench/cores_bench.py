@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 
-from bench_node import cpu_us_per_message, node
+from bench_node import add_binary_args, cpu_us_per_message, node
 
 SECRET = "cores-bench-secret-0123456789abcdef"
 
@@ -38,8 +38,7 @@ def run(args, cpus):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--bin", default="build/app/switchboard")
-    p.add_argument("--bench", default="build/bench/switchboard-bench")
+    add_binary_args(p)
     p.add_argument("--cpus", action="append")
     p.add_argument("--connections", type=int, default=100)
     p.add_argument("--window", type=int, default=16)

@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.request
 
-from bench_node import cpu_us_per_message, free_port, node
+from bench_node import add_binary_args, cpu_us_per_message, free_port, node
 
 SECRET = "push-bench-secret-0123456789abcdef"
 
@@ -108,8 +108,7 @@ def run(args, push, gw_port):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--bin", default="build/app/switchboard")
-    p.add_argument("--bench", default="build/bench/switchboard-bench")
+    add_binary_args(p)
     p.add_argument("--rate", type=int, default=250)
     p.add_argument("--group-size", type=int, default=5)
     p.add_argument("--connections", type=int, default=200)
