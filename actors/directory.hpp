@@ -106,9 +106,6 @@ class directory {
   // change, to watch its members where they went.
   void add_channel(const std::string& conv, const conversation_actor& a);
   void remove_channel(const std::string& conv, const caf::actor_addr& a);
-  // The channels watching users and the online users they may see, for
-  // the admin shell and the tests' bounds.
-  std::size_t channel_watches();
 
   // --- the cluster (DESIGN §5) ---
 
@@ -214,7 +211,6 @@ class directory {
     conversation_actor actor;
   };
   std::unordered_map<std::string, std::vector<channel_watch>> watches_;
-  std::size_t watch_count_ = 0;
   std::unordered_map<std::string, std::uint64_t> online_;
   std::unordered_map<std::string, conversation_actor> channels_;
   // Replaced whole, read without the map's mutex (std::atomic_load).

@@ -25,12 +25,10 @@ std::vector<directory::online_user> directory::watch_channel(
     auto it = std::find_if(ws.begin(), ws.end(), [&](const channel_watch& w) {
       return w.conv == conv;
     });
-    if (it == ws.end()) {
+    if (it == ws.end())
       ws.push_back({conv, channel});
-      ++watch_count_;
-    } else {
+    else
       it->actor = channel;
-    }
     auto on = online_.find(u);
     if (on == online_.end()) continue;
     auto ua = users_.find(u);
@@ -48,14 +46,12 @@ void directory::unwatch_channel(const std::string& conv,
     auto it = watches_.find(u);
     if (it == watches_.end()) continue;
     auto& ws = it->second;
-    auto n = ws.size();
     ws.erase(std::remove_if(ws.begin(), ws.end(),
                             [&](const channel_watch& w) {
                               return w.conv == conv &&
                                      (!channel || w.actor.address() == channel);
                             }),
              ws.end());
-    watch_count_ -= n - ws.size();
     if (ws.empty()) watches_.erase(it);
   }
 }
@@ -64,13 +60,11 @@ void directory::unwatch_channel_actor(const caf::actor_addr& channel) {
   std::lock_guard<std::mutex> lock(mtx_);
   for (auto it = watches_.begin(); it != watches_.end();) {
     auto& ws = it->second;
-    auto n = ws.size();
     ws.erase(std::remove_if(ws.begin(), ws.end(),
                             [&](const channel_watch& w) {
                               return w.actor.address() == channel;
                             }),
              ws.end());
-    watch_count_ -= n - ws.size();
     it = ws.empty() ? watches_.erase(it) : std::next(it);
   }
 }
@@ -102,11 +96,6 @@ void directory::remove_channel(const std::string& conv,
   std::lock_guard<std::mutex> lock(mtx_);
   auto it = channels_.find(conv);
   if (it != channels_.end() && it->second.address() == a) channels_.erase(it);
-}
-
-std::size_t directory::channel_watches() {
-  std::lock_guard<std::mutex> lock(mtx_);
-  return watch_count_;
 }
 
 }  // namespace switchboard::actors

@@ -49,7 +49,6 @@ void directory::set_routes(std::vector<shard_route> routes) {
     auto shards = static_cast<std::uint32_t>(fresh->size());
     for (auto it = watches_.begin(); any_lost && it != watches_.end();)
       if (lost[storage::shard_of(it->first, shards)]) {
-        watch_count_ -= it->second.size();
         it = watches_.erase(it);
       } else {
         ++it;
