@@ -21,6 +21,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<repl_op>("switchboard.repl_op");
   cfg.add_message_type<repl_append>("switchboard.repl_append");
   cfg.add_message_type<std::vector<repl_append>>("switchboard.repl_appends");
+  cfg.add_message_type<std::vector<repl_op>>("switchboard.repl_ops");
   cfg.add_message_type<conv_summary>("switchboard.conv_summary");
   cfg.add_message_type<std::vector<conv_summary>>("switchboard.conv_summaries");
   cfg.add_message_type<std::vector<std::vector<std::string>>>(

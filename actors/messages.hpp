@@ -68,6 +68,13 @@ using lend_atom = caf::atom_constant<caf::atom("lend")>;
 // follower; (position_atom, shard) -> (epoch, seq) of the follower's copy.
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using position_atom = caf::atom_constant<caf::atom("position")>;
+// Reconciling a copy of a shard with its leader's (registry_reconcile.cpp,
+// app/shard_reconcile.cpp): (journal_atom, shard) -> the copy's position
+// and journal summary; (journal_atom, shard, after) -> the keys its groups
+// after seq `after` wrote; (patch_atom, epoch, append) -> "" once the copy
+// holds the leader's position.
+using journal_atom = caf::atom_constant<caf::atom("journal")>;
+using patch_atom = caf::atom_constant<caf::atom("patch")>;
 // Channels (conversation_channel.cpp): a user's actor tells a channel
 // that watches it (user, gen, online); a channel of this node is told that
 // the routes changed (no arguments); a channel asks a node's registry to
@@ -392,4 +399,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::repl_op))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::repl_append))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::repl_append>))
+  CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::repl_op>))
 CAF_END_TYPE_ID_BLOCK(switchboard)

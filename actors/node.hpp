@@ -11,6 +11,7 @@
 #include "actors/client_connection.hpp"
 #include "actors/frame.hpp"
 #include "actors/limits.hpp"
+#include "actors/replication_types.hpp"
 #include "metrics/log_sink.hpp"
 #include "storage/records.hpp"
 
@@ -143,6 +144,16 @@ class node {
       std::chrono::milliseconds timeout);
   // Every shard's position at the node of `registry`: {epoch, seq} per
   // shard, in shard order; nullopt when it did not answer. Blocks.
+  // Reconciliation (registry.hpp, reconcile_handlers): the position and
+  // journal summary of the copy of `shard` at the node of `registry`
+  // (empty: it has none to give now), and the keys its groups after seq
+  // `after` wrote; nullopt when it did not answer, or could not tell.
+  std::optional<std::vector<std::int64_t>> ask_journal(
+      const caf::actor& registry, std::uint32_t shard,
+      std::chrono::milliseconds timeout);
+  std::optional<std::vector<repl_op>> ask_journal_keys(
+      const caf::actor& registry, std::uint32_t shard, std::uint64_t after,
+      std::chrono::milliseconds timeout, std::string* why = nullptr);
   std::optional<std::vector<std::int64_t>> ask_positions(
       const caf::actor& registry, std::chrono::milliseconds timeout);
   std::optional<std::int64_t> ask_connections(

@@ -119,6 +119,32 @@ std::optional<std::pair<std::int64_t, std::uint64_t>> node::ask_position(
   return out;
 }
 
+std::optional<std::vector<std::int64_t>> node::ask_journal(
+    const caf::actor& registry, std::uint32_t shard,
+    std::chrono::milliseconds timeout) {
+  std::optional<std::vector<std::int64_t>> out;
+  if (!registry) return out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(registry, timeout, journal_atom::value, shard)
+      .receive([&](std::vector<std::int64_t>& v) { out = std::move(v); },
+               [&](caf::error&) {});
+  return out;
+}
+
+std::optional<std::vector<repl_op>> node::ask_journal_keys(
+    const caf::actor& registry, std::uint32_t shard, std::uint64_t after,
+    std::chrono::milliseconds timeout, std::string* why) {
+  std::optional<std::vector<repl_op>> out;
+  if (!registry) return out;
+  caf::scoped_actor self{impl_->sys};
+  self->request(registry, timeout, journal_atom::value, shard, after)
+      .receive([&](std::vector<repl_op>& v) { out = std::move(v); },
+               [&](caf::error& e) {
+                 if (why) *why = impl_->sys.render(e);
+               });
+  return out;
+}
+
 std::optional<std::vector<std::int64_t>> node::ask_positions(
     const caf::actor& registry, std::chrono::milliseconds timeout) {
   std::optional<std::vector<std::int64_t>> out;

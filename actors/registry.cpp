@@ -124,7 +124,8 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                static_cast<unsigned char>(k[1])) != c.shard)
             return std::string("a key of the page is not of shard " +
                                std::to_string(c.shard));
-          if (ctx->positions && cf == storage::column_family::shard_log)
+          if (ctx->positions && cf == storage::column_family::shard_log &&
+              k.size() == 2)  // the position; longer keys are its journal
             if (auto p = storage::decode_position(c.values[i]))
               ctx->positions->reset(c.shard, *p);
           b.put_raw(cf, std::move(k), std::move(c.values[i]));
@@ -368,6 +369,7 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
       },
   }
       .or_else(replication_handlers(self, ctx))
+      .or_else(reconcile_handlers(self, ctx))
       .or_else(push_handlers(self, ctx));
 }
 

@@ -52,6 +52,18 @@ caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
 caf::message_handler replication_handlers(caf::event_based_actor* self,
                                           node_context* ctx);
 
+// The registry's side of reconciling this node's copy of a shard with its
+// leader's (registry_reconcile.cpp; DESIGN §5 "Replication"):
+// - (journal_atom, shard) -> {epoch, seq, journal summary (flat)} of the
+//   copy here; empty while a write of it is not yet durable, or when the
+//   copy diverged.
+// - (journal_atom, shard, after) -> the keys its groups after `after` wrote
+//   (repl_op, erase set), or an error when its journal cannot tell.
+// - (patch_atom, epoch, append) -> string: the leader's writes that bring
+//   the copy from `append.prev` (which it must hold) to `append.at`.
+caf::message_handler reconcile_handlers(caf::event_based_actor* self,
+                                        node_context* ctx);
+
 // The registry's push messages (registry_push.cpp), for the users and
 // conversations of this node's shards:
 // - (outbox_atom, conv, msg_id, sender, preview, created_ms, users, seqs)

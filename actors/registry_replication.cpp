@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
 #include "actors/registry.hpp"
+#include "actors/replication_wire.hpp"
 #include "actors/shard_positions.hpp"
 #include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
@@ -42,10 +43,7 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
                    std::to_string(a.epoch) + " is led by " + r.owner +
                    ", not " + leader;
           for (auto& o : a.ops) {
-            storage::batch::op op{static_cast<storage::column_family>(o.cf),
-                                  std::move(o.key), std::nullopt, 0};
-            if (!o.erase) op.value = std::move(o.value);
-            op.range_end = std::move(o.range_end);
+            auto op = from_wire(std::move(o));
             if (op.key.size() < 2 ||
                 ((static_cast<unsigned char>(op.key[0]) << 8) |
                  static_cast<unsigned char>(op.key[1])) != int(a.shard))
@@ -65,16 +63,13 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
         // held writes): each after the first must follow the one before.
         std::map<std::uint32_t, storage::shard_position> after;
         for (auto& a : appends) {
-          bool mismatch = false;
           std::string why;
           auto seen = after.find(a.shard);
           if (seen == after.end()) {
-            why = ctx->positions->check(a.shard, step_of(a),
-                                        ctx->dir->route_of_shard(a.shard).epoch,
-                                        &mismatch);
+            why = ctx->positions->check(
+                a.shard, step_of(a), ctx->dir->route_of_shard(a.shard).epoch);
           } else if (step_of(a).prev != seen->second ||
                      a.seq != a.prev_seq + 1 || a.epoch < seen->second.epoch) {
-            mismatch = true;
             why = "shard " + std::to_string(a.shard) +
                   ": the appends of the message do not follow each other";
           }
@@ -82,8 +77,9 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
           if (!why.empty()) {
             // This copy does not hold what the leader's log has before the
             // append (it missed a write, or holds one the leader does not):
-            // it can only be copied again, never continued.
-            if (mismatch) ctx->positions->diverge(a.shard);
+            // it is never continued, and keeps its position, which no
+            // append of this leader follows, for the reconciliation that
+            // brings it back into the ISR (app/shard_reconcile.hpp).
             metrics::emit(ctx->log, "warn", "append_refused",
                           {{"leader", leader}, {"error", why}});
             return why;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "actors/replication_wire.hpp"
 #include "actors/replicator.hpp"
 
 namespace switchboard::actors {
@@ -48,16 +49,6 @@ struct group {
   bool asked = false;  // a follower was asked
 };
 
-inline repl_op to_wire(const storage::batch::op& o) {
-  repl_op r;
-  r.cf = static_cast<std::uint8_t>(o.cf);
-  r.key = o.key;
-  r.erase = !o.value.has_value();
-  if (o.value) r.value = *o.value;
-  r.range_end = o.range_end;
-  return r;
-}
-
 inline repl_append to_wire(const storage::shard_append& a) {
   repl_append w;
   w.shard = a.shard;
@@ -66,7 +57,7 @@ inline repl_append to_wire(const storage::shard_append& a) {
   w.epoch = a.at.epoch;
   w.seq = a.at.seq;
   w.ops.reserve(a.ops.size());
-  for (auto& o : a.ops) w.ops.push_back(to_wire(o));
+  for (auto& o : a.ops) w.ops.push_back(actors::to_wire(o));
   return w;
 }
 

@@ -132,8 +132,8 @@ std::optional<std::pair<std::int64_t, std::uint64_t>> settled_position(
 std::string cluster_node::impl::catch_up(std::uint32_t shard,
                                          const std::string& node_id,
                                          const caf::actor& reg,
-                                         std::int64_t epoch,
-                                         std::size_t& keys) {
+                                         std::int64_t epoch, std::size_t& keys,
+                                         std::optional<patched>& how) {
   auto* repl = node.replication();
   if (auto why = repl->add_learner(shard, node_id, reg, ask_timeout);
       !why.empty())
@@ -144,12 +144,41 @@ std::string cluster_node::impl::catch_up(std::uint32_t shard,
     return "the store cannot write: " + s.err().message;
   auto snap = node.store().take_snapshot();
   storage::shard_position copied;
-  if (auto why =
-          copy_shard(node, reg, shard, epoch, true, keys, snap.get(), &copied);
-      !why.empty())
-    return why;
+  patched p;
+  auto cannot = reconcile_copy(node, reg, shard, epoch, snap.get(), p);
+  if (cannot.empty()) {
+    how = p;
+    keys = p.keys;
+    copied = p.at;
+  } else {
+    metrics::emit(log, "info", "replica_not_reconciled",
+                  {{"shard", std::to_string(shard)},
+                   {"node_id", node_id},
+                   {"why", cannot}});
+    if (auto why = copy_shard(node, reg, shard, epoch, true, keys, snap.get(),
+                              &copied);
+        !why.empty())
+      return why;
+  }
   snap.reset();
   return repl->learner_copied(shard, node_id, copied, stream_timeout);
+}
+
+std::string cluster_node::impl::bring_copy(
+    std::uint32_t shard, const std::string& node_id, const caf::actor& reg,
+    std::int64_t epoch, std::size_t& keys, std::optional<patched>& how) {
+  patched p;
+  auto cannot = reconcile_copy(node, reg, shard, epoch, nullptr, p);
+  if (cannot.empty()) {
+    how = p;
+    keys = p.keys;
+    return "";
+  }
+  metrics::emit(log, "info", "replica_not_reconciled",
+                {{"shard", std::to_string(shard)},
+                 {"node_id", node_id},
+                 {"why", cannot}});
+  return copy_shard(node, reg, shard, epoch, true, keys);
 }
 
 std::string cluster_node::impl::join(std::uint32_t shard,
@@ -190,11 +219,13 @@ std::string cluster_node::impl::join(std::uint32_t shard,
     };
   learning stream(node.replication(), shard, node_id, log);
   std::size_t streamed_keys = 0;
+  std::optional<patched> reconciled;  // by either part, when it could
   if (auto rec = coord->shard(shard); led_here(rec) &&
                                       !contains(rec->isr, node_id) &&
                                       node.positions()->at(shard).seq > 0) {
     stream.started();
-    auto why = catch_up(shard, node_id, reg, rec->epoch, streamed_keys);
+    auto why =
+        catch_up(shard, node_id, reg, rec->epoch, streamed_keys, reconciled);
     if (!why.empty()) {
       stream.drop();
       metrics::emit(log, "warn", "replica_stream_failed",
@@ -254,16 +285,22 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   std::size_t keys = 0;
   bool copied = false;
   // The same position is the same log: nothing to copy. Any other (behind,
-  // or ahead with writes no ISR member acknowledged) is replaced whole by
-  // this node's copy, never patched by a guess. Position 0 proves nothing
-  // (a data directory from before replication has data and no position):
+  // or ahead with writes no ISR member acknowledged) is reconciled to this
+  // node's log where the journals show where the two part, or else
+  // replaced whole, never patched by a guess. Position 0 proves nothing (a
+  // data directory from before replication has data and no position):
   // copied too, which costs little for a shard that is empty.
   if (there->first != here.epoch || there->second != here.seq ||
       here.seq == 0) {
-    if (auto why = copy_shard(node, reg, shard, rec->epoch, true, keys);
-        !why.empty())
-      return undo(why);
-    copied = true;
+    std::optional<patched> now;
+    auto why = here.seq == 0
+                   ? copy_shard(node, reg, shard, rec->epoch, true, keys)
+                   : bring_copy(shard, node_id, reg, rec->epoch, keys, now);
+    if (!why.empty()) return undo(why);
+    if (now)
+      reconciled = now;
+    else
+      copied = true;
   }
   auto next = coord->expand_isr(shard, node_id, rec->mod_revision);
   if (!next) {
@@ -286,15 +323,23 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   failover_done(shard, *next);
   m.isr_expands.inc();
   (copied          ? m.catch_ups_paused
+   : reconciled    ? m.catch_ups_reconciled
    : streamed_keys ? m.catch_ups_streamed
                    : m.catch_ups_none)
       .inc();
+  auto count = [&](std::uint64_t patched::*field) {
+    return std::to_string(reconciled ? (*reconciled).*field : 0);
+  };
   metrics::emit(
       log, "info", "isr_expanded",
       {{"shard", std::to_string(shard)},
        {"node_id", node_id},
        {"streamed_keys", std::to_string(streamed_keys)},
        {"copied_keys", copied ? std::to_string(keys) : std::string("0")},
+       {"reconciled_keys",
+        std::to_string(reconciled ? reconciled->keys : std::size_t{0})},
+       {"truncated_groups", count(&patched::truncated)},
+       {"appended_groups", count(&patched::appended)},
        {"ms",
         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                            clock::now() - start)

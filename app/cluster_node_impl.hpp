@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "actors/directory.hpp"
@@ -22,6 +23,7 @@
 #include "actors/shard_positions.hpp"
 #include "app/cluster_node.hpp"
 #include "app/shard_mover.hpp"
+#include "app/shard_reconcile.hpp"
 #include "cluster/coordinator.hpp"
 #include "metrics/metrics.hpp"
 
@@ -157,12 +159,20 @@ struct cluster_node::impl {
   // that becomes one) into the ISR: "" or why not.
   std::string join(std::uint32_t shard, const std::string& node,
                    bool new_copy = false);
-  // The part of a join while the shard takes writes: a copy from a
-  // snapshot and the stream of the writes since (the replicator's
-  // learner, left running). "" or why not; `keys` gets the count copied.
+  // The part of a join while the shard takes writes: the replica brought
+  // to a snapshot's position, by reconciliation when the journals can tell
+  // (`how` set, app/shard_reconcile.hpp) or else by a copy of the shard,
+  // then the stream of the writes since (the replicator's learner, left
+  // running). "" or why not; `keys` gets the count copied or patched.
   std::string catch_up(std::uint32_t shard, const std::string& node,
                        const caf::actor& reg, std::int64_t epoch,
-                       std::size_t& keys);
+                       std::size_t& keys, std::optional<patched>& how);
+  // The copy of a quiet shard at `reg` brought to this node's: reconciled
+  // when the journals can tell (`how` set), else copied whole. "" or why
+  // not; `keys` as for catch_up.
+  std::string bring_copy(std::uint32_t shard, const std::string& node,
+                         const caf::actor& reg, std::int64_t epoch,
+                         std::size_t& keys, std::optional<patched>& how);
   // Moves a copy of `shard` (led here) to `add` from `remove` (either may
   // be empty): `add` joins the ISR first (join), then `remove` leaves the
   // record, never leaving fewer copies in sync than min-insync, and its

@@ -66,7 +66,8 @@ std::string copy_shard(actors::node& node, const caf::actor& target,
       c.first = first;
       c.replica = replica;
       for (auto& [k, v] : page->kvs) {
-        if (copied && cf == std::size_t(storage::column_family::shard_log))
+        if (copied && cf == std::size_t(storage::column_family::shard_log) &&
+            k == storage::position_key(static_cast<std::uint16_t>(shard)))
           if (auto p = storage::decode_position(v)) *copied = *p;
         c.keys.push_back(k);
         c.values.push_back(std::move(v));

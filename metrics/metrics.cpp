@@ -251,14 +251,17 @@ std::string node_metrics::render() const {
          static_cast<double>(isr_expands.value()));
   header(out, "switchboard_replica_catch_ups_total", "counter",
          "Followers brought into an ISR, by how their copy was made: "
-         "while the shard took writes (streamed), in a pause of its writes "
-         "(paused), or not at all (none).");
+         "copied while the shard took writes (streamed), copied in a pause "
+         "of its writes (paused), truncated and patched from the journals "
+         "(reconciled), or not at all (none).");
   sample(out, "switchboard_replica_catch_ups_total", "how=\"streamed\"",
          static_cast<double>(catch_ups_streamed.value()));
   sample(out, "switchboard_replica_catch_ups_total", "how=\"paused\"",
          static_cast<double>(catch_ups_paused.value()));
   sample(out, "switchboard_replica_catch_ups_total", "how=\"none\"",
          static_cast<double>(catch_ups_none.value()));
+  sample(out, "switchboard_replica_catch_ups_total", "how=\"reconciled\"",
+         static_cast<double>(catch_ups_reconciled.value()));
   header(out, "switchboard_failovers_total", "counter",
          "Shards this node took over from a dead leader.");
   sample(out, "switchboard_failovers_total", {},

@@ -168,6 +168,7 @@ struct node_metrics {
   counter catch_ups_streamed;
   counter catch_ups_paused;
   counter catch_ups_none;
+  counter catch_ups_reconciled;
   counter failovers;
   // From a takeover's txn to the shard taking writes again (a second copy
   // in sync, or none needed).

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/thread_name.hpp"
+#include "storage/shard_journal.hpp"
 
 namespace switchboard::storage {
 
@@ -177,6 +178,7 @@ void group_commit::write_fenced(std::vector<pending>& group,
     if (sink && !appends.empty()) sink->not_written(appends);
     return;
   }
+  if (!appends.empty()) journal_appends(fresh, appends);
   status st = write_group(fresh, appends);
   // Only a write that never reached RocksDB gives its positions back: after
   // a failed WAL sync the group is in the memtable, and the recovery's
@@ -242,6 +244,47 @@ std::vector<shard_append> group_commit::appends_of(
   return out;
 }
 
+void group_commit::journal_appends(const std::vector<pending>& group,
+                                   std::vector<shard_append>& appends) const {
+  std::vector<journal_entry> entries(appends.size());
+  auto index_of = [&](const std::string& k) -> std::size_t {
+    auto s =
+        static_cast<std::uint16_t>((static_cast<unsigned char>(k[0]) << 8) |
+                                   static_cast<unsigned char>(k[1]));
+    for (std::size_t i = 0; i < appends.size(); ++i)
+      if (appends[i].shard == s) return i;
+    return appends.size();
+  };
+  for (const auto& p : group) {
+    if (p.b.local_only()) continue;
+    for (const auto& o : p.b.ops()) {
+      // The position (a barrier's touch) is not data: it is the append's.
+      if (o.key.size() < 2 || o.cf == column_family::shard_log) continue;
+      auto i = index_of(o.key);
+      if (i == appends.size()) continue;
+      if (!o.range_end.empty())
+        entries[i].ranges = true;
+      else
+        entries[i].keys.push_back({o.cf, o.key});
+    }
+  }
+  for (std::size_t i = 0; i < appends.size(); ++i) {
+    auto& a = appends[i];
+    entries[i].epoch = a.at.epoch;
+    batch::op put{column_family::shard_log, journal_key(a.shard, a.at.seq),
+                  encode_journal(entries[i]), 0};
+    put.raw = true;
+    a.ops.push_back(std::move(put));
+    if (a.at.seq > journal_groups_) {
+      batch::op trim{column_family::shard_log,
+                     journal_key(a.shard, a.at.seq - journal_groups_),
+                     std::nullopt, 0};
+      trim.raw = true;
+      a.ops.push_back(std::move(trim));
+    }
+  }
+}
+
 void group_commit::fill_appends(std::vector<pending>& group,
                                 std::vector<shard_append>& appends) {
   auto find = [&](const std::string& k) -> shard_append* {
@@ -288,7 +331,12 @@ status group_commit::write_group(const std::vector<pending>& group,
       if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
     }
   }
-  for (const auto& a : appends) {  // each shard's position, last
+  for (const auto& a : appends) {  // each shard's journal, then position
+    for (const auto& o : a.ops) {
+      auto* cf = cfs_[static_cast<std::size_t>(o.cf)];
+      auto s = o.value ? wb.Put(cf, o.key, *o.value) : wb.Delete(cf, o.key);
+      if (!s.ok()) return error{errc::invalid_argument, s.ToString()};
+    }
     auto s = wb.Put(cfs_[static_cast<std::size_t>(column_family::shard_log)],
                     position_key(a.shard), encode_position(a.at));
     if (!s.ok()) return error{errc::invalid_argument, s.ToString()};

@@ -14,6 +14,7 @@
 #include "storage/batch.hpp"
 #include "storage/replication_sink.hpp"
 #include "storage/result.hpp"
+#include "storage/shard_journal.hpp"
 
 namespace rocksdb {
 class DB;
@@ -99,6 +100,10 @@ class group_commit {
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
 
+  // How many groups of each shard the journal keeps (shard_journal.hpp);
+  // set before the first submit.
+  void keep_journal(std::uint64_t groups) noexcept { journal_groups_ = groups; }
+
   // Queues `b` for the next group. `done` runs on the writer thread, or on
   // the calling thread with errc::closed after stop() or with
   // errc::invalid_argument for an invalid batch.
@@ -138,7 +143,8 @@ class group_commit {
   status write_group(const std::vector<pending>& group,
                      const std::vector<shard_append>& appends);
   // The sink's appends of `group`, one per shard this node leads that the
-  // group writes to, with its step; their ops come after the write
+  // group writes to, with its step; their journal entries are added
+  // before the write (journal_appends), their data after it
   // (fill_appends).
   // `refused[i]`: batch i writes to a shard this node does not lead.
   static std::vector<shard_append> appends_of(const std::vector<pending>& group,
@@ -146,6 +152,11 @@ class group_commit {
                                               std::vector<bool>& refused);
   // After the write: moves the written batches' ops into their shard's
   // append, each ending with its position's put.
+  // Each append's journal entry (storage/shard_journal.hpp) and the trim
+  // of the oldest, as its first ops: written with the group, and sent
+  // with it to the followers.
+  void journal_appends(const std::vector<pending>& group,
+                       std::vector<shard_append>& appends) const;
   static void fill_appends(std::vector<pending>& group,
                            std::vector<shard_append>& appends);
   status sync_wal();
@@ -160,6 +171,7 @@ class group_commit {
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   durability durability_;
+  std::uint64_t journal_groups_ = storage::journal_groups;
   writer_hooks hooks_;
 
   mutable std::mutex mtx_;

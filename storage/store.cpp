@@ -220,6 +220,7 @@ result<std::unique_ptr<store>> store_opener::open(const store_options& options,
                      options.log};
   p->writer = std::make_unique<group_commit>(p->db.get(), p->cfs,
                                              options.durability, hooks);
+  p->writer->keep_journal(std::max<std::uint64_t>(options.journal_groups, 1));
   writer_slot->store(p->writer.get());
   return std::unique_ptr<store>(new store(std::move(p)));
 }

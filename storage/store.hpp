@@ -16,6 +16,7 @@
 #include "storage/records.hpp"
 #include "storage/replication_sink.hpp"
 #include "storage/result.hpp"
+#include "storage/shard_journal.hpp"
 
 namespace switchboard::storage {
 
@@ -45,6 +46,9 @@ struct store_options {
   // unset; storage/shard.hpp). An existing directory keeps the S it was
   // created with: asking for another fails the open.
   std::optional<std::uint32_t> shards{};
+  // How many groups of each shard the journal keeps (shard_journal.hpp);
+  // tests lower it.
+  std::uint64_t journal_groups = storage::journal_groups;
 };
 
 // A page of one conversation's log.
@@ -202,6 +206,41 @@ class store {
   result<shard_page> read_shard(std::uint16_t shard, column_family cf,
                                 std::string_view after, std::size_t max_bytes,
                                 const snapshot* at = nullptr) const;
+
+  // --- a shard's journal (storage/shard_journal.hpp): reconciling copies ---
+  // The position of `shard` and what its journal holds.
+  struct shard_log_view {
+    shard_position at{};
+    journal_summary journal;
+    // Whether the journal reaches the position: its last group is the
+    // position's (a shard written before the journal existed has none).
+    bool consistent() const;
+  };
+  result<shard_log_view> shard_log_of(std::uint16_t shard,
+                                      const snapshot* at = nullptr) const;
+  // The keys that the journal's groups of `shard` after seq `after` wrote,
+  // sorted, each once. errc::invalid_argument when the journal lacks one
+  // of those groups, or one of them deleted a range it does not list.
+  result<std::vector<journal_ref>> journal_keys_after(
+      std::uint16_t shard, std::uint64_t after,
+      const snapshot* at = nullptr) const;
+  // What brings a copy of `shard` whose log equals this store's up to seq
+  // `common`, and whose groups after it wrote `theirs`, to this store's
+  // position: the current value (or absence) of every key either side
+  // wrote after `common`, this store's journal after it, and the
+  // position, as raw writes (batch::add_raw) to apply in one write, the
+  // position last. errc::invalid_argument when the journal cannot tell
+  // (journal_keys_after), or the writes would pass `max_bytes`.
+  struct shard_patch {
+    shard_position at{};
+    std::vector<batch::op> ops;
+    std::size_t keys = 0;  // data keys written or erased
+    std::size_t bytes = 0;
+  };
+  result<shard_patch> patch_after(std::uint16_t shard, std::uint64_t common,
+                                  const std::vector<journal_ref>& theirs,
+                                  std::size_t max_bytes,
+                                  const snapshot* at = nullptr) const;
 
   status checkpoint(const std::string& dir);
   // Compacts every column family.

@@ -3,25 +3,13 @@
 #include "storage/keys.hpp"
 #include "storage/store.hpp"
 #include "storage/store_impl.hpp"
+#include "storage/store_snapshot.hpp"
 
 // The store's side of a shard's move (DESIGN §5): its keys read in pages,
 // in the store's own format, to be written as they are into the new
 // owner's store (batch::put_raw) and erased here afterwards
 // (batch::erase_shard).
 namespace switchboard::storage {
-
-class store::snapshot {
- public:
-  snapshot(rocksdb::DB* db) : db_(db), at_(db->GetSnapshot()) {}
-  ~snapshot() { db_->ReleaseSnapshot(at_); }
-  snapshot(const snapshot&) = delete;
-  snapshot& operator=(const snapshot&) = delete;
-  const rocksdb::Snapshot* at() const { return at_; }
-
- private:
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* at_;
-};
 
 std::shared_ptr<const store::snapshot> store::take_snapshot() const {
   return std::make_shared<const snapshot>(impl_->db.get());

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +18,10 @@
 namespace switchboard::testing {
 
 using namespace std::chrono_literals;
+
+// Three copies of every shard, and a send rate no test's load reaches.
+inline const std::vector<std::string> replicated = {
+    "--replicas", "3", "--send-rate", "100000", "--send-burst", "100000"};
 
 // Waits until node `via` shows every shard with `want` in-sync copies.
 inline void wait_in_sync(cluster_fixture& cl, int via, std::size_t want) {
@@ -165,6 +172,58 @@ inline void check_history(cluster_fixture& cl, int via, const std::string& user,
   CHECK(history == s.acked);
   for (std::size_t i = 0; i < history.size(); ++i)
     CHECK(history[i].second == i + 1);
+}
+
+// Drops every packet to and from a TCP port on loopback while it lives.
+struct port_cut {
+  std::string port;
+  bool on = false;
+  std::vector<std::vector<std::string>> rules() const {
+    return {{"INPUT", "-i", "lo", "-p", "tcp", "--dport", port, "-j", "DROP"},
+            {"INPUT", "-i", "lo", "-p", "tcp", "--sport", port, "-j", "DROP"}};
+  }
+  void cut() {
+    for (auto& r : rules()) {
+      std::vector<std::string> argv = {"iptables", "-I"};
+      argv.insert(argv.end(), r.begin(), r.end());
+      auto out = run_command(argv);
+      INFO(out.output);
+      REQUIRE(out.status == 0);
+    }
+    on = true;
+  }
+  void restore() {
+    if (!on) return;
+    for (auto& r : rules()) {
+      std::vector<std::string> argv = {"iptables", "-D"};
+      argv.insert(argv.end(), r.begin(), r.end());
+      (void)run_command(argv);
+    }
+    on = false;
+  }
+  ~port_cut() { restore(); }
+};
+
+// Why iptables cannot be used here, or "".
+inline std::string no_iptables() {
+  if (::geteuid() != 0) return "the tests do not run as root";
+  auto probe = run_command({"sh", "-c", "iptables -L INPUT -n >/dev/null"});
+  if (probe.status != 0)
+    return "iptables is missing or not permitted: " + probe.output;
+  return "";
+}
+
+// Each node's cluster port, by node id (from the admin API's `nodes`).
+inline std::map<std::string, std::string> cluster_ports(cluster_fixture& cl) {
+  std::map<std::string, std::string> ports;
+  auto nodes = cl.admin_json(1, "nodes");
+  for (auto& n : nodes["nodes"].as_array()) {
+    auto& o = n.as_object();
+    std::string addr(o.at("cluster_addr").as_string());
+    ports[std::string(o.at("id").as_string())] =
+        addr.substr(addr.rfind(':') + 1);
+  }
+  return ports;
 }
 
 }  // namespace switchboard::testing

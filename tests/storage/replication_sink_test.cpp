@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "storage/shard.hpp"
+#include "storage/shard_journal.hpp"
 #include "tests/storage/store_fixture.hpp"
 
 // The store's writer and its replication sink (storage/replication_sink.hpp):
@@ -93,9 +94,13 @@ TEST_CASE_METHOD(store_fixture,
     CHECK(a.shard == shard);
     CHECK(a.at == shard_position{7, 1});
     CHECK(a.prev == shard_position{0, 0});
-    REQUIRE(a.ops.size() == 2);  // the message, then the position
-    CHECK(a.ops[0].cf == column_family::messages);
+    // The journal's entry, the message, then the position.
+    REQUIRE(a.ops.size() == 3);
+    CHECK(a.ops[0].cf == column_family::shard_log);
+    CHECK(a.ops[0].key == journal_key(shard, 1));
+    CHECK(a.ops[1].cf == column_family::messages);
     CHECK(a.ops.back().cf == column_family::shard_log);
+    CHECK(a.ops.back().key == position_key(shard));
   }
   sink.release();
   REQUIRE(fut.get().has_value());
@@ -210,7 +215,10 @@ TEST_CASE_METHOD(store_fixture,
   auto log =
       db->read_shard(shard, column_family::shard_log, "", 1 << 20, snap.get());
   REQUIRE(log.has_value());
-  REQUIRE(log->kvs.size() == 1);
+  // The position, then the journal's entries of groups 1 and 2.
+  REQUIRE(log->kvs.size() == 3);
+  CHECK(log->kvs[0].first == position_key(shard));
   CHECK(decode_position(log->kvs[0].second) == shard_position{3, 2});
+  CHECK(log->kvs[2].first == journal_key(shard, 2));
   CHECK(db->positions().value()[0].second == shard_position{3, 3});
 }
