@@ -147,10 +147,11 @@ class node {
   // Reconciliation (registry.hpp, reconcile_handlers): the position and
   // journal summary of the copy of `shard` at the node of `registry`
   // (empty: it has none to give now), and the keys its groups after seq
-  // `after` wrote; nullopt when it did not answer, or could not tell.
+  // `after` wrote; nullopt when it did not answer, or could not tell
+  // (`*why` says why, when given).
   std::optional<std::vector<std::int64_t>> ask_journal(
       const caf::actor& registry, std::uint32_t shard,
-      std::chrono::milliseconds timeout);
+      std::chrono::milliseconds timeout, std::string* why = nullptr);
   std::optional<std::vector<repl_op>> ask_journal_keys(
       const caf::actor& registry, std::uint32_t shard, std::uint64_t after,
       std::chrono::milliseconds timeout, std::string* why = nullptr);

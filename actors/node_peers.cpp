@@ -121,13 +121,15 @@ std::optional<std::pair<std::int64_t, std::uint64_t>> node::ask_position(
 
 std::optional<std::vector<std::int64_t>> node::ask_journal(
     const caf::actor& registry, std::uint32_t shard,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout, std::string* why) {
   std::optional<std::vector<std::int64_t>> out;
   if (!registry) return out;
   caf::scoped_actor self{impl_->sys};
   self->request(registry, timeout, journal_atom::value, shard)
       .receive([&](std::vector<std::int64_t>& v) { out = std::move(v); },
-               [&](caf::error&) {});
+               [&](caf::error& e) {
+                 if (why) *why = impl_->sys.render(e);
+               });
   return out;
 }
 

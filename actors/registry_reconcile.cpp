@@ -1,5 +1,6 @@
 #include <caf/all.hpp>
 
+#include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
@@ -13,9 +14,9 @@
 // of a shard that is behind its leader, or ahead of it with writes no ISR
 // acknowledged, says where it stands and what its journal holds; the
 // leader finds where their logs part and sends the writes that make this
-// copy its own (app/shard_reconcile.cpp). The registry is one actor, so
-// nothing of the shard is written here between its answers but what it
-// takes itself.
+// copy its own (app/shard_reconcile.cpp). Nothing streams to a copy being
+// reconciled (it is out of the ISR, and a learner's stream waits for the
+// copy); the patch is refused unless the copy is still where it said.
 namespace switchboard::actors {
 
 namespace {
@@ -39,44 +40,73 @@ bool follows(node_context* ctx, std::uint32_t shard, std::int64_t epoch) {
 caf::message_handler reconcile_handlers(caf::event_based_actor* self,
                                         node_context* ctx) {
   return {
-      [ctx](journal_atom, std::uint32_t shard) -> std::vector<std::int64_t> {
-        if (!ctx->positions || shard >= ctx->store->shards()) return {};
-        auto p = ctx->positions->settled_at(shard);
-        if (!p || p->epoch < 0 || ctx->positions->leading(shard) != 0)
-          return {};
-        auto v = ctx->store->shard_log_of(static_cast<std::uint16_t>(shard));
-        if (!v) {
-          metrics::emit(
-              ctx->log, "warn", "journal_unreadable",
-              {{"shard", std::to_string(shard)}, {"error", v.err().message}});
-          return {};
-        }
-        // The table and the store agree once no write of it is pending.
-        if (v->at != *p) return {};
-        std::vector<std::int64_t> out{p->epoch,
-                                      static_cast<std::int64_t>(p->seq)};
-        auto flat = v->journal.flat();
-        out.insert(out.end(), flat.begin(), flat.end());
-        return out;
+      // The store is read on the I/O pool (up to journal_groups entries);
+      // the answer is checked against the position table once back here.
+      [self, ctx](journal_atom, std::uint32_t shard)
+          -> caf::result<std::vector<std::int64_t>> {
+        if (!ctx->positions || shard >= ctx->store->shards())
+          return std::vector<std::int64_t>{};
+        auto rp = self->make_response_promise<std::vector<std::int64_t>>();
+        run_blocking(
+            self, *ctx->pool,
+            [store = ctx->store, shard] {
+              return store->shard_log_of(static_cast<std::uint16_t>(shard));
+            },
+            [ctx, rp,
+             shard](storage::result<storage::store::shard_log_view> v) mutable {
+              if (!v) {
+                metrics::emit(ctx->log, "warn", "journal_unreadable",
+                              {{"shard", std::to_string(shard)},
+                               {"error", v.err().message}});
+                rp.deliver(std::vector<std::int64_t>{});
+                return;
+              }
+              // Only a copy whose table and store agree, with no write of it
+              // pending, that it does not lead and that has not diverged.
+              auto p = ctx->positions->settled_at(shard);
+              if (!p || p->epoch < 0 || ctx->positions->leading(shard) != 0 ||
+                  v->at != *p) {
+                rp.deliver(std::vector<std::int64_t>{});
+                return;
+              }
+              std::vector<std::int64_t> out{p->epoch,
+                                            static_cast<std::int64_t>(p->seq)};
+              auto flat = v->journal.flat();
+              out.insert(out.end(), flat.begin(), flat.end());
+              rp.deliver(std::move(out));
+            });
+        return rp;
       },
-      [ctx](journal_atom, std::uint32_t shard,
-            std::uint64_t after) -> caf::result<std::vector<repl_op>> {
+      [self, ctx](journal_atom, std::uint32_t shard,
+                  std::uint64_t after) -> caf::result<std::vector<repl_op>> {
         if (!ctx->positions || shard >= ctx->store->shards())
           return caf::make_error(caf::sec::runtime_error, "no such shard");
-        auto keys = ctx->store->journal_keys_after(
-            static_cast<std::uint16_t>(shard), after);
-        if (!keys)
-          return caf::make_error(caf::sec::runtime_error, keys.err().message);
-        std::vector<repl_op> out;
-        out.reserve(keys->size());
-        for (auto& k : *keys) {
-          repl_op o;
-          o.cf = static_cast<std::uint8_t>(k.cf);
-          o.key = std::move(k.key);
-          o.erase = true;
-          out.push_back(std::move(o));
-        }
-        return out;
+        auto rp = self->make_response_promise<std::vector<repl_op>>();
+        run_blocking(
+            self, *ctx->pool,
+            [store = ctx->store, shard, after] {
+              return store->journal_keys_after(
+                  static_cast<std::uint16_t>(shard), after);
+            },
+            [rp](storage::result<std::vector<storage::journal_ref>>
+                     keys) mutable {
+              if (!keys) {
+                rp.deliver(caf::make_error(caf::sec::runtime_error,
+                                           keys.err().message));
+                return;
+              }
+              std::vector<repl_op> out;
+              out.reserve(keys->size());
+              for (auto& k : *keys) {
+                repl_op o;
+                o.cf = static_cast<std::uint8_t>(k.cf);
+                o.key = std::move(k.key);
+                o.erase = true;
+                out.push_back(std::move(o));
+              }
+              rp.deliver(std::move(out));
+            });
+        return rp;
       },
       [self, ctx](patch_atom, std::int64_t epoch,
                   repl_append& patch) -> caf::result<std::string> {

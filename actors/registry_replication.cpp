@@ -79,7 +79,16 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
             // append (it missed a write, or holds one the leader does not):
             // it is never continued, and keeps its position, which no
             // append of this leader follows, for the reconciliation that
-            // brings it back into the ISR (app/shard_reconcile.hpp).
+            // brings it back into the ISR (app/shard_reconcile.hpp). But a
+            // leader that goes on at its epoch from below what it sent this
+            // copy at that epoch lost a tail of its own log (groups not yet
+            // fsynced when its machine went down): its next groups reuse
+            // seqs of that epoch, so the journals could not tell the two
+            // logs apart. That copy is copied whole.
+            auto held = ctx->positions->at(a.shard);
+            if (a.epoch == a.prev_epoch && held.epoch == a.prev_epoch &&
+                held.seq > a.prev_seq)
+              ctx->positions->diverge(a.shard);
             metrics::emit(ctx->log, "warn", "append_refused",
                           {{"leader", leader}, {"error", why}});
             return why;

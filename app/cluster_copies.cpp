@@ -167,8 +167,12 @@ std::string cluster_node::impl::catch_up(std::uint32_t shard,
 std::string cluster_node::impl::bring_copy(
     std::uint32_t shard, const std::string& node_id, const caf::actor& reg,
     std::int64_t epoch, std::size_t& keys, std::optional<patched>& how) {
+  // The shard is quiet, but a snapshot also keeps out what writes to it
+  // outside its actors (the push service's erases).
   patched p;
-  auto cannot = reconcile_copy(node, reg, shard, epoch, nullptr, p);
+  auto snap = node.store().take_snapshot();
+  auto cannot = reconcile_copy(node, reg, shard, epoch, snap.get(), p);
+  snap.reset();
   if (cannot.empty()) {
     how = p;
     keys = p.keys;

@@ -36,14 +36,19 @@ std::string reconcile_copy(actors::node& node, const caf::actor& target,
   if (mine->at.seq == 0 || !mine->consistent())
     return "this node's journal does not reach its position " +
            at_text(mine->at);
-  auto said = node.ask_journal(target, shard, ask_timeout);
-  if (!said || said->size() < 4) return "the copy did not say where it stands";
+  std::string why;
+  auto said = node.ask_journal(target, shard, ask_timeout, &why);
+  if (!said) return "the copy did not answer: " + why;
+  if (said->size() < 4) return "the copy has no settled position to give now";
   storage::store::shard_log_view theirs;
   theirs.at = {(*said)[0], static_cast<std::uint64_t>((*said)[1])};
   auto summary = storage::journal_summary::from_flat(
       std::vector<std::int64_t>(said->begin() + 2, said->end()));
   if (!summary) return "the copy's journal summary is malformed";
   theirs.journal = std::move(*summary);
+  // Position 0 proves nothing: a copy without one may hold data from
+  // before replication that no journal lists.
+  if (theirs.at.seq == 0) return "the copy has no position";
   if (!theirs.consistent())
     return "the copy's journal does not reach its position " +
            at_text(theirs.at);
@@ -54,12 +59,12 @@ std::string reconcile_copy(actors::node& node, const caf::actor& target,
     return "";
   }
   auto common = storage::common_point(mine->journal, theirs.journal);
+  if (common == std::uint64_t{0}) return "the logs have nothing in common";
   if (!common)
     return "the journals do not reach back to where the logs part (this "
            "node from " +
            std::to_string(mine->journal.first) + ", the copy from " +
            std::to_string(theirs.journal.first) + ")";
-  std::string why;
   auto refs = node.ask_journal_keys(target, shard, *common, ask_timeout, &why);
   if (!refs) return "the copy did not list its writes: " + why;
   std::vector<storage::journal_ref> keys;
