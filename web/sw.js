@@ -43,6 +43,31 @@ async function setBadge(n) {
   }
 }
 
+// The browser's push service rotated (or dropped) the subscription: a new
+// one, with the same VAPID key, goes to the node as this user's device. The
+// worker holds no token, so it hands the subscription to the app's pages,
+// which register it (notify.js); with no page open, the next page to open
+// registers the browser's subscription anyway. The node drops the old one
+// when the push service answers 404 or 410 to it.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(onSubscriptionChange(event.oldSubscription, event.newSubscription));
+});
+
+async function onSubscriptionChange(old, fresh) {
+  let sub = fresh;
+  if (!sub) {
+    let key = old?.options?.applicationServerKey;
+    if (!key) {
+      const config = await (await fetch("/push-config.json")).json();
+      if (!config.webpush_key) return; // the node sends no pushes now
+      key = config.webpush_key;
+    }
+    sub = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  }
+  const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const page of pages) page.postMessage({ subscription: sub.toJSON() });
+}
+
 // A click focuses a page of the app and opens the conversation there (the
 // page listens for {open}); with no page, it opens one on it.
 self.addEventListener("notificationclick", (event) => {

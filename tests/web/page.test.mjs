@@ -421,6 +421,60 @@ test("notifications: the service worker shows a push and clears it when read els
   await bobContext.close();
 });
 
+test("notifications: a subscription the push service rotates is registered again by the page", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "sb-vapid-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const vapidFile = join(dir, "vapid.pem");
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  writeFileSync(vapidFile, privateKey.export({ type: "pkcs8", format: "pem" }));
+  const node = await startNode([
+    "--dev-login", "--webpush-vapid-key", vapidFile, "--webpush-subject", "mailto:test@example.org",
+  ]);
+  const subscription = (n) => ({
+    endpoint: `https://push.example/${n}`,
+    expirationTime: null,
+    keys: { p256dh: createECDH("prime256v1").generateKeys().toString("base64url"), auth: randomBytes(16).toString("base64url") },
+  });
+  const first = subscription(1);
+  const context = await browser.newContext();
+  await context.grantPermissions(["notifications"], { origin: node.url });
+  await context.addInitScript((json) => {
+    if (typeof PushManager === "undefined") return;
+    PushManager.prototype.subscribe = async function (options) {
+      return { endpoint: json.endpoint, options, toJSON: () => json };
+    };
+  }, first);
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const errors = consoleErrors(page);
+  await page.goto(node.url);
+  await signIn(page, "bob");
+  await page.getByRole("button", { name: "Notifications" }).click();
+  await page.getByText("Notifications are on.").waitFor();
+
+  // Bob's devices, as the node keeps them.
+  const { token } = await (await fetch(`${node.url}/v1/dev/login`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user_id: "bob" }),
+  })).json();
+  const endpoints = async () => {
+    const res = await fetch(`${node.url}/v1/devices`, { headers: { Authorization: `Bearer ${token}` } });
+    const { devices } = await res.json();
+    return devices.map((d) => JSON.parse(d.token).endpoint).sort();
+  };
+  assert.deepEqual(await endpoints(), [first.endpoint]);
+
+  // The push service rotates the subscription: the worker's handler of
+  // pushsubscriptionchange runs with the new one (Chromium cannot be made
+  // to fire the event itself), and hands it to the page, which registers it.
+  const second = subscription(2);
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent("serviceworker");
+  await worker.evaluate((json) => onSubscriptionChange(null, { toJSON: () => json }), second);
+  await waitFor(async () => (await endpoints()).length === 2, "the rotated subscription registered");
+  assert.deepEqual(await endpoints(), [first.endpoint, second.endpoint]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("notifications: the page says why they cannot be turned on", async () => {
   const node = await startNode(["--dev-login"]); // no --webpush-vapid-key
   const context = await browser.newContext();

@@ -5,7 +5,7 @@ import { h, $ } from "./dom.js";
 import { renderConvList } from "./conv_list.js";
 import { renderMessages, noteFailed } from "./message_view.js";
 import { convName, peerOf, presenceText } from "./names.js";
-import { enableNotifications } from "./notify.js";
+import { enableNotifications, keepSubscription } from "./notify.js";
 
 export const OPEN_KEY = "switchboard.open";
 
@@ -176,6 +176,7 @@ export class ChatView {
       $("notify-status").textContent = "Turning notifications on…";
       $("notify-status").textContent = await enableNotifications(c);
     }, opts);
+    keepSubscription(c, opts.signal);
     // A notification clicked while this page is open (sw.js).
     navigator.serviceWorker?.addEventListener("message", (ev) => {
       if (typeof ev.data?.open === "string") this.select(ev.data.open);

@@ -38,6 +38,28 @@ export async function enableNotifications(client) {
   }
 }
 
+// Keeps this browser's push subscription registered with the node while
+// the user has notifications on: the one the browser holds now (the push
+// service may have rotated it while no page was open), and each one the
+// service worker hands over when it rotates (sw.js,
+// pushsubscriptionchange). Registering the same subscription again changes
+// nothing. A failure is said on the page's console: the user can turn
+// notifications on again.
+export async function keepSubscription(client, signal) {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return;
+  const register = (sub) =>
+    client.registerDevice("webpush", JSON.stringify(sub)).catch((e) =>
+      console.warn(`Could not register this browser for notifications: ${e.message}`));
+  navigator.serviceWorker.addEventListener("message", (ev) => {
+    const sub = ev.data?.subscription;
+    if (sub && typeof sub.endpoint === "string") register(sub);
+  }, { signal });
+  if (Notification.permission !== "granted") return;
+  const registration = await navigator.serviceWorker.getRegistration();
+  const sub = await registration?.pushManager.getSubscription();
+  if (sub) await register(sub.toJSON());
+}
+
 function fromBase64url(s) {
   const b64 = s.replace(/-/g, "+").replace(/_/g, "/");
   return Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
