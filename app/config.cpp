@@ -1,6 +1,6 @@
 #include "app/config.hpp"
 
-#include <cpptoml.h>
+#include <toml++/toml.h>
 
 #include <cstdlib>
 #include <functional>
@@ -55,13 +55,19 @@ std::string option_of_key(std::string key) {
 }
 
 void apply_file(config& c, const std::string& path) {
-  std::shared_ptr<cpptoml::table> t;
+  toml::table t;
   try {
-    t = cpptoml::parse_file(path);
-  } catch (const cpptoml::parse_exception& e) {
-    throw std::invalid_argument("config file " + path + ": " + e.what());
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    auto at = e.source().begin;
+    throw std::invalid_argument(
+        "config file " + path + ": " + std::string(e.description()) +
+        (at ? " (line " + std::to_string(at.line) + ", column " +
+                  std::to_string(at.column) + ")"
+            : std::string()));
   }
-  for (auto& [key, value] : *t) {
+  for (auto& [k, value] : t) {
+    std::string key(k.str());
     auto where = "config file " + path + ": key '" + key + "'";
     const option_def* d = key.find('-') == std::string::npos
                               ? find_def(option_of_key(key))
@@ -69,13 +75,13 @@ void apply_file(config& c, const std::string& path) {
     if (!d || key == "config")
       throw std::invalid_argument(where + ": unknown key");
     std::string text;
-    if (auto s = value->as<std::string>())
+    if (auto s = value.as_string())
       text = s->get();
-    else if (auto i = value->as<std::int64_t>())
+    else if (auto i = value.as_integer())
       text = std::to_string(i->get());
-    else if (auto f = value->as<double>())
+    else if (auto f = value.as_floating_point())
       text = std::to_string(f->get());
-    else if (auto b = value->as<bool>())
+    else if (auto b = value.as_boolean())
       text = b->get() ? "true" : "false";
     else
       throw std::invalid_argument(where +

@@ -51,6 +51,18 @@ TEST_CASE("a flag wins over the environment, which wins over the file",
   CHECK(e.lim.max_body == 1000);
 }
 
+TEST_CASE("the file's strings, integers and booleans set their options",
+          "[app][config]") {
+  temp_dir d;
+  auto file = write_file(d,
+                         "dev_login = true\nlisten = \"127.0.0.1:9000\"\n"
+                         "shutdown_timeout_s = 3\n# a comment\n");
+  auto c = load_config({{"config", file}}, {});
+  CHECK(c.dev_login);
+  CHECK(c.listen == "127.0.0.1:9000");
+  CHECK(c.shutdown_timeout_s == 3);
+}
+
 TEST_CASE("the environment's names are the flags' in capitals",
           "[app][config]") {
   CHECK(env_name("max-body") == "SWITCHBOARD_MAX_BODY");
@@ -77,6 +89,11 @@ TEST_CASE("unknown or bad settings are refused, naming where they came from",
   auto dashed = write_file(d, "\"max-body\" = 1\n");
   CHECK(refusal({{"config", dashed}}).find("unknown key") != std::string::npos);
   auto broken = write_file(d, "max_body = \n");
-  CHECK(refusal({{"config", broken}}).find("config file") != std::string::npos);
+  auto why = refusal({{"config", broken}});
+  CHECK(why.find("config file") != std::string::npos);
+  CHECK(why.find("line 1") != std::string::npos);  // where, for the operator
+  auto table = write_file(d, "[max_body]\nvalue = 1\n");
+  CHECK(refusal({{"config", table}}).find("expected a string, number or "
+                                          "boolean") != std::string::npos);
   CHECK(refusal({{"config", (d.path() / "missing.toml").string()}}) != "");
 }
