@@ -93,7 +93,8 @@ TEST_CASE("unknown or bad settings are refused, naming where they came from",
   CHECK(why.find("config file") != std::string::npos);
   CHECK(why.find("line 1") != std::string::npos);  // where, for the operator
   auto table = write_file(d, "[max_body]\nvalue = 1\n");
-  CHECK(refusal({{"config", table}}).find("expected a string, number or "
-                                          "boolean") != std::string::npos);
+  CHECK(refusal({{"config", table}})
+            .find("expected a string, number or "
+                  "boolean") != std::string::npos);
   CHECK(refusal({{"config", (d.path() / "missing.toml").string()}}) != "");
 }
