@@ -1,46 +1,51 @@
 #include "actors/io_pool.hpp"
 
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <mutex>
+
 #include "common/thread_name.hpp"
 
 namespace switchboard::actors {
 
+struct io_pool::impl {
+  explicit impl(int threads) : pool(static_cast<std::size_t>(threads)) {}
+  boost::asio::thread_pool pool;
+};
+
 io_pool::io_pool(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i)
-    threads_.emplace_back([this] {
+  int n = std::max(1, threads);
+  impl_ = std::make_unique<impl>(n);
+  // Each thread takes one naming task and waits in it until all have one,
+  // so that none takes two: every thread gets its name before any work.
+  // (Shared: a task may still unlock after the constructor returned.)
+  struct start {
+    std::mutex m;
+    std::condition_variable cv;
+    int waiting;
+  };
+  auto s = std::make_shared<start>();
+  s->waiting = n;
+  for (int i = 0; i < n; ++i)
+    boost::asio::post(impl_->pool, [s] {
       name_thread("sb-pool");
-      run();
+      std::unique_lock<std::mutex> l(s->m);
+      if (--s->waiting == 0) s->cv.notify_all();
+      s->cv.wait(l, [&] { return s->waiting == 0; });
     });
+  std::unique_lock<std::mutex> l(s->m);
+  s->cv.wait(l, [&] { return s->waiting == 0; });
 }
 
 io_pool::~io_pool() {
-  {
-    std::lock_guard<std::mutex> lock(mtx_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  // Without stop(), join() waits until the queued tasks have run.
+  impl_->pool.join();
 }
 
 void io_pool::post(std::function<void()> task) {
-  {
-    std::lock_guard<std::mutex> lock(mtx_);
-    tasks_.push_back(std::move(task));
-  }
-  cv_.notify_one();
-}
-
-void io_pool::run() {
-  for (;;) {
-    std::function<void()> task;
-    {
-      std::unique_lock<std::mutex> lock(mtx_);
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-    }
-    task();
-  }
+  boost::asio::post(impl_->pool, std::move(task));
 }
 
 }  // namespace switchboard::actors

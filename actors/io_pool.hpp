@@ -1,17 +1,14 @@
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
+#include <memory>
 
 namespace switchboard::actors {
 
 // Threads for blocking calls (RocksDB reads), so that no CAF scheduler or
 // Asio thread ever blocks (DESIGN §3, §4). Tasks run in FIFO order on any
-// of the threads. Thread-safe.
+// of the threads (named "sb-pool"). A boost::asio::thread_pool, kept out
+// of this header, which every actor's file includes. Thread-safe.
 class io_pool {
  public:
   explicit io_pool(int threads);
@@ -22,13 +19,8 @@ class io_pool {
   void post(std::function<void()> task);
 
  private:
-  void run();
-
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace switchboard::actors
