@@ -7,6 +7,7 @@
 #include <set>
 
 #include "auth/jwt.hpp"
+#include "common/overloaded.hpp"
 
 namespace switchboard::actors {
 
@@ -82,104 +83,144 @@ std::string get_conv_id(const json::object& o) {
   return get_string(o, "conv_id", true, 1, 64);
 }
 
-void parse_create(const json::object& o, const std::string& self,
-                  const limits& lim, client_frame& f) {
-  f.kind = get_string(o, "kind");
-  if (f.kind != "direct" && f.kind != "group")
+request::create parse_create(const json::object& o, const std::string& self,
+                             const limits& lim) {
+  request::create r;
+  r.kind = get_string(o, "kind");
+  if (r.kind != "direct" && r.kind != "group")
     bad("kind must be \"direct\" or \"group\"");
-  auto members = get_user_ids(o, "members", f.kind == "direct");
-  if (f.kind == "direct") {
+  auto members = get_user_ids(o, "members", r.kind == "direct");
+  if (r.kind == "direct") {
     // The creator may name itself too: ["bob"] and ["alice","bob"] agree.
     members.erase(std::remove(members.begin(), members.end(), self),
                   members.end());
     if (members.size() != 1)
       bad("a direct conversation takes exactly one other user in 'members'");
-    f.members = {self, members[0]};
-    if (field(o, "title") && !field(o, "title")->is_null())
-      f.title = get_string(o, "title", false, 0, 256);
-    f.title.clear();  // direct conversations have no title
-    return;
+    r.members = {self, members[0]};
+    return r;  // direct conversations have no title
   }
-  f.members.push_back(self);
+  r.members.push_back(self);
   for (auto& m : members)
-    if (m != self) f.members.push_back(std::move(m));
-  if (f.members.size() > lim.max_members)
+    if (m != self) r.members.push_back(std::move(m));
+  if (r.members.size() > lim.max_members)
     bad("a group has at most " + std::to_string(lim.max_members) + " members");
   if (field(o, "title") && !field(o, "title")->is_null())
-    f.title = get_string(o, "title", false, 0, 256);
+    r.title = get_string(o, "title", false, 0, 256);
+  return r;
 }
 
-void parse_sync(const json::object& o, const limits& lim, client_frame& f) {
-  f.conv_id = get_conv_id(o);
+request::sync parse_sync(const json::object& o, const limits& lim) {
+  request::sync r;
+  r.conv_id = get_conv_id(o);
   auto after = get_uint(o, "after", false);
   auto before = get_uint(o, "before", false);
   if (after && before) bad("give at most one of 'after' and 'before'");
-  if (after) f.has_after = true, f.after = *after;
-  if (before) f.has_before = true, f.before = *before;
+  if (after) r.has_after = true, r.after = *after;
+  if (before) r.has_before = true, r.before = *before;
   if (auto limit = get_uint(o, "limit", false)) {
     if (*limit < 1 || *limit > lim.history_page)
       bad("limit must be 1.." + std::to_string(lim.history_page));
-    f.limit = static_cast<std::uint32_t>(*limit);
+    r.limit = static_cast<std::uint32_t>(*limit);
   } else {
-    f.limit = std::min<std::uint32_t>(50, lim.history_page);
+    r.limit = std::min<std::uint32_t>(50, lim.history_page);
   }
+  return r;
 }
 
-void parse_body(const json::object& o, const std::string& self,
-                const limits& lim, client_frame& f) {
-  const auto& t = f.type;
-  if (t == "ping" || t == "conversations") return;
-  if (t == "create") return parse_create(o, self, lim, f);
-  if (t == "sync") return parse_sync(o, lim, f);
-  if (t == "send") {
-    f.conv_id = get_conv_id(o);
-    f.client_msg_id = get_string(o, "client_msg_id", true, 1, 64);
-    // The upper bound is the conversation's check (too_large comes after
-    // not_found and forbidden); an empty body is malformed.
-    f.body = get_string(o, "body", true, 1);
-    return;
-  }
-  if (t == "ack" || t == "read") {
-    f.conv_id = get_conv_id(o);
-    f.msg_id = *get_uint(o, "msg_id", true);
-    return;
-  }
-  if (t == "typing") {
-    f.conv_id = get_conv_id(o);
-    return;
-  }
-  if (t == "members") {
-    f.conv_id = get_conv_id(o);
-    f.add = get_user_ids(o, "add", false);
-    f.remove = get_user_ids(o, "remove", false);
-    if (!field(o, "add") && !field(o, "remove"))
-      bad("give 'add' and/or 'remove'");
-    if (f.add.size() + f.remove.size() > lim.max_members_per_request)
-      bad("a members request changes at most " +
-          std::to_string(lim.max_members_per_request) + " users");
-    return;
-  }
-  if (t == "receipts") {
-    f.conv_id = get_conv_id(o);
-    f.user_ids = get_user_ids(o, "user_ids", true);
-    if (f.user_ids.empty() || f.user_ids.size() > lim.max_presence_ids)
-      bad("user_ids must hold 1.." + std::to_string(lim.max_presence_ids) +
-          " user ids");
-    return;
-  }
-  if (t == "presence") {
-    f.user_ids = get_user_ids(o, "user_ids", true);
-    if (f.user_ids.empty() || f.user_ids.size() > lim.max_presence_ids)
-      bad("user_ids must hold 1.." + std::to_string(lim.max_presence_ids) +
-          " user ids");
-    if (auto* s = field(o, "subscribe")) {
-      if (!s->is_bool()) bad("field 'subscribe' must be a boolean");
-      f.subscribe = s->as_bool();
-    }
-    return;
-  }
-  bad("unknown type '" + t + "'");
+request::send parse_send(const json::object& o) {
+  request::send r;
+  r.conv_id = get_conv_id(o);
+  r.client_msg_id = get_string(o, "client_msg_id", true, 1, 64);
+  // The upper bound is the conversation's check (too_large comes after
+  // not_found and forbidden); an empty body is malformed.
+  r.body = get_string(o, "body", true, 1);
+  return r;
 }
+
+request::cursor parse_cursor(const json::object& o, bool read) {
+  return {get_conv_id(o), *get_uint(o, "msg_id", true), read};
+}
+
+request::members parse_members(const json::object& o, const limits& lim) {
+  request::members r;
+  r.conv_id = get_conv_id(o);
+  r.add = get_user_ids(o, "add", false);
+  r.remove = get_user_ids(o, "remove", false);
+  if (!field(o, "add") && !field(o, "remove"))
+    bad("give 'add' and/or 'remove'");
+  if (r.add.size() + r.remove.size() > lim.max_members_per_request)
+    bad("a members request changes at most " +
+        std::to_string(lim.max_members_per_request) + " users");
+  return r;
+}
+
+// The user_ids of presence and receipts: 1..max_presence_ids of them.
+std::vector<std::string> some_user_ids(const json::object& o,
+                                       const limits& lim) {
+  auto ids = get_user_ids(o, "user_ids", true);
+  if (ids.empty() || ids.size() > lim.max_presence_ids)
+    bad("user_ids must hold 1.." + std::to_string(lim.max_presence_ids) +
+        " user ids");
+  return ids;
+}
+
+request::presence parse_presence(const json::object& o, const limits& lim) {
+  request::presence r;
+  r.user_ids = some_user_ids(o, lim);
+  if (auto* s = field(o, "subscribe")) {
+    if (!s->is_bool()) bad("field 'subscribe' must be a boolean");
+    r.subscribe = s->as_bool();
+  }
+  return r;
+}
+
+// Each request type's wire name and parser: the one place a type string
+// becomes a request.
+using parser = client_request (*)(const json::object&, const std::string&,
+                                  const limits&);
+struct entry {
+  std::string_view type;
+  parser parse;
+};
+constexpr entry parsers[] = {
+    {"ping",
+     [](const json::object&, const std::string&,
+        const limits&) -> client_request { return request::ping{}; }},
+    {"conversations",
+     [](const json::object&, const std::string&,
+        const limits&) -> client_request { return request::conversations{}; }},
+    {"create",
+     [](const json::object& o, const std::string& self, const limits& lim)
+         -> client_request { return parse_create(o, self, lim); }},
+    {"send",
+     [](const json::object& o, const std::string&,
+        const limits&) -> client_request { return parse_send(o); }},
+    {"ack",
+     [](const json::object& o, const std::string&,
+        const limits&) -> client_request { return parse_cursor(o, false); }},
+    {"read",
+     [](const json::object& o, const std::string&,
+        const limits&) -> client_request { return parse_cursor(o, true); }},
+    {"sync",
+     [](const json::object& o, const std::string&,
+        const limits& lim) -> client_request { return parse_sync(o, lim); }},
+    {"typing",
+     [](const json::object& o, const std::string&, const limits&)
+         -> client_request { return request::typing{get_conv_id(o)}; }},
+    {"members",
+     [](const json::object& o, const std::string&,
+        const limits& lim) -> client_request { return parse_members(o, lim); }},
+    {"receipts",
+     [](const json::object& o, const std::string&,
+        const limits& lim) -> client_request {
+       return request::receipts{get_conv_id(o), some_user_ids(o, lim)};
+     }},
+    {"presence",
+     [](const json::object& o, const std::string&, const limits& lim)
+         -> client_request { return parse_presence(o, lim); }},
+};
+
+const std::string no_conversation;
 
 }  // namespace
 
@@ -216,13 +257,79 @@ parsed_frame parse_frame(const json::object& o, const std::string& self,
     f.rid = out.rid;
     if (auto* rid = o.if_contains("rid"); rid && !out.rid)
       bad("rid must be a string of at most 64 characters");
-    f.type = get_string(o, "type");
-    parse_body(o, self, lim, f);
+    auto type = get_string(o, "type");
+    const entry* e = nullptr;
+    for (const auto& p : parsers)
+      if (p.type == type) e = &p;
+    if (!e) bad("unknown type '" + type + "'");
+    f.req = e->parse(o, self, lim);
     out.frame = std::move(f);
   } catch (const bad_field& e) {
     out.err = {"bad_request", e.message};
   }
   return out;
+}
+
+}  // namespace switchboard::actors
+
+namespace switchboard::actors {
+
+std::string_view client_frame::type() const {
+  return std::visit(
+      overloaded{
+          [](const request::ping&) { return std::string_view("ping"); },
+          [](const request::conversations&) {
+            return std::string_view("conversations");
+          },
+          [](const request::create&) { return std::string_view("create"); },
+          [](const request::send&) { return std::string_view("send"); },
+          [](const request::cursor& r) {
+            return std::string_view(r.read ? "read" : "ack");
+          },
+          [](const request::sync&) { return std::string_view("sync"); },
+          [](const request::typing&) { return std::string_view("typing"); },
+          [](const request::members&) { return std::string_view("members"); },
+          [](const request::receipts&) { return std::string_view("receipts"); },
+          [](const request::presence&) { return std::string_view("presence"); },
+      },
+      req);
+}
+
+const std::string& client_frame::conv_id() const {
+  return std::visit(
+      overloaded{
+          [](const request::send& r) -> const std::string& {
+            return r.conv_id;
+          },
+          [](const request::cursor& r) -> const std::string& {
+            return r.conv_id;
+          },
+          [](const request::sync& r) -> const std::string& {
+            return r.conv_id;
+          },
+          [](const request::typing& r) -> const std::string& {
+            return r.conv_id;
+          },
+          [](const request::members& r) -> const std::string& {
+            return r.conv_id;
+          },
+          [](const request::receipts& r) -> const std::string& {
+            return r.conv_id;
+          },
+          [](const request::ping&) -> const std::string& {
+            return no_conversation;
+          },
+          [](const request::conversations&) -> const std::string& {
+            return no_conversation;
+          },
+          [](const request::create&) -> const std::string& {
+            return no_conversation;
+          },
+          [](const request::presence&) -> const std::string& {
+            return no_conversation;
+          },
+      },
+      req);
 }
 
 }  // namespace switchboard::actors

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "actors/limits.hpp"
@@ -13,32 +14,79 @@
 
 namespace switchboard::actors {
 
-// A client frame (PROTOCOL.md "Client to server"), validated: field types,
-// required fields, id formats and ranges. Checks that need state (exists,
-// member, body size, rate) are the conversation's, in the protocol's order.
-struct client_frame {
-  std::string type;
-  std::optional<std::string> rid;
+// The client's requests (PROTOCOL.md "Client to server"), one struct each,
+// validated by parse_frame: field types, required fields, id formats and
+// ranges. Checks that need state (exists, member, body size, rate) are the
+// conversation's, in the protocol's order.
+//
+// Adding a request type: its struct here and in client_request, its parser
+// in frame.cpp's table, its handler in requests.cpp; the compiler then
+// names every visit that lacks it (requests.cpp, frame.cpp's type_of).
+namespace request {
 
-  std::string conv_id;  // send, ack, read, sync, members, typing, receipts
-  std::string kind;     // create
-  std::string title;    // create (group)
-  std::vector<std::string> members;  // create
-  std::string client_msg_id;         // send
-  std::string body;                  // send
-  std::uint64_t msg_id = 0;          // ack, read
-  std::uint64_t after = 0;           // sync; 0 with has_after false: absent
-  std::uint64_t before = 0;          // sync
-  bool has_after = false;
+struct ping {};
+struct conversations {};
+struct create {
+  std::string kind;                  // "direct" or "group"
+  std::vector<std::string> members;  // the creator first
+  std::string title;                 // a group's; empty for a direct one
+};
+struct send {
+  std::string conv_id;
+  std::string client_msg_id;
+  std::string body;
+};
+// ack and read
+struct cursor {
+  std::string conv_id;
+  std::uint64_t msg_id = 0;
+  bool read = false;  // read (else ack)
+};
+struct sync {
+  std::string conv_id;
+  bool has_after = false;  // after and before are exclusive
+  std::uint64_t after = 0;
   bool has_before = false;
-  std::uint32_t limit = 50;           // sync
-  std::vector<std::string> add;       // members
-  std::vector<std::string> remove;    // members
-  std::vector<std::string> user_ids;  // presence, receipts
-  bool subscribe = false;             // presence
+  std::uint64_t before = 0;
+  std::uint32_t limit = 50;
+};
+struct typing {
+  std::string conv_id;
+};
+struct members {
+  std::string conv_id;
+  std::vector<std::string> add;
+  std::vector<std::string> remove;
+};
+struct receipts {
+  std::string conv_id;
+  std::vector<std::string> user_ids;
+};
+struct presence {
+  std::vector<std::string> user_ids;
+  bool subscribe = false;
+};
+
+}  // namespace request
+
+using client_request =
+    std::variant<request::ping, request::conversations, request::create,
+                 request::send, request::cursor, request::sync, request::typing,
+                 request::members, request::receipts, request::presence>;
+
+// One client frame: its request and what every frame carries.
+struct client_frame {
+  std::optional<std::string> rid;
+  client_request req;
   // When the connection read it (set by the session; unset for REST): a
   // send's latency counts from here, also while it waits in a lane.
   std::chrono::steady_clock::time_point arrived{};
+
+  // Its type as on the wire ("ack" or "read" for a cursor).
+  std::string_view type() const;
+  // The conversation it is for; empty for ping, conversations, create and
+  // presence.
+  const std::string& conv_id() const;
 };
 
 struct parsed_frame {

@@ -13,6 +13,7 @@
 #include "actors/gather.hpp"
 #include "actors/inbox.hpp"
 #include "actors/presence_policy.hpp"
+#include "common/overloaded.hpp"
 #include "metrics/metrics.hpp"
 
 namespace switchboard::actors {
@@ -231,7 +232,7 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
 }
 
 template <class Self>
-void ask_presence(const call_ptr<Self>& c, client_frame& f) {
+void ask_presence(const call_ptr<Self>& c, request::presence& f) {
   auto* ctx = c->ctx();
   if (f.subscribe && c->rc.subscriptions) {
     auto* subs = c->rc.subscriptions;
@@ -286,11 +287,12 @@ void ask_presence(const call_ptr<Self>& c, client_frame& f) {
 }
 
 template <class Self>
-void send(const call_ptr<Self>& c, client_frame& f) {
+void send(const call_ptr<Self>& c, request::send& f,
+          std::chrono::steady_clock::time_point arrived) {
   c->conv_id = f.conv_id;
   c->client_msg_id = f.client_msg_id;
-  c->start = f.arrived != std::chrono::steady_clock::time_point{}
-                 ? f.arrived
+  c->start = arrived != std::chrono::steady_clock::time_point{}
+                 ? arrived
                  : std::chrono::steady_clock::now();
   ask_conversation<send_reply>(
       c, send_atom::value,
@@ -370,102 +372,113 @@ void handle(Self* self, request_context rc, client_frame& f) {
   auto* ctx = c->ctx();
   const auto& user = c->rc.user;
   const auto& origin = c->rc.origin_session;
-  const auto& t = f.type;
-  c->conv_id = f.conv_id;
+  c->conv_id = f.conv_id();
   // Kinds with no conversation to check first take from their budget
   // here; the others do in the conversation, after membership (the
   // protocol's order of errors puts rate_limited last).
-  std::optional<request_kind> kind;
-  double cost = 1;
-  if (t == "conversations") kind = request_kind::conversations;
-  if (t == "create") kind = request_kind::create;
-  if (t == "ping") kind = request_kind::ping;
-  if (t == "presence") {
-    kind = request_kind::presence;
-    cost = 1 + static_cast<double>(f.user_ids.size()) / 50;
-  }
-  if (kind)
-    if (auto err = over_budget(*ctx, *kind, user, cost); !err.ok())
-      return c->fail(err);
-  if (t == "send") {
-    send(c, f);
-  } else if (t == "ack" || t == "read") {
-    ask_plain(c, cursor_atom::value,
-              cursor_request{user, origin, t == "read", f.msg_id}, false);
-  } else if (t == "ping") {
-    c->answer(events::pong(c->rid));
-  } else if (t == "create") {
-    c->conv_id = f.kind == "direct"
-                     ? direct_conversation_id(*ctx->direct_ids, f.members[0],
-                                              f.members[1])
-                     : new_group_id();
-    ask_conversation<create_reply>(
-        c, create_atom::value,
-        create_request{user, origin, f.kind, f.members, f.title},
-        [](call<Self>& c, create_reply& r) {
-          if (!r.err.ok())
-            c.fail(r.err);
-          else
-            c.answer(events::created(c.rid, r));
-        });
-  } else if (t == "sync") {
-    sync_request req{user, f.has_after, f.after, f.before, f.limit};
-    if (auto& conn = c->rc.conn) {
-      // The page counts against the connection's queue before it is
-      // built: a client that asks for pages and does not read them gets
-      // shorter ones (has_more tells it to ask again), not gigabytes held
-      // for it. One message always fits, so it can make progress.
-      std::size_t per_message = ctx->lim.max_body + 192;
-      c->reserved = conn->reserve(f.limit * per_message);
-      req.limit = static_cast<std::uint32_t>(
-          std::clamp<std::size_t>(c->reserved / per_message, 1, f.limit));
-    }
-    if (f.has_before && f.before == 0) req.before = 1;  // nothing is below 0
-    ask_conversation<history_reply>(
-        c, sync_atom::value, req, [](call<Self>& c, history_reply& r) {
-          if (!r.err.ok())
-            c.fail(r.err);
-          else
-            c.answer(events::history(c.rid, c.conv_id, r));
-        });
-  } else if (t == "receipts") {
-    ask_conversation<cursors_reply>(
-        c, cursor_atom::value, cursors_request{user, f.user_ids},
-        [](call<Self>& c, cursors_reply& r) {
-          if (!r.err.ok())
-            c.fail(r.err);
-          else
-            c.answer(events::receipts(c.rid, c.conv_id, r));
-        });
-  } else if (t == "conversations" && ctx->dir->clustered()) {
-    gather_inboxes(
-        self, ctx, {user},
-        [c, self, ctx, user](proto_error err,
-                             std::vector<std::vector<std::string>> lists) {
-          if (!err.ok()) return c->fail(err);
-          gather_summaries(self, ctx, user, std::move(lists.at(0)),
-                           [c](proto_error err, std::vector<conv_summary> l) {
-                             if (!err.ok()) return c->fail(err);
-                             c->answer(inbox_frame(c->rid, l));
-                           });
-        });
-  } else if (t == "conversations") {
-    run_blocking(
-        self, *ctx->pool,
-        [store = ctx->store, user, rid = c->rid] {
-          return read_inbox(*store, user, rid);
-        },
-        [c](std::string frame) { c->answer(std::move(frame)); });
-  } else if (t == "members") {
-    ask_plain(c, members_atom::value,
-              members_request{user, origin, f.add, f.remove}, true);
-  } else if (t == "typing") {
-    ask_plain(c, typing_atom::value, user, false);
-  } else if (t == "presence") {
-    ask_presence(c, f);
-  } else {
-    c->fail(proto_error{"bad_request", "unknown type '" + t + "'"});
-  }
+  auto budget = [&](request_kind kind, double cost = 1) {
+    auto err = over_budget(*ctx, kind, user, cost);
+    if (!err.ok()) c->fail(err);
+    return err.ok();
+  };
+  std::visit(
+      overloaded{
+          [&](request::ping&) {
+            if (budget(request_kind::ping)) c->answer(events::pong(c->rid));
+          },
+          [&](request::conversations&) {
+            if (!budget(request_kind::conversations)) return;
+            if (!ctx->dir->clustered()) {
+              run_blocking(
+                  self, *ctx->pool,
+                  [store = ctx->store, user, rid = c->rid] {
+                    return read_inbox(*store, user, rid);
+                  },
+                  [c](std::string frame) { c->answer(std::move(frame)); });
+              return;
+            }
+            gather_inboxes(
+                self, ctx, {user},
+                [c, self, ctx, user](
+                    proto_error err,
+                    std::vector<std::vector<std::string>> lists) {
+                  if (!err.ok()) return c->fail(err);
+                  gather_summaries(
+                      self, ctx, user, std::move(lists.at(0)),
+                      [c](proto_error err, std::vector<conv_summary> l) {
+                        if (!err.ok()) return c->fail(err);
+                        c->answer(inbox_frame(c->rid, l));
+                      });
+                });
+          },
+          [&](request::create& r) {
+            if (!budget(request_kind::create)) return;
+            c->conv_id = r.kind == "direct"
+                             ? direct_conversation_id(
+                                   *ctx->direct_ids, r.members[0], r.members[1])
+                             : new_group_id();
+            ask_conversation<create_reply>(
+                c, create_atom::value,
+                create_request{user, origin, r.kind, r.members, r.title},
+                [](call<Self>& c, create_reply& r) {
+                  if (!r.err.ok())
+                    c.fail(r.err);
+                  else
+                    c.answer(events::created(c.rid, r));
+                });
+          },
+          [&](request::send& r) { send(c, r, f.arrived); },
+          [&](request::cursor& r) {
+            ask_plain(c, cursor_atom::value,
+                      cursor_request{user, origin, r.read, r.msg_id}, false);
+          },
+          [&](request::sync& r) {
+            sync_request req{user, r.has_after, r.after, r.before, r.limit};
+            if (auto& conn = c->rc.conn) {
+              // The page counts against the connection's queue before it
+              // is built: a client that asks for pages and does not read
+              // them gets shorter ones (has_more tells it to ask again),
+              // not gigabytes held for it. One message always fits, so it
+              // can make progress.
+              std::size_t per_message = ctx->lim.max_body + 192;
+              c->reserved = conn->reserve(r.limit * per_message);
+              req.limit = static_cast<std::uint32_t>(std::clamp<std::size_t>(
+                  c->reserved / per_message, 1, r.limit));
+            }
+            if (r.has_before && r.before == 0)
+              req.before = 1;  // nothing is below 0
+            ask_conversation<history_reply>(
+                c, sync_atom::value, req, [](call<Self>& c, history_reply& r) {
+                  if (!r.err.ok())
+                    c.fail(r.err);
+                  else
+                    c.answer(events::history(c.rid, c.conv_id, r));
+                });
+          },
+          [&](request::typing&) {
+            ask_plain(c, typing_atom::value, user, false);
+          },
+          [&](request::members& r) {
+            ask_plain(c, members_atom::value,
+                      members_request{user, origin, r.add, r.remove}, true);
+          },
+          [&](request::receipts& r) {
+            ask_conversation<cursors_reply>(
+                c, cursor_atom::value, cursors_request{user, r.user_ids},
+                [](call<Self>& c, cursors_reply& r) {
+                  if (!r.err.ok())
+                    c.fail(r.err);
+                  else
+                    c.answer(events::receipts(c.rid, c.conv_id, r));
+                });
+          },
+          [&](request::presence& r) {
+            if (budget(request_kind::presence,
+                       1 + static_cast<double>(r.user_ids.size()) / 50))
+              ask_presence(c, r);
+          },
+      },
+      f.req);
 }
 
 }  // namespace
@@ -498,17 +511,18 @@ void handle_sends(session_actor::base* self, const request_context& rc,
   std::vector<call_ptr<session_actor::base>> calls;
   auto start = std::chrono::steady_clock::now();
   for (auto& f : frames) {
+    auto& r = std::get<request::send>(f.req);
     auto c = std::make_shared<call<session_actor::base>>(self, rc, f.rid);
-    c->conv_id = f.conv_id;
-    c->client_msg_id = f.client_msg_id;
+    c->conv_id = r.conv_id;
+    c->client_msg_id = r.client_msg_id;
     c->start = f.arrived != std::chrono::steady_clock::time_point{} ? f.arrived
                                                                     : start;
     reqs->push_back(send_request{rc.user, rc.origin_session,
-                                 std::move(f.client_msg_id),
-                                 std::move(f.body)});
+                                 std::move(r.client_msg_id),
+                                 std::move(r.body)});
     calls.push_back(std::move(c));
   }
-  ask_sends(self, rc.ctx, frames.front().conv_id, std::move(reqs),
+  ask_sends(self, rc.ctx, frames.front().conv_id(), std::move(reqs),
             std::move(calls));
 }
 

@@ -53,10 +53,14 @@ void run_cursor(self_ptr self, client_frame f,
 void next_cursor(self_ptr self, const client_frame& lane) {
   auto waiting = self->state.lanes.done(lane);
   if (waiting.empty()) return;
-  auto top = std::max_element(waiting.begin(), waiting.end(),
-                              [](const client_frame& a, const client_frame& b) {
-                                return a.msg_id < b.msg_id;
-                              });
+  auto msg_id = [](const client_frame& f) {
+    return std::get<request::cursor>(f.req).msg_id;
+  };
+  auto top =
+      std::max_element(waiting.begin(), waiting.end(),
+                       [&](const client_frame& a, const client_frame& b) {
+                         return msg_id(a) < msg_id(b);
+                       });
   auto f = std::move(*top);
   waiting.erase(top);
   run_cursor(self, std::move(f), std::move(waiting));
@@ -87,8 +91,7 @@ void run_cursor(self_ptr self, client_frame f,
 // ones that waited meanwhile go.
 void run_sends(self_ptr self, std::vector<client_frame> frames) {
   client_frame lane;
-  lane.type = frames.front().type;
-  lane.conv_id = frames.front().conv_id;
+  lane.req = request::send{frames.front().conv_id(), {}, {}};
   auto left = std::make_shared<std::size_t>(frames.size());
   auto each = [self, lane, left](std::string answer) {
     write(self, std::move(answer));
@@ -114,11 +117,11 @@ void handle_frame(self_ptr self, const std::string& text) {
   }
   auto& f = *parsed.frame;
   f.arrived = std::chrono::steady_clock::now();
-  if (f.type == "ack" || f.type == "read") {
+  if (std::holds_alternative<request::cursor>(f.req)) {
     if (st.lanes.arrive(f)) run_cursor(self, std::move(f), {});
     return;
   }
-  if (f.type == "send") {
+  if (std::holds_alternative<request::send>(f.req)) {
     if (st.lanes.arrive(f)) {
       std::vector<client_frame> one;
       one.push_back(std::move(f));

@@ -24,37 +24,43 @@ bool all_user_ids(const std::vector<std::string>& ids) {
 
 void check_frame(const actors::client_frame& f, const std::string& self,
                  const actors::limits& lim) {
-  invariant(!f.type.empty(), "a frame has a type");
+  namespace request = actors::request;
+  invariant(!f.type().empty(), "a frame has a type");
   invariant(!f.rid || f.rid->size() <= 64, "a rid is at most 64 characters");
-  if (f.type == "send") {
-    invariant(!f.conv_id.empty() && f.conv_id.size() <= 64, "send: conv_id");
-    invariant(!f.client_msg_id.empty() && f.client_msg_id.size() <= 64,
+  if (auto* r = std::get_if<request::send>(&f.req)) {
+    invariant(!r->conv_id.empty() && r->conv_id.size() <= 64, "send: conv_id");
+    invariant(!r->client_msg_id.empty() && r->client_msg_id.size() <= 64,
               "send: client_msg_id");
-    invariant(!f.body.empty(), "send: a body");
+    invariant(!r->body.empty(), "send: a body");
   }
-  if (f.type == "create") {
-    invariant(!f.members.empty() && f.members[0] == self,
+  if (auto* r = std::get_if<request::create>(&f.req)) {
+    invariant(!r->members.empty() && r->members[0] == self,
               "create: the creator is the first member");
-    invariant(all_user_ids(f.members), "create: members are user ids");
-    if (f.kind == "direct")
+    invariant(all_user_ids(r->members), "create: members are user ids");
+    if (r->kind == "direct")
       invariant(
-          f.members.size() == 2 && f.members[1] != self && f.title.empty(),
+          r->members.size() == 2 && r->members[1] != self && r->title.empty(),
           "create: a direct conversation of two, untitled");
     else
-      invariant(f.kind == "group" && f.members.size() <= lim.max_members,
+      invariant(r->kind == "group" && r->members.size() <= lim.max_members,
                 "create: a group within max_members");
   }
-  if (f.type == "sync") {
-    invariant(f.limit >= 1 && f.limit <= lim.history_page, "sync: limit");
-    invariant(!(f.has_after && f.has_before), "sync: after or before");
+  if (auto* r = std::get_if<request::sync>(&f.req)) {
+    invariant(r->limit >= 1 && r->limit <= lim.history_page, "sync: limit");
+    invariant(!(r->has_after && r->has_before), "sync: after or before");
   }
-  if (f.type == "presence")
-    invariant(!f.user_ids.empty() &&
-                  f.user_ids.size() <= lim.max_presence_ids &&
-                  all_user_ids(f.user_ids),
+  if (auto* r = std::get_if<request::presence>(&f.req))
+    invariant(!r->user_ids.empty() &&
+                  r->user_ids.size() <= lim.max_presence_ids &&
+                  all_user_ids(r->user_ids),
               "presence: 1..max_presence_ids user ids");
-  if (f.type == "members")
-    invariant(all_user_ids(f.add) && all_user_ids(f.remove),
+  if (auto* r = std::get_if<request::receipts>(&f.req))
+    invariant(!r->user_ids.empty() &&
+                  r->user_ids.size() <= lim.max_presence_ids &&
+                  all_user_ids(r->user_ids),
+              "receipts: 1..max_presence_ids user ids");
+  if (auto* r = std::get_if<request::members>(&f.req))
+    invariant(all_user_ids(r->add) && all_user_ids(r->remove),
               "members: user ids");
 }
 

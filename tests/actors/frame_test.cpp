@@ -8,49 +8,61 @@ namespace {
 parsed_frame parse(const std::string& text) {
   return parse_frame(text, "alice", limits{});
 }
+
+// The request of a frame that parsed, as type R (a failed check when it
+// is of another type).
+template <class R>
+const R& as(const parsed_frame& p) {
+  REQUIRE(p.frame.has_value());
+  auto* r = std::get_if<R>(&p.frame->req);
+  REQUIRE(r != nullptr);
+  return *r;
+}
 }  // namespace
 
 TEST_CASE("a send frame is parsed with its fields and rid", "[frame]") {
   auto p = parse(
       R"({"type":"send","rid":"r1","conv_id":"c","client_msg_id":"m","body":"hi"})");
-  REQUIRE(p.frame.has_value());
-  CHECK(p.frame->type == "send");
+  auto& r = as<request::send>(p);
+  CHECK(p.frame->type() == "send");
   CHECK(p.frame->rid == std::optional<std::string>("r1"));
-  CHECK(p.frame->conv_id == "c");
-  CHECK(p.frame->body == "hi");
+  CHECK(p.frame->conv_id() == "c");
+  CHECK(r.client_msg_id == "m");
+  CHECK(r.body == "hi");
 }
 
 TEST_CASE("a direct create may name the creator too", "[frame]") {
   auto p =
       parse(R"({"type":"create","kind":"direct","members":["alice","bob"]})");
-  REQUIRE(p.frame.has_value());
-  CHECK(p.frame->members == std::vector<std::string>{"alice", "bob"});
+  CHECK(as<request::create>(p).members ==
+        std::vector<std::string>{"alice", "bob"});
   CHECK_FALSE(
       parse(R"({"type":"create","kind":"direct","members":["alice"]})").frame);
 }
 
 TEST_CASE("a direct create gets both members, the creator first", "[frame]") {
   auto p = parse(R"({"type":"create","kind":"direct","members":["bob"]})");
-  REQUIRE(p.frame.has_value());
-  CHECK(p.frame->members == std::vector<std::string>{"alice", "bob"});
+  CHECK(as<request::create>(p).members ==
+        std::vector<std::string>{"alice", "bob"});
 }
 
 TEST_CASE("a group create adds the creator once and drops repeats", "[frame]") {
   auto p = parse(
       R"({"type":"create","kind":"group","members":["bob","alice","bob"],"title":"T"})");
-  REQUIRE(p.frame.has_value());
-  CHECK(p.frame->members == std::vector<std::string>{"alice", "bob"});
-  CHECK(p.frame->title == "T");
+  auto& r = as<request::create>(p);
+  CHECK(r.members == std::vector<std::string>{"alice", "bob"});
+  CHECK(r.title == "T");
 }
 
 TEST_CASE("sync takes after or before, and a limit within the page size",
           "[frame]") {
   auto p = parse(R"({"type":"sync","conv_id":"c","after":5,"limit":10})");
-  REQUIRE(p.frame.has_value());
-  CHECK(p.frame->has_after);
-  CHECK(p.frame->after == 5);
-  CHECK(p.frame->limit == 10);
-  CHECK(parse(R"({"type":"sync","conv_id":"c"})").frame->limit == 50);
+  auto& r = as<request::sync>(p);
+  CHECK(r.has_after);
+  CHECK(r.after == 5);
+  CHECK(r.limit == 10);
+  CHECK(as<request::sync>(parse(R"({"type":"sync","conv_id":"c"})")).limit ==
+        50);
   CHECK_FALSE(
       parse(R"({"type":"sync","conv_id":"c","limit":201})").frame.has_value());
   CHECK_FALSE(parse(R"({"type":"sync","conv_id":"c","after":1,"before":2})")
@@ -89,6 +101,28 @@ TEST_CASE(
   auto p =
       parse(R"({"type":"send","conv_id":"c","client_msg_id":"m","body":")" +
             std::string(5000, 'x') + "\"}");
-  REQUIRE(p.frame.has_value());
-  CHECK(p.frame->body.size() == 5000);
+  CHECK(as<request::send>(p).body.size() == 5000);
+}
+
+TEST_CASE("each request type parses to its own struct, and says its wire name",
+          "[frame]") {
+  CHECK(parse(R"({"type":"ping"})").frame->type() == "ping");
+  CHECK(parse(R"({"type":"conversations"})").frame->type() == "conversations");
+  auto ack = parse(R"({"type":"ack","conv_id":"c","msg_id":3})");
+  CHECK(ack.frame->type() == "ack");
+  CHECK(as<request::cursor>(ack).msg_id == 3);
+  CHECK_FALSE(as<request::cursor>(ack).read);
+  auto read = parse(R"({"type":"read","conv_id":"c","msg_id":4})");
+  CHECK(read.frame->type() == "read");
+  CHECK(as<request::cursor>(read).read);
+  CHECK(as<request::typing>(parse(R"({"type":"typing","conv_id":"c"})"))
+            .conv_id == "c");
+  auto m = parse(R"({"type":"members","conv_id":"c","add":["bob"]})");
+  CHECK(as<request::members>(m).add == std::vector<std::string>{"bob"});
+  CHECK(m.frame->conv_id() == "c");
+  auto r = parse(R"({"type":"receipts","conv_id":"c","user_ids":["bob"]})");
+  CHECK(as<request::receipts>(r).user_ids == std::vector<std::string>{"bob"});
+  auto pr = parse(R"({"type":"presence","user_ids":["bob"],"subscribe":true})");
+  CHECK(as<request::presence>(pr).subscribe);
+  CHECK(pr.frame->conv_id().empty());  // presence is for no conversation
 }

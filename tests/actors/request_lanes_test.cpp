@@ -9,9 +9,10 @@ namespace {
 client_frame frame(const std::string& type, const std::string& conv,
                    std::uint64_t msg_id) {
   client_frame f;
-  f.type = type;
-  f.conv_id = conv;
-  f.msg_id = msg_id;
+  if (type == "send")
+    f.req = request::send{conv, "m" + std::to_string(msg_id), "hi"};
+  else
+    f.req = request::cursor{conv, msg_id, type == "read"};
   f.rid = type + std::to_string(msg_id);
   return f;
 }
@@ -41,7 +42,7 @@ TEST_CASE("frames that come while their lane is busy wait, in order",
   CHECK_FALSE(l.arrive(frame("ack", "c1", 6)));
   auto next = l.done(first);
   REQUIRE(next.size() == 1);
-  CHECK(next[0].msg_id == 6);
+  CHECK(std::get<request::cursor>(next[0].req).msg_id == 6);
   // Nothing waits: the lane is free, and the next goes at once.
   CHECK(l.done(first).empty());
   CHECK(l.arrive(frame("ack", "c1", 8)));
