@@ -1,14 +1,13 @@
 #include "app/args.hpp"
 
-#include <CLI/CLI.hpp>
-#include <algorithm>
 #include <stdexcept>
 
-// The flags are parsed by CLI11 (Debian's libcli11-dev). The node's own
-// layers (TOML file < environment < flag, app/config.cpp) and its help
-// text stay ours: they name where a bad value came from, which CLI11's
-// own environment and config support would not. Only this file includes
-// CLI11 (a large header).
+// Hand-written, not CLI11 (Debian's libcli11-dev was tried): CLI11 2.1
+// reads a word with one dash (`-h`, a user id `-bob`) as short options,
+// lets `--` end the options, and takes the next word as the value of
+// `--name=`, where an empty value is what operators write to turn a
+// listener off. Each is a change an operator would notice, and this is all
+// the node's flags need (tests/app/args_test.cpp pins it).
 namespace switchboard::app {
 
 std::optional<std::string> args::get(const std::string& name) const {
@@ -21,40 +20,31 @@ args parse_args(int argc, char** argv, int first,
                 const std::set<std::string>& known,
                 const std::set<std::string>& switches) {
   args out;
-  CLI::App app;
-  app.set_help_flag();  // --help is the caller's switch, when it lists one
-  app.allow_windows_style_options(false);
-  for (const auto& name : known) {
-    if (switches.count(name)) continue;
-    app.add_option_function<std::string>(
-           "--" + name,
-           [&out, name](const std::string& v) { out.options[name] = v; })
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0 || a == "--") {
+      out.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (!known.count(name) && !switches.count(name))
+      throw std::invalid_argument("unknown option --" + name);
+    if (switches.count(name)) {
+      out.options[name] = value.value_or("true");
+      continue;
+    }
+    if (!value) {
+      if (i + 1 >= argc)
+        throw std::invalid_argument("--" + name + " needs a value");
+      value = argv[++i];
+    }
+    out.options[name] = *value;
   }
-  // A bare switch is "true"; --name=value gives its value.
-  std::map<std::string, std::string> flags;
-  for (const auto& name : switches)
-    app.add_flag("--" + name + "{true}", flags[name]);
-  app.add_option("positional", out.positional);
-  std::vector<std::string> words(argv + first, argv + argc);
-  std::reverse(words.begin(), words.end());  // CLI11 takes them backwards
-  try {
-    app.parse(words);
-  } catch (const CLI::ExtrasError& e) {
-    std::string what = e.what();
-    auto dashes = what.find("--");
-    throw std::invalid_argument(
-        "unknown option " +
-        (dashes == std::string::npos ? what : what.substr(dashes)));
-  } catch (const CLI::ArgumentMismatch& e) {
-    std::string what = e.what();
-    throw std::invalid_argument(what.substr(0, what.find(':')) +
-                                " needs a value");
-  } catch (const CLI::ParseError& e) {
-    throw std::invalid_argument(e.what());
-  }
-  for (auto& [name, value] : flags)
-    if (app.count("--" + name) != 0) out.options[name] = value;
   return out;
 }
 

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libcaf-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
-  libcereal-dev catch2 libssl-dev libtomlplusplus-dev libcli11-dev libedit-dev libjemalloc-dev
+  libcereal-dev catch2 libssl-dev libtomlplusplus-dev libedit-dev libjemalloc-dev
   # Push providers (push/): libcurl with HTTP/2 (nghttp2), as APNs requires.
   libcurl4-openssl-dev
   # The tests' fake APNs: an HTTP/2 server over TLS (nghttp2's server side).

@@ -56,3 +56,16 @@ TEST_CASE("an unknown flag or one without its value is refused by name",
   CHECK(refusal({"--listen"}) == "--listen needs a value");
   CHECK(refusal({"--listen", "127.0.0.1:1"}).empty());
 }
+
+TEST_CASE("an empty value, a word with one dash and -- are what they say",
+          "[app][args]") {
+  // --name= is the empty value (a listener turned off), not the next word.
+  auto a = parse({"--listen=", "--node-id", "n1"});
+  CHECK(a.get("listen") == "");
+  CHECK(a.get("node-id") == "n1");
+  // One dash is not an option: a user id may start with it.
+  CHECK(parse({"-bob"}).positional == std::vector<std::string>{"-bob"});
+  CHECK(parse({"--"}).positional == std::vector<std::string>{"--"});
+  // A value may start with a dash.
+  CHECK(parse({"--node-id", "-n"}).get("node-id") == "-n");
+}
