@@ -97,7 +97,11 @@ request::create parse_create(const json::object& o, const std::string& self,
     if (members.size() != 1)
       bad("a direct conversation takes exactly one other user in 'members'");
     r.members = {self, members[0]};
-    return r;  // direct conversations have no title
+    // Checked as a group's is, then dropped: direct conversations have no
+    // title.
+    if (field(o, "title") && !field(o, "title")->is_null())
+      (void)get_string(o, "title", false, 0, 256);
+    return r;
   }
   r.members.push_back(self);
   for (auto& m : members)

@@ -40,6 +40,15 @@ TEST_CASE("a direct create may name the creator too", "[frame]") {
       parse(R"({"type":"create","kind":"direct","members":["alice"]})").frame);
 }
 
+TEST_CASE("a direct create's title is checked, then dropped", "[frame]") {
+  CHECK_FALSE(
+      parse(R"({"type":"create","kind":"direct","members":["bob"],"title":5})")
+          .frame.has_value());
+  auto p = parse(
+      R"({"type":"create","kind":"direct","members":["bob"],"title":"T"})");
+  CHECK(as<request::create>(p).title.empty());
+}
+
 TEST_CASE("a direct create gets both members, the creator first", "[frame]") {
   auto p = parse(R"({"type":"create","kind":"direct","members":["bob"]})");
   CHECK(as<request::create>(p).members ==
