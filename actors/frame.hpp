@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "actors/limits.hpp"
-#include "actors/messages.hpp"
+#include "actors/proto_error.hpp"
 
 namespace switchboard::actors {
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/proto_error.hpp"
 #include "actors/replication_types.hpp"
 
 namespace switchboard::actors {
@@ -84,15 +85,6 @@ using channel_atom = caf::atom_constant<caf::atom("channel")>;
 // that connected to this node gives it its registry (one connection per
 // pair of nodes; app/cluster_node).
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
-
-// A protocol error (PROTOCOL.md "Errors"); an empty code means success.
-struct proto_error {
-  std::string code;
-  std::string message;
-  std::int64_t retry_after_ms = 0;  // rate_limited; unavailable, when known
-
-  bool ok() const noexcept { return code.empty(); }
-};
 
 // One message of a conversation, as clients see it.
 struct chat_message {
@@ -223,11 +215,6 @@ struct continuation {
   std::function<void()> fn;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, proto_error& x) {
-  return f(caf::meta::type_name("proto_error"), x.code, x.message,
-           x.retry_after_ms);
-}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
   return f(caf::meta::type_name("chat_message"), x.conv_id, x.msg_id, x.sender,
