@@ -301,18 +301,23 @@ async function notificationsAre(page, want, what) {
   }
 }
 
-test("notifications: the service worker shows a push and clears it when read elsewhere", async (t) => {
-  const push = await fakePushService();
-  t.after(() => push.close()); // also when an assertion failed
+// A node with dev login and Web Push on: a fresh VAPID key (removed after
+// test `t`), the test's subject, and `args`.
+async function webPushNode(t, args) {
   const dir = mkdtempSync(join(tmpdir(), "sb-vapid-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const vapidFile = join(dir, "vapid.pem");
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   writeFileSync(vapidFile, privateKey.export({ type: "pkcs8", format: "pem" }));
-  const node = await startNode([
-    "--dev-login", "--push-grace-ms", "0",
-    "--webpush-vapid-key", vapidFile, "--webpush-subject", "mailto:test@example.org",
+  return startNode([
+    "--dev-login", "--webpush-vapid-key", vapidFile, "--webpush-subject", "mailto:test@example.org", ...args,
   ]);
+}
+
+test("notifications: the service worker shows a push and clears it when read elsewhere", async (t) => {
+  const push = await fakePushService();
+  t.after(() => push.close()); // also when an assertion failed
+  const node = await webPushNode(t, ["--push-grace-ms", "0"]);
 
   // Bob's browser: notifications allowed, and a subscription at the fake
   // push service (in the page only: the service worker is the real one).
@@ -422,14 +427,7 @@ test("notifications: the service worker shows a push and clears it when read els
 });
 
 test("notifications: a subscription the push service rotates is registered again by the page", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "sb-vapid-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const vapidFile = join(dir, "vapid.pem");
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  writeFileSync(vapidFile, privateKey.export({ type: "pkcs8", format: "pem" }));
-  const node = await startNode([
-    "--dev-login", "--webpush-vapid-key", vapidFile, "--webpush-subject", "mailto:test@example.org",
-  ]);
+  const node = await webPushNode(t, []);
   const subscription = (n) => ({
     endpoint: `https://push.example/${n}`,
     expirationTime: null,
