@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <utility>
@@ -34,8 +35,11 @@ std::optional<boost::json::value> parse_part(
 // one past int64's range is simply far in the future or the past.
 // Converting such a double unchecked was undefined behaviour, and on x86
 // turned a far-future exp into INT64_MIN, an expired token.
-std::int64_t clamped_seconds(double s) {
+// NaN is no date at all (Boost.JSON 1.81 reads `0e370` as one: 0 times an
+// infinite power of ten): nullopt.
+std::optional<std::int64_t> clamped_seconds(double s) {
   constexpr double two_63 = 9223372036854775808.0;
+  if (std::isnan(s)) return std::nullopt;
   if (s >= two_63) return INT64_MAX;
   if (s < -two_63) return INT64_MIN;
   return static_cast<std::int64_t>(s);

@@ -243,3 +243,14 @@ TEST_CASE("an exp beyond the range of int64 is far in the future or past",
           key, signed_payload(key, "eyJzdWIiOiJhbGljZSIsImV4cCI6LTFlMzB9"), now)
           .error == token_error::expired);
 }
+
+TEST_CASE("an exp that the JSON parser reads as NaN is no exp, as a string is",
+          "[jwt]") {
+  hs256_key key("secret");
+  // {"sub":"alice","exp":0e370}: Boost.JSON 1.81 reads 0e370 as NaN (the
+  // jwt fuzz target found it: converting NaN to int64 was undefined).
+  auto r = verify_token(
+      key, signed_payload(key, "eyJzdWIiOiJhbGljZSIsImV4cCI6MGUzNzB9"), now);
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == token_error::missing_exp);
+}
