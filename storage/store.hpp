@@ -11,12 +11,12 @@
 
 #include "metrics/log_sink.hpp"
 #include "storage/batch.hpp"
-#include "storage/group_commit.hpp"
 #include "storage/message_record.hpp"
 #include "storage/records.hpp"
 #include "storage/replication_sink.hpp"
 #include "storage/result.hpp"
 #include "storage/shard_journal.hpp"
+#include "storage/store_types.hpp"
 
 namespace switchboard::storage {
 

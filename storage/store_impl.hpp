@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/group_commit.hpp"
 #include "storage/shard.hpp"
 #include "storage/store.hpp"
 
