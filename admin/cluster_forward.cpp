@@ -70,17 +70,7 @@ json::array failures(const std::vector<net::http_response>& all) {
 }  // namespace
 
 std::vector<std::string> path_parts(const std::string& target) {
-  std::vector<std::string> parts;
-  auto path = target.substr(0, target.find('?'));
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    auto slash = path.find('/', start);
-    auto end = slash == std::string::npos ? path.size() : slash;
-    parts.push_back(rest::percent_decode(path.substr(start, end - start)));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
+  return rest::split_path(target);
 }
 
 bool peer_may_ask(const std::vector<std::string>& parts,

@@ -13,7 +13,10 @@ int hex_value(char c) {
   return -1;
 }
 
-std::vector<std::string> split_path(std::string_view path) {
+}  // namespace
+
+std::vector<std::string> split_path(std::string_view target) {
+  auto path = target.substr(0, target.find('?'));
   std::vector<std::string> parts;
   std::size_t start = 1;
   while (start <= path.size()) {
@@ -25,8 +28,6 @@ std::vector<std::string> split_path(std::string_view path) {
   }
   return parts;
 }
-
-}  // namespace
 
 std::string percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;

@@ -3,6 +3,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace switchboard::rest {
 
@@ -35,6 +37,11 @@ std::optional<route> match_route(const std::string& target);
 // forms write it): '+' is a space too. In a path '+' is itself (a device
 // token may hold one).
 std::string percent_decode(std::string_view s, bool plus_is_space = false);
+
+// The path of a request target split at '/', each part percent-decoded,
+// the query left out: "/v1/users/a%20b?x=1" -> {"v1", "users", "a b"}. The
+// admin API's routing uses it too.
+std::vector<std::string> split_path(std::string_view target);
 
 // The query of a request target ("/path?a=1&b=x%20y"), percent-decoded.
 std::map<std::string, std::string> parse_query(std::string_view target);

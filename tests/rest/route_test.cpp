@@ -70,3 +70,13 @@ TEST_CASE("a query is split on & and = and percent-decoded", "[rest][route]") {
   CHECK(percent_decode("a%2Bb+c") == "a+b+c");
   CHECK(match_route("/v1/devices/ab+cd%2B")->param == "ab+cd+");
 }
+
+TEST_CASE("a target's path splits at slashes, decoded, without its query",
+          "[rest][route]") {
+  using switchboard::rest::split_path;
+  CHECK(split_path("/admin/v1/users/a%20b?x=1") ==
+        std::vector<std::string>{"admin", "v1", "users", "a b"});
+  CHECK(split_path("/v1/devices/tok+en") ==
+        std::vector<std::string>{"v1", "devices", "tok+en"});  // + is itself
+  CHECK(split_path("/v1/") == std::vector<std::string>{"v1", ""});
+}
