@@ -10,8 +10,8 @@ namespace switchboard::actors {
 // pool run in FIFO order on any of its threads (named "sb-pool"); with one
 // thread, a task posted by a task of the pool runs once the poster
 // returns, after those posted from outside meanwhile (Asio's one-thread
-// scheduler keeps it in the thread's own queue). A boost::asio::thread_pool, kept out
-// of this header, which every actor's file includes. Thread-safe.
+// scheduler keeps it in the thread's own queue). A boost::asio::thread_pool,
+// kept out of this header, which every actor's file includes. Thread-safe.
 class io_pool {
  public:
   explicit io_pool(int threads);

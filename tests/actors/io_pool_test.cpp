@@ -12,9 +12,10 @@
 // and what is queued runs before the pool is gone.
 using switchboard::actors::io_pool;
 
-TEST_CASE("the pool runs every queued task before it is gone, in order on "
-          "one thread, on threads named sb-pool",
-          "[io_pool]") {
+TEST_CASE(
+    "the pool runs every queued task before it is gone, in order on "
+    "one thread, on threads named sb-pool",
+    "[io_pool]") {
   std::vector<int> order;
   std::vector<std::string> names;
   std::mutex m;
