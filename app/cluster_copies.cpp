@@ -144,45 +144,31 @@ std::string cluster_node::impl::catch_up(std::uint32_t shard,
     return "the store cannot write: " + s.err().message;
   auto snap = node.store().take_snapshot();
   storage::shard_position copied;
-  patched p;
-  auto cannot = reconcile_copy(node, reg, shard, epoch, snap.get(), p);
-  if (cannot.empty()) {
-    how = p;
-    keys = p.keys;
-    copied = p.at;
-  } else {
-    metrics::emit(log, "info", "replica_not_reconciled",
-                  {{"shard", std::to_string(shard)},
-                   {"node_id", node_id},
-                   {"why", cannot}});
-    if (auto why = copy_shard(node, reg, shard, epoch, true, keys, snap.get(),
-                              &copied);
-        !why.empty())
-      return why;
-  }
+  if (auto why =
+          bring_copy(shard, node_id, reg, epoch, *snap, keys, how, &copied);
+      !why.empty())
+    return why;
   snap.reset();
   return repl->learner_copied(shard, node_id, copied, stream_timeout);
 }
 
 std::string cluster_node::impl::bring_copy(
     std::uint32_t shard, const std::string& node_id, const caf::actor& reg,
-    std::int64_t epoch, std::size_t& keys, std::optional<patched>& how) {
-  // The shard is quiet, but a snapshot also keeps out what writes to it
-  // outside its actors (the push service's erases).
+    std::int64_t epoch, const storage::store::snapshot& at, std::size_t& keys,
+    std::optional<patched>& how, storage::shard_position* copied) {
   patched p;
-  auto snap = node.store().take_snapshot();
-  auto cannot = reconcile_copy(node, reg, shard, epoch, snap.get(), p);
-  snap.reset();
+  auto cannot = reconcile_copy(node, reg, shard, epoch, &at, p);
   if (cannot.empty()) {
     how = p;
     keys = p.keys;
+    if (copied) *copied = p.at;
     return "";
   }
   metrics::emit(log, "info", "replica_not_reconciled",
                 {{"shard", std::to_string(shard)},
                  {"node_id", node_id},
                  {"why", cannot}});
-  return copy_shard(node, reg, shard, epoch, true, keys);
+  return copy_shard(node, reg, shard, epoch, true, keys, &at, copied);
 }
 
 std::string cluster_node::impl::join(std::uint32_t shard,
@@ -297,9 +283,14 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   if (there->first != here.epoch || there->second != here.seq ||
       here.seq == 0) {
     std::optional<patched> now;
-    auto why = here.seq == 0
-                   ? copy_shard(node, reg, shard, rec->epoch, true, keys)
-                   : bring_copy(shard, node_id, reg, rec->epoch, keys, now);
+    // The shard is quiet, but a snapshot also keeps out what writes to it
+    // outside its actors (the push service's erases).
+    auto snap = node.store().take_snapshot();
+    auto why =
+        here.seq == 0
+            ? copy_shard(node, reg, shard, rec->epoch, true, keys)
+            : bring_copy(shard, node_id, reg, rec->epoch, *snap, keys, now);
+    snap.reset();
     if (!why.empty()) return undo(why);
     if (now)
       reconciled = now;

@@ -160,19 +160,22 @@ struct cluster_node::impl {
   std::string join(std::uint32_t shard, const std::string& node,
                    bool new_copy = false);
   // The part of a join while the shard takes writes: the replica brought
-  // to a snapshot's position, by reconciliation when the journals can tell
-  // (`how` set, app/shard_reconcile.hpp) or else by a copy of the shard,
-  // then the stream of the writes since (the replicator's learner, left
-  // running). "" or why not; `keys` gets the count copied or patched.
+  // to a snapshot's position (bring_copy), then the stream of the writes
+  // since (the replicator's learner, left running). "" or why not; `keys`
+  // gets the count copied or patched, `how` is set when it was reconciled.
   std::string catch_up(std::uint32_t shard, const std::string& node,
                        const caf::actor& reg, std::int64_t epoch,
                        std::size_t& keys, std::optional<patched>& how);
-  // The copy of a quiet shard at `reg` brought to this node's: reconciled
-  // when the journals can tell (`how` set), else copied whole. "" or why
-  // not; `keys` as for catch_up.
+  // The copy of `shard` at `reg` brought to this node's as of `at`:
+  // reconciled when the journals can tell (`how` set,
+  // app/shard_reconcile.hpp), else copied whole. "" or why not; `keys`
+  // gets the count copied or patched, `copied` (when given) the position
+  // it is at now.
   std::string bring_copy(std::uint32_t shard, const std::string& node,
                          const caf::actor& reg, std::int64_t epoch,
-                         std::size_t& keys, std::optional<patched>& how);
+                         const storage::store::snapshot& at, std::size_t& keys,
+                         std::optional<patched>& how,
+                         storage::shard_position* copied = nullptr);
   // Moves a copy of `shard` (led here) to `add` from `remove` (either may
   // be empty): `add` joins the ISR first (join), then `remove` leaves the
   // record, never leaving fewer copies in sync than min-insync, and its

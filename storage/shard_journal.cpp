@@ -47,13 +47,17 @@ std::string encode_journal(const journal_entry& e) {
   return v;
 }
 
+std::optional<std::int64_t> journal_epoch(std::string_view v) {
+  if (v.size() < 9 || static_cast<unsigned char>(v[8]) > 1) return std::nullopt;
+  return static_cast<std::int64_t>(read_be(v, 8));
+}
+
 std::optional<journal_entry> decode_journal(std::string_view v) {
-  if (v.size() < 9) return std::nullopt;
+  auto epoch = journal_epoch(v);
+  if (!epoch) return std::nullopt;
   journal_entry e;
-  e.epoch = static_cast<std::int64_t>(read_be(v, 8));
-  auto flags = static_cast<unsigned char>(v[8]);
-  if (flags > 1) return std::nullopt;
-  e.ranges = flags == 1;
+  e.epoch = *epoch;
+  e.ranges = v[8] == 1;
   v.remove_prefix(9);
   while (!v.empty()) {
     if (v.size() < 3) return std::nullopt;

@@ -68,6 +68,9 @@ struct journal_entry {
 std::string encode_journal(const journal_entry& e);
 // nullopt when `v` is not an entry (truncated, a key too long).
 std::optional<journal_entry> decode_journal(std::string_view v);
+// The epoch of an entry, without reading its keys; nullopt when `v` does
+// not begin as an entry does.
+std::optional<std::int64_t> journal_epoch(std::string_view v);
 
 // What a copy's journal says of its log: the seqs it covers (first..last;
 // both 0 when empty) and, in seq order, the first seq of each run of one

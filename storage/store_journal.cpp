@@ -59,8 +59,9 @@ result<store::shard_log_view> store::shard_log_of(std::uint16_t shard,
   for (; it->Valid(); it->Next()) {
     auto seq = journal_seq(shard, it->key().ToStringView());
     if (!seq) break;
-    auto e = decode_journal(it->value().ToStringView());
-    if (!e)
+    // The epoch alone: the keys are read where they are needed.
+    auto epoch = journal_epoch(it->value().ToStringView());
+    if (!epoch)
       return error{errc::corruption, "a journal entry of shard " +
                                          std::to_string(shard) +
                                          " cannot be decoded"};
@@ -71,8 +72,8 @@ result<store::shard_log_view> store::shard_log_of(std::uint16_t shard,
     }
     if (j.last == 0) j.first = *seq;
     j.last = *seq;
-    if (j.runs.empty() || j.runs.back().first != e->epoch)
-      j.runs.emplace_back(e->epoch, *seq);
+    if (j.runs.empty() || j.runs.back().first != *epoch)
+      j.runs.emplace_back(*epoch, *seq);
   }
   if (!it->status().ok()) return to_error(it->status());
   return v;

@@ -102,6 +102,8 @@ TEST_CASE("a journal entry keeps its epoch, its flag and its keys",
   CHECK(back->epoch == 7);
   CHECK_FALSE(back->ranges);
   CHECK(back->keys == e.keys);
+  CHECK(journal_epoch(encode_journal(e)) == 7);  // without the keys
+  CHECK_FALSE(journal_epoch("short").has_value());
   e.ranges = true;
   CHECK(decode_journal(encode_journal(e))->ranges);
   // Truncated anywhere, or with an unknown flag: not an entry.
