@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <set>
+#include <type_traits>
 
 #include "auth/jwt.hpp"
 #include "common/overloaded.hpp"
@@ -179,7 +180,7 @@ request::presence parse_presence(const json::object& o, const limits& lim) {
 }
 
 // Each request type's wire name and parser: the one place a type string
-// becomes a request.
+// becomes a request. Every parser takes the same arguments.
 using parser = client_request (*)(const json::object&, const std::string&,
                                   const limits&);
 struct entry {
@@ -187,16 +188,16 @@ struct entry {
   parser parse;
 };
 constexpr entry parsers[] = {
-    {"ping",
+    {request::ping::type,
      [](const json::object&, const std::string&,
         const limits&) -> client_request { return request::ping{}; }},
-    {"conversations",
+    {request::conversations::type,
      [](const json::object&, const std::string&,
         const limits&) -> client_request { return request::conversations{}; }},
-    {"create",
+    {request::create::type,
      [](const json::object& o, const std::string& self, const limits& lim)
          -> client_request { return parse_create(o, self, lim); }},
-    {"send",
+    {request::send::type,
      [](const json::object& o, const std::string&,
         const limits&) -> client_request { return parse_send(o); }},
     {"ack",
@@ -205,24 +206,30 @@ constexpr entry parsers[] = {
     {"read",
      [](const json::object& o, const std::string&,
         const limits&) -> client_request { return parse_cursor(o, true); }},
-    {"sync",
+    {request::sync::type,
      [](const json::object& o, const std::string&,
         const limits& lim) -> client_request { return parse_sync(o, lim); }},
-    {"typing",
+    {request::typing::type,
      [](const json::object& o, const std::string&, const limits&)
          -> client_request { return request::typing{get_conv_id(o)}; }},
-    {"members",
+    {request::members::type,
      [](const json::object& o, const std::string&,
         const limits& lim) -> client_request { return parse_members(o, lim); }},
-    {"receipts",
+    {request::receipts::type,
      [](const json::object& o, const std::string&,
         const limits& lim) -> client_request {
        return request::receipts{get_conv_id(o), some_user_ids(o, lim)};
      }},
-    {"presence",
+    {request::presence::type,
      [](const json::object& o, const std::string&, const limits& lim)
          -> client_request { return parse_presence(o, lim); }},
 };
+
+// Whether a request is for a conversation: it has a conv_id.
+template <class R, class = void>
+struct has_conv_id : std::false_type {};
+template <class R>
+struct has_conv_id<R, std::void_t<decltype(&R::conv_id)>> : std::true_type {};
 
 const std::string no_conversation;
 
@@ -279,59 +286,22 @@ parsed_frame parse_frame(const json::object& o, const std::string& self,
 namespace switchboard::actors {
 
 std::string_view client_frame::type() const {
-  return std::visit(
-      overloaded{
-          [](const request::ping&) { return std::string_view("ping"); },
-          [](const request::conversations&) {
-            return std::string_view("conversations");
-          },
-          [](const request::create&) { return std::string_view("create"); },
-          [](const request::send&) { return std::string_view("send"); },
-          [](const request::cursor& r) {
-            return std::string_view(r.read ? "read" : "ack");
-          },
-          [](const request::sync&) { return std::string_view("sync"); },
-          [](const request::typing&) { return std::string_view("typing"); },
-          [](const request::members&) { return std::string_view("members"); },
-          [](const request::receipts&) { return std::string_view("receipts"); },
-          [](const request::presence&) { return std::string_view("presence"); },
-      },
-      req);
+  return std::visit(overloaded{
+                        [](const request::cursor& r) {
+                          return std::string_view(r.read ? "read" : "ack");
+                        },
+                        [](const auto& r) { return r.type; },
+                    },
+                    req);
 }
 
 const std::string& client_frame::conv_id() const {
   return std::visit(
-      overloaded{
-          [](const request::send& r) -> const std::string& {
-            return r.conv_id;
-          },
-          [](const request::cursor& r) -> const std::string& {
-            return r.conv_id;
-          },
-          [](const request::sync& r) -> const std::string& {
-            return r.conv_id;
-          },
-          [](const request::typing& r) -> const std::string& {
-            return r.conv_id;
-          },
-          [](const request::members& r) -> const std::string& {
-            return r.conv_id;
-          },
-          [](const request::receipts& r) -> const std::string& {
-            return r.conv_id;
-          },
-          [](const request::ping&) -> const std::string& {
-            return no_conversation;
-          },
-          [](const request::conversations&) -> const std::string& {
-            return no_conversation;
-          },
-          [](const request::create&) -> const std::string& {
-            return no_conversation;
-          },
-          [](const request::presence&) -> const std::string& {
-            return no_conversation;
-          },
+      [](const auto& r) -> const std::string& {
+        if constexpr (has_conv_id<std::decay_t<decltype(r)>>::value)
+          return r.conv_id;
+        else
+          return no_conversation;
       },
       req);
 }

@@ -19,30 +19,37 @@ namespace switchboard::actors {
 // ranges. Checks that need state (exists, member, body size, rate) are the
 // conversation's, in the protocol's order.
 //
-// Adding a request type: its struct here and in client_request, its parser
-// in frame.cpp's table, its handler in requests.cpp; the compiler then
-// names every visit that lacks it (requests.cpp, frame.cpp's type_of).
+// Adding a request type: its struct here (with its wire name as `type`)
+// and in client_request, its parser in frame.cpp's table, its handler in
+// requests.cpp; the compiler then names the visit that lacks it.
 namespace request {
 
-struct ping {};
-struct conversations {};
+struct ping {
+  static constexpr std::string_view type = "ping";
+};
+struct conversations {
+  static constexpr std::string_view type = "conversations";
+};
 struct create {
+  static constexpr std::string_view type = "create";
   std::string kind;                  // "direct" or "group"
   std::vector<std::string> members;  // the creator first
   std::string title;                 // a group's; empty for a direct one
 };
 struct send {
+  static constexpr std::string_view type = "send";
   std::string conv_id;
   std::string client_msg_id;
   std::string body;
 };
-// ack and read
+// ack and read (its wire name is one of the two: client_frame::type)
 struct cursor {
   std::string conv_id;
   std::uint64_t msg_id = 0;
   bool read = false;  // read (else ack)
 };
 struct sync {
+  static constexpr std::string_view type = "sync";
   std::string conv_id;
   bool has_after = false;  // after and before are exclusive
   std::uint64_t after = 0;
@@ -51,18 +58,22 @@ struct sync {
   std::uint32_t limit = 50;
 };
 struct typing {
+  static constexpr std::string_view type = "typing";
   std::string conv_id;
 };
 struct members {
+  static constexpr std::string_view type = "members";
   std::string conv_id;
   std::vector<std::string> add;
   std::vector<std::string> remove;
 };
 struct receipts {
+  static constexpr std::string_view type = "receipts";
   std::string conv_id;
   std::vector<std::string> user_ids;
 };
 struct presence {
+  static constexpr std::string_view type = "presence";
   std::vector<std::string> user_ids;
   bool subscribe = false;
 };
