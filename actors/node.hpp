@@ -135,15 +135,12 @@ class node {
   // `timeout` is an answer too ("no answer: ..."). Blocks the caller.
   std::string ask(const caf::actor& dest, caf::message m,
                   std::chrono::milliseconds timeout);
-  // The client connections of the node of `registry`; nullopt when it did
-  // not answer within `timeout`. Blocks the caller.
   // Where the copy of `shard` of the node of `registry` stands ({epoch,
-  // seq}); nullopt when it did not answer within `timeout`. Blocks.
+  // seq}); nullopt when it did not answer within `timeout`, or has a write
+  // of the shard not yet durable (`*why` says which, when given). Blocks.
   std::optional<std::pair<std::int64_t, std::uint64_t>> ask_position(
       const caf::actor& registry, std::uint32_t shard,
-      std::chrono::milliseconds timeout);
-  // Every shard's position at the node of `registry`: {epoch, seq} per
-  // shard, in shard order; nullopt when it did not answer. Blocks.
+      std::chrono::milliseconds timeout, std::string* why = nullptr);
   // Reconciliation (registry.hpp, reconcile_handlers): the position and
   // journal summary of the copy of `shard` at the node of `registry`
   // (empty: it has none to give now), and the keys its groups after seq
@@ -155,8 +152,12 @@ class node {
   std::optional<std::vector<repl_op>> ask_journal_keys(
       const caf::actor& registry, std::uint32_t shard, std::uint64_t after,
       std::chrono::milliseconds timeout, std::string* why = nullptr);
+  // Every shard's position at the node of `registry`: {epoch, seq} per
+  // shard, in shard order; nullopt when it did not answer. Blocks.
   std::optional<std::vector<std::int64_t>> ask_positions(
       const caf::actor& registry, std::chrono::milliseconds timeout);
+  // The client connections of the node of `registry`; nullopt when it did
+  // not answer within `timeout`. Blocks the caller.
   std::optional<std::int64_t> ask_connections(
       const caf::actor& registry, std::chrono::milliseconds timeout);
   // Every revocation the node of `registry` keeps (user, not-before

@@ -105,7 +105,7 @@ std::string node::ask(const caf::actor& dest, caf::message m,
 
 std::optional<std::pair<std::int64_t, std::uint64_t>> node::ask_position(
     const caf::actor& registry, std::uint32_t shard,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout, std::string* why) {
   std::optional<std::pair<std::int64_t, std::uint64_t>> out;
   if (!registry) return out;
   caf::scoped_actor self{impl_->sys};
@@ -114,8 +114,12 @@ std::optional<std::pair<std::int64_t, std::uint64_t>> node::ask_position(
           [&](const std::vector<std::int64_t>& p) {
             if (p.size() == 2)
               out.emplace(p[0], static_cast<std::uint64_t>(p[1]));
+            else if (why)
+              *why = "a write of the shard is not yet durable there";
           },
-          [&](caf::error&) {});
+          [&](caf::error& e) {
+            if (why) *why = impl_->sys.render(e);
+          });
   return out;
 }
 

@@ -113,16 +113,21 @@ struct on_exit {
 };
 
 // Where the copy of `shard` at `reg` stands, asked until it answers with
-// one: a copy with a write not yet durable says none, and is asked again
-// (within ask_timeout in all).
+// one: a copy with a write not yet durable says none, and is asked again,
+// within drain_timeout in all (its writer may be behind with a copy's
+// pages, as the learner's stream may be). `*why` says what it said last.
 std::optional<std::pair<std::int64_t, std::uint64_t>> settled_position(
-    actors::node& node, const caf::actor& reg, std::uint32_t shard) {
-  auto deadline = clock::now() + ask_timeout;
+    actors::node& node, const caf::actor& reg, std::uint32_t shard,
+    std::string& why) {
+  auto deadline = clock::now() + drain_timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - clock::now());
     if (left.count() <= 0) return std::nullopt;
-    if (auto p = node.ask_position(reg, shard, left)) return p;
+    if (auto p = node.ask_position(
+            reg, shard, std::min(left, std::chrono::milliseconds(ask_timeout)),
+            &why))
+      return p;
     std::this_thread::sleep_for(10ms);  // its write is on its way
   }
 }
@@ -269,9 +274,11 @@ std::string cluster_node::impl::join(std::uint32_t shard,
     return why;
   };
   auto here = node.positions()->at(shard);
-  auto there = settled_position(node, reg, shard);
+  std::string unsaid;
+  auto there = settled_position(node, reg, shard, unsaid);
   if (!there)
-    return undo("node " + node_id + " did not say where its copy stands");
+    return undo("node " + node_id +
+                " did not say where its copy stands: " + unsaid);
   std::size_t keys = 0;
   bool copied = false;
   // The same position is the same log: nothing to copy. Any other (behind,
@@ -357,8 +364,10 @@ std::string cluster_node::impl::transfer(std::uint32_t shard,
     return "node " + target + " is not in sync on shard " +
            std::to_string(shard);
   auto here = node.positions()->at(shard);
-  auto there = settled_position(node, reg, shard);
-  if (!there) return "node " + target + " did not say where its copy stands";
+  std::string unsaid;
+  auto there = settled_position(node, reg, shard, unsaid);
+  if (!there)
+    return "node " + target + " did not say where its copy stands: " + unsaid;
   if (there->first != here.epoch || there->second != here.seq)
     return "node " + target + "'s copy of shard " + std::to_string(shard) +
            " is not where this node's is";
