@@ -149,6 +149,18 @@ std::unique_ptr<cluster_node> cluster_node::start(
                   {{"from", n.id}, {"count", std::to_string(list->size())}});
     break;
   }
+  // The shards its id owned before this process registered (not those it
+  // claimed since): led again only at a new epoch.
+  {
+    auto map = p->coord->shard_map();
+    auto registered = p->coord->key_revision();
+    std::lock_guard<std::mutex> l(p->mtx);
+    for (std::uint32_t n = 0; n < map.size(); ++n)
+      if (map[n] && map[n]->owner == cfg.node_id &&
+          map[n]->mod_revision < registered)
+        p->inherited.insert(n);
+  }
+  p->resume_inherited();
   p->publish_routes();
   p->dirty = false;
   p->loop = std::thread([raw] {

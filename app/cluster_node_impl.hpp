@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "actors/directory.hpp"
@@ -155,6 +156,13 @@ struct cluster_node::impl {
   // On the loop: takes the shards of dead leaders this node is first in
   // the ISR of; true when it took one.
   bool take_over_dead();
+  // Shards the map gave this node's id before this process started (under
+  // mtx): not led until resume_inherited() moved each to a new epoch.
+  std::set<std::uint32_t> inherited;
+  // At start and then on the loop: each inherited shard still owned here
+  // at epoch + 1 (coordinator::resume), or forgotten once another owns
+  // it; true when the map changed.
+  bool resume_inherited();
   // Brings `node` (a replica of `shard`, live; with `new_copy`, a node
   // that becomes one) into the ISR: "" or why not.
   std::string join(std::uint32_t shard, const std::string& node,
@@ -332,7 +340,7 @@ struct cluster_node::impl {
       sweep_stuck_moves();
       // Here, not on the keeper: a dead leader's shards are taken over at
       // once, never behind a copy the keeper is making.
-      if (take_over_dead()) poke();
+      if (resume_inherited() || take_over_dead()) poke();
       lock.lock();
     }
   }

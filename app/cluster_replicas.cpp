@@ -138,6 +138,44 @@ bool cluster_node::impl::take_over_dead() {
   return changed;
 }
 
+bool cluster_node::impl::resume_inherited() {
+  std::vector<std::uint32_t> shards;
+  {
+    std::lock_guard<std::mutex> l(mtx);
+    shards.assign(inherited.begin(), inherited.end());
+  }
+  if (shards.empty() || !coord->lease_valid()) return false;
+  auto self_id = coord->self().id;
+  bool changed = false;
+  auto forget = [&](std::uint32_t n) {
+    std::lock_guard<std::mutex> l(mtx);
+    inherited.erase(n);
+    changed = true;
+  };
+  for (auto n : shards) {
+    auto r = coord->shard(n);
+    if (!r || r->owner != self_id) {
+      forget(n);  // taken over, or never claimed: nothing was led here
+      continue;
+    }
+    if (r->state != state::owned) continue;  // a stuck move is aborted first
+    auto next = coord->resume(n, r->mod_revision);
+    if (!next) {
+      metrics::emit(log, "warn", "shard_resume_failed",
+                    {{"shard", std::to_string(n)},
+                     {"epoch", std::to_string(r->epoch)},
+                     {"error", next.err().message}});
+      continue;  // the next tick tries again; the shard is unavailable
+    }
+    forget(n);
+    metrics::emit(
+        log, "info", "shard_resumed",
+        {{"shard", std::to_string(n)}, {"epoch", std::to_string(next->epoch)}});
+  }
+  if (changed) publish_routes();
+  return changed;
+}
+
 bool cluster_node::impl::keep_replicas() {
   if (!coord->lease_valid()) return false;
   bool changed = false;

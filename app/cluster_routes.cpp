@@ -25,9 +25,13 @@ void cluster_node::impl::publish_routes() {
     // The position table hands out positions for the shards this node
     // leads as the map says, lease or not: a write it takes while the
     // lease is invalid fails in the replicator, never goes unreplicated.
+    // An epoch an earlier process of this node led at is not led again
+    // (resume_inherited).
+    bool inherited_here = rec && rec->owner == self_id && inherited.count(n);
     if (positions)
-      positions->lead(static_cast<std::uint32_t>(n),
-                      rec && rec->owner == self_id ? rec->epoch : 0);
+      positions->lead(
+          static_cast<std::uint32_t>(n),
+          rec && rec->owner == self_id && !inherited_here ? rec->epoch : 0);
     if (rec) {
       routes[n].epoch = rec->epoch;
       if (rec->state == cluster::shard_record::state_kind::moving)
@@ -42,6 +46,11 @@ void cluster_node::impl::publish_routes() {
       r.epoch = rec->epoch;
       r.moving_to = rec->target;
       routes[n] = std::move(r);
+    } else if (inherited_here) {
+      routes[n] = unavailable(self_id, "shard " + shard +
+                                           " is resuming after a restart of "
+                                           "its node; retry");
+      routes[n].epoch = rec->epoch;
     } else if (rec->owner == self_id) {
       // A write needs min-insync copies in sync, or as many as the
       // shard has when it has fewer.

@@ -181,6 +181,10 @@ std::int64_t coordinator::incarnation() const {
   return registration_->incarnation();
 }
 
+std::int64_t coordinator::key_revision() const {
+  return registration_->key_revision();
+}
+
 node_record coordinator::self() const { return registration_->self(); }
 
 std::vector<node_record> coordinator::live_nodes() const {
@@ -250,6 +254,11 @@ result<shard_record> coordinator::remove_replica(
 result<shard_record> coordinator::take_over(
     std::uint32_t n, std::int64_t expected_mod_revision) {
   return writer_->take_over(n, expected_mod_revision);
+}
+
+result<shard_record> coordinator::resume(std::uint32_t n,
+                                         std::int64_t expected_mod_revision) {
+  return writer_->resume(n, expected_mod_revision);
 }
 
 result<shard_record> coordinator::transfer(std::uint32_t n,

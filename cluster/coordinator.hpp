@@ -93,6 +93,9 @@ class coordinator {
   // This node's incarnation now: the id of its lease, new at every start
   // and at a re-registration after the lease was lost.
   std::int64_t incarnation() const;
+  // The etcd revision that created this node's key now (its registration):
+  // a shard record of a lower mod_revision was written before it.
+  std::int64_t key_revision() const;
   // This node's record as registered now (a copy: the incarnation may
   // change).
   node_record self() const;
@@ -145,6 +148,10 @@ class coordinator {
   // lease.
   result<shard_record> take_over(std::uint32_t n,
                                  std::int64_t expected_mod_revision);
+  // A restarted owner's shard at epoch + 1, before it leads it again
+  // (shard_writer::resume). errc::lease_not_found as take_over.
+  result<shard_record> resume(std::uint32_t n,
+                              std::int64_t expected_mod_revision);
   // Graceful change of leader to `target` (live, in the isr): epoch + 1,
   // `target` first in isr and replicas, the old owner kept in both.
   result<shard_record> transfer(std::uint32_t n, std::string_view target,

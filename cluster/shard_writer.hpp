@@ -85,6 +85,14 @@ class shard_writer {
   // (also when lease_valid() is false), so a node that lost its lease
   // cannot take over.
   result<shard_record> take_over(std::uint32_t n, std::int64_t expected);
+  // A restarted owner's first word on a shard it still owns: epoch + 1,
+  // nothing else changed. Its log may have lost a tail that was not yet
+  // durable (async durability, relaxed writes) and that a copy holds, so
+  // its next groups must not reuse that epoch's seqs: at a new epoch the
+  // journals tell the two tails apart (storage::common_point). Invalid
+  // unless self is the owner and the shard is owned (not moving); requires
+  // this node's key, as take_over does.
+  result<shard_record> resume(std::uint32_t n, std::int64_t expected);
   // Graceful change of leader: owner = `target`, epoch + 1, `target` moved
   // first in the isr and the replicas (the old owner stays in both).
   // Invalid unless `target` is in the isr, live, not the owner, and the

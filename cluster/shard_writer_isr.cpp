@@ -106,6 +106,19 @@ result<shard_record> shard_writer::take_over(std::uint32_t n,
   return replace(n, std::move(next), expected, true);
 }
 
+result<shard_record> shard_writer::resume(std::uint32_t n,
+                                          std::int64_t expected) {
+  auto self = self_.self().id;
+  auto rec = read_at(n, expected);
+  if (!rec) return rec.err();
+  if (rec->owner != self) return invalid(n, "owned by " + rec->owner);
+  if (rec->state != state::owned)
+    return invalid(n, "moving: finish or abort the move first");
+  auto next = std::move(*rec);
+  next.epoch += 1;
+  return replace(n, std::move(next), expected, true);
+}
+
 result<shard_record> shard_writer::transfer(std::uint32_t n,
                                             std::string_view target,
                                             std::int64_t expected) {

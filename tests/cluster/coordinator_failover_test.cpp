@@ -81,6 +81,42 @@ TEST_CASE_METHOD(isr_fixture,
 }
 
 TEST_CASE_METHOD(isr_fixture,
+                 "a restarted owner resumes its shard at a new epoch, the "
+                 "copies kept",
+                 "[coordinator][isr]") {
+  auto a = start("a", 4);
+  auto b = start("b");
+  REQUIRE(events.eventually([&] { return live(*a) == ids{"a", "b"}; }));
+  auto rev =
+      put_record(0, record("a", {"a", "b"}, {"a", "b"}, 7), {a.get(), b.get()});
+  CHECK(code_of(b->resume(0, rev)) == errc::invalid_argument);  // a owns it
+  CHECK(code_of(a->resume(0, rev - 1)) == errc::conflict);
+  CHECK(stored_revision(0) == rev);
+
+  auto resumed = a->resume(0, rev);
+  INFO((resumed ? "" : resumed.err().message));
+  REQUIRE(resumed);
+  CHECK(resumed->owner == "a");
+  CHECK(resumed->epoch == 8);
+  CHECK(resumed->isr == names{"a", "b"});
+  CHECK(resumed->replicas == names{"a", "b"});
+  CHECK(stored(0).epoch == 8);
+
+  auto moving = record("a", {"a", "b"}, {"a", "b"});
+  moving.state = shard_record::state_kind::moving;
+  moving.target = "b";
+  auto m = put_record(1, moving, {a.get()});
+  CHECK(code_of(a->resume(1, m)) == errc::invalid_argument);
+  CHECK(stored_revision(1) == m);
+
+  // Without its key it cannot: as for a takeover.
+  auto held = put_record(2, record("a", {"a"}, {"a"}), {a.get()});
+  REQUIRE(client.delete_range("/sb/nodes/a"));
+  CHECK(code_of(a->resume(2, held)) == errc::lease_not_found);
+  CHECK(stored_revision(2) == held);
+}
+
+TEST_CASE_METHOD(isr_fixture,
                  "transfer hands the shard to a live isr member with a new "
                  "epoch, the old owner kept",
                  "[coordinator][isr]") {
