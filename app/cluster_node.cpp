@@ -112,6 +112,8 @@ std::unique_ptr<cluster_node> cluster_node::start(
                              "' through etcd " + cfg.etcd + ": " + why);
   }
   p->coord = std::move(*c);
+  // Now, before anything can lose the lease (and the revision with it).
+  auto registered_at = p->coord->key_revision();
   // The replicator asks the lease itself before each group (a cluster loop
   // that is late publishing routes must not let a stale leader write).
   node.set_lease_check([raw, alive = p->alive] {
@@ -150,15 +152,15 @@ std::unique_ptr<cluster_node> cluster_node::start(
     break;
   }
   // The shards its id owned before this process registered (not those it
-  // claimed since): led again only at a new epoch.
+  // claimed since): led again only at a new epoch. (No revision: every
+  // shard it owns counts, which costs a txn at worst.)
   {
     auto map = p->coord->shard_map();
-    auto registered = p->coord->key_revision();
     std::lock_guard<std::mutex> l(p->mtx);
     for (std::uint32_t n = 0; n < map.size(); ++n)
       if (map[n] && map[n]->owner == cfg.node_id &&
-          map[n]->mod_revision < registered)
-        p->inherited.insert(n);
+          (registered_at == 0 || map[n]->mod_revision < registered_at))
+        p->inherited.emplace(n, map[n]->epoch);
   }
   p->resume_inherited();
   p->publish_routes();

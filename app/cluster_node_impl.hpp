@@ -156,12 +156,17 @@ struct cluster_node::impl {
   // On the loop: takes the shards of dead leaders this node is first in
   // the ISR of; true when it took one.
   bool take_over_dead();
-  // Shards the map gave this node's id before this process started (under
-  // mtx): not led until resume_inherited() moved each to a new epoch.
-  std::set<std::uint32_t> inherited;
+  // Shards the map gave this node's id before this process registered,
+  // with their epoch then (under mtx): not led at that epoch or below,
+  // whatever map a publisher holds, until resume_inherited() moved each on.
+  std::map<std::uint32_t, std::int64_t> inherited;
+  std::set<std::uint32_t> resume_failure_logged;  // once per shard (mtx)
+  bool is_inherited(std::uint32_t shard, const cluster::shard_record& rec,
+                    const std::string& self_id) const;
   // At start and then on the loop: each inherited shard still owned here
-  // at epoch + 1 (coordinator::resume), or forgotten once another owns
-  // it; true when the map changed.
+  // at epoch + 1 (coordinator::resume), or handed to a live copy in sync
+  // that holds more of its log (coordinator::transfer), or forgotten once
+  // another owns it; true when the map changed.
   bool resume_inherited();
   // Brings `node` (a replica of `shard`, live; with `new_copy`, a node
   // that becomes one) into the ISR: "" or why not.
@@ -340,7 +345,8 @@ struct cluster_node::impl {
       sweep_stuck_moves();
       // Here, not on the keeper: a dead leader's shards are taken over at
       // once, never behind a copy the keeper is making.
-      if (resume_inherited() || take_over_dead()) poke();
+      bool resumed = resume_inherited();
+      if (take_over_dead() || resumed) poke();
       lock.lock();
     }
   }

@@ -139,10 +139,10 @@ bool cluster_node::impl::take_over_dead() {
 }
 
 bool cluster_node::impl::resume_inherited() {
-  std::vector<std::uint32_t> shards;
+  std::map<std::uint32_t, std::int64_t> shards;
   {
     std::lock_guard<std::mutex> l(mtx);
-    shards.assign(inherited.begin(), inherited.end());
+    shards = inherited;
   }
   if (shards.empty() || !coord->lease_valid()) return false;
   auto self_id = coord->self().id;
@@ -150,27 +150,77 @@ bool cluster_node::impl::resume_inherited() {
   auto forget = [&](std::uint32_t n) {
     std::lock_guard<std::mutex> l(mtx);
     inherited.erase(n);
+    resume_failure_logged.erase(n);
     changed = true;
   };
-  for (auto n : shards) {
+  auto failed = [&](std::uint32_t n, std::int64_t epoch,
+                    const std::string& why) {
+    {
+      std::lock_guard<std::mutex> l(mtx);
+      if (!resume_failure_logged.insert(n).second) return;  // said once
+    }
+    metrics::emit(log, "warn", "shard_resume_failed",
+                  {{"shard", std::to_string(n)},
+                   {"epoch", std::to_string(epoch)},
+                   {"error", why}});
+  };
+  std::vector<std::string> live;
+  for (auto& l : coord->live_nodes()) live.push_back(l.id);
+  for (auto [n, floor] : shards) {
     auto r = coord->shard(n);
-    if (!r || r->owner != self_id) {
-      forget(n);  // taken over, or never claimed: nothing was led here
+    if (!r || r->owner != self_id || r->epoch > floor) {
+      forget(n);  // taken over, handed on, or moved on: not led at `floor`
       continue;
     }
     if (r->state != state::owned) continue;  // a stuck move is aborted first
-    auto next = coord->resume(n, r->mod_revision);
+    // Another copy in sync that lives may hold a tail of the log this node
+    // lost (it was not yet durable here): that copy leads, and this one is
+    // reconciled to it as a follower.
+    auto here = node.positions()->at(n);
+    std::string ahead, unsaid;
+    storage::shard_position best = here;
+    for (auto& f : r->isr) {
+      if (f == self_id || !contains(live, f)) continue;
+      auto reg = registry_of(f);
+      std::string why;
+      auto p =
+          reg ? node.ask_position(reg, n, std::chrono::milliseconds(2000), &why)
+              : std::nullopt;
+      if (!p) {
+        unsaid = "node " + f + " (in sync) did not say where its copy stands" +
+                 (why.empty() ? std::string() : ": " + why);
+        break;
+      }
+      storage::shard_position there{p->first, p->second};
+      if (std::tie(there.epoch, there.seq) > std::tie(best.epoch, best.seq)) {
+        best = there;
+        ahead = f;
+      }
+    }
+    if (!unsaid.empty()) {
+      failed(n, r->epoch, unsaid);
+      continue;  // asked again next tick; the shard is unavailable
+    }
+    auto next = ahead.empty() ? coord->resume(n, r->mod_revision)
+                              : coord->transfer(n, ahead, r->mod_revision);
     if (!next) {
-      metrics::emit(log, "warn", "shard_resume_failed",
-                    {{"shard", std::to_string(n)},
-                     {"epoch", std::to_string(r->epoch)},
-                     {"error", next.err().message}});
-      continue;  // the next tick tries again; the shard is unavailable
+      failed(n, r->epoch, next.err().message);
+      continue;
     }
     forget(n);
-    metrics::emit(
-        log, "info", "shard_resumed",
-        {{"shard", std::to_string(n)}, {"epoch", std::to_string(next->epoch)}});
+    if (ahead.empty())
+      metrics::emit(log, "info", "shard_resumed",
+                    {{"shard", std::to_string(n)},
+                     {"epoch", std::to_string(next->epoch)}});
+    else
+      metrics::emit(log, "warn", "shard_handed_on",
+                    {{"shard", std::to_string(n)},
+                     {"to", ahead},
+                     {"epoch", std::to_string(next->epoch)},
+                     {"here", std::to_string(here.epoch) + "/" +
+                                  std::to_string(here.seq)},
+                     {"there", std::to_string(best.epoch) + "/" +
+                                   std::to_string(best.seq)}});
   }
   if (changed) publish_routes();
   return changed;

@@ -5,6 +5,14 @@
 
 namespace switchboard::app {
 
+bool cluster_node::impl::is_inherited(std::uint32_t shard,
+                                      const cluster::shard_record& rec,
+                                      const std::string& self_id) const {
+  auto it = inherited.find(shard);
+  return it != inherited.end() && rec.owner == self_id &&
+         rec.epoch <= it->second;
+}
+
 // The directory's routes from the shard map, the lease and the peers.
 void cluster_node::impl::publish_routes() {
   // One publisher at a time, from reading the map to setting the routes:
@@ -27,7 +35,8 @@ void cluster_node::impl::publish_routes() {
     // lease is invalid fails in the replicator, never goes unreplicated.
     // An epoch an earlier process of this node led at is not led again
     // (resume_inherited).
-    bool inherited_here = rec && rec->owner == self_id && inherited.count(n);
+    bool inherited_here =
+        rec && is_inherited(static_cast<std::uint32_t>(n), *rec, self_id);
     if (positions)
       positions->lead(
           static_cast<std::uint32_t>(n),

@@ -146,8 +146,7 @@ TEST_CASE("a dead node costs only its shards, and returns with all it acked",
   CHECK(back["msg_id"] == 11);
   // It leads its shard again only at a new epoch: its own log may have lost
   // a tail a copy holds, so the seqs of the old epoch are never reused.
-  CHECK(cl.admin_json(3, "where " + on3)["epoch"].as_int64() ==
-        epoch_before + 1);
+  CHECK(cl.admin_json(3, "where " + on3)["epoch"].as_int64() > epoch_before);
   auto ids = e2e_fixture::history_ids(*bob, on3);
   REQUIRE(ids.size() == 11);
   for (std::size_t i = 0; i < ids.size(); ++i) CHECK(ids[i] == i + 1);
