@@ -7,6 +7,7 @@
 #include "actors/messages.hpp"
 #include "actors/replicator_core.hpp"
 #include "actors/shard_positions.hpp"
+#include "actors/timed_request.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 
@@ -38,7 +39,7 @@ void replicator::core::take(std::shared_ptr<group> g) {
       continue;
     }
     std::weak_ptr<group> weak = g;
-    self->request(dest.first, caf::duration{ctx->lim.replica_lag},
+    timed_request(self, &timer, dest.first, caf::duration{ctx->lim.replica_lag},
                   replicate_atom::value, ctx->node_id, std::move(dest.second))
         .then(
             [this, weak, node = node](const std::string& why) {

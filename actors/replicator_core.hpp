@@ -18,6 +18,7 @@
 #include "actors/messages.hpp"
 #include "actors/replication_wire.hpp"
 #include "actors/replicator.hpp"
+#include "actors/request_timer.hpp"
 
 namespace switchboard::actors {
 
@@ -106,6 +107,7 @@ struct replicator::core {
       learners;
   std::atomic<std::size_t> learner_count{0};
   std::uint64_t next_learner_id = 1;
+  request_timer timer;  // the deadlines of the appends in flight
 
   void take(std::shared_ptr<replicator_detail::group> g);
   void refused(const std::shared_ptr<replicator_detail::group>& g,

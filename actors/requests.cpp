@@ -13,6 +13,7 @@
 #include "actors/gather.hpp"
 #include "actors/inbox.hpp"
 #include "actors/presence_policy.hpp"
+#include "actors/timed_request.hpp"
 #include "common/overloaded.hpp"
 #include "metrics/metrics.hpp"
 
@@ -118,7 +119,8 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
     c->ctx()->metrics->remote_request(caf::to_string(a.value), ok,
                                       took.count());
   };
-  self->request(d.actor, timeout_of(d, c->ctx()->lim), std::move(d.msg))
+  timed_request(self, c->rc.timer, d.actor, timeout_of(d, c->ctx()->lim),
+                std::move(d.msg))
       .then(
           [c, on_reply, count, atom](Reply& r) {
             count(atom, true);
@@ -216,7 +218,8 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
           std::chrono::steady_clock::now() - asked;
       ctx->metrics->remote_request("presence", ok, took.count());
     };
-    self->request(d.actor, timeout_of(d, ctx->lim), std::move(d.msg))
+    timed_request(self, c->rc.timer, d.actor, timeout_of(d, ctx->lim),
+                  std::move(d.msg))
         .then(
             [self, done, count, id, subscribe,
              watched = c->rc.watched](presence_status& s) {
@@ -328,7 +331,8 @@ void ask_sends(session_actor::base* self, node_context* ctx, std::string conv,
         std::chrono::steady_clock::now() - asked;
     ctx->metrics->remote_request("send", ok, took.count());
   };
-  self->request(d.actor, timeout_of(d, ctx->lim), std::move(d.msg))
+  timed_request(self, calls.front()->rc.timer, d.actor, timeout_of(d, ctx->lim),
+                std::move(d.msg))
       .then(
           [calls, count, fail_all](std::vector<send_reply>& rs) {
             count(true);

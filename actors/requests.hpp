@@ -10,6 +10,7 @@
 #include "actors/frame.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
+#include "actors/request_timer.hpp"
 
 namespace switchboard::actors {
 
@@ -32,6 +33,9 @@ struct request_context {
   // `watched`), filled in when a subscription is answered; nullptr for
   // REST.
   std::unordered_map<caf::actor_addr, std::string>* watched = nullptr;
+  // The asking actor's request deadlines (session_state's,
+  // actors/timed_request.hpp); nullptr: CAF's clock keeps them (REST).
+  request_timer* timer = nullptr;
 };
 
 // Carries out one validated client request through the conversation and

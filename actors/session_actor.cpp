@@ -9,6 +9,7 @@
 #include "actors/events.hpp"
 #include "actors/frame.hpp"
 #include "actors/requests.hpp"
+#include "actors/timed_request.hpp"
 #include "metrics/metrics.hpp"
 
 namespace switchboard::actors {
@@ -27,8 +28,8 @@ request_context context(self_ptr self,
                         std::function<void(std::string)> answer) {
   auto& st = self->state;
   return request_context{
-      st.ctx,  st.user_id, st.session_id, std::move(answer), &st.subscriptions,
-      st.conn, &st.watched};
+      st.ctx,  st.user_id,  st.session_id, std::move(answer), &st.subscriptions,
+      st.conn, &st.watched, &st.timer};
 }
 
 void run(self_ptr self, client_frame& f,
@@ -168,7 +169,8 @@ void attach(self_ptr self, int attempt) {
         std::chrono::steady_clock::now() - asked;
     ctx->metrics->remote_request("attach", ok, took.count());
   };
-  self->request(d.actor, timeout_of(d, st.ctx->lim), std::move(d.msg))
+  timed_request(self, &st.timer, d.actor, timeout_of(d, st.ctx->lim),
+                std::move(d.msg))
       .then(
           [self, count](caf::strong_actor_ptr& user) {
             count(true);
@@ -214,7 +216,8 @@ void resubscribe(self_ptr self, const std::string& user,
       user, caf::make_message(subscribe_atom::value,
                               caf::actor_cast<session_actor>(self)));
   if (!d.err.ok()) return later();
-  self->request(d.actor, timeout_of(d, st.ctx->lim), std::move(d.msg))
+  timed_request(self, &st.timer, d.actor, timeout_of(d, st.ctx->lim),
+                std::move(d.msg))
       .then(
           [self, user](presence_status& s) {
             watch_presence_of(self, self->state.watched, user);

@@ -10,6 +10,7 @@
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
 #include "actors/request_lanes.hpp"
+#include "actors/request_timer.hpp"
 
 namespace switchboard::actors {
 
@@ -30,6 +31,7 @@ struct session_state {
   // whichever actor has the user now.
   std::unordered_map<caf::actor_addr, std::string> watched;
   request_lanes lanes;  // sends, acks and reads, per conversation
+  request_timer timer;  // the deadlines of its requests in flight
 
   static inline const char* name = "switchboard.session";
 };
