@@ -183,6 +183,7 @@ replicator::replicator(caf::actor_system& sys, node_context& ctx)
         c->finish(
             storage::error{storage::errc::closed, "the node is shutting down"});
       c->self = nullptr;
+      c->timer = {};  // its ids are this actor's only
     });
     return caf::behavior{[c](continue_atom, continuation& k) { k.fn(); }};
   });

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <type_traits>
 #include <utility>
 
 #include "actors/messages.hpp"
@@ -47,15 +48,28 @@ void tick(Self* self, request_timer& timer,
   if (next) arm(self, timer, *next);
 }
 
+// The handle the tick goes to: a typed actor's own type, so that one
+// without a continuation handler does not compile.
+template <class Self, class = void>
+struct handle_of {
+  using type = caf::actor;
+};
+template <class Self>
+struct handle_of<Self, std::void_t<typename Self::actor_hdl>> {
+  using type = typename Self::actor_hdl;
+};
+
 template <class Self>
 void arm(Self* self, request_timer& timer,
          request_timer::clock::time_point due) {
   auto delay = std::max(due - request_timer::clock::now(),
                         request_timer::clock::duration::zero());
-  caf::delayed_anon_send(
-      caf::actor_cast<caf::actor>(self),
-      std::chrono::duration_cast<std::chrono::microseconds>(delay),
-      continue_atom::value,
+  // High priority: a tick behind a long mailbox would delay every timeout
+  // (the replicator's lag bound among them) by the backlog. (The errors
+  // it enqueues keep their requests' ids, and so their priority.)
+  caf::delayed_anon_send<caf::message_priority::high>(
+      caf::actor_cast<typename handle_of<Self>::type>(self),
+      std::chrono::ceil<std::chrono::microseconds>(delay), continue_atom::value,
       continuation{[self, &timer, due] { tick(self, timer, due); }});
 }
 
@@ -88,7 +102,7 @@ auto timed_request(Self* self, request_timer* timer, const Dest& dest,
                    caf::duration timeout, Ts&&... xs) {
   using handle_t =
       decltype(self->request(dest, timeout, std::forward<Ts>(xs)...));
-  if (!timer || !timeout.valid())
+  if (!timer || !timeout.valid() || !dest)  // no dest: CAF answers at once
     return timed_handle<handle_t>{
         self->request(dest, timeout, std::forward<Ts>(xs)...), nullptr};
   auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
