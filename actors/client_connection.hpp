@@ -39,9 +39,16 @@ class client_connection {
 // What net/ holds for an open connection: where its frames go.
 class connection_handler {
  public:
+  // A frame that net/ does not hand on: a binary one (frames are UTF-8
+  // JSON text), or any while the node drains (SIGTERM).
+  enum class refusal { not_text, draining };
+
   virtual ~connection_handler() = default;
   virtual void on_frame(std::string text) = 0;
   virtual void on_close() = 0;
+  // The error frame that answers a frame refused for `why` (PROTOCOL.md
+  // "Errors"): net/ queues it, and writes no protocol of its own.
+  virtual std::string refusal_frame(refusal why) const = 0;
 };
 
 }  // namespace switchboard::actors

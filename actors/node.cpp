@@ -8,6 +8,7 @@
 #include "actors/budget_check.hpp"
 #include "actors/conversation_actor.hpp"
 #include "actors/directory.hpp"
+#include "actors/events.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/node_impl.hpp"
 #include "actors/registry.hpp"
@@ -82,6 +83,19 @@ class session_handler : public connection_handler {
   void on_close() override {
     if (closed_.exchange(true)) return;
     caf::anon_send(actor_, closed_atom::value);
+  }
+  std::string refusal_frame(refusal why) const override {
+    switch (why) {
+      case refusal::draining:
+        return events::error(
+            std::nullopt,
+            proto_error{"unavailable", "the node is shutting down", 1000});
+      case refusal::not_text:
+        return events::error(
+            std::nullopt,
+            proto_error{"bad_request", "frames must be UTF-8 JSON text"});
+    }
+    return {};
   }
 
  private:

@@ -191,12 +191,11 @@ class ws_session : public actors::client_connection,
       return;
     }
     if (!ws_.is_message_done()) return do_read();
+    using refusal = actors::connection_handler::refusal;
     if (ctx_->registry->draining) {
-      enqueue(
-          R"({"type":"error","code":"unavailable","message":"the node is shutting down","retry_after_ms":1000})");
+      enqueue(handler_->refusal_frame(refusal::draining));
     } else if (!ws_.got_text()) {
-      enqueue(
-          R"({"type":"error","code":"bad_request","message":"frames must be UTF-8 JSON text"})");
+      enqueue(handler_->refusal_frame(refusal::not_text));
     } else {
       in_flight_.fetch_add(1);
       handler_->on_frame(beast::buffers_to_string(buffer_.data()));

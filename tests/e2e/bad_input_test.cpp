@@ -47,6 +47,13 @@ TEST_CASE_METHOD(
                "bad_request");
   auto e = c->request({{"type", "nope"}});
   CHECK(e["code"] == "bad_request");  // and it carries the rid
+  // A binary frame, even of JSON: frames are UTF-8 JSON text.
+  c->send_binary(R"({"type":"ping"})");
+  auto b = c->expect("error");
+  CHECK(b["code"] == "bad_request");
+  CHECK(b["message"] == "frames must be UTF-8 JSON text");
+  CHECK_FALSE(b.contains("rid"));
+  CHECK_FALSE(c->has("pong"));
   CHECK(c->request({{"type", "ping"}})["type"] == "pong");
 }
 

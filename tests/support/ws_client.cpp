@@ -40,7 +40,7 @@ struct ws_client::impl {
   std::optional<int> close_code;
   bool reading = true;  // I/O thread only
   bool read_pending = false;
-  std::deque<std::string> out;
+  std::deque<std::pair<std::string, bool>> out;  // (payload, binary)
   bool writing = false;
   int next_rid = 0;
 
@@ -77,8 +77,8 @@ struct ws_client::impl {
 
   void do_write() {
     writing = true;
-    ws.text(true);
-    ws.async_write(asio::buffer(out.front()),
+    ws.binary(out.front().second);
+    ws.async_write(asio::buffer(out.front().first),
                    [this](beast::error_code ec, std::size_t) {
                      writing = false;
                      if (ec) return;
@@ -176,7 +176,14 @@ ws_client::~ws_client() {
 
 void ws_client::send(const std::string& text) {
   asio::post(impl_->ioc, [this, text] {
-    impl_->out.push_back(text);
+    impl_->out.emplace_back(text, false);
+    if (!impl_->writing) impl_->do_write();
+  });
+}
+
+void ws_client::send_binary(const std::string& bytes) {
+  asio::post(impl_->ioc, [this, bytes] {
+    impl_->out.emplace_back(bytes, true);
     if (!impl_->writing) impl_->do_write();
   });
 }

@@ -35,6 +35,8 @@ class ws_client {
   ws_client& operator=(const ws_client&) = delete;
 
   void send(const std::string& text);
+  // A binary data frame (the protocol's frames are text).
+  void send_binary(const std::string& bytes);
   // A WebSocket ping control frame.
   void ping();
   void send(const boost::json::object& frame);
