@@ -210,6 +210,8 @@ class node {
                                      std::chrono::milliseconds timeout);
 
   shard_positions* positions() const;
+  // The push service (node_options::push): null when there is none.
+  push::service* pushes() const;
   // The leader's side of replication, the store's sink (null on a
   // standalone node).
   replicator* replication() const;

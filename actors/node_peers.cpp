@@ -245,6 +245,8 @@ shard_positions* node::positions() const { return impl_->positions.get(); }
 
 replicator* node::replication() const { return impl_->repl.get(); }
 
+push::service* node::pushes() const { return impl_->ctx.push; }
+
 void node::set_admin_handler(
     std::function<void(std::string, std::string, std::string,
                        std::function<void(int, std::string)>)>

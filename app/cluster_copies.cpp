@@ -7,6 +7,7 @@
 #include "actors/replicator.hpp"
 #include "app/cluster_node_impl.hpp"
 #include "app/shard_copy.hpp"
+#include "push/service.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::app {
@@ -354,9 +355,21 @@ std::string cluster_node::impl::transfer(std::uint32_t shard,
   auto reg = registry_of(target);
   if (!reg) return "node " + target + " is not connected";
   auto start = clock::now();
+  // The push service sends no more of the shard's jobs, and those on
+  // their way are answered, before the pause (they may take a while);
+  // inside it, what it held back since is written too, so that the new
+  // leader does not send those jobs again (push::service::release). Kept
+  // here again unless the lead goes.
+  auto* pushes = node.pushes();
+  auto n16 = static_cast<std::uint16_t>(shard);
+  on_exit keep_pushes{[&] {
+    if (pushes) pushes->keep(n16);
+  }};
+  if (pushes) pushes->release(n16, quiet_timeout);
   // Every write taken so far is on the ISR, the target included.
   quiet_shard quiet(node, shard, coord->shards());
   if (!quiet.failure().empty()) return quiet.failure();
+  if (pushes) pushes->flush(n16);
   auto rec = coord->shard(shard);
   if (!rec || rec->owner != coord->self().id || rec->state != state::owned)
     return "shard " + std::to_string(shard) + " is not led here";
@@ -377,6 +390,8 @@ std::string cluster_node::impl::transfer(std::uint32_t shard,
                                     return r.owner == target;
                                   }))
     return "cannot switch the map: " + next.err().message;
+  keep_pushes.dismiss();  // the new leader sends them
+  if (pushes) pushes->gone(n16);
   publish_routes();  // before the thaw: requests go to the new leader
   metrics::emit(
       log, "info", "leadership_transferred",

@@ -10,6 +10,7 @@
 #include "actors/shard_positions.hpp"
 #include "app/shard_copy.hpp"
 #include "cluster/coordinator.hpp"
+#include "push/service.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::app {
@@ -44,14 +45,25 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
   if (!rec) return "shard " + std::to_string(shard) + " has no owner";
   if (rec->owner != self || rec->state != state::owned)
     return "shard " + std::to_string(shard) + " is not owned here";
+  // The push service first, while this node still takes the shard's
+  // writes: its sends of the shard's jobs answered and their erases
+  // written, so that the target does not send them again; from here on it
+  // leaves the shard's outbox alone (push::service::release).
+  auto* pushes = node.pushes();
+  auto n16 = static_cast<std::uint16_t>(shard);
+  if (pushes) pushes->release(n16, quiesce_timeout);
   auto moving = coord.begin_move(shard, target, rec->mod_revision);
-  if (!moving) return "cannot start the move: " + moving.err().message;
+  if (!moving) {
+    if (pushes) pushes->keep(n16);
+    return "cannot start the move: " + moving.err().message;
+  }
   refresh();
   auto epoch = moving->epoch;
   // Frozen from here on (freeze_shard); kept frozen when the shard's actors
   // may still run, so that no second actor of a conversation ever starts.
   bool may_thaw = true;
   auto give_back = [&](const std::string& why) {
+    if (pushes) pushes->keep(n16);
     auto back = coord.abort_move(shard, moving->mod_revision);
     if (!back) {
       // The record changed (a finish that timed out but was applied, say):
@@ -116,6 +128,7 @@ std::string shard_move::run(std::uint32_t shard, const std::string& target) {
       return give_back("cannot switch the map: " + done.err().message);
   }
   refresh();
+  if (pushes) pushes->gone(n16);
   node.dir().thaw_shard(shard);  // its route sends everything away now
   storage::batch erase;
   erase.skip_replication();  // no longer this node's shard

@@ -2,6 +2,7 @@
 // service_worker.cpp, its state in service_impl.hpp.
 #include "push/service.hpp"
 
+#include <algorithm>
 #include <future>
 
 #include "common/thread_name.hpp"
@@ -120,11 +121,116 @@ void service::set_cluster(
 void service::rescan(const std::vector<std::uint16_t>& shards) {
   {
     std::lock_guard<std::mutex> l(impl_->mtx);
+    // Led here again: a shard gone before is this node's once more (not
+    // one whose release is under way: its route may just have flapped).
+    for (auto n : shards)
+      if (auto r = impl_->released.find(n);
+          r != impl_->released.end() && !r->second)
+        impl_->released.erase(r);
     if (!impl_->started) return;  // start() reads the whole outbox
     impl_->rescan_shards.insert(shards.begin(), shards.end());
     impl_->rescan_due = clock::now();
   }
   impl_->cv.notify_all();
+}
+
+bool service::impl::sending_of(std::uint16_t shard) const {
+  auto of = [&](const std::string& home) {
+    return storage::shard_of(home, store.shards()) == shard;
+  };
+  for (auto& a : done)
+    if (of(a.key.first)) return true;
+  if (sending == 0) return false;
+  for (auto& [k, e] : pending)
+    if (e.sending && of(k.first)) return true;
+  return false;
+}
+
+bool service::release(std::uint16_t shard, std::chrono::milliseconds timeout) {
+  auto& i = *impl_;
+  bool in_time = true;
+  {
+    std::unique_lock<std::mutex> l(i.mtx);
+    i.released[shard] = true;
+    // What is not on its way stays in the outbox, for the new leader.
+    for (auto it = i.pending.begin(); it != i.pending.end();) {
+      if (it->second.sending || i.shard_of_home(it->first.first) != shard) {
+        ++it;
+        continue;
+      }
+      i.unschedule(it->first, it->second);
+      it = i.pending.erase(it);
+    }
+    for (auto it = i.bursts.begin(); it != i.bursts.end();) {
+      if (i.shard_of_home(it->first.first) != shard) {
+        ++it;
+        continue;
+      }
+      i.bursts_due.erase({it->second.due, it->first.first, it->first.second});
+      it = i.bursts.erase(it);
+    }
+    i.backlog();
+    // The worker settles what was answered (holding its erases back), and
+    // tells the cv; a send's answer wakes it.
+    in_time = i.cv.wait_until(l, clock::now() + timeout, [&] {
+      return !i.sending_of(shard) && i.flushing == 0;
+    });
+  }
+  if (!in_time)
+    metrics::emit(i.log, "warn", "push_release_late",
+                  {{"shard", std::to_string(shard)},
+                   {"detail",
+                    "a push of the shard was still on its way: its new leader "
+                    "may send it once more"}});
+  return flush(shard) && in_time;
+}
+
+bool service::flush(std::uint16_t shard) {
+  auto& i = *impl_;
+  std::vector<std::pair<std::string, std::uint64_t>> mine;
+  {
+    std::lock_guard<std::mutex> l(i.mtx);
+    mine = i.take_erases(shard);
+  }
+  // Written, or an empty barrier: either way every erase handed to the
+  // store before (the group commit completes in order) is durable after.
+  storage::batch b;
+  for (auto& [home, seq] : mine) b.erase_push_job(home, seq);
+  if (auto st = i.store.commit_and_wait(std::move(b)); !st) {
+    metrics::emit(i.log, "warn", "push_job_not_erased",
+                  {{"jobs", std::to_string(mine.size())},
+                   {"shard", std::to_string(shard)},
+                   {"error", st.err().message}});
+    return false;
+  }
+  return true;
+}
+
+void service::keep(std::uint16_t shard) {
+  {
+    std::lock_guard<std::mutex> l(impl_->mtx);
+    if (!impl_->released.erase(shard)) return;
+    if (auto h = impl_->held.find(shard); h != impl_->held.end()) {
+      if (impl_->erases.empty())
+        impl_->erases_due = clock::now() + detail::erase_delay;
+      for (auto& e : h->second) impl_->erases.push_back(std::move(e));
+      impl_->held.erase(h);
+    }
+    // Its jobs and bursts are read from the outbox again (those it sent
+    // are known, and their entries go).
+    if (impl_->started) {
+      impl_->rescan_shards.insert(shard);
+      impl_->rescan_due = clock::now();
+    }
+  }
+  impl_->cv.notify_all();
+}
+
+void service::gone(std::uint16_t shard) {
+  std::lock_guard<std::mutex> l(impl_->mtx);
+  if (auto r = impl_->released.find(shard); r != impl_->released.end())
+    r->second = false;
+  impl_->held.erase(shard);  // the new leader's outbox has those jobs
 }
 
 void service::burst(const std::string& conv, const storage::push_entry& e) {
@@ -159,6 +265,8 @@ void service::handed(const std::vector<storage::push_entry>& jobs) {
     std::lock_guard<std::mutex> l(impl_->mtx);
     for (auto& j : jobs) {
       if (impl_->known(j)) continue;
+      // Of a shard let go of: it stays in the outbox, for the new leader.
+      if (impl_->released_home(j.job.user_id)) continue;
       impl_->m->push_created.inc();
       key_t k{j.job.user_id, j.job.conv_id};
       auto [it, fresh] = impl_->pending.try_emplace(k);

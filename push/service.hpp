@@ -108,6 +108,27 @@ class service {
   // message it has sent already is dropped). Those of shards it no longer
   // leads were let go when their time came.
   void rescan(const std::vector<std::uint16_t>& shards);
+  // --- a shard whose lead leaves this node (a move, a transfer) ---
+  // Call release() while this node still leads `shard` and takes its
+  // writes (before a move begins; before a transfer's pause): from then on
+  // no job of it is sent, taken or written here; what is not on its way
+  // stays in the outbox for the new leader; sends on their way are waited
+  // for (up to `timeout`); and every erase of the shard's jobs this
+  // service holds back (they are written together) is written and durable
+  // before it returns. false: a send was still on its way at the timeout
+  // (the new leader may send that job once more), or the erases could not
+  // be written; the log says which.
+  bool release(std::uint16_t shard, std::chrono::milliseconds timeout);
+  // The erases of `shard` held back since release(), written and durable
+  // (inside a transfer's pause, just before the lead goes).
+  bool flush(std::uint16_t shard);
+  // The lead stays here after all (the move or transfer failed): the
+  // shard's jobs are read from the outbox again and sent here.
+  void keep(std::uint16_t shard);
+  // The lead went: what was held back of `shard` is dropped (the new
+  // leader's outbox has those jobs). A rescan that gains it back undoes
+  // the release.
+  void gone(std::uint16_t shard);
 
   // Reads the outbox and starts sending: members' jobs at once, and each
   // conversation's burst is handed to `waker` when its grace ends (and

@@ -26,6 +26,7 @@
 #include "push/provider.hpp"
 #include "push/service.hpp"
 #include "push/webpush_provider.hpp"
+#include "storage/shard.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::metrics {
@@ -90,8 +91,22 @@ struct service::impl {
   // erase_batch.
   std::vector<std::pair<std::string, std::uint64_t>> erases;  // under mtx
   clock::time_point erases_due{};
+  // Erases taken by the worker and not yet handed to the store (mtx): a
+  // release waits for them, so that they go before its barrier.
+  std::size_t flushing = 0;
   // Shards this node began to lead, whose outbox is read again when due.
   std::set<std::uint16_t> rescan_shards;  // under mtx
+  // Shards let go of (service::release): none of their jobs is sent, and
+  // none of their outbox written, here. true while the release is under
+  // way (until keep() or gone()); false once gone, until a rescan gains
+  // the shard back.
+  std::map<std::uint16_t, bool> released;  // under mtx
+  // Erases of released shards that the worker held back instead of
+  // writing (a write of a shard led elsewhere is refused, and one during
+  // its copy would land after it): written by release() and flush(), put
+  // back by keep(), dropped by gone(). Under mtx.
+  std::map<std::uint16_t, std::vector<std::pair<std::string, std::uint64_t>>>
+      held;
   clock::time_point rescan_due{};
   bool started = false;  // under mtx
 
@@ -219,9 +234,10 @@ struct service::impl {
     if (erases.empty()) erases_due = clock::now() + erase_delay;
     erases.emplace_back(home, seq);
   }
-  // The erases so far in one write (without mtx, but for the few after
-  // stop), relaxed (an erase lost to
-  // a power cut sends its job once more, as a crash may).
+  // The erases so far, one write per shard (a shard led elsewhere by now
+  // refuses only its own), relaxed (an erase lost to a power cut sends its
+  // job once more, as a crash may). Without mtx, but for the few after
+  // stop.
   void flush_erases(std::vector<std::pair<std::string, std::uint64_t>> e);
 
   void remove_device(const std::string& user, const std::string& token,
@@ -230,7 +246,28 @@ struct service::impl {
   // The user's number of conversations with unread messages (blocking
   // store reads: the worker's thread only).
   std::uint32_t badge(const std::string& user);
-  bool here(const std::string& home) const { return !leads || leads(home); }
+  std::uint16_t shard_of_home(const std::string& home) const {
+    return storage::shard_of(home, store.shards());
+  }
+  // With mtx held: whether `home`'s shard was let go of (release).
+  bool released_home(const std::string& home) const {
+    return !released.empty() && released.count(shard_of_home(home));
+  }
+  // Without mtx: released_home, locked.
+  bool released_now(const std::string& home) const {
+    std::lock_guard<std::mutex> l(mtx);
+    return released_home(home);
+  }
+  // With mtx held: whether this node sends the jobs of `home`'s shard.
+  bool here(const std::string& home) const {
+    return !released_home(home) && (!leads || leads(home));
+  }
+  // With mtx held: the erases of `shard` waiting or held, taken.
+  std::vector<std::pair<std::string, std::uint64_t>> take_erases(
+      std::uint16_t shard);
+  // Whether a send of a job of `shard` is on its way or answered and not
+  // settled (mtx held).
+  bool sending_of(std::uint16_t shard) const;
 
   // Takes what the outbox holds of the shards this node leads and does not
   // know yet: a burst's grace runs from its first message, a member's job

@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <iterator>
+#include <map>
 
 #include "metrics/metrics.hpp"
 #include "push/backoff.hpp"
@@ -12,16 +14,40 @@ namespace switchboard::push {
 
 void service::impl::flush_erases(
     std::vector<std::pair<std::string, std::uint64_t>> e) {
-  if (e.empty()) return;
-  storage::batch b;
-  for (auto& [home, seq] : e) b.erase_push_job(home, seq);
-  b.relax_durability();
-  store.commit(std::move(b), [log = log,
-                              n = e.size()](const storage::status& s) {
-    if (!s)
-      metrics::emit(log, "warn", "push_job_not_erased",
-                    {{"jobs", std::to_string(n)}, {"error", s.err().message}});
-  });
+  std::map<std::uint16_t, storage::batch> by_shard;
+  std::map<std::uint16_t, std::size_t> counts;
+  for (auto& [home, seq] : e) {
+    auto n = shard_of_home(home);
+    by_shard[n].erase_push_job(home, seq);
+    ++counts[n];
+  }
+  for (auto& [n, b] : by_shard) {
+    b.relax_durability();
+    store.commit(std::move(b), [log = log, n = n,
+                                jobs = counts[n]](const storage::status& s) {
+      if (!s)
+        metrics::emit(log, "warn", "push_job_not_erased",
+                      {{"jobs", std::to_string(jobs)},
+                       {"shard", std::to_string(n)},
+                       {"error", s.err().message}});
+    });
+  }
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> service::impl::take_erases(
+    std::uint16_t shard) {
+  std::vector<std::pair<std::string, std::uint64_t>> mine;
+  if (auto h = held.find(shard); h != held.end()) {
+    mine = std::move(h->second);
+    held.erase(h);
+  }
+  auto others = std::stable_partition(
+      erases.begin(), erases.end(),
+      [&](const auto& x) { return shard_of_home(x.first) != shard; });
+  mine.insert(mine.end(), std::make_move_iterator(others),
+              std::make_move_iterator(erases.end()));
+  erases.erase(others, erases.end());
+  return mine;
 }
 
 void service::impl::remove_device(const std::string& user,
@@ -150,7 +176,9 @@ void service::impl::settle(answered a) {
         took.push_back(token);
         break;
       case outcome::kind::gone:
-        remove_device(a.key.first, token, o.reason);
+        // Not of a shard let go of: its new leader hears "gone" too.
+        if (!released_now(a.key.first))
+          remove_device(a.key.first, token, o.reason);
         took.push_back(token);
         break;
       case outcome::kind::failed:
@@ -213,7 +241,8 @@ void service::impl::send_clear(const key_t& k) {
   // push's badge.
   send_all(k.first, n, {}, [this, user = k.first](results_t results) {
     for (auto& [token, o] : results)
-      if (o.what == outcome::kind::gone) remove_device(user, token, o.reason);
+      if (o.what == outcome::kind::gone && !released_now(user))
+        remove_device(user, token, o.reason);
   });
 }
 
@@ -244,15 +273,27 @@ void service::impl::run() {
       l.unlock();
       settle(std::move(a));
       l.lock();
+      cv.notify_all();  // a release may wait for this shard's sends
       continue;
     }
     if (!erases.empty() &&
         (erases_due <= now || erases.size() >= erase_batch)) {
       auto e = std::move(erases);
       erases.clear();
+      if (!released.empty()) {
+        auto kept = std::stable_partition(e.begin(), e.end(), [&](auto& x) {
+          return !released_home(x.first);
+        });
+        for (auto it = kept; it != e.end(); ++it)
+          held[shard_of_home(it->first)].push_back(std::move(*it));
+        e.erase(kept, e.end());
+      }
+      ++flushing;
       l.unlock();
       flush_erases(std::move(e));
       l.lock();
+      --flushing;
+      cv.notify_all();  // a release may wait for these
       continue;
     }
     if (!rescan_shards.empty() && rescan_due <= now) {
@@ -275,6 +316,7 @@ void service::impl::run() {
     if (!clears.empty()) {
       auto k = std::move(clears.front());
       clears.pop_front();
+      if (released_home(k.first)) continue;  // best effort: its new leader's
       l.unlock();
       send_clear(k);
       l.lock();

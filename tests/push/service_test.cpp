@@ -1,8 +1,13 @@
 #include "push/service.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <future>
+#include <thread>
+#include <utility>
 
 #include "metrics/metrics.hpp"
+#include "storage/shard.hpp"
 #include "storage/store.hpp"
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -74,5 +79,80 @@ TEST_CASE(
   settled();
   CHECK(gw.requests().size() == 2);
   CHECK(m.push_created.value() == 2);
+  s.stop();
+}
+
+TEST_CASE(
+    "a shard let go of: its push on its way is answered and erased first, "
+    "no other is sent, and kept again its jobs go on",
+    "[push][service]") {
+  testing::temp_dir dir;
+  auto db = storage::store::open(
+      storage::store_options{dir.str(), storage::durability::sync, {}});
+  REQUIRE(db.has_value());
+  auto& store = **db;
+  storage::batch dev;
+  dev.put_device("bob", storage::device{"gateway", "pk-bob", 1});
+  REQUIRE(store.commit_and_wait(std::move(dev)).has_value());
+  // The first push is answered only once the test says so.
+  std::promise<void> go;
+  auto gate = go.get_future().share();
+  auto arrived = std::make_shared<std::promise<void>>();
+  auto first_arrived = arrived->get_future();
+  auto told = std::make_shared<std::atomic<bool>>(false);
+  testing::fake_http_server gw([gate, arrived, told](
+                                   const testing::fake_http_server::request&) {
+    if (!told->exchange(true)) arrived->set_value();
+    gate.wait();
+    return testing::fake_http_server::response{200, {}, R"({"rejected":[]})"};
+  });
+  metrics::node_metrics m;
+  push::service_options o;
+  o.gateway_url = gw.url();
+  o.gateway_app_id = "org.example.chat";
+  push::service s(store, o, {}, &m);
+  // The gate opens whatever happens (a failed check too), or the fake's
+  // thread would wait for ever.
+  struct opens {
+    std::promise<void>& p;
+    bool open = false;
+    void now() {
+      if (!std::exchange(open, true)) p.set_value();
+    }
+    ~opens() { now(); }
+  } gate_guard{go};
+  s.start([](storage::push_entry) {});
+  auto shard = storage::shard_of("bob", store.shards());
+
+  s.handed({job(store, "bob", 5)});
+  REQUIRE(first_arrived.wait_for(10s) == std::future_status::ready);
+  auto released =
+      std::async(std::launch::async, [&] { return s.release(shard, 10s); });
+  // It waits for the answer (a move would copy the job otherwise).
+  CHECK(released.wait_for(50ms) == std::future_status::timeout);
+  gate_guard.now();
+  REQUIRE(released.wait_for(10s) == std::future_status::ready);
+  CHECK(released.get());
+  // Its erase is durable already: the shard's new leader finds nothing.
+  CHECK(store.push_jobs(10)->empty());
+
+  // Let go of: a newer job of the shard is kept in the outbox, not sent.
+  s.handed({job(store, "bob", 6)});
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (s.pending_for("bob") != 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);  // polls the service, not a sync
+  }
+  CHECK(store.push_jobs(10)->size() == 1);
+  CHECK(gw.requests().size() == 1);
+
+  // Kept again (the move failed): read from the outbox and sent.
+  s.keep(shard);
+  REQUIRE(gw.wait_for(2, 10s));
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (!store.push_jobs(10)->empty()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);
+  }
   s.stop();
 }
