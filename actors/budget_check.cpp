@@ -34,7 +34,7 @@ proto_error over_budget(node_context& ctx, request_kind kind,
   if (wait == 0) return {};
   auto name = request_kind_names[static_cast<std::size_t>(kind)];
   ctx.metrics->limit_hit("rate_" + std::string(name));
-  return proto_error{"rate_limited",
+  return proto_error{proto_code::rate_limited,
                      "too many " + std::string(name) + " requests", wait};
 }
 

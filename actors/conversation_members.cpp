@@ -72,8 +72,8 @@ static void create_here(conv_self self, create_request req, inbox_here here,
   if (!st.ctx->dir->enter_writes(here.add)) {
     st.ph = phase::missing;
     rp.deliver(create_reply{
-        proto_error{"unavailable", "a member's shard is moving; retry",
-                    store_retry_after_ms},
+        proto_error{proto_code::unavailable,
+                    "a member's shard is moving; retry", store_retry_after_ms},
         {},
         {},
         {},
@@ -136,8 +136,8 @@ void do_members(conv_self self, members_request req,
     return;
   }
   if (st.meta.kind == "direct") {
-    rp.deliver(
-        proto_error{"bad_request", "a direct conversation has fixed members"});
+    rp.deliver(proto_error{proto_code::bad_request,
+                           "a direct conversation has fixed members"});
     return;
   }
   if (!req.admin)
@@ -150,8 +150,8 @@ void do_members(conv_self self, members_request req,
     }
   for (auto& r : req.remove) {
     if (!req.admin && r != req.user && req.user != st.meta.creator) {
-      rp.deliver(
-          proto_error{"forbidden", "only the creator may remove others"});
+      rp.deliver(proto_error{proto_code::forbidden,
+                             "only the creator may remove others"});
       return;
     }
   }
@@ -200,10 +200,10 @@ static void change_members(conv_self self, std::vector<std::string> added,
   if (auto err = check_writable(st); !err.ok()) return fail(err);
   if (st.members.size() + added.size() - removed.size() >
       st.ctx->lim.max_members)
-    return fail(
-        proto_error{"bad_request", "a conversation has at most " +
-                                       std::to_string(st.ctx->lim.max_members) +
-                                       " members"});
+    return fail(proto_error{proto_code::bad_request,
+                            "a conversation has at most " +
+                                std::to_string(st.ctx->lim.max_members) +
+                                " members"});
   // The inbox entries written here, outside their users' actors: admitted
   // only while those users' shards are here and not moving away.
   std::vector<std::string> add_here, remove_here, remove_elsewhere;
@@ -215,7 +215,8 @@ static void change_members(conv_self self, std::vector<std::string> added,
   auto gated = add_here;
   gated.insert(gated.end(), remove_here.begin(), remove_here.end());
   if (!st.ctx->dir->enter_writes(gated))
-    return fail(proto_error{"unavailable", "a member's shard is moving; retry",
+    return fail(proto_error{proto_code::unavailable,
+                            "a member's shard is moving; retry",
                             store_retry_after_ms});
   // Everyone who was or now is a member hears of the change (in a
   // channel, those of them who are online).

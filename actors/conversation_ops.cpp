@@ -15,7 +15,7 @@ namespace switchboard::actors {
 namespace detail {
 
 proto_error internal_error(const std::string& what) {
-  return proto_error{"internal", "storage error: " + what};
+  return proto_error{proto_code::internal, "storage error: " + what};
 }
 
 namespace {
@@ -24,7 +24,7 @@ constexpr const char* reloading_why =
 }  // namespace
 
 proto_error storage_unavailable(const std::string& what) {
-  return proto_error{"unavailable",
+  return proto_error{proto_code::unavailable,
                      "the store cannot write now (" + what + "); retry",
                      store_retry_after_ms};
 }
@@ -102,7 +102,7 @@ proto_error check_member(const conversation_state& st,
   // A conversation that does not exist answers as one the caller is not a
   // member of: nobody learns which conversations exist.
   if (st.ph != phase::ready || !st.members.count(user))
-    return {"forbidden", "not a member of this conversation"};
+    return {proto_code::forbidden, "not a member of this conversation"};
   return {};
 }
 
@@ -265,7 +265,7 @@ void write_inbox_elsewhere(conv_self self, const std::vector<std::string>& add,
     }
     if (r.what == kind::unavailable) {
       if (err.ok())
-        err = proto_error{"unavailable", r.reason, r.retry_after_ms};
+        err = proto_error{proto_code::unavailable, r.reason, r.retry_after_ms};
       return;
     }
     auto it = std::find_if(nodes.begin(), nodes.end(), [&](const per_node& n) {
@@ -294,11 +294,11 @@ void write_inbox_elsewhere(conv_self self, const std::vector<std::string>& add,
         .then(
             [one_done](std::string& why) {
               one_done(why.empty() ? proto_error{}
-                                   : proto_error{"unavailable", why,
+                                   : proto_error{proto_code::unavailable, why,
                                                  store_retry_after_ms});
             },
             [one_done](caf::error&) {
-              one_done(proto_error{"unavailable",
+              one_done(proto_error{proto_code::unavailable,
                                    "a member's node did not answer; retry",
                                    store_retry_after_ms});
             });

@@ -150,8 +150,8 @@ void accept(conv_self self, std::vector<send_job>& jobs,
         wait > 0) {
       drop_entry();
       st.ctx->metrics->rate_limited.inc();
-      job.rp.deliver(
-          send_reply{{"rate_limited", "sending too fast", wait}, 0, 0, false});
+      job.rp.deliver(send_reply{
+          {proto_code::rate_limited, "sending too fast", wait}, 0, 0, false});
       continue;
     }
     storage::message m{0, std::move(job.req.sender), std::move(job.req.body),
@@ -249,8 +249,9 @@ void queue_send(conv_self self, send_request req, send_answer rp) {
   }
   if (req.body.size() > st.ctx->lim.max_body) {
     rp.deliver(send_reply{
-        {"too_large", "body is over max_body (" +
-                          std::to_string(st.ctx->lim.max_body) + " bytes)"},
+        {proto_code::too_large, "body is over max_body (" +
+                                    std::to_string(st.ctx->lim.max_body) +
+                                    " bytes)"},
         0,
         0,
         false});

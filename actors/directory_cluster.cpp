@@ -107,7 +107,7 @@ directory::destination route(const directory::shard_route& r,
       d.msg = caf::make_message(route_atom::value, kind, id, std::move(m));
       break;
     case directory::shard_route::kind::unavailable:
-      d.err = proto_error{"unavailable", r.reason, r.retry_after_ms};
+      d.err = proto_error{proto_code::unavailable, r.reason, r.retry_after_ms};
       break;
   }
   return d;

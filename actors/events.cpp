@@ -40,9 +40,9 @@ std::string ok(const rid_t& rid) { return frame("ok", rid).done(); }
 
 std::string error(const rid_t& rid, const proto_error& e) {
   auto w = frame("error", rid);
-  w.str("code", e.code).str("message", e.message);
-  if (e.code == "rate_limited" ||
-      (e.code == "unavailable" && e.retry_after_ms > 0))
+  w.str("code", e.wire()).str("message", e.message);
+  if (e.code == proto_code::rate_limited ||
+      (e.code == proto_code::unavailable && e.retry_after_ms > 0))
     w.num("retry_after_ms", e.retry_after_ms);
   return w.done();
 }

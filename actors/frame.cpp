@@ -247,11 +247,11 @@ parsed_frame parse_frame(std::string_view text, const std::string& self,
   json::monotonic_resource arena(scratch, sizeof scratch);
   auto v = json::parse(text, ec, &arena, opts);
   if (ec) {
-    out.err = {"bad_request", "malformed JSON: " + ec.message()};
+    out.err = {proto_code::bad_request, "malformed JSON: " + ec.message()};
     return out;
   }
   if (!v.is_object()) {
-    out.err = {"bad_request", "a frame must be a JSON object"};
+    out.err = {proto_code::bad_request, "a frame must be a JSON object"};
     return out;
   }
   return parse_frame(v.as_object(), self, lim);
@@ -276,7 +276,7 @@ parsed_frame parse_frame(const json::object& o, const std::string& self,
     f.req = e->parse(o, self, lim);
     out.frame = std::move(f);
   } catch (const bad_field& e) {
-    out.err = {"bad_request", e.message};
+    out.err = {proto_code::bad_request, e.message};
   }
   return out;
 }

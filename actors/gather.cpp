@@ -20,7 +20,7 @@ id_groups group_by_owner(const directory& dir,
         it = g.elsewhere.insert(g.elsewhere.end(), {r.registry, {}});
       it->second.push_back(i);
     } else if (g.err.ok()) {
-      g.err = proto_error{"unavailable", r.reason, r.retry_after_ms};
+      g.err = proto_error{proto_code::unavailable, r.reason, r.retry_after_ms};
     }
   }
   return g;

@@ -65,8 +65,8 @@ void gather_inboxes(Self* self, node_context* ctx,
         [st, finish, pos = g.here](
             storage::result<std::vector<std::vector<std::string>>> r) mutable {
           if (!r)
-            return finish(
-                proto_error{"internal", "storage error: " + r.err().message});
+            return finish(proto_error{proto_code::internal,
+                                      "storage error: " + r.err().message});
           for (std::size_t k = 0; k < pos.size(); ++k)
             st->lists[pos[k]] = std::move((*r)[k]);
           finish(proto_error{});
@@ -82,7 +82,7 @@ void gather_inboxes(Self* self, node_context* ctx,
               finish(proto_error{});
             },
             [finish](caf::error&) mutable {
-              finish(proto_error{"unavailable",
+              finish(proto_error{proto_code::unavailable,
                                  "a user's node did not answer; retry", 1000});
             });
 }
@@ -133,8 +133,8 @@ void gather_summaries(Self* self, node_context* ctx, std::string user,
         },
         [take, finish](storage::result<std::vector<conv_summary>> r) mutable {
           if (!r)
-            return finish(
-                proto_error{"internal", "storage error: " + r.err().message});
+            return finish(proto_error{proto_code::internal,
+                                      "storage error: " + r.err().message});
           take(*r);
           finish(proto_error{});
         });
@@ -147,7 +147,7 @@ void gather_summaries(Self* self, node_context* ctx, std::string user,
               finish(proto_error{});
             },
             [finish](caf::error&) mutable {
-              finish(proto_error{"unavailable",
+              finish(proto_error{proto_code::unavailable,
                                  "a conversation's node did not answer; retry",
                                  1000});
             });

@@ -85,7 +85,7 @@ std::string read_inbox(const storage::store& store, const std::string& user,
                        const std::optional<std::string>& rid) {
   auto fail = [&](const storage::error& e) {
     return events::error(
-        rid, proto_error{"internal", "storage error: " + e.message});
+        rid, proto_error{proto_code::internal, "storage error: " + e.message});
   };
   auto convs = store.inbox(user);
   if (!convs) return fail(convs.err());

@@ -87,13 +87,13 @@ class session_handler : public connection_handler {
   std::string refusal_frame(refusal why) const override {
     switch (why) {
       case refusal::draining:
-        return events::error(
-            std::nullopt,
-            proto_error{"unavailable", "the node is shutting down", 1000});
+        return events::error(std::nullopt,
+                             proto_error{proto_code::unavailable,
+                                         "the node is shutting down", 1000});
       case refusal::not_text:
-        return events::error(
-            std::nullopt,
-            proto_error{"bad_request", "frames must be UTF-8 JSON text"});
+        return events::error(std::nullopt,
+                             proto_error{proto_code::bad_request,
+                                         "frames must be UTF-8 JSON text"});
     }
     return {};
   }
@@ -228,7 +228,7 @@ void node::admin_members(const std::string& conv_id,
               self->quit();
             },
             [self, done](caf::error&) {
-              done(proto_error{"unavailable",
+              done(proto_error{proto_code::unavailable,
                                "the conversation did not answer; retry", 1000});
               self->quit();
             });

@@ -260,7 +260,8 @@ std::pair<int, std::string> node::ask_admin(const caf::actor& registry,
                                             const std::string& body,
                                             std::chrono::milliseconds timeout) {
   auto unavailable = [](const std::string& why) {
-    boost::json::object e{{"code", "unavailable"}, {"message", why}};
+    boost::json::object e{{"code", common::wire(proto_code::unavailable)},
+                          {"message", why}};
     return std::pair<int, std::string>{
         503, boost::json::serialize(boost::json::object{{"error", e}})};
   };

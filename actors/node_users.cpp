@@ -19,18 +19,19 @@ namespace {
 void write_user_data(node_context& ctx, const std::string& user,
                      storage::batch b, std::function<void(proto_error)> done) {
   if (!ctx.dir->enter_writes({user}))
-    return done(
-        proto_error{"unavailable", "the user's shard is moving; retry", 1000});
+    return done(proto_error{proto_code::unavailable,
+                            "the user's shard is moving; retry", 1000});
   ctx.store->commit(std::move(b), [&ctx, user, done](const storage::status& s) {
     ctx.dir->leave_writes({user});
     if (s) return done(proto_error{});
     bool now = s.err().code == storage::errc::unavailable ||
                s.err().code == storage::errc::io_error;
-    done(now ? proto_error{"unavailable",
+    done(now ? proto_error{proto_code::unavailable,
                            "the node cannot write right now; retry: " +
                                s.err().message,
                            1000}
-             : proto_error{"internal", "storage error: " + s.err().message});
+             : proto_error{proto_code::internal,
+                           "storage error: " + s.err().message});
   });
 }
 
@@ -45,12 +46,13 @@ void ask_owner(caf::actor_system& sys, node_context& ctx,
     self->request(registry, timeout, m)
         .then(
             [self, done](std::string& why) {
-              done(why.empty() ? proto_error{}
-                               : proto_error{"unavailable", why, 1000});
+              done(why.empty()
+                       ? proto_error{}
+                       : proto_error{proto_code::unavailable, why, 1000});
               self->quit();
             },
             [self, done](caf::error&) {
-              done(proto_error{"unavailable",
+              done(proto_error{proto_code::unavailable,
                                "the user's node did not answer; retry", 1000});
               self->quit();
             });
@@ -70,7 +72,8 @@ void write_at_owner(caf::actor_system& sys, node_context& ctx,
   auto r = ctx.dir->route_of(user);
   using kind = directory::shard_route::kind;
   if (r.what == kind::unavailable)
-    return done(proto_error{"unavailable", r.reason, r.retry_after_ms});
+    return done(
+        proto_error{proto_code::unavailable, r.reason, r.retry_after_ms});
   if (r.what == kind::remote)
     return ask_owner(sys, ctx, r, std::move(there), std::move(done));
   write_user_data(ctx, user, std::move(here), std::move(done));
@@ -104,13 +107,15 @@ void node::list_devices(
   auto r = impl_->dir.route_of(user);
   using kind = directory::shard_route::kind;
   if (r.what == kind::unavailable)
-    return done(proto_error{"unavailable", r.reason, r.retry_after_ms}, {});
+    return done(
+        proto_error{proto_code::unavailable, r.reason, r.retry_after_ms}, {});
   if (r.what == kind::local)
     return impl_->pool->post([store = &impl_->store, user, done] {
       auto d = store->devices(user);
       if (!d)
-        return done(
-            proto_error{"internal", "storage error: " + d.err().message}, {});
+        return done(proto_error{proto_code::internal,
+                                "storage error: " + d.err().message},
+                    {});
       done(proto_error{}, std::move(*d));
     });
   auto timeout = impl_->ctx.lim.remote_request_timeout;
@@ -130,7 +135,7 @@ void node::list_devices(
               self->quit();
             },
             [self, done](caf::error&) {
-              done(proto_error{"unavailable",
+              done(proto_error{proto_code::unavailable,
                                "the user's node did not answer; retry", 1000},
                    {});
               self->quit();

@@ -69,7 +69,7 @@ struct call {
     rc.ctx->requests_in_flight.fetch_sub(1);
   }
   void fail(const proto_error& e) {
-    rc.ctx->metrics->error(e.code);
+    rc.ctx->metrics->error(e.wire());
     answer(events::error(rid, e));
   }
 };
@@ -93,10 +93,10 @@ void ask_again(Self* self, const caf::error& e, int attempt, F again) {
 // The error for a request that got no answer after its retries.
 inline proto_error no_answer(const caf::error& e) {
   if (e == make_cluster_error(cluster_errc::not_owner))
-    return {"unavailable", "the conversation's shard is moving; retry",
-            retry_after_ms};
-  return {"unavailable", "the conversation did not answer in time; retry",
-          retry_after_ms};
+    return {proto_code::unavailable,
+            "the conversation's shard is moving; retry", retry_after_ms};
+  return {proto_code::unavailable,
+          "the conversation did not answer in time; retry", retry_after_ms};
 }
 
 // Asks the conversation's actor, wherever it is now. An actor that
@@ -244,7 +244,7 @@ void ask_presence(const call_ptr<Self>& c, request::presence& f) {
     if (subs->size() + fresh > ctx->lim.max_presence_subscriptions) {
       ctx->metrics->limit_hit("presence_subscriptions");
       return c->fail(proto_error{
-          "bad_request",
+          proto_code::bad_request,
           "a connection watches the presence of at most " +
               std::to_string(ctx->lim.max_presence_subscriptions) + " users"});
     }
@@ -341,8 +341,8 @@ void ask_sends(session_actor::base* self, node_context* ctx, std::string conv,
                             "send_batch_answers_lost",
                             {{"sent", std::to_string(calls.size())},
                              {"answered", std::to_string(rs.size())}});
-              return fail_all(
-                  proto_error{"internal", "a batch of sends lost answers"});
+              return fail_all(proto_error{proto_code::internal,
+                                          "a batch of sends lost answers"});
             }
             auto now = std::chrono::steady_clock::now();
             for (std::size_t i = 0; i < rs.size(); ++i) {

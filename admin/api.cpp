@@ -23,6 +23,8 @@
 
 namespace switchboard::admin {
 
+using common::proto_code;
+
 namespace json = boost::json;
 using rest::error_response;
 
@@ -103,7 +105,7 @@ struct admin_api::impl {
 
   net::http_response user(const std::string& id) {
     if (!auth::valid_user_id(id))
-      return error_response(400, "bad_request", "not a user id: " + id);
+      return error_response(proto_code::bad_request, "not a user id: " + id);
     auto sessions = ctx.node->dir().sessions_of(id);
     json::array conns;
     for (auto& s : sessions)
@@ -113,11 +115,11 @@ struct admin_api::impl {
     auto seen = ctx.store->last_seen(id);
     auto inbox = ctx.store->inbox(id);
     if (!seen || !inbox)
-      return error_response(500, "internal", "storage error");
+      return error_response(proto_code::internal, "storage error");
     if (sessions.empty() && !*seen && inbox->empty())
-      return error_response(404, "not_found", "no such user: " + id);
+      return error_response(proto_code::not_found, "no such user: " + id);
     auto devices = ctx.store->devices(id);
-    if (!devices) return error_response(500, "internal", "storage error");
+    if (!devices) return error_response(proto_code::internal, "storage error");
     json::array devs;
     for (auto& d : *devices)
       devs.emplace_back(json::object{{"platform", d.platform},
@@ -139,13 +141,14 @@ struct admin_api::impl {
 
   net::http_response conversation(const std::string& id) {
     auto meta = ctx.store->conversation(id);
-    if (!meta) return error_response(500, "internal", meta.err().message);
+    if (!meta) return error_response(proto_code::internal, meta.err().message);
     if (!*meta)
-      return error_response(404, "not_found", "no such conversation: " + id);
+      return error_response(proto_code::not_found,
+                            "no such conversation: " + id);
     auto members = ctx.store->members(id);
     auto last = ctx.store->last_msg_id(id);
     if (!members || !last)
-      return error_response(500, "internal", "storage error");
+      return error_response(proto_code::internal, "storage error");
     json::array ms;
     for (auto& m : *members)
       ms.emplace_back(json::object{{"user_id", m.user_id},
@@ -162,11 +165,12 @@ struct admin_api::impl {
 
   net::http_response tail(const std::string& id, std::size_t n) {
     auto meta = ctx.store->conversation(id);
-    if (!meta) return error_response(500, "internal", meta.err().message);
+    if (!meta) return error_response(proto_code::internal, meta.err().message);
     if (!*meta)
-      return error_response(404, "not_found", "no such conversation: " + id);
+      return error_response(proto_code::not_found,
+                            "no such conversation: " + id);
     auto pg = ctx.store->read_newest(id, n);
-    if (!pg) return error_response(500, "internal", pg.err().message);
+    if (!pg) return error_response(proto_code::internal, pg.err().message);
     json::array msgs;
     for (auto it = pg->messages.rbegin(); it != pg->messages.rend(); ++it)
       msgs.emplace_back(json::object{{"msg_id", it->msg_id},
@@ -179,14 +183,14 @@ struct admin_api::impl {
 
   net::http_response checkpoint(const std::string& dir) {
     if (dir.empty())
-      return error_response(400, "bad_request",
+      return error_response(proto_code::bad_request,
                             "give the checkpoint's directory");
     if (std::filesystem::exists(dir))
       return error_response(
-          400, "bad_request",
+          proto_code::bad_request,
           dir + " exists; a checkpoint needs a new directory");
     auto st = ctx.store->checkpoint(dir);
-    if (!st) return error_response(500, "internal", st.err().message);
+    if (!st) return error_response(proto_code::internal, st.err().message);
     // Tokens keep working against a node started on the copy.
     std::error_code ec;
     if (!ctx.secret_file.empty() && std::filesystem::exists(ctx.secret_file))
@@ -198,16 +202,16 @@ struct admin_api::impl {
   void route(const net::http_request& req, const net::http_reply& reply) {
     auto parts = path_parts(req.target);
     if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1")
-      return reply(error_response(404, "not_found", "no such path"));
+      return reply(error_response(proto_code::not_found, "no such path"));
     if (!authorized(ctx.admin_token, req.authorization))
-      return reply(error_response(401, "unauthorized",
+      return reply(error_response(proto_code::unauthorized,
                                   "a valid admin token is required"));
     json::object body;
     if (req.method == "POST" || req.method == "PUT") {
       boost::system::error_code ec;
       auto v = json::parse(req.body.empty() ? "{}" : req.body, ec);
       if (ec || !v.is_object())
-        return reply(error_response(400, "bad_request",
+        return reply(error_response(proto_code::bad_request,
                                     "the body must be a JSON object"));
       body = std::move(v.as_object());
     }
@@ -253,11 +257,12 @@ struct admin_api::impl {
     if (is({"users", "*", "push-test"}, "POST")) {
       if (!ctx.push)
         return reply(error_response(
-            404, "not_found",
+            proto_code::not_found,
             "no push provider is configured on this node (docs/push.md)"));
       return blocking([this, id = parts[3]] {
         if (!auth::valid_user_id(id))
-          return error_response(400, "bad_request", "not a user id: " + id);
+          return error_response(proto_code::bad_request,
+                                "not a user id: " + id);
         json::array out;
         for (auto& [device, what] :
              ctx.push->test(id, std::chrono::seconds(15)))
@@ -272,7 +277,7 @@ struct admin_api::impl {
         reason = std::string(r->as_string()).substr(0, 120);
       auto n = ctx.node->dir().kick(parts[3], reason);
       if (n == 0)
-        return reply(error_response(404, "not_found",
+        return reply(error_response(proto_code::not_found,
                                     parts[3] + " has no connection here"));
       return reply(ok_json({{"user_id", parts[3]}, {"closed", n}}));
     }
@@ -281,7 +286,7 @@ struct admin_api::impl {
       // old tokens back in.
       auto user = parts[3];
       if (!auth::valid_user_id(user))
-        return reply(error_response(400, "bad_request", "not a user id"));
+        return reply(error_response(proto_code::bad_request, "not a user id"));
       auto now = auth::now_s();
       // A revocation made on every node of a cluster has one time for all.
       if (auto* nb = body.if_contains("not_before"); nb && nb->is_int64())
@@ -293,7 +298,7 @@ struct admin_api::impl {
                                        reply](const storage::status& s) {
         if (!s)
           return reply(error_response(
-              503, "unavailable",
+              proto_code::unavailable,
               "the revocation could not be stored: " + s.err().message));
         ctx.revoked->revoke(user, now);
         auto n = ctx.node->dir().kick(user, "token revoked");
@@ -304,7 +309,8 @@ struct admin_api::impl {
     if (is({"conversations"}, "GET")) {
       return blocking([this, prefix = query("prefix")] {
         auto ids = ctx.store->conversations(prefix, 100);
-        if (!ids) return error_response(500, "internal", ids.err().message);
+        if (!ids)
+          return error_response(proto_code::internal, ids.err().message);
         return ok_json({{"conversations", strings(*ids)}});
       });
     }
@@ -321,7 +327,7 @@ struct admin_api::impl {
         }
         if (n < 1 || n > 1000)
           return reply(
-              error_response(400, "bad_request", "limit must be 1..1000"));
+              error_response(proto_code::bad_request, "limit must be 1..1000"));
       }
       return blocking([this, id = parts[3], n] { return tail(id, n); });
     }
@@ -329,13 +335,11 @@ struct admin_api::impl {
       auto add = user_list(body, "add");
       auto remove = user_list(body, "remove");
       if (!add || !remove || (add->empty() && remove->empty()))
-        return reply(error_response(400, "bad_request",
+        return reply(error_response(proto_code::bad_request,
                                     "give user ids in 'add' and/or 'remove'"));
       ctx.node->admin_members(
           parts[3], *add, *remove, [reply](actors::proto_error e) {
-            if (!e.ok())
-              return reply(
-                  error_response(rest::status_of(e.code), e.code, e.message));
+            if (!e.ok()) return reply(error_response(e.code, e.message));
             reply(rest::no_content());
           });
       return;
@@ -343,11 +347,12 @@ struct admin_api::impl {
     if (is({"tokens"}, "POST")) {
       auto* u = body.if_contains("user");
       if (!u || !u->is_string() || !auth::valid_user_id(u->as_string()))
-        return reply(error_response(400, "bad_request", "give a valid 'user'"));
+        return reply(
+            error_response(proto_code::bad_request, "give a valid 'user'"));
       std::int64_t ttl = 86400;
       if (auto* t = body.if_contains("ttl")) {
         if (!t->is_int64() || t->as_int64() <= 0)
-          return reply(error_response(400, "bad_request",
+          return reply(error_response(proto_code::bad_request,
                                       "ttl must be a positive integer"));
         ttl = t->as_int64();
       }
@@ -360,7 +365,7 @@ struct admin_api::impl {
     if (parts.size() >= 3 && parts[2] == "cluster") {
       auto& cv = ctx.cluster;
       if (!cv.nodes)
-        return reply(error_response(404, "not_found",
+        return reply(error_response(proto_code::not_found,
                                     "this node is standalone (no --etcd)"));
       auto as_json = [](const std::string& text) {
         net::http_response res;
@@ -388,14 +393,14 @@ struct admin_api::impl {
             s->as_int64() > 65535 || !n || !n->is_string() ||
             n->as_string().empty())
           return reply(
-              error_response(400, "bad_request",
+              error_response(proto_code::bad_request,
                              "expected {\"shard\": N, \"node\": \"NODE_ID\"}"));
         return blocking([&cv, shard = std::uint32_t(s->as_int64()),
                          node = std::string(n->as_string())] {
           return cv.transfer(shard, node);
         });
       }
-      return reply(error_response(404, "not_found", "no such path"));
+      return reply(error_response(proto_code::not_found, "no such path"));
     }
     if (is({"checkpoint"}, "POST")) {
       std::string dir;
@@ -406,7 +411,7 @@ struct admin_api::impl {
     if (is({"compact"}, "POST")) {
       return blocking([this] {
         auto st = ctx.store->compact();
-        if (!st) return error_response(500, "internal", st.err().message);
+        if (!st) return error_response(proto_code::internal, st.err().message);
         return ok_json({{"store_bytes", ctx.store->disk_size()}});
       });
     }
@@ -416,8 +421,9 @@ struct admin_api::impl {
           l && l->is_string() ? std::string(l->as_string()) : "";
       if (level != "debug" && level != "info" && level != "warn" &&
           level != "error")
-        return reply(error_response(
-            400, "bad_request", "level must be debug, info, warn or error"));
+        return reply(
+            error_response(proto_code::bad_request,
+                           "level must be debug, info, warn or error"));
       ctx.set_log_level(level);
       return reply(ok_json({{"level", level}}));
     }
@@ -471,7 +477,7 @@ struct admin_api::impl {
            {"errors", std::move(errors)}}));
     }
     reply(
-        error_response(404, "not_found",
+        error_response(proto_code::not_found,
                        "no such admin call: " + req.method + " " + req.target));
   }
 };

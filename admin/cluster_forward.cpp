@@ -14,6 +14,8 @@
 
 namespace switchboard::admin {
 
+using common::proto_code;
+
 namespace json = boost::json;
 
 namespace {
@@ -232,7 +234,8 @@ std::optional<net::http_response> answer_in_cluster(
         closed += (*o)["closed"].as_int64();
     if (closed == 0)
       return rest::error_response(
-          404, "not_found", parts[3] + " has no connection in the cluster");
+          proto_code::not_found,
+          parts[3] + " has no connection in the cluster");
     return with_body(json::object{{"user_id", parts[3]}, {"closed", closed}});
   }
   if (n == 5 && parts[2] == "users" && parts[4] == "revoke" &&
@@ -247,7 +250,7 @@ std::optional<net::http_response> answer_in_cluster(
       auto o = object_of(r);
       if (r.status != 200 || !o) {
         auto res = rest::error_response(
-            503, "unavailable",
+            proto_code::unavailable,
             "the revocation is not stored on every node; repeat it: " + r.body);
         return res;
       }

@@ -12,6 +12,8 @@
 // where an id lives, and rebalance.
 namespace switchboard::app {
 
+using common::proto_code;
+
 namespace json = boost::json;
 
 namespace {
@@ -79,7 +81,8 @@ std::string named(const std::string& body, const std::string& id) {
   auto v = json::parse(body, ec);
   if (ec || !v.is_object())
     v = json::object{
-        {"error", json::object{{"code", "unavailable"}, {"message", body}}}};
+        {"error", json::object{{"code", common::wire(proto_code::unavailable)},
+                               {"message", body}}}};
   v.as_object()["node_id"] = id;
   return json::serialize(v);
 }
@@ -254,23 +257,24 @@ net::http_response cluster_node::transfer_json(std::uint32_t shard,
   auto rec = p.coord->shard(shard);
   if (shard >= p.coord->shards() || !rec)
     return rest::error_response(
-        400, "bad_request",
+        proto_code::bad_request,
         "shard " + std::to_string(shard) + " does not exist or has no owner");
   if (rec->owner == node)
     return rest::error_response(
-        400, "bad_request",
+        proto_code::bad_request,
         "node " + node + " leads shard " + std::to_string(shard) + " already");
   if (!cluster::in_isr(*rec, node))
     return rest::error_response(
-        400, "bad_request",
-        "node " + node + " holds no copy of shard " + std::to_string(shard) +
-            " in sync (in sync: " +
-            [&] {
-              std::string s;
-              for (auto& i : rec->isr) s += (s.empty() ? "" : ",") + i;
-              return s;
-            }() +
-            ")");
+        proto_code::bad_request, "node " + node + " holds no copy of shard " +
+                                     std::to_string(shard) +
+                                     " in sync (in sync: " +
+                                     [&] {
+                                       std::string s;
+                                       for (auto& i : rec->isr)
+                                         s += (s.empty() ? "" : ",") + i;
+                                       return s;
+                                     }() +
+                                     ")");
   std::string why;
   if (rec->owner == p.coord->self().id)
     why = p.move(shard, node);
@@ -278,7 +282,7 @@ net::http_response cluster_node::transfer_json(std::uint32_t shard,
     why = p.node.ask(p.registry_of(rec->owner),
                      caf::make_message(actors::move_atom::value, shard, node),
                      move_timeout);
-  if (!why.empty()) return rest::error_response(503, "unavailable", why);
+  if (!why.empty()) return rest::error_response(proto_code::unavailable, why);
   // This node's copy of the map learns of the txn from its watch.
   auto deadline = clock::now() + std::chrono::seconds(2);
   while (clock::now() < deadline) {
@@ -304,7 +308,7 @@ net::http_response cluster_node::admin_at_owner(const std::string& id,
     registry = r.registry;
   net::http_response res;
   if (!registry) {
-    res = rest::error_response(503, "unavailable", r.reason);
+    res = rest::error_response(proto_code::unavailable, r.reason);
     return res;
   }
   auto [status, body] =

@@ -7,6 +7,8 @@
 
 namespace switchboard::app {
 
+using common::proto_code;
+
 using rest::error_response;
 
 bool handle_ops(const net::http_request& req, const net::http_reply& reply,
@@ -17,7 +19,7 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
   if (path != "/healthz" && path != "/readyz" && path != "/metrics")
     return false;
   if (req.method != "GET" && req.method != "HEAD") {
-    auto res = error_response(405, "method_not_allowed", "use GET");
+    auto res = error_response(proto_code::method_not_allowed, "use GET");
     res.headers.emplace_back("Allow", "GET");
     reply(std::move(res));
     return true;
@@ -28,20 +30,20 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
   } else if (path == "/readyz") {
     if (state != node_state::ready) {
       reply(error_response(
-          503, "unavailable",
+          proto_code::unavailable,
           state == node_state::starting ? "starting" : "draining"));
       return true;
     }
     if (cluster && !cluster->ready()) {
       reply(error_response(
-          503, "unavailable",
+          proto_code::unavailable,
           "the node has lost contact with etcd; it takes no writes until "
           "its lease is renewed"));
       return true;
     }
     if (!store.writable()) {
       reply(error_response(
-          503, "unavailable",
+          proto_code::unavailable,
           "the store is not writable: " + store.health().reason));
       return true;
     }

@@ -42,6 +42,8 @@
 
 namespace switchboard::app {
 
+using common::proto_code;
+
 namespace {
 
 bool is_loopback(const std::string& host) {
@@ -230,13 +232,13 @@ int serve_main(int argc, char** argv) {
                    dev_login = cfg.dev_login, st = store.get()](
                       net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
-      return reply(rest::error_response(503, "unavailable",
+      return reply(rest::error_response(proto_code::unavailable,
                                         "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
     if (rest::handle(*rt, tokens, req, reply)) return;
     if (handle_ops(req, reply, state, m, *st, joined_node.load())) return;
     if (web.handle(req, reply)) return;
-    reply(rest::error_response(404, "not_found", "no such path"));
+    reply(rest::error_response(proto_code::not_found, "no such path"));
   };
   handlers.authenticate = token_authenticator(tokens);
   // The transport's own refusals carry the protocol's error body.
@@ -305,7 +307,8 @@ int serve_main(int argc, char** argv) {
       // through `cluster`, and answer 503 until it is there.
       auto joined = [&joined_node] { return joined_node.load(); };
       const std::string not_yet =
-          R"({"error":{"code":"unavailable","message":"joining the cluster"}})";
+          rest::error_response(proto_code::unavailable, "joining the cluster")
+              .body;
       actx.cluster.nodes = [joined, not_yet] {
         return joined() ? joined()->nodes_json() : not_yet;
       };
@@ -321,14 +324,14 @@ int serve_main(int argc, char** argv) {
       actx.cluster.transfer = [joined](std::uint32_t shard,
                                        const std::string& node) {
         if (!joined())
-          return rest::error_response(503, "unavailable",
+          return rest::error_response(proto_code::unavailable,
                                       "joining the cluster");
         return joined()->transfer_json(shard, node);
       };
       actx.cluster.at_owner = [joined](const std::string& id,
                                        const net::http_request& req) {
         if (!joined())
-          return rest::error_response(503, "unavailable",
+          return rest::error_response(proto_code::unavailable,
                                       "joining the cluster");
         return joined()->admin_at_owner(id, req);
       };
@@ -350,13 +353,14 @@ int serve_main(int argc, char** argv) {
       // only for this node's share of a cluster-wide answer.
       if (!admin::peer_may_ask(admin::path_parts(target), method) ||
           rest::parse_query(target)["scope"] != "node")
-        return done(
-            403,
-            R"({"error":{"code":"forbidden","message":"not a request a peer may forward"}})");
+        return done(403,
+                    rest::error_response(proto_code::forbidden,
+                                         "not a request a peer may forward")
+                        .body);
       if (!a)
-        return done(
-            503,
-            R"({"error":{"code":"unavailable","message":"the node is stopping"}})");
+        return done(503, rest::error_response(proto_code::unavailable,
+                                              "the node is stopping")
+                             .body);
       net::http_request req;
       req.method = std::move(method);
       req.target = std::move(target);

@@ -10,6 +10,8 @@
 
 namespace switchboard::app {
 
+using common::proto_code;
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -76,7 +78,7 @@ bool static_files::handle(const net::http_request& req,
   std::stringstream text;
   text << in.rdbuf();
   if (!in) {
-    reply(rest::error_response(500, "internal", "cannot read file"));
+    reply(rest::error_response(proto_code::internal, "cannot read file"));
     return true;
   }
   answer(req, reply, type, text.str());
@@ -88,7 +90,7 @@ void static_files::answer(const net::http_request& req,
                           std::string body) const {
   net::http_response res;
   if (req.method != "GET" && req.method != "HEAD") {
-    res = rest::error_response(405, "method_not_allowed", "use GET");
+    res = rest::error_response(proto_code::method_not_allowed, "use GET");
     res.headers.emplace_back("Allow", "GET, HEAD");
     return reply(std::move(res));
   }

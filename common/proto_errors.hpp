@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 // The protocol's error codes (PROTOCOL.md "Errors"), in one table: the wire
@@ -23,6 +24,7 @@ enum class proto_code : std::uint8_t {
   rate_limited,
   unavailable,
   internal,
+  none,  // no error: not in the table (a proto_error that is ok)
 };
 
 struct proto_code_info {
@@ -52,8 +54,21 @@ inline constexpr std::array<proto_code_info, 9> proto_codes = {{
     {proto_code::internal, "internal", 500, "a failure of the server's own"},
 }};
 
+// The row of `c`; none has none (it is the table's first, bad_request,
+// rather than out of bounds: ask ok() first).
 constexpr const proto_code_info& info(proto_code c) noexcept {
-  return proto_codes[static_cast<std::size_t>(c)];
+  auto i = static_cast<std::size_t>(c);
+  return proto_codes[i < proto_codes.size() ? i : 0];
+}
+
+// The wire name of `c`; "" for none.
+constexpr std::string_view wire(proto_code c) noexcept {
+  return c == proto_code::none ? std::string_view{} : info(c).wire;
+}
+
+// For CAF's rendering of messages (to_string of a proto_error).
+inline std::string to_string(proto_code c) {
+  return c == proto_code::none ? "none" : std::string(info(c).wire);
 }
 
 // The code of a wire name; nullopt for none of the protocol's.

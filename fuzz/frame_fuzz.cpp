@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     invariant(parsed.rid == parsed.frame->rid, "the rid is the frame's");
     check_frame(*parsed.frame, self, lim);
   } else {
-    invariant(parsed.err.code == "bad_request",
+    invariant(parsed.err.code == switchboard::common::proto_code::bad_request,
               "an invalid frame is a bad_request");
     invariant(!parsed.err.message.empty(), "a bad_request says why");
   }

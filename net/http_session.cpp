@@ -44,10 +44,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
       bool node = why == connection_limits::refusal::node_full;
       if (auto* m = self->ctx_->handlers.metrics)
         m->limit_hit(node ? "connections_node" : "connections_address");
-      auto res = node ? self->refused(503, "unavailable",
+      auto res = node ? self->refused(common::proto_code::unavailable,
                                       "the node is at its connection limit; "
                                       "retry later or elsewhere")
-                      : self->refused(429, "rate_limited",
+                      : self->refused(common::proto_code::rate_limited,
                                       "too many connections from this address");
       res.headers.emplace_back("Retry-After", "1");
       self->write(std::move(res));
@@ -73,7 +73,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (ec == http::error::end_of_stream) return do_close();
     if (ec == http::error::body_limit) {
       if (auto* m = ctx_->handlers.metrics) m->limit_hit("http_body");
-      auto res = refused(413, "too_large", "request body too large");
+      auto res =
+          refused(common::proto_code::too_large, "request body too large");
       keep_alive_ = false;
       return write(std::move(res));
     }
@@ -116,24 +117,26 @@ class http_session : public std::enable_shared_from_this<http_session> {
     auto path = target.substr(0, target.find('?'));
     keep_alive_ = false;
     if (path != "/v1/ws") {
-      auto res = refused(404, "not_found", "WebSocket endpoint is /v1/ws");
+      auto res = refused(common::proto_code::not_found,
+                         "WebSocket endpoint is /v1/ws");
       return write(std::move(res));
     }
     if (ctx_->registry->draining) {
-      auto res = refused(503, "unavailable", "the node is shutting down");
+      auto res =
+          refused(common::proto_code::unavailable, "the node is shutting down");
       return write(std::move(res));
     }
     std::string user;
     if (!ctx_->handlers.authenticate(to_request(req), user)) {
-      auto res = refused(401, "unauthorized", user);
+      auto res = refused(common::proto_code::unauthorized, user);
       return write(std::move(res));
     }
     connection_limits::refusal why;
     auto user_slot = ctx_->limits->admit_user(user, why);
     if (!user_slot) {
       if (auto* m = ctx_->handlers.metrics) m->limit_hit("connections_user");
-      auto res =
-          refused(429, "rate_limited", "too many connections of this user");
+      auto res = refused(common::proto_code::rate_limited,
+                         "too many connections of this user");
       res.headers.emplace_back("Retry-After", "1");
       return write(std::move(res));
     }
@@ -143,12 +146,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   // An answer of the transport's own, its body as the protocol writes it.
-  http_response refused(int status, const std::string& code,
-                        const std::string& message) {
-    if (ctx_->handlers.refusal)
-      return ctx_->handlers.refusal(status, code, message);
+  http_response refused(common::proto_code code, const std::string& message) {
+    if (ctx_->handlers.refusal) return ctx_->handlers.refusal(code, message);
     http_response res;
-    res.status = status;
+    res.status = common::info(code).http_status;
     res.content_type = "text/plain";
     res.body = message;
     return res;

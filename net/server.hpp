@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/client_connection.hpp"
+#include "common/proto_errors.hpp"
 #include "metrics/log_sink.hpp"
 #include "net/http_types.hpp"
 
@@ -49,8 +50,8 @@ using websocket_opener =
 // The answer the transport gives on its own (a connection refused at a
 // limit, a body too large, an upgrade refused), with the protocol's error
 // body: made by the layer that owns the protocol (rest::error_response).
-using refusal_writer = std::function<http_response(
-    int status, const std::string& code, const std::string& message)>;
+using refusal_writer = std::function<http_response(common::proto_code code,
+                                                   const std::string& message)>;
 
 struct server_handlers {
   http_handler http;

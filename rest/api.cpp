@@ -63,7 +63,7 @@ void run(actors::node& rt, const std::string& user, const json::object& frame,
          const net::http_reply& reply) {
   auto parsed = actors::parse_frame(frame, user, rt.lim());
   if (!parsed.frame) {
-    reply(error_response(400, parsed.err.code, parsed.err.message));
+    reply(error_response(parsed.err.code, parsed.err.message));
     return;
   }
   rt.request(user, std::move(*parsed.frame),
@@ -77,8 +77,8 @@ void run(actors::node& rt, const std::string& user, const json::object& frame,
 // store cannot write now, or the user's shard is on a node that is down or
 // moving) or `internal`.
 net::http_response device_failed(const actors::proto_error& e) {
-  auto res = error_response(status_of(e.code), e.code, e.message);
-  if (e.code == "unavailable")
+  auto res = error_response(e.code, e.message);
+  if (e.code == proto_code::unavailable)
     res.headers.emplace_back("Retry-After",
                              std::to_string(std::max<std::int64_t>(
                                  1, (e.retry_after_ms + 999) / 1000)));
@@ -106,7 +106,7 @@ void history(actors::node& rt, const std::string& user, const route& r,
     std::uint64_t n = 0;
     if (!parse_u64(*v, n)) {
       reply(error_response(
-          400, "bad_request",
+          proto_code::bad_request,
           std::string(name) + " must be a non-negative integer"));
       return;
     }
@@ -145,7 +145,7 @@ void register_device(actors::node& rt, const std::string& user,
       std::find(platforms.begin(), platforms.end(),
                 std::string(platform->as_string())) == platforms.end()) {
     reply(error_response(
-        400, "bad_request",
+        proto_code::bad_request,
         "platform must be \"fcm\", \"apns\", \"webpush\" or \"gateway\""));
     return;
   }
@@ -154,7 +154,7 @@ void register_device(actors::node& rt, const std::string& user,
   std::size_t most = platform->as_string() == "webpush" ? 4096 : 255;
   if (!token || !token->is_string() || token->as_string().empty() ||
       token->as_string().size() > most) {
-    reply(error_response(400, "bad_request",
+    reply(error_response(proto_code::bad_request,
                          "token must be a string of 1.." +
                              std::to_string(most) + " characters"));
     return;
@@ -162,7 +162,7 @@ void register_device(actors::node& rt, const std::string& user,
   if (platform->as_string() == "apns" &&
       token->as_string().find_first_not_of("0123456789abcdefABCDEF") !=
           std::string::npos) {
-    reply(error_response(400, "bad_request",
+    reply(error_response(proto_code::bad_request,
                          "an APNs device token is hexadecimal"));
     return;
   }
@@ -177,8 +177,8 @@ void register_device(actors::node& rt, const std::string& user,
 void delete_device(actors::node& rt, const std::string& user,
                    const std::string& token, const net::http_reply& reply) {
   if (token.empty() || token.size() > 4096) {
-    reply(
-        error_response(400, "bad_request", "token must be 1..4096 characters"));
+    reply(error_response(proto_code::bad_request,
+                         "token must be 1..4096 characters"));
     return;
   }
   rt.erase_device(user, token, [reply](const actors::proto_error& e) {
@@ -213,7 +213,7 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
   if (!r) return false;
   if (!r->allows(req.method)) {
     auto res = error_response(
-        405, "method_not_allowed",
+        proto_code::method_not_allowed,
         req.method + " is not allowed here; use " + r->allowed());
     res.headers.emplace_back("Allow", r->allowed());
     reply(std::move(res));
@@ -222,7 +222,7 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
   std::string why;
   auto user = authenticate(tokens, req, why);
   if (user.empty()) {
-    reply(error_response(401, "unauthorized", why));
+    reply(error_response(proto_code::unauthorized, why));
     return true;
   }
   json::object body;
@@ -275,7 +275,7 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
       if (auto e = rt.take_budget(actors::request_kind::devices, user);
           !e.ok()) {
         reply(error_from_frame(
-            json::object{{"code", e.code},
+            json::object{{"code", e.wire()},
                          {"message", e.message},
                          {"retry_after_ms", e.retry_after_ms}}));
         break;

@@ -57,19 +57,19 @@ bool handle_dev_login(bool enabled, const auth::hs256_key& key,
   if (req.target.substr(0, req.target.find('?')) != "/v1/dev/login")
     return false;
   if (req.method != "POST") {
-    auto res = error_response(405, "method_not_allowed", "use POST");
+    auto res = error_response(proto_code::method_not_allowed, "use POST");
     res.headers.emplace_back("Allow", "POST");
     reply(std::move(res));
     return true;
   }
   if (!enabled) {
-    reply(error_response(403, "forbidden",
+    reply(error_response(proto_code::forbidden,
                          "dev login is off on this node: sign in with a "
                          "token, or start the node with --dev-login"));
     return true;
   }
   if (auto why = refusal(req); !why.empty()) {
-    reply(error_response(403, "forbidden", why));
+    reply(error_response(proto_code::forbidden, why));
     return true;
   }
   json::object body;
@@ -81,7 +81,7 @@ bool handle_dev_login(bool enabled, const auth::hs256_key& key,
   auto* user = body.if_contains("user_id");
   if (!user || !user->is_string() ||
       !auth::valid_user_id(std::string_view(user->as_string()))) {
-    reply(error_response(400, "bad_request",
+    reply(error_response(proto_code::bad_request,
                          "user_id must be 1..64 characters of "
                          "[A-Za-z0-9_.-]"));
     return true;

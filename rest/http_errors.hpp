@@ -3,16 +3,17 @@
 #include <boost/json/object.hpp>
 #include <string>
 
+#include "common/proto_errors.hpp"
 #include "net/http_types.hpp"
 
 namespace switchboard::rest {
 
-// {"error":{"code":...,"message":...}} with `status`.
-net::http_response error_response(int status, const std::string& code,
-                                  const std::string& message);
+using common::proto_code;
 
-// The HTTP status of a protocol error code (PROTOCOL.md "Errors").
-int status_of(const std::string& code);
+// {"error":{"code":...,"message":...}} with the code's HTTP status (one
+// table: common/proto_errors.hpp).
+net::http_response error_response(common::proto_code code,
+                                  const std::string& message);
 
 // An `error` answer frame as its HTTP response; rate_limited gets
 // Retry-After (whole seconds, rounded up) and keeps retry_after_ms.

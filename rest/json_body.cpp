@@ -12,7 +12,7 @@ namespace json = boost::json;
 bool json_body(const net::http_request& req, json::object& out,
                net::http_response& err) {
   if (req.content_type.rfind("application/json", 0) != 0) {
-    err = error_response(400, "bad_request",
+    err = error_response(proto_code::bad_request,
                          "Content-Type must be application/json");
     return false;
   }
@@ -21,7 +21,8 @@ bool json_body(const net::http_request& req, json::object& out,
   opts.max_depth = 16;
   auto v = json::parse(req.body, ec, {}, opts);
   if (ec || !v.is_object()) {
-    err = error_response(400, "bad_request", "the body must be a JSON object");
+    err = error_response(proto_code::bad_request,
+                         "the body must be a JSON object");
     return false;
   }
   out = std::move(v.as_object());

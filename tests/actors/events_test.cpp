@@ -86,12 +86,13 @@ TEST_CASE("answers carry their rid, events none", "[events]") {
   auto r = parsed(events::receipt("c1", "bob", true, 5));
   CHECK(r["state"].as_string() == "read");
   CHECK_FALSE(r.contains("rid"));
-  auto e = parsed(events::error(std::string("x"),
-                                proto_error{"rate_limited", "slow down", 250}));
+  auto e = parsed(
+      events::error(std::string("x"),
+                    proto_error{proto_code::rate_limited, "slow down", 250}));
   CHECK(e["retry_after_ms"].to_number<int>() == 250);
-  CHECK_FALSE(
-      parsed(events::error(std::nullopt, proto_error{"forbidden", "no"}))
-          .contains("retry_after_ms"));
+  CHECK_FALSE(parsed(events::error(std::nullopt,
+                                   proto_error{proto_code::forbidden, "no"}))
+                  .contains("retry_after_ms"));
 }
 
 TEST_CASE("history and presence hold arrays of objects", "[events]") {

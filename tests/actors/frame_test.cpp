@@ -92,7 +92,7 @@ TEST_CASE("bad frames are bad_request, with the rid when it is valid",
     INFO(t);
     auto p = parse(t);
     CHECK_FALSE(p.frame.has_value());
-    CHECK(p.err.code == "bad_request");
+    CHECK(p.err.wire() == "bad_request");
     CHECK_FALSE(p.err.message.empty());
   }
   auto p = parse(R"({"type":"x","rid":"abc"})");
@@ -101,7 +101,7 @@ TEST_CASE("bad frames are bad_request, with the rid when it is valid",
 
 TEST_CASE("deeply nested JSON is refused, not recursed into", "[frame]") {
   std::string deep(10000, '[');
-  CHECK(parse(deep).err.code == "bad_request");
+  CHECK(parse(deep).err.wire() == "bad_request");
 }
 
 TEST_CASE(

@@ -69,16 +69,18 @@ TEST_CASE("a response body is the object serialised, with its status",
 
 TEST_CASE("each protocol error code has its HTTP status from one table",
           "[rest][errors]") {
+  using switchboard::common::proto_code;
   using switchboard::common::proto_codes;
-  CHECK(rest::status_of("bad_request") == 400);
-  CHECK(rest::status_of("forbidden") == 403);
-  CHECK(rest::status_of("rate_limited") == 429);
-  CHECK(rest::status_of("unavailable") == 503);
-  CHECK(rest::status_of("no such code") == 500);
+  CHECK(rest::error_response(proto_code::bad_request, "m").status == 400);
+  CHECK(rest::error_response(proto_code::forbidden, "m").status == 403);
+  CHECK(rest::error_response(proto_code::rate_limited, "m").status == 429);
+  CHECK(rest::error_response(proto_code::unavailable, "m").status == 503);
+  CHECK_FALSE(switchboard::common::code_of("no such code"));
   for (auto& c : proto_codes) {
     INFO(c.wire);
-    CHECK(rest::status_of(std::string(c.wire)) == c.http_status);
-    auto r = rest::error_response(c.http_status, std::string(c.wire), "m");
+    CHECK(switchboard::common::code_of(c.wire) == c.code);
+    auto r = rest::error_response(c.code, "m");
+    CHECK(r.status == c.http_status);
     CHECK(boost::json::parse(r.body).at("error").at("code") ==
           boost::json::string_view(c.wire.data(), c.wire.size()));
   }
