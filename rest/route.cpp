@@ -1,19 +1,10 @@
 #include "rest/route.hpp"
 
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <vector>
 
 namespace switchboard::rest {
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::vector<std::string> split_path(std::string_view target) {
   auto path = target.substr(0, target.find('?'));
@@ -30,19 +21,14 @@ std::vector<std::string> split_path(std::string_view target) {
 }
 
 std::string percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-        hex_value(s[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
-    }
-  }
-  return out;
+  // Boost.URL checks the escapes and decodes them. A part with one it
+  // refuses ("%zz", a lone '%') is kept as it was written: such a name
+  // matches nothing, and saying so is the handlers' answer.
+  auto pct = boost::urls::make_pct_string_view({s.data(), s.size()});
+  if (!pct) return std::string(s);
+  boost::urls::encoding_opts opt;
+  opt.space_as_plus = plus_is_space;
+  return pct->decode(opt);
 }
 
 std::optional<std::string> route::query(const std::string& name) const {

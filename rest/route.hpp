@@ -33,9 +33,10 @@ struct route {
 // nullopt when `target` is no REST path.
 std::optional<route> match_route(const std::string& target);
 
-// `s` with its %XX escapes decoded; `plus_is_space` (a query's, as HTML
-// forms write it): '+' is a space too. In a path '+' is itself (a device
-// token may hold one).
+// `s` with its %XX escapes decoded (Boost.URL); `plus_is_space` (a
+// query's, as HTML forms write it): '+' is a space too. In a path '+' is
+// itself (a device token may hold one). `s` with a malformed escape is
+// returned as it is.
 std::string percent_decode(std::string_view s, bool plus_is_space = false);
 
 // The path of a request target split at '/', each part percent-decoded,

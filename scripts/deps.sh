@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ ccache pkg-config
-  libcaf-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
+  libcaf-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcereal-dev catch2 libssl-dev libtomlplusplus-dev libedit-dev libjemalloc-dev
   # Push providers (push/): libcurl with HTTP/2 (nghttp2), as APNs requires.
   libcurl4-openssl-dev

@@ -69,6 +69,11 @@ TEST_CASE("a query is split on & and = and percent-decoded", "[rest][route]") {
   CHECK(parse_query("/p?q=a+b%2Bc")["q"] == "a b+c");
   CHECK(percent_decode("a%2Bb+c") == "a+b+c");
   CHECK(match_route("/v1/devices/ab+cd%2B")->param == "ab+cd+");
+  // A malformed escape: the text as written, not a guess at its bytes.
+  CHECK(percent_decode("a%zzb%41") == "a%zzb%41");
+  CHECK(percent_decode("100%") == "100%");
+  CHECK(percent_decode("%e2%82%ac") == "\xe2\x82\xac");  // UTF-8, byte-wise
+  CHECK(parse_query("/p?n=%4")["n"] == "%4");
 }
 
 TEST_CASE("a target's path splits at slashes, decoded, without its query",
