@@ -91,7 +91,9 @@ inline route unavailable(std::string owner, std::string why) {
 // 4: one connection per pair of nodes, the smaller id's, and hello_atom.
 // 5: copies moved by rebalance (move_atom with a copy to add and remove).
 // 6: push notifications across nodes (outbox_atom, pushcur_atom, unread_atom).
-constexpr int cluster_protocol_version = 6;
+// 7: reconciliation (journal_atom, patch_atom); proto_error's code is a
+// proto_code (one byte), no longer a string.
+constexpr int cluster_protocol_version = 7;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 
