@@ -18,7 +18,7 @@ namespace switchboard::actors {
 std::int64_t take_budget(node_context& ctx, std::size_t budget,
                          const std::string& user, double cost = 1.0);
 
-// take_budget for `kind`: an empty error when there was enough, otherwise
+// take_budget for `kind`: an ok proto_error when there was enough, otherwise
 // `rate_limited` with retry_after_ms (counted in the metrics as limit
 // rate_<kind>).
 proto_error over_budget(node_context& ctx, request_kind kind,

@@ -82,7 +82,7 @@ class node {
                std::function<void(std::string)> answer);
 
   // An operator's change of members (no membership or creator checks).
-  // `done` gets an empty error on success; it runs on a CAF thread.
+  // `done` gets an ok proto_error on success; it runs on a CAF thread.
   void admin_members(const std::string& conv_id, std::vector<std::string> add,
                      std::vector<std::string> remove,
                      std::function<void(proto_error)> done);
@@ -93,7 +93,7 @@ class node {
 
   // A user's push device registered or removed, in the store of the node
   // that owns the user's shard (this one, or a peer through its registry);
-  // `done` gets an empty error once durable, else `unavailable` (or
+  // `done` gets an ok proto_error once durable, else `unavailable` (or
   // `internal`); it runs on some other thread.
   void put_device(const std::string& user, const std::string& platform,
                   const std::string& token, std::int64_t registered_ms,

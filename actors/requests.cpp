@@ -69,7 +69,7 @@ struct call {
     rc.ctx->requests_in_flight.fetch_sub(1);
   }
   void fail(const proto_error& e) {
-    rc.ctx->metrics->error(e.wire());
+    rc.ctx->metrics->error(e.code);
     answer(events::error(rid, e));
   }
 };

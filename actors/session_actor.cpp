@@ -111,7 +111,7 @@ void handle_frame(self_ptr self, const std::string& text) {
   auto& st = self->state;
   auto parsed = parse_frame(text, st.user_id, st.ctx->lim);
   if (!parsed.frame) {
-    st.ctx->metrics->error(parsed.err.wire());
+    st.ctx->metrics->error(parsed.err.code);
     write(self, events::error(parsed.rid, parsed.err));
     st.conn->request_done();
     return;

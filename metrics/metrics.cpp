@@ -66,11 +66,9 @@ void histogram::render(std::string& out, std::string_view name) const {
          static_cast<double>(count_.load(std::memory_order_relaxed)));
 }
 
-void node_metrics::error(std::string_view code) noexcept {
-  auto c = common::code_of(code);
-  // Unknown codes count as internal.
-  errors[static_cast<std::size_t>(c.value_or(common::proto_code::internal))]
-      .inc();
+void node_metrics::error(common::proto_code code) noexcept {
+  auto i = static_cast<std::size_t>(code);
+  if (i < errors.size()) errors[i].inc();
 }
 
 void node_metrics::limit_hit(std::string_view name) noexcept {

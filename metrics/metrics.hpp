@@ -188,7 +188,8 @@ struct node_metrics {
   // nowhere.
   void remote_request(std::string_view kind, bool ok, double seconds) noexcept;
 
-  void error(std::string_view code) noexcept;
+  // One error answered with `code` (none counts nowhere).
+  void error(common::proto_code code) noexcept;
   // The Prometheus text exposition of every metric.
   std::string render() const;
 };

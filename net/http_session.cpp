@@ -20,7 +20,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// One HTTP/1.1 connection. Everything runs on the socket's strand; one
+// One HTTP/1.1 connection. Everything runs on its I/O thread (one
+// io_context, net/socket.hpp: no strand); one
 // request is handled at a time (no pipelining), one write in flight.
 class http_session : public std::enable_shared_from_this<http_session> {
  public:

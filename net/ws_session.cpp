@@ -21,7 +21,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// One WebSocket connection. Everything runs on the socket's strand; one
+// One WebSocket connection. Everything runs on its I/O thread (one
+// io_context, net/socket.hpp: no strand); one
 // read in flight. Outgoing frames collect in the corked_stream under the
 // WebSocket stream and go out many per TCP write; past max_queue frames or
 // max_queue_bytes bytes waiting there (and in the outbox) the client is not
@@ -74,7 +75,7 @@ class ws_session : public actors::client_connection,
     });
   }
 
-  // Any thread. Frames wait in the outbox until the strand takes them all
+  // Any thread. Frames wait in the outbox until its I/O thread takes them all
   // at once: one post per burst, not one per frame.
   void send_text(std::string text) override {
     {

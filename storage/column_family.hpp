@@ -11,7 +11,10 @@ namespace switchboard::storage {
 enum class column_family : std::size_t {
   messages,       // [conv][msg_id be64] -> message record
   conversations,  // [conv] -> conversation_meta
-  directs,        // [user a][user b], a < b -> conv_id of their direct chat
+  directs,        // spare: nothing above storage/ uses it (direct ids are
+                  // an HMAC, actors/conversation_ids.hpp); kept so that
+                  // the families' numbers (the journal's and the
+                  // replication wire's cf byte) stay as they are
   members,        // [conv][user] -> member_state
   inbox,          // [user][conv] -> "" (the conversations of a user)
   idempotency,    // [conv][sender][client_msg_id] -> msg_id be64
@@ -19,7 +22,8 @@ enum class column_family : std::size_t {
   push_outbox,    // [seq be64] -> push_job
   last_seen,      // [user] -> ts_ms be64
   revocations,    // [user] -> seconds be64: tokens issued before are refused
-  shard_log,      // [] -> the shard's replication position (shard_position)
+  shard_log,      // [] -> the shard's position (shard_position); [seq be64]
+                  // -> a replicated group's journal entry (shard_journal)
   count_,         // not a column family: the number of them
 };
 

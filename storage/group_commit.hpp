@@ -24,7 +24,6 @@ class ColumnFamilyHandle;
 
 namespace switchboard::storage {
 
-// How a commit reaches the disk before it is acknowledged (DESIGN §2).
 // What the writer reports to, and how tests break it. Every function runs
 // on the writer thread unless said otherwise; each may be empty.
 struct writer_hooks {

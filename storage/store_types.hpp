@@ -9,6 +9,7 @@
 // layer above.
 namespace switchboard::storage {
 
+// How a commit reaches the disk before it is acknowledged (DESIGN §2).
 enum class durability {
   sync,   // WAL fsynced: survives a power loss
   async,  // WAL written, not fsynced: survives a process crash only

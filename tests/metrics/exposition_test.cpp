@@ -71,9 +71,11 @@ TEST_CASE("counters and gauges are exposed with their HELP and TYPE",
 
 TEST_CASE("a labelled counter has one sample per label value", "[metrics]") {
   node_metrics m;
-  m.error("forbidden");
-  m.error("forbidden");
-  m.error("no such code");  // counted as internal
+  using switchboard::common::proto_code;
+  m.error(proto_code::forbidden);
+  m.error(proto_code::forbidden);
+  m.error(proto_code::internal);
+  m.error(proto_code::none);  // no error: counted nowhere
   m.limit_hit("channel_typing");
   auto text = m.render();
   CHECK(value_of(text, "switchboard_errors_total{code=\"forbidden\"}") == 2);

@@ -80,7 +80,7 @@ TEST_CASE("a client that does not read is closed with 1008 past the queue cap",
     REQUIRE(sent < 200000);  // 200 MB: far past any socket buffer
     conn->send_text(kilobyte_frame);
     ++sent;
-    if (sent % 256 == 0) std::this_thread::yield();  // let the strand write
+    if (sent % 256 == 0) std::this_thread::yield();  // let the I/O thread write
   }
   CHECK(s.m.queue_drops.value() == 1);
   // Reading again, the client gets what left before, then the close.
