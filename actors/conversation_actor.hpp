@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/cursor_writes.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
 #include "storage/conversation_log.hpp"
@@ -101,9 +102,9 @@ struct conversation_state {
   std::multimap<std::uint64_t, send_job> dup_waiting;
   std::size_t writes_in_flight = 0;
 
-  // Cursor writes are coalesced: while one is in flight, later ack/read
-  // updates wait and go out together in the next one (only the newest
-  // cursor of a member matters).
+  // Cursor writes are coalesced (cursor_writes): while one is in flight,
+  // later ack/read updates wait and go out together in the next one (only
+  // the newest cursor of a member matters).
   struct cursor_waiter {
     caf::typed_response_promise<proto_error> rp;
     std::vector<std::string> receipts;  // events to send once durable
@@ -112,9 +113,7 @@ struct conversation_state {
     bool read = false;            // a read, not only an ack
     std::uint64_t delivered = 0;  // the user's delivered cursor it writes
   };
-  bool cursor_write_in_flight = false;
-  std::set<std::string> cursor_dirty;  // members whose cursors moved
-  std::vector<cursor_waiter> cursor_waiters;
+  cursor_writes<cursor_waiter> cursors;
 
   // A write of this conversation failed: its in-memory state (next msg_id,
   // members, cursors) may be ahead of the store. Everything is answered

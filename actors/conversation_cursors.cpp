@@ -80,23 +80,21 @@ namespace {
 // updates it covers and answers them. One write in flight per conversation.
 void flush_cursors(conv_self self) {
   auto& st = self->state;
-  if (st.cursor_write_in_flight || st.cursor_dirty.empty()) return;
+  auto next = st.cursors.next();
+  if (!next) return;
   storage::batch b;
-  for (auto& user : st.cursor_dirty)
+  for (auto& user : next->users)
     if (auto it = st.members.find(user); it != st.members.end())
       b.put_member(st.conv_id, user, it->second);
-  st.cursor_dirty.clear();
   // Its receipts may come a moment later: it shares a message's fsync
   // rather than costing one of its own (docs/benchmarks.md).
   b.linger(st.ctx->lim.cursor_linger);
   auto waiters =
       std::make_shared<std::vector<conversation_state::cursor_waiter>>(
-          std::move(st.cursor_waiters));
-  st.cursor_waiters.clear();
-  st.cursor_write_in_flight = true;
+          std::move(next->waiters));
   commit_then(self, std::move(b), [self, waiters](const storage::status& s) {
     auto& st = self->state;
-    st.cursor_write_in_flight = false;
+    st.cursors.finished();
     for (auto& w : *waiters) {
       if (!s) {
         // The actor reloads the cursors from the store (reloading).
@@ -140,29 +138,23 @@ void do_cursor(conv_self self, cursor_request req,
     return;
   }
   auto& ms = st.members[req.user];
-  // Cumulative, and a msg_id past the last counts as the last.
-  auto target = std::min(req.msg_id, st.durable_upto);
-  conversation_state::cursor_waiter w{rp, {}, req.user, req.origin_session};
-  if (auto delivered = req.read ? std::max(target, ms.read_upto) : target;
-      delivered > ms.delivered_upto) {
-    ms.delivered_upto = delivered;
-    w.receipts.push_back(
-        events::receipt(st.conv_id, req.user, false, delivered));
-  }
-  if (req.read && target > ms.read_upto) {
-    ms.read_upto = target;
-    w.receipts.push_back(events::receipt(st.conv_id, req.user, true, target));
-  }
-  if (w.receipts.empty()) {
+  auto moved = move_cursor(ms, req.msg_id, req.read, st.durable_upto);
+  if (!moved.moved()) {
     rp.deliver(proto_error{});
     return;
   }
+  conversation_state::cursor_waiter w{rp, {}, req.user, req.origin_session};
+  if (moved.delivered)
+    w.receipts.push_back(
+        events::receipt(st.conv_id, req.user, false, *moved.delivered));
+  if (moved.read)
+    w.receipts.push_back(
+        events::receipt(st.conv_id, req.user, true, *moved.read));
   // A device has the messages up to there: no push for them; a read clears
   // what was shown of the conversation.
   w.read = req.read;
   w.delivered = ms.delivered_upto;
-  st.cursor_dirty.insert(req.user);
-  st.cursor_waiters.push_back(std::move(w));
+  st.cursors.add(req.user, std::move(w));
   flush_cursors(self);
 }
 

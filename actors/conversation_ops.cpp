@@ -82,12 +82,9 @@ void finish_reload(conv_self self) {
   for (auto& [j, _] : st.unconfirmed_dups)
     j.rp.deliver(send_reply{err, 0, 0, false});
   st.unconfirmed_dups.clear();
-  if (st.writes_in_flight > 0 || st.lookup_in_flight ||
-      st.cursor_write_in_flight)
+  if (st.writes_in_flight > 0 || st.lookup_in_flight || st.cursors.in_flight())
     return;
-  for (auto& w : st.cursor_waiters) w.rp.deliver(err);
-  st.cursor_waiters.clear();
-  st.cursor_dirty.clear();
+  for (auto& w : st.cursors.drop_waiting()) w.rp.deliver(err);
   channel_leave(self);
   st.ctx->dir->forget_conversation(st.conv_id, self->address());
   self->quit();
