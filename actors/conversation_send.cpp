@@ -207,13 +207,19 @@ void pump(conv_self self) {
       [store, conv = st.conv_id, lookups = std::move(lookups)]() {
         storage::result<found_map> out = found_map{};
         for (auto& [sender, cmid] : lookups) {
-          auto id = store->find_idempotent(conv, sender, cmid);
-          if (!id) return storage::result<found_map>(id.err());
-          if (!*id) continue;
-          auto pg = store->read_after(conv, **id - 1, 1);
-          if (!pg) return storage::result<found_map>(pg.err());
-          std::int64_t ts = pg->messages.empty() ? 0 : pg->messages[0].ts_ms;
-          out->emplace(dedup_key(sender, cmid), sent_id{**id, ts});
+          auto hit = store->find_idempotent(conv, sender, cmid);
+          if (!hit) return storage::result<found_map>(hit.err());
+          if (!*hit) continue;
+          auto id = (*hit)->msg_id;
+          std::int64_t ts = (*hit)->ts_ms.value_or(0);
+          if (!(*hit)->ts_ms) {
+            // Written before the value kept the timestamp: the message
+            // has it.
+            auto pg = store->read_after(conv, id - 1, 1);
+            if (!pg) return storage::result<found_map>(pg.err());
+            if (!pg->messages.empty()) ts = pg->messages[0].ts_ms;
+          }
+          out->emplace(dedup_key(sender, cmid), sent_id{id, ts});
         }
         return out;
       },

@@ -96,12 +96,13 @@ void batch::put_message(std::string_view conv, const message& m) {
 
 void batch::put_idempotency(std::string_view conv, std::string_view sender,
                             std::string_view client_msg_id,
-                            std::uint64_t msg_id) {
+                            std::uint64_t msg_id, std::int64_t ts_ms) {
   if (!check("conv_id", conv) || !check("sender", sender) ||
       !check("client_msg_id", client_msg_id))
     return;
   std::string v;
   keys::append_u64(v, msg_id);
+  keys::append_u64(v, static_cast<std::uint64_t>(ts_ms));
   put(column_family::idempotency, conv,
       keys::key(unassigned, conv, sender, client_msg_id), std::move(v));
 }

@@ -33,8 +33,11 @@ class batch {
   };
 
   void put_message(std::string_view conv, const message& m);
+  // The msg_id and timestamp a retry of (sender, client_msg_id) is
+  // answered with (store::find_idempotent).
   void put_idempotency(std::string_view conv, std::string_view sender,
-                       std::string_view client_msg_id, std::uint64_t msg_id);
+                       std::string_view client_msg_id, std::uint64_t msg_id,
+                       std::int64_t ts_ms);
   void put_conversation(std::string_view conv, const conversation_meta& meta);
   // The pair is unordered: (a, b) and (b, a) name the same direct chat.
   void put_direct(std::string_view a, std::string_view b,

@@ -16,7 +16,7 @@ result<std::uint64_t> conversation_log::append(batch& b, message& m) {
   m.msg_id = ++last_;
   b.put_message(conv_, m);
   if (!m.client_msg_id.empty())
-    b.put_idempotency(conv_, m.sender, m.client_msg_id, m.msg_id);
+    b.put_idempotency(conv_, m.sender, m.client_msg_id, m.msg_id, m.ts_ms);
   return m.msg_id;
 }
 

@@ -124,8 +124,15 @@ class store {
   result<std::uint64_t> count_from_others(std::string_view conv,
                                           std::uint64_t after,
                                           std::string_view user) const;
-  // The msg_id stored for (conv, sender, client_msg_id), if any.
-  result<std::optional<std::uint64_t>> find_idempotent(
+  // What a retried send is answered with: the msg_id stored for (conv,
+  // sender, client_msg_id) and its message's timestamp, in one read.
+  // Values written before the timestamp was kept (8 bytes) have none: the
+  // message itself says it then.
+  struct idempotent_hit {
+    std::uint64_t msg_id = 0;
+    std::optional<std::int64_t> ts_ms;
+  };
+  result<std::optional<idempotent_hit>> find_idempotent(
       std::string_view conv, std::string_view sender,
       std::string_view client_msg_id) const;
 

@@ -99,16 +99,24 @@ result<std::uint64_t> store::count_from_others(std::string_view conv,
   return n;
 }
 
-result<std::optional<std::uint64_t>> store::find_idempotent(
+result<std::optional<store::idempotent_hit>> store::find_idempotent(
     std::string_view conv, std::string_view sender,
     std::string_view client_msg_id) const {
   auto v =
       impl_->get(column_family::idempotency,
                  keys::key(impl_->shard(conv), conv, sender, client_msg_id));
   if (!v) return v.err();
-  if (!*v) return std::optional<std::uint64_t>();
-  if ((*v)->size() != 8) return error{errc::corruption, "idempotency record"};
-  return std::optional<std::uint64_t>(read_be64(**v));
+  if (!*v) return std::optional<idempotent_hit>();
+  // [msg_id be64][ts_ms be64], or [msg_id be64] as first written.
+  const auto& s = **v;
+  if (s.size() != 8 && s.size() != 16)
+    return error{errc::corruption, "idempotency record"};
+  idempotent_hit hit;
+  hit.msg_id = read_be64(s);
+  if (s.size() == 16)
+    hit.ts_ms =
+        static_cast<std::int64_t>(read_be64(std::string_view(s).substr(8)));
+  return std::optional<idempotent_hit>(hit);
 }
 
 store::probe store::probe_idempotent(std::string_view conv,

@@ -19,7 +19,7 @@ TEST_CASE_METHOD(store_fixture, "the log hands out gap-free ids from 1",
     CHECK(m.msg_id == static_cast<std::uint64_t>(i));
   }
   REQUIRE(db->commit_and_wait(std::move(b)).has_value());
-  CHECK(*db->find_idempotent("c", "alice", "k2") == 2u);
+  CHECK((*db->find_idempotent("c", "alice", "k2"))->msg_id == 2);
 }
 
 TEST_CASE_METHOD(store_fixture, "ids continue after a reopen",

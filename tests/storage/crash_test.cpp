@@ -119,7 +119,8 @@ TEST_CASE(
       if (*last > 0) {
         auto k = (*s)->find_idempotent(conv, "u", "k" + std::to_string(*last));
         REQUIRE(k.has_value());
-        CHECK(*k == std::optional<std::uint64_t>(*last));
+        REQUIRE(k->has_value());
+        CHECK((*k)->msg_id == *last);
       }
     }
   }

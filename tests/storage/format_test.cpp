@@ -144,7 +144,7 @@ void check_everything_readable(store& db) {
   REQUIRE(p.has_value());
   REQUIRE(p->messages.size() == 2);
   CHECK(p->messages[1].body == "m3");
-  CHECK(*db.find_idempotent(g, "alice", "k2") == 2u);
+  CHECK((*db.find_idempotent(g, "alice", "k2"))->msg_id == 2);
   auto ms = db.members(g);
   REQUIRE(ms->size() == 2);
   CHECK((*ms)[0].user_id == "alice");

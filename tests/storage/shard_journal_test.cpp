@@ -84,7 +84,7 @@ void write(store& s, const std::string& conv, std::uint64_t id,
            const std::string& body, const std::string& user) {
   batch b;
   b.put_message(conv, message{id, user, body, 5, "c" + body});
-  b.put_idempotency(conv, user, "c" + body, id);
+  b.put_idempotency(conv, user, "c" + body, id, 0);
   b.put_member(conv, user, member_state{id, id, 1});
   REQUIRE(s.commit_and_wait(std::move(b)).has_value());
 }

@@ -103,9 +103,40 @@ TEST_CASE_METHOD(store_fixture, "unread counts only other members' messages",
 TEST_CASE_METHOD(store_fixture, "idempotency keys find the original msg_id",
                  "[store]") {
   append("c", 3);
-  CHECK(*db->find_idempotent("c", "alice", "c3") == 3u);
+  CHECK((*db->find_idempotent("c", "alice", "c3"))->msg_id == 3);
   CHECK_FALSE(db->find_idempotent("c", "bob", "c3")->has_value());
   CHECK_FALSE(db->find_idempotent("other", "alice", "c3")->has_value());
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "an idempotency key holds its message's timestamp too, and "
+                 "one written before it did still reads",
+                 "[store]") {
+  append("c", 3);
+  auto hit = *db->find_idempotent("c", "alice", "c3");
+  REQUIRE(hit);
+  CHECK(hit->msg_id == 3);
+  CHECK(hit->ts_ms == 1002);  // the fixture's ts of message 3
+  // As first written: the msg_id alone, 8 bytes.
+  batch b;
+  std::string old_value;
+  keys::append_u64(old_value, 7);
+  auto shard = shard_of("c", db->shards());
+  b.put_raw(column_family::idempotency, keys::key(shard, "c", "bob", "old"),
+            old_value);
+  REQUIRE(db->commit_and_wait(std::move(b)).has_value());
+  auto old = *db->find_idempotent("c", "bob", "old");
+  REQUIRE(old);
+  CHECK(old->msg_id == 7);
+  CHECK_FALSE(old->ts_ms);
+  // Anything else is no idempotency value.
+  batch bad;
+  bad.put_raw(column_family::idempotency, keys::key(shard, "c", "bob", "bad"),
+              "12345");
+  REQUIRE(db->commit_and_wait(std::move(bad)).has_value());
+  auto broken = db->find_idempotent("c", "bob", "bad");
+  REQUIRE_FALSE(broken);
+  CHECK(broken.err().code == errc::corruption);
 }
 
 TEST_CASE_METHOD(store_fixture,
@@ -121,7 +152,7 @@ TEST_CASE_METHOD(store_fixture,
   reopen();
   CHECK(db->probe_idempotent("c", "bob", "c2") != probe::absent);
   CHECK(db->probe_idempotent("c", "alice", "c1") != probe::absent);
-  CHECK(*db->find_idempotent("c", "bob", "c2") == 2u);
+  CHECK((*db->find_idempotent("c", "bob", "c2"))->msg_id == 2);
 }
 
 TEST_CASE_METHOD(store_fixture,
