@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/cursor_writes.hpp"
+#include "actors/dedup_window.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
 #include "storage/conversation_log.hpp"
@@ -56,10 +57,7 @@ struct conversation_state {
     std::string key;  // (sender, client_msg_id): see dedup_key
   };
 
-  struct sent_id {
-    std::uint64_t msg_id;
-    std::int64_t ts;
-  };
+  using sent_id = actors::sent_id;
 
   std::string conv_id;
   node_context* ctx = nullptr;
@@ -91,13 +89,9 @@ struct conversation_state {
   // in the store, a batch at a time, so that ids follow arrival order.
   std::vector<send_job> queued;
   bool lookup_in_flight = false;
-  // Recent (sender, client_msg_id) -> id: answers retries without a read,
-  // and repeats of a message that is still being written. Holds at least
-  // every key whose message is not durable yet, since the store may not
-  // show those; older ones go once there are more than a few hundred.
-  std::unordered_map<std::string, sent_id> recent;
-  std::deque<const std::string*>
-      recent_order;  // keys in `recent`, oldest first
+  // Recent (sender, client_msg_id) -> id (dedup_window): answers retries
+  // without a read, and repeats of a message still being written.
+  dedup_window recent;
   // Duplicates of a message not yet durable, answered once it is.
   std::multimap<std::uint64_t, send_job> dup_waiting;
   std::size_t writes_in_flight = 0;

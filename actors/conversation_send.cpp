@@ -18,9 +18,6 @@ using sent_id = conversation_state::sent_id;
 using send_job = conversation_state::send_job;
 using found_map = std::unordered_map<std::string, sent_id>;
 
-// Retries come soon after the original; older ones are found in the store.
-constexpr std::size_t recent_cap = 256;
-
 // The key of `recent` and of the store's lookups: sender and client_msg_id.
 std::string dedup_key(std::string_view sender, std::string_view cmid) {
   std::string k;
@@ -28,21 +25,6 @@ std::string dedup_key(std::string_view sender, std::string_view cmid) {
   k.append(sender).push_back('\0');
   k.append(cmid);
   return k;
-}
-
-// Records the order of a key just added to `recent`, and forgets the oldest
-// keys past the cap, but never one whose message is not durable yet: the
-// store may not show it, and a retry must still find it.
-void remember(conversation_state& st, const std::string& key_in_recent) {
-  st.recent_order.push_back(&key_in_recent);
-  while (st.recent_order.size() > recent_cap) {
-    auto it = st.recent.find(*st.recent_order.front());
-    if (it != st.recent.end()) {
-      if (it->second.msg_id > st.durable_upto) break;
-      st.recent.erase(it);
-    }
-    st.recent_order.pop_front();
-  }
 }
 
 void answer_duplicate(conversation_state& st, send_job job, sent_id id) {
@@ -89,8 +71,7 @@ void on_written(conv_self self, const storage::status& written,
       a.rp.deliver(send_reply{err, 0, 0, false});
       // Not sent after all: a retry must be taken as new, not answered as
       // a duplicate of an id that will never be durable.
-      if (auto it = st.recent.find(a.key); it != st.recent.end())
-        it->second = sent_id{0, 0};
+      st.recent.failed(a.key);
     }
     auto last = accepted.back().msg.msg_id;
     for (auto it = st.dup_waiting.begin();
@@ -113,8 +94,8 @@ void on_written(conv_self self, const storage::status& written,
   while (!st.dup_waiting.empty() &&
          st.dup_waiting.begin()->first <= st.durable_upto) {
     auto node = st.dup_waiting.extract(st.dup_waiting.begin());
-    auto it = st.recent.find(node.mapped().key);
-    std::int64_t ts = it != st.recent.end() ? it->second.ts : 0;
+    auto* id = st.recent.find(node.mapped().key);
+    std::int64_t ts = id ? id->ts : 0;
     node.mapped().rp.deliver(send_reply{{}, node.key(), ts, true});
   }
 }
@@ -129,26 +110,18 @@ void accept(conv_self self, std::vector<send_job>& jobs,
   auto accepted = std::make_shared<std::vector<accepted_msg>>();
   accepted->reserve(jobs.size());
   for (auto& job : jobs) {
-    auto [it, fresh] = st.recent.try_emplace(job.key, sent_id{0, 0});
-    // An entry with id 0 is a message whose write failed: new again. It is
-    // in recent_order already.
-    if (!fresh && it->second.msg_id != 0) {
-      answer_duplicate(st, std::move(job), it->second);
+    // Sent before (earlier in this batch, too), and not a failed write.
+    if (auto* id = st.recent.find(job.key)) {
+      answer_duplicate(st, std::move(job), *id);
       continue;
     }
-    // Gives up on this send: an entry made for it goes again.
-    auto drop_entry = [&st, it = it, fresh = fresh] {
-      if (fresh) st.recent.erase(it);
-    };
     if (auto f = found.find(job.key); f != found.end()) {
-      it->second = f->second;
-      if (fresh) remember(st, it->first);
+      st.recent.record(job.key, f->second, st.durable_upto);
       answer_duplicate(st, std::move(job), f->second);
       continue;
     }
     if (auto wait = take_budget(*st.ctx, send_budget, job.req.sender);
         wait > 0) {
-      drop_entry();
       st.ctx->metrics->rate_limited.inc();
       job.rp.deliver(send_reply{
           {proto_code::rate_limited, "sending too fast", wait}, 0, 0, false});
@@ -158,12 +131,10 @@ void accept(conv_self self, std::vector<send_job>& jobs,
                        now_ms(), std::move(job.req.client_msg_id)};
     auto id = st.log->append(b, m);
     if (!id) {
-      drop_entry();
       job.rp.deliver(send_reply{internal_error(id.err().message), 0, 0, false});
       continue;
     }
-    it->second = sent_id{*id, m.ts_ms};
-    if (fresh) remember(st, it->first);
+    st.recent.record(job.key, sent_id{*id, m.ts_ms}, st.durable_upto);
     accepted->push_back(accepted_msg{
         std::move(job.rp), std::move(job.key),
         std::move(job.req.origin_session),
