@@ -35,6 +35,24 @@ storage::push_entry job(storage::store& db, const std::string& user,
   return e;
 }
 
+// A store in `dir` where bob has one device, on the push gateway.
+std::unique_ptr<storage::store> store_with_bob(const testing::temp_dir& dir) {
+  auto db = storage::store::open(
+      storage::store_options{dir.str(), storage::durability::sync, {}});
+  REQUIRE(db.has_value());
+  storage::batch dev;
+  dev.put_device("bob", storage::device{"gateway", "pk-bob", 1});
+  REQUIRE((*db)->commit_and_wait(std::move(dev)).has_value());
+  return std::move(*db);
+}
+
+push::service_options gateway_at(const std::string& url) {
+  push::service_options o;
+  o.gateway_url = url;
+  o.gateway_app_id = "org.example.chat";
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -42,21 +60,13 @@ TEST_CASE(
     "message's is sent",
     "[push][service]") {
   testing::temp_dir dir;
-  auto db = storage::store::open(
-      storage::store_options{dir.str(), storage::durability::sync, {}});
-  REQUIRE(db.has_value());
-  auto& store = **db;
-  storage::batch dev;
-  dev.put_device("bob", storage::device{"gateway", "pk-bob", 1});
-  REQUIRE(store.commit_and_wait(std::move(dev)).has_value());
+  auto db = store_with_bob(dir);
+  auto& store = *db;
   testing::fake_http_server gw([](const testing::fake_http_server::request&) {
     return testing::fake_http_server::response{200, {}, R"({"rejected":[]})"};
   });
   metrics::node_metrics m;
-  push::service_options o;
-  o.gateway_url = gw.url();
-  o.gateway_app_id = "org.example.chat";
-  push::service s(store, o, {}, &m);
+  push::service s(store, gateway_at(gw.url()), {}, &m);
   s.start([](storage::push_entry) {});
 
   s.handed({job(store, "bob", 5)});
@@ -87,13 +97,8 @@ TEST_CASE(
     "no other is sent, and kept again its jobs go on",
     "[push][service]") {
   testing::temp_dir dir;
-  auto db = storage::store::open(
-      storage::store_options{dir.str(), storage::durability::sync, {}});
-  REQUIRE(db.has_value());
-  auto& store = **db;
-  storage::batch dev;
-  dev.put_device("bob", storage::device{"gateway", "pk-bob", 1});
-  REQUIRE(store.commit_and_wait(std::move(dev)).has_value());
+  auto db = store_with_bob(dir);
+  auto& store = *db;
   // The first push is answered only once the test says so.
   std::promise<void> go;
   auto gate = go.get_future().share();
@@ -107,10 +112,7 @@ TEST_CASE(
     return testing::fake_http_server::response{200, {}, R"({"rejected":[]})"};
   });
   metrics::node_metrics m;
-  push::service_options o;
-  o.gateway_url = gw.url();
-  o.gateway_app_id = "org.example.chat";
-  push::service s(store, o, {}, &m);
+  push::service s(store, gateway_at(gw.url()), {}, &m);
   // The gate opens whatever happens (a failed check too), or the fake's
   // thread would wait for ever.
   struct opens {
