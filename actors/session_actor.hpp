@@ -38,8 +38,8 @@ struct session_state {
 
 // Parses the client's frames, asks the conversation and user actors, and
 // writes its answers, and the events pushed to it (push_atom: those of a
-// user actor on another node, presence), to the connection. Sends `welcome` once the
-// user actor knows the connection; frames that arrive earlier wait.
+// user actor on another node, presence), to the connection. Sends `welcome`
+// once the user actor knows the connection; frames that arrive earlier wait.
 session_actor::behavior_type session(
     session_actor::stateful_pointer<session_state> self, std::string user_id,
     std::string session_id, std::shared_ptr<client_connection> conn,

@@ -54,7 +54,8 @@ rocksdb::ColumnFamilyOptions cf_options(column_family cf) {
     if (cf == column_family::idempotency) o.memtable_whole_key_filtering = true;
     // Each conversation's keys arrive in increasing order: remembering the
     // last insert position per prefix turns the memtable's skiplist search
-    // into an append (measured: see docs/benchmarks.md, "Storage: group commit").
+    // into an append (measured: see docs/benchmarks.md, "Storage: group
+    // commit").
     o.memtable_insert_with_hint_prefix_extractor = o.prefix_extractor;
     // Messages are read by range, never by whole key.
     t.whole_key_filtering = cf != column_family::messages;
