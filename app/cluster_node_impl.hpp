@@ -93,7 +93,9 @@ inline route unavailable(std::string owner, std::string why) {
 // 6: push notifications across nodes (outbox_atom, pushcur_atom, unread_atom).
 // 7: reconciliation (journal_atom, patch_atom); proto_error's code is a
 // proto_code (one byte), no longer a string.
-constexpr int cluster_protocol_version = 7;
+// 8: idempotency values carry the message's timestamp (16 bytes), which a
+// node of 7 reads as corrupt when replication or a copy brings them.
+constexpr int cluster_protocol_version = 8;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 
