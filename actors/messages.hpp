@@ -199,11 +199,12 @@ struct conv_summary {
 struct shard_chunk {
   std::uint32_t shard = 0;
   std::int64_t epoch = 0;
-  std::uint8_t cf = 0;  // storage::column_family
+  std::uint8_t cf = 0;  // storage::tag_of(the column family)
   bool first = false;   // the move's first page: the receiver drops what
                         // it had of the shard first
-  // A copy for a replica of the shard (its leader's catch-up, DESIGN §5
-  // "Replication"), not a move: taken from the shard's leader at `epoch`.
+  // A copy for a replica of the shard (its leader's catch-up, docs/cluster.md
+  // "Replicas, in-sync copies and failover"), not a move: taken from the
+  // shard's leader at `epoch`.
   bool replica = false;
   std::vector<std::string> keys;
   std::vector<std::string> values;

@@ -103,8 +103,8 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
           return std::string("shard " + std::to_string(c.shard) +
                              " is not moving to node " + ctx->node_id +
                              " at epoch " + std::to_string(c.epoch));
-        if (c.cf >= storage::column_family_count ||
-            c.keys.size() != c.values.size())
+        auto family = storage::family_of_tag(c.cf);
+        if (!family || c.keys.size() != c.values.size())
           return std::string("malformed shard page");
         storage::batch b;
         b.skip_replication();
@@ -112,7 +112,7 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         // The copy replaces the shard here, its position too (the page of
         // shard_log, if the sender has one, sets it).
         if (c.first && ctx->positions) ctx->positions->reset(c.shard, {});
-        auto cf = static_cast<storage::column_family>(c.cf);
+        auto cf = *family;
         if (!storage::moves_with_shard(cf))
           return std::string("that column family does not move");
         for (std::size_t i = 0; i < c.keys.size(); ++i) {

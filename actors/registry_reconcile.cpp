@@ -10,13 +10,13 @@
 #include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
-// The follower's side of reconciliation (DESIGN §5 "Replication"): a copy
-// of a shard that is behind its leader, or ahead of it with writes no ISR
-// acknowledged, says where it stands and what its journal holds; the
-// leader finds where their logs part and sends the writes that make this
-// copy its own (app/shard_reconcile.cpp). Nothing streams to a copy being
-// reconciled (it is out of the ISR, and a learner's stream waits for the
-// copy); the patch is refused unless the copy is still where it said.
+// The follower's side of reconciliation (docs/cluster.md "Replicas, in-sync
+// copies and failover"): a copy of a shard that is behind its leader, or ahead
+// of it with writes no ISR acknowledged, says where it stands and what its
+// journal holds; the leader finds where their logs part and sends the writes
+// that make this copy its own (app/shard_reconcile.cpp). Nothing streams to a
+// copy being reconciled (it is out of the ISR, and a learner's stream waits for
+// the copy); the patch is refused unless the copy is still where it said.
 namespace switchboard::actors {
 
 namespace {
@@ -99,7 +99,7 @@ caf::message_handler reconcile_handlers(caf::event_based_actor* self,
               out.reserve(keys->size());
               for (auto& k : *keys) {
                 repl_op o;
-                o.cf = static_cast<std::uint8_t>(k.cf);
+                o.cf = storage::tag_of(k.cf);
                 o.key = std::move(k.key);
                 o.erase = true;
                 out.push_back(std::move(o));

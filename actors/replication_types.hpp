@@ -10,7 +10,7 @@ namespace switchboard::actors {
 // One write of a replicated group (storage::batch::op as it crosses
 // nodes): a put, a delete, or a range delete of keys that hold their shard.
 struct repl_op {
-  std::uint8_t cf = 0;  // storage::column_family
+  std::uint8_t cf = 0;  // storage::tag_of(the column family)
   std::string key;
   bool erase = false;     // delete `key` (or the range up to range_end)
   std::string value;      // a put's
@@ -19,7 +19,8 @@ struct repl_op {
 
 // One group's writes to one shard at its position (storage::shard_append):
 // what a follower applies, in order, refusing an epoch below the highest
-// it has seen and any gap in seq (DESIGN §5 "Replication").
+// it has seen and any gap in seq (docs/cluster.md "Replicas, in-sync copies and
+// failover").
 struct repl_append {
   std::uint32_t shard = 0;
   std::int64_t prev_epoch = 0;  // the position it follows: the follower

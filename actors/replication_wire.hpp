@@ -11,7 +11,7 @@ namespace switchboard::actors {
 
 inline repl_op to_wire(const storage::batch::op& o) {
   repl_op r;
-  r.cf = static_cast<std::uint8_t>(o.cf);
+  r.cf = storage::tag_of(o.cf);
   r.key = o.key;
   r.erase = !o.value.has_value();
   if (o.value) r.value = *o.value;
@@ -19,10 +19,12 @@ inline repl_op to_wire(const storage::batch::op& o) {
   return r;
 }
 
-// A column family out of range is caught by batch::add_raw.
+// A tag of no column family is caught by batch::add_raw: the op's family
+// is then out of range.
 inline storage::batch::op from_wire(repl_op&& o) {
-  storage::batch::op op{static_cast<storage::column_family>(o.cf),
-                        std::move(o.key), std::nullopt, 0};
+  storage::batch::op op{
+      storage::family_of_tag(o.cf).value_or(storage::column_family::count_),
+      std::move(o.key), std::nullopt, 0};
   if (!o.erase) op.value = std::move(o.value);
   op.range_end = std::move(o.range_end);
   return op;

@@ -62,7 +62,7 @@ std::string copy_shard(actors::node& node, const caf::actor& target,
       actors::shard_chunk c;
       c.shard = shard;
       c.epoch = epoch;
-      c.cf = static_cast<std::uint8_t>(cf);
+      c.cf = storage::tag_of(static_cast<storage::column_family>(cf));
       c.first = first;
       c.replica = replica;
       for (auto& [k, v] : page->kvs) {

@@ -70,10 +70,9 @@ std::string reconcile_copy(actors::node& node, const caf::actor& target,
   std::vector<storage::journal_ref> keys;
   keys.reserve(refs->size());
   for (auto& r : *refs) {
-    if (r.cf >= storage::column_family_count)
-      return "the copy listed a write of no column family";
-    keys.push_back(
-        {static_cast<storage::column_family>(r.cf), std::move(r.key)});
+    auto cf = storage::family_of_tag(r.cf);
+    if (!cf) return "the copy listed a write of no column family";
+    keys.push_back({*cf, std::move(r.key)});
   }
   auto patch =
       node.store().patch_after(s16, *common, keys, patch_max_bytes, at);

@@ -114,15 +114,6 @@ void batch::put_conversation(std::string_view conv,
       encode(meta));
 }
 
-void batch::put_direct(std::string_view a, std::string_view b,
-                       std::string_view conv) {
-  if (!check("user_id", a) || !check("user_id", b) || !check("conv_id", conv))
-    return;
-  if (b < a) std::swap(a, b);
-  put(column_family::directs, a, keys::key(unassigned, a, b),
-      std::string(conv));
-}
-
 void batch::put_member(std::string_view conv, std::string_view user,
                        const member_state& state) {
   if (!check("conv_id", conv) || !check("user_id", user)) return;

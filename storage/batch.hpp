@@ -39,9 +39,6 @@ class batch {
                        std::string_view client_msg_id, std::uint64_t msg_id,
                        std::int64_t ts_ms);
   void put_conversation(std::string_view conv, const conversation_meta& meta);
-  // The pair is unordered: (a, b) and (b, a) name the same direct chat.
-  void put_direct(std::string_view a, std::string_view b,
-                  std::string_view conv);
   void put_member(std::string_view conv, std::string_view user,
                   const member_state& state);
   void erase_member(std::string_view conv, std::string_view user);

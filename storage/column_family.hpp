@@ -2,22 +2,20 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace switchboard::storage {
 
 // The kinds of data of a node's store, one RocksDB column family each
-// (DESIGN §1). Keys are built by storage/keys.hpp.
+// (docs/ARCHITECTURE.md "storage/"). Keys are built by storage/keys.hpp.
 enum class column_family : std::size_t {
   messages,       // [conv][msg_id be64] -> message record
   conversations,  // [conv] -> conversation_meta
-  directs,        // spare: nothing above storage/ uses it (direct ids are
-                  // an HMAC, actors/conversation_ids.hpp); kept so that
-                  // the families' numbers (the journal's and the
-                  // replication wire's cf byte) stay as they are
   members,        // [conv][user] -> member_state
   inbox,          // [user][conv] -> "" (the conversations of a user)
-  idempotency,    // [conv][sender][client_msg_id] -> msg_id be64
+  idempotency,    // [conv][sender][client_msg_id] -> [msg_id be64][ts_ms be64]
   devices,        // [user][token] -> device
   push_outbox,    // [seq be64] -> push_job
   last_seen,      // [user] -> ts_ms be64
@@ -32,10 +30,35 @@ constexpr std::size_t column_family_count =
 
 // RocksDB's name of each column family, in enum order.
 constexpr std::array<std::string_view, column_family_count>
-    column_family_names = {"messages",    "conversations", "directs",
-                           "members",     "inbox",         "idempotency",
-                           "devices",     "push_outbox",   "last_seen",
-                           "revocations", "shard_log"};
+    column_family_names = {
+        "messages", "conversations", "members",   "inbox",       "idempotency",
+        "devices",  "push_outbox",   "last_seen", "revocations", "shard_log"};
+
+// Families that earlier builds created and this one drops when it opens a
+// data directory: "directs" (direct ids became an HMAC of the pair,
+// actors/conversation_ids.hpp, and nothing read it since).
+constexpr std::array<std::string_view, 1> retired_column_family_names = {
+    "directs"};
+
+// A family's tag: its number where it outlives a build, in the journal's
+// entries on disk and on the cluster's wire (shard chunks, replicated
+// ops, reconciliation). Fixed forever, apart from the enum's order; tag 2
+// was "directs" and is never given again.
+constexpr std::array<std::uint8_t, column_family_count> column_family_tags = {
+    0, 1, 3, 4, 5, 6, 7, 8, 9, 10};
+
+constexpr std::uint8_t tag_of(column_family cf) noexcept {
+  return column_family_tags[static_cast<std::size_t>(cf)];
+}
+
+// The family of a tag; none for a tag no family has (a retired one, or a
+// newer build's).
+constexpr std::optional<column_family> family_of_tag(
+    std::uint8_t tag) noexcept {
+  for (std::size_t i = 0; i < column_family_count; ++i)
+    if (column_family_tags[i] == tag) return static_cast<column_family>(i);
+  return std::nullopt;
+}
 
 // Whether a shard's move copies the family's keys of the shard (and erases
 // them where it moved from). Not the revocations: in a cluster every node

@@ -76,7 +76,6 @@ layout layout_of(column_family cf) noexcept {
     case column_family::last_seen:
     case column_family::revocations:
       return {1, false};
-    case column_family::directs:
     case column_family::members:
     case column_family::inbox:
     case column_family::devices:

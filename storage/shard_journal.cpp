@@ -39,7 +39,7 @@ std::string encode_journal(const journal_entry& e) {
   keys::append_u64(v, static_cast<std::uint64_t>(e.epoch));
   v.push_back(static_cast<char>(e.ranges ? 1 : 0));
   for (auto& k : e.keys) {
-    v.push_back(static_cast<char>(k.cf));
+    v.push_back(static_cast<char>(tag_of(k.cf)));
     v.push_back(static_cast<char>((k.key.size() >> 8) & 0xff));
     v.push_back(static_cast<char>(k.key.size() & 0xff));
     v += k.key;
@@ -61,11 +61,10 @@ std::optional<journal_entry> decode_journal(std::string_view v) {
   v.remove_prefix(9);
   while (!v.empty()) {
     if (v.size() < 3) return std::nullopt;
-    auto cf = static_cast<unsigned char>(v[0]);
+    auto cf = family_of_tag(static_cast<std::uint8_t>(v[0]));
     auto n = static_cast<std::size_t>(read_be(v.substr(1), 2));
-    if (cf >= column_family_count || v.size() < 3 + n) return std::nullopt;
-    e.keys.push_back(
-        {static_cast<column_family>(cf), std::string(v.substr(3, n))});
+    if (!cf || v.size() < 3 + n) return std::nullopt;
+    e.keys.push_back({*cf, std::string(v.substr(3, n))});
     v.remove_prefix(3 + n);
   }
   return e;

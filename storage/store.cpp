@@ -37,6 +37,43 @@ class shard_first_id_transform : public rocksdb::SliceTransform {
   }
 };
 
+// The retired families (column_family.hpp) a data directory written by an
+// earlier build still has. RocksDB opens all of a directory's families or
+// none, so they are opened too, and then dropped.
+std::vector<std::string> retired_families(const rocksdb::DBOptions& o,
+                                          const std::string& path) {
+  std::vector<std::string> names;
+  // A directory not created yet has none (and ListColumnFamilies fails).
+  if (!rocksdb::DB::ListColumnFamilies(o, path, &names).ok()) return {};
+  std::vector<std::string> out;
+  for (auto& n : names)
+    if (std::find(retired_column_family_names.begin(),
+                  retired_column_family_names.end(),
+                  n) != retired_column_family_names.end())
+      out.push_back(n);
+  return out;
+}
+
+// Drops the families after the live ones in `handles` (the retired ones
+// opened). A drop that fails is logged and tried again at the next open:
+// nothing reads the family meanwhile.
+void drop_retired(rocksdb::DB* db,
+                  std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+                  const metrics::log_sink& log) {
+  const std::size_t live = 1 + column_family_count;  // and "default"
+  for (std::size_t i = live; i < handles.size(); ++i) {
+    std::string name = handles[i]->GetName();
+    auto s = db->DropColumnFamily(handles[i]);
+    (void)db->DestroyColumnFamilyHandle(handles[i]);
+    if (s.ok())
+      metrics::emit(log, "warn", "store_family_dropped", {{"family", name}});
+    else
+      metrics::emit(log, "error", "store_family_drop_failed",
+                    {{"family", name}, {"error", s.ToString()}});
+  }
+  if (handles.size() > live) handles.resize(live);
+}
+
 rocksdb::ColumnFamilyOptions cf_options(column_family cf) {
   rocksdb::ColumnFamilyOptions o;
   rocksdb::BlockBasedTableOptions t;
@@ -187,11 +224,14 @@ result<std::unique_ptr<store>> store_opener::open(const store_options& options,
   for (std::size_t i = 0; i < column_family_count; ++i)
     descs.emplace_back(std::string(column_family_names[i]),
                        cf_options(static_cast<column_family>(i)));
+  for (auto& name : retired_families(db_opts, options.path))
+    descs.emplace_back(name, rocksdb::ColumnFamilyOptions());
 
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(db_opts, options.path, descs, &p->handles, &raw);
   if (!s.ok()) return error{errc::open_failed, s.ToString()};
   p->db.reset(raw);
+  drop_retired(p->db.get(), p->handles, options.log);
   p->cfs.assign(p->handles.begin() + 1, p->handles.end());
 
   auto shards =

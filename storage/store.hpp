@@ -67,10 +67,10 @@ struct push_entry {
   push_job job;
 };
 
-// A node's store: one RocksDB with a column family per kind of data (DESIGN
-// §1). Reads are synchronous and block: call them from a thread made for I/O,
-// never from a CAF scheduler or Asio thread. Writes go through commit(), the
-// node's group commit.
+// A node's store: one RocksDB with a column family per kind of data
+// (docs/ARCHITECTURE.md "storage/"). Reads are synchronous and block: call them
+// from a thread made for I/O, never from a CAF scheduler or Asio thread. Writes
+// go through commit(), the node's group commit.
 //
 // Thread-safe. No RocksDB type appears in this interface.
 class store {
@@ -97,7 +97,7 @@ class store {
   // group_commit::set_sink).
   void set_replication(replication_sink* sink) noexcept;
 
-  // --- replication (DESIGN §5) ---
+  // --- replication (docs/ARCHITECTURE.md "cluster/") ---
 
   // The replication position of every shard that has one, by shard.
   result<std::vector<std::pair<std::uint16_t, shard_position>>> positions()
@@ -152,9 +152,6 @@ class store {
 
   result<std::optional<conversation_meta>> conversation(
       std::string_view conv) const;
-  // The direct conversation of two users, in either order.
-  result<std::optional<std::string>> find_direct(std::string_view a,
-                                                 std::string_view b) const;
   // How many of `convs` have messages past `user`'s read cursor (a push's
   // badge): conversations the user is not a member of count none.
   result<std::uint32_t> unread_among(
@@ -203,10 +200,10 @@ class store {
   };
   // A consistent view of the whole store as of the moment it was taken,
   // for reads while writes go on (a replica's catch-up copies a shard from
-  // one, DESIGN §5 "Replication"). Its data and each shard's position
-  // (column_family::shard_log) are of the same moment, since a group
-  // writes both in one RocksDB write. Released when the last holder drops
-  // it; it must not outlive the store.
+  // one, docs/cluster.md "Replicas, in-sync copies and failover"). Its data and
+  // each shard's position (column_family::shard_log) are of the same moment,
+  // since a group writes both in one RocksDB write. Released when the last
+  // holder drops it; it must not outlive the store.
   class snapshot;
   std::shared_ptr<const snapshot> take_snapshot() const;
   // `at`: read from that snapshot (null: the store as it is now).

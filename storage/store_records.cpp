@@ -25,12 +25,6 @@ result<std::optional<conversation_meta>> store::conversation(
   return std::optional<conversation_meta>(std::move(*meta));
 }
 
-result<std::optional<std::string>> store::find_direct(
-    std::string_view a, std::string_view b) const {
-  if (b < a) std::swap(a, b);
-  return impl_->get(column_family::directs, keys::key(impl_->shard(a), a, b));
-}
-
 result<std::optional<member_state>> store::member(std::string_view conv,
                                                   std::string_view user) const {
   auto v = impl_->get(column_family::members,

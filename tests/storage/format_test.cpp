@@ -2,6 +2,7 @@
 // the shard layout (format 1).
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <memory>
@@ -35,12 +36,13 @@ std::string v1_number(std::string k, std::uint64_t n) {
   return k;
 }
 
-// RocksDB opened directly, with every column family of the store.
+// RocksDB opened directly, with every column family of the store, and
+// with the retired ones (an earlier build's directory) when asked.
 struct raw_db {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> hs;  // [0] is "default"
 
-  explicit raw_db(const std::string& path) {
+  explicit raw_db(const std::string& path, bool with_retired = false) {
     rocksdb::DBOptions o;
     o.create_if_missing = true;
     o.create_missing_column_families = true;
@@ -49,6 +51,9 @@ struct raw_db {
                      rocksdb::ColumnFamilyOptions());
     for (auto n : column_family_names)
       cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
+    if (with_retired)
+      for (auto n : retired_column_family_names)
+        cfs.emplace_back(std::string(n), rocksdb::ColumnFamilyOptions());
     rocksdb::DB* raw = nullptr;
     REQUIRE(rocksdb::DB::Open(o, path, cfs, &hs, &raw).ok());
     db.reset(raw);
@@ -105,7 +110,7 @@ std::unique_ptr<store> open_store(const std::string& path,
 // A format-1 directory holding one of everything, with ids that have
 // length bytes and nulls in them.
 void write_format_1(const std::string& path) {
-  raw_db r(path);
+  raw_db r(path, true);
   const std::string g(std::string("g\0\x01", 3));
   r.put(column_family::conversations, v1({g}),
         encode(conversation_meta{"group", "t", "alice", 5}));
@@ -125,7 +130,10 @@ void write_format_1(const std::string& path) {
   r.put(column_family::inbox, v1({"alice", "c"}), "");
   r.put(column_family::devices, v1({"bob", "t1"}),
         encode(device{"fcm", "t1", 7}));
-  r.put(column_family::directs, v1({"alice", "bob"}), "c");
+  // "directs", retired since: dropped, not migrated.
+  REQUIRE(
+      r.db->Put(rocksdb::WriteOptions(), r.hs.back(), v1({"alice", "bob"}), "c")
+          .ok());
   r.put(column_family::push_outbox, v1_number("", 41),
         encode(push_job{"bob", "c", 1, "alice", "hi", 0, 0}));
   std::string ts;
@@ -151,7 +159,6 @@ void check_everything_readable(store& db) {
   CHECK((*ms)[1].state.read_upto == 2);
   CHECK(*db.inbox("alice") == std::vector<std::string>{"c", g});
   CHECK(db.devices("bob")->at(0).token == "t1");
-  CHECK(*db.find_direct("bob", "alice") == std::optional<std::string>("c"));
   auto jobs = db.push_jobs(10);
   REQUIRE(jobs->size() == 1);
   CHECK((*jobs)[0].seq == 41);
@@ -189,7 +196,16 @@ TEST_CASE("a format-1 directory is migrated in place at open", "[format]") {
     check_everything_readable(*db);
   }
   REQUIRE(log.events.count("store_migrated") == 1);
-  CHECK(log.events["store_migrated"]["keys"] == "15");
+  CHECK(log.events["store_migrated"]["keys"] == "14");
+  CHECK(log.events["store_family_dropped"]["family"] == "directs");
+  {
+    std::vector<std::string> names;
+    REQUIRE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.str(), &names)
+            .ok());
+    CHECK(std::find(names.begin(), names.end(), "directs") == names.end());
+    CHECK(names.size() == 1 + column_family_count);
+  }
   CHECK(log.events["store_migrated"]["shards"] == "256");
   {
     raw_db r(dir.str());
@@ -211,8 +227,9 @@ TEST_CASE("an interrupted migration finishes at the next open", "[format]") {
   temp_dir dir;
   write_format_1(dir.str());
   {
-    // As a crash would leave it: marked migrating, one key already moved.
-    raw_db r(dir.str());
+    // As a crash would leave it: marked migrating, one key already moved
+    // (the retired family not dropped yet).
+    raw_db r(dir.str(), true);
     REQUIRE(r.db->Put(rocksdb::WriteOptions(), r.hs[0], "switchboard.format",
                       "format=2 shards=256 migrating")
                 .ok());

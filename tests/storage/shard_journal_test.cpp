@@ -278,3 +278,25 @@ TEST_CASE(
     CHECK_FALSE(b->patch_after(la.shard, 5, stray, 1 << 20).has_value());
   }
 }
+
+TEST_CASE("a journal entry names each family by a tag that never changes",
+          "[journal]") {
+  // The bytes an earlier build wrote: epoch 7, not ranges, one key of
+  // "members" (tag 3; tag 2 was the retired "directs").
+  std::string v(
+      "\0\0\0\0\0\0\0\x07\0\x03\0\x02"
+      "ab",
+      14);
+  journal_entry e{7, false, {{column_family::members, "ab"}}};
+  CHECK(encode_journal(e) == v);
+  auto back = decode_journal(v);
+  REQUIRE(back.has_value());
+  REQUIRE(back->keys.size() == 1);
+  CHECK(back->keys[0].cf == column_family::members);
+  v[9] = '\x02';  // the retired tag is nobody's
+  CHECK_FALSE(decode_journal(v).has_value());
+  for (std::size_t i = 0; i < column_family_count; ++i) {
+    auto cf = static_cast<column_family>(i);
+    CHECK(family_of_tag(tag_of(cf)) == cf);
+  }
+}

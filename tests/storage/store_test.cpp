@@ -155,11 +155,10 @@ TEST_CASE_METHOD(store_fixture,
   CHECK((*db->find_idempotent("c", "bob", "c2"))->msg_id == 2);
 }
 
-TEST_CASE_METHOD(store_fixture,
-                 "conversation metadata, directs, members, inbox", "[store]") {
+TEST_CASE_METHOD(store_fixture, "conversation metadata, members, inbox",
+                 "[store]") {
   batch b;
   b.put_conversation("d1", conversation_meta{"direct", "", "bob", 10});
-  b.put_direct("bob", "alice", "d1");
   b.put_member("d1", "alice", member_state{0, 0, 10});
   b.put_member("d1", "bob", member_state{2, 1, 10});
   b.put_inbox("alice", "d1");
@@ -171,9 +170,6 @@ TEST_CASE_METHOD(store_fixture,
   REQUIRE(meta->has_value());
   CHECK((*meta)->kind == "direct");
   CHECK_FALSE(db->conversation("nope")->has_value());
-  CHECK(*db->find_direct("alice", "bob") == std::optional<std::string>("d1"));
-  CHECK(*db->find_direct("bob", "alice") == std::optional<std::string>("d1"));
-  CHECK_FALSE(db->find_direct("alice", "carol")->has_value());
 
   auto ms = db->members("d1");
   REQUIRE(ms->size() == 2);
