@@ -8,8 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -67,32 +70,41 @@ int stop_process(pid_t pid, std::chrono::milliseconds grace) {
   }
   if (!exited) ::kill(pid, SIGKILL);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (!exited) return -1;
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 namespace {
 
-// The port of "host:port" at `key` of a log line; 0 when absent or empty.
+// The port of "host:port" at `key` of a log line; 0 when absent, empty or
+// not a port.
 std::uint16_t port_of(const boost::json::object& o, const char* key) {
   auto* a = o.if_contains(key);
-  if (!a || !a->is_string() || a->as_string().empty()) return 0;
-  std::string addr(a->as_string());
-  return static_cast<std::uint16_t>(
-      std::stoi(addr.substr(addr.rfind(':') + 1)));
+  if (!a || !a->is_string()) return 0;
+  std::string_view addr(a->as_string());
+  auto colon = addr.rfind(':');
+  if (colon == std::string_view::npos) return 0;
+  auto digits = addr.substr(colon + 1);
+  std::uint16_t port = 0;
+  auto [end, ec] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return 0;
+  return port;
 }
 
 }  // namespace
 
 started_node start_node(const std::vector<std::string>& argv,
                         const std::vector<std::string>& env,
-                        std::chrono::milliseconds deadline) {
+                        std::chrono::milliseconds deadline, bool keep_stdout) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   started_node n;
   try {
-    n.pid = start_process(argv, env, fds[1], true);
+    n.pid = start_process(argv, env, fds[1], keep_stdout);
   } catch (...) {
     ::close(fds[0]);
     ::close(fds[1]);
@@ -115,14 +127,19 @@ started_node start_node(const std::vector<std::string>& argv,
                     until - std::chrono::steady_clock::now())
                     .count();
     pollfd p{fds[0], POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+    int ready = left <= 0 ? 0 : ::poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0)
       fail("the node did not start within " + std::to_string(deadline.count()) +
            " ms");
     char chunk[4096];
     auto got = ::read(fds[0], chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) continue;
     if (got <= 0) fail("the node exited at start");
     buf.append(chunk, static_cast<std::size_t>(got));
-    n.log.append(chunk, static_cast<std::size_t>(got));
+    if (n.log.size() < start_log_cap)
+      n.log.append(chunk, std::min(static_cast<std::size_t>(got),
+                                   start_log_cap - n.log.size()));
     std::size_t nl;
     while (n.port == 0 && (nl = buf.find('\n')) != std::string::npos) {
       boost::system::error_code ec;
@@ -134,7 +151,9 @@ started_node start_node(const std::vector<std::string>& argv,
       if (!event || *event != "listening") continue;
       n.admin_port = port_of(o, "admin_addr");
       n.port = port_of(o, "addr");
+      if (n.port == 0) fail("the node's listening line names no port");
     }
+    if (buf.size() > start_log_cap) fail("the node wrote a line without end");
   }
   n.log_fd = fds[0];
   return n;

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,7 +24,9 @@ pid_t start_process(const std::vector<std::string>& argv,
                     bool keep_stdout = false);
 
 // SIGTERM, up to `grace` for it to exit, then SIGKILL; reaps it. Its exit
-// status, or -1 when it had to be killed or was killed by a signal.
+// status; 128 + the signal's number when a signal ended it within the
+// grace (as a shell says it: etcd, say, dies by the SIGTERM it re-raises);
+// -1 when it had to be killed.
 int stop_process(pid_t pid, std::chrono::milliseconds grace);
 
 // A node whose log said where it listens.
@@ -32,17 +35,22 @@ struct started_node {
   std::uint16_t port = 0;        // the client port
   std::uint16_t admin_port = 0;  // 0: no admin listener
   int log_fd = -1;  // the read end of its stderr: the rest of its log
-  std::string log;  // what it logged until then
+  std::string log;  // what it logged until then (its first start_log_cap
+                    // bytes: a node that logs without end is not kept whole)
 };
 
+constexpr std::size_t start_log_cap = 1 << 20;
+
 // Runs `argv` (a `switchboard serve` command line) as start_process does,
-// its stderr on a pipe, and reads its log lines until the `listening`
-// event (in a cluster, logged once the node joined) names its ports. The
-// caller owns `log_fd` and must keep reading it (a node blocks on a full
-// pipe). Throws std::runtime_error, with the log so far, when the node
-// exits first or `deadline` passes (the node is then killed and reaped).
+// its stderr on a pipe (and its stdout, unless `keep_stdout`), and reads its
+// log lines until the `listening` event (in a cluster, logged once the node
+// joined) names its ports. The caller owns `log_fd` and must keep reading it (a
+// node blocks on a full pipe). Throws std::runtime_error, with the log so far,
+// when the node exits first or `deadline` passes (the node is then killed and
+// reaped).
 started_node start_node(const std::vector<std::string>& argv,
                         const std::vector<std::string>& env,
-                        std::chrono::milliseconds deadline);
+                        std::chrono::milliseconds deadline,
+                        bool keep_stdout = true);
 
 }  // namespace switchboard::launch

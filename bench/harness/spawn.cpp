@@ -45,7 +45,8 @@ pid_t start_child(const std::vector<std::string>& argv, int out_fd) {
 
 void stop_child(pid_t pid, int grace_ms) {
   if (pid <= 0) return;
-  // A node that does not drain in time is a finding, not a detail.
+  // A node that does not drain in time is a finding, not a detail; a child
+  // that a signal ended (etcd re-raises SIGTERM) is not.
   if (launch::stop_process(pid, std::chrono::milliseconds(grace_ms)) == -1)
     std::fprintf(stderr,
                  "switchboard-bench: process %d did not exit cleanly within "
@@ -71,6 +72,19 @@ int run_child(const std::vector<std::string>& argv, std::string& output) {
 void register_child(pid_t pid, const std::string& dir, bool last) {
   std::lock_guard<std::mutex> lock(children_mu);
   children.push_back({pid, dir, last});
+}
+
+void set_child_pid(const std::string& dir, pid_t pid) {
+  std::lock_guard<std::mutex> lock(children_mu);
+  for (auto& c : children)
+    if (c.dir == dir) c.pid = pid;
+}
+
+void unregister_dir(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(children_mu);
+  children.erase(std::remove_if(children.begin(), children.end(),
+                                [&](const child& c) { return c.dir == dir; }),
+                 children.end());
 }
 
 void unregister_child(pid_t pid) {
@@ -123,10 +137,16 @@ spawned_node::spawned_node(const std::string& binary, const std::string& secret,
     args.emplace_back("100000000/100000000");
   }
   args.insert(args.end(), extra.begin(), extra.end());
+  // Registered before it starts, so that a SIGINT meanwhile removes its
+  // directory too (the node itself dies with the harness).
+  register_child(-1, dir_);
   launch::started_node n;
   try {
-    n = launch::start_node(args, {}, std::chrono::seconds(30));
+    // Its stdout goes to the pipe with its log: the harness's own stdout
+    // is the report.
+    n = launch::start_node(args, {}, std::chrono::seconds(30), false);
   } catch (...) {
+    unregister_dir(dir_);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
     throw;
@@ -134,7 +154,7 @@ spawned_node::spawned_node(const std::string& binary, const std::string& secret,
   pid_ = n.pid;
   port_ = n.port;
   admin_port_ = n.admin_port;
-  register_child(pid_, dir_);
+  set_child_pid(dir_, pid_);
   // The rest of its log is read and dropped: a node must never block on a
   // full pipe.
   std::thread([fd = n.log_fd] {

@@ -22,7 +22,8 @@ std::string make_temp_dir(const std::string& stem);
 // cleared. Throws std::runtime_error when fork fails.
 pid_t start_child(const std::vector<std::string>& argv, int out_fd);
 
-// SIGTERM, up to `grace_ms` for it to exit, then SIGKILL; reaps it.
+// SIGTERM, up to `grace_ms` for it to exit, then SIGKILL (and a warning);
+// reaps it.
 void stop_child(pid_t pid, int grace_ms);
 
 // Runs argv to completion; returns its exit status (-1 when killed by a
@@ -34,8 +35,12 @@ int run_child(const std::vector<std::string>& argv, std::string& output);
 // registered child (last-started first; those registered `last` after the
 // others), removes their directories, and exits with status 130.
 void stop_children_on_signal();
+// `pid` -1: not started yet (set_child_pid once it is); its directory is
+// still removed on a signal.
 void register_child(pid_t pid, const std::string& dir, bool last = false);
+void set_child_pid(const std::string& dir, pid_t pid);
 void unregister_child(pid_t pid);
+void unregister_dir(const std::string& dir);
 
 // A node started by the harness on a temporary data directory and free
 // loopback ports, with limits raised so that the load is not rate limited;
