@@ -46,10 +46,10 @@ storage::result<loaded> load(storage::store& s, const std::string& conv) {
 
 bool busy(const conversation_state& st) {
   if (st.reloading) return true;  // finish_reload passivates
-  return !st.queued.empty() || st.lookup_in_flight || st.writes_in_flight > 0 ||
-         st.cursors.pending() || !st.dup_waiting.empty() ||
-         !st.unconfirmed_dups.empty() || !st.waiting.empty() ||
-         st.ph == phase::loading || st.ph == phase::creating || st.members_busy;
+  return !st.sends.empty() || st.sends.looking_up() ||
+         st.writes_in_flight > 0 || st.cursors.pending() || !st.dups.empty() ||
+         !st.waiting.empty() || st.ph == phase::loading ||
+         st.ph == phase::creating || st.members_busy;
 }
 
 void passivate(conv_self self) {

@@ -14,6 +14,7 @@
 #include "actors/dedup_window.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
+#include "actors/send_pipeline.hpp"
 #include "storage/conversation_log.hpp"
 #include "storage/records.hpp"
 #include "storage/store.hpp"
@@ -74,26 +75,26 @@ struct conversation_state {
   std::map<std::string, storage::member_state> members;
   std::optional<storage::conversation_log> log;
   std::uint64_t durable_upto = 0;  // highest acknowledged msg_id
-  // With replicas (DESIGN §5): whether what the store held when this actor
-  // loaded is known to be on every in-sync copy. A write that failed to
-  // replicate stays in the leader's store; a retry of it is answered `sent`
-  // only after a write of this actor has succeeded since (its followers
-  // refuse a gap, so it proves every earlier write of the shard is there).
+  // With replicas (docs/ARCHITECTURE.md "cluster/"): whether what the store
+  // held when this actor loaded is known to be on every in-sync copy. A write
+  // that failed to replicate stays in the leader's store; a retry of it is
+  // answered `sent` only after a write of this actor has succeeded since (its
+  // followers refuse a gap, so it proves every earlier write of the shard is
+  // there).
   bool confirmed = true;
-  std::vector<std::pair<send_job, sent_id>> unconfirmed_dups;
   // The store's failure generation when this state was read: every write
   // is fenced with it (storage::batch::fence).
   std::uint64_t store_generation = 0;
 
-  // The send pipeline: jobs wait here while idempotency keys are looked up
-  // in the store, a batch at a time, so that ids follow arrival order.
-  std::vector<send_job> queued;
-  bool lookup_in_flight = false;
+  // The send pipeline (send_pipeline.hpp, conversation_send.cpp): sends
+  // wait while idempotency keys are looked up in the store, a batch at a
+  // time, so that ids follow arrival order.
+  send_queue<send_job> sends;
   // Recent (sender, client_msg_id) -> id (dedup_window): answers retries
   // without a read, and repeats of a message still being written.
   dedup_window recent;
-  // Duplicates of a message not yet durable, answered once it is.
-  std::multimap<std::uint64_t, send_job> dup_waiting;
+  // Duplicates held until their original is durable (and confirmed).
+  duplicate_holds<send_job> dups;
   std::size_t writes_in_flight = 0;
 
   // Cursor writes are coalesced (cursor_writes): while one is in flight,
@@ -173,10 +174,10 @@ struct conversation_state {
   static inline const char* name = "switchboard.conversation";
 };
 
-// The sequencer of one conversation (DESIGN §3): checks membership, dedups
-// client_msg_ids, hands out the next gap-free msg_id, appends to the log
-// through the group commit, answers `sent` once durable, then fans out.
-// Activated on first use by the directory; passivates when idle.
+// The sequencer of one conversation (docs/ARCHITECTURE.md "actors/"): checks
+// membership, dedups client_msg_ids, hands out the next gap-free msg_id,
+// appends to the log through the group commit, answers `sent` once durable,
+// then fans out. Activated on first use by the directory; passivates when idle.
 conversation_actor::behavior_type conversation(
     conversation_actor::stateful_pointer<conversation_state> self,
     std::string conv_id, node_context* ctx);

@@ -64,9 +64,7 @@ void commit_then(conv_self self, storage::batch b,
 void confirm_unconfirmed(conv_self self) {
   auto& st = self->state;
   st.confirmed = true;
-  auto waiting = std::move(st.unconfirmed_dups);
-  st.unconfirmed_dups.clear();
-  for (auto& [job, id] : waiting)
+  for (auto& [job, id] : st.dups.confirm())
     job.rp.deliver(send_reply{{}, id.msg_id, id.ts, true});
 }
 
@@ -74,15 +72,10 @@ void finish_reload(conv_self self) {
   auto& st = self->state;
   if (!st.reloading) return;
   auto err = storage_unavailable(reloading_why);
-  for (auto& j : st.queued) j.rp.deliver(send_reply{err, 0, 0, false});
-  st.queued.clear();
-  for (auto& [_, j] : st.dup_waiting)
-    j.rp.deliver(send_reply{err, 0, 0, false});
-  st.dup_waiting.clear();
-  for (auto& [j, _] : st.unconfirmed_dups)
-    j.rp.deliver(send_reply{err, 0, 0, false});
-  st.unconfirmed_dups.clear();
-  if (st.writes_in_flight > 0 || st.lookup_in_flight || st.cursors.in_flight())
+  for (auto& j : st.sends.drop()) j.rp.deliver(send_reply{err, 0, 0, false});
+  for (auto& j : st.dups.drop()) j.rp.deliver(send_reply{err, 0, 0, false});
+  if (st.writes_in_flight > 0 || st.sends.looking_up() ||
+      st.cursors.in_flight())
     return;
   for (auto& w : st.cursors.drop_waiting()) w.rp.deliver(err);
   channel_leave(self);
@@ -140,9 +133,9 @@ void deliver_here(conv_self self, const std::string& user,
 
 // Delivers `text` to each user the range yields (skipping `skip_user`):
 // to the actors of this node's users directly, and to the users of each
-// other node through its registry, one message per node (DESIGN §5: no
-// BASP message per recipient where a batch would do). Users whose shard
-// has no owner now have no connection anyone could reach.
+// other node through its registry, one message per node (docs/ARCHITECTURE.md
+// "cluster/": no BASP message per recipient where a batch would do). Users
+// whose shard has no owner now have no connection anyone could reach.
 template <class ForEachUser>
 void deliver_all(conv_self self, ForEachUser&& each, const std::string& text,
                  origin from, std::string_view skip_user, bool chat_message) {

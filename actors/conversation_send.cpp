@@ -28,23 +28,16 @@ std::string dedup_key(std::string_view sender, std::string_view cmid) {
 }
 
 void answer_duplicate(conversation_state& st, send_job job, sent_id id) {
-  if (id.msg_id <= st.durable_upto && !st.confirmed) {
-    st.unconfirmed_dups.emplace_back(std::move(job), id);
-    return;
-  }
-  if (id.msg_id <= st.durable_upto) {
-    job.rp.deliver(send_reply{{}, id.msg_id, id.ts, true});
-    return;
-  }
-  // The original is still being written: answer when it is durable.
-  st.dup_waiting.emplace(id.msg_id, std::move(job));
+  if (auto now =
+          st.dups.hold(std::move(job), id, st.durable_upto, st.confirmed))
+    now->rp.deliver(send_reply{{}, id.msg_id, id.ts, true});
 }
 
 // Duplicates wait for a write and none is coming: a barrier write of the
 // conversation's shard, with nothing in it.
 void confirm_by_barrier(conv_self self) {
   auto& st = self->state;
-  if (st.unconfirmed_dups.empty() || st.writes_in_flight > 0) return;
+  if (!st.dups.awaiting_confirmation() || st.writes_in_flight > 0) return;
   storage::batch b;
   b.touch_shard(st.conv_id);
   // Its success answers them (commit_then); a failure reloads the actor,
@@ -73,11 +66,8 @@ void on_written(conv_self self, const storage::status& written,
       // a duplicate of an id that will never be durable.
       st.recent.failed(a.key);
     }
-    auto last = accepted.back().msg.msg_id;
-    for (auto it = st.dup_waiting.begin();
-         it != st.dup_waiting.end() && it->first <= last;)
-      it->second.rp.deliver(send_reply{err, 0, 0, false}),
-          it = st.dup_waiting.erase(it);
+    for (auto& j : st.dups.failed(accepted.back().msg.msg_id))
+      j.rp.deliver(send_reply{err, 0, 0, false});
     return;
   }
   st.durable_upto = accepted.back().msg.msg_id;
@@ -91,13 +81,8 @@ void on_written(conv_self self, const storage::status& written,
                    std::move(a.origin_session)});
   }
   broadcast_messages(self, out);
-  while (!st.dup_waiting.empty() &&
-         st.dup_waiting.begin()->first <= st.durable_upto) {
-    auto node = st.dup_waiting.extract(st.dup_waiting.begin());
-    auto* id = st.recent.find(node.mapped().key);
-    std::int64_t ts = id ? id->ts : 0;
-    node.mapped().rp.deliver(send_reply{{}, node.key(), ts, true});
-  }
+  for (auto& [j, id] : st.dups.durable(st.durable_upto))
+    j.rp.deliver(send_reply{{}, id.msg_id, id.ts, true});
 }
 
 // Gives every new message of `jobs` its msg_id, in arrival order, and
@@ -153,9 +138,8 @@ void accept(conv_self self, std::vector<send_job>& jobs,
 
 void pump(conv_self self) {
   auto& st = self->state;
-  if (st.lookup_in_flight || st.queued.empty()) return;
-  std::vector<send_job> jobs;
-  jobs.swap(st.queued);
+  auto jobs = st.sends.take();
+  if (jobs.empty()) return;
   // A new client_msg_id is the common case, and memory alone can usually
   // tell that the store has never seen it; only the others (retries, and
   // keys memory cannot rule out) are looked up on the I/O pool. Keys still
@@ -171,7 +155,7 @@ void pump(conv_self self) {
     accept(self, jobs, {});
     return;
   }
-  st.lookup_in_flight = true;
+  st.sends.lookup_started();
   auto waiting = std::make_shared<std::vector<send_job>>(std::move(jobs));
   run_blocking(
       self, *st.ctx->pool,
@@ -188,7 +172,10 @@ void pump(conv_self self) {
             // has it.
             auto pg = store->read_after(conv, id - 1, 1);
             if (!pg) return storage::result<found_map>(pg.err());
-            if (!pg->messages.empty()) ts = pg->messages[0].ts_ms;
+            // The next message after id - 1 is the message id, unless
+            // it is gone (then the answer carries no timestamp).
+            if (!pg->messages.empty() && pg->messages[0].msg_id == id)
+              ts = pg->messages[0].ts_ms;
           }
           out->emplace(dedup_key(sender, cmid), sent_id{id, ts});
         }
@@ -196,7 +183,7 @@ void pump(conv_self self) {
       },
       [self, waiting](storage::result<found_map> found) {
         auto& st = self->state;
-        st.lookup_in_flight = false;
+        st.sends.lookup_done();
         if (st.reloading) {
           auto err = check_writable(st);
           for (auto& j : *waiting) j.rp.deliver(send_reply{err, 0, 0, false});
@@ -239,7 +226,7 @@ void queue_send(conv_self self, send_request req, send_answer rp) {
     return;
   }
   auto key = dedup_key(req.sender, req.client_msg_id);
-  st.queued.push_back(send_job{std::move(req), std::move(rp), std::move(key)});
+  st.sends.push(send_job{std::move(req), std::move(rp), std::move(key)});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "actors/frame.hpp"
 #include "actors/node.hpp"
 #include "storage/store.hpp"
+#include "tests/actors/node_requests.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace switchboard;
@@ -67,16 +68,7 @@ struct failing_node {
   }
 
   boost::json::object ask(const std::string& user, const std::string& frame) {
-    auto parsed = actors::parse_frame(frame, user, rt->lim());
-    REQUIRE(parsed.frame);
-    auto answer = std::make_shared<std::promise<std::string>>();
-    auto got = answer->get_future();
-    rt->request(user, *parsed.frame,
-                [answer](std::string a) { answer->set_value(std::move(a)); });
-    REQUIRE(got.wait_for(10s) == std::future_status::ready);
-    auto text = got.get();
-    if (text.empty()) return {{"type", "ok"}};  // answered with nothing
-    return boost::json::parse(text).as_object();
+    return testing::ask_frame(*rt, user, frame);
   }
 
   std::string create(const std::string& kind, const std::string& members) {
@@ -87,11 +79,10 @@ struct failing_node {
   }
 
   static std::string send(const std::string& conv, const std::string& cmid) {
-    return R"({"type":"send","conv_id":")" + conv + R"(","client_msg_id":")" +
-           cmid + R"(","body":"hi"})";
+    return testing::send_frame(conv, cmid);
   }
   static std::string sync(const std::string& conv) {
-    return R"({"type":"sync","conv_id":")" + conv + R"(","after":0})";
+    return testing::sync_frame(conv);
   }
 };
 
@@ -178,16 +169,10 @@ TEST_CASE_METHOD(failing_node,
     std::vector<std::future<std::string>> answers;
     for (int i = 0; i < 15; ++i) {
       auto cmid = "w" + std::to_string(wave) + "-" + std::to_string(i);
-      auto parsed = actors::parse_frame(send(conv, cmid), "alice", rt->lim());
-      REQUIRE(parsed.frame);
-      auto p = std::make_shared<std::promise<std::string>>();
-      answers.push_back(p->get_future());
-      rt->request("alice", *parsed.frame,
-                  [p](std::string a) { p->set_value(std::move(a)); });
+      answers.push_back(testing::request_frame(*rt, "alice", send(conv, cmid)));
     }
     for (auto& a : answers) {
-      REQUIRE(a.wait_for(10s) == std::future_status::ready);
-      auto o = boost::json::parse(a.get()).as_object();
+      auto o = testing::answer_of(a);
       if (o["type"] == "sent") {
         sent.push_back(o["msg_id"].to_number<std::uint64_t>());
         if (unavailable > 0) ++sent_after_failure;

@@ -9,6 +9,7 @@
 #include "actors/frame.hpp"
 #include "actors/node.hpp"
 #include "storage/store_env.hpp"
+#include "tests/actors/node_requests.hpp"
 #include "tests/storage/fault_fs.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -52,19 +53,11 @@ struct fault_fs_node {
   }
 
   boost::json::object ask(const std::string& user, const std::string& frame) {
-    auto parsed = actors::parse_frame(frame, user, rt->lim());
-    REQUIRE(parsed.frame);
-    auto answer = std::make_shared<std::promise<std::string>>();
-    auto got = answer->get_future();
-    rt->request(user, *parsed.frame,
-                [answer](std::string a) { answer->set_value(std::move(a)); });
-    REQUIRE(got.wait_for(10s) == std::future_status::ready);
-    return boost::json::parse(got.get()).as_object();
+    return testing::ask_frame(*rt, user, frame);
   }
 
   static std::string send(const std::string& conv, const std::string& cmid) {
-    return R"({"type":"send","conv_id":")" + conv + R"(","client_msg_id":")" +
-           cmid + R"(","body":"hi"})";
+    return testing::send_frame(conv, cmid);
   }
 };
 
