@@ -10,10 +10,10 @@
 // (What it knows of each member: conversation_channel_roster.cpp.)
 //
 // A conversation with more members than the fan-out threshold is a channel
-// (PROTOCOL.md "Limits", DESIGN §3): it delivers only to the members that
-// are online, so an offline member costs nothing per message. It learns who
-// is online from the members' user actors: it asks the directory of each
-// node that holds some of its members' shards to watch them (the node
+// (PROTOCOL.md "Limits", docs/ARCHITECTURE.md "actors/"): it delivers only to
+// the members that are online, so an offline member costs nothing per message.
+// It learns who is online from the members' user actors: it asks the directory
+// of each node that holds some of its members' shards to watch them (the node
 // answers who is online now), and each watched user's actor tells it of
 // every change after. It believes only the node that owns the user's shard
 // now, monitors the user actors that said they are online and the other

@@ -71,7 +71,7 @@ class directory {
   // Asks every actor it knows to exit (node shutdown).
   void shutdown();
 
-  // --- channels (conversation_channel.cpp, DESIGN §3 "Channels") ---
+  // --- channels (conversation_channel.cpp, docs/ARCHITECTURE.md "actors/") ---
 
   // A channel's actor, `channel` of conversation `conv`, asks to be told
   // when any of `users` (of this node's shards) comes online or goes
@@ -107,7 +107,7 @@ class directory {
   void add_channel(const std::string& conv, const conversation_actor& a);
   void remove_channel(const std::string& conv, const caf::actor_addr& a);
 
-  // --- the cluster (DESIGN §5) ---
+  // --- the cluster (docs/ARCHITECTURE.md "cluster/") ---
 
   // Where the actors of one shard run now, as this node sees it.
   struct shard_route {

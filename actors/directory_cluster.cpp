@@ -6,8 +6,8 @@
 #include "push/service.hpp"
 #include "storage/shard.hpp"
 
-// The directory's part in a cluster (DESIGN §5): where each shard's actors
-// run, and stopping a shard's actors before it moves.
+// The directory's part in a cluster (docs/ARCHITECTURE.md "cluster/"): where
+// each shard's actors run, and stopping a shard's actors before it moves.
 namespace switchboard::actors {
 
 void directory::set_routes(std::vector<shard_route> routes) {

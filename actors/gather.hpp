@@ -1,7 +1,7 @@
 #pragma once
 
-// Reads that span shards in a cluster (DESIGN §5): users' conversation
-// lists from the users' owners and conversation summaries from the
+// Reads that span shards in a cluster (docs/ARCHITECTURE.md "cluster/"): users'
+// conversation lists from the users' owners and conversation summaries from the
 // conversations' owners, one request per node, the local part from this
 // node's store on the I/O pool. Internal to actors/ (requests.cpp).
 

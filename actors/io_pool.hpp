@@ -6,9 +6,9 @@
 namespace switchboard::actors {
 
 // Threads for blocking calls (RocksDB reads), so that no CAF scheduler or
-// Asio thread ever blocks (DESIGN §3, §4). Tasks posted from outside the
-// pool run in FIFO order on any of its threads (named "sb-pool"); with one
-// thread, a task posted by a task of the pool runs once the poster
+// Asio thread ever blocks (docs/ARCHITECTURE.md "actors/"). Tasks posted from
+// outside the pool run in FIFO order on any of its threads (named "sb-pool");
+// with one thread, a task posted by a task of the pool runs once the poster
 // returns, after those posted from outside meanwhile (Asio's one-thread
 // scheduler keeps it in the thread's own queue). A boost::asio::thread_pool,
 // kept out of this header, which every actor's file includes. Thread-safe.

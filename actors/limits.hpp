@@ -35,11 +35,12 @@ struct limits {
   bool presence_all = false;
   std::chrono::milliseconds idle_actor{60000};  // passivate after this
   std::chrono::milliseconds request_timeout{10000};
-  // A request to an actor on another node (DESIGN §5: at most 2 s, then
-  // `unavailable`).
+  // A request to an actor on another node (docs/ARCHITECTURE.md "cluster/": at
+  // most 2 s, then `unavailable`).
   std::chrono::milliseconds remote_request_timeout{2000};
   // How long a follower may take to persist a replicated group before the
-  // leader removes it from the shard's in-sync replicas (DESIGN §5).
+  // leader removes it from the shard's in-sync replicas (docs/ARCHITECTURE.md
+  // "cluster/").
   std::chrono::milliseconds replica_lag{1000};
 };
 

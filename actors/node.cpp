@@ -43,9 +43,9 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   cfg.set("logger.console", caf::atom("none"));
   if (o.cluster) {
     cfg.load<caf::io::middleman>();
-    // DESIGN §5: without heartbeats a hung peer is never noticed. A peer
-    // silent for the timeout is dropped, and its actors' monitors get a
-    // down_msg (a hint: etcd's lease is the verdict).
+    // docs/ARCHITECTURE.md "cluster/": without heartbeats a hung peer is never
+    // noticed. A peer silent for the timeout is dropped, and its actors'
+    // monitors get a down_msg (a hint: etcd's lease is the verdict).
     cfg.set("middleman.heartbeat-interval",
             caf::timespan{std::chrono::seconds(1)});
     cfg.set("middleman.connection-timeout",

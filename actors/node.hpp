@@ -38,7 +38,7 @@ class replicator;
 struct node_options {
   std::string node_id = "n1";
   limits lim;
-  int scheduler_threads = 1;  // CAF workers (DESIGN §4: chosen by the bench)
+  int scheduler_threads = 1;  // CAF workers (benchmarks.md chose 1)
   int io_threads = 2;         // blocking store reads
   metrics::node_metrics* metrics = nullptr;  // must outlive the node
   // Keys the ids of direct conversations (direct_id_secret of the token

@@ -33,7 +33,8 @@ struct node::impl {
   auth::hs256_key direct_ids;
   caf::actor registry;
   std::uint16_t cluster_port = 0;
-  // In a cluster: shard replication (DESIGN §5), the store's sink.
+  // In a cluster: shard replication (docs/ARCHITECTURE.md "cluster/"), the
+  // store's sink.
   std::unique_ptr<shard_positions> positions;
   std::unique_ptr<replicator> repl;
 

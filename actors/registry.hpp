@@ -6,15 +6,14 @@ namespace switchboard::actors {
 
 struct node_context;
 
-// The node's registry (DESIGN §5): the one actor a node publishes on its
-// cluster port, through which peers reach the conversation and user actors
-// of the shards this node owns. It hands each message to the actor at once
-// (a request is delegated, so the answer goes straight back to the asker)
-// and never keeps a handle for a peer: a peer asks by id every time, so an
-// actor may passivate, and a shard may move, without anybody holding a
-// stale handle. A message for a shard this node does not own (now) is
-// answered with cluster_errc::not_owner, which the asker turns into
-// `unavailable`.
+// The node's registry (docs/ARCHITECTURE.md "cluster/"): the one actor a node
+// publishes on its cluster port, through which peers reach the conversation and
+// user actors of the shards this node owns. It hands each message to the actor
+// at once (a request is delegated, so the answer goes straight back to the
+// asker) and never keeps a handle for a peer: a peer asks by id every time, so
+// an actor may passivate, and a shard may move, without anybody holding a stale
+// handle. A message for a shard this node does not own (now) is answered with
+// cluster_errc::not_owner, which the asker turns into `unavailable`.
 //
 // Messages (dynamically typed, all in messages.hpp):
 // - (route_atom, conv_atom, conv_id, message): a request to the
@@ -53,7 +52,8 @@ caf::message_handler replication_handlers(caf::event_based_actor* self,
                                           node_context* ctx);
 
 // The registry's side of reconciling this node's copy of a shard with its
-// leader's (registry_reconcile.cpp; DESIGN §5 "Replication"):
+// leader's (registry_reconcile.cpp; docs/cluster.md "Replicas, in-sync copies
+// and failover"):
 // - (journal_atom, shard) -> {epoch, seq, journal summary (flat)} of the
 //   copy here; empty while a write of it is not yet durable, or when the
 //   copy diverged.

@@ -10,9 +10,9 @@
 #include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
-// The follower's side of shard replication (DESIGN §5 "Replication"): the
-// registry applies what a shard's leader streams to it, and says where its
-// copy of a shard stands.
+// The follower's side of shard replication (docs/cluster.md "Replicas, in-sync
+// copies and failover"): the registry applies what a shard's leader streams to
+// it, and says where its copy of a shard stands.
 namespace switchboard::actors {
 
 caf::message_handler replication_handlers(caf::event_based_actor* self,

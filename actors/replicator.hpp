@@ -14,12 +14,12 @@ namespace switchboard::actors {
 class directory;
 class shard_positions;
 
-// The leader's side of shard replication (DESIGN §5 "Replication"), as the
-// store's replication_sink. Each group the store wrote goes, per follower,
-// as one CAF message with the group's appends of the shards it follows
-// (replicate_atom to its registry); the group's batches complete, in
-// group order, once every in-sync replica of each of its shards has
-// persisted them and the shard has at least its min-insync replicas. A
+// The leader's side of shard replication (docs/cluster.md "Replicas, in-sync
+// copies and failover"), as the store's replication_sink. Each group the store
+// wrote goes, per follower, as one CAF message with the group's appends of the
+// shards it follows (replicate_atom to its registry); the group's batches
+// complete, in group order, once every in-sync replica of each of its shards
+// has persisted them and the shard has at least its min-insync replicas. A
 // follower that refuses or does not answer within limits::replica_lag is
 // removed from the shard's ISR by a txn (node_context::shrink_isr) before
 // anything is acknowledged without it; when that txn fails, or the shard
@@ -43,9 +43,9 @@ class replicator final : public storage::replication_sink {
   // refused unwritten), and what waits for followers fails (closed).
   void close();
 
-  // --- a replica's catch-up while the shard takes writes (DESIGN §5) ---
-  // replicator_learners.cpp. Each blocks its caller (never a CAF or Asio
-  // thread) for at most `timeout`, and returns "" or why not.
+  // --- a replica's catch-up while the shard takes writes (docs/ARCHITECTURE.md
+  // "cluster/") --- replicator_learners.cpp. Each blocks its caller (never a
+  // CAF or Asio thread) for at most `timeout`, and returns "" or why not.
 
   // From now on every group's writes to `shard` also go to `node` (its
   // registry `reg`), a replica out of sync that no write waits for: held

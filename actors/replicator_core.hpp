@@ -62,11 +62,11 @@ inline repl_append to_wire(const storage::shard_append& a) {
   return w;
 }
 
-// A replica catching up on a shard while its writes go on (DESIGN §5
-// "Replication", catch-up): not in the ISR, so no write waits for it. Every
-// group's writes to the shard are queued for it, in order; while its copy
-// is made they wait, then they are sent (those the copy holds dropped),
-// a window of messages at a time, as to a follower.
+// A replica catching up on a shard while its writes go on (docs/cluster.md
+// "Replicas, in-sync copies and failover", catch-up): not in the ISR, so no
+// write waits for it. Every group's writes to the shard are queued for it, in
+// order; while its copy is made they wait, then they are sent (those the copy
+// holds dropped), a window of messages at a time, as to a follower.
 struct learner {
   enum class phase : std::uint8_t { copying, streaming, failed };
   std::uint64_t id = 0;  // tells its answers from an earlier learner's

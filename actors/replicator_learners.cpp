@@ -1,8 +1,8 @@
-// A replica's catch-up while its shard takes writes (DESIGN §5
-// "Replication"): the leader streams every group's writes of the shard to
-// it as to a follower, holding them while the shard's copy (from a
-// snapshot) is made, and no write waits for it. It joins the ISR later,
-// under a short pause of the shard (app/cluster_replicas.cpp).
+// A replica's catch-up while its shard takes writes (docs/cluster.md
+// "Replicas, in-sync copies and failover"): the leader streams every group's
+// writes of the shard to it as to a follower, holding them while the shard's
+// copy (from a snapshot) is made, and no write waits for it. It joins the ISR
+// later, under a short pause of the shard (app/cluster_replicas.cpp).
 
 #include <caf/all.hpp>
 #include <future>

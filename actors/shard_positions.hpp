@@ -12,11 +12,11 @@
 namespace switchboard::actors {
 
 // Where this node's copy of each shard's replicated log stands, and which
-// shards it leads at which epoch (DESIGN §5 "Replication"). The leader
-// side hands out the next position of a group (the store's writer), the
-// follower side checks what its leader sends. Loaded from the store at
-// start (storage::store::positions), then kept here: every write of a
-// position goes through this table first. Thread-safe.
+// shards it leads at which epoch (docs/cluster.md "Replicas, in-sync copies and
+// failover"). The leader side hands out the next position of a group (the
+// store's writer), the follower side checks what its leader sends. Loaded from
+// the store at start (storage::store::positions), then kept here: every write
+// of a position goes through this table first. Thread-safe.
 class shard_positions {
  public:
   explicit shard_positions(std::uint32_t shards);

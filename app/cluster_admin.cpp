@@ -121,8 +121,9 @@ std::string cluster_node::nodes_json() {
       o["connections"] = nullptr;  // it did not answer
     list.emplace_back(std::move(o));
   }
-  // A node that owns shards and has no key is dead (DESIGN §5: its lease
-  // expired): its shards are unavailable until it returns.
+  // A node that owns shards and has no key is dead (docs/ARCHITECTURE.md
+  // "cluster/": its lease expired): its shards are unavailable until it
+  // returns.
   for (auto& [id, n] : owned)
     if (!seen.count(id))
       list.emplace_back(json::object{{"id", id},

@@ -1,8 +1,8 @@
-// How a cluster node gives a shard's copies what they lack (DESIGN §5
-// "Replication"): a follower's catch-up and its entry into the ISR, a
-// graceful transfer of leadership, and a copy moved to another node by
-// rebalance. Every change of the map is a txn on the shard's mod_revision
-// (cluster/shard_writer).
+// How a cluster node gives a shard's copies what they lack (docs/cluster.md
+// "Replicas, in-sync copies and failover"): a follower's catch-up and its entry
+// into the ISR, a graceful transfer of leadership, and a copy moved to another
+// node by rebalance. Every change of the map is a txn on the shard's
+// mod_revision (cluster/shard_writer).
 
 #include "actors/replicator.hpp"
 #include "app/cluster_node_impl.hpp"

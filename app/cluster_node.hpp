@@ -26,11 +26,11 @@ struct config;
 // cluster protocol) is refused by CAF before any message is exchanged.
 std::string cluster_app_id(const std::string& cluster);
 
-// A node's part in a cluster (DESIGN §5): it registers the node in etcd
-// (cluster::coordinator), keeps a connection to the registry actor of
-// every live peer (CAF's middleman), and turns the shard map, the peers'
-// liveness and those connections into the routes of the node's directory,
-// so that every request finds the owner of its shard, or answers
+// A node's part in a cluster (docs/ARCHITECTURE.md "cluster/"): it registers
+// the node in etcd (cluster::coordinator), keeps a connection to the registry
+// actor of every live peer (CAF's middleman), and turns the shard map, the
+// peers' liveness and those connections into the routes of the node's
+// directory, so that every request finds the owner of its shard, or answers
 // `unavailable` at once when there is none. Without --etcd there is no
 // cluster_node: the node is standalone and every shard is its own.
 class cluster_node {

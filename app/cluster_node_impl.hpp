@@ -42,8 +42,8 @@ constexpr auto tick = std::chrono::milliseconds(250);
 // failures in a row, up to reconnect_max.
 constexpr auto reconnect_after = std::chrono::milliseconds(250);
 constexpr auto reconnect_max = std::chrono::milliseconds(2000);
-// One connection attempt to a peer (DESIGN §5: every request across nodes
-// has a finite timeout).
+// One connection attempt to a peer (docs/ARCHITECTURE.md "cluster/": every
+// request across nodes has a finite timeout).
 constexpr auto connect_timeout = std::chrono::milliseconds(2000);
 // How long a node waits for a live peer of a smaller id to connect and say
 // hello before it connects itself.
@@ -141,10 +141,10 @@ struct cluster_node::impl {
   std::deque<std::function<void()>> moves;
   std::thread mover;
 
-  // --- replication (cluster_replicas.cpp, DESIGN §5 "Replication") ---
-  // The keeper takes over the shards of dead leaders, gives shards their
-  // copies and brings followers into the ISR, off the loop's thread (a
-  // catch-up copies a shard); the ISR worker runs the replicator's
+  // --- replication (cluster_replicas.cpp, docs/cluster.md "Replicas, in-sync
+  // copies and failover") --- The keeper takes over the shards of dead leaders,
+  // gives shards their copies and brings followers into the ISR, off the loop's
+  // thread (a catch-up copies a shard); the ISR worker runs the replicator's
   // shrinks, which writes wait for, so never behind a copy.
   bool keep_dirty = true;
   std::thread keeper;

@@ -1,8 +1,8 @@
-// The replication side of a cluster node (DESIGN §5 "Replication"): taking
-// over the shards of a dead leader, deciding which copies a shard it leads
-// needs (the keeper; cluster_copies.cpp makes them) and dropping followers
-// that fall behind. Every change of the map is a txn on the shard's
-// mod_revision (cluster/shard_writer).
+// The replication side of a cluster node (docs/cluster.md "Replicas, in-sync
+// copies and failover"): taking over the shards of a dead leader, deciding
+// which copies a shard it leads needs (the keeper; cluster_copies.cpp makes
+// them) and dropping followers that fall behind. Every change of the map is a
+// txn on the shard's mod_revision (cluster/shard_writer).
 
 #include "app/cluster_node_impl.hpp"
 #include "cluster/placement.hpp"

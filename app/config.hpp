@@ -58,7 +58,8 @@ struct config {
   std::string apns_url = "https://api.push.apple.com";
   std::string push_ca_file;  // empty: the system's authorities
   // Copies of each shard and the in-sync copies a write needs, when the
-  // cluster is created; 0: 3 and 2 (DESIGN §5 "Replication").
+  // cluster is created; 0: 3 and 2 (docs/cluster.md "Replicas, in-sync copies
+  // and failover").
   std::uint32_t replicas = 0;
   std::uint32_t min_insync = 0;
   actors::limits lim;

@@ -16,7 +16,8 @@ class coordinator;
 
 namespace switchboard::app {
 
-// One shard's move from this node to another (DESIGN §5, `rebalance`):
+// One shard's move from this node to another (docs/ARCHITECTURE.md "cluster/",
+// `rebalance`):
 //   1. the map marks the shard moving (txn): every node, this one first,
 //      answers its requests `unavailable`;
 //   2. the shard's actors here stop, and every write they made is durable;

@@ -24,14 +24,14 @@ struct patched {
 
 // Brings the copy of `shard` at the registry `target` to this node's copy
 // as of `at` (a snapshot; null: the store as it is, for a shard held
-// quiet) by reconciliation, as Kafka's leader epochs do (DESIGN §5
-// "Replication"): the two journals (storage/shard_journal.hpp) show the
-// last seq at which both logs hold the same group; the copy's groups after
-// it are undone and this node's written, as the current values of exactly
-// the keys either side wrote since, in one write at the target. Never a
-// guess: "" once done (`out` says what it did), else why the journals
-// cannot tell (the copy is too far behind, has no journal, or diverged),
-// and the caller copies the shard whole. Blocks the calling thread.
+// quiet) by reconciliation, as Kafka's leader epochs do (docs/cluster.md
+// "Replicas, in-sync copies and failover"): the two journals
+// (storage/shard_journal.hpp) show the last seq at which both logs hold the
+// same group; the copy's groups after it are undone and this node's written, as
+// the current values of exactly the keys either side wrote since, in one write
+// at the target. Never a guess: "" once done (`out` says what it did), else why
+// the journals cannot tell (the copy is too far behind, has no journal, or
+// diverged), and the caller copies the shard whole. Blocks the calling thread.
 std::string reconcile_copy(actors::node& node, const caf::actor& target,
                            std::uint32_t shard, std::int64_t epoch,
                            const storage::store::snapshot* at, patched& out);

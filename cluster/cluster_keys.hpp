@@ -8,7 +8,8 @@
 
 namespace switchboard::cluster {
 
-// The names of a cluster's keys in etcd (DESIGN §5), all under
+// The names of a cluster's keys in etcd (docs/ARCHITECTURE.md "cluster/"), all
+// under
 // "/<cluster>/": `meta`, `nodes/<id>` and `shards/<n>` (n in decimal,
 // without leading zeros). Plain values; thread-safe.
 class cluster_keys {

@@ -8,18 +8,20 @@
 
 namespace switchboard::cluster {
 
-// What a cluster is, at `/<cluster>/meta` (DESIGN §5): written once, by the
-// node that creates the cluster (a txn on the key's absence), and read by
-// every later start. Plain data.
+// What a cluster is, at `/<cluster>/meta` (docs/ARCHITECTURE.md "cluster/"):
+// written once, by the node that creates the cluster (a txn on the key's
+// absence), and read by every later start. Plain data.
 struct cluster_meta {
   // The layout of the cluster's keys and records that this code writes.
   static constexpr std::int64_t current_format = 2;
   // The shards of a cluster created without a count.
   static constexpr std::uint32_t default_shards = 256;
-  // Store keys begin with the shard in 2 bytes (DESIGN §5).
+  // Store keys begin with the shard in 2 bytes (docs/ARCHITECTURE.md
+  // "cluster/").
   static constexpr std::uint32_t max_shards = 65536;
   // The copies of each shard, and the in-sync ones a write needs, of a
-  // cluster created without counts (DESIGN §5 "Replication").
+  // cluster created without counts (docs/cluster.md "Replicas, in-sync copies
+  // and failover").
   static constexpr std::uint32_t default_replicas = 3;
   static constexpr std::uint32_t default_min_insync = 2;
   static constexpr std::uint32_t max_replicas = 5;

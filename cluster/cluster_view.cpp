@@ -160,8 +160,8 @@ std::vector<std::pair<std::uint32_t, std::string>> cluster_view::planned_moves()
   for (std::uint32_t n = 0; n < shards_; ++n) {
     const auto& rec = shard_slots_[n].rec;
     if (!rec || rec->state != shard_record::state_kind::owned) continue;
-    // A dead owner's shard waits for it (DESIGN §5 "Failure"): moving it
-    // would need its data.
+    // A dead owner's shard waits for it (docs/cluster.md "When things fail"):
+    // moving it would need its data.
     if (!std::binary_search(ids.begin(), ids.end(), rec->owner)) continue;
     auto winner = place_shard(n, ids);
     if (winner != rec->owner) out.emplace_back(n, std::move(winner));

@@ -60,10 +60,10 @@ struct coordinator_options {
   std::function<void()> on_change{};
 };
 
-// A node's part in its cluster (DESIGN §5 "Cluster"): its registration in
-// etcd under a lease it keeps alive, and a watched copy of the live nodes
-// and of the shard map, with the txns that claim and move shards. No CAF:
-// the node's actors read it and call it from threads that may block (every
+// A node's part in its cluster (docs/ARCHITECTURE.md "cluster/"): its
+// registration in etcd under a lease it keeps alive, and a watched copy of the
+// live nodes and of the shard map, with the txns that claim and move shards. No
+// CAF: the node's actors read it and call it from threads that may block (every
 // call that writes waits for etcd, up to the request timeout). Threads of
 // its own: the keepalive, the watch, and the watch's supervisor.
 // Thread-safe. Not movable: callbacks hold its address.
@@ -108,7 +108,7 @@ class coordinator {
   // Every shard's, indexed by shard.
   std::vector<std::optional<shard_record>> shard_map() const;
   // False from TTL - margin after the last successful keepalive: the node
-  // must then stop taking writes (DESIGN §5 "Failure").
+  // must then stop taking writes (docs/cluster.md "When things fail").
   bool lease_valid() const;
   // The latest call to etcd (keepalive, watch, txn) got an answer.
   bool etcd_reachable() const;
@@ -127,10 +127,10 @@ class coordinator {
   // Moving -> owned by the owner as before, same epoch.
   result<shard_record> abort_move(std::uint32_t n,
                                   std::int64_t expected_mod_revision);
-  // Replication's changes (DESIGN §5 "Replication"), one txn each as
-  // above; see shard_writer for what each requires (errc::invalid_argument
-  // otherwise). Epoch unchanged unless said.
-  // Removes `node` (not the owner) from the isr.
+  // Replication's changes (docs/cluster.md "Replicas, in-sync copies and
+  // failover"), one txn each as above; see shard_writer for what each requires
+  // (errc::invalid_argument otherwise). Epoch unchanged unless said. Removes
+  // `node` (not the owner) from the isr.
   result<shard_record> shrink_isr(std::uint32_t n, std::string_view node,
                                   std::int64_t expected_mod_revision);
   // Appends `node` (a live replica) to the isr.

@@ -2,7 +2,8 @@
 
 // A client of etcd v3 through its JSON gateway (etcd 3.4's grpc-gateway on
 // the client port, HTTP/1.1): leases, puts, ranges, deletes, transactions
-// and watches, as DESIGN §5 uses them for membership and the shard map.
+// and watches, as docs/ARCHITECTURE.md "cluster/" uses them for membership and
+// the shard map.
 //
 // Boost.Beast's HTTP client rather than libcurl: Beast is already the
 // project's HTTP stack (net/), it adds no library to link, and a watch is a

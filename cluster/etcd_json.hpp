@@ -5,7 +5,7 @@
 #include "cluster/etcd_types.hpp"
 #include "cluster/result.hpp"
 
-// The parsers of etcd v3's JSON gateway answers (etcd 3.4, DESIGN §7): pure
+// The parsers of etcd v3's JSON gateway answers (etcd 3.4.23): pure
 // functions from the bytes of an HTTP body, or of one line of a watch
 // stream, to the values of etcd_types.hpp. What the gateway does that they
 // undo:

@@ -9,7 +9,7 @@
 namespace switchboard::cluster {
 
 // What a live node publishes about itself at `/<cluster>/nodes/<id>`
-// (DESIGN §5), under its lease. Plain data.
+// (docs/ARCHITECTURE.md "cluster/"), under its lease. Plain data.
 struct node_record {
   std::string id;            // configured, unique among live nodes
   std::string cluster_addr;  // "host:port" of the CAF (BASP) port

@@ -21,8 +21,8 @@ namespace switchboard::cluster {
 // A keepalive's latency in seconds and whether it succeeded (for metrics).
 using keepalive_callback = std::function<void(double seconds, bool ok)>;
 
-// This node's key `nodes/<id>` under a lease of its own (DESIGN §5 "Node
-// identity"), kept alive on a thread of its own with a unary keepalive every
+// This node's key `nodes/<id>` under a lease of its own (docs/ARCHITECTURE.md
+// "cluster/"), kept alive on a thread of its own with a unary keepalive every
 // TTL/3. When etcd says the lease is gone (it expired while etcd could not
 // be reached), registers again with a new lease, so a new incarnation,
 // once the id is free; until then it logs and retries at every tick.

@@ -8,8 +8,8 @@
 
 namespace switchboard::cluster {
 
-// Where shards belong (DESIGN §5 "Placement"): rendezvous (highest random
-// weight) hashing. Each shard goes to the live node with the highest
+// Where shards belong (docs/ARCHITECTURE.md "cluster/"): rendezvous (highest
+// random weight) hashing. Each shard goes to the live node with the highest
 // weight(shard, node); a node that joins takes only the shards it now
 // wins, a node that leaves gives up only its own, and every node computes
 // the same answer from the same list of node ids, with no coordination.

@@ -10,9 +10,10 @@
 
 namespace switchboard::cluster {
 
-// Who has a shard, at `/<cluster>/shards/<n>` (DESIGN §5). Changed only by
-// a txn that compares the key's mod_revision (or its absence, for the
-// first claim), so every change is made knowing the one before. Plain data.
+// Who has a shard, at `/<cluster>/shards/<n>` (docs/ARCHITECTURE.md
+// "cluster/"). Changed only by a txn that compares the key's mod_revision (or
+// its absence, for the first claim), so every change is made knowing the one
+// before. Plain data.
 struct shard_record {
   enum class state_kind {
     owned,   // `owner` serves the shard
@@ -24,8 +25,9 @@ struct shard_record {
   std::int64_t epoch = 1;
   state_kind state = state_kind::owned;
   std::string target;  // the node it moves to; empty unless moving
-  // The nodes holding a copy (DESIGN §5 "Replication"), the owner first;
-  // at most cluster_meta::max_replicas, no duplicates.
+  // The nodes holding a copy (docs/cluster.md "Replicas, in-sync copies and
+  // failover"), the owner first; at most cluster_meta::max_replicas, no
+  // duplicates.
   std::vector<std::string> replicas{};
   // The in-sync replicas: a subset of `replicas` that holds the owner, the
   // owner first. Only these may take the shard over.
@@ -59,10 +61,10 @@ result<shard_record> decode_shard(std::string_view value);
 bool in_isr(const shard_record& s, std::string_view node);
 bool is_replica(const shard_record& s, std::string_view node);
 
-// A copy of a shard that rebalance moves (DESIGN §5 "Replication"): to
-// `add` (empty: none, the shard has more copies than the cluster wants)
-// from `remove` (empty: none, it has fewer), the new copy in sync before
-// the old one goes.
+// A copy of a shard that rebalance moves (docs/cluster.md "Replicas, in-sync
+// copies and failover"): to `add` (empty: none, the shard has more copies than
+// the cluster wants) from `remove` (empty: none, it has fewer), the new copy in
+// sync before the old one goes.
 struct copy_move {
   std::uint32_t shard = 0;
   std::string add;

@@ -16,13 +16,14 @@
 
 namespace switchboard::cluster {
 
-// The txns that change the shard map (DESIGN §5): first claims, the three
-// steps of a move, and the changes of replicas, ISR and leader that
-// replication makes (shard_writer_isr.cpp). Each compares what it changes (the
-// shard key's mod_revision, or its absence), so a change another node made
-// meanwhile fails the txn and nothing is written; a success is applied to the
-// view at once. Multi-key txns hold at most 64 keys (etcd's --max-txn-ops
-// defaults to 128). Thread-safe; everything borrowed must outlive it.
+// The txns that change the shard map (docs/ARCHITECTURE.md "cluster/"): first
+// claims, the three steps of a move, and the changes of replicas, ISR and
+// leader that replication makes (shard_writer_isr.cpp). Each compares what it
+// changes (the shard key's mod_revision, or its absence), so a change another
+// node made meanwhile fails the txn and nothing is written; a success is
+// applied to the view at once. Multi-key txns hold at most 64 keys (etcd's
+// --max-txn-ops defaults to 128). Thread-safe; everything borrowed must outlive
+// it.
 class shard_writer {
  public:
   // The most keys one txn changes.

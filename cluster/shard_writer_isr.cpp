@@ -1,5 +1,6 @@
-// Replication's changes of the shard map (DESIGN §5 "Replication"): the
-// replicas and ISR of a shard, failover and graceful change of leader.
+// Replication's changes of the shard map (docs/cluster.md "Replicas, in-sync
+// copies and failover"): the replicas and ISR of a shard, failover and graceful
+// change of leader.
 #include <algorithm>
 #include <utility>
 

@@ -213,7 +213,7 @@ void record_keys(const seed_writer& seed) {
       std::string("\0\0\0\0\0\0\0\x29", 8));
 }
 
-// Answers of etcd 3.4.23's gateway as recorded here (DESIGN §7), each
+// Answers of etcd 3.4.23's gateway as recorded here, each
 // after the byte that picks its parser in etcd_json_fuzz.cpp.
 void etcd_answers(const seed_writer& seed) {
   auto answer = [&](const std::string& name, char mode, std::string_view a) {

@@ -153,12 +153,13 @@ struct node_metrics {
   histogram push_send_seconds{
       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5}};
 
-  // The cluster (DESIGN §5); all zero on a standalone node.
+  // The cluster (docs/ARCHITECTURE.md "cluster/"); all zero on a standalone
+  // node.
   gauge shards_owned;     // shards this node owns and serves
   gauge peers_connected;  // live peers whose registry this node reaches
-  // Replication (DESIGN §5): followers dropped from and brought into an
-  // ISR by this node as leader, shards it took over from a dead leader,
-  // and the time from a write's durability here to its last follower's
+  // Replication (docs/ARCHITECTURE.md "cluster/"): followers dropped from and
+  // brought into an ISR by this node as leader, shards it took over from a dead
+  // leader, and the time from a write's durability here to its last follower's
   // acknowledgement.
   counter isr_shrinks;
   counter isr_expands;

@@ -94,7 +94,7 @@ class service {
   // empty when Web Push is off.
   std::string webpush_key() const;
 
-  // --- a cluster (DESIGN §5) ---
+  // --- a cluster (docs/ARCHITECTURE.md "cluster/") ---
   // The outbox of a shard is sent by the shard's leader: `leads(home)`
   // says whether this node leads the shard of `home` (a user's or a
   // conversation's id) now; jobs of other shards are left to their leader.

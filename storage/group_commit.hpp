@@ -39,13 +39,14 @@ struct writer_hooks {
   metrics::log_sink log;
 };
 
-// The node's one writer (DESIGN §2). Any thread submits batches; a dedicated
-// thread drains everything pending into one rocksdb::WriteBatch, writes it,
-// and with durability::sync fsyncs the WAL (DBImpl::SyncWAL) before it
-// completes the group's batches, in submission order. There is no timer: a
-// group is whatever waited during the previous write, so a lone write is
-// not delayed, except a lingering one (batch::linger), which waits up to
-// its time for a write that does not linger, to share its group.
+// The node's one writer (docs/ARCHITECTURE.md "storage/"). Any thread submits
+// batches; a dedicated thread drains everything pending into one
+// rocksdb::WriteBatch, writes it, and with durability::sync fsyncs the WAL
+// (DBImpl::SyncWAL) before it completes the group's batches, in submission
+// order. There is no timer: a group is whatever waited during the previous
+// write, so a lone write is not delayed, except a lingering one
+// (batch::linger), which waits up to its time for a write that does not linger,
+// to share its group.
 //
 // The fsync is not overlapped with the next group's write: RocksDB 7.8
 // (Debian's build keeps its assertions) aborts in WritableFileWriter when

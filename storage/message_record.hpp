@@ -19,8 +19,9 @@ struct message {
 };
 
 // The compact on-disk form of a message, laid out by hand because it is on
-// the hot path (DESIGN §1): a version byte (1), then varint-length sender,
-// varint-length body, varint ts, varint-length client_msg_id.
+// the hot path (docs/ARCHITECTURE.md "storage/"): a version byte (1), then
+// varint-length sender, varint-length body, varint ts, varint-length
+// client_msg_id.
 std::string encode_message(const message& m);
 
 // Decodes a value written by encode_message. Returns errc::corruption for an

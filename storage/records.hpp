@@ -8,7 +8,8 @@
 
 // The colder, richer records: encoded with cereal's portable binary archive
 // and a class version, so that they can grow fields without a migration
-// (DESIGN §1). Each encode/decode pair is defined in records.cpp.
+// (docs/ARCHITECTURE.md "storage/"). Each encode/decode pair is defined in
+// records.cpp.
 namespace switchboard::storage {
 
 struct conversation_meta {
@@ -18,7 +19,7 @@ struct conversation_meta {
   std::int64_t created_ms = 0;
 };
 
-// A member's cumulative cursors (DESIGN §3).
+// A member's cumulative cursors (docs/ARCHITECTURE.md "actors/").
 struct member_state {
   std::uint64_t delivered_upto = 0;
   std::uint64_t read_upto = 0;

@@ -15,11 +15,11 @@ namespace switchboard::storage {
 // Called once per submitted batch with the outcome of its write.
 using completion = std::function<void(const status&)>;
 
-// Where a shard's replicated log stands in a store (DESIGN §5
-// "Replication"): the epoch of the leader that wrote its last group, and
-// that group's sequence number. Sequence numbers grow by one per group
-// write to the shard, across epochs, so that two stores at the same
-// position hold the same shard. Kept in column_family::shard_log, written
+// Where a shard's replicated log stands in a store (docs/cluster.md
+// "Replicas, in-sync copies and failover"): the epoch of the leader that wrote
+// its last group, and that group's sequence number. Sequence numbers grow by
+// one per group write to the shard, across epochs, so that two stores at the
+// same position hold the same shard. Kept in column_family::shard_log, written
 // in the same RocksDB write as the group itself.
 struct shard_position {
   std::int64_t epoch = 0;

@@ -3,9 +3,10 @@
 #include <cstdint>
 #include <string_view>
 
-// Which shard an id belongs to (DESIGN §5). The hash is part of the data
-// format and of the cluster's shard map: it is fixed forever. Changing it
-// would move every key of every store and every actor of every cluster.
+// Which shard an id belongs to (docs/ARCHITECTURE.md "cluster/"). The hash is
+// part of the data format and of the cluster's shard map: it is fixed forever.
+// Changing it would move every key of every store and every actor of every
+// cluster.
 //
 // stable_hash(id) = the first 8 bytes of SHA-256(id), read big-endian.
 // SHA-256 is standard, so anyone can recompute a shard from a shell

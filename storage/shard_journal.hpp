@@ -9,13 +9,13 @@
 
 #include "storage/column_family.hpp"
 
-// A shard's journal (DESIGN §5 "Replication", reconciliation): for each of
-// the shard's last `journal_groups` replicated groups, the epoch that wrote
-// it and the keys it wrote, not their values. The store keeps the latest
-// value of each key, not a log; the journal is what lets two copies of a
-// shard find where their logs part (Kafka's leader epochs: the epochs of
-// the same seq differ) and what each wrote since, so that a copy that is
-// behind, or ahead with writes no ISR acknowledged, is truncated to the
+// A shard's journal (docs/cluster.md "Replicas, in-sync copies and failover",
+// reconciliation): for each of the shard's last `journal_groups` replicated
+// groups, the epoch that wrote it and the keys it wrote, not their values. The
+// store keeps the latest value of each key, not a log; the journal is what lets
+// two copies of a shard find where their logs part (Kafka's leader epochs: the
+// epochs of the same seq differ) and what each wrote since, so that a copy that
+// is behind, or ahead with writes no ISR acknowledged, is truncated to the
 // common point and brought to its leader's position by the current values
 // of exactly those keys, not replaced whole.
 //

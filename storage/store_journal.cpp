@@ -9,9 +9,10 @@
 #include "storage/store_impl.hpp"
 #include "storage/store_snapshot.hpp"
 
-// The store's side of reconciling two copies of a shard (DESIGN §5
-// "Replication"): its journal read, and the writes that bring another copy
-// from the point where their logs part to this one's position.
+// The store's side of reconciling two copies of a shard (docs/cluster.md
+// "Replicas, in-sync copies and failover"): its journal read, and the writes
+// that bring another copy from the point where their logs part to this one's
+// position.
 namespace switchboard::storage {
 
 namespace {

@@ -5,9 +5,9 @@
 #include "storage/store_impl.hpp"
 #include "storage/store_snapshot.hpp"
 
-// The store's side of a shard's move (DESIGN §5): its keys read in pages,
-// in the store's own format, to be written as they are into the new
-// owner's store (batch::put_raw) and erased here afterwards
+// The store's side of a shard's move (docs/ARCHITECTURE.md "cluster/"): its
+// keys read in pages, in the store's own format, to be written as they are into
+// the new owner's store (batch::put_raw) and erased here afterwards
 // (batch::erase_shard).
 namespace switchboard::storage {
 

@@ -9,7 +9,8 @@
 // layer above.
 namespace switchboard::storage {
 
-// How a commit reaches the disk before it is acknowledged (DESIGN §2).
+// How a commit reaches the disk before it is acknowledged (docs/ARCHITECTURE.md
+// "storage/").
 enum class durability {
   sync,   // WAL fsynced: survives a power loss
   async,  // WAL written, not fsynced: survives a process crash only

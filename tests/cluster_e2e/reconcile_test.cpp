@@ -4,9 +4,10 @@
 
 #include "tests/cluster_e2e/replication_support.hpp"
 
-// Reconciliation (DESIGN §5 "Replication"): a copy with a write no other
-// copy has, from a leader that died before it could replicate it, comes
-// back truncated to the new leader's log, found by the journals' epochs.
+// Reconciliation (docs/cluster.md "Replicas, in-sync copies and failover"): a
+// copy with a write no other copy has, from a leader that died before it could
+// replicate it, comes back truncated to the new leader's log, found by the
+// journals' epochs.
 using namespace switchboard::testing;
 using namespace std::chrono_literals;
 namespace json = boost::json;

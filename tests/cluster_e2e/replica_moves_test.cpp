@@ -4,8 +4,9 @@
 #include "cluster/placement.hpp"
 #include "tests/cluster_e2e/replication_support.hpp"
 
-// Rebalance moves shards' copies towards rendezvous placement (DESIGN §5
-// "Replication"), under load, with a check of every acknowledged message.
+// Rebalance moves shards' copies towards rendezvous placement
+// (docs/ARCHITECTURE.md "cluster/" "Replication"), under load, with a check of
+// every acknowledged message.
 using namespace switchboard::testing;
 using namespace std::chrono_literals;
 namespace json = boost::json;

@@ -8,9 +8,9 @@
 
 #include "tests/cluster_e2e/replication_support.hpp"
 
-// Replicated shards (DESIGN §5 "Replication"): three nodes, three copies of
-// every shard, and faults under load with a check of every acknowledged
-// message.
+// Replicated shards (docs/cluster.md "Replicas, in-sync copies and failover"):
+// three nodes, three copies of every shard, and faults under load with a check
+// of every acknowledged message.
 using namespace switchboard::testing;
 using namespace std::chrono_literals;
 namespace json = boost::json;
