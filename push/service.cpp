@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <future>
+#include <iterator>
 
 #include "common/thread_name.hpp"
 #include "metrics/metrics.hpp"
@@ -159,6 +160,7 @@ bool service::release(std::uint16_t shard, std::chrono::milliseconds timeout) {
         continue;
       }
       i.unschedule(it->first, it->second);
+      i.park(it->first, it->second);
       it = i.pending.erase(it);
     }
     for (auto it = i.bursts.begin(); it != i.bursts.end();) {
@@ -231,6 +233,10 @@ void service::gone(std::uint16_t shard) {
   if (auto r = impl_->released.find(shard); r != impl_->released.end())
     r->second = false;
   impl_->held.erase(shard);  // the new leader's outbox has those jobs
+  for (auto it = impl_->parked.begin(); it != impl_->parked.end();)
+    it = impl_->shard_of_home(it->first.first) == shard
+             ? impl_->parked.erase(it)
+             : std::next(it);
 }
 
 void service::burst(const std::string& conv, const storage::push_entry& e) {

@@ -124,6 +124,25 @@ struct service::impl {
     clock::time_point next{};
     bool scheduled = false;  // in due_at, at `next`
   };
+  // What a member's job had been through when its shard was let go of
+  // (release), so that a failed move or transfer (keep) goes on where it
+  // was instead of sending it at once to every device again: the job's
+  // seq, its attempts and next try, and the devices that took it. By key,
+  // under mtx; taken by adopt(), dropped by gone().
+  struct parked_job {
+    std::uint64_t seq = 0;
+    std::uint32_t attempts = 0;
+    clock::time_point next{};
+    std::set<std::string> delivered;
+  };
+  std::map<key_t, parked_job> parked;
+  // With mtx held: `e` of `k` leaves pending because its shard was let go
+  // of; what it had been through is kept (parked), if anything.
+  void park(const key_t& k, const entry& e) {
+    if (e.attempts == 0 && e.delivered.empty()) return;
+    parked[k] = parked_job{e.seq, e.attempts, e.next, e.delivered};
+  }
+
   // A conversation's burst, until its actor handed it over.
   struct burst {
     storage::push_entry e;

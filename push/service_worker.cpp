@@ -112,8 +112,24 @@ void service::impl::adopt(std::vector<storage::push_entry> jobs,
     e.delivered.clear();
     e.cancelled = false;
     e.cancelled_by_read = false;
-    if (!e.sending) schedule(k, e, clock::now());
+    auto at = clock::now();
+    if (auto p = parked.find(k); p != parked.end()) {
+      // Back after a release that was undone (keep): its retries go on
+      // where they were, and the devices that took it are not sent it
+      // again. A newer job of the key starts afresh.
+      if (p->second.seq == e.seq) {
+        e.attempts = p->second.attempts;
+        e.delivered = std::move(p->second.delivered);
+        at = std::max(at, p->second.next);
+      }
+      parked.erase(p);
+    }
+    if (!e.sending) schedule(k, e, at);
   }
+  // What was parked of the shards read and is not in their outbox any
+  // more was settled elsewhere meanwhile.
+  for (auto it = parked.begin(); it != parked.end();)
+    it = wanted(it->first.first) ? parked.erase(it) : std::next(it);
   backlog();
 }
 
@@ -358,7 +374,9 @@ void service::impl::run() {
       unschedule(k, e);
       if (!here(k.first)) {
         // The user's shard is led by another node now: its job (still in
-        // the outbox, which moved with the shard).
+        // the outbox, which moved with the shard). Let go of only, it may
+        // come back (keep): what it had been through is kept.
+        if (released_home(k.first)) park(k, e);
         pending.erase(k);
         backlog();
         continue;

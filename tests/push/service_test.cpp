@@ -1,8 +1,12 @@
 #include "push/service.hpp"
 
 #include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -156,5 +160,63 @@ TEST_CASE(
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(5ms);
   }
+  s.stop();
+}
+
+TEST_CASE(
+    "a shard let go of and kept again goes on with its retries where they "
+    "were: a device that took the push is not sent it again",
+    "[push][service]") {
+  testing::temp_dir dir;
+  auto db = store_with_bob(dir);
+  auto& store = *db;
+  storage::batch dev;
+  dev.put_device("bob", storage::device{"gateway", "pk-bob-2", 2});
+  REQUIRE(store.commit_and_wait(std::move(dev)).has_value());
+  // pk-bob takes the push; pk-bob-2 asks for a retry in 1 s, once.
+  std::mutex mu;
+  std::map<std::string, int> seen;
+  std::chrono::steady_clock::time_point refused{}, retried{};
+  testing::fake_http_server gw([&](const testing::fake_http_server::request&
+                                       r) {
+    auto v = boost::json::parse(r.body);
+    std::string key(
+        v.at("notification").at("devices").at(0).at("pushkey").as_string());
+    std::lock_guard<std::mutex> l(mu);
+    int n = ++seen[key];
+    if (key == "pk-bob-2" && n == 1) {
+      refused = std::chrono::steady_clock::now();
+      return testing::fake_http_server::response{
+          503, {{"Retry-After", "1"}}, ""};
+    }
+    if (key == "pk-bob-2") retried = std::chrono::steady_clock::now();
+    return testing::fake_http_server::response{200, {}, R"({"rejected":[]})"};
+  });
+  metrics::node_metrics m;
+  push::service s(store, gateway_at(gw.url()), {}, &m);
+  s.start([](storage::push_entry) {});
+  auto shard = storage::shard_of("bob", store.shards());
+
+  s.handed({job(store, "bob", 5)});
+  REQUIRE(gw.wait_for(2, 10s));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (m.push_retried.value() < 1) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);  // polls the service, not a sync
+  }
+  // The move begins and fails: the shard is kept.
+  REQUIRE(s.release(shard, 10s));
+  s.keep(shard);
+  REQUIRE(gw.wait_for(3, 10s));
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (s.pending_for("bob") != 0 || !store.push_jobs(10)->empty()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);
+  }
+  std::lock_guard<std::mutex> l(mu);
+  CHECK(seen["pk-bob"] == 1);  // not pushed twice
+  CHECK(seen["pk-bob-2"] == 2);
+  // Its Retry-After held across the release (not tried again at once).
+  CHECK(retried - refused >= 900ms);
   s.stop();
 }
