@@ -35,8 +35,11 @@ std::string format_1(column_family cf, const keys::parts& p) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   if (size == 0) return 0;
-  auto cf = static_cast<column_family>(
-      data[0] % switchboard::storage::column_family_count);
+  // Byte 0 is a family's tag (storage/column_family.hpp), as the seeds
+  // write it; a tag of no family is read modulo the count.
+  auto cf = switchboard::storage::family_of_tag(data[0]).value_or(
+      static_cast<column_family>(data[0] %
+                                 switchboard::storage::column_family_count));
   std::string_view key(reinterpret_cast<const char*>(data) + 1, size - 1);
 
   auto prefix = keys::prefix_size(key);

@@ -180,10 +180,11 @@ void message_records(const seed_writer& seed) {
 
 void record_keys(const seed_writer& seed) {
   using storage::column_family;
-  // Byte 0 is the column family (keys_fuzz.cpp).
+  // Byte 0 is the column family's tag (keys_fuzz.cpp).
   auto key = [&](const std::string& name, column_family cf,
                  const std::string& bytes) {
-    seed("keys", name + ".bin", std::string(1, static_cast<char>(cf)) + bytes);
+    seed("keys", name + ".bin",
+         std::string(1, static_cast<char>(storage::tag_of(cf))) + bytes);
   };
   const std::string nul("a\0\xff", 3);
   key("message", column_family::messages, keys::message_key(219, "c1", 1));

@@ -231,13 +231,17 @@ result<std::unique_ptr<store>> store_opener::open(const store_options& options,
   auto s = rocksdb::DB::Open(db_opts, options.path, descs, &p->handles, &raw);
   if (!s.ok()) return error{errc::open_failed, s.ToString()};
   p->db.reset(raw);
-  drop_retired(p->db.get(), p->handles, options.log);
-  p->cfs.assign(p->handles.begin() + 1, p->handles.end());
+  // The live families only (the retired ones come after them).
+  p->cfs.assign(p->handles.begin() + 1,
+                p->handles.begin() + 1 + column_family_count);
 
   auto shards =
       prepare_format(p->db.get(), p->cfs, options.shards, options.log);
   if (!shards) return shards.err();
   p->shards = *shards;
+  // Dropped once this build knows it reads the directory: one it refuses
+  // is left as it was.
+  drop_retired(p->db.get(), p->handles, options.log);
 
   // The next push sequence number is above the last of every shard.
   auto it = p->iter(column_family::push_outbox, false);
