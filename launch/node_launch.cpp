@@ -64,8 +64,17 @@ int stop_process(pid_t pid, std::chrono::milliseconds grace) {
   ::kill(pid, SIGTERM);
   bool exited = false;
   if (pidfd >= 0) {
-    pollfd p{pidfd, POLLIN, 0};
-    exited = ::poll(&p, 1, static_cast<int>(grace.count())) == 1;
+    auto until = std::chrono::steady_clock::now() + grace;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      until - std::chrono::steady_clock::now())
+                      .count();
+      pollfd p{pidfd, POLLIN, 0};
+      int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(left, 0)));
+      if (r < 0 && errno == EINTR) continue;
+      exited = r == 1;
+      break;
+    }
     ::close(pidfd);
   }
   if (!exited) ::kill(pid, SIGKILL);
@@ -115,7 +124,8 @@ started_node start_node(const std::vector<std::string>& argv,
     ::close(fds[0]);
     ::kill(n.pid, SIGKILL);
     int status = 0;
-    ::waitpid(n.pid, &status, 0);
+    while (::waitpid(n.pid, &status, 0) < 0 && errno == EINTR) {
+    }
     throw std::runtime_error(why + ": " + n.log);
   };
   // One deadline for the whole start: a node that keeps logging without

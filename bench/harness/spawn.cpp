@@ -45,13 +45,18 @@ pid_t start_child(const std::vector<std::string>& argv, int out_fd) {
 
 void stop_child(pid_t pid, int grace_ms) {
   if (pid <= 0) return;
-  // A node that does not drain in time is a finding, not a detail; a child
-  // that a signal ended (etcd re-raises SIGTERM) is not.
-  if (launch::stop_process(pid, std::chrono::milliseconds(grace_ms)) == -1)
+  // A node that does not drain in time, or that a signal other than our
+  // SIGTERM ended (a crash), is a finding, not a detail; etcd's re-raised
+  // SIGTERM is not.
+  int status = launch::stop_process(pid, std::chrono::milliseconds(grace_ms));
+  if (status == -1)
     std::fprintf(stderr,
                  "switchboard-bench: process %d did not exit cleanly within "
                  "%d ms of SIGTERM\n",
                  static_cast<int>(pid), grace_ms);
+  else if (status > 128 && status != 128 + SIGTERM)
+    std::fprintf(stderr, "switchboard-bench: process %d died of signal %d\n",
+                 static_cast<int>(pid), status - 128);
 }
 
 int run_child(const std::vector<std::string>& argv, std::string& output) {

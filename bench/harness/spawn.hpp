@@ -22,7 +22,8 @@ std::string make_temp_dir(const std::string& stem);
 // cleared. Throws std::runtime_error when fork fails.
 pid_t start_child(const std::vector<std::string>& argv, int out_fd);
 
-// SIGTERM, up to `grace_ms` for it to exit, then SIGKILL (and a warning);
+// SIGTERM, up to `grace_ms` for it to exit, then SIGKILL; warns when it had
+// to kill it, or when a signal other than SIGTERM ended it (a crash);
 // reaps it.
 void stop_child(pid_t pid, int grace_ms);
 
