@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "actors/events.hpp"
 #include "actors/node.hpp"
 #include "actors/node_impl.hpp"
 
@@ -260,10 +261,9 @@ std::pair<int, std::string> node::ask_admin(const caf::actor& registry,
                                             const std::string& body,
                                             std::chrono::milliseconds timeout) {
   auto unavailable = [](const std::string& why) {
-    boost::json::object e{{"code", common::wire(proto_code::unavailable)},
-                          {"message", why}};
     return std::pair<int, std::string>{
-        503, boost::json::serialize(boost::json::object{{"error", e}})};
+        common::info(proto_code::unavailable).http_status,
+        events::http_error(proto_code::unavailable, why)};
   };
   if (!registry) return unavailable("no such node");
   std::pair<int, std::string> out;

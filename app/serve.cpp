@@ -351,16 +351,15 @@ int serve_main(int argc, char** argv) {
       auto* a = api->load();
       // The cluster port has no authentication of its own: a peer may ask
       // only for this node's share of a cluster-wide answer.
+      auto refuse = [&](proto_code code, const char* why) {
+        auto res = rest::error_response(code, why);
+        done(res.status, std::move(res.body));
+      };
       if (!admin::peer_may_ask(admin::path_parts(target), method) ||
           rest::parse_query(target)["scope"] != "node")
-        return done(403,
-                    rest::error_response(proto_code::forbidden,
-                                         "not a request a peer may forward")
-                        .body);
-      if (!a)
-        return done(503, rest::error_response(proto_code::unavailable,
-                                              "the node is stopping")
-                             .body);
+        return refuse(proto_code::forbidden,
+                      "not a request a peer may forward");
+      if (!a) return refuse(proto_code::unavailable, "the node is stopping");
       net::http_request req;
       req.method = std::move(method);
       req.target = std::move(target);

@@ -9,9 +9,12 @@
 
 // The protocol's error codes (PROTOCOL.md "Errors"), in one table: the wire
 // name each `error` frame and REST error body carries, the HTTP status REST
-// answers with, and what the code means. The metrics label errors by the
-// wire name (switchboard_errors_total{code}). Adding a code is one row
-// here; the compiler then finds each switch that misses it.
+// answers with, and what the code means, which is also the message of an
+// error given none (default_message). The metrics label errors by the wire
+// name (switchboard_errors_total{code}). Adding a code is one row here; the
+// compiler then finds each switch that misses it, and a code without a row
+// does not compile (below). tests/rest/error_docs_test.cpp holds
+// PROTOCOL.md's and openapi.yaml's lists of codes and statuses to it.
 namespace switchboard::common {
 
 enum class proto_code : std::uint8_t {
@@ -85,5 +88,15 @@ constexpr bool in_enum_order() noexcept {
   return true;
 }
 static_assert(in_enum_order(), "proto_codes must follow proto_code's order");
+static_assert(proto_codes.size() == static_cast<std::size_t>(proto_code::none),
+              "every proto_code but none has its row in proto_codes");
+
+// `message`, or the code's meaning when it is empty: no error goes out
+// without a word of why.
+inline std::string default_message(proto_code c, std::string message) {
+  if (message.empty() && c != proto_code::none)
+    message = std::string(info(c).meaning);
+  return message;
+}
 
 }  // namespace switchboard::common

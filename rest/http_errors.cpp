@@ -1,8 +1,8 @@
 #include "rest/http_errors.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "actors/events.hpp"
 #include "common/proto_errors.hpp"
 
 namespace switchboard::rest {
@@ -12,8 +12,7 @@ namespace json = boost::json;
 net::http_response error_response(proto_code code, const std::string& message) {
   net::http_response res;
   res.status = common::info(code).http_status;
-  json::object e{{"code", common::wire(code)}, {"message", message}};
-  res.body = json::serialize(json::object{{"error", std::move(e)}});
+  res.body = actors::events::http_error(code, message);
   return res;
 }
 
@@ -26,10 +25,7 @@ net::http_response error_from_frame(const json::object& frame) {
   if (code == proto_code::rate_limited ||
       (code == proto_code::unavailable && frame.contains("retry_after_ms"))) {
     auto ms = frame.at("retry_after_ms").to_number<std::int64_t>();
-    json::object e{{"code", common::wire(code)},
-                   {"message", message},
-                   {"retry_after_ms", ms}};
-    res.body = json::serialize(json::object{{"error", std::move(e)}});
+    res.body = actors::events::http_error(code, message, ms);
     res.headers.emplace_back("Retry-After", std::to_string((ms + 999) / 1000));
   }
   return res;
