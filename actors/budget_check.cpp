@@ -8,6 +8,28 @@
 
 namespace switchboard::actors {
 
+namespace {
+
+// Every kind's budget counts under metrics' label "rate_<kind>": a kind
+// added to request_kind_names without its label does not compile (its hits
+// would count nowhere).
+constexpr bool every_kind_has_its_limit_label() {
+  for (auto kind : request_kind_names) {
+    bool found = false;
+    for (auto label : metrics::limit_names)
+      found =
+          found || (label.size() == 5 + kind.size() &&
+                    label.substr(0, 5) == "rate_" && label.substr(5) == kind);
+    if (!found) return false;
+  }
+  return true;
+}
+static_assert(
+    every_kind_has_its_limit_label(),
+    "each request kind needs \"rate_<kind>\" in metrics::limit_names");
+
+}  // namespace
+
 std::int64_t take_budget(node_context& ctx, std::size_t budget,
                          const std::string& user, double cost) {
   auto now = budget_slices::clock::now();

@@ -185,45 +185,92 @@ using parser = client_request (*)(const json::object&, const std::string&,
                                   const limits&);
 struct entry {
   std::string_view type;
+  std::size_t alternative;  // the index in client_request it parses to
   parser parse;
 };
+
+// The index of R in client_request.
+template <class R, std::size_t I = 0>
+constexpr std::size_t index_of() {
+  if constexpr (I == std::variant_size_v<client_request>)
+    return I;
+  else if constexpr (std::is_same_v<
+                         R, std::variant_alternative_t<I, client_request>>)
+    return I;
+  else
+    return index_of<R, I + 1>();
+}
+template <class R>
+constexpr entry of(std::string_view type, parser parse) {
+  static_assert(index_of<R>() < std::variant_size_v<client_request>,
+                "a parser's request is one of client_request");
+  return {type, index_of<R>(), parse};
+}
+
 constexpr entry parsers[] = {
-    {request::ping::type,
-     [](const json::object&, const std::string&,
-        const limits&) -> client_request { return request::ping{}; }},
-    {request::conversations::type,
-     [](const json::object&, const std::string&,
-        const limits&) -> client_request { return request::conversations{}; }},
-    {request::create::type,
-     [](const json::object& o, const std::string& self, const limits& lim)
-         -> client_request { return parse_create(o, self, lim); }},
-    {request::send::type,
-     [](const json::object& o, const std::string&,
-        const limits&) -> client_request { return parse_send(o); }},
-    {"ack",
-     [](const json::object& o, const std::string&,
-        const limits&) -> client_request { return parse_cursor(o, false); }},
-    {"read",
-     [](const json::object& o, const std::string&,
-        const limits&) -> client_request { return parse_cursor(o, true); }},
-    {request::sync::type,
-     [](const json::object& o, const std::string&,
-        const limits& lim) -> client_request { return parse_sync(o, lim); }},
-    {request::typing::type,
-     [](const json::object& o, const std::string&, const limits&)
-         -> client_request { return request::typing{get_conv_id(o)}; }},
-    {request::members::type,
-     [](const json::object& o, const std::string&,
-        const limits& lim) -> client_request { return parse_members(o, lim); }},
-    {request::receipts::type,
-     [](const json::object& o, const std::string&,
-        const limits& lim) -> client_request {
-       return request::receipts{get_conv_id(o), some_user_ids(o, lim)};
-     }},
-    {request::presence::type,
-     [](const json::object& o, const std::string&, const limits& lim)
-         -> client_request { return parse_presence(o, lim); }},
+    of<request::ping>(request::ping::type,
+                      [](const json::object&, const std::string&, const limits&)
+                          -> client_request { return request::ping{}; }),
+    of<request::conversations>(request::conversations::type,
+                               [](const json::object&, const std::string&,
+                                  const limits&) -> client_request {
+                                 return request::conversations{};
+                               }),
+    of<request::create>(request::create::type,
+                        [](const json::object& o, const std::string& self,
+                           const limits& lim) -> client_request {
+                          return parse_create(o, self, lim);
+                        }),
+    of<request::send>(
+        request::send::type,
+        [](const json::object& o, const std::string&,
+           const limits&) -> client_request { return parse_send(o); }),
+    of<request::cursor>(
+        "ack",
+        [](const json::object& o, const std::string&,
+           const limits&) -> client_request { return parse_cursor(o, false); }),
+    of<request::cursor>(
+        "read",
+        [](const json::object& o, const std::string&,
+           const limits&) -> client_request { return parse_cursor(o, true); }),
+    of<request::sync>(
+        request::sync::type,
+        [](const json::object& o, const std::string&,
+           const limits& lim) -> client_request { return parse_sync(o, lim); }),
+    of<request::typing>(request::typing::type,
+                        [](const json::object& o, const std::string&,
+                           const limits&) -> client_request {
+                          return request::typing{get_conv_id(o)};
+                        }),
+    of<request::members>(request::members::type,
+                         [](const json::object& o, const std::string&,
+                            const limits& lim) -> client_request {
+                           return parse_members(o, lim);
+                         }),
+    of<request::receipts>(
+        request::receipts::type,
+        [](const json::object& o, const std::string&,
+           const limits& lim) -> client_request {
+          return request::receipts{get_conv_id(o), some_user_ids(o, lim)};
+        }),
+    of<request::presence>(request::presence::type,
+                          [](const json::object& o, const std::string&,
+                             const limits& lim) -> client_request {
+                            return parse_presence(o, lim);
+                          }),
 };
+
+// A request type added to client_request and not here does not compile.
+constexpr bool every_request_parsed() {
+  for (std::size_t i = 0; i < std::variant_size_v<client_request>; ++i) {
+    bool found = false;
+    for (const auto& p : parsers) found = found || p.alternative == i;
+    if (!found) return false;
+  }
+  return true;
+}
+static_assert(every_request_parsed(),
+              "every request of client_request has its parser in `parsers`");
 
 // Whether a request is for a conversation: it has a conv_id.
 template <class R, class = void>

@@ -82,13 +82,13 @@ constexpr std::array<std::string_view, 21> limit_names = {
     "rate_ping",          "rate_devices",
     "channel_typing"};
 
-// The kinds of requests that cross nodes, as metric labels.
 // The push providers and the ends of a send, as push_sends counts them.
 constexpr std::array<std::string_view, 4> push_providers = {
     "apns", "fcm", "gateway", "webpush"};
 constexpr std::array<std::string_view, 4> push_outcomes = {"sent", "retry",
                                                            "gone", "failed"};
 
+// The kinds of requests that cross nodes, as metric labels.
 constexpr std::array<std::string_view, 9> remote_kinds = {
     "create",  "send",     "sync",   "cursor", "typing",
     "members", "presence", "attach", "budget"};

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "actors/request_budgets.hpp"
 #include "launch/node_launch.hpp"
 
 namespace switchboard::bench {
@@ -136,9 +137,8 @@ spawned_node::spawned_node(const std::string& binary, const std::string& secret,
                           "65536", "--max-connections-per-address", "0",
                           "--max-connections-per-user", "0"})
     args.emplace_back(arg);
-  for (const char* kind : {"sync", "conversations", "presence", "typing",
-                           "create", "members", "cursor", "ping"}) {
-    args.push_back(std::string("--rate-") + kind);
+  for (auto kind : actors::request_kind_names) {
+    args.push_back("--rate-" + std::string(kind));
     args.emplace_back("100000000/100000000");
   }
   args.insert(args.end(), extra.begin(), extra.end());
