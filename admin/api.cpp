@@ -221,14 +221,9 @@ struct admin_api::impl {
       return it == params.end() ? std::string() : it->second;
     };
     auto method = req.method;
-    auto is = [&](std::initializer_list<const char*> p, const char* m) {
-      if (parts.size() != p.size() + 2) return false;
-      std::size_t i = 2;
-      for (auto* seg : p) {
-        if (std::string(seg) != "*" && parts[i] != seg) return false;
-        ++i;
-      }
-      return method == m;
+    // is_call of this request: `m` on `p`, the path past "admin", "v1".
+    auto is = [&](std::initializer_list<std::string_view> p, const char* m) {
+      return is_call(parts, method, p, m);
     };
     auto blocking = [&](std::function<net::http_response()> work) {
       (query("scope") == "node" ? peer_pool : pool)

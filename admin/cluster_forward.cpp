@@ -75,27 +75,29 @@ std::vector<std::string> path_parts(const std::string& target) {
   return rest::split_path(target);
 }
 
+bool is_call(const std::vector<std::string>& parts, const std::string& method,
+             std::initializer_list<std::string_view> pattern, const char* m) {
+  return method == m && rest::matches(parts, pattern, 2);
+}
+
 bool peer_may_ask(const std::vector<std::string>& parts,
                   const std::string& method) {
   if (parts.size() < 2 || parts[0] != "admin" || parts[1] != "v1") return false;
-  if (parts.size() == 3 && parts[2] == "status" && method == "GET") return true;
+  if (is_call(parts, method, {"status"}, "GET")) return true;
   if (answered_in_cluster(parts, method)) return true;
   return false;
 }
 
 bool answered_in_cluster(const std::vector<std::string>& parts,
                          const std::string& method) {
-  auto n = parts.size();
-  if (n < 3) return false;
-  const auto& what = parts[2];
-  if (what == "users")
-    return (method == "GET" && (n == 3 || n == 4)) ||
-           (method == "POST" && n == 5 &&
-            (parts[4] == "kick" || parts[4] == "revoke" ||
-             parts[4] == "push-test"));
-  if (what == "conversations")
-    return method == "GET" && (n == 4 || (n == 5 && parts[4] == "messages"));
-  return false;
+  // The calls answer_in_cluster answers, each of them.
+  return is_call(parts, method, {"users"}, "GET") ||
+         is_call(parts, method, {"users", "*"}, "GET") ||
+         is_call(parts, method, {"users", "*", "kick"}, "POST") ||
+         is_call(parts, method, {"users", "*", "revoke"}, "POST") ||
+         is_call(parts, method, {"users", "*", "push-test"}, "POST") ||
+         is_call(parts, method, {"conversations", "*"}, "GET") ||
+         is_call(parts, method, {"conversations", "*", "messages"}, "GET");
 }
 
 json::object cluster_status(const admin_context::cluster_views& cv) {
@@ -183,17 +185,15 @@ std::optional<net::http_response> answer_in_cluster(
   if (!cv.at_owner || !cv.at_every_node) return std::nullopt;
   auto query = rest::parse_query(req.target);
   if (query.count("scope") && query["scope"] == "node") return std::nullopt;
-  auto n = parts.size();
-  auto is = [&](std::size_t size, const char* what, const char* method) {
-    return n == size && parts[2] == what && req.method == method;
+  auto is = [&](std::initializer_list<std::string_view> p, const char* m) {
+    return is_call(parts, req.method, p, m);
   };
   net::http_request scoped = req;
   scoped.target = node_scoped(req.target);
-  if (is(4, "conversations", "GET") ||
-      (n == 5 && parts[2] == "conversations" && parts[4] == "messages" &&
-       req.method == "GET"))
+  if (is({"conversations", "*"}, "GET") ||
+      is({"conversations", "*", "messages"}, "GET"))
     return cv.at_owner(parts[3], req);
-  if (is(3, "users", "GET")) {
+  if (is({"users"}, "GET")) {
     std::set<std::string> users;
     auto all = cv.at_every_node(scoped);
     for (auto& r : all)
@@ -206,7 +206,7 @@ std::optional<net::http_response> answer_in_cluster(
     if (auto f = failures(all); !f.empty()) o["unanswered"] = std::move(f);
     return with_body(std::move(o));
   }
-  if (is(4, "users", "GET")) {
+  if (is({"users", "*"}, "GET")) {
     auto owner = cv.at_owner(parts[3], req);
     json::array conns;
     for (auto& r : cv.at_every_node(scoped))
@@ -223,11 +223,9 @@ std::optional<net::http_response> answer_in_cluster(
     return with_body(std::move(*o));
   }
   // A user's devices and pushes are at the user's shard's owner.
-  if (n == 5 && parts[2] == "users" && parts[4] == "push-test" &&
-      req.method == "POST")
+  if (is({"users", "*", "push-test"}, "POST"))
     return cv.at_owner(parts[3], req);
-  if (n == 5 && parts[2] == "users" && parts[4] == "kick" &&
-      req.method == "POST") {
+  if (is({"users", "*", "kick"}, "POST")) {
     std::int64_t closed = 0;
     for (auto& r : cv.at_every_node(scoped))
       if (auto o = object_of(r); o && r.status == 200)
@@ -238,8 +236,7 @@ std::optional<net::http_response> answer_in_cluster(
           parts[3] + " has no connection in the cluster");
     return with_body(json::object{{"user_id", parts[3]}, {"closed", closed}});
   }
-  if (n == 5 && parts[2] == "users" && parts[4] == "revoke" &&
-      req.method == "POST") {
+  if (is({"users", "*", "revoke"}, "POST")) {
     // Every node checks tokens itself, so every node keeps the revocation,
     // with one time for all. It holds only once every live node has it.
     auto now = common::unix_s();

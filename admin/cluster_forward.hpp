@@ -1,8 +1,10 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "admin/api.hpp"
@@ -23,6 +25,14 @@ std::optional<net::http_response> answer_in_cluster(
 // The path of an admin request target, split at '/', percent-decoded:
 // "/admin/v1/users/a%20b?x=1" -> {"admin", "v1", "users", "a b"}.
 std::vector<std::string> path_parts(const std::string& target);
+
+// Whether a request of `method` on `parts` ("admin", "v1", ...) is the call
+// `m` on `pattern`, the path past "admin", "v1", matched as rest::matches
+// does ("*": any one part). A GET of {"admin", "v1", "users", "u1"} is
+// {"users", "*"}, "GET"; not {"users"}, nor {"users", "*"}, "POST". The
+// admin API routes with it, here and in api.cpp.
+bool is_call(const std::vector<std::string>& parts, const std::string& method,
+             std::initializer_list<std::string_view> pattern, const char* m);
 
 // Whether a peer may have this node answer a request (the registry's
 // admin_atom): only the node's share of what answer_in_cluster and

@@ -3,6 +3,8 @@
 #include "app/cluster_node.hpp"
 #include "metrics/metrics.hpp"
 #include "rest/http_errors.hpp"
+#include "rest/json_body.hpp"
+#include "rest/route.hpp"
 #include "storage/store.hpp"
 
 namespace switchboard::app {
@@ -15,9 +17,17 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
                 const std::atomic<node_state>& state,
                 const metrics::node_metrics& m, const storage::store& store,
                 const cluster_node* cluster) {
+  // Probes and scrapers ask for these paths as they are written: a path
+  // with an escape in it, or one not starting with '/', was never one of
+  // them and is left to the handlers after this one. Without either,
+  // split_path changes no part, so what matches is the path itself.
   auto path = req.target.substr(0, req.target.find('?'));
-  if (path != "/healthz" && path != "/readyz" && path != "/metrics")
+  if (path.rfind('/', 0) != 0 || path.find('%') != std::string::npos)
     return false;
+  auto parts = rest::split_path(path);
+  bool healthz = rest::matches(parts, {"healthz"});
+  bool readyz = rest::matches(parts, {"readyz"});
+  if (!healthz && !readyz && !rest::matches(parts, {"metrics"})) return false;
   if (req.method != "GET" && req.method != "HEAD") {
     auto res = error_response(proto_code::method_not_allowed, "use GET");
     res.headers.emplace_back("Allow", "GET");
@@ -25,9 +35,9 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
     return true;
   }
   net::http_response res;
-  if (path == "/healthz") {
-    res.body = R"({"status":"ok"})";
-  } else if (path == "/readyz") {
+  if (healthz) {
+    res = rest::json_response(200, {{"status", "ok"}});
+  } else if (readyz) {
     if (state != node_state::ready) {
       reply(error_response(
           proto_code::unavailable,
@@ -47,7 +57,7 @@ bool handle_ops(const net::http_request& req, const net::http_reply& reply,
           "the store is not writable: " + store.health().reason));
       return true;
     }
-    res.body = R"({"status":"ready"})";
+    res = rest::json_response(200, {{"status", "ready"}});
   } else {
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     res.body = m.render();

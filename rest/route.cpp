@@ -72,6 +72,20 @@ std::string route::allowed() const {
   }
 }
 
+bool matches(const std::vector<std::string>& parts,
+             std::initializer_list<std::string_view> pattern,
+             std::size_t first) {
+  // The length first, so that no part past the end is looked at.
+  if (first > parts.size() || parts.size() - first != pattern.size())
+    return false;
+  auto part = parts.begin() + first;
+  for (auto want : pattern) {
+    if (want != "*" && std::string_view(*part) != want) return false;
+    ++part;
+  }
+  return true;
+}
+
 std::optional<route> match_route(const std::string& target) {
   auto q = target.find('?');
   std::string_view path(target.data(),
@@ -79,31 +93,31 @@ std::optional<route> match_route(const std::string& target) {
   if (path.rfind("/v1/", 0) != 0) return std::nullopt;
   auto parts = split_path(path);
   route r;
-  if (parts.size() == 2 && parts[1] == "conversations") {
+  // A path naming one conversation or device: "*" matches an empty part
+  // too, which names none. The name is the route's parameter.
+  auto named = [&](std::initializer_list<std::string_view> pattern) {
+    if (!matches(parts, pattern) || parts[2].empty()) return false;
+    r.param = parts[2];
+    return true;
+  };
+  if (matches(parts, {"v1", "conversations"}))
     r.kind = route_kind::conversations;
-  } else if (parts.size() == 4 && parts[1] == "conversations" &&
-             !parts[2].empty()) {
-    r.param = parts[2];
-    if (parts[3] == "messages")
-      r.kind = route_kind::messages;
-    else if (parts[3] == "members")
-      r.kind = route_kind::members;
-    else if (parts[3] == "read")
-      r.kind = route_kind::read;
-    else if (parts[3] == "receipts")
-      r.kind = route_kind::receipts;
-    else
-      return std::nullopt;
-  } else if (parts.size() == 2 && parts[1] == "presence") {
+  else if (named({"v1", "conversations", "*", "messages"}))
+    r.kind = route_kind::messages;
+  else if (named({"v1", "conversations", "*", "members"}))
+    r.kind = route_kind::members;
+  else if (named({"v1", "conversations", "*", "read"}))
+    r.kind = route_kind::read;
+  else if (named({"v1", "conversations", "*", "receipts"}))
+    r.kind = route_kind::receipts;
+  else if (matches(parts, {"v1", "presence"}))
     r.kind = route_kind::presence;
-  } else if (parts.size() == 2 && parts[1] == "devices") {
+  else if (matches(parts, {"v1", "devices"}))
     r.kind = route_kind::devices;
-  } else if (parts.size() == 3 && parts[1] == "devices" && !parts[2].empty()) {
+  else if (named({"v1", "devices", "*"}))
     r.kind = route_kind::device;
-    r.param = parts[2];
-  } else {
+  else
     return std::nullopt;
-  }
   r.params = parse_query(target);
   return r;
 }

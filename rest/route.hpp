@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,6 +45,17 @@ std::string percent_decode(std::string_view s, bool plus_is_space = false);
 // the query left out: "/v1/users/a%20b?x=1" -> {"v1", "users", "a b"}. The
 // admin API's routing uses it too.
 std::vector<std::string> split_path(std::string_view target);
+
+// Whether `parts` (a path split by split_path), from its part `first` on,
+// is `pattern`: as many parts, each equal to the pattern's, where "*"
+// matches any one part, an empty one too. The one path matcher of the node:
+// the REST paths, the admin API's ("admin", "v1" skipped with `first` = 2)
+// and the operational ones use it. With parts {"v1", "devices", "t1"},
+// {"v1", "devices", "*"} matches; {"v1", "devices"} (a part fewer) and
+// {"v1", "users", "*"} do not.
+bool matches(const std::vector<std::string>& parts,
+             std::initializer_list<std::string_view> pattern,
+             std::size_t first = 0);
 
 // The query of a request target ("/path?a=1&b=x%20y"), percent-decoded.
 std::map<std::string, std::string> parse_query(std::string_view target);

@@ -85,3 +85,38 @@ TEST_CASE("a target's path splits at slashes, decoded, without its query",
         std::vector<std::string>{"v1", "devices", "tok+en"});  // + is itself
   CHECK(split_path("/v1/") == std::vector<std::string>{"v1", ""});
 }
+
+TEST_CASE("a path matches a pattern of its parts where a star is any one",
+          "[rest][route]") {
+  std::vector<std::string> parts{"admin", "v1", "users", "u1"};
+  // Exactly its parts.
+  CHECK(matches(parts, {"admin", "v1", "users", "u1"}));
+  // "*" matches any one part, an empty one too.
+  CHECK(matches(parts, {"admin", "v1", "users", "*"}));
+  CHECK(matches(parts, {"*", "*", "*", "*"}));
+  CHECK(matches({"v1", "devices", ""}, {"v1", "devices", "*"}));
+  // A part more or fewer is no match, whatever the rest.
+  CHECK_FALSE(matches(parts, {"admin", "v1", "users"}));
+  CHECK_FALSE(matches(parts, {"admin", "v1", "users", "*", "kick"}));
+  CHECK_FALSE(matches(parts, {"admin", "v1", "*"}));
+  CHECK_FALSE(matches(parts, {}));
+  CHECK(matches({}, {}));
+  // One literal part unlike the path's is no match; compared whole.
+  CHECK_FALSE(matches(parts, {"admin", "v2", "users", "*"}));
+  CHECK_FALSE(matches(parts, {"admin", "v1", "user", "*"}));
+  CHECK_FALSE(matches(parts, {"admin", "v1", "users", "u"}));
+  CHECK_FALSE(matches(parts, {"admin", "v1", "Users", "*"}));
+}
+
+TEST_CASE("a pattern can match a path from one of its parts on",
+          "[rest][route]") {
+  auto parts = split_path("/admin/v1/users/a%20b/kick?x=1");
+  CHECK(matches(parts, {"users", "*", "kick"}, 2));
+  CHECK(matches(parts, {"users", "a b", "kick"}, 2));  // decoded
+  CHECK_FALSE(matches(parts, {"users", "*"}, 2));
+  CHECK_FALSE(matches(parts, {"v1", "users", "*", "kick"}, 2));
+  // Past the end: only the empty pattern, and only at the very end.
+  CHECK(matches(parts, {}, 5));
+  CHECK_FALSE(matches(parts, {}, 6));
+  CHECK_FALSE(matches(parts, {"kick"}, 9));
+}
