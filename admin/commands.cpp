@@ -4,6 +4,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <filesystem>
 #include <functional>
 #include <sstream>
@@ -17,17 +19,10 @@ namespace json = boost::json;
 namespace detail {
 
 std::string encode(const std::string& s) {
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.')
-      out.push_back(static_cast<char>(ch));
-    else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", ch);
-      out += buf;
-    }
-  }
-  return out;
+  // Everything but RFC 3986's unreserved characters (ALPHA DIGIT - . _ ~)
+  // becomes %XX: safe in a path segment and in a query value alike ('/',
+  // '?', '&', '=', '+' and ' ' all escaped).
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 std::string scalar(const json::value& v) {

@@ -101,8 +101,7 @@ http::request<http::string_body> make_post(const endpoint& ep,
                                            std::string body) {
   http::request<http::string_body> req{
       http::verb::post, beast::string_view(target.data(), target.size()), 11};
-  auto host = ep.url().substr(7);  // without "http://"
-  req.set(http::field::host, host);
+  req.set(http::field::host, ep.host_port());
   req.set(http::field::content_type, "application/json");
   req.body() = std::move(body);
   req.prepare_payload();

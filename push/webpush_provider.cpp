@@ -3,7 +3,11 @@
 #include <openssl/sha.h>
 
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
+#include <boost/url/url_view.hpp>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 #include "auth/base64url.hpp"
@@ -23,8 +27,24 @@ constexpr const char* ttl_s = "86400";
 constexpr std::int64_t vapid_life_s = 12 * 3600;
 
 struct subscription {
-  std::string endpoint, p256dh, auth;
+  std::string endpoint, origin, p256dh, auth;
 };
+
+// scheme://host[:port] of `url` (VAPID's audience, RFC 8292 §2: no user
+// info, path, query or fragment), when it is an absolute http: or https:
+// URL with a host (Boost.URL parses it); nothing otherwise.
+std::optional<std::string> origin(const std::string& url) {
+  auto u = boost::urls::parse_uri({url.data(), url.size()});
+  if (!u) return std::nullopt;
+  auto id = u->scheme_id();
+  if (id != boost::urls::scheme::https && id != boost::urls::scheme::http)
+    return std::nullopt;
+  if (!u->has_authority() || u->encoded_host().empty()) return std::nullopt;
+  auto name = boost::urls::to_string(id);  // "https", in lower case
+  auto host_port = u->encoded_host_and_port();
+  return std::string(name.data(), name.size()) + "://" +
+         std::string(host_port.data(), host_port.size());
+}
 
 std::optional<subscription> parse(const std::string& token) {
   boost::system::error_code ec;
@@ -40,17 +60,9 @@ std::optional<subscription> parse(const std::string& token) {
   auto pd = auth::base64url_decode(std::string(p->as_string()));
   auto ad = auth::base64url_decode(std::string(a->as_string()));
   std::string url(e->as_string());
-  if (!pd || !ad ||
-      (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0))
-    return std::nullopt;
-  return subscription{url, *pd, *ad};
-}
-
-// scheme://host[:port] of a URL: VAPID's audience.
-std::string origin(const std::string& url) {
-  auto start = url.find("://");
-  auto slash = url.find('/', start == std::string::npos ? 0 : start + 3);
-  return slash == std::string::npos ? url : url.substr(0, slash);
+  auto aud = origin(url);
+  if (!pd || !ad || !aud) return std::nullopt;
+  return subscription{url, *aud, *pd, *ad};
 }
 
 // A Topic (at most 32 characters of base64url) per conversation.
@@ -107,7 +119,7 @@ void webpush_provider::send(const target& to, const notification& n,
   }
   auto now = common::unix_s();
   auto jwt =
-      vapid_.jwt(json::serialize(json::object{{"aud", origin(sub->endpoint)},
+      vapid_.jwt(json::serialize(json::object{{"aud", sub->origin},
                                               {"exp", now + vapid_life_s},
                                               {"sub", subject_}}));
   r.headers = {{"Content-Type", "application/octet-stream"},

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "admin/command_table.hpp"
+
 // The admin shell's command line (admin/commands.hpp): words and quotes,
 // the table's argument counts and kinds, and what an unknown command is
 // told. Nothing here reaches a node: each line is refused before a call.
@@ -54,4 +56,14 @@ TEST_CASE("completion knows every command and what its arguments are",
   CHECK(argument_kind("tail", 0) == "conversation");
   CHECK(argument_kind("tail", 1) == "");
   CHECK(argument_kind("no-such", 0) == "");
+}
+
+TEST_CASE("a path segment or query value is percent-encoded",
+          "[admin][commands]") {
+  using switchboard::admin::detail::encode;
+  CHECK(encode("alice") == "alice");
+  CHECK(encode("") == "");
+  CHECK(encode("a-b_c.d~E9") == "a-b_c.d~E9");
+  CHECK(encode("a b/c?d&e=f+g%h#") == "a%20b%2Fc%3Fd%26e%3Df%2Bg%25h%23");
+  CHECK(encode("\xc3\xa9") == "%C3%A9");
 }

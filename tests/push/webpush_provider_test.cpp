@@ -83,6 +83,20 @@ TEST_CASE(
                       0},
                message());
   CHECK(o.what == outcome::kind::gone);  // not a P-256 key
+  // An endpoint that is no http(s) URL with a host is no subscription.
+  for (const char* endpoint :
+       {"ftp://x/y", "https:///y", "https://ex ample/y", "/push/sub-1"}) {
+    INFO(endpoint);
+    o = send_one(p,
+                 target{"webpush",
+                        std::string(R"({"endpoint":")") + endpoint +
+                            R"(","keys":{"p256dh":"AAAA",)"
+                            R"("auth":"AAAAAAAAAAAAAAAAAAAAAA"}})",
+                        0},
+                 message());
+    CHECK(o.what == outcome::kind::gone);
+    CHECK(o.reason == "not_a_subscription");
+  }
 }
 
 TEST_CASE(
