@@ -254,6 +254,7 @@ bool node::wait_idle(std::chrono::milliseconds timeout) {
 metrics::node_metrics& node::metrics() { return *impl_->ctx.metrics; }
 
 directory& node::dir() { return impl_->dir; }
+io_pool& node::io() { return *impl_->pool; }
 
 std::uint16_t node::cluster_port() const { return impl_->cluster_port; }
 

@@ -32,6 +32,7 @@ struct push_entry;
 namespace switchboard::actors {
 
 class directory;
+class io_pool;
 class shard_positions;
 class replicator;
 
@@ -115,6 +116,9 @@ class node {
 
   metrics::node_metrics& metrics();
   directory& dir();
+  // The threads of the actors' blocking store reads (activation, history,
+  // lookups); a test may hold them to see what waits for them.
+  io_pool& io();
 
   // --- the cluster (only with options.cluster) ---
 

@@ -2,14 +2,17 @@
 // it back from the store: ids continue, retries are still duplicates, and
 // requests that come while it loads wait and are all answered.
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "actors/directory.hpp"
+#include "actors/io_pool.hpp"
 #include "actors/node.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/node_requests.hpp"
@@ -105,12 +108,38 @@ TEST_CASE_METHOD(idle_node,
   REQUIRE(ask("alice", testing::send_frame(conv, "c0"))["type"] == "sent");
   REQUIRE(all_passivated());
 
-  // The first activates the actor; the others find it loading and wait.
+  // Every I/O thread held: the actor that the first request activates
+  // cannot read the store, so it stays loading while the others come.
+  std::promise<void> open;
+  auto gate = open.get_future().share();
+  std::atomic<int> holding{0};
+  for (int i = 0; i < options().io_threads; ++i)
+    rt->io().post([gate, &holding] {
+      ++holding;
+      gate.wait();
+    });
+  struct opens {  // whatever happens, or the pool never joins
+    std::promise<void>& p;
+    explicit opens(std::promise<void>& q) : p(q) {}
+    ~opens() { p.set_value(); }
+  };
+  std::optional<opens> guard;
+  guard.emplace(open);
   std::vector<std::future<std::string>> answers;
   for (int i = 1; i <= 20; ++i)
     answers.push_back(testing::request_frame(
         *rt, "alice", testing::send_frame(conv, "c" + std::to_string(i))));
   auto history = testing::request_frame(*rt, "bob", testing::sync_frame(conv));
+  // The requests reached the actor (it exists), and none is answered while
+  // it loads.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (rt->dir().active_conversations() == 0 ||
+         holding < options().io_threads) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(1ms);  // polling the condition
+  }
+  for (auto& a : answers) CHECK(a.wait_for(0s) == std::future_status::timeout);
+  guard.reset();  // the load runs; the requests that waited go on
   std::vector<std::uint64_t> ids;
   for (auto& a : answers) {
     auto o = testing::answer_of(a);
