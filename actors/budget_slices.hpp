@@ -11,7 +11,7 @@
 namespace switchboard::actors {
 
 // The budgets of users whose shard another node owns (docs/ARCHITECTURE.md
-// "cluster/", and docs/cluster.md "Rate limits").
+// "cluster/", and docs/cluster.md "Limits and choices", on rate limits).
 //
 // A user's token buckets live at the owner of the user's shard, so a user
 // has one budget in the whole cluster however many nodes its requests

@@ -11,9 +11,9 @@
 
 namespace switchboard::actors {
 
-// How an ack or a read moves a member's cursors (PROTOCOL.md "Receipts"):
-// they are cumulative and never go back; a msg_id past the last durable
-// message counts as that one; a read is a delivery too.
+// How an ack or a read moves a member's cursors (PROTOCOL.md "Client to
+// server", ack and read): they are cumulative and never go back; a msg_id past
+// the last durable message counts as that one; a read is a delivery too.
 struct cursor_move {
   std::optional<std::uint64_t> delivered;  // its new delivered cursor
   std::optional<std::uint64_t> read;       // its new read cursor

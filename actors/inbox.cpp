@@ -1,13 +1,9 @@
 #include "actors/inbox.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
 #include "actors/events.hpp"
+#include "actors/json_writer.hpp"
 
 namespace switchboard::actors {
-
-namespace json = boost::json;
 
 storage::result<std::vector<conv_summary>> read_summaries(
     const storage::store& store, const std::string& user,
@@ -59,26 +55,23 @@ storage::result<std::vector<std::vector<std::string>>> read_inboxes(
 
 std::string inbox_frame(const std::optional<std::string>& rid,
                         const std::vector<conv_summary>& list) {
-  json::array convs;
-  for (auto& s : list) {
-    json::array ids;
-    for (auto& m : s.members) ids.emplace_back(m);
-    json::object e;
-    e["conv_id"] = s.conv_id;
-    e["kind"] = s.kind;
-    e["title"] = s.title;
-    e["members"] = std::move(ids);
-    e["last_msg_id"] = s.last_msg_id;
-    e["read_upto"] = s.read_upto;
-    e["delivered_upto"] = s.delivered_upto;
-    e["unread"] = s.unread;
-    convs.emplace_back(std::move(e));
-  }
-  json::object o;
-  o["type"] = "inbox";
-  if (rid) o["rid"] = *rid;
-  o["conversations"] = std::move(convs);
-  return json::serialize(o);
+  std::vector<std::string> convs;
+  convs.reserve(list.size());
+  for (auto& s : list)
+    convs.push_back(json_writer(128 + 32 * s.members.size())
+                        .str("conv_id", s.conv_id)
+                        .str("kind", s.kind)
+                        .str("title", s.title)
+                        .strings("members", s.members)
+                        .num("last_msg_id", s.last_msg_id)
+                        .num("read_upto", s.read_upto)
+                        .num("delivered_upto", s.delivered_upto)
+                        .num("unread", s.unread)
+                        .done());
+  json_writer w;
+  w.str("type", "inbox");
+  if (rid) w.str("rid", *rid);
+  return w.raw("conversations", json_writer::array_of(convs)).done();
 }
 
 std::string read_inbox(const storage::store& store, const std::string& user,

@@ -2,12 +2,6 @@
 
 #include <stdexcept>
 
-// Hand-written, not CLI11 (Debian's libcli11-dev was tried): CLI11 2.1
-// reads a word with one dash (`-h`, a user id `-bob`) as short options,
-// lets `--` end the options, and takes the next word as the value of
-// `--name=`, where an empty value is what operators write to turn a
-// listener off. Each is a change an operator would notice, and this is all
-// the node's flags need (tests/app/args_test.cpp pins it).
 namespace switchboard::app {
 
 std::optional<std::string> args::get(const std::string& name) const {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "common/clock.hpp"
 #include "push/backoff.hpp"
 
 namespace switchboard::push {
@@ -21,8 +22,7 @@ outcome common_outcome(const http_client::response& r) {
     o.what = outcome::kind::retry;
     o.reason = "http_" + std::to_string(r.status);
     if (auto h = r.header("retry-after"))
-      if (auto d = parse_retry_after(*h, std::time(nullptr)))
-        o.retry_after = *d;
+      if (auto d = parse_retry_after(*h, common::unix_s())) o.retry_after = *d;
     return o;
   }
   o.what = r.status == 404 || r.status == 410 ? outcome::kind::gone

@@ -327,7 +327,6 @@ store_health store::health() const { return impl_->writer->health(); }
 
 bool store::writable() const noexcept { return impl_->writer->writable(); }
 
-const store_options& store::options() const noexcept { return impl_->options; }
 
 std::uint32_t store::shards() const noexcept { return impl_->shards; }
 

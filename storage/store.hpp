@@ -88,13 +88,15 @@ class store {
 
   // --- writes ---
 
-  // Queues `b` for the next group commit; `done` runs once it is durable
-  // (see group_commit::submit for the thread it runs on).
+  // Queues `b` for the next group commit; `done` runs once it is durable,
+  // on the store's writer thread (or, with a replication sink, on the
+  // thread the sink completes it on), or at once on the calling thread
+  // for an invalid batch or a closed store: it must not block.
   void commit(batch b, completion done);
   // commit() and wait for the outcome. For tests, tools and start-up.
   status commit_and_wait(batch b);
-  // Every group written from now on goes through `sink` (null: none; see
-  // group_commit::set_sink).
+  // Every group written from now on goes through `sink` (null: none;
+  // storage/replication_sink.hpp says what it is asked and when).
   void set_replication(replication_sink* sink) noexcept;
 
   // --- replication (docs/ARCHITECTURE.md "cluster/") ---
@@ -187,9 +189,6 @@ class store {
 
   // --- maintenance (blocking; run off the Asio and CAF threads) ---
 
-  // A consistent point-in-time copy of the store in `dir` (which must not
-  // exist), usable as a data directory: hard links where it can.
-  // errc::unavailable while the store cannot write.
   // One page of the keys of `shard` in `cf`, in key order, after `after`
   // (exclusive; empty: from the shard's first key), about `max_bytes` of
   // keys and values (one key at least): what a shard's move copies to its
@@ -246,6 +245,9 @@ class store {
                                   std::size_t max_bytes,
                                   const snapshot* at = nullptr) const;
 
+  // A consistent point-in-time copy of the store in `dir` (which must not
+  // exist), usable as a data directory: hard links where it can.
+  // errc::unavailable while the store cannot write.
   status checkpoint(const std::string& dir);
   // Compacts every column family.
   status compact();
@@ -257,7 +259,6 @@ class store {
   store_health health() const;
   // health().writable, cheaply enough for every send.
   bool writable() const noexcept;
-  const store_options& options() const noexcept;
   // The number of shards S this data directory was created with.
   std::uint32_t shards() const noexcept;
 

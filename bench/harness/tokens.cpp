@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "auth/jwt.hpp"
+#include "common/clock.hpp"
 
 namespace switchboard::bench {
 
@@ -46,9 +47,7 @@ std::string run_token_command(const std::string& command,
 
 std::string make_token(const options& o, const std::string& user) {
   if (!o.token_command.empty()) return run_token_command(o.token_command, user);
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = common::unix_s();
   auth::claims c{user, now + 86400};
   c.iat = now;
   return auth::sign_token(o.jwt_secret, c);
