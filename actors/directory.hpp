@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/client_connection.hpp"
+#include "actors/live_view.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
 
@@ -19,7 +20,7 @@ namespace switchboard::actors {
 // id, never by a handle they kept, so that an actor can passivate and come
 // back (and, with the cluster, live on another node). Activates an actor on
 // first use. Thread-safe.
-class directory {
+class directory final : public live_view {
  public:
   directory(caf::actor_system& sys, node_context& ctx) : sys_(sys), ctx_(ctx) {}
 
@@ -38,35 +39,26 @@ class directory {
   void forget_conversation(const std::string& id, const caf::actor_addr& self);
   void forget_user(const std::string& id, const caf::actor_addr& self);
 
-  // A connection of this node, for the admin shell.
-  struct session_info {
-    std::string session_id;
-    std::string user_id;
-    std::string remote;  // the peer's address
-    std::int64_t since_ms = 0;
-  };
+  using session_info = actors::session_info;
 
   // The sessions (connections) of this node.
   void add_session(const std::string& session_id, const session_actor& s,
                    const std::string& user_id, const std::string& remote,
                    std::weak_ptr<client_connection> conn);
   void forget_session(const std::string& session_id);
-  std::vector<session_info> sessions_of(const std::string& user_id);
-  // Users with a connection here whose id starts with `prefix`, sorted.
-  std::vector<std::string> online_users(const std::string& prefix);
-  bool conversation_active(const std::string& conv_id);
+  // The operator's view (live_view.hpp).
+  std::vector<session_info> sessions_of(const std::string& user_id) override;
+  std::vector<std::string> online_users(const std::string& prefix) override;
+  bool conversation_active(const std::string& conv_id) override;
   // The connection of a session of this node (expired when there is none).
   std::weak_ptr<client_connection> connection(const std::string& session_id);
-  // Closes every connection of `user_id` (1008 and `reason`); returns how
-  // many there were.
-  std::size_t kick(const std::string& user_id, const std::string& reason);
+  std::size_t kick(const std::string& user_id,
+                   const std::string& reason) override;
+  std::size_t active_conversations() override;
+  std::size_t online_count() override;
 
-  std::size_t active_conversations();
   std::size_t active_users();
   std::size_t sessions();
-  // Users with a connection here (online_users("").size(), without the
-  // list).
-  std::size_t online_count();
 
   // Asks every actor it knows to exit (node shutdown).
   void shutdown();

@@ -255,6 +255,7 @@ metrics::node_metrics& node::metrics() { return *impl_->ctx.metrics; }
 
 directory& node::dir() { return impl_->dir; }
 io_pool& node::io() { return *impl_->pool; }
+live_view& node::live() { return impl_->dir; }
 
 std::uint16_t node::cluster_port() const { return impl_->cluster_port; }
 

@@ -33,6 +33,7 @@ namespace switchboard::actors {
 
 class directory;
 class io_pool;
+class live_view;
 class shard_positions;
 class replicator;
 
@@ -116,6 +117,8 @@ class node {
 
   metrics::node_metrics& metrics();
   directory& dir();
+  // The operator's view of the live connections and actors, without CAF.
+  live_view& live();
   // The threads of the actors' blocking store reads (activation, history,
   // lookups); a test may hold them to see what waits for them.
   io_pool& io();

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
+#include "actors/live_view.hpp"
 #include "actors/node.hpp"
 #include "admin/cluster_forward.hpp"
 #include "auth/jwt.hpp"
@@ -84,8 +84,8 @@ struct admin_api::impl {
         {"version", ctx.version},
         {"uptime_s", static_cast<std::int64_t>(uptime)},
         {"connections", m.connections.value()},
-        {"users_online", ctx.node->dir().online_count()},
-        {"active_conversations", ctx.node->dir().active_conversations()},
+        {"users_online", ctx.node->live().online_count()},
+        {"active_conversations", ctx.node->live().active_conversations()},
         {"messages_per_s",
          ctx.messages_per_s ? std::llround(ctx.messages_per_s()) : 0},
         {"store_bytes", ctx.store->disk_size()},
@@ -106,7 +106,7 @@ struct admin_api::impl {
   net::http_response user(const std::string& id) {
     if (!auth::valid_user_id(id))
       return error_response(proto_code::bad_request, "not a user id: " + id);
-    auto sessions = ctx.node->dir().sessions_of(id);
+    auto sessions = ctx.node->live().sessions_of(id);
     json::array conns;
     for (auto& s : sessions)
       conns.emplace_back(json::object{{"session_id", s.session_id},
@@ -160,7 +160,7 @@ struct admin_api::impl {
                     {"creator", (*meta)->creator},
                     {"members", std::move(ms)},
                     {"last_msg_id", *last},
-                    {"active", ctx.node->dir().conversation_active(id)}});
+                    {"active", ctx.node->live().conversation_active(id)}});
   }
 
   net::http_response tail(const std::string& id, std::size_t n) {
@@ -244,7 +244,7 @@ struct admin_api::impl {
         return ok_json(o);
       });
     if (is({"users"}, "GET")) {
-      auto users = ctx.node->dir().online_users(query("prefix"));
+      auto users = ctx.node->live().online_users(query("prefix"));
       return reply(ok_json({{"users", strings(users)}}));
     }
     if (is({"users", "*"}, "GET"))
@@ -270,7 +270,7 @@ struct admin_api::impl {
       if (auto* r = body.if_contains("reason");
           r && r->is_string() && !r->as_string().empty())
         reason = std::string(r->as_string()).substr(0, 120);
-      auto n = ctx.node->dir().kick(parts[3], reason);
+      auto n = ctx.node->live().kick(parts[3], reason);
       if (n == 0)
         return reply(error_response(proto_code::not_found,
                                     parts[3] + " has no connection here"));
@@ -296,7 +296,7 @@ struct admin_api::impl {
               proto_code::unavailable,
               "the revocation could not be stored: " + s.err().message));
         ctx.revoked->revoke(user, now);
-        auto n = ctx.node->dir().kick(user, "token revoked");
+        auto n = ctx.node->live().kick(user, "token revoked");
         reply(ok_json({{"user_id", user}, {"not_before", now}, {"closed", n}}));
       });
       return;
@@ -447,8 +447,8 @@ struct admin_api::impl {
       return reply(ok_json(
           {{"ts_ms", common::unix_ms()},
            {"connections", m.connections.value()},
-           {"users_online", ctx.node->dir().online_count()},
-           {"active_conversations", ctx.node->dir().active_conversations()},
+           {"users_online", ctx.node->live().online_count()},
+           {"active_conversations", ctx.node->live().active_conversations()},
            {"accepted", m.messages_accepted.value()},
            {"delivered", m.messages_delivered.value()},
            {"send_latency", hist(m.send_latency)},

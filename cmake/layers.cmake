@@ -21,3 +21,24 @@ function(sb_layer target)
   endforeach()
   target_include_directories(${target} PRIVATE "${root}")
 endfunction()
+
+# A header-only contract of one layer that another layer may include (an
+# interface it implements, or plain data it is handed), as an INTERFACE
+# library: linking it gives that one header, from an include root holding
+# nothing else of its layer.
+function(sb_contract target header)
+  set(root "${CMAKE_BINARY_DIR}/contracts/${target}")
+  file(REMOVE_RECURSE "${root}")
+  get_filename_component(dir "${header}" DIRECTORY)
+  file(MAKE_DIRECTORY "${root}/${dir}")
+  file(CREATE_LINK "${PROJECT_SOURCE_DIR}/${header}" "${root}/${header}"
+       SYMBOLIC)
+  add_library(${target} INTERFACE)
+  target_include_directories(${target} INTERFACE "${root}")
+endfunction()
+
+# The contracts between layers (docs/ARCHITECTURE.md "Layers"):
+# the connection the actors write to, which net implements;
+sb_contract(sb_client_connection actors/client_connection.hpp)
+# requests and responses as plain data, from net to rest and admin.
+sb_contract(sb_http_types net/http_types.hpp)
