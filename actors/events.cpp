@@ -48,15 +48,6 @@ std::string error(const rid_t& rid, const proto_error& e) {
   return w.done();
 }
 
-std::string http_error(common::proto_code code, std::string_view message,
-                       std::int64_t retry_after_ms) {
-  json_writer e(64 + message.size());
-  e.str("code", common::wire(code))
-      .str("message", common::default_message(code, std::string(message)));
-  if (retry_after_ms >= 0) e.num("retry_after_ms", retry_after_ms);
-  return json_writer(96 + message.size()).raw("error", e.done()).done();
-}
-
 std::string created(const rid_t& rid, const create_reply& r) {
   return frame("created", rid)
       .str("conv_id", r.conv_id)

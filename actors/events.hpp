@@ -18,12 +18,6 @@ std::string welcome(const std::string& user_id, const std::string& session_id,
 std::string pong(const rid_t& rid);
 std::string ok(const rid_t& rid);
 std::string error(const rid_t& rid, const proto_error& e);
-// The body of an HTTP error answer, {"error":{"code","message"}} (REST,
-// the admin API, and admin requests between nodes); its status is the
-// code's (common::info). `retry_after_ms` is written when it is not
-// negative.
-std::string http_error(common::proto_code code, std::string_view message,
-                       std::int64_t retry_after_ms = -1);
 std::string created(const rid_t& rid, const create_reply& r);
 std::string sent(const rid_t& rid, const std::string& conv_id,
                  const std::string& client_msg_id, const send_reply& r);

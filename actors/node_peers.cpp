@@ -3,14 +3,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <cerrno>
 #include <cstring>
 
-#include "actors/events.hpp"
+#include "actors/http_error.hpp"
 #include "actors/node.hpp"
 #include "actors/node_impl.hpp"
 
@@ -263,7 +261,7 @@ std::pair<int, std::string> node::ask_admin(const caf::actor& registry,
   auto unavailable = [](const std::string& why) {
     return std::pair<int, std::string>{
         common::info(proto_code::unavailable).http_status,
-        events::http_error(proto_code::unavailable, why)};
+        http_error(proto_code::unavailable, why)};
   };
   if (!registry) return unavailable("no such node");
   std::pair<int, std::string> out;

@@ -6,7 +6,7 @@
 
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
-#include "actors/events.hpp"
+#include "actors/http_error.hpp"
 #include "actors/inbox.hpp"
 #include "actors/node_context.hpp"
 #include "actors/request_budgets.hpp"
@@ -226,9 +226,11 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                   std::string& body) -> caf::result<std::int32_t, std::string> {
         auto rp = self->make_response_promise<std::int32_t, std::string>();
         if (!ctx->admin_local) {
-          rp.deliver(std::int32_t{common::info(common::proto_code::not_found).http_status},
-                     events::http_error(common::proto_code::not_found,
-                                        "this node has no admin API"));
+          rp.deliver(
+              std::int32_t{
+                  common::info(common::proto_code::not_found).http_status},
+              http_error(common::proto_code::not_found,
+                         "this node has no admin API"));
           return rp;
         }
         ctx->admin_local(std::move(method), std::move(target), std::move(body),

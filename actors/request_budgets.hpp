@@ -54,6 +54,16 @@ constexpr std::array<rate_budget, request_kind_count> default_budgets = {{
     {2, 20},      // devices
 }};
 
+// A kind added without its default would get a zero budget, which refuses
+// every request of it.
+constexpr bool every_kind_has_a_budget() {
+  for (auto& b : default_budgets)
+    if (!(b.rate > 0) || !(b.burst > 0)) return false;
+  return true;
+}
+static_assert(every_kind_has_a_budget(),
+              "each request_kind needs its default in default_budgets");
+
 // A budget: a request_kind's index, or send_budget.
 constexpr std::size_t send_budget = request_kind_count;
 constexpr std::size_t budget_count = request_kind_count + 1;

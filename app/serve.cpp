@@ -37,6 +37,7 @@
 #include "rest/api.hpp"
 #include "rest/dev_login.hpp"
 #include "rest/http_errors.hpp"
+#include "rest/json_body.hpp"
 #include "rest/route.hpp"
 #include "storage/store.hpp"
 
@@ -220,9 +221,10 @@ int serve_main(int argc, char** argv) {
   // The browser page's push settings: the key its service worker
   // subscribes with (empty: Web Push is off on this node).
   web.add("/push-config.json", "application/json",
-          // base64url: no character JSON would escape
-          "{\"webpush_key\":\"" +
-              (pushes ? pushes->webpush_key() : std::string()) + "\"}");
+          rest::json_response(
+              200,
+              {{"webpush_key", pushes ? pushes->webpush_key() : std::string()}})
+              .body);
   net::server_handlers handlers;
   auto key = std::make_shared<const auth::hs256_key>(secret);
   auth::token_verifier tokens(

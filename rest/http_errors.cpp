@@ -2,7 +2,7 @@
 
 #include <boost/json/value.hpp>
 
-#include "actors/events.hpp"
+#include "actors/http_error.hpp"
 #include "common/proto_errors.hpp"
 
 namespace switchboard::rest {
@@ -12,7 +12,7 @@ namespace json = boost::json;
 net::http_response error_response(proto_code code, const std::string& message) {
   net::http_response res;
   res.status = common::info(code).http_status;
-  res.body = actors::events::http_error(code, message);
+  res.body = actors::http_error(code, message);
   return res;
 }
 
@@ -25,7 +25,7 @@ net::http_response error_from_frame(const json::object& frame) {
   if (code == proto_code::rate_limited ||
       (code == proto_code::unavailable && frame.contains("retry_after_ms"))) {
     auto ms = frame.at("retry_after_ms").to_number<std::int64_t>();
-    res.body = actors::events::http_error(code, message, ms);
+    res.body = actors::http_error(code, message, ms);
     res.headers.emplace_back("Retry-After", std::to_string((ms + 999) / 1000));
   }
   return res;

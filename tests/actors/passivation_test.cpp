@@ -1,6 +1,10 @@
 // A conversation's actor passivates when idle and the next request brings
 // it back from the store: ids continue, retries are still duplicates, and
-// requests that come while it loads wait and are all answered.
+// requests that come while it loads wait and are all answered. On real
+// actors over a store, not CAF's deterministic test scheduler: CAF 0.17's
+// test_coordinator is single-threaded (an unlocked job queue), and the
+// conversation actor is answered from the store's writer and the I/O
+// threads.
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
