@@ -213,7 +213,9 @@ std::optional<net::http_response> answer_in_cluster(
       if (auto o = object_of(r); o && r.status == 200)
         for (auto& c : (*o)["connections"].as_array()) conns.push_back(c);
     auto o = object_of(owner);
-    if (owner.status == 404 && !conns.empty())
+    if (owner.status ==
+            common::info(common::proto_code::not_found).http_status &&
+        !conns.empty())
       o = json::object{
           {"user_id", parts[3]}, {"last_seen", nullptr}, {"conversations", 0}};
     else if (owner.status != 200 || !o)
