@@ -79,13 +79,15 @@ void borrow_from_owner(caf::actor_system& sys, node_context& ctx,
                   b.user, b.debt, b.want)
         .then(
             [self, ctx, b, took](double granted, std::int64_t wait_ms) {
-              ctx->metrics->remote_request("budget", true, took());
+              ctx->metrics->remote_request(metrics::remote_kind::budget, true,
+                                           took());
               ctx->slices->lent(b, granted, wait_ms,
                                 budget_slices::clock::now());
               self->quit();
             },
             [self, ctx, b, took](caf::error& e) {
-              ctx->metrics->remote_request("budget", false, took());
+              ctx->metrics->remote_request(metrics::remote_kind::budget, false,
+                                           took());
               // This node's own bucket for the user meanwhile. Logged at
               // most once a second per node: a dead node's users all
               // fail at once.

@@ -99,6 +99,23 @@ inline proto_error no_answer(const caf::error& e) {
           "the conversation did not answer in time; retry", retry_after_ms};
 }
 
+// The metric label of a request to a conversation by its atom: the
+// remote_kind whose name is the atom's (count_ when none is).
+template <class Atom>
+struct atom_of;
+template <caf::atom_value V>
+struct atom_of<caf::atom_constant<V>> {
+  static constexpr std::uint64_t value = static_cast<std::uint64_t>(V);
+};
+template <class Atom>
+constexpr metrics::remote_kind remote_kind_of() {
+  for (std::size_t i = 0; i < metrics::remote_kinds.size(); ++i)
+    if (caf::detail::atom_val(metrics::remote_kinds[i].data()) ==
+        atom_of<Atom>::value)
+      return static_cast<metrics::remote_kind>(i);
+  return metrics::remote_kind::count_;
+}
+
 // Asks the conversation's actor, wherever it is now. An actor that
 // passivated between the directory lookup and the request is looked up
 // again; a timeout is `unavailable`. `on_reply(call, reply)` runs inside
@@ -112,12 +129,14 @@ void ask_conversation(call_ptr<Self> c, Atom atom,
       c->ctx()->dir->to_conversation(c->conv_id, caf::make_message(atom, *req));
   if (!d.err.ok()) return c->fail(d.err);
   auto asked = std::chrono::steady_clock::now();
-  auto count = [c, asked, remote = d.remote](Atom a, bool ok) {
+  constexpr auto kind = remote_kind_of<Atom>();
+  static_assert(kind != metrics::remote_kind::count_,
+                "a conversation request's atom needs its metrics::remote_kind");
+  auto count = [c, asked, remote = d.remote](Atom, bool ok) {
     if (!remote) return;
     std::chrono::duration<double> took =
         std::chrono::steady_clock::now() - asked;
-    c->ctx()->metrics->remote_request(caf::to_string(a.value), ok,
-                                      took.count());
+    c->ctx()->metrics->remote_request(kind, ok, took.count());
   };
   timed_request(self, c->rc.timer, d.actor, timeout_of(d, c->ctx()->lim),
                 std::move(d.msg))
@@ -216,7 +235,8 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
       if (!remote) return;
       std::chrono::duration<double> took =
           std::chrono::steady_clock::now() - asked;
-      ctx->metrics->remote_request("presence", ok, took.count());
+      ctx->metrics->remote_request(metrics::remote_kind::presence, ok,
+                                   took.count());
     };
     timed_request(self, c->rc.timer, d.actor, timeout_of(d, ctx->lim),
                   std::move(d.msg))
@@ -329,7 +349,7 @@ void ask_sends(session_actor::base* self, node_context* ctx, std::string conv,
     if (!remote) return;
     std::chrono::duration<double> took =
         std::chrono::steady_clock::now() - asked;
-    ctx->metrics->remote_request("send", ok, took.count());
+    ctx->metrics->remote_request(metrics::remote_kind::send, ok, took.count());
   };
   timed_request(self, calls.front()->rc.timer, d.actor, timeout_of(d, ctx->lim),
                 std::move(d.msg))

@@ -167,7 +167,8 @@ void attach(self_ptr self, int attempt) {
     if (!remote) return;
     std::chrono::duration<double> took =
         std::chrono::steady_clock::now() - asked;
-    ctx->metrics->remote_request("attach", ok, took.count());
+    ctx->metrics->remote_request(metrics::remote_kind::attach, ok,
+                                 took.count());
   };
   timed_request(self, &st.timer, d.actor, timeout_of(d, st.ctx->lim),
                 std::move(d.msg))

@@ -76,14 +76,12 @@ void node_metrics::limit_hit(std::string_view name) noexcept {
     if (limit_names[i] == name) return limit_hits[i].inc();
 }
 
-void node_metrics::remote_request(std::string_view kind, bool ok,
+void node_metrics::remote_request(remote_kind kind, bool ok,
                                   double seconds) noexcept {
-  for (std::size_t i = 0; i < remote_kinds.size(); ++i)
-    if (remote_kinds[i] == kind) {
-      remote_requests[i][ok ? 0 : 1].inc();
-      remote_latency.observe(seconds);
-      return;
-    }
+  auto i = static_cast<std::size_t>(kind);
+  if (i >= remote_kinds.size()) return;
+  remote_requests[i][ok ? 0 : 1].inc();
+  remote_latency.observe(seconds);
 }
 
 void node_metrics::push_send(std::string_view provider,

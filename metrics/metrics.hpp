@@ -88,10 +88,25 @@ constexpr std::array<std::string_view, 4> push_providers = {
 constexpr std::array<std::string_view, 4> push_outcomes = {"sent", "retry",
                                                            "gone", "failed"};
 
-// The kinds of requests that cross nodes, as metric labels.
-constexpr std::array<std::string_view, 9> remote_kinds = {
-    "create",  "send",     "sync",   "cursor", "typing",
-    "members", "presence", "attach", "budget"};
+// The kinds of requests that cross nodes, and their metric labels (a
+// conversation's request's label is its CAF atom's name, which
+// actors/requests.cpp checks at compile time).
+enum class remote_kind : std::size_t {
+  create,
+  send,
+  sync,
+  cursor,
+  typing,
+  members,
+  presence,
+  attach,
+  budget,
+  count_,
+};
+constexpr std::array<std::string_view,
+                     static_cast<std::size_t>(remote_kind::count_)>
+    remote_kinds = {"create",  "send",     "sync",   "cursor", "typing",
+                    "members", "presence", "attach", "budget"};
 
 struct node_metrics {
   gauge connections;           // open WebSocket connections
@@ -185,9 +200,8 @@ struct node_metrics {
       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2}};
   counter etcd_keepalive_failures;
   // Counts one request to another node that was answered (`ok`) or not
-  // (an error or no answer in time); a kind not in remote_kinds counts
-  // nowhere.
-  void remote_request(std::string_view kind, bool ok, double seconds) noexcept;
+  // (an error or no answer in time).
+  void remote_request(remote_kind kind, bool ok, double seconds) noexcept;
 
   // One error answered with `code` (none counts nowhere).
   void error(common::proto_code code) noexcept;

@@ -77,7 +77,20 @@ TEST_CASE("a labelled counter has one sample per label value", "[metrics]") {
   m.error(proto_code::internal);
   m.error(proto_code::none);  // no error: counted nowhere
   m.limit_hit("channel_typing");
+  m.remote_request(remote_kind::sync, true, 0.002);
+  m.remote_request(remote_kind::sync, false, 2.0);
+  m.remote_request(remote_kind::budget, true, 0.001);
   auto text = m.render();
+  CHECK(value_of(text,
+                 "switchboard_cluster_requests_total{kind=\"sync\","
+                 "outcome=\"ok\"}") == 1);
+  CHECK(value_of(text,
+                 "switchboard_cluster_requests_total{kind=\"sync\","
+                 "outcome=\"failed\"}") == 1);
+  CHECK(value_of(text,
+                 "switchboard_cluster_requests_total{kind=\"budget\","
+                 "outcome=\"ok\"}") == 1);
+  CHECK(value_of(text, "switchboard_cluster_request_seconds_count") == 3);
   CHECK(value_of(text, "switchboard_errors_total{code=\"forbidden\"}") == 2);
   CHECK(value_of(text, "switchboard_errors_total{code=\"internal\"}") == 1);
   CHECK(lines_of(text, "switchboard_errors_total{").size() ==
