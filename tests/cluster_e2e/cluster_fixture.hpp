@@ -123,7 +123,33 @@ struct cluster_fixture {
     INFO(boost::json::serialize(o));
     REQUIRE(o["failed"].as_int64() == 0);
     wait_connected();
+    wait_same_map(via);
     return static_cast<std::size_t>(o["moved"].as_int64());
+  }
+
+  // Waits until every node sees the shard map node `via` sees (each
+  // shard's owner, epoch and state), as an operator checks `shards` on
+  // each: until then a node that has not heard of a move's end answers the
+  // shard `unavailable`, as it should.
+  void wait_same_map(int via) {
+    auto view = [this](int i) {
+      auto o = admin_json(i, "shards");
+      std::string v;
+      for (auto& s : o["shards"].as_array()) {
+        auto& r = s.as_object();
+        v += boost::json::serialize(r.at("owner")) + "/" +
+             boost::json::serialize(r.at("epoch")) + "/" +
+             boost::json::serialize(r.at("state")) + ";";
+      }
+      return v;
+    };
+    auto want = view(via);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int i = 1; i <= static_cast<int>(nodes.size()); ++i)
+      while (view(i) != want) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::yield();
+      }
   }
 
   // The node that owns the shard of `id`, as node i sees it.
