@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
 #include <boost/url/url_view.hpp>
+#include <cctype>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -30,22 +31,6 @@ struct subscription {
   std::string endpoint, origin, p256dh, auth;
 };
 
-// scheme://host[:port] of `url` (VAPID's audience, RFC 8292 §2: no user
-// info, path, query or fragment), when it is an absolute http: or https:
-// URL with a host (Boost.URL parses it); nothing otherwise.
-std::optional<std::string> origin(const std::string& url) {
-  auto u = boost::urls::parse_uri({url.data(), url.size()});
-  if (!u) return std::nullopt;
-  auto id = u->scheme_id();
-  if (id != boost::urls::scheme::https && id != boost::urls::scheme::http)
-    return std::nullopt;
-  if (!u->has_authority() || u->encoded_host().empty()) return std::nullopt;
-  auto name = boost::urls::to_string(id);  // "https", in lower case
-  auto host_port = u->encoded_host_and_port();
-  return std::string(name.data(), name.size()) + "://" +
-         std::string(host_port.data(), host_port.size());
-}
-
 std::optional<subscription> parse(const std::string& token) {
   boost::system::error_code ec;
   auto v = json::parse(token, ec);
@@ -60,7 +45,7 @@ std::optional<subscription> parse(const std::string& token) {
   auto pd = auth::base64url_decode(std::string(p->as_string()));
   auto ad = auth::base64url_decode(std::string(a->as_string()));
   std::string url(e->as_string());
-  auto aud = origin(url);
+  auto aud = vapid_audience(url);
   if (!pd || !ad || !aud) return std::nullopt;
   return subscription{url, *aud, *pd, *ad};
 }
@@ -74,6 +59,39 @@ std::string topic(const std::string& conv) {
 }
 
 }  // namespace
+
+// The origin of `url` (VAPID's audience, RFC 8292 §2, as RFC 6454
+// serialises it): the scheme and host in lower case, and the port only
+// when it is not the scheme's default; no user info, path, query or
+// fragment. Nothing when `url` is not an absolute http: or https: URL with
+// a host (Boost.URL parses it).
+std::optional<std::string> vapid_audience(const std::string& url) {
+  auto u = boost::urls::parse_uri({url.data(), url.size()});
+  if (!u) return std::nullopt;
+  auto id = u->scheme_id();
+  if (id != boost::urls::scheme::https && id != boost::urls::scheme::http)
+    return std::nullopt;
+  if (!u->has_authority() || u->encoded_host().empty()) return std::nullopt;
+  auto name = boost::urls::to_string(id);  // "https", in lower case
+  std::string out(name.data(), name.size());
+  out += "://";
+  for (char c : u->encoded_host())  // an IPv6 host keeps its brackets
+    out.push_back(
+        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  // The port's digits as written (Boost 1.81's port_number() wraps large
+  // ones); an empty or default port is left out.
+  std::string_view port(u->port().data(), u->port().size());
+  std::size_t first = port.find_first_not_of('0');
+  std::string_view digits =
+      first == std::string_view::npos ? std::string_view() : port.substr(first);
+  bool default_port =
+      digits == (id == boost::urls::scheme::https ? "443" : "80");
+  if (!port.empty() && !default_port) {
+    out.push_back(':');
+    out.append(digits.empty() ? std::string_view("0") : digits);
+  }
+  return out;
+}
 
 webpush_provider::webpush_provider(std::shared_ptr<http_client> http,
                                    const std::string& vapid_pem,
@@ -118,10 +136,8 @@ void webpush_provider::send(const target& to, const notification& n,
     return done(bad);  // keys no push service would take either
   }
   auto now = common::unix_s();
-  auto jwt =
-      vapid_.jwt(json::serialize(json::object{{"aud", sub->origin},
-                                              {"exp", now + vapid_life_s},
-                                              {"sub", subject_}}));
+  auto jwt = vapid_.jwt(json::serialize(json::object{
+      {"aud", sub->origin}, {"exp", now + vapid_life_s}, {"sub", subject_}}));
   r.headers = {{"Content-Type", "application/octet-stream"},
                {"Content-Encoding", "aes128gcm"},
                {"TTL", ttl_s},

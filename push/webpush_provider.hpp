@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "push/http_client.hpp"
@@ -8,6 +9,12 @@
 #include "push/provider.hpp"
 
 namespace switchboard::push {
+
+// The VAPID audience of a push endpoint (RFC 8292 §2): its origin as RFC
+// 6454 writes it, "https://host" with the scheme and host in lower case
+// and the port only when it is not the scheme's default. Nothing when the
+// endpoint is not an absolute http: or https: URL with a host.
+std::optional<std::string> vapid_audience(const std::string& url);
 
 // Web Push (RFC 8030) for devices of platform "webpush", whose token is the
 // browser's subscription as PushSubscription.toJSON() gives it:

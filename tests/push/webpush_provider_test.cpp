@@ -109,3 +109,25 @@ TEST_CASE(
   CHECK_THROWS_AS(webpush_provider(http, p256_pem(), "ops@example.org"),
                   std::invalid_argument);
 }
+
+TEST_CASE(
+    "a VAPID audience is the endpoint's origin: lower case, no default "
+    "port",
+    "[push][webpush]") {
+  using switchboard::push::vapid_audience;
+  CHECK(vapid_audience("https://fcm.googleapis.com/fcm/send/abc?x=1#f") ==
+        std::optional<std::string>("https://fcm.googleapis.com"));
+  CHECK(vapid_audience("HTTPS://Push.Example:443/x") ==
+        std::optional<std::string>("https://push.example"));
+  CHECK(vapid_audience("https://push.example:8443/x") ==
+        std::optional<std::string>("https://push.example:8443"));
+  CHECK(vapid_audience("http://127.0.0.1:80/x") ==
+        std::optional<std::string>("http://127.0.0.1"));
+  CHECK(vapid_audience("https://h:/x") ==
+        std::optional<std::string>("https://h"));
+  CHECK(vapid_audience("https://user:pw@[::1]:9000/x") ==
+        std::optional<std::string>("https://[::1]:9000"));
+  CHECK_FALSE(vapid_audience("ftp://push.example/x"));
+  CHECK_FALSE(vapid_audience("push.example/x"));
+  CHECK_FALSE(vapid_audience("https:///x"));
+}
