@@ -65,12 +65,12 @@ std::vector<int> spawned_cluster::pids() const {
   return out;
 }
 
-std::string spawned_cluster::admin(const std::string& command) {
-  auto& n1 = *nodes_.front();
+std::string spawned_cluster::admin(const std::string& command, std::size_t i) {
+  auto& n = *nodes_.at(i);
   std::string out;
   int status = run_child({binary_, "admin", "--node",
-                          "127.0.0.1:" + std::to_string(n1.admin_port()),
-                          "--token", n1.admin_token(), "--json", "-c", command},
+                          "127.0.0.1:" + std::to_string(n.admin_port()),
+                          "--token", n.admin_token(), "--json", "-c", command},
                          out);
   if (status != 0)
     throw std::runtime_error("`switchboard admin -c " + command +
@@ -94,11 +94,35 @@ void spawned_cluster::wait_live(std::size_t want) {
                            std::to_string(want) + " nodes live after 20 s");
 }
 
+void spawned_cluster::wait_same_map() {
+  auto view = [this](std::size_t i) {
+    std::string v;
+    auto o = json::parse(admin("shards", i)).as_object();
+    for (auto& s : o.at("shards").as_array()) {
+      auto& r = s.as_object();
+      v += json::serialize(r.at("owner")) + "/" +
+           json::serialize(r.at("epoch")) + "/" +
+           json::serialize(r.at("state")) + ";";
+    }
+    return v;
+  };
+  auto want = view(0);
+  auto deadline = clock_type::now() + std::chrono::seconds(20);
+  for (std::size_t i = 1; i < nodes_.size(); ++i)
+    while (view(i) != want) {
+      if (clock_type::now() > deadline)
+        throw std::runtime_error("n" + std::to_string(i + 1) +
+                                 " does not see n1's shard map after 20 s");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
 void spawned_cluster::rebalance(bool progress) {
   auto begun = clock_type::now();
   auto r = json::parse(admin("rebalance")).as_object();
   if (r.at("failed").to_number<std::int64_t>() != 0)
     throw std::runtime_error("rebalance: " + json::serialize(r));
+  wait_same_map();
   auto v = json::parse(admin("nodes")).as_object();
   std::string owned;
   for (auto& node : v.at("nodes").as_array()) {

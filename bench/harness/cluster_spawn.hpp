@@ -33,10 +33,15 @@ class spawned_cluster {
   std::vector<int> pids() const;
 
  private:
-  // `switchboard admin --json -c COMMAND` on n1, parsed; throws on failure.
-  std::string admin(const std::string& command);
+  // `switchboard admin --json -c COMMAND` on node `i` (0: n1); throws on
+  // failure.
+  std::string admin(const std::string& command, std::size_t i = 0);
   void wait_live(std::size_t want);
   void rebalance(bool progress);
+  // Until every node sees n1's shard map (each shard's owner, epoch and
+  // state): a node that has not heard of a move's end yet answers its
+  // shard `unavailable`, which the load would count.
+  void wait_same_map();
 
   std::string binary_;
   spawned_etcd etcd_;  // declared first: stops last
