@@ -200,29 +200,31 @@ constexpr std::size_t index_of() {
   else
     return index_of<R, I + 1>();
 }
+// The entry of request R under `type` (cursor has two: ack and read), or
+// under its own wire name R::type.
 template <class R>
 constexpr entry of(std::string_view type, parser parse) {
   static_assert(index_of<R>() < std::variant_size_v<client_request>,
                 "a parser's request is one of client_request");
   return {type, index_of<R>(), parse};
 }
+template <class R>
+constexpr entry of(parser parse) {
+  return of<R>(R::type, parse);
+}
 
 constexpr entry parsers[] = {
-    of<request::ping>(request::ping::type,
-                      [](const json::object&, const std::string&, const limits&)
+    of<request::ping>([](const json::object&, const std::string&, const limits&)
                           -> client_request { return request::ping{}; }),
-    of<request::conversations>(request::conversations::type,
-                               [](const json::object&, const std::string&,
+    of<request::conversations>([](const json::object&, const std::string&,
                                   const limits&) -> client_request {
-                                 return request::conversations{};
-                               }),
-    of<request::create>(request::create::type,
-                        [](const json::object& o, const std::string& self,
+      return request::conversations{};
+    }),
+    of<request::create>([](const json::object& o, const std::string& self,
                            const limits& lim) -> client_request {
-                          return parse_create(o, self, lim);
-                        }),
+      return parse_create(o, self, lim);
+    }),
     of<request::send>(
-        request::send::type,
         [](const json::object& o, const std::string&,
            const limits&) -> client_request { return parse_send(o); }),
     of<request::cursor>(
@@ -234,30 +236,24 @@ constexpr entry parsers[] = {
         [](const json::object& o, const std::string&,
            const limits&) -> client_request { return parse_cursor(o, true); }),
     of<request::sync>(
-        request::sync::type,
         [](const json::object& o, const std::string&,
            const limits& lim) -> client_request { return parse_sync(o, lim); }),
-    of<request::typing>(request::typing::type,
-                        [](const json::object& o, const std::string&,
+    of<request::typing>([](const json::object& o, const std::string&,
                            const limits&) -> client_request {
-                          return request::typing{get_conv_id(o)};
-                        }),
-    of<request::members>(request::members::type,
-                         [](const json::object& o, const std::string&,
+      return request::typing{get_conv_id(o)};
+    }),
+    of<request::members>([](const json::object& o, const std::string&,
                             const limits& lim) -> client_request {
-                           return parse_members(o, lim);
-                         }),
-    of<request::receipts>(
-        request::receipts::type,
-        [](const json::object& o, const std::string&,
-           const limits& lim) -> client_request {
-          return request::receipts{get_conv_id(o), some_user_ids(o, lim)};
-        }),
-    of<request::presence>(request::presence::type,
-                          [](const json::object& o, const std::string&,
+      return parse_members(o, lim);
+    }),
+    of<request::receipts>([](const json::object& o, const std::string&,
                              const limits& lim) -> client_request {
-                            return parse_presence(o, lim);
-                          }),
+      return request::receipts{get_conv_id(o), some_user_ids(o, lim)};
+    }),
+    of<request::presence>([](const json::object& o, const std::string&,
+                             const limits& lim) -> client_request {
+      return parse_presence(o, lim);
+    }),
 };
 
 // A request type added to client_request and not here does not compile.

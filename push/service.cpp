@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <future>
-#include <iterator>
 
 #include "common/thread_name.hpp"
 #include "metrics/metrics.hpp"
@@ -233,10 +232,9 @@ void service::gone(std::uint16_t shard) {
   if (auto r = impl_->released.find(shard); r != impl_->released.end())
     r->second = false;
   impl_->held.erase(shard);  // the new leader's outbox has those jobs
-  for (auto it = impl_->parked.begin(); it != impl_->parked.end();)
-    it = impl_->shard_of_home(it->first.first) == shard
-             ? impl_->parked.erase(it)
-             : std::next(it);
+  impl_->drop_parked([&](const std::string& home) {
+    return impl_->shard_of_home(home) == shard;
+  });
 }
 
 void service::burst(const std::string& conv, const storage::push_entry& e) {

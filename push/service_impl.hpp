@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -141,6 +142,12 @@ struct service::impl {
   void park(const key_t& k, const entry& e) {
     if (e.attempts == 0 && e.delivered.empty()) return;
     parked[k] = parked_job{e.seq, e.attempts, e.next, e.delivered};
+  }
+  // With mtx held: drops what is parked of the homes (users) `of` names.
+  template <class Of>
+  void drop_parked(Of of) {
+    for (auto it = parked.begin(); it != parked.end();)
+      it = of(it->first.first) ? parked.erase(it) : std::next(it);
   }
 
   // A conversation's burst, until its actor handed it over.

@@ -128,8 +128,7 @@ void service::impl::adopt(std::vector<storage::push_entry> jobs,
   }
   // What was parked of the shards read and is not in their outbox any
   // more was settled elsewhere meanwhile.
-  for (auto it = parked.begin(); it != parked.end();)
-    it = wanted(it->first.first) ? parked.erase(it) : std::next(it);
+  drop_parked(wanted);
   backlog();
 }
 

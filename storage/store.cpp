@@ -327,7 +327,6 @@ store_health store::health() const { return impl_->writer->health(); }
 
 bool store::writable() const noexcept { return impl_->writer->writable(); }
 
-
 std::uint32_t store::shards() const noexcept { return impl_->shards; }
 
 }  // namespace switchboard::storage

@@ -59,6 +59,17 @@ std::vector<endpoint> spawned_cluster::endpoints() const {
   return out;
 }
 
+std::string shard_map_view(const std::string& shards_json) {
+  std::string v;
+  auto o = json::parse(shards_json).as_object();
+  for (auto& s : o.at("shards").as_array()) {
+    auto& r = s.as_object();
+    v += json::serialize(r.at("owner")) + "/" + json::serialize(r.at("epoch")) +
+         "/" + json::serialize(r.at("state")) + ";";
+  }
+  return v;
+}
+
 std::vector<int> spawned_cluster::pids() const {
   std::vector<int> out;
   for (auto& n : nodes_) out.push_back(n->pid());
@@ -96,15 +107,7 @@ void spawned_cluster::wait_live(std::size_t want) {
 
 void spawned_cluster::wait_same_map() {
   auto view = [this](std::size_t i) {
-    std::string v;
-    auto o = json::parse(admin("shards", i)).as_object();
-    for (auto& s : o.at("shards").as_array()) {
-      auto& r = s.as_object();
-      v += json::serialize(r.at("owner")) + "/" +
-           json::serialize(r.at("epoch")) + "/" +
-           json::serialize(r.at("state")) + ";";
-    }
-    return v;
+    return shard_map_view(admin("shards", i));
   };
   auto want = view(0);
   auto deadline = clock_type::now() + std::chrono::seconds(20);

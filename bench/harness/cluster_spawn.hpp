@@ -13,6 +13,12 @@
 
 namespace switchboard::bench {
 
+// One node's view of the shard map, from the JSON of `switchboard admin
+// --json -c shards`: each shard's owner, epoch and state, as one string
+// that two nodes agree on when they see the same map (the bench's and the
+// cluster tests' wait after a rebalance).
+std::string shard_map_view(const std::string& shards_json);
+
 // --spawn-cluster N: etcd and N nodes (n1..nN, as spawned_node starts them,
 // with the same secret, --etcd and --cluster-listen 127.0.0.1:0), started
 // one after the other (n1 creates the cluster), then, once n1 sees all of

@@ -16,6 +16,14 @@
 
 namespace switchboard::testing {
 
+// A node's options without a send rate limit: the tests send bursts.
+inline actors::node_options unthrottled() {
+  actors::node_options o;
+  o.lim.send_burst = 1e6;
+  o.lim.send_rate = 1e6;
+  return o;
+}
+
 // Starts `frame` as `user` and returns the future of its answer's text.
 inline std::future<std::string> request_frame(actors::node& rt,
                                               const std::string& user,

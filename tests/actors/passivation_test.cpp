@@ -37,9 +37,7 @@ struct idle_node {
   ~idle_node() { rt.reset(); }  // before the store it writes to
 
   static actors::node_options options() {
-    actors::node_options o;
-    o.lim.send_burst = 1e6;
-    o.lim.send_rate = 1e6;
+    auto o = testing::unthrottled();
     o.lim.idle_actor = 50ms;
     return o;
   }

@@ -31,17 +31,9 @@ struct failing_node {
   std::vector<bool> flips;  // store_health::writable, as it changed
   std::unique_ptr<storage::store> store = open();
   std::unique_ptr<actors::node> rt =
-      std::make_unique<actors::node>(*store, options());
+      std::make_unique<actors::node>(*store, testing::unthrottled());
 
   ~failing_node() { rt.reset(); }  // before the store it writes to
-
-  // No rate limit: the tests send bursts.
-  static actors::node_options options() {
-    actors::node_options o;
-    o.lim.send_burst = 1e6;
-    o.lim.send_rate = 1e6;
-    return o;
-  }
 
   std::unique_ptr<storage::store> open() {
     storage::store_options o{dir.str(), storage::durability::sync, {}, {}};

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/harness/cluster_spawn.hpp"
 #include "storage/shard.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
 #include "tests/support/etcd_process.hpp"
@@ -133,15 +134,9 @@ struct cluster_fixture {
   // shard `unavailable`, as it should.
   void wait_same_map(int via) {
     auto view = [this](int i) {
-      auto o = admin_json(i, "shards");
-      std::string v;
-      for (auto& s : o["shards"].as_array()) {
-        auto& r = s.as_object();
-        v += boost::json::serialize(r.at("owner")) + "/" +
-             boost::json::serialize(r.at("epoch")) + "/" +
-             boost::json::serialize(r.at("state")) + ";";
-      }
-      return v;
+      auto r = admin(i, "shards");
+      REQUIRE(r.status == 0);
+      return bench::shard_map_view(r.output);
     };
     auto want = view(via);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -24,6 +24,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Polls `done` (the service's state or the outbox: there is nothing to
+// wait on) until it holds, for up to 10 s.
+template <class Done>
+void wait_until(Done done) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
 storage::push_entry job(storage::store& db, const std::string& user,
                         std::uint64_t msg) {
   storage::push_entry e;
@@ -76,11 +87,9 @@ TEST_CASE(
   s.handed({job(store, "bob", 5)});
   REQUIRE(gw.wait_for(1, 10s));
   auto settled = [&] {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (s.pending_for("bob") != 0 || store.push_jobs(10)->size() != 0) {
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
-      std::this_thread::sleep_for(5ms);  // polls the outbox, not a sync
-    }
+    wait_until([&] {
+      return s.pending_for("bob") == 0 && store.push_jobs(10)->empty();
+    });
   };
   settled();
   // The same message again, under a new seq: nothing more is sent, and
@@ -144,22 +153,14 @@ TEST_CASE(
 
   // Let go of: a newer job of the shard is kept in the outbox, not sent.
   s.handed({job(store, "bob", 6)});
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (s.pending_for("bob") != 0) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(5ms);  // polls the service, not a sync
-  }
+  wait_until([&] { return s.pending_for("bob") == 0; });
   CHECK(store.push_jobs(10)->size() == 1);
   CHECK(gw.requests().size() == 1);
 
   // Kept again (the move failed): read from the outbox and sent.
   s.keep(shard);
   REQUIRE(gw.wait_for(2, 10s));
-  deadline = std::chrono::steady_clock::now() + 10s;
-  while (!store.push_jobs(10)->empty()) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(5ms);
-  }
+  wait_until([&] { return store.push_jobs(10)->empty(); });
   s.stop();
 }
 
@@ -199,20 +200,14 @@ TEST_CASE(
 
   s.handed({job(store, "bob", 5)});
   REQUIRE(gw.wait_for(2, 10s));
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (m.push_retried.value() < 1) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(5ms);  // polls the service, not a sync
-  }
+  wait_until([&] { return m.push_retried.value() >= 1; });
   // The move begins and fails: the shard is kept.
   REQUIRE(s.release(shard, 10s));
   s.keep(shard);
   REQUIRE(gw.wait_for(3, 10s));
-  deadline = std::chrono::steady_clock::now() + 10s;
-  while (s.pending_for("bob") != 0 || !store.push_jobs(10)->empty()) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(5ms);
-  }
+  wait_until([&] {
+    return s.pending_for("bob") == 0 && store.push_jobs(10)->empty();
+  });
   std::lock_guard<std::mutex> l(mu);
   CHECK(seen["pk-bob"] == 1);  // not pushed twice
   CHECK(seen["pk-bob-2"] == 2);

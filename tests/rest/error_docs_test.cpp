@@ -41,13 +41,16 @@ TEST_CASE("PROTOCOL.md names every error code and every HTTP status",
     CHECK(errors.find("`" + std::string(row.wire) + "`") != std::string::npos);
   }
   // "Errors: HTTP 400/401/.../500 with body ..." in the REST section.
-  auto rest = section(doc, "## REST (HTTP/1.1, JSON, same port, same token in "
-                           "`Authorization: Bearer`)");
+  auto rest = section(doc,
+                      "## REST (HTTP/1.1, JSON, same port, same token in "
+                      "`Authorization: Bearer`)");
   auto at = rest.find("Errors: HTTP ");
   REQUIRE(at != std::string::npos);
   std::set<int> documented;
-  std::istringstream list(rest.substr(at + 13, rest.find(' ', at + 13) - at - 13));
-  for (std::string n; std::getline(list, n, '/');) documented.insert(std::stoi(n));
+  std::istringstream list(
+      rest.substr(at + 13, rest.find(' ', at + 13) - at - 13));
+  for (std::string n; std::getline(list, n, '/');)
+    documented.insert(std::stoi(n));
   std::set<int> table;
   for (auto& row : proto_codes) table.insert(row.http_status);
   CHECK(documented == table);
@@ -72,8 +75,7 @@ TEST_CASE("openapi.yaml's Error schema lists exactly the table's codes",
   CHECK(documented == table);
 }
 
-TEST_CASE("an error without a message says what its code means",
-          "[errors]") {
+TEST_CASE("an error without a message says what its code means", "[errors]") {
   using switchboard::common::default_message;
   using switchboard::common::proto_code;
   CHECK(default_message(proto_code::forbidden, "") ==
