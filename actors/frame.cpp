@@ -114,6 +114,18 @@ request::create parse_create(const json::object& o, const std::string& self,
   return r;
 }
 
+request::conversations parse_inbox(const json::object& o, const limits& lim) {
+  request::conversations r;
+  if (field(o, "after") && !field(o, "after")->is_null())
+    r.after = get_string(o, "after", true, 1, 64);
+  if (auto limit = get_uint(o, "limit", false)) {
+    if (*limit < 1 || *limit > lim.inbox_page)
+      bad("limit must be 1.." + std::to_string(lim.inbox_page));
+    r.limit = static_cast<std::uint32_t>(*limit);
+  }
+  return r;
+}
+
 request::sync parse_sync(const json::object& o, const limits& lim) {
   request::sync r;
   r.conv_id = get_conv_id(o);
@@ -216,9 +228,9 @@ constexpr entry of(parser parse) {
 constexpr entry parsers[] = {
     of<request::ping>([](const json::object&, const std::string&, const limits&)
                           -> client_request { return request::ping{}; }),
-    of<request::conversations>([](const json::object&, const std::string&,
-                                  const limits&) -> client_request {
-      return request::conversations{};
+    of<request::conversations>([](const json::object& o, const std::string&,
+                                  const limits& lim) -> client_request {
+      return parse_inbox(o, lim);
     }),
     of<request::create>([](const json::object& o, const std::string& self,
                            const limits& lim) -> client_request {

@@ -29,6 +29,8 @@ struct ping {
 };
 struct conversations {
   static constexpr std::string_view type = "conversations";
+  std::string after;        // conv_id: the page starts past it; "": first
+  std::uint32_t limit = 0;  // conversations; 0: limits::inbox_page
 };
 struct create {
   static constexpr std::string_view type = "create";

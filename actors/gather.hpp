@@ -87,35 +87,87 @@ void gather_inboxes(Self* self, node_context* ctx,
             });
 }
 
+// At most `limit` conversation ids of `user` after `after` (a page of its
+// inbox), from the user's owner; `done(err, ids)` runs inside `self`.
+template <class Self, class Done>
+void gather_inbox_page(Self* self, node_context* ctx, std::string user,
+                       std::string after, std::uint32_t limit, Done done) {
+  auto g = group_by_owner(*ctx->dir, {user});
+  if (!g.err.ok()) return done(g.err, std::vector<std::string>{});
+  if (!g.here.empty())
+    return run_blocking(
+        self, *ctx->pool,
+        [store = ctx->store, user, after, limit] {
+          return store->inbox_page(user, after, limit);
+        },
+        [done](storage::result<std::vector<std::string>> r) mutable {
+          if (!r)
+            return done(proto_error{proto_code::internal,
+                                    "storage error: " + r.err().message},
+                        std::vector<std::string>{});
+          done(proto_error{}, std::move(*r));
+        });
+  self->request(g.elsewhere.at(0).first, ctx->lim.remote_request_timeout,
+                inbox_atom::value, user, after, limit)
+      .then(
+          [done](std::vector<std::string>& ids) mutable {
+            done(proto_error{}, std::move(ids));
+          },
+          [done](caf::error& e) mutable {
+            done(proto_error{proto_code::unavailable,
+                             "a user's node did not answer (" +
+                                 caf::to_string(e) + "); retry",
+                             1000},
+                 std::vector<std::string>{});
+          });
+}
+
 // The summaries of `convs` for `user`, in the order of `convs` (those that
-// do not exist or that `user` is not a member of are left out);
-// `done(err, list)` runs inside `self`.
+// do not exist or that `user` is not a member of are left out), as far as
+// each node's `member_budget` reached: `done(err, page)` runs inside `self`,
+// `page.covered` the length of the prefix of `convs` that every node read.
 template <class Self, class Done>
 void gather_summaries(Self* self, node_context* ctx, std::string user,
-                      std::vector<std::string> convs, Done done) {
+                      std::vector<std::string> convs, std::size_t member_budget,
+                      Done done) {
   auto g = group_by_owner(*ctx->dir, convs);
-  if (!g.err.ok()) return done(g.err, std::vector<conv_summary>{});
+  if (!g.err.ok()) return done(g.err, summary_page{});
   struct state {
     std::vector<std::string> order;
     std::map<std::string, conv_summary> found;
+    std::size_t covered = 0;  // the prefix of `order` every node read
     std::size_t left = 0;
     proto_error err;
   };
   auto st = std::make_shared<state>();
   st->order = convs;
+  st->covered = convs.size();
   st->left = g.elsewhere.size() + (g.here.empty() ? 0 : 1);
-  auto finish = [st, done](proto_error e) mutable {
+  auto finish = [st, done, member_budget](proto_error e) mutable {
     if (!e.ok() && st->err.ok()) st->err = std::move(e);
     if (--st->left != 0) return;
-    std::vector<conv_summary> list;
-    for (auto& c : st->order)
-      if (auto it = st->found.find(c); it != st->found.end())
-        list.push_back(std::move(it->second));
-    done(st->err, std::move(list));
+    // Each node spent the budget on its own; the page spends it once, as a
+    // single node's read would (read_summaries).
+    summary_page page;
+    std::size_t listed = 0, k = 0;
+    for (; k < st->covered; ++k) {
+      auto it = st->found.find(st->order[k]);
+      if (it == st->found.end()) continue;
+      auto n = it->second.members.size();
+      if (k > 0 && listed + n > member_budget) break;
+      listed += n;
+      page.list.push_back(std::move(it->second));
+    }
+    page.covered = static_cast<std::uint32_t>(k);
+    done(st->err, std::move(page));
   };
-  if (st->left == 0) return done(proto_error{}, std::vector<conv_summary>{});
-  auto take = [st](std::vector<conv_summary>& list) {
-    for (auto& s : list) {
+  if (st->left == 0) return done(proto_error{}, summary_page{});
+  // A node that read the first `p.covered` of its conversations (at
+  // positions `pos`, ascending) leaves the prefix before the next one.
+  auto take = [st](summary_page& p, const std::vector<std::size_t>& pos) {
+    if (p.covered < pos.size())
+      st->covered = std::min(st->covered, pos[p.covered]);
+    for (auto& s : p.list) {
       auto id = s.conv_id;
       st->found.emplace(std::move(id), std::move(s));
     }
@@ -128,27 +180,29 @@ void gather_summaries(Self* self, node_context* ctx, std::string user,
   if (!g.here.empty())
     run_blocking(
         self, *ctx->pool,
-        [store = ctx->store, user, ids = pick(g.here)] {
-          return read_summaries(*store, user, ids);
+        [store = ctx->store, user, ids = pick(g.here), member_budget] {
+          return read_summaries(*store, user, ids, member_budget);
         },
-        [take, finish](storage::result<std::vector<conv_summary>> r) mutable {
+        [take, finish, pos = g.here](storage::result<summary_page> r) mutable {
           if (!r)
             return finish(proto_error{proto_code::internal,
                                       "storage error: " + r.err().message});
-          take(*r);
+          take(*r, pos);
           finish(proto_error{});
         });
   for (auto& [registry, pos] : g.elsewhere)
     self->request(registry, ctx->lim.remote_request_timeout,
-                  summary_atom::value, user, pick(pos))
+                  summary_atom::value, user, pick(pos),
+                  static_cast<std::uint64_t>(member_budget))
         .then(
-            [take, finish](std::vector<conv_summary>& list) mutable {
-              take(list);
+            [take, finish, pos = pos](summary_page& p) mutable {
+              take(p, pos);
               finish(proto_error{});
             },
-            [finish](caf::error&) mutable {
+            [finish](caf::error& e) mutable {
               finish(proto_error{proto_code::unavailable,
-                                 "a conversation's node did not answer; retry",
+                                 "a conversation's node did not answer (" +
+                                     caf::to_string(e) + "); retry",
                                  1000});
             });
 }

@@ -5,17 +5,20 @@
 
 namespace switchboard::actors {
 
-storage::result<std::vector<conv_summary>> read_summaries(
+storage::result<summary_page> read_summaries(
     const storage::store& store, const std::string& user,
-    const std::vector<std::string>& convs) {
-  std::vector<conv_summary> out;
-  out.reserve(convs.size());
-  for (auto& conv : convs) {
+    const std::vector<std::string>& convs, std::size_t member_budget) {
+  summary_page page;
+  auto& out = page.list;
+  std::size_t listed = 0;  // members in `out`
+  for (; page.covered < convs.size(); ++page.covered) {
+    auto& conv = convs[page.covered];
     auto meta = store.conversation(conv);
     if (!meta) return meta.err();
     if (!*meta) continue;  // an inbox entry whose creation did not complete
     auto members = store.members(conv);
     if (!members) return members.err();
+    if (page.covered > 0 && listed + members->size() > member_budget) break;
     conv_summary e;
     bool member = false;
     for (auto& m : *members) {
@@ -27,9 +30,11 @@ storage::result<std::vector<conv_summary>> read_summaries(
       }
     }
     if (!member) continue;  // nor one whose member was removed
+    listed += e.members.size();
     auto last = store.last_msg_id(conv);
     if (!last) return last.err();
-    auto unread = store.count_from_others(conv, e.read_upto, user);
+    auto unread =
+        store.count_from_others(conv, e.read_upto, user, unread_scan_max);
     if (!unread) return unread.err();
     e.conv_id = conv;
     e.kind = (*meta)->kind;
@@ -38,6 +43,16 @@ storage::result<std::vector<conv_summary>> read_summaries(
     e.unread = *unread;
     out.push_back(std::move(e));
   }
+  return page;
+}
+
+inbox_page page_of(std::vector<std::string> ids, std::uint32_t limit,
+                   summary_page page) {
+  inbox_page out;
+  out.list = std::move(page.list);
+  out.has_more = ids.size() > limit || page.covered < ids.size();
+  std::size_t covered = std::min<std::size_t>(page.covered, limit);
+  if (out.has_more && covered > 0) out.next_after = ids[covered - 1];
   return out;
 }
 
@@ -54,10 +69,10 @@ storage::result<std::vector<std::vector<std::string>>> read_inboxes(
 }
 
 std::string inbox_frame(const std::optional<std::string>& rid,
-                        const std::vector<conv_summary>& list) {
+                        const inbox_page& page) {
   std::vector<std::string> convs;
-  convs.reserve(list.size());
-  for (auto& s : list)
+  convs.reserve(page.list.size());
+  for (auto& s : page.list)
     convs.push_back(json_writer(128 + 32 * s.members.size())
                         .str("conv_id", s.conv_id)
                         .str("kind", s.kind)
@@ -71,20 +86,27 @@ std::string inbox_frame(const std::optional<std::string>& rid,
   json_writer w;
   w.str("type", "inbox");
   if (rid) w.str("rid", *rid);
-  return w.raw("conversations", json_writer::array_of(convs)).done();
+  w.raw("conversations", json_writer::array_of(convs))
+      .boolean("has_more", page.has_more);
+  if (page.has_more) w.str("next_after", page.next_after);
+  return w.done();
 }
 
 std::string read_inbox(const storage::store& store, const std::string& user,
+                       const std::string& after, std::uint32_t limit,
+                       std::size_t member_budget,
                        const std::optional<std::string>& rid) {
   auto fail = [&](const storage::error& e) {
     return events::error(
         rid, proto_error{proto_code::internal, "storage error: " + e.message});
   };
-  auto convs = store.inbox(user);
-  if (!convs) return fail(convs.err());
-  auto list = read_summaries(store, user, *convs);
-  if (!list) return fail(list.err());
-  return inbox_frame(rid, *list);
+  auto ids = store.inbox_page(user, after, std::size_t{limit} + 1);
+  if (!ids) return fail(ids.err());
+  std::vector<std::string> asked(
+      ids->begin(), ids->begin() + std::min<std::size_t>(ids->size(), limit));
+  auto page = read_summaries(store, user, asked, member_budget);
+  if (!page) return fail(page.err());
+  return inbox_frame(rid, page_of(std::move(*ids), limit, std::move(*page)));
 }
 
 }  // namespace switchboard::actors

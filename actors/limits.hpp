@@ -24,9 +24,14 @@ struct limits {
   // share its group commit and fsync (storage::batch::linger); 0: never.
   std::chrono::milliseconds cursor_linger{2};
   std::size_t max_members_per_request = 1000;  // add + remove of `members`
-  int heartbeat_s = 15;                        // sent in welcome
-  std::size_t max_queue = 4096;                // outgoing frames per connection
-  std::size_t max_queue_bytes = 4 << 20;       // outgoing bytes per connection
+  // One `conversations` answer lists at most inbox_page conversations and,
+  // past the first, at most inbox_page_members members in all (has_more
+  // and next_after page on), so that its size and cost stay bounded.
+  std::uint32_t inbox_page = 1000;
+  std::size_t inbox_page_members = 20000;
+  int heartbeat_s = 15;                   // sent in welcome
+  std::size_t max_queue = 4096;           // outgoing frames per connection
+  std::size_t max_queue_bytes = 4 << 20;  // outgoing bytes per connection
   std::size_t max_in_flight = 64;  // requests per connection before it waits
   std::size_t max_presence_ids = 500;  // user_ids per presence request
   std::size_t max_presence_subscriptions = 1000;  // users per connection

@@ -24,6 +24,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<repl_op>>("switchboard.repl_ops");
   cfg.add_message_type<conv_summary>("switchboard.conv_summary");
   cfg.add_message_type<std::vector<conv_summary>>("switchboard.conv_summaries");
+  cfg.add_message_type<summary_page>("switchboard.summary_page");
   cfg.add_message_type<std::vector<std::vector<std::string>>>(
       "switchboard.string_lists");
   cfg.add_message_type<std::vector<std::string>>("switchboard.strings");

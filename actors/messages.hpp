@@ -192,6 +192,14 @@ struct conv_summary {
   std::uint64_t unread = 0;
 };
 
+// The summaries of the first `covered` of the conversations asked for (a
+// read stops when its member budget is spent): those that exist and have
+// the user as a member, in the order asked.
+struct summary_page {
+  std::vector<conv_summary> list;
+  std::uint32_t covered = 0;
+};
+
 // One page of a shard's keys on its way to the shard's new owner: keys and
 // values in the store's own format (storage/keys.hpp, records.hpp; the data
 // directory's format 2, the same on every node of a cluster), never
@@ -274,6 +282,10 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conv_summary& x) {
   return f(caf::meta::type_name("conv_summary"), x.conv_id, x.kind, x.title,
            x.members, x.last_msg_id, x.read_upto, x.delivered_upto, x.unread);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, summary_page& x) {
+  return f(caf::meta::type_name("summary_page"), x.list, x.covered);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_chunk& x) {
@@ -382,6 +394,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(switchboard, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::shard_chunk))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::conv_summary))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<switchboard::actors::conv_summary>))
+  CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::summary_page))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<std::vector<std::string>>))
   CAF_ADD_TYPE_ID(switchboard, (std::vector<std::int64_t>))
   CAF_ADD_TYPE_ID(switchboard, (switchboard::actors::repl_op))

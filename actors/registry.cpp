@@ -186,19 +186,36 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
             deliver_to(rp));
         return rp;
       },
-      // The summaries of `convs` (of this node's shards) for `user`.
-      [self, ctx](summary_atom, std::string& user,
-                  std::vector<std::string>& convs)
-          -> caf::result<std::vector<conv_summary>> {
-        for (auto& c : convs)
-          if (!ctx->dir->is_local(c))
-            return make_cluster_error(cluster_errc::not_owner);
-        auto rp = self->make_response_promise<std::vector<conv_summary>>();
+      // A page of the conversation ids of `user` (of this node's shards).
+      [self, ctx](
+          inbox_atom, std::string& user, std::string& after,
+          std::uint32_t limit) -> caf::result<std::vector<std::string>> {
+        if (!ctx->dir->is_local(user))
+          return make_cluster_error(cluster_errc::not_owner);
+        auto rp = self->make_response_promise<std::vector<std::string>>();
         run_blocking(
             self, *ctx->pool,
             [store = ctx->store, user = std::move(user),
-             convs = std::move(convs)] {
-              return read_summaries(*store, user, convs);
+             after = std::move(after),
+             limit] { return store->inbox_page(user, after, limit); },
+            deliver_to(rp));
+        return rp;
+      },
+      // The summaries of `convs` (of this node's shards) for `user`, as far
+      // as `member_budget` reaches.
+      [self, ctx](summary_atom, std::string& user,
+                  std::vector<std::string>& convs,
+                  std::uint64_t member_budget) -> caf::result<summary_page> {
+        for (auto& c : convs)
+          if (!ctx->dir->is_local(c))
+            return make_cluster_error(cluster_errc::not_owner);
+        auto rp = self->make_response_promise<summary_page>();
+        run_blocking(
+            self, *ctx->pool,
+            [store = ctx->store, user = std::move(user),
+             convs = std::move(convs), member_budget] {
+              return read_summaries(*store, user, convs,
+                                    static_cast<std::size_t>(member_budget));
             },
             deliver_to(rp));
         return rp;

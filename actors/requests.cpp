@@ -410,33 +410,49 @@ void handle(Self* self, request_context rc, client_frame& f) {
           [&](request::ping&) {
             if (budget(request_kind::ping)) c->answer(events::pong(c->rid));
           },
-          [&](request::conversations&) {
+          [&](request::conversations& r) {
             if (!budget(request_kind::conversations)) return;
+            auto limit = r.limit ? r.limit : ctx->lim.inbox_page;
+            auto members = ctx->lim.inbox_page_members;
             if (!ctx->dir->clustered()) {
               run_blocking(
                   self, *ctx->pool,
-                  [store = ctx->store, user, rid = c->rid] {
-                    return read_inbox(*store, user, rid);
+                  [store = ctx->store, user, after = r.after, limit, members,
+                   rid = c->rid] {
+                    return read_inbox(*store, user, after, limit, members, rid);
                   },
                   [c](std::string frame) { c->answer(std::move(frame)); });
               return;
             }
-            gather_inboxes(
-                self, ctx, {user},
-                [c, self, ctx, user](
-                    proto_error err,
-                    std::vector<std::vector<std::string>> lists) {
+            // One past the limit says whether there are more.
+            gather_inbox_page(
+                self, ctx, user, r.after, limit + 1,
+                [c, self, ctx, user, limit, members](
+                    proto_error err, std::vector<std::string> ids) {
                   if (!err.ok()) return c->fail(err);
+                  std::vector<std::string> asked(
+                      ids.begin(),
+                      ids.begin() + std::min<std::size_t>(ids.size(), limit));
                   gather_summaries(
-                      self, ctx, user, std::move(lists.at(0)),
-                      [c](proto_error err, std::vector<conv_summary> l) {
+                      self, ctx, user, std::move(asked), members,
+                      [c, limit, ids = std::move(ids)](proto_error err,
+                                                       summary_page p) mutable {
                         if (!err.ok()) return c->fail(err);
-                        c->answer(inbox_frame(c->rid, l));
+                        c->answer(inbox_frame(
+                            c->rid,
+                            page_of(std::move(ids), limit, std::move(p))));
                       });
                 });
           },
           [&](request::create& r) {
             if (!budget(request_kind::create)) return;
+            // A group's members are users added, as by `members`: one token
+            // each (at most the bucket's size), or a create would add
+            // thousands of users to inboxes for the price of one request.
+            if (r.kind == "group" && r.members.size() > 1 &&
+                !budget(request_kind::members,
+                        static_cast<double>(r.members.size() - 1)))
+              return;
             c->conv_id = r.kind == "direct"
                              ? direct_conversation_id(
                                    *ctx->direct_ids, r.members[0], r.members[1])

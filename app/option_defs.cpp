@@ -260,6 +260,13 @@ const std::vector<option_def>& option_defs() {
         SB_INT_OPTION("max-members-per-request",
                       "users one members request may add and remove",
                       lim.max_members_per_request, 1, 1000000),
+        SB_INT_OPTION("inbox-page",
+                      "conversations one inbox answer lists at most",
+                      lim.inbox_page, 1, 1000000),
+        SB_INT_OPTION("inbox-page-members",
+                      "members one inbox answer lists at most, past its "
+                      "first conversation",
+                      lim.inbox_page_members, 1, 100000000),
     };
     add_budget_options(d);
     add_cluster_options(d);

@@ -115,6 +115,24 @@ void history(actors::node& rt, const std::string& user, const route& r,
   run(rt, user, f, reply);
 }
 
+// GET /v1/conversations: a page of the inbox, `after` and `limit` as the
+// frame's.
+void inbox(actors::node& rt, const std::string& user, const route& r,
+           const net::http_reply& reply) {
+  json::object f{{"type", "conversations"}};
+  if (auto after = r.query("after")) f["after"] = *after;
+  if (auto v = r.query("limit")) {
+    std::uint64_t n = 0;
+    if (!parse_u64(*v, n)) {
+      reply(error_response(proto_code::bad_request,
+                           "limit must be a non-negative integer"));
+      return;
+    }
+    f["limit"] = n;
+  }
+  run(rt, user, f, reply);
+}
+
 // The query's comma-separated `user_ids`, as the frame's array.
 json::array user_ids_of(const route& r) {
   json::array ids;
@@ -238,7 +256,7 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
         body["type"] = "create";
         run(rt, user, body, reply);
       } else {
-        run(rt, user, {{"type", "conversations"}}, reply);
+        inbox(rt, user, *r, reply);
       }
       break;
     case route_kind::messages:

@@ -123,9 +123,12 @@ class store {
   result<page> read_newest(std::string_view conv, std::size_t limit) const;
   // How many messages with msg_id > after were sent by someone other than
   // `user`: the unread count of a member whose read cursor is `after`.
-  result<std::uint64_t> count_from_others(std::string_view conv,
-                                          std::uint64_t after,
-                                          std::string_view user) const;
+  // At most `max_scan` messages are read; every message past those counts,
+  // whoever sent it (so the work of a request stays bounded however far
+  // behind the reader is).
+  result<std::uint64_t> count_from_others(
+      std::string_view conv, std::uint64_t after, std::string_view user,
+      std::uint64_t max_scan = std::numeric_limits<std::uint64_t>::max()) const;
   // What a retried send is answered with: the msg_id stored for (conv,
   // sender, client_msg_id) and its message's timestamp, in one read.
   // Values written before the timestamp was kept (8 bytes) have none: the
@@ -164,6 +167,11 @@ class store {
   result<std::vector<member_entry>> members(std::string_view conv) const;
   // Every conversation of `user`, ordered by conv id.
   result<std::vector<std::string>> inbox(std::string_view user) const;
+  // At most `limit` conversations of `user` with ids after `after` (all
+  // when `after` is empty), ordered by conv id: a seek, not a scan.
+  result<std::vector<std::string>> inbox_page(std::string_view user,
+                                              std::string_view after,
+                                              std::size_t limit) const;
 
   // --- users ---
 

@@ -80,20 +80,31 @@ result<page> store::read_newest(std::string_view conv,
 
 result<std::uint64_t> store::count_from_others(std::string_view conv,
                                                std::uint64_t after,
-                                               std::string_view user) const {
+                                               std::string_view user,
+                                               std::uint64_t max_scan) const {
   if (!keys::valid_id(conv)) return error{errc::invalid_argument, "conv_id"};
   std::uint64_t n = 0;
   if (after == std::numeric_limits<std::uint64_t>::max()) return n;
   auto shard = impl_->shard(conv);
   std::string prefix = keys::key(shard, conv);
   auto it = impl_->iter(column_family::messages);
+  std::uint64_t scanned = 0, last_scanned = after;
   for (it->Seek(keys::message_key(shard, conv, after + 1));
        it->Valid() && starts_with(it->key(), prefix); it->Next()) {
     auto id = keys::message_id(it->key().ToStringView());
     if (!id) return error{errc::corruption, "malformed message key"};
+    if (scanned == max_scan) {
+      // The rest count whoever sent them: ids are gap-free, so they are
+      // the last id minus the last one read.
+      auto last = last_msg_id(conv);
+      if (!last) return last.err();
+      return n + (*last > last_scanned ? *last - last_scanned : 0);
+    }
     auto m = decode_message(*id, it->value().ToStringView());
     if (!m) return m.err();
     if (m->sender != user) ++n;
+    ++scanned;
+    last_scanned = *id;
   }
   if (!it->status().ok()) return to_error(it->status());
   return n;

@@ -42,15 +42,23 @@ namespace {
 // one seek, then the contiguous keys of that prefix.
 template <class F>
 status scan_second(rocksdb::Iterator& it, column_family cf, std::uint16_t shard,
-                   std::string_view first, F&& f) {
+                   std::string_view first, F&& f,
+                   std::string_view second_after = {},
+                   std::size_t limit = SIZE_MAX) {
   std::string prefix = keys::key(shard, first);
-  for (it.Seek(prefix); it.Valid() && starts_with(it.key(), prefix);
-       it.Next()) {
+  // Keys order as their ids do, so (first, second_after) is where the ids
+  // after second_after begin.
+  it.Seek(second_after.empty() ? prefix
+                               : keys::key(shard, first, second_after));
+  for (std::size_t n = 0;
+       n < limit && it.Valid() && starts_with(it.key(), prefix); it.Next()) {
     auto parts = keys::decode(cf, it.key().ToStringView());
     if (!parts || parts->ids.size() != 2)
       return error{errc::corruption, "malformed key"};
+    if (!second_after.empty() && parts->ids[1] == second_after) continue;
     status st = f(parts->ids[1], it.value().ToStringView());
     if (!st) return st;
+    ++n;
   }
   if (!it.status().ok()) return to_error(it.status());
   return ok;
@@ -84,6 +92,24 @@ result<std::vector<std::string>> store::inbox(std::string_view user) const {
                   });
   if (!st) return st.err();
   return out;  // key order is conv id order
+}
+
+result<std::vector<std::string>> store::inbox_page(std::string_view user,
+                                                   std::string_view after,
+                                                   std::size_t limit) const {
+  if (!after.empty() && !keys::valid_id(after))
+    return error{errc::invalid_argument, "conv_id"};
+  std::vector<std::string> out;
+  auto it = impl_->iter(column_family::inbox);
+  status st = scan_second(
+      *it, column_family::inbox, impl_->shard(user), user,
+      [&](std::string_view conv, std::string_view) -> status {
+        out.emplace_back(conv);
+        return ok;
+      },
+      after, limit);
+  if (!st) return st.err();
+  return out;
 }
 
 result<std::vector<device>> store::devices(std::string_view user) const {

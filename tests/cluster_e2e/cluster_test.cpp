@@ -154,7 +154,9 @@ TEST_CASE("a dead node costs only its shards, and returns with all it acked",
 
 TEST_CASE("the conversation list and presence are gathered across nodes",
           "[cluster][e2e]") {
-  cluster_fixture cl(3);
+  // A page lists at most 4 members past its first conversation.
+  cluster_fixture cl(
+      3, {"--inbox-page-members", "4", "--rate-conversations", "1000/1000"});
   cl.rebalance();
   auto alice_id = user_homed_on(cl, "n1", "alice");
   auto bob_id = user_homed_on(cl, "n3", "bob");
@@ -172,10 +174,29 @@ TEST_CASE("the conversation list and presence are gathered across nodes",
                                 "c" + std::to_string(i) + "-" +
                                     std::to_string(k))["type"] == "sent");
 
-  auto inbox = alice->request(json::object{{"type", "conversations"}});
-  REQUIRE(inbox["type"] == "inbox");
+  // The whole list, a page at a time: pages end at `limit` conversations
+  // (0: none asked) or at 4 members, wherever their conversations live.
+  auto all_pages = [&](int limit, ws_client& c) {
+    json::array all;
+    json::object page{{"has_more", true}};
+    std::string after;
+    for (int round = 0; page["has_more"] == true; ++round) {
+      REQUIRE(round < 20);
+      json::object ask{{"type", "conversations"}};
+      if (limit > 0) ask["limit"] = limit;
+      if (!after.empty()) ask["after"] = after;
+      page = c.request(ask);
+      REQUIRE(page["type"] == "inbox");
+      auto& l = page["conversations"].as_array();
+      CHECK(l.size() <=
+            static_cast<std::size_t>(std::min(limit > 0 ? limit : 1000, 2)));
+      for (auto& v : l) all.push_back(v);
+      if (page["has_more"] == true) after = str(page["next_after"]);
+    }
+    return all;
+  };
+  auto list = all_pages(0, *alice);
   // (group_on may have created more groups, which are listed too.)
-  auto& list = inbox["conversations"].as_array();
   REQUIRE(list.size() >= convs.size());
   for (std::size_t i = 0; i < convs.size(); ++i) {
     const json::object* e = nullptr;
@@ -186,14 +207,24 @@ TEST_CASE("the conversation list and presence are gathered across nodes",
     CHECK(e->at("last_msg_id").as_int64() == static_cast<std::int64_t>(i + 1));
     CHECK(e->at("members").as_array().size() == 2);
   }
+  // However it is paged, each conversation comes once, in id order.
+  for (auto limit : {0, 1, 3}) {
+    std::vector<std::string> paged;
+    for (auto& v : all_pages(limit, *alice))
+      paged.push_back(str(v.as_object().at("conv_id")));
+    INFO("limit " << limit);
+    CHECK(std::is_sorted(paged.begin(), paged.end()));
+    CHECK(std::set<std::string>(paged.begin(), paged.end()).size() ==
+          paged.size());
+    for (auto& c : convs) CHECK(std::count(paged.begin(), paged.end(), c) == 1);
+  }
   // Removed from one: gone from the list, on whichever node it lives.
   auto removed = alice->request(json::object{{"type", "members"},
                                              {"conv_id", convs[2]},
                                              {"remove", json::array{bob_id}}});
   REQUIRE(removed["type"] == "ok");
-  auto bobs = bob->request(json::object{{"type", "conversations"}});
   std::set<std::string> listed;
-  for (auto& v : bobs["conversations"].as_array())
+  for (auto& v : all_pages(0, *bob))
     listed.insert(str(v.as_object().at("conv_id")));
   CHECK(listed.count(convs[0]) == 1);
   CHECK(listed.count(convs[1]) == 1);

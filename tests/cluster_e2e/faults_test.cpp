@@ -131,7 +131,7 @@ TEST_CASE("a peer of another cluster name is refused, with a log line why",
                    sbc::encode_node(m1)));
 
   // n1 tries m1, and the BASP handshake refuses it: m1 offers
-  // switchboard/8/other, n1 accepts only switchboard/8/switchboard.
+  // switchboard/9/other, n1 accepts only switchboard/9/switchboard.
   auto line = cl.node(1).wait_log(
       {"\"peer_refused\"", "\"node_id\":\"m1\"", m1.cluster_addr},
       log_deadline);
@@ -143,7 +143,7 @@ TEST_CASE("a peer of another cluster name is refused, with a log line why",
   // It says why, in words an operator can act on: another cluster name or
   // protocol version, and which identifiers differ.
   CHECK(o.at("level") == "error");
-  CHECK(error.find("switchboard/8/switchboard") != std::string::npos);
+  CHECK(error.find("switchboard/9/switchboard") != std::string::npos);
   CHECK(error.find("another cluster or another cluster protocol version") !=
         std::string::npos);
   CHECK(error.find("incompatible_application_ids") != std::string::npos);
@@ -180,13 +180,13 @@ TEST_CASE(
     CHECK(r.error() == caf::sec::incompatible_application_ids);
   }
   {
-    caf_peer stranger("switchboard/8/other");
+    caf_peer stranger("switchboard/9/other");
     auto r = stranger.connect(host, port);
     REQUIRE_FALSE(r);
     CHECK(r.error() == caf::sec::incompatible_application_ids);
   }
   // The same identifier is accepted: the refusals were the identifier's.
-  caf_peer same("switchboard/8/switchboard");
+  caf_peer same("switchboard/9/switchboard");
   auto r = same.connect(host, port);
   INFO((r ? std::string() : same.sys->render(r.error())));
   CHECK(r);
@@ -276,7 +276,7 @@ TEST_CASE(
       host_port(node_record_of(etcd, "switchboard", "n1").cluster_addr);
   // The cluster port has no authentication: anyone with the cluster's
   // identifier is a peer, and talks to the registry as one.
-  caf_peer peer("switchboard/8/switchboard");
+  caf_peer peer("switchboard/9/switchboard");
   auto registry = peer.connect(host, port);
   REQUIRE(registry);
   auto alice = cl.connect(1, "alice");

@@ -98,6 +98,11 @@ TEST_CASE_METHOD(store_fixture, "unread counts only other members' messages",
   CHECK(*db->count_from_others("c", 0, "bob") == 3);
   CHECK(*db->count_from_others("c", 3, "bob") == 1);
   CHECK(*db->count_from_others("c", 5, "bob") == 0);
+  // A bounded scan reads `max_scan` messages and counts the rest whoever
+  // sent them: 1 to 3 are read (bob's 2 counts), 4 and 5 count as well.
+  CHECK(*db->count_from_others("c", 0, "alice", 3) == 3);
+  CHECK(*db->count_from_others("c", 0, "alice", 5) == 2);
+  CHECK(*db->count_from_others("c", 2, "bob", 1) == 3);
 }
 
 TEST_CASE_METHOD(store_fixture, "idempotency keys find the original msg_id",
@@ -178,6 +183,11 @@ TEST_CASE_METHOD(store_fixture, "conversation metadata, members, inbox",
   CHECK((*ms)[1].state.delivered_upto == 2);
   CHECK((*db->member("d1", "bob"))->read_upto == 1);
   CHECK(*db->inbox("alice") == std::vector<std::string>{"d1", "g1"});
+  using ids = std::vector<std::string>;
+  CHECK(*db->inbox_page("alice", "", 1) == ids{"d1"});
+  CHECK(*db->inbox_page("alice", "d1", 5) == ids{"g1"});
+  CHECK(*db->inbox_page("alice", "d", 5) == ids{"d1", "g1"});
+  CHECK(db->inbox_page("alice", "g1", 5)->empty());
 
   batch rm;
   rm.erase_member("d1", "bob");

@@ -229,6 +229,23 @@ test("a member added to a group learns of it, loads its history and gets new mes
   dave.close();
 });
 
+test("the client reads the whole inbox, however many pages the node cuts it in", async () => {
+  // Two conversations a page: five come in three.
+  const node = await startNode(["--inbox-page", "2"]);
+  const alice = client(node, "alice");
+  await open(alice);
+  const made = [];
+  for (let i = 0; i < 5; ++i) made.push((await alice.create("group", [`b${i}`], `g${i}`)).convId);
+  alice.close();
+  const again = client(node, "alice");
+  await synced(again);
+  for (const id of made) {
+    const c = again.conversations.get(id);
+    assert.ok(c && !c.left, `${id} is listed`);
+    assert.equal(c.title, `g${made.indexOf(id)}`);
+  }
+});
+
 test("reconnect delays back off exponentially with jitter, up to the cap", async () => {
   const node = await startNode();
   const c = client(node, "erin", { minBackoffMs: 40, maxBackoffMs: 300 });

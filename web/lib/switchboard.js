@@ -310,9 +310,24 @@ export class SwitchboardClient extends Emitter {
     if (e?.code !== "disconnected" && e?.code !== "timeout") this.emit("error", e);
   }
 
+  // The whole inbox, a page at a time (the node bounds each page in
+  // conversations and members listed).
+  async #inbox() {
+    const conversations = [];
+    let after = null;
+    for (;;) {
+      const ask = { type: "conversations" };
+      if (after !== null) ask.after = after;
+      const page = await this.request(ask);
+      conversations.push(...page.conversations);
+      if (!page.has_more) return { conversations };
+      after = page.next_after;
+    }
+  }
+
   // After every welcome: inbox, then each conversation from where it was.
   async #resync() {
-    const inbox = await this.request({ type: "conversations" });
+    const inbox = await this.#inbox();
     const seen = new Set();
     for (const c of inbox.conversations) {
       seen.add(c.conv_id);
@@ -467,7 +482,7 @@ export class SwitchboardClient extends Emitter {
     this.emit("members", { conv, added: f.added, removed: f.removed });
     if (isNew && !conv.left) {
       // A conversation this user was just added to: learn its kind and title.
-      this.request({ type: "conversations" })
+      this.#inbox()
         .then((inbox) => {
           const c = inbox.conversations.find((x) => x.conv_id === f.conv_id);
           if (c) this.#applyInbox(conv, c);
