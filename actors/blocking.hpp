@@ -25,17 +25,6 @@ void run_blocking(Self* self, io_pool& pool, Work work, Then then) {
   });
 }
 
-// The timeout of a request from `self` to `dest`: none for an actor of this
-// node, which always answers, or answers with an error when it is gone (a
-// timer per request costs CAF's clock thread); `limit` for one elsewhere,
-// since a request to a dead node with no timeout never completes.
-template <class Self, class Handle>
-caf::duration request_timeout(Self* self, const Handle& dest,
-                              std::chrono::milliseconds limit) {
-  if (dest.node() == self->node()) return caf::duration{caf::infinite};
-  return caf::duration{limit};
-}
-
 // Posts `fn` to run inside the actor `handle` from any thread.
 template <class Handle, class Fn>
 void post_to(const Handle& handle, Fn fn) {

@@ -209,16 +209,15 @@ class directory final : public live_view {
   std::shared_ptr<const std::vector<shard_route>> routes_;
 };
 
-// The timeout of a request to `d`: none for an actor of a standalone node,
-// which always answers, or answers with an error when it is gone (a timer
-// per request costs CAF's clock thread); the cluster's for one elsewhere,
-// since a request to a dead node with no timeout never completes; the
-// node's request timeout for a local one in a cluster (see clustered).
+// The timeout of a request to `d`: the cluster's for one elsewhere, since a
+// request to a dead node with no timeout never completes; the node's
+// request timeout for a local one (an actor stuck behind a store that does
+// not answer must not hold its caller forever). The asking actor's own
+// request_timer keeps the deadlines, not CAF's clock thread.
 inline caf::duration timeout_of(const directory::destination& d,
                                 const limits& lim) {
   if (d.remote) return caf::duration{lim.remote_request_timeout};
-  if (d.clustered) return caf::duration{lim.request_timeout};
-  return caf::duration{caf::infinite};
+  return caf::duration{lim.request_timeout};
 }
 
 }  // namespace switchboard::actors

@@ -377,6 +377,9 @@ int serve_main(int argc, char** argv) {
       api->handle(std::move(req), std::move(reply));
     };
     ah.refusal = rest::error_response;
+    // The admin port's accept and socket failures reach the log as the
+    // client port's do (its limits are not counted with the clients').
+    ah.log = sink;
     admin_srv = std::make_unique<net::server>(admin_opts, ah);
     try {
       admin_addr = admin_opts.host + ":" + std::to_string(admin_srv->start());

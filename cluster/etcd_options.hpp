@@ -9,8 +9,11 @@ namespace switchboard::cluster {
 struct etcd_options {
   // The whole of one call: connecting (to every endpoint tried), sending and
   // reading the answer. A watch's creation gets the same budget; once
-  // created, a watch has no deadline.
+  // created, a watch has no deadline, since etcd may send nothing for
+  // hours, but its connection is probed (TCP keepalive) and one whose peer
+  // stopped answering ends the watch within watch_dead_after.
   std::chrono::milliseconds request_timeout{2000};
+  std::chrono::milliseconds watch_dead_after{5000};
   // One endpoint's connection attempt (within request_timeout): an endpoint
   // that does not accept within it is skipped for the next one.
   std::chrono::milliseconds connect_timeout{500};

@@ -1,5 +1,10 @@
 #include "cluster/etcd_watch.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/post.hpp>
@@ -9,8 +14,11 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <limits>
+#include <optional>
 
 #include "cluster/etcd_json.hpp"
 #include "cluster/gateway_connection.hpp"
@@ -39,6 +47,10 @@ struct etcd_watch::stream : std::enable_shared_from_this<etcd_watch::stream> {
   // The watch is over with `e`: tells whoever waits (the opener, or the
   // callback once created) and reads no more.
   void finish(error e);
+  // Turns on TCP keepalive probes, so that a peer gone without a word (a
+  // host down, a network cut) ends the read within watch_dead_after
+  // rather than never. The error, if the socket refused an option.
+  std::optional<error> probe_peer();
 
   endpoint_list endpoints;
   etcd_options options;
@@ -149,12 +161,50 @@ bool etcd_watch::stream::take_line(std::string_view line) {
     }
     created = true;
     tcp.expires_never();
+    if (auto e = probe_peer()) {
+      finish(std::move(*e));
+      return false;
+    }
     creation.set_value(std::move(*r));
     return !stopping.load();
   }
   if (r->events.empty()) return true;  // a progress notice
   callback(std::move(*r));
   return !stopping.load();
+}
+
+std::optional<error> etcd_watch::stream::probe_peer() {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  auto dead =
+      std::max(options.watch_dead_after, std::chrono::milliseconds(3000));
+  // Idle for a third of the time, then a probe a second, the rest of the
+  // time's worth of them; unacknowledged data times out as well.
+  int idle = static_cast<int>(duration_cast<seconds>(dead).count() / 3);
+  int interval = 1;
+  int count = std::max(
+      1, static_cast<int>(duration_cast<seconds>(dead).count()) - idle);
+  int on = 1;
+  unsigned user_timeout = static_cast<unsigned>(dead.count());
+  int fd = tcp.socket().native_handle();
+  struct opt {
+    int level, name;
+    const void* value;
+    socklen_t size;
+    const char* what;
+  } opts[] = {
+      {SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on, "SO_KEEPALIVE"},
+      {IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle, "TCP_KEEPIDLE"},
+      {IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval, "TCP_KEEPINTVL"},
+      {IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count, "TCP_KEEPCNT"},
+      {IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout,
+       "TCP_USER_TIMEOUT"},
+  };
+  for (auto& o : opts)
+    if (::setsockopt(fd, o.level, o.name, o.value, o.size) != 0)
+      return error{errc::io_error, std::string("etcd watch: setting ") +
+                                       o.what + ": " + std::strerror(errno)};
+  return std::nullopt;
 }
 
 void etcd_watch::stream::finish(error e) {

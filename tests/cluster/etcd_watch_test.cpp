@@ -5,6 +5,7 @@
 
 #include "cluster/etcd_client.hpp"
 #include "tests/cluster/etcd_fixture.hpp"
+#include "tests/support/port_cut.hpp"
 
 using namespace switchboard::cluster;
 using switchboard::testing::etcd_fixture;
@@ -48,6 +49,26 @@ TEST_CASE_METHOD(etcd_fixture, "a watch ends with an error when etcd dies",
   REQUIRE(w);
   etcd.kill();
   auto end = log.wait_end();
+  REQUIRE(end);
+  CHECK(end->code == errc::io_error);
+}
+
+TEST_CASE_METHOD(etcd_fixture,
+                 "a watch whose etcd stops answering without a word (packets "
+                 "dropped) ends within seconds, not never",
+                 "[etcd_watch]") {
+  if (auto why = switchboard::testing::no_iptables(); !why.empty()) {
+    WARN("skipped: " << why);
+    return;
+  }
+  watch_log log;
+  auto w = client.watch_prefix("sb/", 0, log.callback());
+  REQUIRE(w);
+  // Nothing closes the connection: only the keepalive probes can tell that
+  // nobody answers any more (etcd_options::watch_dead_after, 5 s).
+  switchboard::testing::port_cut cut{std::to_string(etcd.client_port())};
+  cut.cut();
+  auto end = log.wait_end(std::chrono::seconds(15));
   REQUIRE(end);
   CHECK(end->code == errc::io_error);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/cluster_e2e/cluster_fixture.hpp"
+#include "tests/support/port_cut.hpp"
 
 // What the replication tests and the failover drill share: waiting for
 // every shard's copies to be in sync, a sender that keeps every
@@ -172,45 +173,6 @@ inline void check_history(cluster_fixture& cl, int via, const std::string& user,
   CHECK(history == s.acked);
   for (std::size_t i = 0; i < history.size(); ++i)
     CHECK(history[i].second == i + 1);
-}
-
-// Drops every packet to and from a TCP port on loopback while it lives.
-struct port_cut {
-  std::string port;
-  bool on = false;
-  std::vector<std::vector<std::string>> rules() const {
-    return {{"INPUT", "-i", "lo", "-p", "tcp", "--dport", port, "-j", "DROP"},
-            {"INPUT", "-i", "lo", "-p", "tcp", "--sport", port, "-j", "DROP"}};
-  }
-  void cut() {
-    for (auto& r : rules()) {
-      std::vector<std::string> argv = {"iptables", "-I"};
-      argv.insert(argv.end(), r.begin(), r.end());
-      auto out = run_command(argv);
-      INFO(out.output);
-      REQUIRE(out.status == 0);
-    }
-    on = true;
-  }
-  void restore() {
-    if (!on) return;
-    for (auto& r : rules()) {
-      std::vector<std::string> argv = {"iptables", "-D"};
-      argv.insert(argv.end(), r.begin(), r.end());
-      (void)run_command(argv);
-    }
-    on = false;
-  }
-  ~port_cut() { restore(); }
-};
-
-// Why iptables cannot be used here, or "".
-inline std::string no_iptables() {
-  if (::geteuid() != 0) return "the tests do not run as root";
-  auto probe = run_command({"sh", "-c", "iptables -L INPUT -n >/dev/null"});
-  if (probe.status != 0)
-    return "iptables is missing or not permitted: " + probe.output;
-  return "";
 }
 
 // Each node's cluster port, by node id (from the admin API's `nodes`).
