@@ -162,16 +162,18 @@ class node {
   // Every shard's position at the node of `registry`: {epoch, seq} per
   // shard, in shard order; nullopt when it did not answer. Blocks.
   std::optional<std::vector<std::int64_t>> ask_positions(
-      const caf::actor& registry, std::chrono::milliseconds timeout);
+      const caf::actor& registry, std::chrono::milliseconds timeout,
+      std::string* why = nullptr);
   // The client connections of the node of `registry`; nullopt when it did
   // not answer within `timeout`. Blocks the caller.
-  std::optional<std::int64_t> ask_connections(
-      const caf::actor& registry, std::chrono::milliseconds timeout);
+  std::optional<std::int64_t> ask_connections(const caf::actor& registry,
+                                              std::chrono::milliseconds timeout,
+                                              std::string* why = nullptr);
   // Every revocation the node of `registry` keeps (user, not-before
   // seconds); nullopt when it did not answer within `timeout`. Blocks.
   std::optional<std::vector<std::pair<std::string, std::int64_t>>>
-  ask_revocations(const caf::actor& registry,
-                  std::chrono::milliseconds timeout);
+  ask_revocations(const caf::actor& registry, std::chrono::milliseconds timeout,
+                  std::string* why = nullptr);
   // This node's registry (null on a standalone node).
   caf::actor registry() const;
   // What the registry's move_atom runs (node_context::move_shard); set it
@@ -243,7 +245,8 @@ class node {
   // this is how a node learns at once that a peer's process is gone: a
   // hint, etcd's lease is the verdict. Blocks.
   std::optional<bool> peer_connected(const caf::actor& registry,
-                                     std::chrono::milliseconds timeout);
+                                     std::chrono::milliseconds timeout,
+                                     std::string* why = nullptr);
   // Runs `fn(down_reason)` once when `registry` (a peer's) is gone (a hint;
   // etcd's lease is the verdict), as far as CAF tells: the remote actor
   // exited. A peer whose process died is not reported by CAF 0.17 (see

@@ -151,18 +151,22 @@ std::optional<std::vector<repl_op>> node::ask_journal_keys(
 }
 
 std::optional<std::vector<std::int64_t>> node::ask_positions(
-    const caf::actor& registry, std::chrono::milliseconds timeout) {
+    const caf::actor& registry, std::chrono::milliseconds timeout,
+    std::string* why) {
   std::optional<std::vector<std::int64_t>> out;
   if (!registry) return out;
   caf::scoped_actor self{impl_->sys};
   self->request(registry, timeout, position_atom::value)
       .receive([&](std::vector<std::int64_t>& p) { out = std::move(p); },
-               [&](caf::error&) {});
+               [&](caf::error& e) {
+                 if (why) *why = impl_->sys.render(e);
+               });
   return out;
 }
 
 std::optional<bool> node::peer_connected(const caf::actor& registry,
-                                         std::chrono::milliseconds timeout) {
+                                         std::chrono::milliseconds timeout,
+                                         std::string* why) {
   std::optional<bool> out;
   if (!registry) return false;
   caf::scoped_actor self{impl_->sys};
@@ -172,23 +176,29 @@ std::optional<bool> node::peer_connected(const caf::actor& registry,
           [&](const caf::node_id&, const std::string&, std::uint16_t port) {
             out = port != 0;  // 0: no direct connection
           },
-          [&](caf::error&) {});
+          [&](caf::error& e) {
+            if (why) *why = impl_->sys.render(e);
+          });
   return out;
 }
 
 std::optional<std::int64_t> node::ask_connections(
-    const caf::actor& registry, std::chrono::milliseconds timeout) {
+    const caf::actor& registry, std::chrono::milliseconds timeout,
+    std::string* why) {
   std::optional<std::int64_t> out;
   if (!registry) return out;
   caf::scoped_actor self{impl_->sys};
   self->request(registry, timeout, caf::get_atom::value)
-      .receive([&](std::int64_t n) { out = n; }, [&](caf::error&) {});
+      .receive([&](std::int64_t n) { out = n; },
+               [&](caf::error& e) {
+                 if (why) *why = impl_->sys.render(e);
+               });
   return out;
 }
 
 std::optional<std::vector<std::pair<std::string, std::int64_t>>>
 node::ask_revocations(const caf::actor& registry,
-                      std::chrono::milliseconds timeout) {
+                      std::chrono::milliseconds timeout, std::string* why) {
   std::optional<std::vector<std::pair<std::string, std::int64_t>>> out;
   if (!registry) return out;
   caf::scoped_actor self{impl_->sys};
@@ -200,7 +210,9 @@ node::ask_revocations(const caf::actor& registry,
             for (std::size_t i = 0; i < users.size() && i < times.size(); ++i)
               out->emplace_back(std::move(users[i]), times[i]);
           },
-          [&](caf::error&) {});
+          [&](caf::error& e) {
+            if (why) *why = impl_->sys.render(e);
+          });
   return out;
 }
 

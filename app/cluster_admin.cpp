@@ -105,7 +105,12 @@ std::string cluster_node::nodes_json() {
   std::set<std::string> seen;
   for (auto& n : p.coord->live_nodes()) {
     seen.insert(n.id);
-    auto conns = p.node.ask_connections(p.registry_of(n.id), ask_timeout);
+    std::string why = "no connection to it";
+    auto conns = p.node.ask_connections(p.registry_of(n.id), ask_timeout, &why);
+    if (!conns)
+      metrics::emit(
+          p.log, "warn", "peer_ask_failed",
+          {{"node_id", n.id}, {"ask", "connections"}, {"error", why}});
     json::object o{{"id", n.id},
                    {"live", true},
                    {"cluster_addr", n.cluster_addr},
@@ -140,9 +145,14 @@ std::string cluster_node::shards_json() {
   auto live = live_ids(*p.coord);
   auto map = p.coord->shard_map();
   positions_by_node positions;
-  for (auto& id : live)
-    if (auto got = p.node.ask_positions(p.registry_of(id), ask_timeout))
+  for (auto& id : live) {
+    std::string why = "no connection to it";
+    if (auto got = p.node.ask_positions(p.registry_of(id), ask_timeout, &why))
       positions[id] = std::move(*got);
+    else
+      metrics::emit(p.log, "warn", "peer_ask_failed",
+                    {{"node_id", id}, {"ask", "positions"}, {"error", why}});
+  }
   json::array list;
   for (std::uint32_t n = 0; n < map.size(); ++n)
     list.emplace_back(shard_json(n, map[n], live, positions));

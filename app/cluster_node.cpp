@@ -141,16 +141,32 @@ std::unique_ptr<cluster_node> cluster_node::start(
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   // Revocations are kept by every node (an `admin revoke` is made on all
   // that are live): take those made before this node joined from a peer.
+  bool asked = false, learned = false;
   for (auto& n : p->coord->live_nodes()) {
     if (n.id == cfg.node_id) continue;
+    asked = true;
+    std::string why = "no connection to it";
     auto list = node.ask_revocations(p->registry_of(n.id),
-                                     std::chrono::milliseconds(2000));
-    if (!list) continue;
+                                     std::chrono::milliseconds(2000), &why);
+    if (!list) {
+      metrics::emit(log, "warn", "revocations_not_learned",
+                    {{"from", n.id}, {"error", why}});
+      continue;
+    }
     if (learn_revocations) learn_revocations(*list);
     metrics::emit(log, "info", "revocations_learned",
                   {{"from", n.id}, {"count", std::to_string(list->size())}});
+    learned = true;
     break;
   }
+  // Nobody answered: revocations made while this node was away are not
+  // known here, and tokens they revoked pass at this node until `admin
+  // revoke` is made again. Said loudly: an operator must know.
+  if (asked && !learned)
+    metrics::emit(log, "error", "revocations_unknown",
+                  {{"reason",
+                    "no live peer answered; run `switchboard admin revoke` "
+                    "again for users revoked while this node was down"}});
   // The shards its id owned before this process registered (not those it
   // claimed since): led again only at a new epoch. (No revision: every
   // shard it owns counts, which costs a txn at worst.)

@@ -166,8 +166,14 @@ void cluster_node::impl::drop_closed_peers() {
     for (auto& [id, p] : peers) now.emplace_back(id, p.registry);
   }
   for (auto& [id, reg] : now) {
-    auto connected = node.peer_connected(reg, connect_timeout / 4);
-    if (!connected || *connected) continue;  // no answer: not a verdict
+    std::string why = "no connection to it";
+    auto connected = node.peer_connected(reg, connect_timeout / 4, &why);
+    if (!connected) {  // no answer: not a verdict, but said
+      metrics::emit(log, "debug", "peer_check_failed",
+                    {{"node_id", id}, {"error", why}});
+      continue;
+    }
+    if (*connected) continue;
     {
       std::lock_guard<std::mutex> lock(mtx);
       auto it = peers.find(id);
