@@ -183,19 +183,27 @@ void group_commit::write_fenced(std::vector<pending>& group,
   // Only a write that never reached RocksDB gives its positions back: after
   // a failed WAL sync the group is in the memtable, and the recovery's
   // flush keeps it, position included.
-  if (!st && sink) sink->not_written(appends);
+  if (!st) {
+    if (sink) sink->not_written(appends);
+    return complete(fresh, st);
+  }
   bool relaxed = std::all_of(fresh.begin(), fresh.end(),
                              [](const pending& p) { return p.b.relaxed(); });
-  if (st && durability_ == durability::sync && !relaxed) st = sync_wal();
-  if (!sink || !st) return complete(fresh, st);
+  status synced = ok;
+  if (durability_ == durability::sync && !relaxed) synced = sync_wal();
+  if (!sink) return complete(fresh, synced);
   fill_appends(fresh, appends);
   // A durable group's completions go through the sink, in order with the
   // groups it still holds; a write that is not the sink's completes now.
+  // A group whose WAL sync failed is in the memtable with its positions
+  // (kept, as said above): it still goes to the followers, or the shard's
+  // next group would leave them a gap they refuse, but none of its writes
+  // is acknowledged (a retried send finds its message by its key).
   std::vector<completion> done;
   done.reserve(fresh.size());
   for (auto& p : fresh) {
-    if (p.b.local_only())
-      p.done(st);
+    if (p.b.local_only() || !synced)
+      p.done(synced);
     else
       done.push_back(std::move(p.done));
   }

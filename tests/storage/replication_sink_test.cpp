@@ -5,7 +5,10 @@
 
 #include "storage/shard.hpp"
 #include "storage/shard_journal.hpp"
+#include "storage/store_env.hpp"
+#include "tests/storage/fault_fs.hpp"
 #include "tests/storage/store_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
 
 // The store's writer and its replication sink (storage/replication_sink.hpp):
 // positions written with the group, writes for shards not led refused,
@@ -35,7 +38,10 @@ struct holding_sink final : replication_sink {
   }
   void not_written(const std::vector<shard_append>& a) override {
     std::lock_guard<std::mutex> l(m);
-    for (auto& x : a) given_back.push_back(x.shard);
+    for (auto& x : a) {
+      given_back.push_back(x.shard);
+      --seq[x.shard];  // taken again by the next group
+    }
   }
   void written(std::vector<shard_append> a,
                std::vector<completion> done) override {
@@ -169,6 +175,61 @@ TEST_CASE_METHOD(store_fixture,
   std::lock_guard<std::mutex> l(sink.m);
   CHECK(sink.given_back == std::vector<std::uint16_t>{shard});
   CHECK(sink.groups.empty());
+}
+
+TEST_CASE(
+    "a group whose WAL sync failed still goes to the sink, "
+    "acknowledged to nobody, so the shard's next group follows it",
+    "[replication_sink]") {
+  switchboard::testing::temp_dir dir;
+  switchboard::testing::fault_fs fs;
+  auto opened =
+      open_store_on(store_options{dir.str(), durability::sync, {}}, fs.env());
+  REQUIRE(opened.has_value());
+  auto db = std::move(*opened);
+  holding_sink sink;
+  auto shard = shard_of_id(*db, "conv-s");
+  sink.led = {shard};
+  db->set_replication(&sink);
+
+  fs.fail_wal(switchboard::testing::fault_fs::wal_fault::sync);
+  batch b;
+  b.put_message("conv-s", message{1, "alice", "hi", 5, "c1"});
+  auto failed = db->commit_and_wait(std::move(b));
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.err().code == errc::io_error);
+  fs.fail_wal(switchboard::testing::fault_fs::wal_fault::none);
+  {
+    // Its positions were kept, and the followers get it; its writer got
+    // the error, not a completion held for the followers' answers.
+    std::lock_guard<std::mutex> l(sink.m);
+    CHECK(sink.given_back.empty());
+    REQUIRE(sink.groups.size() == 1);
+    REQUIRE(sink.groups[0].size() == 1);
+    CHECK(sink.groups[0][0].at == shard_position{7, 1});
+    CHECK(sink.held.empty());
+  }
+  // Once the store recovers, the next group follows it without a gap.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    batch next;
+    next.put_message("conv-s", message{2, "alice", "again", 6, "c2"});
+    std::promise<status> done;
+    db->commit(std::move(next), [&](const status& s) { done.set_value(s); });
+    auto fut = done.get_future();
+    while (fut.wait_for(std::chrono::milliseconds(10)) !=
+           std::future_status::ready)
+      sink.release();
+    if (fut.get().has_value()) break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);  // still recovering
+  }
+  {
+    std::lock_guard<std::mutex> l(sink.m);
+    REQUIRE(sink.groups.size() >= 2);
+    CHECK(sink.groups.back()[0].prev == shard_position{7, 1});
+  }
+  db->set_replication(nullptr);
+  db.reset();  // before the file system it uses
 }
 
 TEST_CASE_METHOD(store_fixture,
