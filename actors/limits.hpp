@@ -28,6 +28,8 @@ struct limits {
   // past the first, at most inbox_page_members members in all (has_more
   // and next_after page on), so that its size and cost stay bounded.
   std::uint32_t inbox_page = 1000;
+  // Push devices one user keeps; registering another drops the oldest.
+  std::size_t max_devices_per_user = 20;
   std::size_t inbox_page_members = 20000;
   int heartbeat_s = 15;                   // sent in welcome
   std::size_t max_queue = 4096;           // outgoing frames per connection

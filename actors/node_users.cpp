@@ -1,5 +1,6 @@
 #include <caf/all.hpp>
 
+#include "actors/device_cap.hpp"
 #include "actors/gather.hpp"
 #include "actors/node.hpp"
 #include "actors/node_impl.hpp"
@@ -86,10 +87,16 @@ void node::put_device(const std::string& user, const std::string& platform,
                       std::function<void(proto_error)> done) {
   storage::batch b;
   b.put_device(user, storage::device{platform, token, registered_ms});
+  // Here the owner trims (a remote owner does once it has written).
+  auto trimmed = [ctx = &impl_->ctx, user,
+                  done = std::move(done)](proto_error e) {
+    if (e.ok()) trim_devices(*ctx, user);
+    done(std::move(e));
+  };
   write_at_owner(impl_->sys, impl_->ctx, user, std::move(b),
                  caf::make_message(caf::put_atom::value, user, platform, token,
                                    registered_ms),
-                 std::move(done));
+                 std::move(trimmed));
 }
 
 void node::erase_device(const std::string& user, const std::string& token,

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "actors/blocking.hpp"
+#include "actors/device_cap.hpp"
 #include "actors/directory.hpp"
 #include "actors/http_error.hpp"
 #include "actors/inbox.hpp"
@@ -59,15 +60,19 @@ auto deliver_to(caf::typed_response_promise<T> rp) {
 
 // `b`, data of `user` written outside the user's actor: admitted only while
 // the user's shard is here and not moving (directory::enter_writes).
+// `then` runs once it is written.
 caf::result<std::string> write_for_user(caf::event_based_actor* self,
                                         node_context* ctx,
                                         const std::string& user,
-                                        storage::batch b) {
+                                        storage::batch b,
+                                        std::function<void()> then = {}) {
   if (!ctx->dir->enter_writes({user}))
     return make_cluster_error(cluster_errc::not_owner);
   auto rp = self->make_response_promise<std::string>();
-  commit_then_answer(self, ctx, std::move(b), rp,
-                     [ctx, user] { ctx->dir->leave_writes({user}); });
+  commit_then_answer(self, ctx, std::move(b), rp, [ctx, user, then] {
+    ctx->dir->leave_writes({user});
+    if (then) then();
+  });
   return rp;
 }
 
@@ -268,7 +273,8 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                   std::int64_t registered_ms) -> caf::result<std::string> {
         storage::batch b;
         b.put_device(user, storage::device{platform, token, registered_ms});
-        return write_for_user(self, ctx, user, std::move(b));
+        return write_for_user(self, ctx, user, std::move(b),
+                              [ctx, user] { trim_devices(*ctx, user); });
       },
       [self, ctx](caf::delete_atom, const std::string& user,
                   const std::string& token) -> caf::result<std::string> {

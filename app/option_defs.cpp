@@ -260,6 +260,10 @@ const std::vector<option_def>& option_defs() {
         SB_INT_OPTION("max-members-per-request",
                       "users one members request may add and remove",
                       lim.max_members_per_request, 1, 1000000),
+        SB_INT_OPTION("max-devices-per-user",
+                      "push devices one user keeps; a new one replaces the "
+                      "oldest",
+                      lim.max_devices_per_user, 1, 10000),
         SB_INT_OPTION("inbox-page",
                       "conversations one inbox answer lists at most",
                       lim.inbox_page, 1, 1000000),

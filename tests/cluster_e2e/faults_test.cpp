@@ -168,13 +168,13 @@ TEST_CASE(
   // CAF (0.17) checks app-identifiers on the connecting side, against what
   // the accepting node offers: a node of another version or cluster that
   // connects to n1 refuses it, and logs peer_refused as n1 does in the test
-  // above. A node of protocol version 7 cannot be built here; a CAF peer
+  // above. A node of protocol version 10 cannot be built here; a CAF peer
   // that accepts only what such a node would is.
   // The protocol version is part of the identifier (app/cluster_node.cpp
-  // cluster_app_id): a node built with version 7 accepts only
-  // switchboard/9/switchboard.
+  // cluster_app_id): a node built with version 10 accepts only
+  // switchboard/10/switchboard.
   {
-    caf_peer newer("switchboard/9/switchboard");
+    caf_peer newer("switchboard/10/switchboard");
     auto r = newer.connect(host, port);
     REQUIRE_FALSE(r);
     CHECK(r.error() == caf::sec::incompatible_application_ids);

@@ -78,6 +78,38 @@ TEST_CASE_METHOD(rest_fixture,
   CHECK(list.json()["conversations"].as_array()[0].as_object()["unread"] == 0);
 }
 
+TEST_CASE(
+    "a user keeps at most max_devices_per_user devices: a new one "
+    "replaces the oldest",
+    "[e2e][rest]") {
+  rest_fixture f(
+      {"--max-devices-per-user", "3", "--rate-devices", "1000/1000"});
+  for (int i = 1; i <= 5; ++i)
+    REQUIRE(f.call("alice", "POST", "/v1/devices",
+                   json::object{{"platform", "fcm"},
+                                {"token", "d" + std::to_string(i)}})
+                .status == 204);
+  // Trimmed once written: wait for it, with a deadline.
+  std::vector<std::string> tokens;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    tokens.clear();
+    auto listed = f.call("alice", "GET", "/v1/devices").json();
+    for (auto& d : listed.at("devices").as_array())
+      tokens.push_back(str(d.at("token")));
+  } while (tokens.size() > 3 && std::chrono::steady_clock::now() < deadline);
+  CHECK(tokens == std::vector<std::string>{"d3", "d4", "d5"});
+  // Registering a kept one again replaces it, and drops nothing.
+  REQUIRE(f.call("alice", "POST", "/v1/devices",
+                 json::object{{"platform", "fcm"}, {"token", "d3"}})
+              .status == 204);
+  CHECK(f.call("alice", "GET", "/v1/devices")
+            .json()
+            .at("devices")
+            .as_array()
+            .size() == 3);
+}
+
 TEST_CASE_METHOD(rest_fixture, "members, presence and devices over REST",
                  "[e2e][rest]") {
   auto g = call(
