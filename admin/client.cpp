@@ -29,8 +29,17 @@ client::response client::call(const std::string& method,
   tcp::resolver resolver(ioc);
   auto endpoints = resolver.resolve(host_, std::to_string(port_), ec);
   if (ec) return {0, "cannot resolve " + address() + ": " + ec.message()};
+  // Beast's deadlines hold for asynchronous operations only: each step is
+  // one, run to its end, all within one deadline for the whole call, so a
+  // node that accepts and never answers cannot hold the shell.
+  auto finish = [&] {
+    ioc.restart();
+    ioc.run();
+  };
   stream.expires_after(timeout_);
-  stream.connect(endpoints, ec);
+  stream.async_connect(
+      endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  finish();
   if (ec)
     return {0, "cannot reach the node at " + address() + ": " + ec.message()};
   http::request<http::string_body> req(http::string_to_verb(method), target,
@@ -42,12 +51,16 @@ client::response client::call(const std::string& method,
     req.body() = body;
   }
   req.prepare_payload();
-  http::write(stream, req, ec);
+  http::async_write(stream, req,
+                    [&](beast::error_code e, std::size_t) { ec = e; });
+  finish();
   if (ec)
     return {0, "cannot talk to the node at " + address() + ": " + ec.message()};
   beast::flat_buffer buf;
   http::response<http::string_body> res;
-  http::read(stream, buf, res, ec);
+  http::async_read(stream, buf, res,
+                   [&](beast::error_code e, std::size_t) { ec = e; });
+  finish();
   if (ec)
     return {0, "no answer from the node at " + address() + ": " + ec.message()};
   return {static_cast<int>(res.result_int()), res.body()};
