@@ -199,16 +199,14 @@ void group_commit::write_fenced(std::vector<pending>& group,
   // (kept, as said above): it still goes to the followers, or the shard's
   // next group would leave them a gap they refuse, but none of its writes
   // is acknowledged (a retried send finds its message by its key).
-  std::vector<completion> done;
+  std::vector<completion> done, now;
   done.reserve(fresh.size());
-  for (auto& p : fresh) {
-    if (p.b.local_only() || !synced)
-      p.done(synced);
-    else
-      done.push_back(std::move(p.done));
-  }
+  for (auto& p : fresh)
+    (p.b.local_only() || !synced ? now : done).push_back(std::move(p.done));
   fresh.clear();
+  // Handed on first: a writer told of the failure finds it with the sink.
   sink->written(std::move(appends), std::move(done));
+  for (auto& d : now) d(synced);
 }
 
 std::vector<shard_append> group_commit::appends_of(
