@@ -18,7 +18,6 @@ storage::result<summary_page> read_summaries(
     if (!*meta) continue;  // an inbox entry whose creation did not complete
     auto members = store.members(conv);
     if (!members) return members.err();
-    if (page.covered > 0 && listed + members->size() > member_budget) break;
     conv_summary e;
     bool member = false;
     for (auto& m : *members) {
@@ -30,6 +29,8 @@ storage::result<summary_page> read_summaries(
       }
     }
     if (!member) continue;  // nor one whose member was removed
+    // The same rule as gather_summaries' for a page gathered from nodes.
+    if (page.covered > 0 && listed + e.members.size() > member_budget) break;
     listed += e.members.size();
     auto last = store.last_msg_id(conv);
     if (!last) return last.err();
@@ -44,6 +45,11 @@ storage::result<summary_page> read_summaries(
     out.push_back(std::move(e));
   }
   return page;
+}
+
+std::vector<std::string> page_ids(const std::vector<std::string>& ids,
+                                  std::uint32_t limit) {
+  return {ids.begin(), ids.begin() + std::min<std::size_t>(ids.size(), limit)};
 }
 
 inbox_page page_of(std::vector<std::string> ids, std::uint32_t limit,
@@ -102,9 +108,7 @@ std::string read_inbox(const storage::store& store, const std::string& user,
   };
   auto ids = store.inbox_page(user, after, std::size_t{limit} + 1);
   if (!ids) return fail(ids.err());
-  std::vector<std::string> asked(
-      ids->begin(), ids->begin() + std::min<std::size_t>(ids->size(), limit));
-  auto page = read_summaries(store, user, asked, member_budget);
+  auto page = read_summaries(store, user, page_ids(*ids, limit), member_budget);
   if (!page) return fail(page.err());
   return inbox_frame(rid, page_of(std::move(*ids), limit, std::move(*page)));
 }

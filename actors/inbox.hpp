@@ -33,6 +33,10 @@ struct inbox_page {
   bool has_more = false;
   std::string next_after;  // the `after` of the next page; "" at the end
 };
+// The ids whose summaries a page of `limit` reads, of `ids` read with a
+// limit of `limit` + 1 (the one past says there are more).
+std::vector<std::string> page_ids(const std::vector<std::string>& ids,
+                                  std::uint32_t limit);
 // The page of `ids` (read with a limit of `limit` + 1) of which `page`
 // covers a prefix.
 inbox_page page_of(std::vector<std::string> ids, std::uint32_t limit,

@@ -430,9 +430,8 @@ void handle(Self* self, request_context rc, client_frame& f) {
                 [c, self, ctx, user, limit, members](
                     proto_error err, std::vector<std::string> ids) {
                   if (!err.ok()) return c->fail(err);
-                  std::vector<std::string> asked(
-                      ids.begin(),
-                      ids.begin() + std::min<std::size_t>(ids.size(), limit));
+                  // Before the callback below takes `ids`.
+                  auto asked = page_ids(ids, limit);
                   gather_summaries(
                       self, ctx, user, std::move(asked), members,
                       [c, limit, ids = std::move(ids)](proto_error err,
