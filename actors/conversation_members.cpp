@@ -99,6 +99,9 @@ static void create_here(conv_self self, create_request req, inbox_here here,
     rp.deliver(create_reply{{}, st.conv_id, req.kind, ids, false});
     broadcast(self, ids, events::members(st.conv_id, ids, {}),
               {req.creator, req.origin_session});
+    // Members who had subscribed to each other's presence as strangers
+    // now see it.
+    tell_sharing_changed(self, ids, ids);
     channel_members_changed(self, {}, {});
     run_waiting(self);
   });
@@ -249,15 +252,23 @@ static void change_members(conv_self self, std::vector<std::string> added,
     broadcast(self, audience,
               events::members(self->state.conv_id, added, removed), origin{});
     rp.deliver(proto_error{});
-    if (remove_elsewhere.empty()) return members_done(self);
+    // Presence follows the inbox entries (presence_policy.hpp): checked
+    // again once those of the removed are gone everywhere.
+    auto changed = added;
+    changed.insert(changed.end(), removed.begin(), removed.end());
+    auto done = [self, audience, changed] {
+      tell_sharing_changed(self, audience, changed);
+      members_done(self);
+    };
+    if (remove_elsewhere.empty()) return done();
     // A stray entry left by a failure here is filtered when read.
     write_inbox_elsewhere(
-        self, {}, remove_elsewhere, [self](proto_error err, inbox_here) {
+        self, {}, remove_elsewhere, [self, done](proto_error err, inbox_here) {
           if (!err.ok())
             metrics::emit(
                 self->state.ctx->log, "warn", "inbox_entry_not_erased",
                 {{"conv_id", self->state.conv_id}, {"error", err.message}});
-          members_done(self);
+          done();
         });
   });
 }

@@ -236,6 +236,36 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
       skip_user, chat_message);
 }
 
+void tell_sharing_changed(conv_self self, const std::vector<std::string>& users,
+                          const std::vector<std::string>& changed) {
+  using kind = directory::shard_route::kind;
+  auto* ctx = self->state.ctx;
+  if (ctx->lim.presence_all || changed.empty()) return;
+  // One message, shared by every local recipient.
+  auto m = caf::make_message(revalidate_atom::value, changed);
+  users_by_node elsewhere;
+  std::size_t unrouted = 0;
+  for (auto& u : users) {
+    auto r = ctx->dir->route_of(u);
+    if (r.what == kind::local) {
+      if (auto ua = ctx->dir->find_user(u))
+        caf::anon_send(caf::actor_cast<caf::actor>(*ua), m);
+    } else if (r.what == kind::remote) {
+      add_to_node(elsewhere, r.registry, u);
+    } else {
+      ++unrouted;
+    }
+  }
+  // Their shard has no owner now (or is moving): their connections wait
+  // for its next owner, and keep their subscriptions until checked again.
+  if (unrouted > 0)
+    metrics::emit(ctx->log, "warn", "presence_recheck_unrouted",
+                  {{"conv_id", self->state.conv_id},
+                   {"users", std::to_string(unrouted)}});
+  for (auto& [registry, ids] : elsewhere)
+    caf::anon_send(registry, revalidate_atom::value, std::move(ids), changed);
+}
+
 void write_inbox_elsewhere(conv_self self, const std::vector<std::string>& add,
                            const std::vector<std::string>& remove,
                            std::function<void(proto_error, inbox_here)> then) {

@@ -77,6 +77,13 @@ void broadcast_members(conv_self self, const std::string& text, origin from,
                        std::string_view skip_user = {},
                        bool chat_message = false);
 
+// The conversations `changed` share with others changed (they joined or
+// left this one): each of `users` (those who were or are members) is told,
+// for its connections to check their presence subscriptions again
+// (session_presence.hpp). Nothing under presence_policy "all".
+void tell_sharing_changed(conv_self self, const std::vector<std::string>& users,
+                          const std::vector<std::string>& changed);
+
 // The chat messages of one write, in msg_id order, each to every member
 // but its origin's connection: as broadcast_members() for each, except that
 // the users of each other node get them all in one message (one BASP

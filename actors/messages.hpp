@@ -27,6 +27,11 @@ using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using presence_atom = caf::atom_constant<caf::atom("presence")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+// (unwatch_atom, session): a presence subscription ends (the two no longer
+// share a conversation); (revalidate_atom, users): the conversations these
+// users share changed, and subscriptions to them are checked again.
+using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+using revalidate_atom = caf::atom_constant<caf::atom("revalidate")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
@@ -311,6 +316,12 @@ using session_actor = caf::typed_actor<
     // subscribe again to the presence of a user whose actor went away
     // (user, attempt)
     caf::reacts_to<subscribe_atom, std::string, std::uint32_t>,
+    // the conversations these users share changed: check again the
+    // subscriptions to them (to all, when the session's user is one)
+    caf::reacts_to<revalidate_atom, std::vector<std::string>>,
+    // (user, event JSON): a change of a watched user's presence, written
+    // only while the session keeps that subscription
+    caf::reacts_to<presence_atom, std::string, std::string>,
     caf::reacts_to<continue_atom, continuation>>;
 
 // One user: the registry of its connections, its presence and last seen.
@@ -330,6 +341,9 @@ using user_actor = caf::typed_actor<
     caf::replies_to<presence_atom>::with<presence_status>,
     // later presence changes go to the session as `push` events
     caf::replies_to<subscribe_atom, session_actor>::with<presence_status>,
+    caf::reacts_to<unwatch_atom, session_actor>,  // a subscription ends
+    // to every connection of the user (session_actor's)
+    caf::reacts_to<revalidate_atom, std::vector<std::string>>,
     caf::reacts_to<continue_atom, continuation>,
     caf::reacts_to<timeout_atom, std::uint64_t>>;
 

@@ -380,6 +380,15 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
           if (auto ua = ctx->dir->find_user(u))
             caf::anon_send(*ua, deliver_atom::value, text, except, chat);
       },
+      // The conversations `changed` share changed: for the connections of
+      // `users` (of this node's shards) to check their subscriptions.
+      [ctx](revalidate_atom, const std::vector<std::string>& users,
+            const std::vector<std::string>& changed) {
+        auto m = caf::make_message(revalidate_atom::value, changed);
+        for (auto& u : users)
+          if (auto ua = ctx->dir->find_user(u))
+            caf::anon_send(caf::actor_cast<caf::actor>(*ua), m);
+      },
       // The chat messages of one write (texts[i], skipping the connection
       // excepts[i]) for several users of this node's shards.
       [ctx](deliver_atom, const std::vector<std::string>& users,

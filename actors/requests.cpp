@@ -12,7 +12,7 @@
 #include "actors/events.hpp"
 #include "actors/gather.hpp"
 #include "actors/inbox.hpp"
-#include "actors/presence_policy.hpp"
+#include "actors/presence_check.hpp"
 #include "actors/timed_request.hpp"
 #include "common/overloaded.hpp"
 #include "metrics/metrics.hpp"
@@ -180,10 +180,12 @@ void ask_plain(call_ptr<Self> c, Atom atom, Req req, bool answer_ok) {
 
 // Asks the user actors of `ids` whose presence the caller may see
 // (`visible`); the others are offline with last_seen null, and not
-// subscribed to.
+// subscribed to. Those of `subscribe` are subscribed to, on check
+// `check`'s verdict.
 template <class Self>
 void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
-                     const std::vector<bool>& visible, bool subscribe) {
+                     const std::vector<bool>& visible,
+                     const std::vector<bool>& subscribe, std::uint64_t check) {
   struct gather {
     std::vector<presence_status> statuses;
     std::size_t left;
@@ -195,16 +197,22 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
   auto* self = c->self;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto id = ids[i];
-    auto done = [c, g, i](presence_status s) {
+    bool sub = false;
+    if constexpr (std::is_same_v<Self, session_actor::base>)
+      sub = subscribe[i] && c->rc.presence;
+    // What the answer tells of a subscription is not said again by an
+    // event (presence_watch::told).
+    auto done = [c, g, i, sub](presence_status s) {
+      if (sub) c->rc.presence->told(s.user_id, s.online, s.last_seen);
       g->statuses[i] = std::move(s);
       if (--g->left == 0) c->answer(events::presence(c->rid, g->statuses));
     };
     // A subscription nobody took (the user's shard has no owner now, or
     // its owner did not answer) is tried again by the session, as when
     // the user's actor goes away later.
-    auto retry_later = [self, id, subscribe, watched = c->rc.watched] {
+    auto retry_later = [self, id, sub] {
       if constexpr (std::is_same_v<Self, session_actor::base>)
-        if (subscribe && watched)
+        if (sub)
           self->delayed_send(caf::actor_cast<session_actor>(self),
                              std::chrono::milliseconds(500),
                              subscribe_atom::value, id, std::uint32_t{1});
@@ -219,7 +227,7 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
     }
     caf::message m = caf::make_message(presence_atom::value);
     if constexpr (std::is_same_v<Self, session_actor::base>)
-      if (subscribe)
+      if (sub)
         m = caf::make_message(subscribe_atom::value,
                               caf::actor_cast<session_actor>(self));
     // A user whose shard has no owner now is shown offline, as one whose
@@ -238,17 +246,24 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
       ctx->metrics->remote_request(metrics::remote_kind::presence, ok,
                                    took.count());
     };
+    auto* w = c->rc.presence;
+    if (sub) w->asking(id);
     timed_request(self, c->rc.timer, d.actor, timeout_of(d, ctx->lim),
                   std::move(d.msg))
         .then(
-            [self, done, count, id, subscribe,
-             watched = c->rc.watched](presence_status& s) {
+            [self, done, count, id, sub, check, w](presence_status& s) {
               count(true);
-              if (subscribe && watched) watch_presence_of(self, *watched, id);
+              if constexpr (std::is_same_v<Self, session_actor::base>)
+                if (sub) {
+                  w->answered(id);
+                  if (!keep_presence_of(self, *w, id, check))
+                    s = presence_status{id, false, 0};
+                }
               done(s);
             },
-            [fail, count](caf::error& e) {
+            [fail, count, sub, w, id](caf::error& e) {
               count(false);
+              if (sub) w->answered(id);
               fail(e);
             });
   }
@@ -257,11 +272,13 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
 template <class Self>
 void ask_presence(const call_ptr<Self>& c, request::presence& f) {
   auto* ctx = c->ctx();
-  if (f.subscribe && c->rc.subscriptions) {
-    auto* subs = c->rc.subscriptions;
+  auto* w = c->rc.presence;
+  bool subscribe = f.subscribe && w;
+  std::uint64_t check = 0;
+  if (subscribe) {
     std::size_t fresh = 0;
-    for (auto& id : f.user_ids) fresh += subs->count(id) == 0;
-    if (subs->size() + fresh > ctx->lim.max_presence_subscriptions) {
+    for (auto& id : f.user_ids) fresh += w->subscriptions.count(id) == 0;
+    if (w->subscriptions.size() + fresh > ctx->lim.max_presence_subscriptions) {
       ctx->metrics->limit_hit("presence_subscriptions");
       return c->fail(proto_error{
           proto_code::bad_request,
@@ -270,43 +287,32 @@ void ask_presence(const call_ptr<Self>& c, request::presence& f) {
     }
     // Counted whether or not the user turns out to be visible: the cap
     // must not tell strangers from others.
-    subs->insert(f.user_ids.begin(), f.user_ids.end());
-  }
-  if (ctx->lim.presence_all) {
-    std::vector<bool> all(f.user_ids.size(), true);
-    gather_presence(c, std::move(f.user_ids), all, f.subscribe);
-    return;
+    w->subscriptions.insert(f.user_ids.begin(), f.user_ids.end());
+    check = w->begin_check(f.user_ids);
   }
   auto ids = std::make_shared<std::vector<std::string>>(std::move(f.user_ids));
-  if (ctx->dir->clustered()) {
-    // The lists live with each user's shard: gathered, then compared.
-    std::vector<std::string> users{c->rc.user};
-    users.insert(users.end(), ids->begin(), ids->end());
-    gather_inboxes(
-        c->self, ctx, std::move(users),
-        [c, ids, subscribe = f.subscribe](
-            proto_error err, std::vector<std::vector<std::string>> lists) {
-          std::vector<bool> shown(ids->size(), false);
-          if (err.ok())  // a list that cannot be read shows nobody
-            shown = shares_conversation(c->rc.user, lists[0], *ids,
-                                        {lists.begin() + 1, lists.end()});
-          gather_presence(c, std::move(*ids), shown, subscribe);
-        });
-    return;
-  }
-  run_blocking(
-      c->self, *ctx->pool,
-      [store = ctx->store, viewer = c->rc.user, ids] {
-        return presence_visible(*store, viewer, *ids);
-      },
-      [c, ids,
-       subscribe = f.subscribe](storage::result<std::vector<bool>> visible) {
-        // A store that cannot tell shows nobody: fail closed.
-        std::vector<bool> shown = visible
-                                      ? std::move(*visible)
-                                      : std::vector<bool>(ids->size(), false);
-        gather_presence(c, std::move(*ids), shown, subscribe);
-      });
+  check_presence(c->self, ctx, c->rc.user, *ids,
+                 [c, ids, subscribe, check](bool ok, std::vector<bool> shown) {
+                   // Subscribed where this check still decides (a later one,
+                   // begun since, subscribes on its own verdict); a
+                   // subscription it hides ends, and one it could not check is
+                   // checked again later.
+                   std::vector<bool> sub(ids->size(), false);
+                   if constexpr (std::is_same_v<Self, session_actor::base>)
+                     if (subscribe)
+                       for (std::size_t i = 0; i < ids->size(); ++i) {
+                         auto& id = (*ids)[i];
+                         sub[i] = c->rc.presence->decide(id, check, shown[i]);
+                         if (!sub[i] || shown[i]) continue;
+                         drop_presence_of(c->self, *c->rc.presence, id);
+                         if (!ok)
+                           c->self->delayed_send(
+                               caf::actor_cast<session_actor>(c->self),
+                               std::chrono::milliseconds(500),
+                               subscribe_atom::value, id, std::uint32_t{1});
+                       }
+                   gather_presence(c, std::move(*ids), shown, sub, check);
+                 });
 }
 
 template <class Self>
@@ -522,15 +528,30 @@ void handle(Self* self, request_context rc, client_frame& f) {
 
 }  // namespace
 
-void watch_presence_of(caf::local_actor* self,
-                       std::unordered_map<caf::actor_addr, std::string>& w,
-                       const std::string& user) {
+bool keep_presence_of(session_actor::base* self, presence_watch& w,
+                      const std::string& user, std::uint64_t n) {
   const auto& src = self->current_sender();
-  if (!src) return;
-  auto addr = caf::actor_cast<caf::actor_addr>(src);
-  if (w.count(addr)) return;
-  self->monitor(src);
-  w.emplace(std::move(addr), user);
+  if (!src) return false;
+  if (!w.may_keep(user, n)) {
+    caf::anon_send(caf::actor_cast<caf::actor>(src), unwatch_atom::value,
+                   caf::actor_cast<session_actor>(self));
+    return false;
+  }
+  if (w.watch(caf::actor_cast<caf::actor_addr>(src), user)) self->monitor(src);
+  return true;
+}
+
+bool drop_presence_of(session_actor::base* self, presence_watch& w,
+                      const std::string& user) {
+  auto at = w.unwatch(user);
+  if (!at) return false;
+  // The session's own user's actor is never dropped (a user always sees
+  // itself): this monitor serves nothing else.
+  self->demonitor(at);
+  if (auto h = caf::actor_cast<caf::actor>(at))
+    caf::anon_send(h, unwatch_atom::value,
+                   caf::actor_cast<session_actor>(self));
+  return true;
 }
 
 void handle_request(session_actor::base* self, request_context rc,

@@ -3,13 +3,12 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "actors/client_connection.hpp"
 #include "actors/frame.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
+#include "actors/presence_watch.hpp"
 #include "actors/request_timer.hpp"
 
 namespace switchboard::actors {
@@ -23,16 +22,12 @@ struct request_context {
   std::string user;
   std::string origin_session;  // the asking connection, or "" (REST)
   std::function<void(std::string)> answer;
-  // The users this connection watches the presence of (session_state's),
-  // for the cap on subscriptions; nullptr for REST.
-  std::unordered_set<std::string>* subscriptions = nullptr;
+  // The presence this connection subscribed to (session_state's): the
+  // cap, the checks and the user actors subscribed at; nullptr for REST.
+  presence_watch* presence = nullptr;
   // The asking connection, for the queue room of history pages; nullptr
   // for REST.
   std::shared_ptr<client_connection> conn{};
-  // The user actors that connection subscribed at (session_state's
-  // `watched`), filled in when a subscription is answered; nullptr for
-  // REST.
-  std::unordered_map<caf::actor_addr, std::string>* watched = nullptr;
   // The asking actor's request deadlines (session_state's,
   // actors/timed_request.hpp); nullptr: CAF's clock keeps them (REST).
   request_timer* timer = nullptr;
@@ -46,12 +41,17 @@ struct request_context {
 void handle_request(session_actor::base* self, request_context rc,
                     client_frame& f);
 
-// Inside the answer to a presence subscription of `user`: monitors the
-// actor that answered (the user's actor, wherever it runs) and keeps it in
-// `w`, so that the session can subscribe again when that actor goes away.
-void watch_presence_of(caf::local_actor* self,
-                       std::unordered_map<caf::actor_addr, std::string>& w,
-                       const std::string& user);
+// Inside the answer to a presence subscription of `user` made on check
+// `n`'s verdict (presence_watch.hpp): keeps the actor that answered (the
+// user's actor, wherever it runs) in `w` and monitors it, so that the
+// session can subscribe again when that actor goes away. When a later
+// check has found `user` hidden meanwhile, tells that actor to stop
+// instead, and answers false.
+bool keep_presence_of(session_actor::base* self, presence_watch& w,
+                      const std::string& user, std::uint64_t n);
+// Ends the subscription at `user`'s actor, if one has it (true then).
+bool drop_presence_of(session_actor::base* self, presence_watch& w,
+                      const std::string& user);
 void handle_request(caf::event_based_actor* self, request_context rc,
                     client_frame& f);
 

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <memory>
-#include <random>
 
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
 #include "actors/frame.hpp"
 #include "actors/requests.hpp"
+#include "actors/session_presence.hpp"
 #include "actors/timed_request.hpp"
 #include "metrics/metrics.hpp"
 
@@ -28,8 +28,8 @@ request_context context(self_ptr self,
                         std::function<void(std::string)> answer) {
   auto& st = self->state;
   return request_context{
-      st.ctx,  st.user_id,  st.session_id, std::move(answer), &st.subscriptions,
-      st.conn, &st.watched, &st.timer};
+      st.ctx,       st.user_id, st.session_id, std::move(answer),
+      &st.presence, st.conn,    &st.timer};
 }
 
 void run(self_ptr self, client_frame& f,
@@ -195,38 +195,6 @@ void attach(self_ptr self, int attempt) {
           });
 }
 
-// Subscribes again to `user`'s presence after the actor that had it went
-// away (the user's shard moved, or its node died), and writes the status
-// it has now, which may have changed in between. While the user's shard
-// has no owner, tries again later, backing off from 0.5 s to 8 s.
-void resubscribe(self_ptr self, const std::string& user,
-                 std::uint32_t attempt) {
-  auto& st = self->state;
-  if (!st.subscriptions.count(user)) return;
-  auto later = [self, user, attempt] {
-    // Spread over 0.75 to 1.25 of the step, so that the watchers of a
-    // dead node's users do not all ask at once.
-    thread_local std::mt19937 gen{std::random_device{}()};
-    auto step = std::int64_t{500} << std::min<std::uint32_t>(attempt, 4);
-    auto ms = std::uniform_int_distribution<std::int64_t>(step * 3 / 4,
-                                                          step * 5 / 4)(gen);
-    self->delayed_send(self, std::chrono::milliseconds(ms),
-                       subscribe_atom::value, user, attempt + 1);
-  };
-  auto d = st.ctx->dir->to_user(
-      user, caf::make_message(subscribe_atom::value,
-                              caf::actor_cast<session_actor>(self)));
-  if (!d.err.ok()) return later();
-  timed_request(self, &st.timer, d.actor, timeout_of(d, st.ctx->lim),
-                std::move(d.msg))
-      .then(
-          [self, user](presence_status& s) {
-            watch_presence_of(self, self->state.watched, user);
-            write(self, events::presence(std::nullopt, {s}));
-          },
-          [later](caf::error&) { later(); });
-}
-
 }  // namespace
 
 session_actor::behavior_type session(self_ptr self, std::string user_id,
@@ -241,11 +209,7 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
   attach(self, 0);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    if (auto it = st.watched.find(dm.source); it != st.watched.end()) {
-      auto user = std::move(it->second);
-      st.watched.erase(it);
-      resubscribe(self, user, 0);
-    }
+    if (auto user = st.presence.gone(dm.source)) resubscribe(self, *user, 0);
     if (dm.source != st.user_actor) return;
     // The user's actor is gone: register with its successor.
     st.user_actor = {};
@@ -276,6 +240,12 @@ session_actor::behavior_type session(self_ptr self, std::string user_id,
       [self](attach_atom) { attach(self, self->state.reattach_attempt); },
       [self](subscribe_atom, const std::string& user, std::uint32_t attempt) {
         resubscribe(self, user, attempt);
+      },
+      [self](revalidate_atom, const std::vector<std::string>& users) {
+        revalidate(self, users);
+      },
+      [self](presence_atom, const std::string& user, std::string& text) {
+        if (presence_change_kept(self, user)) write(self, std::move(text));
       },
       [](continue_atom, continuation& c) { c.fn(); },
   };

@@ -2,13 +2,12 @@
 
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "actors/client_connection.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
+#include "actors/presence_watch.hpp"
 #include "actors/request_lanes.hpp"
 #include "actors/request_timer.hpp"
 
@@ -25,11 +24,11 @@ struct session_state {
   caf::actor_addr user_actor{};  // the user's actor, while registered
   int reattach_attempt = 0;
   std::vector<std::string> early;  // frames that came before that
-  std::unordered_set<std::string> subscriptions;  // presence watched
-  // The actors of the users in `subscriptions`, monitored: when one goes
-  // away (its shard moved, its node died) the session subscribes again to
-  // whichever actor has the user now.
-  std::unordered_map<caf::actor_addr, std::string> watched;
+  // The presence it subscribed to, and the user actors that have those
+  // subscriptions, monitored: when one goes away (its shard moved, its
+  // node died) the session subscribes again to whichever actor has the
+  // user now (session_presence.hpp).
+  presence_watch presence;
   request_lanes lanes;  // sends, acks and reads, per conversation
   request_timer timer;  // the deadlines of its requests in flight
 

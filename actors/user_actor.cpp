@@ -22,7 +22,8 @@ presence_status status_of(const user_state& st) {
 
 void notify_watchers(self_ptr self) {
   auto text = events::presence(std::nullopt, {status_of(self->state)});
-  for (auto& w : self->state.watchers) self->send(w, push_atom::value, text);
+  for (auto& w : self->state.watchers)
+    self->send(w, presence_atom::value, self->state.user_id, text);
 }
 
 // The channels that watch this user learn that it is online or offline.
@@ -202,6 +203,21 @@ user_actor::behavior_type user(self_ptr self, std::string user_id,
         st.waiting.push_back(
             [self, rp]() mutable { rp.deliver(status_of(self->state)); });
         return rp;
+      },
+      [self](unwatch_atom, const session_actor& watcher) {
+        auto& st = self->state;
+        auto& w = st.watchers;
+        w.erase(std::remove(w.begin(), w.end(), watcher), w.end());
+        // One monitor serves both: a session of this user stays monitored.
+        if (std::none_of(st.sessions.begin(), st.sessions.end(),
+                         [&](const auto& s) { return s.actor == watcher; }))
+          self->demonitor(watcher.address());
+        arm_idle_timer(self);
+      },
+      [self](revalidate_atom, const std::vector<std::string>& users) {
+        auto m = caf::make_message(revalidate_atom::value, users);
+        for (auto& s : self->state.sessions)
+          caf::anon_send(caf::actor_cast<caf::actor>(s.actor), m);
       },
       [](continue_atom, continuation& c) { c.fn(); },
       [self](timeout_atom, std::uint64_t) {

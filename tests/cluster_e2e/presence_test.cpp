@@ -58,3 +58,57 @@ TEST_CASE("a presence subscription follows its user's shard and node",
   auto c = cl.connect(1, carol);
   expect_online(*bob, carol);
 }
+
+TEST_CASE("a subscription across nodes ends when the users stop sharing",
+          "[cluster][e2e][privacy]") {
+  cluster_fixture cl(2);
+  cl.wait_connected();
+  cl.rebalance();
+  // Watchers and watched homed on different nodes, and connected to a
+  // node that is not their home: every hop crosses nodes.
+  auto alice_id = user_homed_on(cl, "n1", "alice");
+  auto bob_id = user_homed_on(cl, "n2", "bob");
+  auto carol_id = user_homed_on(cl, "n2", "carol");
+  auto dave_id = user_homed_on(cl, "n1", "dave");
+  auto alice = cl.connect(2, alice_id);
+  auto carol = cl.connect(1, carol_id);
+  auto bob = cl.connect(1, bob_id);
+  auto dave = cl.connect(2, dave_id);
+  auto conv = e2e_fixture::create(*alice, "group", {bob_id, carol_id, dave_id});
+  carol->expect("members");
+  auto a =
+      alice->request(json::object{{"type", "presence"},
+                                  {"user_ids", json::array{bob_id.c_str()}},
+                                  {"subscribe", true}});
+  CHECK(status_of(a, bob_id)["online"] == true);
+  auto c =
+      carol->request(json::object{{"type", "presence"},
+                                  {"user_ids", json::array{dave_id.c_str()}},
+                                  {"subscribe", true}});
+  CHECK(status_of(c, dave_id)["online"] == true);
+
+  auto r = alice->request(
+      json::object{{"type", "members"},
+                   {"conv_id", conv},
+                   {"remove", json::array{bob_id.c_str(), carol_id.c_str()}}});
+  REQUIRE(r["type"] == "ok");
+  e2e_fixture::expect_hidden(*alice, bob_id);
+  e2e_fixture::expect_hidden(*carol, dave_id);
+
+  bob.reset();
+  dave.reset();
+  bob = cl.connect(1, bob_id);
+  dave = cl.connect(2, dave_id);
+  for (auto* w : {alice.get(), carol.get()}) {
+    w->send(json::object{{"type", "ping"}, {"rid", "after"}});
+    CHECK(w->expect("pong")["rid"] == "after");
+    CHECK_FALSE(w->has("presence"));
+  }
+
+  r = alice->request(json::object{{"type", "members"},
+                                  {"conv_id", conv},
+                                  {"add", json::array{bob_id.c_str()}}});
+  REQUIRE(r["type"] == "ok");
+  auto back = alice->expect("presence", 10s);
+  CHECK(status_of(back, bob_id)["online"] == true);
+}

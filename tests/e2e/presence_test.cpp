@@ -9,6 +9,7 @@ json::object status_of(json::object frame, const std::string& user) {
   FAIL("no status for " << user);
   return {};
 }
+
 }  // namespace
 
 TEST_CASE_METHOD(e2e_fixture,
@@ -135,4 +136,75 @@ TEST_CASE("a connection watches a bounded number of users", "[e2e][presence]") {
   // A query without subscribe is not capped by it.
   CHECK(alice->request({{"type", "presence"}, {"user_ids", {"u4"}}})["type"] ==
         "presence");
+}
+
+TEST_CASE_METHOD(e2e_fixture,
+                 "a subscription ends when the users stop sharing a "
+                 "conversation, and resumes when they share one again",
+                 "[e2e][presence][privacy]") {
+  auto alice = connect("alice");
+  auto carol = connect("carol");
+  auto bob = connect("bob");
+  auto dave = connect("dave");
+  auto conv = create(*alice, "group", {"bob", "carol", "dave"});
+  carol->expect("members");  // the creation
+  // alice watches bob, carol watches dave.
+  auto a = alice->request(
+      {{"type", "presence"}, {"user_ids", {"bob"}}, {"subscribe", true}});
+  CHECK(status_of(a, "bob")["online"] == true);
+  auto c = carol->request(
+      {{"type", "presence"}, {"user_ids", {"dave"}}, {"subscribe", true}});
+  CHECK(status_of(c, "dave")["online"] == true);
+
+  // bob and carol leave the only conversation they share with the others:
+  // each watcher is told the user is as a stranger is, offline with no
+  // last seen, both the one who stayed (alice) and the one removed (carol).
+  auto r = alice->request({{"type", "members"},
+                           {"conv_id", conv},
+                           {"remove", json::array{"bob", "carol"}}});
+  REQUIRE(r["type"] == "ok");
+  expect_hidden(*alice, "bob");
+  expect_hidden(*carol, "dave");
+
+  // Going and coming are no longer reported: each watcher's next event is
+  // the answer to its ping.
+  bob.reset();
+  dave.reset();
+  bob = connect("bob");
+  dave = connect("dave");
+  for (auto* w : {alice.get(), carol.get()}) {
+    w->send(json::object{{"type", "ping"}, {"rid", "after"}});
+    CHECK(w->expect("pong")["rid"] == "after");
+    CHECK_FALSE(w->has("presence"));
+  }
+
+  // bob is added again: alice's subscription, still hers, resumes with
+  // where bob is now.
+  r = alice->request(
+      {{"type", "members"}, {"conv_id", conv}, {"add", json::array{"bob"}}});
+  REQUIRE(r["type"] == "ok");
+  auto back = alice->expect("presence");
+  CHECK(status_of(back, "bob")["online"] == true);
+  bob.reset();
+  auto off = alice->expect("presence");
+  CHECK(status_of(off, "bob")["online"] == false);
+  CHECK_FALSE(status_of(off, "bob")["last_seen"].is_null());
+}
+
+TEST_CASE_METHOD(e2e_fixture,
+                 "a subscription to a stranger starts once a conversation "
+                 "with them is created",
+                 "[e2e][presence][privacy]") {
+  auto alice = connect("alice");
+  auto mallory = connect("mallory");
+  auto sub = mallory->request(
+      {{"type", "presence"}, {"user_ids", {"alice"}}, {"subscribe", true}});
+  CHECK(status_of(sub, "alice")["online"] == false);
+  create(*alice, "direct", {"mallory"});
+  auto now = mallory->expect("presence");
+  CHECK(status_of(now, "alice")["online"] == true);
+  alice.reset();
+  auto off = mallory->expect("presence");
+  CHECK(status_of(off, "alice")["online"] == false);
+  CHECK_FALSE(status_of(off, "alice")["last_seen"].is_null());
 }
