@@ -11,15 +11,9 @@ namespace {
 // Waits for a presence event that shows `id` online (the watcher may get
 // the unchanged status once more first, when it subscribes again).
 void expect_online(ws_client& watcher, const std::string& id) {
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    REQUIRE(left.count() > 0);
-    auto p = watcher.wait_for("presence", left);
-    REQUIRE(p);
-    if (status_of(*p, id)["online"] == true) return;
-  }
+  e2e_fixture::expect_status(
+      watcher, id, [](const json::object& o) { return o.at("online") == true; },
+      20s);
 }
 
 }  // namespace

@@ -92,24 +92,31 @@ struct e2e_fixture {
     }
   }
 
-  // Waits for a presence event that shows `user` as a stranger is shown
-  // (offline, last_seen null); a subscription may first repeat the status
-  // it has.
-  static void expect_hidden(ws_client& watcher, const std::string& user) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // Waits (up to `wait`) for a presence event whose status of `user`
+  // satisfies `want`: a subscription may first repeat the status it has.
+  template <class Want>
+  static void expect_status(
+      ws_client& watcher, const std::string& user, Want want,
+      std::chrono::seconds wait = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       REQUIRE(left.count() > 0);
       auto p = watcher.wait_for("presence", left);
       REQUIRE(p);
-      for (auto& s : (*p)["statuses"].as_array()) {
-        auto& o = s.as_object();
-        if (o.at("user_id") == user.c_str() && o.at("online") == false &&
-            o.at("last_seen").is_null())
+      for (auto& s : (*p)["statuses"].as_array())
+        if (s.as_object().at("user_id") == user.c_str() && want(s.as_object()))
           return;
-      }
     }
+  }
+
+  // ... one that shows `user` as a stranger is shown: offline, last_seen
+  // null.
+  static void expect_hidden(ws_client& watcher, const std::string& user) {
+    expect_status(watcher, user, [](const json::object& o) {
+      return o.at("online") == false && o.at("last_seen").is_null();
+    });
   }
 
   static std::uint64_t u64(const json::value& v) {
