@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -45,8 +46,12 @@ std::string accept_for(const std::string& key) {
 class ws_connection : public connection,
                       public std::enable_shared_from_this<ws_connection> {
  public:
-  explicit ws_connection(asio::io_context& ioc)
-      : ioc_(ioc), socket_(ioc), rng_(seed()) {}
+  ws_connection(asio::io_context& ioc, std::chrono::milliseconds open_timeout)
+      : ioc_(ioc),
+        socket_(ioc),
+        open_timer_(ioc),
+        open_timeout_(open_timeout),
+        rng_(seed()) {}
 
   void open(const std::string& host, std::uint16_t port,
             const std::string& token, open_handler on_open,
@@ -67,6 +72,16 @@ class ws_connection : public connection,
     key_ = base64(nonce, sizeof nonce);
     req_->set(http::field::sec_websocket_key, key_);
     req_->set(http::field::sec_websocket_version, "13");
+    // A node that accepts and never answers (overloaded, stopped) must
+    // not hold the slot for ever.
+    open_timer_.expires_after(open_timeout_);
+    open_timer_.async_wait(
+        [self = shared_from_this()](boost::system::error_code ec) {
+          if (ec) return;  // cancelled: opened in time
+          self->opened(false, "open: no upgrade within " +
+                                  std::to_string(self->open_timeout_.count()) +
+                                  " ms");
+        });
     socket_.async_connect(
         tcp::endpoint(addr, port),
         [self = shared_from_this()](boost::system::error_code ec) {
@@ -135,7 +150,11 @@ class ws_connection : public connection,
     on_data();  // frames that came with the upgrade's answer
   }
 
+  // Once: the first outcome wins (the timer's, or the handshake's).
   void opened(bool ok, const std::string& err) {
+    if (open_done_) return;
+    open_done_ = true;
+    open_timer_.cancel();
     if (!ok) close();
     if (on_open_) on_open_(ok, err);
   }
@@ -228,6 +247,9 @@ class ws_connection : public connection,
 
   asio::io_context& ioc_;
   tcp::socket socket_;
+  asio::steady_timer open_timer_;
+  std::chrono::milliseconds open_timeout_;
+  bool open_done_ = false;
   beast::flat_buffer buffer_;  // bytes read, not yet taken as frames
   std::string partial_;        // a fragmented message so far
   std::string out_;            // frames queued, not yet written
@@ -246,8 +268,9 @@ class ws_connection : public connection,
 
 }  // namespace
 
-std::shared_ptr<connection> connection::create(asio::io_context& ioc) {
-  return std::make_shared<ws_connection>(ioc);
+std::shared_ptr<connection> connection::create(
+    asio::io_context& ioc, std::chrono::milliseconds open_timeout) {
+  return std::make_shared<ws_connection>(ioc, open_timeout);
 }
 
 }  // namespace switchboard::bench

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,7 +22,11 @@ class connection {
   using open_handler = std::function<void(bool ok, const std::string& error)>;
   using close_handler = std::function<void()>;
 
-  static std::shared_ptr<connection> create(boost::asio::io_context& ioc);
+  // `open_timeout`: how long open() may take, TCP connect and upgrade
+  // together, before it fails ("open: ...").
+  static std::shared_ptr<connection> create(
+      boost::asio::io_context& ioc,
+      std::chrono::milliseconds open_timeout = std::chrono::seconds(10));
   virtual ~connection() = default;
 
   virtual void open(const std::string& host, std::uint16_t port,
