@@ -175,7 +175,9 @@ std::string cluster_node::rebalance_json(bool dry_run) {
   // Asks the shard's leader (this node or a peer) `m`, or runs `here` when
   // it is this node. The keeper changes records too (a copy added, a
   // follower brought into sync): a step that met such a change, or a copy
-  // still catching up, is tried again for a while.
+  // still catching up, or a new copy that had not settled where it stands
+  // (its join undid itself: a loaded node still applying the catch-up), is
+  // tried again for a while.
   auto at_leader = [&](std::uint32_t shard, auto done, auto here,
                        caf::message m) {
     std::string why;
@@ -190,9 +192,11 @@ std::string cluster_node::rebalance_json(bool dry_run) {
         why = here();
       else
         why = p.node.ask(p.registry_of(rec->owner), m, move_timeout);
-      bool again = why.find("changed meanwhile") != std::string::npos ||
-                   why.find("catching up") != std::string::npos ||
-                   why.find("is running here") != std::string::npos;
+      bool again =
+          why.find("changed meanwhile") != std::string::npos ||
+          why.find("catching up") != std::string::npos ||
+          why.find("did not say where its copy stands") != std::string::npos ||
+          why.find("is running here") != std::string::npos;
       if (!again || clock::now() >= give_up) return why;
       std::this_thread::sleep_for(retry_pause);
     }
