@@ -155,7 +155,8 @@ test("a group: members, older history on scroll", async () => {
   // By keyboard: the conversation list is buttons.
   await dave.locator(".conv", { hasText: "Launch <team>" }).focus();
   await dave.keyboard.press("Enter");
-  assert.equal(await dave.evaluate(() => document.activeElement.id), "composer-input");
+  // The conversation opens, then the composer takes the focus.
+  await dave.waitForFunction(() => document.activeElement?.id === "composer-input", null, { timeout: 10000 });
   await message(dave, "note 45").waitFor();
   const first = dave.locator(".msg-body", { hasText: /^note 1$/ });
   assert.equal(await first.count(), 0);
