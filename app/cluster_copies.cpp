@@ -206,9 +206,9 @@ std::string cluster_node::impl::join(std::uint32_t shard,
       auto r = coord->shard(shard);
       if (r && cluster::is_replica(*r, node_id)) return;
       // Behind the catch-up pages the node may still be applying.
-      auto why = node.ask(
-          reg, caf::make_message(actors::drop_atom::value, shard),
-          drain_timeout);
+      auto why =
+          node.ask(reg, caf::make_message(actors::drop_atom::value, shard),
+                   drain_timeout);
       if (!why.empty())
         metrics::emit(log, "warn", "replica_not_dropped",
                       {{"shard", std::to_string(shard)},
