@@ -178,6 +178,15 @@ void ask_plain(call_ptr<Self> c, Atom atom, Req req, bool answer_ok) {
       });
 }
 
+// Has the session try its subscription of `id` again soon (the user's
+// shard had no owner, its owner did not answer, or the policy could not
+// be checked): session_presence.hpp's resubscribe, from its first step.
+void subscribe_later(session_actor::base* self, const std::string& id) {
+  self->delayed_send(caf::actor_cast<session_actor>(self),
+                     std::chrono::milliseconds(500), subscribe_atom::value, id,
+                     std::uint32_t{1});
+}
+
 // Asks the user actors of `ids` whose presence the caller may see
 // (`visible`); the others are offline with last_seen null, and not
 // subscribed to. Those of `subscribe` are subscribed to, on check
@@ -212,10 +221,7 @@ void gather_presence(const call_ptr<Self>& c, std::vector<std::string> ids,
     // the user's actor goes away later.
     auto retry_later = [self, id, sub] {
       if constexpr (std::is_same_v<Self, session_actor::base>)
-        if (sub)
-          self->delayed_send(caf::actor_cast<session_actor>(self),
-                             std::chrono::milliseconds(500),
-                             subscribe_atom::value, id, std::uint32_t{1});
+        if (sub) subscribe_later(self, id);
     };
     auto fail = [done, id, retry_later](caf::error&) {
       retry_later();
@@ -305,11 +311,7 @@ void ask_presence(const call_ptr<Self>& c, request::presence& f) {
                          sub[i] = c->rc.presence->decide(id, check, shown[i]);
                          if (!sub[i] || shown[i]) continue;
                          drop_presence_of(c->self, *c->rc.presence, id);
-                         if (!ok)
-                           c->self->delayed_send(
-                               caf::actor_cast<session_actor>(c->self),
-                               std::chrono::milliseconds(500),
-                               subscribe_atom::value, id, std::uint32_t{1});
+                         if (!ok) subscribe_later(c->self, id);
                        }
                    gather_presence(c, std::move(*ids), shown, sub, check);
                  });
