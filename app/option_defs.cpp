@@ -39,6 +39,12 @@ long long parse_int(const std::string& v, long long min, long long max) {
   return x;
 }
 
+bool parse_bool(const std::string& v) {
+  if (v != "true" && v != "false")
+    throw std::invalid_argument("expected true or false, got '" + v + "'");
+  return v == "true";
+}
+
 #define SB_INT_OPTION(NAME, HELP, FIELD, MIN, MAX)                          \
   option_def {                                                              \
     NAME, HELP, [](const config& c) { return std::to_string(c.FIELD); },    \
@@ -138,12 +144,7 @@ const std::vector<option_def>& option_defs() {
          [](const config& c) {
            return std::string(c.dev_login ? "true" : "false");
          },
-         [](config& c, const std::string& v) {
-           if (v != "true" && v != "false")
-             throw std::invalid_argument("expected true or false, got '" + v +
-                                         "'");
-           c.dev_login = v == "true";
-         }},
+         [](config& c, const std::string& v) { c.dev_login = parse_bool(v); }},
         {"web-root",
          "folder of the browser client served at / (default: the installed "
          "or built one)",

@@ -29,5 +29,7 @@ void add_push_options(std::vector<option_def>& d);
 // `v` as an integer in min..max; throws std::invalid_argument saying what
 // was expected.
 long long parse_int(const std::string& v, long long min, long long max);
+// `v` as true or false; throws std::invalid_argument otherwise.
+bool parse_bool(const std::string& v);
 
 }  // namespace switchboard::app

@@ -43,10 +43,7 @@ void add_push_options(std::vector<option_def>& d) {
                  return std::string(c.push_preview ? "true" : "false");
                },
                [](config& c, const std::string& v) {
-                 if (v != "true" && v != "false")
-                   throw std::invalid_argument("expected true or false, got '" +
-                                               v + "'");
-                 c.push_preview = v == "true";
+                 c.push_preview = parse_bool(v);
                }});
   d.push_back(text("push-gateway-url",
                    "Matrix push gateway (Sygnal or any other) for devices of "
@@ -72,6 +69,17 @@ void add_push_options(std::vector<option_def>& d) {
                    "Web Push: the contact push services see, mailto:ADDRESS "
                    "or an https: URL",
                    &config::webpush_subject));
+  d.push_back({"webpush-allow-private",
+               "true: Web Push endpoints may be http: URLs and private, "
+               "loopback or link-local addresses (a push service in your "
+               "own network, a test's); false: https: to public addresses "
+               "only, as browsers' push services are",
+               [](const config& c) {
+                 return std::string(c.webpush_allow_private ? "true" : "false");
+               },
+               [](config& c, const std::string& v) {
+                 c.webpush_allow_private = parse_bool(v);
+               }});
   d.push_back(text("fcm-url", "FCM's API, https://HOST[:PORT] (a test's fake)",
                    &config::fcm_url, [](const std::string& v) {
                      require_scheme(v, false, "expected http(s)://HOST[:PORT]");

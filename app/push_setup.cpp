@@ -54,6 +54,7 @@ std::unique_ptr<push::service> make_push_service(const config& cfg,
   po.preview = cfg.push_preview;
   po.fcm_url = cfg.fcm_url;
   po.webpush_subject = cfg.webpush_subject;
+  po.webpush_allow_private = cfg.webpush_allow_private;
   po.apns_key_id = cfg.apns_key_id;
   po.apns_team_id = cfg.apns_team_id;
   po.apns_topic = cfg.apns_topic;

@@ -230,14 +230,16 @@ int serve_main(int argc, char** argv) {
   auth::token_verifier tokens(
       key, auth::time_rules{cfg.token_leeway_s, cfg.token_max_lifetime_s},
       &revoked);
-  handlers.http = [&rt, &state, &m, &web, &tokens, key, &joined_node,
+  rest::api_options api;
+  api.webpush_allow_private = cfg.webpush_allow_private;
+  handlers.http = [&rt, &state, &m, &web, &tokens, key, &joined_node, api,
                    dev_login = cfg.dev_login, st = store.get()](
                       net::http_request req, net::http_reply reply) {
     if (req.target.rfind("/v1/", 0) == 0 && state == node_state::draining)
       return reply(rest::error_response(proto_code::unavailable,
                                         "the node is shutting down"));
     if (rest::handle_dev_login(dev_login, *key, req, reply)) return;
-    if (rest::handle(*rt, tokens, req, reply)) return;
+    if (rest::handle(*rt, tokens, api, req, reply)) return;
     if (handle_ops(req, reply, state, m, *st, joined_node.load())) return;
     if (web.handle(req, reply)) return;
     reply(rest::error_response(proto_code::not_found, "no such path"));

@@ -1,6 +1,7 @@
 #include "push/http_client.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "common/thread_name.hpp"
+#include "push/public_address.hpp"
 
 namespace switchboard::push {
 
@@ -50,6 +52,9 @@ struct http_client::impl {
     curl_slist* headers = nullptr;
     CURL* easy = nullptr;
     std::size_t max_body = 0;
+    bool public_only = false;
+    bool refused_address = false;  // an address was not public
+    bool tried_public = false;     // and one was
     ~transfer() {
       if (headers) curl_slist_free_all(headers);
       if (easy) curl_easy_cleanup(easy);
@@ -58,6 +63,7 @@ struct http_client::impl {
 
   std::size_t max_body;
   std::string ca_file;
+  reach where = reach::any;
   CURLM* multi = nullptr;
   std::mutex mtx;
   std::deque<std::unique_ptr<transfer>> queue;  // under mtx
@@ -89,6 +95,19 @@ struct http_client::impl {
     return size * n;
   }
 
+  // libcurl's socket for each address it tries: none for one that is not
+  // public when the transfer must not reach it (libcurl tries the host's
+  // next address, or fails with "couldn't connect").
+  static curl_socket_t open_socket(void* user, curlsocktype, curl_sockaddr* a) {
+    auto* t = static_cast<transfer*>(user);
+    if (t->public_only && !is_public_address(&a->addr)) {
+      t->refused_address = true;
+      return CURL_SOCKET_BAD;
+    }
+    t->tried_public = true;
+    return ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  }
+
   void start(std::unique_ptr<transfer> t) {
     auto* e = curl_easy_init();
     if (!e) {
@@ -100,7 +119,14 @@ struct http_client::impl {
     auto& r = t->req;
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    t->public_only = where == reach::public_only;
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+                     t->public_only ? "https" : "http,https");
+    if (t->public_only) {
+      curl_easy_setopt(e, CURLOPT_PROXY, "");
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &impl::open_socket);
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
+    }
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(r.timeout.count()));
     curl_easy_setopt(
@@ -159,6 +185,13 @@ struct http_client::impl {
     if (rc != CURLE_OK) {
       t->res.status = 0;
       t->res.error = curl_easy_strerror(rc);
+      if (t->refused_address && !t->tried_public &&
+          rc == CURLE_COULDNT_CONNECT) {
+        t->res.not_public = true;
+        t->res.error =
+            "the host's addresses are not public (loopback, private, "
+            "link-local or reserved)";
+      }
     } else {
       long status = 0, ver = 0;
       curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -209,11 +242,12 @@ struct http_client::impl {
   }
 };
 
-http_client::http_client(std::size_t max_body, std::string ca_file)
+http_client::http_client(std::size_t max_body, std::string ca_file, reach where)
     : impl_(std::make_unique<impl>()) {
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   impl_->max_body = max_body;
   impl_->ca_file = std::move(ca_file);
+  impl_->where = where;
   impl_->multi = curl_multi_init();
   curl_multi_setopt(impl_->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   // A provider without HTTP/2 gets at most this many connections; more

@@ -37,17 +37,29 @@ class http_client {
     std::vector<std::pair<std::string, std::string>> headers;  // lower case
     std::string body;
     long http_version = 0;  // 11, 2 (when answered)
+    // No answer because every address of the host was refused (a
+    // public_only client's, see reach).
+    bool not_public = false;
     // The first header `name` (lower case), if any.
     std::optional<std::string> header(std::string_view name) const;
   };
   using callback = std::function<void(response)>;
+  // Where the client may connect.
+  enum class reach : std::uint8_t {
+    any,  // the operator's providers, wherever they are configured
+    // Only https: URLs, only to public addresses (is_public_address, as
+    // the host resolves when connecting, so a name that resolves to
+    // loopback is refused too), and no proxy from the environment (whose
+    // address would be the one checked). For URLs that clients chose.
+    public_only,
+  };
 
   // `max_body` bounds what is kept of a response body (a provider's answer
   // is small; a larger one is cut there). `ca_file`: a PEM bundle of the
   // certificate authorities to trust instead of the system's (a TLS proxy's
   // own, a test's fake provider); empty: the system's.
   explicit http_client(std::size_t max_body = 64 * 1024,
-                       std::string ca_file = {});
+                       std::string ca_file = {}, reach where = reach::any);
   ~http_client();  // shutdown()
   // Fails what is queued or in flight (error "the node is shutting down";
   // their callbacks run) and stops the client's thread; later sends fail

@@ -27,9 +27,19 @@ service::service(storage::store& store, service_options o,
   if (!p.o.fcm_credentials.empty())
     p.fcm = std::make_unique<fcm_provider>(p.http, p.o.fcm_credentials,
                                            p.o.fcm_url, p.log);
-  if (!p.o.webpush_vapid_key.empty())
+  if (!p.o.webpush_vapid_key.empty()) {
+    // Its endpoints are the clients': a client of its own, whose
+    // connections are checked as they are opened and never shared with
+    // the operator's providers (which may be on private addresses).
+    p.webpush_http =
+        p.o.webpush_allow_private
+            ? p.http
+            : std::make_shared<http_client>(64 * 1024, p.o.ca_file,
+                                            http_client::reach::public_only);
     p.webpush = std::make_unique<webpush_provider>(
-        p.http, p.o.webpush_vapid_key, p.o.webpush_subject);
+        p.webpush_http, p.o.webpush_vapid_key, p.o.webpush_subject,
+        p.o.webpush_allow_private);
+  }
   if (!p.o.apns_key.empty())
     p.apns = std::make_unique<apns_provider>(
         p.http, apns_options{p.o.apns_key, p.o.apns_key_id, p.o.apns_team_id,
@@ -58,11 +68,13 @@ void service::stop() {
   // Its thread stops here, failing what is in flight (their callbacks run
   // while the rest is here); then nothing holds it but this.
   if (impl_->http) impl_->http->shutdown();
+  if (impl_->webpush_http) impl_->webpush_http->shutdown();
   impl_->gateway.reset();
   impl_->fcm.reset();
   impl_->webpush.reset();
   impl_->apns.reset();
   impl_->http.reset();
+  impl_->webpush_http.reset();
 }
 
 bool service::enabled() const {

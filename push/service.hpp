@@ -39,6 +39,10 @@ struct service_options {
   // private key's contents; empty: off) and the contact in its tokens.
   std::string webpush_vapid_key;
   std::string webpush_subject;
+  // Whether Web Push endpoints may be http: URLs and reach private,
+  // loopback and link-local addresses (a push service inside one's own
+  // network, a test's fake); off: https: and public addresses only.
+  bool webpush_allow_private = false;
   // APNs for devices of platform "apns": the .p8 key (its contents; empty:
   // off), its key id, the team id, the app's bundle id (the topic) and the
   // API's URL.

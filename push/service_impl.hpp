@@ -80,6 +80,7 @@ struct service::impl {
   metrics::log_sink log;
   metrics::node_metrics* m;
   std::shared_ptr<http_client> http;
+  std::shared_ptr<http_client> webpush_http;  // http, or its own
   std::unique_ptr<gateway_provider> gateway;
   std::unique_ptr<fcm_provider> fcm;
   std::unique_ptr<webpush_provider> webpush;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "push/http_client.hpp"
@@ -9,12 +8,6 @@
 #include "push/provider.hpp"
 
 namespace switchboard::push {
-
-// The VAPID audience of a push endpoint (RFC 8292 §2): its origin as RFC
-// 6454 writes it, "https://host" with the scheme and host in lower case
-// and the port only when it is not the scheme's default. Nothing when the
-// endpoint is not an absolute http: or https: URL with a host.
-std::optional<std::string> vapid_audience(const std::string& url);
 
 // Web Push (RFC 8030) for devices of platform "webpush", whose token is the
 // browser's subscription as PushSubscription.toJSON() gives it:
@@ -25,13 +18,20 @@ std::optional<std::string> vapid_audience(const std::string& url);
 // --webpush-vapid-key, `sub` --webpush-subject), a TTL, an Urgency and a
 // Topic per conversation (a newer push replaces an older one the push
 // service still holds). 404 and 410 remove the device; so does a token
-// that is not a subscription.
+// that is not a subscription (webpush_subscription.hpp), and an endpoint
+// whose address is not public (is_public_address) unless `allow_private`.
+// `http` must be a client of its own made with http_client::reach::
+// public_only (unless `allow_private`): its connections are not shared
+// with the operator's providers, which may be on private addresses.
 class webpush_provider final : public provider {
  public:
   // `vapid_pem`: a P-256 private key; throws std::invalid_argument when it
   // is not, or when `subject` is not a mailto: or https: URL.
+  // `allow_private`: http: endpoints and private addresses too
+  // (--webpush-allow-private).
   webpush_provider(std::shared_ptr<http_client> http,
-                   const std::string& vapid_pem, std::string subject);
+                   const std::string& vapid_pem, std::string subject,
+                   bool allow_private = false);
   const char* name() const override { return "webpush"; }
   void send(const target& to, const notification& n,
             std::function<void(outcome)> done) override;
@@ -47,6 +47,7 @@ class webpush_provider final : public provider {
   std::shared_ptr<http_client> http_;
   jwt_signer vapid_;  // ES256
   std::string subject_;
+  bool allow_private_;
 };
 
 }  // namespace switchboard::push

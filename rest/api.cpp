@@ -10,6 +10,7 @@
 #include "actors/node.hpp"
 #include "auth/token_verifier.hpp"
 #include "common/clock.hpp"
+#include "push/webpush_subscription.hpp"
 #include "rest/http_errors.hpp"
 #include "rest/json_body.hpp"
 #include "rest/route.hpp"
@@ -154,7 +155,8 @@ void presence(actors::node& rt, const std::string& user, const route& r,
 }
 
 void register_device(actors::node& rt, const std::string& user,
-                     const json::object& body, const net::http_reply& reply) {
+                     const json::object& body, const api_options& opts,
+                     const net::http_reply& reply) {
   auto* platform = body.if_contains("platform");
   auto* token = body.if_contains("token");
   static const std::vector<std::string> platforms = {"fcm", "apns", "webpush",
@@ -182,6 +184,13 @@ void register_device(actors::node& rt, const std::string& user,
           std::string::npos) {
     reply(error_response(proto_code::bad_request,
                          "an APNs device token is hexadecimal"));
+    return;
+  }
+  std::string why;
+  if (platform->as_string() == "webpush" &&
+      !push::parse_webpush_subscription(std::string(token->as_string()),
+                                        opts.webpush_allow_private, &why)) {
+    reply(error_response(proto_code::bad_request, why));
     return;
   }
   auto now = common::unix_ms();
@@ -226,7 +235,8 @@ void list_devices(actors::node& rt, const std::string& user,
 }  // namespace
 
 bool handle(actors::node& rt, const auth::token_verifier& tokens,
-            const net::http_request& req, const net::http_reply& reply) {
+            const api_options& opts, const net::http_request& req,
+            const net::http_reply& reply) {
   auto r = match_route(req.target);
   if (!r) return false;
   if (!r->allows(req.method)) {
@@ -301,7 +311,7 @@ bool handle(actors::node& rt, const auth::token_verifier& tokens,
       if (r->kind == route_kind::devices && !post)
         list_devices(rt, user, reply);
       else if (r->kind == route_kind::devices)
-        register_device(rt, user, body, reply);
+        register_device(rt, user, body, opts, reply);
       else
         delete_device(rt, user, r->param, reply);
       break;

@@ -52,6 +52,17 @@ std::vector<std::string> apns_args(const fake_apns& apple, const temp_dir& dir,
           "--push-ca-file",  apple.ca_file()};
 }
 
+// A fresh VAPID key (a P-256 private key in PEM) in `dir`; its file.
+std::string vapid_key(const temp_dir& dir) {
+  auto key = (dir.path() / "vapid.pem").string();
+  auto* k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  auto* bio = BIO_new_file(key.c_str(), "w");
+  PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
+  BIO_free(bio);
+  EVP_PKEY_free(k);
+  return key;
+}
+
 // Waits until `bursts` bursts were handed over, `jobs` members' jobs made
 // of them, and every job is settled.
 void wait_settled(node_process& n, double bursts, double jobs = 0) {
@@ -330,16 +341,10 @@ TEST_CASE(
     "[e2e][push][webpush]") {
   fake_webpush service;
   temp_dir dir;
-  auto key = (dir.path() / "vapid.pem").string();
-  {
-    auto* k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-    auto* bio = BIO_new_file(key.c_str(), "w");
-    PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
-    BIO_free(bio);
-    EVP_PKEY_free(k);
-  }
+  auto key = vapid_key(dir);
   e2e_fixture f({"--push-grace-ms", "0", "--webpush-vapid-key", key,
-                 "--webpush-subject", "mailto:ops@example.org"});
+                 "--webpush-subject", "mailto:ops@example.org",
+                 "--webpush-allow-private", "true"});  // the fake's http:
   // The browser's subscription, longer than any provider's device token.
   auto sub = service.subscription();
   CHECK(sub.size() > 100);
@@ -360,6 +365,55 @@ TEST_CASE(
   CHECK(got[0].at("msg_id") == 1);
   CHECK(got[0].at("sender") == "alice");
   CHECK(service.subject() == "mailto:ops@example.org");  // --webpush-subject
+}
+
+TEST_CASE(
+    "a Web Push endpoint must be an https: URL on the public internet: a "
+    "client cannot make the node call into its own network",
+    "[e2e][push][webpush]") {
+  fake_webpush service;  // on http://127.0.0.1
+  temp_dir dir;
+  e2e_fixture f({"--push-grace-ms", "0", "--webpush-vapid-key", vapid_key(dir),
+                 "--webpush-subject", "mailto:ops@example.org"});
+  auto sub = json::parse(service.subscription()).as_object();
+  const std::string plain(
+      sub["endpoint"].as_string());  // http://127.0.0.1:P/..
+  auto call = [&](const std::string& method, const json::object& body = {}) {
+    return http_request(f.node.port(), method, "/v1/devices",
+                        body.empty() ? "" : json::serialize(body),
+                        "Bearer " + f.node.token("bob"));
+  };
+  auto register_endpoint = [&](const std::string& endpoint) {
+    sub["endpoint"] = endpoint;
+    return call("POST", json::object{{"platform", "webpush"},
+                                     {"token", json::serialize(sub)}});
+  };
+  // Refused when registered: plain http:, and no subscription at all.
+  auto r = register_endpoint(plain);
+  CHECK(r.status == 400);
+  CHECK(r.json().at("error").at("message") ==
+        "a webpush endpoint is an https: URL");
+  r = call("POST", json::object{{"platform", "webpush"}, {"token", "a-token"}});
+  CHECK(r.status == 400);
+  CHECK(r.json().at("error").at("code") == "bad_request");
+  // An https: URL whose host is this machine is taken (where a name points
+  // is known only when connecting), and removed at its first push without
+  // a connection to it.
+  const auto port_and_path = plain.substr(plain.rfind(':'));
+  REQUIRE(register_endpoint("https://localhost" + port_and_path).status == 204);
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  REQUIRE(e2e_fixture::send(*alice, conv, "hi", "m1")["type"] == "sent");
+  wait_metric(f.node, "switchboard_push_devices_removed_total", 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_sends_total{provider="
+               "\"webpush\",outcome=\"gone\"}") == 1);
+  CHECK(metric(f.node.port(),
+               "switchboard_push_failures_total{provider="
+               "\"webpush\",reason=\"endpoint_not_public\"}") == 1);
+  auto listed = call("GET").json();
+  CHECK(listed.at("devices").as_array().empty());
+  CHECK(service.requests().empty());
 }
 
 TEST_CASE(
@@ -471,4 +525,6 @@ TEST_CASE(
       "--push-gateway-url: expected http://HOST:PORT or https://");
   refused({"--push-ca-file", (dir.path() / "missing.pem").string()},
           "--push-ca-file: cannot read");
+  refused({"--webpush-allow-private", "yes"},
+          "--webpush-allow-private: expected true or false");
 }

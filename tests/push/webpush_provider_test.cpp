@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "push/webpush_subscription.hpp"
 #include "tests/push/send_one.hpp"
 #include "tests/support/fake_webpush.hpp"
 
@@ -40,7 +41,7 @@ TEST_CASE(
     "[push][webpush]") {
   fake_webpush service;
   auto http = std::make_shared<http_client>();
-  webpush_provider p(http, p256_pem(), "mailto:ops@example.org");
+  webpush_provider p(http, p256_pem(), "mailto:ops@example.org", true);
   target browser{"webpush", service.subscription(), 0};
   CHECK(send_one(p, browser, message()).what == outcome::kind::sent);
   INFO(service.problem());
@@ -69,7 +70,7 @@ TEST_CASE(
     "[push][webpush]") {
   fake_webpush service;
   auto http = std::make_shared<http_client>();
-  webpush_provider p(http, p256_pem(), "https://example.org/contact");
+  webpush_provider p(http, p256_pem(), "https://example.org/contact", true);
   service.answer(410);
   auto o = send_one(p, target{"webpush", service.subscription(), 0}, message());
   CHECK(o.what == outcome::kind::gone);
@@ -130,4 +131,70 @@ TEST_CASE(
   CHECK_FALSE(vapid_audience("ftp://push.example/x"));
   CHECK_FALSE(vapid_audience("push.example/x"));
   CHECK_FALSE(vapid_audience("https:///x"));
+}
+
+TEST_CASE(
+    "a subscription is an https: endpoint with a P-256 key and a 16-byte "
+    "auth secret; anything else says what is wrong",
+    "[push][webpush]") {
+  using switchboard::push::parse_webpush_subscription;
+  fake_webpush service;
+  auto keys = [&](const std::string& endpoint) {
+    auto sub = boost::json::parse(service.subscription()).as_object();
+    sub["endpoint"] = endpoint;
+    return boost::json::serialize(sub);
+  };
+  std::string why;
+  auto ok =
+      parse_webpush_subscription(keys("https://push.example/s/1"), false, &why);
+  REQUIRE(ok);
+  CHECK(ok->origin == "https://push.example");
+  CHECK(ok->p256dh.size() == 65);
+  CHECK(ok->auth.size() == 16);
+  // http: only where the node allows private endpoints.
+  CHECK_FALSE(
+      parse_webpush_subscription(keys("http://push.example/s/1"), false, &why));
+  CHECK(why == "a webpush endpoint is an https: URL");
+  CHECK(parse_webpush_subscription(keys("http://push.example/s/1"), true));
+  struct bad {
+    std::string token, why;
+  };
+  for (auto& b : std::vector<bad>{
+           {"not json", "PushSubscription.toJSON()"},
+           {R"({"keys":{}})", "needs an endpoint"},
+           {keys("ftp://push.example/x"), "absolute https: URL"},
+           {R"({"endpoint":"https://p.example/x"})", "needs keys"},
+           {R"({"endpoint":"https://p.example/x","keys":{"p256dh":"AAAA",)"
+            R"("auth":"AAAAAAAAAAAAAAAAAAAAAA"}})",
+            "keys.p256dh is a P-256 public key"},
+           {R"({"endpoint":"https://p.example/x","keys":{"p256dh":")" +
+                switchboard::auth::base64url_encode(std::string(65, '\x04')) +
+                R"(","auth":"AAAA"}})",
+            "keys.auth is 16 bytes"}}) {
+    INFO(b.token);
+    CHECK_FALSE(parse_webpush_subscription(b.token, true, &why));
+    CHECK(why.find(b.why) != std::string::npos);
+  }
+}
+
+TEST_CASE(
+    "a Web Push to an endpoint on a private address is not sent, and the "
+    "device is removed",
+    "[push][webpush]") {
+  fake_webpush service;  // on 127.0.0.1
+  auto http = std::make_shared<http_client>(64 * 1024, "",
+                                            http_client::reach::public_only);
+  webpush_provider p(http, p256_pem(), "mailto:ops@example.org");
+  auto sub = boost::json::parse(service.subscription()).as_object();
+  std::string endpoint(sub["endpoint"].as_string());
+  sub["endpoint"] = "https://" + endpoint.substr(std::string("http://").size());
+  auto o =
+      send_one(p, target{"webpush", boost::json::serialize(sub), 0}, message());
+  CHECK(o.what == outcome::kind::gone);
+  CHECK(o.reason == "endpoint_not_public");
+  // An http: endpoint is not a subscription here at all.
+  o = send_one(p, target{"webpush", service.subscription(), 0}, message());
+  CHECK(o.what == outcome::kind::gone);
+  CHECK(o.reason == "not_a_subscription");
+  CHECK(service.requests().empty());
 }

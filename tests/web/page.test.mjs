@@ -311,7 +311,9 @@ async function webPushNode(t, args) {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   writeFileSync(vapidFile, privateKey.export({ type: "pkcs8", format: "pem" }));
   return startNode([
-    "--dev-login", "--webpush-vapid-key", vapidFile, "--webpush-subject", "mailto:test@example.org", ...args,
+    "--dev-login", "--webpush-vapid-key", vapidFile, "--webpush-subject", "mailto:test@example.org",
+    "--webpush-allow-private", "true", // the fake push service is on http://127.0.0.1
+    ...args,
   ]);
 }
 
