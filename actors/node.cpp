@@ -174,8 +174,14 @@ node::~node() {
   impl_->pool.reset();  // runs and drops what is queued
   // Every completion of an earlier commit runs before this one's: after it,
   // no write callback can reach into the actor system any more.
-  (void)impl_->store.commit_and_wait(
-      storage::batch{});  // an empty batch cannot fail usefully
+  // So it waits for as long as the store takes (a stuck disk is the
+  // operator's to see), saying so every wait's deadline.
+  for (;;) {
+    auto s = impl_->store.commit_and_wait(storage::batch{});
+    if (s || s.err().code != storage::errc::timed_out) break;
+    metrics::emit(impl_->ctx.log, "error", "shutdown_waits_for_store",
+                  {{"error", s.err().message}});
+  }
   if (impl_->repl) {
     impl_->store.set_replication(nullptr);
     impl_->repl.reset();

@@ -16,6 +16,8 @@ std::string_view to_string(errc e) noexcept {
       return "closed";
     case errc::unavailable:
       return "unavailable";
+    case errc::timed_out:
+      return "timed_out";
   }
   return "unknown";
 }

@@ -26,6 +26,10 @@ enum class errc {
   // writer is recovering (store::health says why). Nothing was written;
   // retry later.
   unavailable,
+  // A caller's wait for a write ended before the write did (a stuck disk,
+  // followers that do not answer): its outcome is unknown, and it may
+  // still become durable.
+  timed_out,
 };
 
 // A short stable name for logs and tests, e.g. "io_error".

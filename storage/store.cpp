@@ -278,12 +278,17 @@ void store::commit(batch b, completion done) {
   impl_->writer->submit(std::move(b), std::move(done));
 }
 
-status store::commit_and_wait(batch b) {
+status store::commit_and_wait(batch b, std::chrono::milliseconds deadline) {
   // The promise is shared with the completion: set_value may still be
-  // finishing on the writer thread when get() returns here.
+  // finishing on the writer thread when get() returns here, or run long
+  // after a wait that gave up.
   auto promise = std::make_shared<std::promise<status>>();
   auto fut = promise->get_future();
   commit(std::move(b), [promise](const status& st) { promise->set_value(st); });
+  if (fut.wait_for(deadline) != std::future_status::ready)
+    return error{errc::timed_out, "the write did not complete in " +
+                                      std::to_string(deadline.count()) +
+                                      " ms (it may still)"};
   return fut.get();
 }
 

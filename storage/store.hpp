@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -93,8 +94,12 @@ class store {
   // thread the sink completes it on), or at once on the calling thread
   // for an invalid batch or a closed store: it must not block.
   void commit(batch b, completion done);
-  // commit() and wait for the outcome. For tests, tools and start-up.
-  status commit_and_wait(batch b);
+  // commit() and wait for the outcome, at most `deadline`: then
+  // errc::timed_out (the write may still complete). For tests, tools,
+  // start-up and the cluster's steps on a thread of their own.
+  static constexpr std::chrono::milliseconds default_wait{30000};
+  status commit_and_wait(batch b,
+                         std::chrono::milliseconds deadline = default_wait);
   // Every group written from now on goes through `sink` (null: none;
   // storage/replication_sink.hpp says what it is asked and when).
   void set_replication(replication_sink* sink) noexcept;

@@ -283,3 +283,31 @@ TEST_CASE_METHOD(store_fixture,
   CHECK(log->kvs[2].first == journal_key(shard, 2));
   CHECK(db->positions().value()[0].second == shard_position{3, 3});
 }
+
+TEST_CASE_METHOD(store_fixture,
+                 "a wait for a write that does not complete ends at its "
+                 "deadline; the write completes later all the same",
+                 "[replication_sink]") {
+  holding_sink sink;
+  auto shard = shard_of_id(*db, "conv-c");
+  sink.led = {shard};
+  db->set_replication(&sink);
+  batch b;
+  b.put_message("conv-c", message{1, "alice", "hi", 5, "c1"});
+  auto waited =
+      db->commit_and_wait(std::move(b), std::chrono::milliseconds(50));
+  REQUIRE_FALSE(waited.has_value());
+  CHECK(waited.err().code == errc::timed_out);
+  CHECK(waited.err().message.find("did not complete in 50 ms") !=
+        std::string::npos);
+  CHECK(to_string(errc::timed_out) == "timed_out");
+  // The held completion is the abandoned wait's: releasing it is safe.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (sink.held_count() == 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::yield();
+  }
+  sink.release();
+  db->set_replication(nullptr);
+  CHECK(db->last_msg_id("conv-c").value() == 1);
+}
