@@ -60,13 +60,27 @@ net::http_response with_body(json::object o) {
   return res;
 }
 
-// A node that did not answer, named in the merged answer rather than left
-// out silently.
-json::array failures(const std::vector<net::http_response>& all) {
+// The nodes that did not answer (a status but 200 and `also_fine`), each
+// {node_id, error}, named in the merged answer rather than left out
+// silently.
+json::array failures(const std::vector<net::http_response>& all,
+                     int also_fine = 200) {
   json::array out;
-  for (auto& r : all)
-    if (r.status >= 500) out.emplace_back(r.body);
+  for (auto& r : all) {
+    if (r.status == 200 || r.status == also_fine) continue;
+    auto o = object_of(r);
+    auto id = o ? text_of(*o, "node_id") : std::string();
+    json::value node = id.empty() ? json::value(nullptr) : json::value(id);
+    out.emplace_back(json::object{{"node_id", node}, {"error", why_not(r, o)}});
+  }
   return out;
+}
+
+// The array `name` of `o`, or an empty one (an answer that lacks it).
+const json::array& array_of(const json::object& o, const char* name) {
+  static const json::array none;
+  auto* v = o.if_contains(name);
+  return v && v->is_array() ? v->as_array() : none;
 }
 
 }  // namespace
@@ -198,8 +212,8 @@ std::optional<net::http_response> answer_in_cluster(
     auto all = cv.at_every_node(scoped);
     for (auto& r : all)
       if (auto o = object_of(r); o && r.status == 200)
-        for (auto& u : (*o)["users"].as_array())
-          users.insert(std::string(u.as_string()));
+        for (auto& u : array_of(*o, "users"))
+          if (u.is_string()) users.insert(std::string(u.as_string()));
     json::array list;
     for (auto& u : users) list.emplace_back(u);
     json::object o{{"users", std::move(list)}};
@@ -209,9 +223,10 @@ std::optional<net::http_response> answer_in_cluster(
   if (is({"users", "*"}, "GET")) {
     auto owner = cv.at_owner(parts[3], req);
     json::array conns;
-    for (auto& r : cv.at_every_node(scoped))
+    auto all = cv.at_every_node(scoped);
+    for (auto& r : all)
       if (auto o = object_of(r); o && r.status == 200)
-        for (auto& c : (*o)["connections"].as_array()) conns.push_back(c);
+        for (auto& c : array_of(*o, "connections")) conns.push_back(c);
     auto o = object_of(owner);
     if (owner.status ==
             common::info(common::proto_code::not_found).http_status &&
@@ -222,6 +237,8 @@ std::optional<net::http_response> answer_in_cluster(
       return owner;
     (*o)["online"] = !conns.empty();
     (*o)["connections"] = std::move(conns);
+    // Connections at those nodes are not listed (nor is `online` sure).
+    if (auto f = failures(all); !f.empty()) (*o)["unanswered"] = std::move(f);
     return with_body(std::move(*o));
   }
   // A user's devices and pushes are at the user's shard's owner.
@@ -229,14 +246,32 @@ std::optional<net::http_response> answer_in_cluster(
     return cv.at_owner(parts[3], req);
   if (is({"users", "*", "kick"}, "POST")) {
     std::int64_t closed = 0;
-    for (auto& r : cv.at_every_node(scoped))
+    auto all = cv.at_every_node(scoped);
+    for (auto& r : all)
       if (auto o = object_of(r); o && r.status == 200)
-        closed += (*o)["closed"].as_int64();
-    if (closed == 0)
+        closed += count_of(*o, "closed");
+    // A node without the user's connections answers 404; any other
+    // failure may hide connections left open there.
+    auto f = failures(all, common::info(proto_code::not_found).http_status);
+    if (closed == 0 && f.empty())
       return rest::error_response(
           proto_code::not_found,
           parts[3] + " has no connection in the cluster");
-    return with_body(json::object{{"user_id", parts[3]}, {"closed", closed}});
+    if (closed == 0) {
+      std::string nodes;
+      for (auto& u : f)
+        nodes += (nodes.empty() ? "" : "; ") +
+                 text_of(u.as_object(), "node_id") + ": " +
+                 text_of(u.as_object(), "error");
+      return rest::error_response(
+          proto_code::unavailable,
+          "no connection of " + parts[3] +
+              " was closed, and nodes that may have some did not answer (" +
+              nodes + "); repeat it");
+    }
+    json::object o{{"user_id", parts[3]}, {"closed", closed}};
+    if (!f.empty()) o["unanswered"] = std::move(f);
+    return with_body(std::move(o));
   }
   if (is({"users", "*", "revoke"}, "POST")) {
     // Every node checks tokens itself, so every node keeps the revocation,

@@ -36,6 +36,9 @@ outcome call(client& c, const std::string& method, const std::string& target,
              const std::function<std::string(boost::json::object&)>& plain);
 // The object's scalar members, one "key: value" line each.
 std::string key_values(boost::json::object& o);
+// A line per node in the object's `unanswered` (a cluster's merged answer
+// that some nodes are missing from): "node ID DID NOT ANSWER: why".
+std::string unanswered_lines(boost::json::object& o);
 
 // `status` as plain text: the node's own lines, then, on a clustered node,
 // a table of every node's counts, their totals and who did not answer.

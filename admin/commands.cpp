@@ -60,6 +60,16 @@ std::string key_values(json::object& o) {
   return os.str();
 }
 
+std::string unanswered_lines(json::object& o) {
+  std::string out;
+  if (auto* us = o.if_contains("unanswered"); us && us->is_array())
+    for (auto& v : us->as_array())
+      if (v.is_object())
+        out += "node " + scalar(v.as_object()["node_id"]) +
+               " DID NOT ANSWER: " + scalar(v.as_object()["error"]) + "\n";
+  return out;
+}
+
 }  // namespace detail
 
 namespace {
@@ -104,7 +114,8 @@ const std::vector<command>& commands() {
                [](json::object& o) {
                  std::string out;
                  for (auto& u : o["users"].as_array()) out += scalar(u) + "\n";
-                 return out.empty() ? std::string("(no users online)\n") : out;
+                 if (out.empty()) out = "(no users online)\n";
+                 return out + unanswered_lines(o);
                });
          }},
         {"user", "user USER",
@@ -121,7 +132,7 @@ const std::vector<command>& commands() {
                                   " from " + scalar(x["remote"]) + " since " +
                                   scalar(x["since"]) + "\n";
                          }
-                         return out;
+                         return out + unanswered_lines(o);
                        });
          }},
         {"kick", "kick USER [REASON]",
@@ -137,7 +148,7 @@ const std::vector<command>& commands() {
                        body, j, [](json::object& o) {
                          return "closed " + scalar(o["closed"]) +
                                 " connection(s) of " + scalar(o["user_id"]) +
-                                "\n";
+                                "\n" + unanswered_lines(o);
                        });
          }},
         {"revoke", "revoke USER",

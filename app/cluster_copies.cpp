@@ -225,7 +225,8 @@ std::string cluster_node::impl::join(std::uint32_t shard,
     auto why =
         catch_up(shard, node_id, reg, rec->epoch, streamed_keys, reconciled);
     if (!why.empty()) {
-      stream.drop();
+      if (auto not_dropped = stream.drop(); !not_dropped.empty())
+        why += "; and the stream did not stop: " + not_dropped;
       metrics::emit(log, "warn", "replica_stream_failed",
                     {{"shard", std::to_string(shard)},
                      {"node_id", node_id},

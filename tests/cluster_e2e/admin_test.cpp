@@ -1,9 +1,12 @@
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 
 #include "auth/token_verifier.hpp"
 #include "tests/cluster_e2e/cluster_fixture.hpp"
+#include "tests/cluster_e2e/replication_support.hpp"
+#include "tests/support/port_cut.hpp"
 
 // The admin shell and API against a cluster: every command, asked of any
 // node, answers for the whole cluster.
@@ -154,4 +157,57 @@ TEST_CASE(
   REQUIRE(plain.status == 0);
   CHECK_THAT(plain.output, Catch::Contains("\nn2       DEAD: ") &&
                                Catch::Contains("2 node(s) live"));
+}
+
+TEST_CASE(
+    "a cluster-wide kick or user lookup names the nodes that did not "
+    "answer, and a kick that closed nothing there is not a 'no connection'",
+    "[cluster][e2e][admin]") {
+  if (auto why = no_iptables(); !why.empty()) {
+    WARN("skipped: " << why);
+    return;
+  }
+  cluster_fixture cl(3);
+  cl.rebalance();
+  auto alice_id = user_homed_on(cl, "n1", "alice");
+  auto alice = cl.connect(1, alice_id);
+  auto bob = cl.connect(2, "bob");
+  auto ports = cluster_ports(cl);
+  REQUIRE(ports.size() == 3);
+  // Every cluster port cut (etcd is another): every node stays live, and
+  // n1 hears from neither peer.
+  std::vector<std::unique_ptr<port_cut>> cuts;
+  for (auto& [id, p] : ports) {
+    cuts.push_back(std::make_unique<port_cut>(port_cut{p}));
+    cuts.back()->cut();
+  }
+  auto named = [](json::object& o) {
+    std::set<std::string> ids;
+    if (auto* u = o.if_contains("unanswered"); u && u->is_array())
+      for (auto& v : u->as_array())
+        ids.insert(std::string(v.as_object().at("node_id").as_string()));
+    return ids;
+  };
+  const std::set<std::string> peers{"n2", "n3"};
+  auto u = cl.admin_json(1, "user " + alice_id);
+  INFO(json::serialize(u));
+  CHECK(u["online"] == true);
+  CHECK(named(u) == peers);
+  auto users = cl.admin_json(1, "users");
+  INFO(json::serialize(users));
+  CHECK(named(users) == peers);
+  auto plain = cl.admin(1, "user " + alice_id, false);
+  CHECK_THAT(plain.output, Catch::Contains("node n2 DID NOT ANSWER: "));
+  // Bob's connection is on n2: no kick closed it, and nobody may say it
+  // has none.
+  auto kb = cl.admin(1, "kick bob");
+  INFO(kb.output);
+  CHECK(kb.status != 0);
+  CHECK_THAT(kb.output, Catch::Contains("did not answer") &&
+                            !Catch::Contains("has no connection"));
+  auto k = cl.admin_json(1, "kick " + alice_id);
+  INFO(json::serialize(k));
+  CHECK(k["closed"] == 1);
+  CHECK(named(k) == peers);
+  for (auto& c : cuts) c->restore();
 }
