@@ -200,8 +200,17 @@ test("a refused token is reported, not retried; a refused dev login says why", a
 test("registerDevice posts a device for push with the user's token; a refusal rejects with the node's code", async () => {
   const node = await startNode();
   const bob = client(node, "bob");
-  const subscription = { endpoint: "https://push.example/1", keys: { p256dh: "BA", auth: "AA" } };
-  await bob.registerDevice("webpush", JSON.stringify(subscription));
+  // A browser's key (an uncompressed P-256 point) and auth secret, as long
+  // as real ones: the node checks their sizes.
+  const keys = {
+    p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString("base64url"),
+    auth: Buffer.alloc(16, 9).toString("base64url"),
+  };
+  await bob.registerDevice("webpush", JSON.stringify({ endpoint: "https://push.example/1", keys }));
+  await assert.rejects(
+    bob.registerDevice("webpush", JSON.stringify({ endpoint: "http://push.example/1", keys })),
+    (e) => e.code === "bad_request" && /https/.test(e.message),
+  );
   await assert.rejects(bob.registerDevice("pigeon", "x"), (e) => e.code === "bad_request" && /platform/.test(e.message));
   const bad = new SwitchboardClient({ url: node.url, token: "not-a-token", WebSocket });
   await assert.rejects(bad.registerDevice("fcm", "t"), (e) => e.code === "unauthorized");
