@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -34,15 +35,33 @@ void check_presence(Self* self, node_context* ctx, const std::string& viewer,
   if (ctx->dir->clustered()) {
     std::vector<std::string> users{viewer};
     users.insert(users.end(), ids.begin(), ids.end());
+    // The lists from the users' owners, then the memberships of the
+    // conversations they share from those conversations' owners.
     gather_inboxes(
         self, ctx, std::move(users),
-        [viewer, ids = std::move(ids), done, failed](
+        [self, ctx, viewer, ids = std::move(ids), done, failed](
             proto_error err,
             std::vector<std::vector<std::string>> lists) mutable {
           if (!err.ok() || lists.size() != ids.size() + 1)
             return failed(err.ok() ? "short answer" : err.message);
-          done(true, shares_conversation(viewer, lists[0], ids,
-                                         {lists.begin() + 1, lists.end()}));
+          auto candidates = shared_by_lists(viewer, lists[0], ids,
+                                            {lists.begin() + 1, lists.end()},
+                                            presence_candidates);
+          std::vector<std::string> convs;
+          std::unordered_set<std::string> seen;
+          for (auto& cs : candidates)
+            for (auto& c : cs)
+              if (seen.insert(c).second) convs.push_back(c);
+          if (convs.empty())
+            return done(true, shown_by_members(viewer, ids, candidates, {}));
+          gather_summaries(
+              self, ctx, viewer, std::move(convs), ctx->lim.inbox_page_members,
+              [viewer, ids, candidates, done, failed](
+                  proto_error err, summary_page page) mutable {
+                if (!err.ok()) return failed(err.message);
+                done(true,
+                     shown_by_members(viewer, ids, candidates, page.list));
+              });
         });
     return;
   }
