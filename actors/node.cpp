@@ -119,6 +119,7 @@ node::impl::impl(storage::store& s, const node_options& o)
   ctx.pool = pool.get();
   ctx.dir = &dir;
   ctx.budgets = &budgets;
+  ctx.denials = &denials;
   if (o.cluster) {
     positions = std::make_unique<shard_positions>(s.shards());
     if (auto stored = s.positions())

@@ -32,6 +32,7 @@ class hs256_key;
 }
 namespace switchboard::actors {
 
+class denial_pacer;
 class io_pool;
 class request_budgets;
 class shard_positions;
@@ -45,6 +46,7 @@ struct node_context {
   io_pool* pool = nullptr;
   directory* dir = nullptr;
   request_budgets* budgets = nullptr;  // the buckets of this node's users
+  denial_pacer* denials = nullptr;     // forbidden answers past the budget
   // In a cluster: slices of other nodes' users' buckets, and how to ask
   // for one (budget_check.hpp); null and empty on a standalone node.
   budget_slices* slices = nullptr;

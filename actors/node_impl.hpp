@@ -13,6 +13,7 @@
 #include "actors/node.hpp"
 #include "actors/node_context.hpp"
 #include "actors/replicator.hpp"
+#include "actors/denial_pacer.hpp"
 #include "actors/request_budgets.hpp"
 #include "actors/shard_positions.hpp"
 #include "auth/jwt.hpp"
@@ -27,6 +28,7 @@ struct node::impl {
   std::unique_ptr<io_pool> pool;
   request_budgets budgets;
   budget_slices slices;
+  denial_pacer denials;
   node_context ctx;
   directory dir;
   metrics::node_metrics own_metrics;  // when the caller keeps none

@@ -24,6 +24,10 @@ enum class request_kind : std::size_t {
   cursor,   // ack and read
   ping,
   devices,  // REST: register and delete
+  // `forbidden` answers (a conversation the user is not in, or none):
+  // past the budget they are held (denial_pacer.hpp), not refused, as the
+  // protocol answers forbidden before rate_limited.
+  denied,
   count_,
 };
 
@@ -32,8 +36,8 @@ constexpr std::size_t request_kind_count =
 
 // The option and metric name of each kind (rate-sync, rate_sync).
 constexpr std::array<std::string_view, request_kind_count> request_kind_names =
-    {"sync",    "conversations", "presence", "typing", "create",
-     "members", "cursor",        "ping",     "devices"};
+    {"sync",    "conversations", "presence", "typing",  "create",
+     "members", "cursor",        "ping",     "devices", "denied"};
 
 struct rate_budget {
   double rate = 0;   // tokens per second
@@ -52,6 +56,7 @@ constexpr std::array<rate_budget, request_kind_count> default_budgets = {{
     {200, 1000},  // cursor
     {5, 30},      // ping
     {2, 20},      // devices
+    {5, 50},      // denied
 }};
 
 // A kind added without its default would get a zero budget, which refuses

@@ -8,6 +8,7 @@
 #include "actors/blocking.hpp"
 #include "actors/budget_check.hpp"
 #include "actors/conversation_ids.hpp"
+#include "actors/denial_pacer.hpp"
 #include "actors/directory.hpp"
 #include "actors/events.hpp"
 #include "actors/gather.hpp"
@@ -33,7 +34,7 @@ constexpr std::int64_t retry_after_ms = 1000;
 // last callback is gone without answering (the asking actor ended, as when
 // its client disconnected mid-request): shutdown must not wait for it.
 template <class Self>
-struct call {
+struct call : std::enable_shared_from_this<call<Self>> {
   call(Self* s, request_context r, rid_t id)
       : self(s), rc(std::move(r)), rid(std::move(id)) {
     rc.ctx->requests_in_flight.fetch_add(1);
@@ -70,7 +71,31 @@ struct call {
   }
   void fail(const proto_error& e) {
     rc.ctx->metrics->error(e.code);
+    if (e.code == proto_code::forbidden)
+      if (auto held = denial_hold(); held.count() > 0) {
+        // Answered as it is, later (denial_pacer.hpp).
+        self->delayed_send(self, held, continue_atom::value,
+                           continuation{[c = this->shared_from_this(), e] {
+                             c->answer(events::error(c->rid, e));
+                           }});
+        return;
+      }
     answer(events::error(rid, e));
+  }
+
+  // How long to hold a `forbidden` answer: 0 while the user's `denied`
+  // budget has tokens.
+  std::chrono::milliseconds denial_hold() {
+    auto& ctx = *rc.ctx;
+    auto kind = static_cast<std::size_t>(request_kind::denied);
+    auto wait = take_budget(ctx, kind, rc.user);
+    if (wait == 0 || !ctx.denials) return std::chrono::milliseconds(0);
+    ctx.metrics->limit_hit("rate_denied");
+    auto rate = ctx.lim.budgets[kind].rate;
+    auto interval = std::chrono::milliseconds(
+        rate > 0 ? static_cast<std::int64_t>(1000.0 / rate) : 1000);
+    return ctx.denials->hold(rc.user, std::chrono::milliseconds(wait),
+                             interval);
   }
 };
 

@@ -95,7 +95,10 @@ inline route unavailable(std::string owner, std::string why) {
 // proto_code (one byte), no longer a string.
 // 8: idempotency values carry the message's timestamp (16 bytes), which a
 // node of 7 reads as corrupt when replication or a copy brings them.
-constexpr int cluster_protocol_version = 10;
+// 9: the inbox read in pages. 10: presence subscriptions checked again
+// when members change (revalidate_atom, presence_atom).
+// 11: the `denied` request budget: budget indices (budget_slices) moved.
+constexpr int cluster_protocol_version = 11;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 

@@ -69,7 +69,7 @@ class histogram {
 
 // The resource limits of issue "one user cannot hurt the node", as metric
 // labels: each time one trips, switchboard_limit_hits_total{limit} grows.
-constexpr std::array<std::string_view, 21> limit_names = {
+constexpr std::array<std::string_view, 22> limit_names = {
     "queue_frames",       "queue_bytes",
     "in_flight",          "http_body",
     "http_timeout",       "connections_node",
@@ -80,7 +80,7 @@ constexpr std::array<std::string_view, 21> limit_names = {
     "rate_typing",        "rate_create",
     "rate_members",       "rate_cursor",
     "rate_ping",          "rate_devices",
-    "channel_typing"};
+    "rate_denied",        "channel_typing"};
 
 // The push providers and the ends of a send, as push_sends counts them.
 constexpr std::array<std::string_view, 4> push_providers = {

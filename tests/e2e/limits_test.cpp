@@ -177,3 +177,43 @@ TEST_CASE("a flood of any request kind is rate limited for its sender only",
   CHECK(r.headers.count("retry-after") == 1);
   CHECK(r.json()["error"].as_object()["code"] == "rate_limited");
 }
+
+TEST_CASE(
+    "a user probing conversations it is not in gets each forbidden, "
+    "paced past its budget, and holds nobody else back",
+    "[e2e][limits]") {
+  e2e_fixture f({"--rate-denied", "5/5"});
+  auto alice = f.connect("alice");
+  auto conv = e2e_fixture::create(*alice, "group", {"bob"});
+  auto mallory = f.connect("mallory");
+  const int n = 40;  // within the connection's 64 requests in flight
+  for (int i = 0; i < n; ++i)
+    mallory->send(
+        json::object{{"type", "sync"},
+                     {"conv_id", i % 2 ? conv : "g-none" + std::to_string(i)},
+                     {"rid", "p" + std::to_string(i)}});
+  // Answered at once: what needs no conversation, and alice.
+  mallory->send(json::object{{"type", "ping"}, {"rid", "ping"}});
+  mallory->expect("pong", 10s);
+  CHECK(alice->request({{"type", "sync"}, {"conv_id", conv}})["type"] ==
+        "history");
+  // Past the burst of 5 the denials come one per 200 ms: most are still
+  // held when the pong is out.
+  int early = 0, forbidden = 0;
+  while (auto e = mallory->wait_for("error", 0ms)) {
+    ++early;
+    forbidden += (*e)["code"] == "forbidden";
+  }
+  CHECK(early < n / 2);
+  for (int i = early; i < n; ++i) {
+    auto e = mallory->wait_for("error", 20s);
+    REQUIRE(e);
+    // Never rate_limited: forbidden comes first in the protocol's order.
+    CHECK((*e)["code"] == "forbidden");
+    forbidden += (*e)["code"] == "forbidden";
+  }
+  CHECK(forbidden == n);
+  CHECK(metric(f.node.port(),
+               "switchboard_limit_hits_total{limit=\"rate_denied\"}") >=
+        n - 10);
+}

@@ -1,0 +1,39 @@
+#include "actors/denial_pacer.hpp"
+
+#include <catch2/catch.hpp>
+
+using switchboard::actors::denial_pacer;
+using namespace std::chrono_literals;
+
+TEST_CASE(
+    "held denials of a user are released one interval apart, after the "
+    "bucket's wait",
+    "[actors][limits]") {
+  denial_pacer p;
+  auto t0 = denial_pacer::clock::now();
+  // The first waits for the bucket's next token; each one after it an
+  // interval after the one before, however many come at once.
+  CHECK(p.hold("mallory", 150ms, 200ms, t0) == 150ms);
+  CHECK(p.hold("mallory", 150ms, 200ms, t0) == 350ms);
+  CHECK(p.hold("mallory", 150ms, 200ms, t0) == 550ms);
+  // Another user's pace is its own.
+  CHECK(p.hold("eve", 100ms, 200ms, t0) == 100ms);
+  // Once the pace has caught up with the clock, the bucket's wait rules.
+  CHECK(p.hold("mallory", 100ms, 200ms, t0 + 10s) == 100ms);
+  CHECK(p.users() == 2);
+}
+
+TEST_CASE("the users a pacer keeps are bounded", "[actors][limits]") {
+  denial_pacer p;
+  auto t0 = denial_pacer::clock::now();
+  for (std::size_t i = 0; i < denial_pacer::max_users; ++i)
+    p.hold("u" + std::to_string(i), 10ms, 10ms, t0);
+  CHECK(p.users() == denial_pacer::max_users);
+  // Full, with every pace still running: a new user is held for its
+  // bucket's wait, and not kept.
+  CHECK(p.hold("late", 20ms, 10ms, t0) == 20ms);
+  CHECK(p.users() == denial_pacer::max_users);
+  // Later, the paces that are over make room.
+  CHECK(p.hold("later", 20ms, 10ms, t0 + 1s) == 20ms);
+  CHECK(p.users() == 1);
+}
