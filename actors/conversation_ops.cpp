@@ -257,7 +257,8 @@ void tell_sharing_changed(conv_self self, const std::vector<std::string>& users,
     }
   }
   // Their shard has no owner now (or is moving): their connections wait
-  // for its next owner, and keep their subscriptions until checked again.
+  // for its next owner, and check every subscription again once they are
+  // registered with it (session_actor's attach).
   if (unrouted > 0)
     metrics::emit(ctx->log, "warn", "presence_recheck_unrouted",
                   {{"conv_id", self->state.conv_id},

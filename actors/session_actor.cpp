@@ -179,7 +179,14 @@ void attach(self_ptr self, int attempt) {
             st.user_actor = caf::actor_cast<caf::actor_addr>(user);
             self->monitor(user);
             st.reattach_attempt = 0;
-            if (st.attached) return;
+            if (st.attached) {
+              // A revalidation sent while the user's shard had no owner
+              // (conversation_ops' tell_sharing_changed) reached nobody:
+              // every subscription is checked again with the new actor.
+              if (!st.presence.subscriptions.empty())
+                revalidate(self, {st.user_id});
+              return;
+            }
             st.attached = true;
             write(self,
                   events::welcome(st.user_id, st.session_id, st.ctx->node_id,
