@@ -132,8 +132,9 @@ caf::message_handler reconcile_handlers(caf::event_based_actor* self,
         if (b.invalid()) return "malformed patch: " + *b.invalid();
         storage::shard_position to{patch.epoch, patch.seq};
         // As a copy's pages do: the position is the patch's from now on,
-        // and a patch not written leaves a copy that is neither.
-        ctx->positions->reset(patch.shard, to);
+        // and a patch not written leaves a copy that is neither. Until it
+        // is durable, a leader asking where this copy stands hears none.
+        ctx->positions->reset_pending(patch.shard, to);
         auto rp = self->make_response_promise<std::string>();
         ctx->store->commit(
             std::move(b),
@@ -146,6 +147,7 @@ caf::message_handler reconcile_handlers(caf::event_based_actor* self,
                     ctx->log, "warn", "patch_not_written",
                     {{"shard", std::to_string(shard)}, {"error", why}});
               }
+              ctx->positions->settled(shard);
               caf::anon_send(
                   handle, continue_atom::value,
                   continuation{[rp, why]() mutable { rp.deliver(why); }});

@@ -30,6 +30,15 @@ void shard_positions::reset(std::uint32_t shard, storage::shard_position p) {
   slots_[shard].highest_epoch = std::max(slots_[shard].highest_epoch, p.epoch);
 }
 
+void shard_positions::reset_pending(std::uint32_t shard,
+                                    storage::shard_position p) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (shard >= slots_.size()) return;
+  slots_[shard].at = p;
+  slots_[shard].highest_epoch = std::max(slots_[shard].highest_epoch, p.epoch);
+  ++slots_[shard].pending;
+}
+
 void shard_positions::lead(std::uint32_t shard, std::int64_t epoch) {
   std::lock_guard<std::mutex> lock(mtx_);
   if (shard >= slots_.size()) return;

@@ -29,6 +29,9 @@ class shard_positions {
   storage::shard_position at(std::uint32_t shard) const;
   // Sets it after a copy of the shard arrived (catch-up).
   void reset(std::uint32_t shard, storage::shard_position p);
+  // Sets it for a write of the shard not yet durable (a reconciliation's
+  // patch): pending until settled(), as a write accept() took.
+  void reset_pending(std::uint32_t shard, storage::shard_position p);
 
   // This node leads `shard` at `epoch` from now on (0: it does not).
   void lead(std::uint32_t shard, std::int64_t epoch);

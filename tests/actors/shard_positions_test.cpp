@@ -81,6 +81,27 @@ TEST_CASE("a follower's position is told only once its writes are durable",
   CHECK(p.settled_at(0) == shard_position{1, 2});
 }
 
+TEST_CASE(
+    "a patched copy's position is told only once the patch is durable, and "
+    "a patch that failed leaves a copy at no position",
+    "[shard_positions]") {
+  shard_positions p(1);
+  p.reset(0, shard_position{1, 5});
+  p.reset_pending(0, shard_position{2, 7});
+  CHECK(p.at(0) == shard_position{2, 7});
+  CHECK_FALSE(p.settled_at(0));
+  p.settled(0);
+  CHECK(p.settled_at(0) == shard_position{2, 7});
+  // Failed: diverged, then settled.
+  p.reset_pending(0, shard_position{2, 9});
+  p.diverge(0);
+  p.settled(0);
+  auto held = p.settled_at(0);
+  REQUIRE(held);
+  CHECK(*held != shard_position{2, 9});
+  CHECK(*held != shard_position{2, 7});
+}
+
 TEST_CASE("a diverged copy refuses appends until a copy resets it",
           "[shard_positions]") {
   shard_positions p(2);
