@@ -15,6 +15,7 @@ std::chrono::milliseconds denial_pacer::hold(const std::string& user,
   auto release = now + wait;
   if (auto it = next_.find(user); it != next_.end())
     release = std::max(release, it->second + interval);
+  release = std::min(release, now + max_hold);
   if (next_.size() < max_users || next_.count(user)) next_[user] = release;
   return std::chrono::duration_cast<std::chrono::milliseconds>(release - now);
 }

@@ -24,10 +24,16 @@ class denial_pacer {
   // the ones whose pace is over go (and, when none is, the pace of a new
   // one starts from now).
   static constexpr std::size_t max_users = 65536;
+  // No answer is held longer: a client that does not wait for its answers
+  // (one that reconnects, or a REST caller that hangs up) would otherwise
+  // push the pace ever further ahead, each held answer kept meanwhile.
+  // What it can have held is then bounded by its connections' caps of
+  // requests in flight and this time.
+  static constexpr std::chrono::milliseconds max_hold{5000};
 
   // How long to hold a denial of `user` that its budget refused, the
   // bucket saying `wait` (until its next token): at least `wait`, and
-  // `interval` after the user's previous held one.
+  // `interval` after the user's previous held one; at most max_hold.
   std::chrono::milliseconds hold(const std::string& user,
                                  std::chrono::milliseconds wait,
                                  std::chrono::milliseconds interval,

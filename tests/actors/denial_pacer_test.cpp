@@ -21,6 +21,11 @@ TEST_CASE(
   // Once the pace has caught up with the clock, the bucket's wait rules.
   CHECK(p.hold("mallory", 100ms, 200ms, t0 + 10s) == 100ms);
   CHECK(p.users() == 2);
+  // However many come, none is held past max_hold, nor the pace pushed
+  // further ahead.
+  for (int i = 0; i < 100; ++i) p.hold("flood", 150ms, 200ms, t0);
+  CHECK(p.hold("flood", 150ms, 200ms, t0) == denial_pacer::max_hold);
+  CHECK(p.hold("flood", 150ms, 200ms, t0 + 5s) == 200ms);
 }
 
 TEST_CASE("the users a pacer keeps are bounded", "[actors][limits]") {
