@@ -17,6 +17,29 @@
 
 namespace switchboard::actors {
 
+// The summaries of those of `convs` that `viewer` is a member of, read
+// page after page (a page stops at the member budget, never before its
+// first conversation) until every one was read: `done(err, found)` inside
+// `self`, `found` with those of `before` first.
+template <class Self, class Done>
+void read_shared(Self* self, node_context* ctx, const std::string& viewer,
+                 std::vector<std::string> convs,
+                 std::vector<conv_summary> before, Done done) {
+  gather_summaries(
+      self, ctx, viewer, convs, ctx->lim.inbox_page_members,
+      [self, ctx, viewer, convs, before = std::move(before), done](
+          proto_error err, summary_page page) mutable {
+        if (!err.ok()) return done(err, std::move(before));
+        for (auto& s : page.list) before.push_back(std::move(s));
+        if (page.covered == 0 || page.covered >= convs.size())
+          return done(proto_error{}, std::move(before));
+        convs.erase(convs.begin(),
+                    convs.begin() + static_cast<std::ptrdiff_t>(page.covered));
+        read_shared(self, ctx, viewer, std::move(convs), std::move(before),
+                    std::move(done));
+      });
+}
+
 // done(ok, shown) runs inside `self`: shown[i] answers for ids[i]. When the
 // lists cannot be read, ok is false and nobody is shown (fail closed); the
 // error reaches the log unless !`log` (a retry of a check that failed and
@@ -54,13 +77,12 @@ void check_presence(Self* self, node_context* ctx, const std::string& viewer,
               if (seen.insert(c).second) convs.push_back(c);
           if (convs.empty())
             return done(true, shown_by_members(viewer, ids, candidates, {}));
-          gather_summaries(
-              self, ctx, viewer, std::move(convs), ctx->lim.inbox_page_members,
+          read_shared(
+              self, ctx, viewer, std::move(convs), {},
               [viewer, ids, candidates, done, failed](
-                  proto_error err, summary_page page) mutable {
+                  proto_error err, std::vector<conv_summary> found) mutable {
                 if (!err.ok()) return failed(err.message);
-                done(true,
-                     shown_by_members(viewer, ids, candidates, page.list));
+                done(true, shown_by_members(viewer, ids, candidates, found));
               });
         });
     return;

@@ -238,7 +238,11 @@ std::optional<net::http_response> answer_in_cluster(
     (*o)["online"] = !conns.empty();
     (*o)["connections"] = std::move(conns);
     // Connections at those nodes are not listed (nor is `online` sure).
-    if (auto f = failures(all); !f.empty()) (*o)["unanswered"] = std::move(f);
+    // A node with neither the user's connections nor its shard answers
+    // 404: no failure.
+    if (auto f = failures(all, common::info(proto_code::not_found).http_status);
+        !f.empty())
+      (*o)["unanswered"] = std::move(f);
     return with_body(std::move(*o));
   }
   // A user's devices and pushes are at the user's shard's owner.

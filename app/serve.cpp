@@ -401,11 +401,12 @@ int serve_main(int argc, char** argv) {
             for (auto& [user, t] : list)
               if (t > revoked.not_before(user)) b.put_revocation(user, t);
             if (b.empty()) return;
-            if (auto s = st->commit_and_wait(std::move(b)); !s) {
+            // Applied either way (refusing tokens is the safe side); one
+            // not stored is forgotten by a restart, which the log says.
+            if (auto s = st->commit_and_wait(std::move(b)); !s)
               log("error", "revocations_not_stored",
-                  {{"error", s.err().message}});
-              return;  // not applied: a restart would forget them
-            }
+                  {{"error", s.err().message},
+                   {"applied", "in memory only, until a restart"}});
             for (auto& [user, t] : list) revoked.revoke(user, t);
           });
       joined_node = cluster.get();
