@@ -453,9 +453,11 @@ std::string cluster_node::impl::move_copy(std::uint32_t shard,
                 {{"shard", n}, {"from", remove}, {"to", add}});
   // Its data there goes too; a node that is not connected (dead) keeps it
   // until a later copy replaces it.
+  // Its erase waits behind that node's writer (the pages and appends it
+  // is still writing): as long as the stray drop above.
   if (auto reg = registry_of(remove)) {
     auto why = node.ask(reg, caf::make_message(actors::drop_atom::value, shard),
-                        ask_timeout);
+                        drain_timeout);
     if (!why.empty())
       metrics::emit(log, "warn", "replica_not_dropped",
                     {{"shard", n}, {"node_id", remove}, {"error", why}});

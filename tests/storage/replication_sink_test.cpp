@@ -63,6 +63,15 @@ struct holding_sink final : replication_sink {
   }
 };
 
+// Waits (10 s at most) until the sink holds a completion.
+void wait_held(holding_sink& sink) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (sink.held_count() == 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::yield();
+  }
+}
+
 std::uint16_t shard_of_id(const store& s, const std::string& id) {
   return static_cast<std::uint16_t>(shard_of(id, s.shards()));
 }
@@ -84,11 +93,7 @@ TEST_CASE_METHOD(store_fixture,
   std::promise<status> done;
   db->commit(std::move(b), [&](const status& s) { done.set_value(s); });
   // Durable here, and held by the sink: not acknowledged yet.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (sink.held_count() == 0) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::yield();
-  }
+  wait_held(sink);
   auto fut = done.get_future();
   CHECK(fut.wait_for(std::chrono::milliseconds(0)) !=
         std::future_status::ready);
@@ -302,11 +307,7 @@ TEST_CASE_METHOD(store_fixture,
         std::string::npos);
   CHECK(to_string(errc::timed_out) == "timed_out");
   // The held completion is the abandoned wait's: releasing it is safe.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (sink.held_count() == 0) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::yield();
-  }
+  wait_held(sink);
   sink.release();
   db->set_replication(nullptr);
   CHECK(db->last_msg_id("conv-c").value() == 1);
