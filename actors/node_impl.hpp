@@ -8,12 +8,12 @@
 #include <memory>
 
 #include "actors/budget_slices.hpp"
+#include "actors/denial_pacer.hpp"
 #include "actors/directory.hpp"
 #include "actors/io_pool.hpp"
 #include "actors/node.hpp"
 #include "actors/node_context.hpp"
 #include "actors/replicator.hpp"
-#include "actors/denial_pacer.hpp"
 #include "actors/request_budgets.hpp"
 #include "actors/shard_positions.hpp"
 #include "auth/jwt.hpp"

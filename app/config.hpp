@@ -52,7 +52,7 @@ struct config {
   std::string webpush_vapid_key;  // a file; empty: Web Push is off
   std::string webpush_subject;
   bool webpush_allow_private = false;  // http: and private addresses too
-  std::string apns_key;  // a .p8 file; empty: APNs is off
+  std::string apns_key;                // a .p8 file; empty: APNs is off
   std::string apns_key_id;
   std::string apns_team_id;
   std::string apns_topic;
