@@ -87,11 +87,12 @@ struct call : std::enable_shared_from_this<call<Self>> {
   // budget has tokens.
   std::chrono::milliseconds denial_hold() {
     auto& ctx = *rc.ctx;
-    auto kind = static_cast<std::size_t>(request_kind::denied);
-    auto wait = take_budget(ctx, kind, rc.user);
-    if (wait == 0 || !ctx.denials) return std::chrono::milliseconds(0);
-    ctx.metrics->limit_hit("rate_denied");
-    auto rate = ctx.lim.budgets[kind].rate;
+    // over_budget counts the hit (rate_denied); its refusal is not sent.
+    auto over = over_budget(ctx, request_kind::denied, rc.user);
+    if (over.ok() || !ctx.denials) return std::chrono::milliseconds(0);
+    auto wait = over.retry_after_ms;
+    auto rate =
+        ctx.lim.budgets[static_cast<std::size_t>(request_kind::denied)].rate;
     auto interval = std::chrono::milliseconds(
         rate > 0 ? static_cast<std::int64_t>(1000.0 / rate) : 1000);
     return ctx.denials->hold(rc.user, std::chrono::milliseconds(wait),

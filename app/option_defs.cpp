@@ -45,6 +45,16 @@ bool parse_bool(const std::string& v) {
   return v == "true";
 }
 
+option_def bool_option(const char* name, const char* help,
+                       bool config::*field) {
+  return {
+      name, help,
+      [field](const config& c) {
+        return std::string(c.*field ? "true" : "false");
+      },
+      [field](config& c, const std::string& v) { c.*field = parse_bool(v); }};
+}
+
 #define SB_INT_OPTION(NAME, HELP, FIELD, MIN, MAX)                          \
   option_def {                                                              \
     NAME, HELP, [](const config& c) { return std::to_string(c.FIELD); },    \
@@ -138,13 +148,11 @@ const std::vector<option_def>& option_defs() {
                  "expected debug, info, warn or error, got '" + v + "'");
            c.log_level = v;
          }},
-        {"dev-login",
-         "let anyone sign in by user name alone (POST /v1/dev/login), for "
-         "trying the node out; loopback --listen only",
-         [](const config& c) {
-           return std::string(c.dev_login ? "true" : "false");
-         },
-         [](config& c, const std::string& v) { c.dev_login = parse_bool(v); }},
+        bool_option(
+            "dev-login",
+            "let anyone sign in by user name alone (POST /v1/dev/login), for "
+            "trying the node out; loopback --listen only",
+            &config::dev_login),
         {"web-root",
          "folder of the browser client served at / (default: the installed "
          "or built one)",

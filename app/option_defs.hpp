@@ -31,5 +31,7 @@ void add_push_options(std::vector<option_def>& d);
 long long parse_int(const std::string& v, long long min, long long max);
 // `v` as true or false; throws std::invalid_argument otherwise.
 bool parse_bool(const std::string& v);
+// An option that is a boolean of the config, "true" or "false".
+option_def bool_option(const char* name, const char* help, bool config::*field);
 
 }  // namespace switchboard::app

@@ -36,15 +36,11 @@ void add_push_options(std::vector<option_def>& d) {
                [](config& c, const std::string& v) {
                  c.push_grace_ms = parse_int(v, 0, 24LL * 3600 * 1000);
                }});
-  d.push_back({"push-preview",
-               "true: a push carries the start of the message (200 bytes); "
-               "false: ids only, no body through the providers",
-               [](const config& c) {
-                 return std::string(c.push_preview ? "true" : "false");
-               },
-               [](config& c, const std::string& v) {
-                 c.push_preview = parse_bool(v);
-               }});
+  d.push_back(
+      bool_option("push-preview",
+                  "true: a push carries the start of the message (200 bytes); "
+                  "false: ids only, no body through the providers",
+                  &config::push_preview));
   d.push_back(text("push-gateway-url",
                    "Matrix push gateway (Sygnal or any other) for devices of "
                    "platform gateway, http(s)://HOST:PORT (empty: off)",
@@ -69,17 +65,13 @@ void add_push_options(std::vector<option_def>& d) {
                    "Web Push: the contact push services see, mailto:ADDRESS "
                    "or an https: URL",
                    &config::webpush_subject));
-  d.push_back({"webpush-allow-private",
-               "true: Web Push endpoints may be http: URLs and private, "
-               "loopback or link-local addresses (a push service in your "
-               "own network, a test's); false: https: to public addresses "
-               "only, as browsers' push services are",
-               [](const config& c) {
-                 return std::string(c.webpush_allow_private ? "true" : "false");
-               },
-               [](config& c, const std::string& v) {
-                 c.webpush_allow_private = parse_bool(v);
-               }});
+  d.push_back(bool_option(
+      "webpush-allow-private",
+      "true: Web Push endpoints may be http: URLs and private, loopback or "
+      "link-local addresses (a push service in your own network, a test's); "
+      "false: https: to public addresses only, as browsers' push services "
+      "are",
+      &config::webpush_allow_private));
   d.push_back(text("fcm-url", "FCM's API, https://HOST[:PORT] (a test's fake)",
                    &config::fcm_url, [](const std::string& v) {
                      require_scheme(v, false, "expected http(s)://HOST[:PORT]");
