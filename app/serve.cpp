@@ -61,7 +61,9 @@ void print_usage(std::ostream& os) {
         "wins over the file.\n\n";
   for (auto& o : options_table()) {
     os << "  --" << o.name;
-    for (std::size_t n = o.name.size(); n < 20; ++n) os << ' ';
+    // At least one space after a name as long as the column, or longer.
+    for (std::size_t n = o.name.size(); n < 20 || n == o.name.size(); ++n)
+      os << ' ';
     os << o.help;
     if (!o.default_value.empty()) os << " (default " << o.default_value << ")";
     os << "\n";
