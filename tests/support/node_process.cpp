@@ -6,8 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// For the listener below (Catch's reporter bases are otherwise only in the
+// translation unit with its main).
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <iostream>
+#include <set>
 #include <thread>
 
 #include "auth/jwt.hpp"
@@ -15,13 +20,78 @@
 
 namespace switchboard::testing {
 
+namespace {
+
+// The nodes alive now, so that a failed assertion can show what they
+// logged: a CI machine's temporary directories are gone after its run.
+struct live_nodes {
+  std::mutex m;
+  std::set<const node_process*> nodes;
+};
+live_nodes& live() {
+  static live_nodes l;
+  return l;
+}
+
+constexpr std::size_t shown_lines = 150;
+
+std::string last_lines(const std::string& text, std::size_t n) {
+  auto start = text.size();
+  for (std::size_t seen = 0; start > 0 && seen <= n;) {
+    --start;
+    if (text[start] == '\n') ++seen;
+  }
+  return start == 0 ? text : text.substr(start + 1);
+}
+
+// At the first failed assertion of a test case, the end of each live
+// node's log goes to stderr (CTest keeps it in LastTest.log).
+struct node_logs_on_failure : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testCaseStarting(const Catch::TestCaseInfo& info) override {
+    TestEventListenerBase::testCaseStarting(info);
+    shown = false;
+  }
+  bool assertionEnded(const Catch::AssertionStats& stats) override {
+    if (!stats.assertionResult.isOk() && !shown) {
+      shown = true;
+      std::lock_guard<std::mutex> lock(live().m);
+      for (auto* n : live().nodes)
+        std::cerr << "---- the last " << shown_lines
+                  << " log lines of the node in " << n->data_dir() << " ("
+                  << n->describe() << ")\n"
+                  << last_lines(n->log(), shown_lines) << "---- end\n";
+    }
+    return TestEventListenerBase::assertionEnded(stats);
+  }
+  bool shown = false;
+};
+
+}  // namespace
+
+CATCH_REGISTER_LISTENER(node_logs_on_failure)
+
+std::string node_process::describe() const {
+  std::string d =
+      "pid " + std::to_string(pid_) + ", port " + std::to_string(port_);
+  for (std::size_t i = 0; i + 1 < args_.size(); ++i)
+    if (args_[i] == "--node-id") d += ", node " + args_[i + 1];
+  return d;
+}
+
 node_process::node_process(std::vector<std::string> extra_args,
                            std::vector<std::string> env)
     : args_(std::move(extra_args)), env_(std::move(env)) {
   start();
+  std::lock_guard<std::mutex> lock(live().m);
+  live().nodes.insert(this);
 }
 
 node_process::~node_process() {
+  {
+    std::lock_guard<std::mutex> lock(live().m);
+    live().nodes.erase(this);
+  }
   if (pid_ > 0) (void)stop();
 }
 

@@ -50,6 +50,8 @@ class node_process {
   // waiting up to `timeout` for it to be written; empty when none came.
   std::string wait_log(const std::vector<std::string>& parts,
                        std::chrono::milliseconds timeout) const;
+  // Its pid, port and node id, for a failed test's output.
+  std::string describe() const;
 
  private:
   temp_dir dir_;
