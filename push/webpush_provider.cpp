@@ -22,6 +22,9 @@ namespace {
 constexpr const char* ttl_s = "86400";
 // VAPID tokens live at most a day (RFC 8292 §2); these, 12 hours.
 constexpr std::int64_t vapid_life_s = 12 * 3600;
+// A name that resolved to no public address is asked again after this
+// (DNS answers change in minutes, not milliseconds).
+constexpr std::chrono::milliseconds not_public_retry{60'000};
 
 // A Topic (at most 32 characters of base64url) per conversation.
 std::string topic(const std::string& conv) {
@@ -93,10 +96,17 @@ void webpush_provider::send(const target& to, const notification& n,
   http_->send(std::move(r),
               [done = std::move(done)](http_client::response res) {
                 if (res.not_public) {
-                  // No push service lives there: the subscription is
-                  // someone's attempt to reach into this network.
+                  // The endpoint's name resolved only to addresses that
+                  // are not public: someone's attempt to reach into this
+                  // network, or this network's DNS (a sinkhole, a split
+                  // horizon) answering for a real push service. No
+                  // connection was opened; the device is kept and the
+                  // push waits, so that a DNS fault does not remove every
+                  // browser's subscription (addresses that are never
+                  // public are refused as subscriptions).
                   outcome o;
-                  o.what = outcome::kind::gone;
+                  o.what = outcome::kind::retry;
+                  o.retry_after = not_public_retry;
                   o.reason = "endpoint_not_public";
                   return done(o);
                 }

@@ -1,12 +1,17 @@
 #include "push/webpush_subscription.hpp"
 
+#include <netinet/in.h>
+
 #include <boost/json.hpp>
+#include <boost/url/host_type.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
+#include <cstring>
 
 #include "auth/base64url.hpp"
+#include "push/public_address.hpp"
 
 namespace switchboard::push {
 
@@ -21,6 +26,32 @@ constexpr std::size_t auth_size = 16;
 std::nullopt_t refuse(std::string* why, const char* what) {
   if (why) *why = what;
   return std::nullopt;
+}
+
+// Whether the host of `url` is an address (not a name) that is not public:
+// no DNS answer can make such an endpoint a push service's. Where a name
+// points is known only when connecting (http_client::reach::public_only).
+bool never_public(const std::string& url) {
+  auto u = boost::urls::parse_uri({url.data(), url.size()});
+  if (!u) return false;
+  switch (u->host_type()) {
+    case boost::urls::host_type::ipv4: {
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      auto b = u->host_ipv4_address().to_bytes();
+      std::memcpy(&a.sin_addr, b.data(), b.size());
+      return !is_public_address(reinterpret_cast<const sockaddr*>(&a));
+    }
+    case boost::urls::host_type::ipv6: {
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      auto b = u->host_ipv6_address().to_bytes();
+      std::memcpy(&a.sin6_addr, b.data(), b.size());
+      return !is_public_address(reinterpret_cast<const sockaddr*>(&a));
+    }
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -43,6 +74,8 @@ std::optional<webpush_subscription> parse_webpush_subscription(
   if (!aud) return refuse(why, "a webpush endpoint is an absolute https: URL");
   if (!allow_http && aud->rfind("https://", 0) != 0)
     return refuse(why, "a webpush endpoint is an https: URL");
+  if (!allow_http && never_public(url))
+    return refuse(why, "a webpush endpoint's host is not a public address");
   if (!k || !k->is_object())
     return refuse(why, "a webpush token needs keys {p256dh, auth}");
   auto* p = k->as_object().if_contains("p256dh");

@@ -156,6 +156,17 @@ TEST_CASE(
       parse_webpush_subscription(keys("http://push.example/s/1"), false, &why));
   CHECK(why == "a webpush endpoint is an https: URL");
   CHECK(parse_webpush_subscription(keys("http://push.example/s/1"), true));
+  // An address that can never be a push service's, written as the host.
+  for (auto url : {"https://127.0.0.1/s", "https://10.1.2.3:8443/s",
+                   "https://169.254.169.254/latest", "https://[::1]/s",
+                   "https://[::ffff:192.168.0.1]/s", "https://[fd00::1]/s"}) {
+    INFO(url);
+    CHECK_FALSE(parse_webpush_subscription(keys(url), false, &why));
+    CHECK(why == "a webpush endpoint's host is not a public address");
+    CHECK(parse_webpush_subscription(keys(url), true));
+  }
+  CHECK(parse_webpush_subscription(keys("https://8.8.8.8/s"), false));
+  CHECK(parse_webpush_subscription(keys("https://[2001:4860::8888]/s"), false));
   struct bad {
     std::string token, why;
   };
@@ -178,8 +189,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a Web Push to an endpoint on a private address is not sent, and the "
-    "device is removed",
+    "a Web Push to an endpoint on a private address is not sent: a name "
+    "that resolves there waits, the device is kept; an address is removed",
     "[push][webpush]") {
   fake_webpush service;  // on 127.0.0.1
   auto http = std::make_shared<http_client>(64 * 1024, "",
@@ -187,11 +198,20 @@ TEST_CASE(
   webpush_provider p(http, p256_pem(), "mailto:ops@example.org");
   auto sub = boost::json::parse(service.subscription()).as_object();
   std::string endpoint(sub["endpoint"].as_string());
-  sub["endpoint"] = "https://" + endpoint.substr(std::string("http://").size());
+  auto port_and_path = endpoint.substr(endpoint.rfind(':'));
+  // A name: this network's DNS may be wrong for a while (a sinkhole, a
+  // split horizon), so the push is tried again later.
+  sub["endpoint"] = "https://localhost" + port_and_path;
   auto o =
       send_one(p, target{"webpush", boost::json::serialize(sub), 0}, message());
-  CHECK(o.what == outcome::kind::gone);
+  CHECK(o.what == outcome::kind::retry);
   CHECK(o.reason == "endpoint_not_public");
+  CHECK(o.retry_after >= std::chrono::seconds(60));
+  // An address that is not public is never a push service.
+  sub["endpoint"] = "https://127.0.0.1" + port_and_path;
+  o = send_one(p, target{"webpush", boost::json::serialize(sub), 0}, message());
+  CHECK(o.what == outcome::kind::gone);
+  CHECK(o.reason == "not_a_subscription");
   // An http: endpoint is not a subscription here at all.
   o = send_one(p, target{"webpush", service.subscription(), 0}, message());
   CHECK(o.what == outcome::kind::gone);
