@@ -9,6 +9,8 @@
 #include <boost/beast/http/verb.hpp>
 #include <vector>
 
+#include "cluster/host_lookup.hpp"
+
 namespace switchboard::cluster {
 
 namespace asio = boost::asio;
@@ -25,34 +27,14 @@ namespace {
 
 // The addresses of `ep`, resolved before `deadline`; empty with `why` set
 // when that failed.
-std::vector<tcp::endpoint> addresses(asio::io_context& ioc, const endpoint& ep,
+std::vector<tcp::endpoint> addresses(const endpoint& ep,
                                      gateway_clock::time_point deadline,
                                      std::string& why) {
   boost::system::error_code ec;
   auto literal = asio::ip::make_address(ep.host, ec);
   if (!ec) return {tcp::endpoint(literal, ep.port)};
-  tcp::resolver resolver(ioc);
-  std::vector<tcp::endpoint> out;
-  bool done = false;
-  resolver.async_resolve(
-      ep.host, std::to_string(ep.port),
-      [&](const boost::system::error_code& e, tcp::resolver::results_type r) {
-        done = true;
-        if (e) {
-          why = "resolve: " + e.message();
-          return;
-        }
-        for (const auto& entry : r) out.push_back(entry.endpoint());
-      });
-  ioc.restart();
-  ioc.run_until(deadline);
-  if (!done) {
-    resolver.cancel();
-    run_all(ioc);
-    why = "resolve: timed out";
-    out.clear();
-  }
-  return out;
+  static host_lookup lookups;  // one per process: a hung name, one thread
+  return lookups.resolve(ep.host, ep.port, deadline, why);
 }
 
 }  // namespace
@@ -76,7 +58,7 @@ result<std::size_t> connect_any(asio::io_context& ioc,
     }
     auto attempt_deadline = std::min(deadline, now + options.connect_timeout);
     std::string why;
-    auto addrs = addresses(ioc, ep, attempt_deadline, why);
+    auto addrs = addresses(ep, attempt_deadline, why);
     if (addrs.empty()) {
       reasons += why.empty() ? "no address" : why;
       continue;

@@ -28,8 +28,8 @@ void run_all(boost::asio::io_context& ioc);
 // options.connect_timeout, all before `deadline`. The one that accepted
 // becomes the preferred one, and its index is returned. errc::unreachable
 // when none accepted (nothing was sent anywhere), with each endpoint's
-// reason. A host name is resolved by the system resolver, whose own time
-// the deadline cannot cut short: give IP addresses where that matters.
+// reason. A host name is resolved by the system resolver on a thread of
+// its own (host_lookup), waited for until the attempt's deadline.
 result<std::size_t> connect_any(boost::asio::io_context& ioc,
                                 boost::beast::tcp_stream& stream,
                                 endpoint_list& list,
