@@ -2,11 +2,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <utility>
 
 #include "common/thread_name.hpp"
 
 namespace switchboard::cluster {
+
+namespace {
+
+// How often the keys are read to see whether the watch still delivers.
+constexpr std::chrono::seconds check_every{5};
+
+}  // namespace
 
 cluster_watch::cluster_watch(etcd_client& client, const cluster_keys& keys,
                              cluster_view& view, etcd_health& health,
@@ -94,11 +102,60 @@ void cluster_watch::on_update(result<watch_response> update) {
   if (view_.apply(update->events) && on_change_) on_change_();
 }
 
+std::optional<error> cluster_watch::check_lag() {
+  auto all = client_.range_prefix(keys_.root());
+  health_.record(all);
+  if (!all) return std::nullopt;  // etcd out of reach: restart() handles it
+  lag now;
+  std::set<std::string> nodes;
+  std::set<std::uint32_t> shards;
+  for (const auto& kv : all->kvs) {
+    now.newest = std::max(now.newest, kv.mod_revision);
+    if (auto id = keys_.node_id(kv.key)) nodes.insert(*id);
+    if (auto n = keys_.shard_number(kv.key)) shards.insert(*n);
+  }
+  for (auto& id : view_.live_ids())
+    if (!nodes.count(id)) now.gone.push_back(keys_.node(id));
+  auto map = view_.shard_map();
+  for (std::uint32_t n = 0; n < map.size(); ++n)
+    if (map[n] && !shards.count(n)) now.gone.push_back(keys_.shard(n));
+  std::int64_t next = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    next = next_revision_;
+  }
+  std::optional<error> stale;
+  if (lagging_) {
+    // Events in flight at the last check have arrived by now.
+    std::string missed;
+    if (next <= lagging_->newest)
+      missed = "no event up to revision " + std::to_string(lagging_->newest) +
+               " (the watch is at " + std::to_string(next) + ")";
+    for (auto& k : lagging_->gone)
+      if (std::find(now.gone.begin(), now.gone.end(), k) != now.gone.end())
+        missed += (missed.empty() ? "" : "; ") + k + " deleted";
+    if (!missed.empty())
+      stale = error{errc::io_error, "the watch missed changes: " + missed};
+  }
+  if (stale || (now.newest < next && now.gone.empty()))
+    lagging_.reset();
+  else
+    lagging_ = std::move(now);
+  return stale;
+}
+
 void cluster_watch::run() {
   using namespace std::chrono_literals;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || broken_; });
+    if (!wake_.wait_for(lock, check_every,
+                        [&] { return stopping_ || broken_; })) {
+      lock.unlock();
+      auto stale = check_lag();
+      lock.lock();
+      if (stale && !broken_) broken_ = std::move(stale);
+      continue;
+    }
     if (stopping_) return;
     auto why = *std::exchange(broken_, std::nullopt);
     lock.unlock();
@@ -122,6 +179,7 @@ void cluster_watch::run() {
       lock.unlock();
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
     }
+    lagging_.reset();
     log_to(log_, "info", "watch_restored",
            reload ? "loaded again after a compaction" : "no event missed");
     lock.lock();

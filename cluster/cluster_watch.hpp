@@ -6,7 +6,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "cluster/cluster_keys.hpp"
 #include "cluster/cluster_view.hpp"
@@ -23,7 +25,12 @@ namespace switchboard::cluster {
 // died, the connection reset), a thread of its own watches again from the
 // revision after the last event seen, retrying with a backoff of up to 2 s;
 // when that revision was compacted away, it loads again and watches from
-// there. Thread-safe; `client`, `view` and `health` must outlive it.
+// there. A watch can also hang without breaking (a half-open connection, a
+// member that stopped sending): every check_every, the same thread reads
+// the keys and compares them with the view, and a difference that is still
+// there at the next check (a key changed at a revision the watch has not
+// delivered, a node or shard that etcd has deleted) breaks the watch as
+// above. Thread-safe; `client`, `view` and `health` must outlive it.
 class cluster_watch {
  public:
   // `on_change` (may be empty) runs after each batch of events on nodes or
@@ -53,6 +60,9 @@ class cluster_watch {
   status load_and_watch(bool report);
   status watch_from(std::int64_t revision);
   void run();
+  // On the supervising thread: a reason to watch again when the view has
+  // lagged etcd for two checks in a row.
+  std::optional<error> check_lag();
   // On etcd_watch's thread.
   void on_update(result<watch_response> update);
 
@@ -69,6 +79,12 @@ class cluster_watch {
   std::optional<error> broken_;        // why the watch ended, not yet handled
   std::int64_t next_revision_ = 0;     // where a new watch starts
   std::unique_ptr<etcd_watch> watch_;  // the supervising thread's only
+  // What the last check found missing from the view (supervising thread).
+  struct lag {
+    std::int64_t newest = 0;        // the newest key's mod_revision
+    std::vector<std::string> gone;  // keys deleted in etcd, kept in the view
+  };
+  std::optional<lag> lagging_;
   std::thread thread_;
 };
 

@@ -117,6 +117,18 @@ struct coordinator_fixture : etcd_fixture {
     return std::move(*c);
   }
 
+  // A node whose etcd connections all go through `etcd_url` (a proxy's).
+  std::unique_ptr<cluster::coordinator> start_through(
+      const std::string& etcd_url, const std::string& id,
+      std::uint32_t shards = 0) {
+    auto o = options(id, shards);
+    o.etcd = etcd_url;
+    auto c = cluster::coordinator::start(o);
+    INFO((c ? "" : c.err().message));
+    REQUIRE(c);
+    return std::move(*c);
+  }
+
   static std::set<std::string> live(const cluster::coordinator& c) {
     std::set<std::string> out;
     for (auto& n : c.live_nodes()) out.insert(n.id);

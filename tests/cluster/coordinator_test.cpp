@@ -194,11 +194,7 @@ TEST_CASE_METHOD(coordinator_fixture,
                  "once back registers again and catches up",
                  "[coordinator]") {
   tcp_proxy proxy(etcd.client_port());
-  auto o = options("b", 8);
-  o.etcd = proxy.url();
-  auto started = coordinator::start(o);
-  REQUIRE(started);
-  auto& b = *started;
+  auto b = start_through(proxy.url(), "b", 8);
   auto a = start("a");
   REQUIRE(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
   auto first = b->incarnation();
@@ -264,11 +260,7 @@ TEST_CASE_METHOD(coordinator_fixture,
                  "the node registers again",
                  "[coordinator]") {
   tcp_proxy proxy(etcd.client_port());
-  auto o = options("b", 4);
-  o.etcd = proxy.url();
-  auto started = coordinator::start(o);
-  REQUIRE(started);
-  auto& b = *started;
+  auto b = start_through(proxy.url(), "b", 4);
   auto a = start("a");
   REQUIRE(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
 
@@ -287,4 +279,28 @@ TEST_CASE_METHOD(coordinator_fixture,
   REQUIRE(events.eventually(
       [&] { return b->shard(0)->mod_revision == moving->mod_revision; }));
   CHECK(events.logged("watch_broken", "out of reach"));
+}
+
+TEST_CASE_METHOD(coordinator_fixture,
+                 "a watch that hangs while etcd is in reach is found by the "
+                 "periodic check and started again",
+                 "[coordinator]") {
+  tcp_proxy proxy(etcd.client_port());
+  auto b = start_through(proxy.url(), "b", 4);
+  auto a = start("a");
+  REQUIRE(events.eventually([&] { return live(*b) == ids{"a", "b"}; }));
+
+  // b's watch stream hangs without breaking; its other requests, on new
+  // connections, go through, and its lease stays valid.
+  proxy.stall();
+  auto s0 = *a->shard(0);
+  auto moving = a->begin_move(0, "a", s0.mod_revision);
+  REQUIRE(moving);
+  a.reset();  // its key goes at once (the lease is revoked)
+  // Two checks, 5 s apart, then the watch from the revision it had.
+  REQUIRE(events.eventually(
+      [&] { return b->shard(0)->mod_revision == moving->mod_revision; }, 20s));
+  REQUIRE(events.eventually([&] { return live(*b) == ids{"b"}; }, 5s));
+  CHECK(events.logged("watch_broken", "the watch missed changes"));
+  CHECK(b->lease_valid());
 }
