@@ -201,6 +201,10 @@ void hand_over(conv_self self, storage::batch b,
         {{"conv_id", st.conv_id}, {"error", "a member's shard moves"}});
     return;
   }
+  // Relaxed (not synced on its own; the next synced group's sync covers
+  // it): lost only to a power cut, which leaves the burst in the outbox to
+  // be handed over again, and its pushes sent twice.
+  b.relax_durability();
   commit_then(
       self, std::move(b), [self, jobs, seq, users](const storage::status& s) {
         auto& st = self->state;
@@ -221,8 +225,10 @@ void hand_over(conv_self self, storage::batch b,
             drop.erase_push_job(j.job.user_id, j.seq);
           else
             still.push_back(std::move(j));
-        if (!drop.empty())
+        if (!drop.empty()) {
+          drop.relax_durability();
           commit_then(self, std::move(drop), [](const storage::status&) {});
+        }
         st.ctx->push->handed(still);
         st.ctx->push->burst_done(st.conv_id, seq);
         st.push_handed.push_back(seq);
