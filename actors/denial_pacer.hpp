@@ -2,9 +2,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
+#include <queue>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace switchboard::actors {
 
@@ -20,9 +24,10 @@ class denial_pacer {
  public:
   using clock = std::chrono::steady_clock;
 
-  // The users whose answers are being paced are bounded: past this many,
-  // the ones whose pace is over go (and, when none is, the pace of a new
-  // one starts from now).
+  // The users whose answers are being paced are bounded: a user's pace is
+  // forgotten once it is over (an interval after its last held answer),
+  // and past this many paces still running, a new user's starts from now
+  // and is not kept.
   static constexpr std::size_t max_users = 65536;
   // No answer is held longer: a client that does not wait for its answers
   // (one that reconnects, or a REST caller that hangs up) would otherwise
@@ -42,8 +47,21 @@ class denial_pacer {
   std::size_t users() const;
 
  private:
+  struct pace {
+    clock::time_point release;  // of the user's last held answer
+    clock::time_point over;     // release + interval: forgotten then
+  };
+  using due = std::pair<clock::time_point, std::string>;
+  // Forgets the paces that are over by `now`: O(log n) for each pace
+  // forgotten or looked at again, not a scan of them all.
+  void forget_over(clock::time_point now);
+
   mutable std::mutex m_;
-  std::unordered_map<std::string, clock::time_point> next_;  // under m_
+  std::unordered_map<std::string, pace> next_;  // under m_
+  // Every user of next_ once, soonest first by the `over` it had when
+  // queued (a pace renewed since is queued again when it comes up).
+  std::priority_queue<due, std::vector<due>, std::greater<due>>
+      order_;  // under m_
 };
 
 }  // namespace switchboard::actors
