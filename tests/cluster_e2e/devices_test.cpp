@@ -2,6 +2,7 @@
 
 using namespace switchboard::testing;
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 TEST_CASE("a sender's other device on another node gets its messages",
           "[cluster][e2e]") {
@@ -52,4 +53,40 @@ TEST_CASE("a burst reaches members on other nodes once each, in order",
   INFO("remote send requests for " << n << " sends: " << asked);
   CHECK(asked >= 1);
   CHECK(asked < n / 2);
+}
+
+TEST_CASE(
+    "a user's device cap holds when its devices are registered through a "
+    "node that does not own its shard",
+    "[cluster][e2e]") {
+  cluster_fixture cl(
+      2, {"--max-devices-per-user", "3", "--rate-devices", "1000/1000"});
+  cl.rebalance();
+  auto carol_id = user_homed_on(cl, "n2", "carol");
+  auto call = [&](const char* method, const std::string& token) {
+    return http_request(cl.node(1).port(), method, "/v1/devices",
+                        token.empty()
+                            ? std::string()
+                            : json::serialize(json::object{{"platform", "fcm"},
+                                                           {"token", token}}),
+                        "Bearer " + cl.node(1).token(carol_id));
+  };
+  for (int i = 1; i <= 5; ++i)
+    REQUIRE(call("POST", "d" + std::to_string(i)).status == 204);
+  // Trimmed by the owner once written: wait for it, with a deadline.
+  std::vector<std::string> tokens;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    tokens.clear();
+    auto listed = call("GET", "");
+    REQUIRE(listed.status == 200);
+    auto body = listed.json();
+    for (auto& d : body.at("devices").as_array())
+      tokens.push_back(std::string(d.at("token").as_string()));
+  } while (tokens.size() > 3 && std::chrono::steady_clock::now() < deadline);
+  CHECK(tokens == std::vector<std::string>{"d3", "d4", "d5"});
+  // The owner's node lists the same.
+  auto there = http_request(cl.node(2).port(), "GET", "/v1/devices", {},
+                            "Bearer " + cl.node(2).token(carol_id));
+  CHECK(there.json().at("devices").as_array().size() == 3);
 }
