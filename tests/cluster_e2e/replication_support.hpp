@@ -71,6 +71,9 @@ struct sender {
   std::string failure{};
   std::atomic<bool> stop{false};
   int next = 0;  // the next client_msg_id's number
+  // The least time from one send to the next: 0 sends each as soon as the
+  // last is acknowledged (a closed loop, as fast as the machine goes).
+  std::chrono::milliseconds pace{0};
   // The longest time between two acknowledgements, in milliseconds.
   std::int64_t longest_outage_ms = 0;
   // The last acknowledgement: when its send was first issued, and when the
@@ -91,6 +94,7 @@ struct sender {
       for (; !stop; ++next) {
         auto cmid = "k-" + std::to_string(next);
         auto issued = now_ns();
+        auto due = clock::now() + pace;
         for (;;) {
           auto r = e2e_fixture::send(*c, conv, "x", cmid);
           if (r["type"] == "sent") {
@@ -105,6 +109,8 @@ struct sender {
                                                                       last)
                     .count());
             last = now;
+            // A rate, not a timed wait for an event.
+            std::this_thread::sleep_until(due);
             break;
           }
           if (r["code"] != "unavailable") {

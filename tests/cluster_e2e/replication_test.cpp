@@ -269,6 +269,11 @@ TEST_CASE(
 
   sender s;
   s.conv = conv;
+  // At most 200 messages a second: n3 is away for seconds, and a copy
+  // further behind than the journal reaches (journal_groups, one group a
+  // message here) or than one patch carries is copied whole, which a fast
+  // machine's closed loop reached. This test is of the reconciliation.
+  s.pace = 5ms;
   sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
   wait_acks(s, 30);
   cl.node(3).kill();  // a follower of every shard n1 leads
