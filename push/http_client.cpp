@@ -72,6 +72,12 @@ struct http_client::impl {
   std::map<CURL*, std::unique_ptr<transfer>> running;  // the thread's
   std::thread thread;
 
+  // Last of all: on the client's thread when the client was released from
+  // one of its own callbacks (the thread holds the impl until it ends).
+  ~impl() {
+    if (multi) curl_multi_cleanup(multi);
+  }
+
   static std::size_t on_body(char* data, std::size_t size, std::size_t n,
                              void* user) {
     auto* t = static_cast<transfer*>(user);
@@ -243,7 +249,7 @@ struct http_client::impl {
 };
 
 http_client::http_client(std::size_t max_body, std::string ca_file, reach where)
-    : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_shared<impl>()) {
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   impl_->max_body = max_body;
   impl_->ca_file = std::move(ca_file);
@@ -253,16 +259,15 @@ http_client::http_client(std::size_t max_body, std::string ca_file, reach where)
   // A provider without HTTP/2 gets at most this many connections; more
   // requests wait for one (HTTP/2 multiplexes them on one).
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
-  impl_->thread = std::thread([p = impl_.get()] {
+  // The thread keeps the impl: a client released from its own callback
+  // returns to a loop whose state is still there.
+  impl_->thread = std::thread([p = impl_] {
     name_thread("sb-push-http");
     p->run();
   });
 }
 
-http_client::~http_client() {
-  shutdown();
-  curl_multi_cleanup(impl_->multi);
-}
+http_client::~http_client() { shutdown(); }
 
 void http_client::shutdown() {
   {
@@ -272,7 +277,9 @@ void http_client::shutdown() {
   }
   if (!impl_->thread.joinable()) return;
   if (impl_->thread.get_id() == std::this_thread::get_id()) {
-    // Dropped from a callback of its own: it cannot wait for itself.
+    // Dropped from a callback of its own: it cannot wait for itself. The
+    // loop fails what is left once the callback returns, then ends, and
+    // the last reference to the impl, the thread's, cleans up.
     impl_->thread.detach();
     return;
   }

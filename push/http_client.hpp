@@ -63,8 +63,9 @@ class http_client {
   ~http_client();  // shutdown()
   // Fails what is queued or in flight (error "the node is shutting down";
   // their callbacks run) and stops the client's thread; later sends fail
-  // at once. Call it from another thread than the client's (a callback
-  // must not), before the last owner lets go.
+  // at once. From another thread it waits for the client's to end; from a
+  // callback (the client released by its last owner there) it returns at
+  // once, and what is left fails when the callback returns.
   void shutdown();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
@@ -78,7 +79,7 @@ class http_client {
 
  private:
   struct impl;
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;  // and the client's thread, until it ends
 };
 
 }  // namespace switchboard::push

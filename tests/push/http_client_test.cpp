@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <future>
+#include <memory>
 
 // The push HTTP client's reach: a public_only client (Web Push's, whose
 // URLs clients choose) never opens a connection to this machine or its
@@ -107,4 +108,42 @@ TEST_CASE(
   CHECK(http.status == 0);
   CHECK_FALSE(http.error.empty());
   CHECK_FALSE(v4.connected());
+}
+
+TEST_CASE(
+    "a client released from its own callback ends after it: what it still "
+    "had fails as at a shutdown",
+    "[push]") {
+  listener silent;  // a connection to it waits, unanswered
+  std::uint16_t closed_port = 0;
+  {
+    listener gone;
+    closed_port = gone.port;
+  }  // closed: a connection to it is refused at once
+  auto client = std::make_shared<http_client>();
+  std::promise<http_client::response> left_p;
+  auto left = left_p.get_future();
+  http_client::request waits;
+  waits.url = "http://127.0.0.1:" + std::to_string(silent.port) + "/push";
+  waits.body = "x";
+  waits.timeout = 60s;
+  client->send(waits, [&](http_client::response res) {
+    left_p.set_value(std::move(res));
+  });
+  std::promise<void> released_p;
+  auto released = released_p.get_future();
+  http_client::request refused;
+  refused.url = "http://127.0.0.1:" + std::to_string(closed_port) + "/push";
+  refused.body = "x";
+  refused.timeout = 5s;
+  // Its only owner lets go in the callback, on the client's own thread.
+  client->send(refused, [&](http_client::response) {
+    client.reset();
+    released_p.set_value();
+  });
+  REQUIRE(released.wait_for(15s) == std::future_status::ready);
+  REQUIRE(left.wait_for(15s) == std::future_status::ready);
+  auto res = left.get();
+  CHECK(res.status == 0);
+  CHECK(res.error == "the node is shutting down");
 }
