@@ -4,6 +4,7 @@
 
 #include "actors/blocking.hpp"
 #include "actors/directory.hpp"
+#include "actors/stray_delivery.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
@@ -135,28 +136,41 @@ void deliver_here(conv_self self, const std::string& user,
 // to the actors of this node's users directly, and to the users of each
 // other node through its registry, one message per node (docs/ARCHITECTURE.md
 // "cluster/": no BASP message per recipient where a batch would do). Users
-// whose shard has no owner now have no connection anyone could reach.
+// whose shard changes hands are delivered to on every node
+// (stray_delivery.hpp).
 template <class ForEachUser>
 void deliver_all(conv_self self, ForEachUser&& each, const std::string& text,
                  origin from, std::string_view skip_user, bool chat_message) {
-  using kind = directory::shard_route::kind;
   users_by_node elsewhere;
+  std::vector<std::string> strays;
   std::uint64_t visited = 0;
+  auto now = std::chrono::steady_clock::now();
   each([&](const std::string& u) {
     if (u == skip_user) return;
     auto r = self->state.ctx->dir->route_of(u);
-    if (r.what == kind::local) {
-      ++visited;
-      deliver_here(self, u, text, from, chat_message);
-    } else if (r.what == kind::remote) {
-      ++visited;
-      add_to_node(elsewhere, r.registry, u);
+    // Reachable: its shard has a leader this node reaches.
+    if (r.what != directory::shard_route::kind::unavailable) ++visited;
+    switch (path_of(r, now)) {
+      case delivery_path::actor:
+        deliver_here(self, u, text, from, chat_message);
+        break;
+      case delivery_path::owner:
+        add_to_node(elsewhere, r.registry, u);
+        break;
+      case delivery_path::everywhere:
+        strays.push_back(u);
+        break;
+      case delivery_path::nowhere:
+        break;
     }
   });
   if (chat_message) self->state.ctx->metrics->fanout_members.inc(visited);
   for (auto& [registry, ids] : elsewhere)
     caf::anon_send(registry, deliver_atom::value, std::move(ids), text,
                    std::string(from.session), chat_message);
+  if (!strays.empty())
+    deliver_everywhere(*self->state.ctx, strays, text,
+                       std::string(from.session), chat_message);
 }
 
 // The messages of one write to a user of this node, in one message to its
@@ -185,7 +199,6 @@ void deliver_all_here(conv_self self, const std::string& user,
 
 void broadcast_messages(conv_self self,
                         const std::vector<outgoing_message>& messages) {
-  using kind = directory::shard_route::kind;
   if (messages.empty()) return;
   if (messages.size() == 1) {
     auto& m = messages[0];
@@ -193,19 +206,28 @@ void broadcast_messages(conv_self self,
     return;
   }
   users_by_node elsewhere;
+  std::vector<std::string> strays;
   std::uint64_t visited = 0;
+  auto now = std::chrono::steady_clock::now();
   for_each_recipient(self->state, [&](const std::string& u) {
     auto r = self->state.ctx->dir->route_of(u);
-    if (r.what == kind::local) {
-      ++visited;
-      deliver_all_here(self, u, messages);
-    } else if (r.what == kind::remote) {
-      ++visited;
-      add_to_node(elsewhere, r.registry, u);
+    if (r.what != directory::shard_route::kind::unavailable) ++visited;
+    switch (path_of(r, now)) {
+      case delivery_path::actor:
+        deliver_all_here(self, u, messages);
+        break;
+      case delivery_path::owner:
+        add_to_node(elsewhere, r.registry, u);
+        break;
+      case delivery_path::everywhere:
+        strays.push_back(u);
+        break;
+      case delivery_path::nowhere:
+        break;
     }
   });
   self->state.ctx->metrics->fanout_members.inc(visited);
-  if (elsewhere.empty()) return;
+  if (elsewhere.empty() && strays.empty()) return;
   std::vector<std::string> texts, excepts;
   texts.reserve(messages.size());
   excepts.reserve(messages.size());
@@ -216,6 +238,8 @@ void broadcast_messages(conv_self self,
   for (auto& [registry, ids] : elsewhere)
     caf::anon_send(registry, deliver_atom::value, std::move(ids), texts,
                    excepts);
+  if (!strays.empty())
+    deliver_everywhere(*self->state.ctx, strays, texts, excepts);
 }
 
 void broadcast(conv_self self, const std::vector<std::string>& users,

@@ -40,8 +40,8 @@ std::optional<user_actor> directory::find_user(const std::string& user_id,
   auto it = users_.find(user_id);
   if (it == users_.end()) return std::nullopt;
   if (local_sessions) {
-    auto n = sessions_per_user_.find(user_id);
-    *local_sessions = n == sessions_per_user_.end() ? 0 : n->second;
+    auto n = user_sessions_.find(user_id);
+    *local_sessions = n == user_sessions_.end() ? 0 : n->second.size();
   }
   return it->second;
 }
@@ -77,15 +77,17 @@ void directory::add_session(const std::string& session_id,
                                       {session_id, user_id, remote, now_ms()},
                                       std::move(conn)})
                .second)
-    ++sessions_per_user_[user_id];
+    user_sessions_[user_id].push_back(session_id);
 }
 
 std::vector<directory::session_info> directory::sessions_of(
     const std::string& user_id) {
   std::lock_guard<std::mutex> lock(mtx_);
   std::vector<session_info> out;
-  for (auto& [_, e] : sessions_)
-    if (e.info.user_id == user_id) out.push_back(e.info);
+  if (auto ids = user_sessions_.find(user_id); ids != user_sessions_.end())
+    for (auto& id : ids->second)
+      if (auto it = sessions_.find(id); it != sessions_.end())
+        out.push_back(it->second.info);
   std::sort(out.begin(), out.end(),
             [](const session_info& a, const session_info& b) {
               return a.since_ms < b.since_ms;
@@ -120,27 +122,78 @@ std::size_t directory::kick(const std::string& user_id,
   std::vector<std::shared_ptr<client_connection>> conns;
   {
     std::lock_guard<std::mutex> lock(mtx_);
-    for (auto& [_, e] : sessions_)
-      if (e.info.user_id == user_id)
-        if (auto c = e.conn.lock()) conns.push_back(std::move(c));
+    if (auto ids = user_sessions_.find(user_id); ids != user_sessions_.end())
+      for (auto& id : ids->second)
+        if (auto it = sessions_.find(id); it != sessions_.end())
+          if (auto c = it->second.conn.lock()) conns.push_back(std::move(c));
   }
   for (auto& c : conns) c->close(1008, reason);
   return conns.size();
+}
+
+namespace {
+
+// A connection of this node and its session actor, for a write to it.
+struct local_target {
+  std::string id;
+  std::weak_ptr<client_connection> conn;
+  session_actor actor;
+};
+
+void write_to(const local_target& t, const std::string& text) {
+  if (auto c = t.conn.lock())
+    c->send_text(text);
+  else
+    caf::anon_send(t.actor, push_atom::value, text);
+}
+
+}  // namespace
+
+std::size_t directory::deliver_local(const std::string& user_id,
+                                     const std::vector<std::string>& texts,
+                                     const std::vector<std::string>& excepts) {
+  std::vector<local_target> to;
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    auto ids = user_sessions_.find(user_id);
+    if (ids == user_sessions_.end()) return 0;
+    for (auto& id : ids->second)
+      if (auto it = sessions_.find(id); it != sessions_.end())
+        to.push_back({id, it->second.conn, it->second.actor});
+  }
+  std::size_t n = 0;
+  for (auto& t : to)
+    for (std::size_t i = 0; i < texts.size() && i < excepts.size(); ++i)
+      if (excepts[i] != t.id) {
+        write_to(t, texts[i]);
+        ++n;
+      }
+  return n;
+}
+
+std::size_t directory::deliver_local(const std::string& user_id,
+                                     const std::string& text,
+                                     const std::string& except) {
+  return deliver_local(user_id, std::vector<std::string>{text},
+                       std::vector<std::string>{except});
 }
 
 void directory::forget_session(const std::string& session_id) {
   std::lock_guard<std::mutex> lock(mtx_);
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return;
-  auto n = sessions_per_user_.find(it->second.info.user_id);
-  if (n != sessions_per_user_.end() && --n->second == 0)
-    sessions_per_user_.erase(n);
+  if (auto n = user_sessions_.find(it->second.info.user_id);
+      n != user_sessions_.end()) {
+    auto& ids = n->second;
+    ids.erase(std::remove(ids.begin(), ids.end(), session_id), ids.end());
+    if (ids.empty()) user_sessions_.erase(n);
+  }
   sessions_.erase(it);
 }
 
 std::size_t directory::online_count() {
   std::lock_guard<std::mutex> l(mtx_);
-  return sessions_per_user_.size();
+  return user_sessions_.size();
 }
 
 std::size_t directory::sessions() {
@@ -158,7 +211,7 @@ void directory::shutdown() {
   for (auto& [_, a] : users_)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sessions_.clear();
-  sessions_per_user_.clear();
+  user_sessions_.clear();
   conversations_.clear();
   users_.clear();
   online_.clear();

@@ -117,18 +117,42 @@ class directory final : public live_view {
     std::vector<std::string> followers{};
     std::vector<caf::actor> follower_registries{};
     std::size_t min_insync = 1;
+    // local: until when the shard is unsettled here (it became this
+    // node's, or is frozen or was lately): its users' connections may not
+    // have registered with their actors here yet. unavailable: until when
+    // they may still wait for a leader (stray_delivery.hpp).
+    std::chrono::steady_clock::time_point unsettled_until{};
   };
 
   // The route of every shard (routes.size() is the cluster's shard count),
   // set by the cluster whenever the shard map, a node's liveness or a
-  // connection to a peer changes. Never set: a standalone node, where every
-  // actor is here.
-  void set_routes(std::vector<shard_route> routes);
+  // connection to a peer changes, with the registries of the peers it is
+  // connected to. Never set: a standalone node, where every actor is here.
+  // A shard that becomes local is unsettled for `settle_time`; one that
+  // loses its reachable leader, for `leaderless_time`: as long as a
+  // connection waits for its user's actor (session_actor.cpp, attach).
+  void set_routes(std::vector<shard_route> routes,
+                  std::vector<caf::actor> peers = {});
+  static constexpr auto settle_time = std::chrono::seconds(10);
+  static constexpr auto leaderless_time = std::chrono::seconds(30);
+  // The registries of the other nodes this node is connected to.
+  std::shared_ptr<const std::vector<caf::actor>> peers() const;
+  // This node's connections of `user_id` but the one `except` get `text`
+  // (the texts but each one's except): the delivery of a user whose shard
+  // changes hands (stray_delivery.hpp). Answers how many got one.
+  std::size_t deliver_local(const std::string& user_id, const std::string& text,
+                            const std::string& except);
+  std::size_t deliver_local(const std::string& user_id,
+                            const std::vector<std::string>& texts,
+                            const std::vector<std::string>& excepts);
   // Whether routes were set: the node is in a cluster, and a read that
   // spans shards must gather from their owners (gather.hpp).
   bool clustered() const;
   // The route of the shard of `id` (a conversation or user id).
   shard_route route_of(const std::string& id) const;
+  // Every shard's route, as now (null: a standalone node), to look up
+  // many without copying each.
+  std::shared_ptr<const std::vector<shard_route>> routes() const;
   // The cluster's shard count; 0 for a standalone node.
   std::uint32_t shard_count() const;
   // The route of shard `n`; a standalone node's when no routes are set or
@@ -186,7 +210,8 @@ class directory final : public live_view {
     std::weak_ptr<client_connection> conn;
   };
   std::unordered_map<std::string, session_entry> sessions_;
-  std::unordered_map<std::string, std::size_t> sessions_per_user_;
+  // Each user's sessions here, by id.
+  std::unordered_map<std::string, std::vector<std::string>> user_sessions_;
   bool shut_down_ = false;  // actors activated after shutdown() exit at once
   // Frozen shards and the writes admitted per shard (enter_writes), under
   // mtx_; frozen_shards_ is their count (S), 0 while nothing is frozen.
@@ -205,8 +230,15 @@ class directory final : public live_view {
   std::unordered_map<std::string, std::vector<channel_watch>> watches_;
   std::unordered_map<std::string, std::uint64_t> online_;
   std::unordered_map<std::string, conversation_actor> channels_;
-  // Replaced whole, read without the map's mutex (std::atomic_load).
+  // Replaced whole, read without the map's mutex (std::atomic_load), by
+  // one publisher at a time (routes_mtx_: set_routes, and a freeze or thaw
+  // that marks its shard unsettled).
   std::shared_ptr<const std::vector<shard_route>> routes_;
+  std::shared_ptr<const std::vector<caf::actor>> peers_;
+  std::mutex routes_mtx_;
+  // Per shard, until when it is unsettled (under routes_mtx_).
+  std::vector<std::chrono::steady_clock::time_point> unsettled_;
+  void publish_unsettled_locked();
 };
 
 // The timeout of a request to `d`: the cluster's for one elsewhere, since a

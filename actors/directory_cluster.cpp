@@ -10,14 +10,37 @@
 // each shard's actors run, and stopping a shard's actors before it moves.
 namespace switchboard::actors {
 
-void directory::set_routes(std::vector<shard_route> routes) {
-  auto fresh =
-      std::make_shared<const std::vector<shard_route>>(std::move(routes));
-  auto old = std::atomic_exchange(
-      &routes_, std::shared_ptr<const std::vector<shard_route>>(fresh));
+void directory::set_routes(std::vector<shard_route> routes,
+                           std::vector<caf::actor> peers) {
+  using kind = shard_route::kind;
+  std::shared_ptr<const std::vector<shard_route>> fresh, old;
+  {
+    std::lock_guard<std::mutex> publishing(routes_mtx_);
+    old = std::atomic_load(&routes_);
+    // A shard that becomes this node's is unsettled for a while: the
+    // connections of its users register with their actors here only
+    // once their nodes see the new routes.
+    if (unsettled_.size() != routes.size())
+      unsettled_.assign(routes.size(), {});
+    auto now = std::chrono::steady_clock::now();
+    for (std::size_t n = 0; n < routes.size(); ++n) {
+      auto was = old && n < old->size() ? (*old)[n].what : kind::unavailable;
+      auto is = routes[n].what;
+      if (is == kind::local && was != kind::local)
+        unsettled_[n] = std::max(unsettled_[n], now + settle_time);
+      else if (is == kind::unavailable && was != kind::unavailable)
+        unsettled_[n] = std::max(unsettled_[n], now + leaderless_time);
+      routes[n].unsettled_until = unsettled_[n];
+    }
+    fresh = std::make_shared<const std::vector<shard_route>>(std::move(routes));
+    std::atomic_store(&routes_, fresh);
+    std::atomic_store(
+        &peers_,
+        std::shared_ptr<const std::vector<caf::actor>>(
+            std::make_shared<const std::vector<caf::actor>>(std::move(peers))));
+  }
   // A shard this node begins to lead (or leads at a new epoch) brings its
   // push outbox, moved or replicated here: the push service reads it.
-  using kind = shard_route::kind;
   std::vector<std::uint16_t> gained;
   for (std::size_t n = 0; n < fresh->size(); ++n)
     if ((*fresh)[n].what == kind::local &&
@@ -73,6 +96,11 @@ directory::shard_route directory::route_of(const std::string& id) const {
   if (!routes || routes->empty()) return {};
   auto n = static_cast<std::uint32_t>(routes->size());
   return (*routes)[storage::shard_of(id, n)];
+}
+
+std::shared_ptr<const std::vector<directory::shard_route>> directory::routes()
+    const {
+  return std::atomic_load(&routes_);
 }
 
 directory::shard_route directory::route_of_shard(std::uint32_t n) const {
@@ -134,8 +162,31 @@ bool directory::frozen_locked(const std::string& id) const {
   return frozen_.count(storage::shard_of(id, frozen_shards_)) != 0;
 }
 
+std::shared_ptr<const std::vector<caf::actor>> directory::peers() const {
+  return std::atomic_load(&peers_);
+}
+
+void directory::publish_unsettled_locked() {
+  auto now = std::atomic_load(&routes_);
+  if (!now || now->size() != unsettled_.size()) return;
+  auto next = std::make_shared<std::vector<shard_route>>(*now);
+  for (std::size_t n = 0; n < next->size(); ++n)
+    (*next)[n].unsettled_until = unsettled_[n];
+  std::atomic_store(&routes_, std::shared_ptr<const std::vector<shard_route>>(
+                                  std::move(next)));
+}
+
 bool directory::freeze_shard(std::uint32_t shard, std::uint32_t shards,
                              std::chrono::milliseconds timeout) {
+  {
+    // Unsettled until the thaw and a while after: its users' actors stop
+    // (quiesce_shard), and their connections register again.
+    std::lock_guard<std::mutex> publishing(routes_mtx_);
+    if (shard < unsettled_.size()) {
+      unsettled_[shard] = std::chrono::steady_clock::time_point::max();
+      publish_unsettled_locked();
+    }
+  }
   std::unique_lock<std::mutex> lock(mtx_);
   frozen_shards_ = shards;
   frozen_[shard] = 1;
@@ -146,8 +197,15 @@ bool directory::freeze_shard(std::uint32_t shard, std::uint32_t shards,
 }
 
 void directory::thaw_shard(std::uint32_t shard) {
-  std::lock_guard<std::mutex> lock(mtx_);
-  frozen_.erase(shard);
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    frozen_.erase(shard);
+  }
+  std::lock_guard<std::mutex> publishing(routes_mtx_);
+  if (shard < unsettled_.size()) {
+    unsettled_[shard] = std::chrono::steady_clock::now() + settle_time;
+    publish_unsettled_locked();
+  }
 }
 
 bool directory::enter_writes(const std::vector<std::string>& ids) {

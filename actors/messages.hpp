@@ -90,6 +90,10 @@ using channel_atom = caf::atom_constant<caf::atom("channel")>;
 // that connected to this node gives it its registry (one connection per
 // pair of nodes; app/cluster_node).
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
+// (stray_atom, users, text, except, chat) and (stray_atom, users, texts,
+// excepts): a delivery to users whose shard changes hands, for this
+// node's connections of them (stray_delivery.hpp).
+using stray_atom = caf::atom_constant<caf::atom("stray")>;
 
 // One message of a conversation, as clients see it.
 struct chat_message {

@@ -1,6 +1,7 @@
 #include "actors/registry.hpp"
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <memory>
 #include <unordered_set>
 
@@ -12,6 +13,7 @@
 #include "actors/node_context.hpp"
 #include "actors/request_budgets.hpp"
 #include "actors/shard_positions.hpp"
+#include "actors/stray_delivery.hpp"
 #include "metrics/log_sink.hpp"
 #include "storage/store.hpp"
 
@@ -374,11 +376,37 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
         if (auto ua = ctx->dir->find_user(user))
           caf::anon_send(*ua, detach_atom::value, session);
       },
+      // A delivery to users of this node's shards; those whose shard
+      // changes hands (or, as a stale route of the sender said, is not
+      // this node's) are delivered to on every node (stray_delivery.hpp).
       [ctx](deliver_atom, const std::vector<std::string>& users,
             const std::string& text, const std::string& except, bool chat) {
+        std::vector<std::string> strays;
+        auto now = std::chrono::steady_clock::now();
+        auto routes = ctx->dir->routes();
         for (auto& u : users)
-          if (auto ua = ctx->dir->find_user(u))
+          if (auto p = path_of(routes.get(), u, now);
+              p != delivery_path::actor) {
+            if (p != delivery_path::nowhere) strays.push_back(u);
+          } else if (auto ua = ctx->dir->find_user(u))
             caf::anon_send(*ua, deliver_atom::value, text, except, chat);
+        if (!strays.empty())
+          deliver_everywhere(*ctx, strays, text, except, chat);
+      },
+      [ctx](stray_atom, const std::vector<std::string>& users,
+            const std::string& text, const std::string& except, bool chat) {
+        deliver_strays_here(*ctx, users, text, except, chat);
+      },
+      [ctx](stray_atom, const std::vector<std::string>& users,
+            const std::vector<std::string>& texts,
+            const std::vector<std::string>& excepts) {
+        if (texts.size() != excepts.size()) {
+          metrics::emit(ctx->log, "error", "malformed_delivery",
+                        {{"texts", std::to_string(texts.size())},
+                         {"excepts", std::to_string(excepts.size())}});
+          return;
+        }
+        deliver_strays_here(*ctx, users, texts, excepts);
       },
       // The conversations `changed` share changed: for the connections of
       // `users` (of this node's shards) to check their subscriptions.
@@ -400,9 +428,16 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
                          {"excepts", std::to_string(excepts.size())}});
           return;
         }
+        std::vector<std::string> strays;
+        auto now = std::chrono::steady_clock::now();
+        auto routes = ctx->dir->routes();
         for (auto& u : users)
-          if (auto ua = ctx->dir->find_user(u))
+          if (auto p = path_of(routes.get(), u, now);
+              p != delivery_path::actor) {
+            if (p != delivery_path::nowhere) strays.push_back(u);
+          } else if (auto ua = ctx->dir->find_user(u))
             caf::anon_send(*ua, deliver_atom::value, texts, excepts);
+        if (!strays.empty()) deliver_everywhere(*ctx, strays, texts, excepts);
       },
   }
       .or_else(replication_handlers(self, ctx))

@@ -98,7 +98,9 @@ inline route unavailable(std::string owner, std::string why) {
 // 9: the inbox read in pages. 10: presence subscriptions checked again
 // when members change (revalidate_atom, presence_atom).
 // 11: the `denied` request budget: budget indices (budget_slices) moved.
-constexpr int cluster_protocol_version = 11;
+// 12: deliveries to users whose shard changes hands go to every node
+// (stray_atom, actors/stray_delivery.hpp).
+constexpr int cluster_protocol_version = 12;
 
 using namespace cluster_detail;  // internal header: app/cluster_*.cpp only
 

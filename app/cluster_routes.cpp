@@ -103,7 +103,10 @@ void cluster_node::impl::publish_routes() {
       routes[n].owner = rec->owner;
     }
   }
-  node.dir().set_routes(std::move(routes));
+  std::vector<caf::actor> peer_registries;
+  peer_registries.reserve(peers.size());
+  for (auto& [_, p] : peers) peer_registries.push_back(p.registry);
+  node.dir().set_routes(std::move(routes), std::move(peer_registries));
   m.shards_owned.set(owned);
   m.peers_connected.set(static_cast<std::int64_t>(peers.size()));
   if (ready.exchange(valid) != valid)

@@ -129,6 +129,11 @@ std::string node_metrics::render() const {
          "channel's online ones.");
   sample(out, "switchboard_fanout_members_total", {},
          static_cast<double>(fanout_members.value()));
+  header(out, "switchboard_stray_deliveries_total", "counter",
+         "Users an event was sent to on every node, their shard changing "
+         "hands.");
+  sample(out, "switchboard_stray_deliveries_total", {},
+         static_cast<double>(stray_deliveries.value()));
   header(out, "switchboard_channels", "gauge",
          "Channels (conversations over the fan-out threshold) active here.");
   sample(out, "switchboard_channels", {},

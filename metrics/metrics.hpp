@@ -117,6 +117,9 @@ struct node_metrics {
   // forwarded to their node: every reachable member of a group, the online
   // members of a channel (conversation_channel.cpp).
   counter fanout_members;
+  // Users an event was sent to on every node since their shard changed
+  // hands (actors/stray_delivery.hpp), once per event and user.
+  counter stray_deliveries;
   gauge channels;  // channels active on this node
   // By protocol code, in common::proto_codes' order.
   std::array<counter, common::proto_codes.size()> errors;

@@ -131,7 +131,7 @@ TEST_CASE("a peer of another cluster name is refused, with a log line why",
                    sbc::encode_node(m1)));
 
   // n1 tries m1, and the BASP handshake refuses it: m1 offers
-  // switchboard/11/other, n1 accepts only switchboard/11/switchboard.
+  // switchboard/12/other, n1 accepts only switchboard/12/switchboard.
   auto line = cl.node(1).wait_log(
       {"\"peer_refused\"", "\"node_id\":\"m1\"", m1.cluster_addr},
       log_deadline);
@@ -143,7 +143,7 @@ TEST_CASE("a peer of another cluster name is refused, with a log line why",
   // It says why, in words an operator can act on: another cluster name or
   // protocol version, and which identifiers differ.
   CHECK(o.at("level") == "error");
-  CHECK(error.find("switchboard/11/switchboard") != std::string::npos);
+  CHECK(error.find("switchboard/12/switchboard") != std::string::npos);
   CHECK(error.find("another cluster or another cluster protocol version") !=
         std::string::npos);
   CHECK(error.find("incompatible_application_ids") != std::string::npos);
@@ -168,25 +168,25 @@ TEST_CASE(
   // CAF (0.17) checks app-identifiers on the connecting side, against what
   // the accepting node offers: a node of another version or cluster that
   // connects to n1 refuses it, and logs peer_refused as n1 does in the test
-  // above. A node of protocol version 12 cannot be built here; a CAF peer
+  // above. A node of protocol version 13 cannot be built here; a CAF peer
   // that accepts only what such a node would is.
   // The protocol version is part of the identifier (app/cluster_node.cpp
-  // cluster_app_id): a node built with version 12 accepts only
-  // switchboard/12/switchboard.
+  // cluster_app_id): a node built with version 13 accepts only
+  // switchboard/13/switchboard.
   {
-    caf_peer newer("switchboard/12/switchboard");
+    caf_peer newer("switchboard/13/switchboard");
     auto r = newer.connect(host, port);
     REQUIRE_FALSE(r);
     CHECK(r.error() == caf::sec::incompatible_application_ids);
   }
   {
-    caf_peer stranger("switchboard/11/other");
+    caf_peer stranger("switchboard/12/other");
     auto r = stranger.connect(host, port);
     REQUIRE_FALSE(r);
     CHECK(r.error() == caf::sec::incompatible_application_ids);
   }
   // The same identifier is accepted: the refusals were the identifier's.
-  caf_peer same("switchboard/11/switchboard");
+  caf_peer same("switchboard/12/switchboard");
   auto r = same.connect(host, port);
   INFO((r ? std::string() : same.sys->render(r.error())));
   CHECK(r);
@@ -276,7 +276,7 @@ TEST_CASE(
       host_port(node_record_of(etcd, "switchboard", "n1").cluster_addr);
   // The cluster port has no authentication: anyone with the cluster's
   // identifier is a peer, and talks to the registry as one.
-  caf_peer peer("switchboard/11/switchboard");
+  caf_peer peer("switchboard/12/switchboard");
   auto registry = peer.connect(host, port);
   REQUIRE(registry);
   auto alice = cl.connect(1, "alice");
