@@ -7,6 +7,7 @@
 #include "actors/stray_delivery.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
+#include "storage/shard.hpp"
 #include "storage/store.hpp"
 
 // The helpers every part of the conversation actor uses: errors, the
@@ -132,6 +133,37 @@ void deliver_here(conv_self self, const std::string& user,
              chat_message);
 }
 
+// Where a delivery to `u` goes from this node (stray_delivery.hpp): `here`
+// runs for its actor here, or `u` joins the users of its leader's node in
+// `elsewhere`, or those to deliver to on every node in `strays`. Answers
+// 1 when its shard has a leader this node reaches (fanout_members).
+// `routes`: the directory's (null: a standalone node's), read once per
+// event rather than copied per member.
+template <class Here>
+std::uint64_t place(const std::vector<directory::shard_route>* routes,
+                    const std::string& u,
+                    std::chrono::steady_clock::time_point now,
+                    users_by_node& elsewhere, std::vector<std::string>& strays,
+                    Here&& here) {
+  static const directory::shard_route standalone{};
+  const auto& r = routes && !routes->empty()
+                      ? (*routes)[storage::shard_of(
+                            u, static_cast<std::uint32_t>(routes->size()))]
+                      : standalone;
+  switch (path_of(r, now)) {
+    case delivery_path::actor:
+      here();
+      break;
+    case delivery_path::owner:
+      add_to_node(elsewhere, r.registry, u);
+      break;
+    case delivery_path::everywhere:
+      strays.push_back(u);
+      break;
+  }
+  return r.what != directory::shard_route::kind::unavailable ? 1 : 0;
+}
+
 // Delivers `text` to each user the range yields (skipping `skip_user`):
 // to the actors of this node's users directly, and to the users of each
 // other node through its registry, one message per node (docs/ARCHITECTURE.md
@@ -145,24 +177,11 @@ void deliver_all(conv_self self, ForEachUser&& each, const std::string& text,
   std::vector<std::string> strays;
   std::uint64_t visited = 0;
   auto now = std::chrono::steady_clock::now();
+  auto routes = self->state.ctx->dir->routes();
   each([&](const std::string& u) {
     if (u == skip_user) return;
-    auto r = self->state.ctx->dir->route_of(u);
-    // Reachable: its shard has a leader this node reaches.
-    if (r.what != directory::shard_route::kind::unavailable) ++visited;
-    switch (path_of(r, now)) {
-      case delivery_path::actor:
-        deliver_here(self, u, text, from, chat_message);
-        break;
-      case delivery_path::owner:
-        add_to_node(elsewhere, r.registry, u);
-        break;
-      case delivery_path::everywhere:
-        strays.push_back(u);
-        break;
-      case delivery_path::nowhere:
-        break;
-    }
+    visited += place(routes.get(), u, now, elsewhere, strays,
+                     [&] { deliver_here(self, u, text, from, chat_message); });
   });
   if (chat_message) self->state.ctx->metrics->fanout_members.inc(visited);
   for (auto& [registry, ids] : elsewhere)
@@ -209,22 +228,10 @@ void broadcast_messages(conv_self self,
   std::vector<std::string> strays;
   std::uint64_t visited = 0;
   auto now = std::chrono::steady_clock::now();
+  auto routes = self->state.ctx->dir->routes();
   for_each_recipient(self->state, [&](const std::string& u) {
-    auto r = self->state.ctx->dir->route_of(u);
-    if (r.what != directory::shard_route::kind::unavailable) ++visited;
-    switch (path_of(r, now)) {
-      case delivery_path::actor:
-        deliver_all_here(self, u, messages);
-        break;
-      case delivery_path::owner:
-        add_to_node(elsewhere, r.registry, u);
-        break;
-      case delivery_path::everywhere:
-        strays.push_back(u);
-        break;
-      case delivery_path::nowhere:
-        break;
-    }
+    visited += place(routes.get(), u, now, elsewhere, strays,
+                     [&] { deliver_all_here(self, u, messages); });
   });
   self->state.ctx->metrics->fanout_members.inc(visited);
   if (elsewhere.empty() && strays.empty()) return;

@@ -158,7 +158,8 @@ std::size_t directory::deliver_local(const std::string& user_id,
     auto ids = user_sessions_.find(user_id);
     if (ids == user_sessions_.end()) return 0;
     for (auto& id : ids->second)
-      if (auto it = sessions_.find(id); it != sessions_.end())
+      if (auto it = sessions_.find(id);
+          it != sessions_.end() && it->second.welcomed)
         to.push_back({id, it->second.conn, it->second.actor});
   }
   std::size_t n = 0;
@@ -176,6 +177,12 @@ std::size_t directory::deliver_local(const std::string& user_id,
                                      const std::string& except) {
   return deliver_local(user_id, std::vector<std::string>{text},
                        std::vector<std::string>{except});
+}
+
+void directory::session_welcomed(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  if (auto it = sessions_.find(session_id); it != sessions_.end())
+    it->second.welcomed = true;
 }
 
 void directory::forget_session(const std::string& session_id) {

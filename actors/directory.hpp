@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -46,6 +47,9 @@ class directory final : public live_view {
                    const std::string& user_id, const std::string& remote,
                    std::weak_ptr<client_connection> conn);
   void forget_session(const std::string& session_id);
+  // The session's `welcome` is written: events may follow it
+  // (deliver_local skips a session before it).
+  void session_welcomed(const std::string& session_id);
   // The operator's view (live_view.hpp).
   std::vector<session_info> sessions_of(const std::string& user_id) override;
   std::vector<std::string> online_users(const std::string& prefix) override;
@@ -131,6 +135,8 @@ class directory final : public live_view {
   // A shard that becomes local is unsettled for `settle_time`; one that
   // loses its reachable leader, for `leaderless_time`: as long as a
   // connection waits for its user's actor (session_actor.cpp, attach).
+  // A frozen shard is unsettled for as long, and a thawed one for
+  // `settle_time` after.
   void set_routes(std::vector<shard_route> routes,
                   std::vector<caf::actor> peers = {});
   static constexpr auto settle_time = std::chrono::seconds(10);
@@ -208,6 +214,7 @@ class directory final : public live_view {
     session_actor actor;
     session_info info;
     std::weak_ptr<client_connection> conn;
+    bool welcomed = false;  // session_welcomed
   };
   std::unordered_map<std::string, session_entry> sessions_;
   // Each user's sessions here, by id.
@@ -236,8 +243,16 @@ class directory final : public live_view {
   std::shared_ptr<const std::vector<shard_route>> routes_;
   std::shared_ptr<const std::vector<caf::actor>> peers_;
   std::mutex routes_mtx_;
-  // Per shard, until when it is unsettled (under routes_mtx_).
-  std::vector<std::chrono::steady_clock::time_point> unsettled_;
+  // Per shard, until when it is unsettled (under routes_mtx_): since it
+  // lost its reachable leader, and since it was gained, frozen or thawed;
+  // the later of the two is its routes' unsettled_until.
+  struct unsettled_times {
+    std::chrono::steady_clock::time_point leaderless{}, settling{};
+    std::chrono::steady_clock::time_point until() const {
+      return std::max(leaderless, settling);
+    }
+  };
+  std::vector<unsettled_times> unsettled_;
   void publish_unsettled_locked();
 };
 

@@ -26,11 +26,12 @@ void directory::set_routes(std::vector<shard_route> routes,
     for (std::size_t n = 0; n < routes.size(); ++n) {
       auto was = old && n < old->size() ? (*old)[n].what : kind::unavailable;
       auto is = routes[n].what;
+      auto& u = unsettled_[n];
       if (is == kind::local && was != kind::local)
-        unsettled_[n] = std::max(unsettled_[n], now + settle_time);
+        u.settling = std::max(u.settling, now + settle_time);
       else if (is == kind::unavailable && was != kind::unavailable)
-        unsettled_[n] = std::max(unsettled_[n], now + leaderless_time);
-      routes[n].unsettled_until = unsettled_[n];
+        u.leaderless = now + leaderless_time;
+      routes[n].unsettled_until = u.until();
     }
     fresh = std::make_shared<const std::vector<shard_route>>(std::move(routes));
     std::atomic_store(&routes_, fresh);
@@ -171,7 +172,7 @@ void directory::publish_unsettled_locked() {
   if (!now || now->size() != unsettled_.size()) return;
   auto next = std::make_shared<std::vector<shard_route>>(*now);
   for (std::size_t n = 0; n < next->size(); ++n)
-    (*next)[n].unsettled_until = unsettled_[n];
+    (*next)[n].unsettled_until = unsettled_[n].until();
   std::atomic_store(&routes_, std::shared_ptr<const std::vector<shard_route>>(
                                   std::move(next)));
 }
@@ -179,11 +180,14 @@ void directory::publish_unsettled_locked() {
 bool directory::freeze_shard(std::uint32_t shard, std::uint32_t shards,
                              std::chrono::milliseconds timeout) {
   {
-    // Unsettled until the thaw and a while after: its users' actors stop
-    // (quiesce_shard), and their connections register again.
+    // Its users' actors stop (quiesce_shard), and their connections wait
+    // to register again, for leaderless_time at most (then they close):
+    // a shard that stays frozen (its actors did not stop) is not
+    // unsettled for longer.
     std::lock_guard<std::mutex> publishing(routes_mtx_);
     if (shard < unsettled_.size()) {
-      unsettled_[shard] = std::chrono::steady_clock::time_point::max();
+      unsettled_[shard].settling =
+          std::chrono::steady_clock::now() + leaderless_time;
       publish_unsettled_locked();
     }
   }
@@ -203,7 +207,7 @@ void directory::thaw_shard(std::uint32_t shard) {
   }
   std::lock_guard<std::mutex> publishing(routes_mtx_);
   if (shard < unsettled_.size()) {
-    unsettled_[shard] = std::chrono::steady_clock::now() + settle_time;
+    unsettled_[shard].settling = std::chrono::steady_clock::now() + settle_time;
     publish_unsettled_locked();
   }
 }

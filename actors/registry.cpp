@@ -89,6 +89,36 @@ std::function<void(std::string)> answer_inside(
   };
 }
 
+// Whether the texts of a delivery and their excepts pair up (a peer's
+// message); logged when not.
+bool well_formed(node_context* ctx, const std::vector<std::string>& texts,
+                 const std::vector<std::string>& excepts) {
+  if (texts.size() == excepts.size()) return true;
+  metrics::emit(ctx->log, "error", "malformed_delivery",
+                {{"texts", std::to_string(texts.size())},
+                 {"excepts", std::to_string(excepts.size())}});
+  return false;
+}
+
+// A delivery to `users` of this node's shards: `to_actor` for each one
+// online here whose shard is settled; answers the others whose shard
+// changes hands here (or is not this node's: the sender's route was
+// stale), for every node (stray_delivery.hpp).
+template <class ToActor>
+std::vector<std::string> to_settled_actors(
+    node_context* ctx, const std::vector<std::string>& users,
+    ToActor&& to_actor) {
+  std::vector<std::string> strays;
+  auto now = std::chrono::steady_clock::now();
+  auto routes = ctx->dir->routes();
+  for (auto& u : users)
+    if (path_of(routes.get(), u, now) != delivery_path::actor)
+      strays.push_back(u);
+    else if (auto ua = ctx->dir->find_user(u))
+      to_actor(*ua);
+  return strays;
+}
+
 caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
   // The channels of other nodes that watch users here (channel_atom).
   auto channels = std::make_shared<std::unordered_set<caf::actor_addr>>();
@@ -381,15 +411,9 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
       // this node's) are delivered to on every node (stray_delivery.hpp).
       [ctx](deliver_atom, const std::vector<std::string>& users,
             const std::string& text, const std::string& except, bool chat) {
-        std::vector<std::string> strays;
-        auto now = std::chrono::steady_clock::now();
-        auto routes = ctx->dir->routes();
-        for (auto& u : users)
-          if (auto p = path_of(routes.get(), u, now);
-              p != delivery_path::actor) {
-            if (p != delivery_path::nowhere) strays.push_back(u);
-          } else if (auto ua = ctx->dir->find_user(u))
-            caf::anon_send(*ua, deliver_atom::value, text, except, chat);
+        auto strays = to_settled_actors(ctx, users, [&](const user_actor& ua) {
+          caf::anon_send(ua, deliver_atom::value, text, except, chat);
+        });
         if (!strays.empty())
           deliver_everywhere(*ctx, strays, text, except, chat);
       },
@@ -400,13 +424,8 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
       [ctx](stray_atom, const std::vector<std::string>& users,
             const std::vector<std::string>& texts,
             const std::vector<std::string>& excepts) {
-        if (texts.size() != excepts.size()) {
-          metrics::emit(ctx->log, "error", "malformed_delivery",
-                        {{"texts", std::to_string(texts.size())},
-                         {"excepts", std::to_string(excepts.size())}});
-          return;
-        }
-        deliver_strays_here(*ctx, users, texts, excepts);
+        if (well_formed(ctx, texts, excepts))
+          deliver_strays_here(*ctx, users, texts, excepts);
       },
       // The conversations `changed` share changed: for the connections of
       // `users` (of this node's shards) to check their subscriptions.
@@ -422,21 +441,10 @@ caf::behavior registry(caf::event_based_actor* self, node_context* ctx) {
       [ctx](deliver_atom, const std::vector<std::string>& users,
             const std::vector<std::string>& texts,
             const std::vector<std::string>& excepts) {
-        if (texts.size() != excepts.size()) {
-          metrics::emit(ctx->log, "error", "malformed_delivery",
-                        {{"texts", std::to_string(texts.size())},
-                         {"excepts", std::to_string(excepts.size())}});
-          return;
-        }
-        std::vector<std::string> strays;
-        auto now = std::chrono::steady_clock::now();
-        auto routes = ctx->dir->routes();
-        for (auto& u : users)
-          if (auto p = path_of(routes.get(), u, now);
-              p != delivery_path::actor) {
-            if (p != delivery_path::nowhere) strays.push_back(u);
-          } else if (auto ua = ctx->dir->find_user(u))
-            caf::anon_send(*ua, deliver_atom::value, texts, excepts);
+        if (!well_formed(ctx, texts, excepts)) return;
+        auto strays = to_settled_actors(ctx, users, [&](const user_actor& ua) {
+          caf::anon_send(ua, deliver_atom::value, texts, excepts);
+        });
         if (!strays.empty()) deliver_everywhere(*ctx, strays, texts, excepts);
       },
   }

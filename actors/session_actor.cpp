@@ -191,6 +191,9 @@ void attach(self_ptr self, int attempt) {
             write(self,
                   events::welcome(st.user_id, st.session_id, st.ctx->node_id,
                                   st.ctx->lim.heartbeat_s));
+            // Only now may an event of another node's reach it
+            // (directory::deliver_local): `welcome` comes first.
+            st.ctx->dir->session_welcomed(st.session_id);
             auto early = std::move(st.early);
             for (auto& text : early) handle_frame(self, text);
           },

@@ -22,7 +22,7 @@ delivery_path path_of(const directory::shard_route& r,
   // No leader to reach (the shard moves, its node died): the user's
   // connections, wherever they are, may still be there.
   return now < r.unsettled_until ? delivery_path::everywhere
-                                 : delivery_path::nowhere;
+                                 : delivery_path::actor;
 }
 
 delivery_path path_of(const std::vector<directory::shard_route>* routes,

@@ -22,14 +22,13 @@ enum class delivery_path : std::uint8_t {
   actor,       // the user's actor here: the shard is here, and settled
   owner,       // the registry of the shard's leader, which decides
   everywhere,  // every node's connections of the user (stray_atom)
-  // nowhere: the shard has had no reachable leader for longer than a
-  // connection waits for one (directory::leaderless_time), so the user
-  // has no connection left to deliver to
-  nowhere,
 };
 
 // How a delivery decided on this node at `now` goes, by the route of the
-// user's shard here.
+// user's shard here. A shard without a reachable leader for longer than a
+// connection waits for one (directory::leaderless_time) has no connection
+// left to reach but through a user's actor still active here (its node
+// lost etcd, say): `actor`.
 delivery_path path_of(const directory::shard_route& r,
                       std::chrono::steady_clock::time_point now);
 // The same for `user_id` by `routes` (directory::routes(); null: a
