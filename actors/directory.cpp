@@ -75,7 +75,8 @@ void directory::add_session(const std::string& session_id,
                .emplace(session_id,
                         session_entry{s,
                                       {session_id, user_id, remote, now_ms()},
-                                      std::move(conn)})
+                                      std::move(conn),
+                                      welcomed_early_.erase(session_id) > 0})
                .second)
     user_sessions_[user_id].push_back(session_id);
 }
@@ -183,10 +184,13 @@ void directory::session_welcomed(const std::string& session_id) {
   std::lock_guard<std::mutex> lock(mtx_);
   if (auto it = sessions_.find(session_id); it != sessions_.end())
     it->second.welcomed = true;
+  else if (!shut_down_)
+    welcomed_early_.insert(session_id);
 }
 
 void directory::forget_session(const std::string& session_id) {
   std::lock_guard<std::mutex> lock(mtx_);
+  welcomed_early_.erase(session_id);
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return;
   if (auto n = user_sessions_.find(it->second.info.user_id);
@@ -219,6 +223,7 @@ void directory::shutdown() {
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sessions_.clear();
   user_sessions_.clear();
+  welcomed_early_.clear();
   conversations_.clear();
   users_.clear();
   online_.clear();

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/client_connection.hpp"
@@ -122,9 +123,10 @@ class directory final : public live_view {
     std::vector<caf::actor> follower_registries{};
     std::size_t min_insync = 1;
     // local: until when the shard is unsettled here (it became this
-    // node's, or is frozen or was lately): its users' connections may not
-    // have registered with their actors here yet. unavailable: until when
-    // they may still wait for a leader (stray_delivery.hpp).
+    // node's or was thawed lately, or was frozen less than leaderless_time
+    // ago): its users' connections may not have registered with their
+    // actors here yet. unavailable: until when they may still wait for a
+    // leader (stray_delivery.hpp).
     std::chrono::steady_clock::time_point unsettled_until{};
   };
 
@@ -219,6 +221,9 @@ class directory final : public live_view {
   std::unordered_map<std::string, session_entry> sessions_;
   // Each user's sessions here, by id.
   std::unordered_map<std::string, std::vector<std::string>> user_sessions_;
+  // Sessions welcomed before add_session (a session actor runs at once,
+  // and may be answered by its user's actor before its opener adds it).
+  std::unordered_set<std::string> welcomed_early_;
   bool shut_down_ = false;  // actors activated after shutdown() exit at once
   // Frozen shards and the writes admitted per shard (enter_writes), under
   // mtx_; frozen_shards_ is their count (S), 0 while nothing is frozen.

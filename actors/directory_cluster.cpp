@@ -180,10 +180,10 @@ void directory::publish_unsettled_locked() {
 bool directory::freeze_shard(std::uint32_t shard, std::uint32_t shards,
                              std::chrono::milliseconds timeout) {
   {
-    // Its users' actors stop (quiesce_shard), and their connections wait
-    // to register again, for leaderless_time at most (then they close):
-    // a shard that stays frozen (its actors did not stop) is not
-    // unsettled for longer.
+    // Its users' actors stop (quiesce_shard, which starts the wait again),
+    // and their connections wait to register again, for leaderless_time
+    // at most (then they close): a shard that stays frozen (its actors did
+    // not stop) is not unsettled for longer.
     std::lock_guard<std::mutex> publishing(routes_mtx_);
     if (shard < unsettled_.size()) {
       unsettled_[shard].settling =
@@ -245,6 +245,16 @@ bool directory::quiesce_shard(std::uint32_t shard, std::uint32_t shards,
                               std::chrono::milliseconds timeout) {
   std::vector<conversation_actor> convs;
   std::vector<user_actor> users;
+  {
+    // The users' connections begin their wait for an actor now (the
+    // freeze's write wait may have taken a while).
+    std::lock_guard<std::mutex> publishing(routes_mtx_);
+    if (shard < unsettled_.size()) {
+      unsettled_[shard].settling =
+          std::chrono::steady_clock::now() + leaderless_time;
+      publish_unsettled_locked();
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mtx_);
     auto in_shard = [&](const std::string& id) {
