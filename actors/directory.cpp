@@ -1,7 +1,6 @@
 #include "actors/directory.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "actors/conversation_actor.hpp"
 #include "actors/user_actor.hpp"
@@ -98,11 +97,11 @@ std::vector<directory::session_info> directory::sessions_of(
 
 std::vector<std::string> directory::online_users(const std::string& prefix) {
   std::lock_guard<std::mutex> lock(mtx_);
-  std::set<std::string> users;
-  for (auto& [_, e] : sessions_)
-    if (e.info.user_id.compare(0, prefix.size(), prefix) == 0)
-      users.insert(e.info.user_id);
-  return {users.begin(), users.end()};
+  std::vector<std::string> users;
+  for (auto& [user, _] : user_sessions_)
+    if (user.compare(0, prefix.size(), prefix) == 0) users.push_back(user);
+  std::sort(users.begin(), users.end());
+  return users;
 }
 
 std::weak_ptr<client_connection> directory::connection(

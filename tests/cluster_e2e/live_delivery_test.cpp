@@ -1,4 +1,5 @@
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -54,6 +55,27 @@ void send_past_settling(sender& s) {
   while (std::chrono::steady_clock::now() < settled) wait_acks(s, 10);
 }
 
+// alice sends to `conv` from n1 at 200 messages a second while `fault`
+// hands bob's shard to another node, and until the new leader has had it
+// settled; then every message she had acknowledged reaches bob's
+// connection live, once.
+void live_across(cluster_fixture& cl, ws_client& bob, const std::string& conv,
+                 const std::string& alice_id,
+                 const std::function<void()>& fault) {
+  sender s;
+  s.conv = conv;
+  s.pace = 5ms;
+  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
+  wait_acks(s, 30);
+  fault();
+  send_past_settling(s);
+  t.join();
+  INFO(s.failure);
+  REQUIRE(s.failure.empty());
+  expect_each_live(bob, s);
+  CHECK(strays(cl) > 0);  // the path that kept them live
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -70,20 +92,11 @@ TEST_CASE(
     auto alice = cl.connect(1, alice_id);
     conv = e2e_fixture::create(*alice, "direct", {bob_id});
   }
-  sender s;
-  s.conv = conv;
-  s.pace = 5ms;
-  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
-  wait_acks(s, 30);
-  cl.add_node();
-  cl.rebalance();
-  REQUIRE(cl.owner_of(bob_id) == "n2");
-  send_past_settling(s);
-  t.join();
-  INFO(s.failure);
-  REQUIRE(s.failure.empty());
-  expect_each_live(*bob, s);
-  CHECK(strays(cl) > 0);  // the path that kept them live
+  live_across(cl, *bob, conv, alice_id, [&] {
+    cl.add_node();
+    cl.rebalance();
+    REQUIRE(cl.owner_of(bob_id) == "n2");
+  });
 }
 
 TEST_CASE(
@@ -104,21 +117,12 @@ TEST_CASE(
     conv = group_on(cl, *alice, "n2", {bob_id});
   }
   bob->expect("members");
-  sender s;
-  s.conv = conv;
-  s.pace = 5ms;
-  sender_thread t(s, cl.node(1).port(), cl.node(1).token(alice_id));
-  wait_acks(s, 30);
-  cl.node(3).kill();
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (cl.owner_of(bob_id, 1) == "n3") {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(50ms);  // a poll of the admin API
-  }
-  send_past_settling(s);
-  t.join();
-  INFO(s.failure);
-  REQUIRE(s.failure.empty());
-  expect_each_live(*bob, s);
-  CHECK(strays(cl) > 0);  // the path that kept them live
+  live_across(cl, *bob, conv, alice_id, [&] {
+    cl.node(3).kill();
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (cl.owner_of(bob_id, 1) == "n3") {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(50ms);  // a poll of the admin API
+    }
+  });
 }
