@@ -202,19 +202,7 @@ std::string cluster_node::impl::join(std::uint32_t shard,
   // of it (the catch-up, or the copy in the pause, sent it pages).
   on_exit stray;
   if (new_copy)
-    stray.fn = [this, shard, node_id, reg] {
-      auto r = coord->shard(shard);
-      if (r && cluster::is_replica(*r, node_id)) return;
-      // Behind the catch-up pages the node may still be applying.
-      auto why =
-          node.ask(reg, caf::make_message(actors::drop_atom::value, shard),
-                   drain_timeout);
-      if (!why.empty())
-        metrics::emit(log, "warn", "replica_not_dropped",
-                      {{"shard", std::to_string(shard)},
-                       {"node_id", node_id},
-                       {"error", why}});
-    };
+    stray.fn = [this, shard, node_id] { drop_copy(shard, node_id); };
   learning stream(node.replication(), shard, node_id, log);
   std::size_t streamed_keys = 0;
   std::optional<patched> reconciled;  // by either part, when it could
@@ -451,18 +439,34 @@ std::string cluster_node::impl::move_copy(std::uint32_t shard,
   publish_routes();  // no write goes to it any more
   metrics::emit(log, "info", "replica_moved",
                 {{"shard", n}, {"from", remove}, {"to", add}});
-  // Its data there goes too; a node that is not connected (dead) keeps it
-  // until a later copy replaces it.
-  // Its erase waits behind that node's writer (the pages and appends it
-  // is still writing): as long as the stray drop above.
-  if (auto reg = registry_of(remove)) {
-    auto why = node.ask(reg, caf::make_message(actors::drop_atom::value, shard),
-                        drain_timeout);
-    if (!why.empty())
-      metrics::emit(log, "warn", "replica_not_dropped",
-                    {{"shard", n}, {"node_id", remove}, {"error", why}});
-  }
+  // Its data there goes too.
+  drop_copy(shard, remove);
   return "";
+}
+
+void cluster_node::impl::drop_copy(std::uint32_t shard,
+                                   const std::string& node_id) {
+  // The erase waits behind that node's writer (the pages and appends it
+  // may still be writing). A question lost with a peer connection that CAF
+  // replaced meanwhile (seen when nodes join under load) is asked again,
+  // on the connection there is now. A node that is not connected (dead)
+  // keeps the data until a later copy replaces it.
+  constexpr int attempts = 3;
+  std::string why = "the node is not connected";
+  for (int i = 0; i < attempts; ++i) {
+    // A copy it became again meanwhile (a later join) is not erased.
+    if (auto r = coord->shard(shard); r && cluster::is_replica(*r, node_id))
+      return;
+    auto reg = registry_of(node_id);
+    if (!reg) break;
+    why = node.ask(reg, caf::make_message(actors::drop_atom::value, shard),
+                   drain_timeout);
+    if (why.empty()) return;
+    if (why.rfind("no answer", 0) != 0) break;  // refused: said why
+  }
+  metrics::emit(
+      log, "warn", "replica_not_dropped",
+      {{"shard", std::to_string(shard)}, {"node_id", node_id}, {"error", why}});
 }
 
 }  // namespace switchboard::app

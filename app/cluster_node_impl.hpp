@@ -181,6 +181,11 @@ struct cluster_node::impl {
   // that becomes one) into the ISR: "" or why not.
   std::string join(std::uint32_t shard, const std::string& node,
                    bool new_copy = false);
+  // Asks node `node` to erase its data of `shard` (a copy it is no longer,
+  // or the pages of a join that did not make it one), unless the shard's
+  // record lists it as a copy; logged when it never did. Blocks the
+  // calling thread.
+  void drop_copy(std::uint32_t shard, const std::string& node);
   // The part of a join while the shard takes writes: the replica brought
   // to a snapshot's position (bring_copy), then the stream of the writes
   // since (the replicator's learner, left running). "" or why not; `keys`
