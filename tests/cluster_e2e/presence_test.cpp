@@ -106,3 +106,60 @@ TEST_CASE("a subscription across nodes ends when the users stop sharing",
   auto back = alice->expect("presence", 10s);
   CHECK(status_of(back, bob_id)["online"] == true);
 }
+
+TEST_CASE(
+    "a subscription is checked again when its connection registers with "
+    "its user's next actor: a change of sharing meanwhile reached no actor",
+    "[cluster][e2e][privacy]") {
+  cluster_fixture cl(3);
+  cl.wait_connected();
+  cl.rebalance();
+  // alice's shard is on n3, her connection on n1; bob and carol elsewhere.
+  auto alice_id = user_homed_on(cl, "n3", "alice");
+  auto bob_id = user_homed_on(cl, "n1", "bob");
+  auto carol_id = user_homed_on(cl, "n1", "carol");
+  auto carol = cl.connect(1, carol_id);
+  // The one conversation alice and bob share, on n2.
+  auto conv = group_on(cl, *carol, "n2", {bob_id});
+  auto r = carol->request(json::object{{"type", "members"},
+                                       {"conv_id", conv},
+                                       {"add", json::array{alice_id.c_str()}}});
+  REQUIRE(r["type"] == "ok");
+  auto bob = cl.connect(2, bob_id);
+  auto alice = cl.connect(1, alice_id);
+  auto a =
+      alice->request(json::object{{"type", "presence"},
+                                  {"user_ids", json::array{bob_id.c_str()}},
+                                  {"subscribe", true}});
+  CHECK(status_of(a, bob_id)["online"] == true);
+
+  // alice's node dies; bob leaves while her shard has no owner, so the
+  // word that her subscription must be checked reaches no actor of hers.
+  cl.node(3).kill();
+  // Once n2, the conversation's node, has seen the connection go.
+  REQUIRE_FALSE(cl.node(2)
+                    .wait_log({"\"peer_down\"", "\"node_id\":\"n3\""}, 10s)
+                    .empty());
+  r = carol->request(json::object{{"type", "members"},
+                                  {"conv_id", conv},
+                                  {"remove", json::array{bob_id.c_str()}}});
+  REQUIRE(r["type"] == "ok");
+  CHECK_FALSE(cl.node(2)
+                  .wait_log({"\"presence_recheck_unrouted\"", conv}, 10s)
+                  .empty());
+
+  // Her node returns: her connection registers with her actor there and
+  // checks its subscriptions again. Bob is a stranger to her now.
+  cl.node(3).start();
+  e2e_fixture::expect_status(
+      *alice, bob_id,
+      [](const json::object& o) {
+        return o.at("online") == false && o.at("last_seen").is_null();
+      },
+      40s);
+  bob.reset();
+  bob = cl.connect(2, bob_id);
+  alice->send(json::object{{"type", "ping"}, {"rid", "after"}});
+  CHECK(alice->expect("pong")["rid"] == "after");
+  CHECK_FALSE(alice->has("presence"));
+}
