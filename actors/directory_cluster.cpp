@@ -29,8 +29,10 @@ void directory::set_routes(std::vector<shard_route> routes,
       auto& u = unsettled_[n];
       if (is == kind::local && was != kind::local)
         u.settling = std::max(u.settling, now + settle_time);
-      else if (is == kind::unavailable && was != kind::unavailable)
+      if (is == kind::unavailable && was != kind::unavailable)
         u.leaderless = now + leaderless_time;
+      else if (is != kind::unavailable)
+        u.leaderless = {};  // a leader again: its own settling counts
       routes[n].unsettled_until = u.until();
     }
     fresh = std::make_shared<const std::vector<shard_route>>(std::move(routes));

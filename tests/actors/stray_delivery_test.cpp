@@ -137,5 +137,13 @@ TEST_CASE(
   CHECK(path(1, t2 + leaderless - 1s) == delivery_path::everywhere);
   CHECK(path(1, std::max(t3 + leaderless, t10 + settle)) ==
         delivery_path::actor);
+  // It fails over to this node: unsettled for the settle time from then,
+  // not for what was left of its wait for a leader.
+  auto t11 = clock_type::now();
+  d.set_routes(
+      routes_of({kind::local, kind::local, kind::unavailable, kind::local}));
+  auto t12 = clock_type::now();
+  CHECK(path(1, t11 + settle - 1s) == delivery_path::everywhere);
+  CHECK(path(1, t12 + settle) == delivery_path::actor);
   rt.reset();  // before the store it writes to
 }
