@@ -44,6 +44,18 @@ struct node_context;
 //   and ends its watches when it is gone.
 caf::actor spawn_registry(caf::actor_system& sys, node_context* ctx);
 
+// The registry's fan-out messages (registry_delivery.cpp), for the users of
+// this node's shards:
+// - (deliver_atom, users, text, except, chat) and (deliver_atom, users,
+//   texts, excepts): an event (the messages of one write) for their
+//   connections but the one `except`; for users whose shard changes hands
+//   here, to every node (stray_delivery.hpp).
+// - (stray_atom, ...) the same, for this node's connections of them.
+// - (detach_atom, user, session): a connection of `user` closed.
+// - (revalidate_atom, users, changed): the conversations they share
+//   changed; their connections check their presence subscriptions.
+caf::message_handler delivery_handlers(node_context* ctx);
+
 // The registry's replication messages (registry_replication.cpp):
 // - (replicate_atom, leader, appends) -> string: a leader's group for
 //   shards this node follows; "" once durable here, else why not.
