@@ -258,7 +258,10 @@ class directory final : public live_view {
     }
   };
   std::vector<unsettled_times> unsettled_;
-  void publish_unsettled_locked();
+  // Shard `shard` settles by `until` (a freeze, a thaw, its actors
+  // stopped), published in its route.
+  void settle_by(std::uint32_t shard,
+                 std::chrono::steady_clock::time_point until);
 };
 
 // The timeout of a request to `d`: the cluster's for one elsewhere, since a

@@ -165,7 +165,11 @@ std::shared_ptr<const std::vector<caf::actor>> directory::peers() const {
   return std::atomic_load(&peers_);
 }
 
-void directory::publish_unsettled_locked() {
+void directory::settle_by(std::uint32_t shard,
+                          std::chrono::steady_clock::time_point until) {
+  std::lock_guard<std::mutex> publishing(routes_mtx_);
+  if (shard >= unsettled_.size()) return;
+  unsettled_[shard].settling = until;
   auto now = std::atomic_load(&routes_);
   if (!now || now->size() != unsettled_.size()) return;
   auto next = std::make_shared<std::vector<shard_route>>(*now);

@@ -18,18 +18,11 @@ bool directory::frozen_locked(const std::string& id) const {
 
 bool directory::freeze_shard(std::uint32_t shard, std::uint32_t shards,
                              std::chrono::milliseconds timeout) {
-  {
-    // Its users' actors stop (quiesce_shard, which starts the wait again),
-    // and their connections wait to register again, for leaderless_time
-    // at most (then they close): a shard that stays frozen (its actors did
-    // not stop) is not unsettled for longer.
-    std::lock_guard<std::mutex> publishing(routes_mtx_);
-    if (shard < unsettled_.size()) {
-      unsettled_[shard].settling =
-          std::chrono::steady_clock::now() + leaderless_time;
-      publish_unsettled_locked();
-    }
-  }
+  // Its users' actors stop (quiesce_shard, which starts the wait again),
+  // and their connections wait to register again, for leaderless_time
+  // at most (then they close): a shard that stays frozen (its actors did
+  // not stop) is not unsettled for longer.
+  settle_by(shard, std::chrono::steady_clock::now() + leaderless_time);
   std::unique_lock<std::mutex> lock(mtx_);
   frozen_shards_ = shards;
   frozen_[shard] = 1;
@@ -44,11 +37,7 @@ void directory::thaw_shard(std::uint32_t shard) {
     std::lock_guard<std::mutex> lock(mtx_);
     frozen_.erase(shard);
   }
-  std::lock_guard<std::mutex> publishing(routes_mtx_);
-  if (shard < unsettled_.size()) {
-    unsettled_[shard].settling = std::chrono::steady_clock::now() + settle_time;
-    publish_unsettled_locked();
-  }
+  settle_by(shard, std::chrono::steady_clock::now() + settle_time);
 }
 
 bool directory::enter_writes(const std::vector<std::string>& ids) {
@@ -84,16 +73,9 @@ bool directory::quiesce_shard(std::uint32_t shard, std::uint32_t shards,
                               std::chrono::milliseconds timeout) {
   std::vector<conversation_actor> convs;
   std::vector<user_actor> users;
-  {
-    // The users' connections begin their wait for an actor now (the
-    // freeze's write wait may have taken a while).
-    std::lock_guard<std::mutex> publishing(routes_mtx_);
-    if (shard < unsettled_.size()) {
-      unsettled_[shard].settling =
-          std::chrono::steady_clock::now() + leaderless_time;
-      publish_unsettled_locked();
-    }
-  }
+  // The users' connections begin their wait for an actor now (the
+  // freeze's write wait may have taken a while).
+  settle_by(shard, std::chrono::steady_clock::now() + leaderless_time);
   {
     std::lock_guard<std::mutex> lock(mtx_);
     auto in_shard = [&](const std::string& id) {
