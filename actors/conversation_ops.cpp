@@ -7,7 +7,6 @@
 #include "actors/stray_delivery.hpp"
 #include "metrics/log_sink.hpp"
 #include "metrics/metrics.hpp"
-#include "storage/shard.hpp"
 #include "storage/store.hpp"
 
 // The helpers every part of the conversation actor uses: errors, the
@@ -145,11 +144,7 @@ std::uint64_t place(const std::vector<directory::shard_route>* routes,
                     std::chrono::steady_clock::time_point now,
                     users_by_node& elsewhere, std::vector<std::string>& strays,
                     Here&& here) {
-  static const directory::shard_route standalone{};
-  const auto& r = routes && !routes->empty()
-                      ? (*routes)[storage::shard_of(
-                            u, static_cast<std::uint32_t>(routes->size()))]
-                      : standalone;
+  const auto& r = directory::route_in(routes, u);
   switch (path_of(r, now)) {
     case delivery_path::actor:
       here();

@@ -159,8 +159,12 @@ class directory final : public live_view {
   // The route of the shard of `id` (a conversation or user id).
   shard_route route_of(const std::string& id) const;
   // Every shard's route, as now (null: a standalone node), to look up
-  // many without copying each.
+  // many without copying each (route_in).
   std::shared_ptr<const std::vector<shard_route>> routes() const;
+  // The route of the shard of `id` in `routes` (routes(); null or empty:
+  // a standalone node's, where every actor is here).
+  static const shard_route& route_in(const std::vector<shard_route>* routes,
+                                     const std::string& id);
   // The cluster's shard count; 0 for a standalone node.
   std::uint32_t shard_count() const;
   // The route of shard `n`; a standalone node's when no routes are set or

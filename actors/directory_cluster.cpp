@@ -95,11 +95,17 @@ bool directory::clustered() const {
   return routes && !routes->empty();
 }
 
-directory::shard_route directory::route_of(const std::string& id) const {
-  auto routes = std::atomic_load(&routes_);
-  if (!routes || routes->empty()) return {};
+const directory::shard_route& directory::route_in(
+    const std::vector<shard_route>* routes, const std::string& id) {
+  static const shard_route standalone{};
+  if (!routes || routes->empty()) return standalone;
   auto n = static_cast<std::uint32_t>(routes->size());
   return (*routes)[storage::shard_of(id, n)];
+}
+
+directory::shard_route directory::route_of(const std::string& id) const {
+  auto routes = std::atomic_load(&routes_);
+  return route_in(routes.get(), id);
 }
 
 std::shared_ptr<const std::vector<directory::shard_route>> directory::routes()
@@ -172,9 +178,10 @@ void directory::settle_by(std::uint32_t shard,
   unsettled_[shard].settling = until;
   auto now = std::atomic_load(&routes_);
   if (!now || now->size() != unsettled_.size()) return;
+  // Every route published under routes_mtx_ has its shard's time already:
+  // only this one changes.
   auto next = std::make_shared<std::vector<shard_route>>(*now);
-  for (std::size_t n = 0; n < next->size(); ++n)
-    (*next)[n].unsettled_until = unsettled_[n].until();
+  (*next)[shard].unsettled_until = unsettled_[shard].until();
   std::atomic_store(&routes_, std::shared_ptr<const std::vector<shard_route>>(
                                   std::move(next)));
 }

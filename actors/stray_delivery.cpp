@@ -3,24 +3,16 @@
 #include <caf/all.hpp>
 
 #include "metrics/metrics.hpp"
-#include "storage/shard.hpp"
 
 namespace switchboard::actors {
 
 delivery_path path_of(const directory::shard_route& r,
                       std::chrono::steady_clock::time_point now) {
-  using kind = directory::shard_route::kind;
-  switch (r.what) {
-    case kind::local:
-      return now < r.unsettled_until ? delivery_path::everywhere
-                                     : delivery_path::actor;
-    case kind::remote:
-      return delivery_path::owner;
-    case kind::unavailable:
-      break;
-  }
-  // No leader to reach (the shard moves, its node died): the user's
-  // connections, wherever they are, may still be there.
+  // The leader elsewhere decides. Here, or with no leader to reach (the
+  // shard moves, its node died), the user's connections, wherever they
+  // are, may not be registered with an actor while the shard is unsettled.
+  if (r.what == directory::shard_route::kind::remote)
+    return delivery_path::owner;
   return now < r.unsettled_until ? delivery_path::everywhere
                                  : delivery_path::actor;
 }
@@ -28,9 +20,7 @@ delivery_path path_of(const directory::shard_route& r,
 delivery_path path_of(const std::vector<directory::shard_route>* routes,
                       const std::string& user_id,
                       std::chrono::steady_clock::time_point now) {
-  if (!routes || routes->empty()) return delivery_path::actor;
-  auto n = static_cast<std::uint32_t>(routes->size());
-  return path_of((*routes)[storage::shard_of(user_id, n)], now);
+  return path_of(directory::route_in(routes, user_id), now);
 }
 
 void deliver_everywhere(node_context& ctx,
