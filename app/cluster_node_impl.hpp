@@ -46,8 +46,11 @@ constexpr auto reconnect_max = std::chrono::milliseconds(2000);
 // request across nodes has a finite timeout).
 constexpr auto connect_timeout = std::chrono::milliseconds(2000);
 // How long a node waits for a live peer of a smaller id to connect and say
-// hello before it connects itself.
-constexpr auto hello_wait = std::chrono::milliseconds(2000);
+// hello before it connects itself: longer than that peer's connection
+// attempt and a tick, so that the fallback does not start just as the
+// peer's attempt ends (two connections made at once from both ends make CAF
+// 0.17 close both).
+constexpr auto hello_wait = connect_timeout + 2 * tick;
 // What a client waits before retrying a shard that has no reachable owner:
 // about the time a returning node or a finished move takes to show.
 constexpr std::int64_t retry_after_ms = 1000;

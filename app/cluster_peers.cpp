@@ -1,6 +1,8 @@
 // The peers of a cluster node (app/cluster_node): connections, one per pair
 // of nodes (the smaller id's, and its hello), and the peers that went away.
 
+#include <string_view>
+
 #include "app/cluster_node_impl.hpp"
 
 namespace switchboard::app {
@@ -21,6 +23,12 @@ void cluster_node::impl::connect_peers() {
         it = peers.erase(it);  // dead, or restarted: a new connection
       else
         ++it;
+    }
+    for (auto it = first_seen.begin(); it != first_seen.end();) {
+      bool is_live = std::any_of(live.begin(), live.end(), [&](const auto& r) {
+        return r.id == it->first;
+      });
+      it = is_live ? std::next(it) : first_seen.erase(it);
     }
     auto now = clock::now();
     for (auto& r : live) {
@@ -88,7 +96,12 @@ void cluster_node::impl::add_peer_locked(const std::string& id,
                                          const caf::actor& reg,
                                          const char* how) {
   peers[id] = peer{incarnation, reg};
-  first_seen.erase(id);
+  // A hello's registry is not yet a working connection: CAF 0.17 kills a
+  // proxy of a node it has no route to at once (remote_link_unreachable),
+  // and a smaller peer says hello every tick. Were each hello to restart
+  // the wait, this node would never connect itself; the wait ends when
+  // drop_closed_peers sees the connection, or when this node made it.
+  if (std::string_view(how) != "hello") first_seen.erase(id);
   metrics::emit(log, "info", "peer_connected",
                 {{"node_id", id},
                  {"incarnation", std::to_string(incarnation)},
@@ -100,6 +113,9 @@ void cluster_node::impl::add_peer_locked(const std::string& id,
       std::lock_guard<std::mutex> lock(mtx);
       auto it = peers.find(id);
       if (it != peers.end() && it->second.registry == reg) peers.erase(it);
+      // Not at once again: a link that just failed is tried after a pause,
+      // as a failed connection is.
+      retry_at[id] = clock::now() + reconnect_after;
     }
     metrics::emit(log, "warn", "peer_down", {{"node_id", id}, {"reason", why}});
     poke();
@@ -173,7 +189,11 @@ void cluster_node::impl::drop_closed_peers() {
                     {{"node_id", id}, {"error", why}});
       continue;
     }
-    if (*connected) continue;
+    if (*connected) {
+      std::lock_guard<std::mutex> lock(mtx);
+      first_seen.erase(id);  // a hello peer, connected: its wait is over
+      continue;
+    }
     {
       std::lock_guard<std::mutex> lock(mtx);
       auto it = peers.find(id);
