@@ -70,6 +70,14 @@ void ledger::failed(std::size_t u, std::uint64_t seq) {
   users_[u].pending.erase(seq);
 }
 
+std::optional<std::uint64_t> ledger::pending_due(std::size_t u,
+                                                 std::uint64_t seq) const {
+  auto& pending = users_[u].pending;
+  auto it = pending.find(seq);
+  if (it == pending.end()) return std::nullopt;
+  return it->second;
+}
+
 void ledger::received(std::size_t u, std::uint64_t msg_id, std::uint64_t due_ns,
                       std::uint64_t now) {
   auto& us = users_[u];

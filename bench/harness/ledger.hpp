@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,13 @@ class ledger {
                     bool duplicate, std::uint64_t now);
   // An `error` answer for u's message `seq`: no longer pending.
   void failed(std::size_t u, std::uint64_t seq);
+  // When u's message `seq` was due, while it waits for its `sent`.
+  std::optional<std::uint64_t> pending_due(std::size_t u,
+                                           std::uint64_t seq) const;
+  // The highest msg_id user u received (what its ack says).
+  std::uint64_t last_received(std::size_t u) const {
+    return users_[u].last_received;
+  }
   // User u received `msg_id` of its conversation, sent (due) at `due_ns`.
   void received(std::size_t u, std::uint64_t msg_id, std::uint64_t due_ns,
                 std::uint64_t now);

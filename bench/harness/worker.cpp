@@ -187,6 +187,14 @@ void worker::send_from(std::size_t i, std::uint64_t sched) {
   auto& conv = convs_[u.conv];
   if (conv.conv_id.empty()) return;
   auto seq = ++u.seq;
+  ledger_->sending(i, seq, sched);
+  ++sent_;
+  send_frame(i, seq, sched);
+}
+
+void worker::send_frame(std::size_t i, std::uint64_t seq, std::uint64_t sched) {
+  auto& u = users_[i];
+  auto& conv = convs_[u.conv];
   auto cmid = u.id + "-" + std::to_string(seq);
   std::string body = std::to_string(sched) + " ";
   if (static_cast<int>(body.size()) < o_.body_size)
@@ -197,9 +205,41 @@ void worker::send_from(std::size_t i, std::uint64_t sched) {
   f.append(R"(","conv_id":)").append(conv.quoted_id);
   f.append(R"(,"client_msg_id":")").append(cmid);
   f.append(R"(","body":")").append(body).append("\"}");
-  ledger_->sending(i, seq, sched);
-  ++sent_;
   u.conn->send(std::move(f));
+}
+
+void worker::after(std::chrono::milliseconds wait, std::function<void()> fn) {
+  auto t = std::make_shared<asio::steady_timer>(ioc_);
+  t->expires_after(wait);
+  t->async_wait([t, fn = std::move(fn)](boost::system::error_code ec) {
+    if (!ec) fn();
+  });
+}
+
+void worker::on_error(std::size_t i, const frame_fields& f) {
+  ++r_.errors[f.code];
+  auto& u = users_[i];
+  constexpr int max_tries = 50;  // 100 ms apart: a failover's few seconds
+  constexpr auto pause = std::chrono::milliseconds(100);
+  if (f.rid.empty()) {  // an ack's (the only request sent without one)
+    if (f.code != "unavailable" || !direct() || u.ack_owed) return;
+    u.ack_owed = true;
+    return after(pause, [this, i] {
+      users_[i].ack_owed = false;
+      send_ack(i, ledger_->last_received(i));
+    });
+  }
+  auto seq = seq_of(f.rid);
+  auto due = ledger_->pending_due(i, seq);
+  if (due && f.code == "unavailable" && ++u.tries[seq] < max_tries)
+    return after(pause, [this, i, seq, sched = *due] {
+      if (ledger_->pending_due(i, seq)) send_frame(i, seq, sched);
+    });
+  u.tries.erase(seq);
+  ledger_->failed(i, seq);
+  // A closed loop keeps its window: a send that failed for good is
+  // replaced, or a sender whose window failed would stop for the run.
+  if (due && running_ && rate_ <= 0) send_from(i, now_ns());
 }
 
 void worker::stop_load() {
@@ -259,36 +299,38 @@ void worker::on_frame(std::size_t i, std::string_view text) {
     ++r_.errors[f.code];
     return on_create_failed(f);
   }
-  if (f.type == "error") {
-    ++r_.errors[f.code];
-    if (!f.rid.empty()) ledger_->failed(i, seq_of(f.rid));
-    return;
-  }
+  if (f.type == "error") return on_error(i, f);
   if (f.type.empty()) r_.violation("a frame without a string type");
 }
 
 void worker::on_sent(std::size_t i, const frame_fields& f) {
-  if (ledger_->acknowledged(i, seq_of(f.client_msg_id), f.msg_id, f.duplicate,
+  auto seq = seq_of(f.client_msg_id);
+  // A send retried after `unavailable` may have been stored the first time
+  // (the answer was lost, not the message): then it is a duplicate.
+  bool retried = users_[i].tries.erase(seq) > 0;
+  if (ledger_->acknowledged(i, seq, f.msg_id, f.duplicate && !retried,
                             now_ns()))
     acked_ = ledger_->acked();
   if (running_ && rate_ <= 0) send_from(i, now_ns());
 }
 
 void worker::on_message(std::size_t i, const frame_fields& f) {
-  auto& u = users_[i];
   std::uint64_t sched = std::strtoull(f.body_head.c_str(), nullptr, 10);
   ledger_->received(i, f.msg_id, sched, now_ns());
   received_ = ledger_->received_count();
-  if (direct()) {
-    std::string ack;
-    ack.reserve(64 + convs_[u.conv].quoted_id.size());
-    ack.append(R"({"type":"ack","conv_id":)")
-        .append(convs_[u.conv].quoted_id)
-        .append(R"(,"msg_id":)")
-        .append(std::to_string(f.msg_id))
-        .append("}");
-    u.conn->send(std::move(ack));
-  }
+  if (direct()) send_ack(i, f.msg_id);
+}
+
+void worker::send_ack(std::size_t i, std::uint64_t msg_id) {
+  auto& u = users_[i];
+  std::string ack;
+  ack.reserve(64 + convs_[u.conv].quoted_id.size());
+  ack.append(R"({"type":"ack","conv_id":)")
+      .append(convs_[u.conv].quoted_id)
+      .append(R"(,"msg_id":)")
+      .append(std::to_string(msg_id))
+      .append("}");
+  u.conn->send(std::move(ack));
 }
 
 void worker::on_receipt(std::size_t i, const frame_fields& f) {

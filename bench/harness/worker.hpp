@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,8 @@ class worker {
     const endpoint* node = nullptr;  // where it connects (node_of)
     std::size_t conv = 0;            // index into convs_
     std::uint64_t seq = 0;
+    std::map<std::uint64_t, int> tries;  // sends answered unavailable
+    bool ack_owed = false;               // an ack is to be said again
   };
   struct conversation {
     std::string conv_id;
@@ -73,6 +76,15 @@ class worker {
   void tick();
   std::size_t senders() const;
   void send_from(std::size_t i, std::uint64_t sched);
+  // The frame of user i's message `seq`, due at `sched`.
+  void send_frame(std::size_t i, std::uint64_t seq, std::uint64_t sched);
+  void send_ack(std::size_t i, std::uint64_t msg_id);
+  // A client's answer to `unavailable` (a shard moving or failing over):
+  // the same send again (the same client_msg_id, so at most one message),
+  // or the user's ack again (acks carry no rid: the cumulative ack of all
+  // it received), after a pause. Anything else fails the send.
+  void on_error(std::size_t i, const frame_fields& f);
+  void after(std::chrono::milliseconds wait, std::function<void()> fn);
 
   // The end: stop sending, wait up to 10 s for what is owed, check.
   void stop_load();
